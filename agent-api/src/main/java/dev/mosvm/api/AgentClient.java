@@ -1,0 +1,80 @@
+package dev.mosvm.api;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+
+/**
+ * Talks to one agent over HTTPS, pinning its certificate and sending the instance secret.
+ * {@code secret == null} sends no credentials (used to prove the agent refuses them).
+ */
+public final class AgentClient {
+    private final URI base;
+    private final String secret;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public AgentClient(String host, int port, X509Certificate agentCert, String secret, Duration timeout) {
+        this.base = URI.create("https://" + hostLiteral(host) + ":" + port);
+        this.secret = secret;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder()
+                .sslContext(new PinnedCertificateTrust(agentCert).sslContext())
+                .connectTimeout(timeout)
+                .build();
+    }
+
+    private static String hostLiteral(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    public AgentFacts facts() throws AgentException {
+        return Json.MAPPER.convertValue(readTree(send("GET", AgentProtocol.FACTS)), AgentFacts.class);
+    }
+
+    public void shutdown() throws AgentException {
+        send("POST", AgentProtocol.SHUTDOWN);
+    }
+
+    private Object readTree(String body) throws AgentException {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new AgentException("agent sent malformed JSON: " + e.getMessage(), -1, e);
+        }
+    }
+
+    /** Sends one request; returns the body of a 2xx answer. */
+    public String send(String method, String path) throws AgentException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (secret != null) {
+            req.header(AgentProtocol.AUTH_HEADER, AgentProtocol.BEARER + secret);
+        }
+        HttpResponse<String> resp;
+        try {
+            resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AgentException("agent at " + base + " unreachable: " + describe(e), -1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException("interrupted", -1, e);
+        }
+        if (resp.statusCode() / 100 != 2) {
+            throw new AgentException("agent refused " + method + " " + path + ": HTTP " + resp.statusCode()
+                    + (resp.body().isBlank() ? "" : " " + resp.body().strip()), resp.statusCode(), null);
+        }
+        return resp.body();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        String msg = root.getMessage();
+        return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+}

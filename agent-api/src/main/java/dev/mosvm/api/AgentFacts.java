@@ -1,0 +1,29 @@
+package dev.mosvm.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * What a node's agent reports about itself. Memory in KiB, speed relative to the
+ * reference machine (1.0 = the calibration loop's reference rate, see the agent's
+ * SpeedBenchmark), times in seconds of guest uptime.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AgentFacts(
+        String node,
+        String address,
+        int cpus,
+        double speed,
+        long memTotalKb,
+        long memAvailableKb,
+        double[] loadAverage,
+        String agentVersion,
+        String imageVersion,
+        String kernel,
+        double uptimeSeconds,
+        BootTimings boot,
+        long agentRssKb) {
+
+    /** Guest-side milestones in seconds since the kernel started. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record BootTimings(double userlandAt, double agentStartAt, double agentReadyAt) {}
+}

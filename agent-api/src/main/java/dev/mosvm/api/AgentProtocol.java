@@ -1,0 +1,29 @@
+package dev.mosvm.api;
+
+/**
+ * The host-to-agent wire contract: one HTTPS endpoint per operation, JSON bodies,
+ * every request authenticated with the instance secret as a bearer token.
+ * Paths are versioned; only append new ones.
+ */
+public final class AgentProtocol {
+    private AgentProtocol() {}
+
+    /** TCP port the agent listens on inside the guest. */
+    public static final int PORT = 7443;
+
+    /** GET: the node's facts ({@link AgentFacts}). */
+    public static final String FACTS = "/v1/facts";
+    /** POST: ask the agent to power the guest off cleanly. */
+    public static final String SHUTDOWN = "/v1/shutdown";
+
+    public static final String AUTH_HEADER = "Authorization";
+    public static final String BEARER = "Bearer ";
+
+    /** fw_cfg entry the manager fills with the {@link GuestConfig} JSON. */
+    public static final String FW_CFG_NAME = "opt/dev.mosvm/config";
+    /** Where that entry appears inside the guest (qemu_fw_cfg sysfs). */
+    public static final String FW_CFG_GUEST_PATH = "/sys/firmware/qemu_fw_cfg/by_name/" + FW_CFG_NAME + "/raw";
+
+    /** Line the agent prints on the console when it serves requests. */
+    public static final String READY_LINE = "mosvm-agent: ready";
+}

@@ -1,0 +1,60 @@
+package dev.mosvm.api;
+
+import java.io.ByteArrayInputStream;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Trusts exactly one certificate. The agent's certificate is made by the manager for one
+ * instance, so pinning it is stronger than hostname checks (the guest's DHCP address is
+ * not known when the certificate is made), and those are deliberately not done.
+ */
+public final class PinnedCertificateTrust extends X509ExtendedTrustManager {
+    private final X509Certificate pinned;
+
+    public PinnedCertificateTrust(X509Certificate pinned) {
+        this.pinned = pinned;
+    }
+
+    public static X509Certificate parsePem(String pem) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        } catch (CertificateException e) {
+            throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
+    public SSLContext sslContext() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+            ctx.init(null, new TrustManager[] {this}, new SecureRandom());
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void check(X509Certificate[] chain) throws CertificateException {
+        if (chain == null || chain.length == 0
+                || !MessageDigest.isEqual(chain[0].getEncoded(), pinned.getEncoded())) {
+            throw new CertificateException("agent certificate does not match the one pinned for this instance");
+        }
+    }
+
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException { check(chain); }
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException { check(chain); }
+    @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException { check(chain); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException { throw new CertificateException("client certificates are not used"); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException { checkClientTrusted(chain, authType); }
+    @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException { checkClientTrusted(chain, authType); }
+    @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[] {pinned}; }
+}

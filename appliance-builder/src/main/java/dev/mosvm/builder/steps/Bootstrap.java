@@ -1,0 +1,61 @@
+package dev.mosvm.builder.steps;
+
+import dev.mosvm.builder.BuildException;
+import dev.mosvm.builder.ProcessRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Debian root filesystem with the recipe's packages, by mmdebstrap. */
+public final class Bootstrap implements BuildStep {
+    static final Path HOST_SOURCES = Path.of("/etc/apt/sources.list.d/debian.sources");
+    private static final Pattern MISSING = Pattern.compile("Unable to locate package (\\S+)|Package '?(\\S+?)'? has no installation candidate");
+
+    @Override public String description() { return "Bootstrapping Debian " + "and packages (mmdebstrap)"; }
+
+    @Override
+    public void run(BuildContext ctx) throws Exception {
+        Files.createDirectories(ctx.rootfs());
+        List<String> cmd = command(ctx);
+        ProcessRunner.Result r = ProcessRunner.run(cmd, line -> {
+            if (line.startsWith("I: ")) ctx.progress.detail(line.substring(3));
+        });
+        if (r.exit() != 0) {
+            for (String line : r.tail()) {
+                Matcher m = MISSING.matcher(line);
+                if (m.find()) {
+                    String pkg = m.group(1) != null ? m.group(1) : m.group(2);
+                    throw new BuildException("package '" + pkg + "' was not found in the archive",
+                            "check `packages` in " + ctx.recipeFile + " (suite " + ctx.recipe.suite() + ")");
+                }
+            }
+            throw new BuildException("mmdebstrap failed (exit " + r.exit() + ")",
+                    "its last lines:\n" + r.tailText());
+        }
+    }
+
+    static List<String> command(BuildContext ctx) {
+        List<String> cmd = new ArrayList<>(List.of("mmdebstrap", "--mode=root", "--variant=" + variantOf(ctx),
+                "--include=" + String.join(",", ctx.recipe.packages())));
+        for (String p : ctx.recipe.excludePaths()) cmd.add("--dpkgopt=path-exclude=" + p);
+        for (String p : ctx.recipe.keepPaths()) cmd.add("--dpkgopt=path-include=" + p);
+        // Excluding man pages breaks the JRE's postinst (update-alternatives wants man1).
+        cmd.add("--essential-hook=mkdir -p \"$1/usr/share/man/man1\"");
+        cmd.add(ctx.recipe.suite());
+        cmd.add(ctx.rootfs().toString());
+        String mirror = ctx.recipe.mirror();
+        if (mirror != null && !mirror.isBlank()) {
+            cmd.add(mirror);
+        } else if (Files.isReadable(HOST_SOURCES)) {
+            cmd.add(HOST_SOURCES.toString());
+        }
+        return cmd;
+    }
+
+    private static String variantOf(BuildContext ctx) {
+        return ctx.recipe.variant() == null || ctx.recipe.variant().isBlank() ? "essential" : ctx.recipe.variant();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.mosvm.builder.steps;
+
+import dev.mosvm.builder.BuildException;
+import dev.mosvm.builder.ProcessRunner;
+import dev.mosvm.builder.Sizes;
+import java.nio.file.Files;
+import java.util.List;
+
+/** Fails early, with the fix, when the host cannot build: tools, privileges, disk space. */
+public final class CheckHost implements BuildStep {
+    /** Room for the unpacked root filesystem, the sparse raw disk's written blocks and the qcow2. */
+    static final long MIN_FREE_BYTES = 3L << 30;
+
+    @Override public String description() { return "Checking the build host"; }
+
+    @Override
+    public void run(BuildContext ctx) throws Exception {
+        for (String tool : List.of("mmdebstrap", "mkfs.ext4", "qemu-img")) {
+            if (!ProcessRunner.onPath(tool)) {
+                throw new BuildException(tool + " is not installed",
+                        "install it: apt-get install --no-install-recommends mmdebstrap e2fsprogs qemu-utils");
+            }
+        }
+        if (!isRoot()) {
+            throw new BuildException("building the appliance needs root (mmdebstrap installs packages into a chroot)",
+                    "run as root, e.g. sudo bin/mosvm image build");
+        }
+        Files.createDirectories(ctx.work.getParent());
+        long free = Files.getFileStore(ctx.work.getParent()).getUsableSpace();
+        if (free < MIN_FREE_BYTES) {
+            throw new BuildException("not enough disk space in " + ctx.work.getParent() + ": " + Sizes.human(free)
+                    + " free, " + Sizes.human(MIN_FREE_BYTES) + " needed", "free some space or set MOSVM_CACHE to a larger disk");
+        }
+    }
+
+    static boolean isRoot() throws Exception {
+        for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:")) return line.split("\\s+")[2].equals("0"); // effective uid
+        }
+        return false;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.mosvm.agent;
+
+import dev.mosvm.api.AgentFacts;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+
+/** Gathers the node's facts. Speed is measured once at start; the rest on every call. */
+final class FactsCollector {
+    private final String node;
+    private final double speed;
+    private final String agentVersion;
+    private final String imageVersion;
+    private final double agentStartAt;
+    private volatile double agentReadyAt = -1;
+
+    FactsCollector(String node, double speed) throws IOException {
+        this.node = node;
+        this.speed = speed;
+        String v = FactsCollector.class.getPackage().getImplementationVersion();
+        this.agentVersion = v == null ? "dev" : v;
+        this.imageVersion = readImageVersion();
+        this.agentStartAt = ProcFiles.parseStartSeconds(ProcFiles.read("/proc/self/stat"));
+    }
+
+    void markReady() throws IOException {
+        agentReadyAt = ProcFiles.parseUptime(ProcFiles.read("/proc/uptime"));
+    }
+
+    double readyAt() {
+        return agentReadyAt;
+    }
+
+    AgentFacts collect() throws IOException {
+        Map<String, Long> mem = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo"));
+        double userland = ProcFiles.parseStartSeconds(ProcFiles.read("/proc/1/stat"));
+        return new AgentFacts(
+                node,
+                primaryAddress(),
+                Runtime.getRuntime().availableProcessors(),
+                speed,
+                mem.getOrDefault("MemTotal", -1L),
+                mem.getOrDefault("MemAvailable", -1L),
+                ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg")),
+                agentVersion,
+                imageVersion,
+                System.getProperty("os.version"),
+                ProcFiles.parseUptime(ProcFiles.read("/proc/uptime")),
+                new AgentFacts.BootTimings(userland, agentStartAt, agentReadyAt),
+                ProcFiles.parseRssKb(ProcFiles.read("/proc/self/status")));
+    }
+
+    /** The first non-loopback IPv4 address: the one peers and the host reach. */
+    static String primaryAddress() {
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback()) continue;
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet4Address) return a.getHostAddress();
+                }
+            }
+        } catch (SocketException e) {
+            // fall through: no address yet
+        }
+        return null;
+    }
+
+    private static String readImageVersion() {
+        Path p = Path.of("/etc/mosvm/image-version");
+        try {
+            return Files.isReadable(p) ? Files.readString(p).strip() : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

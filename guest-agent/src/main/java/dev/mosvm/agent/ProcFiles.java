@@ -1,0 +1,56 @@
+package dev.mosvm.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Pure parsers for the /proc files the agent reads, plus thin readers. */
+final class ProcFiles {
+    private ProcFiles() {}
+
+    /** Linux USER_HZ; /proc/PID/stat start times are in these ticks. 100 on every x86 Linux. */
+    static final double CLOCK_TICKS = 100.0;
+
+    /** "MemTotal:  501234 kB" lines -> key to value in kB. */
+    static Map<String, Long> parseMeminfo(String text) {
+        Map<String, Long> out = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String[] rest = line.substring(colon + 1).trim().split("\\s+");
+            try {
+                out.put(line.substring(0, colon).trim(), Long.parseLong(rest[0]));
+            } catch (NumberFormatException ignored) {
+                // not a numeric line; skip
+            }
+        }
+        return out;
+    }
+
+    static double[] parseLoadavg(String text) {
+        String[] f = text.trim().split("\\s+");
+        return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+    }
+
+    static double parseUptime(String text) {
+        return Double.parseDouble(text.trim().split("\\s+")[0]);
+    }
+
+    /** Field 22 of /proc/PID/stat (process start, in clock ticks since boot), in seconds. */
+    static double parseStartSeconds(String stat) {
+        // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(f[22 - 3]) / CLOCK_TICKS;
+    }
+
+    /** "VmRSS:  12345 kB" from /proc/PID/status. */
+    static long parseRssKb(String status) {
+        return parseMeminfo(status).getOrDefault("VmRSS", -1L);
+    }
+
+    static String read(String path) throws IOException {
+        return Files.readString(Path.of(path));
+    }
+}

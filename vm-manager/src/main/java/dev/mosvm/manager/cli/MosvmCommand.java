@@ -1,0 +1,70 @@
+package dev.mosvm.manager.cli;
+
+import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.Reporter;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
+import dev.mosvm.manager.instance.InstanceStore;
+import dev.mosvm.manager.instance.MosvmHome;
+import java.io.PrintWriter;
+import java.util.function.Supplier;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The `mosvm` command: the root of the tree. Subcommands parse, call services and print. */
+@Command(name = "mosvm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Run the mosvm appliance VM: a MOSIX-style compute pool node on this workstation.",
+        subcommands = {UpCommand.class, StatusCommand.class, ListCommand.class, DownCommand.class, DestroyCommand.class,
+                ImageCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
+        footer = {"", "Instances live in $MOSVM_HOME (default ~/.mosvm); images are cached in $MOSVM_CACHE (default ~/.cache/mosvm)."})
+public final class MosvmCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    final MosvmHome home;
+    private final Supplier<Hypervisor> hypervisor;
+
+    public MosvmCommand(MosvmHome home, Supplier<Hypervisor> hypervisor) {
+        this.home = home;
+        this.hypervisor = hypervisor;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(MosvmHome.fromEnvironment(),
+                () -> LibvirtConnector.connect(LibvirtConnector.defaultUri())).execute(args));
+    }
+
+    /** The configured command line; tests call this with their own home and hypervisor. */
+    public static CommandLine commandLine(MosvmHome home, Supplier<Hypervisor> hypervisor) {
+        CommandLine cl = new CommandLine(new MosvmCommand(home, hypervisor));
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler(new ErrorHandler.ShortParameterErrors());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    Hypervisor connect() {
+        return hypervisor.get();
+    }
+
+    InstanceStore store() {
+        return new InstanceStore(home);
+    }
+
+    /** A service on a fresh connection; the caller closes the hypervisor. */
+    ApplianceService service(Hypervisor hv, CommandSpec cmd) {
+        PrintWriter err = cmd.commandLine().getErr();
+        return new ApplianceService(store(), hv, new Reporter() {
+            @Override public void progress(String line) { err.println(line); err.flush(); }
+            @Override public void warn(String line) { err.println(line); err.flush(); }
+        });
+    }
+}

@@ -1,0 +1,71 @@
+package dev.mosvm.manager.cli;
+
+import dev.mosvm.api.AgentFacts;
+import dev.mosvm.api.Json;
+import dev.mosvm.manager.MosvmException;
+import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.InstanceView;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show an instance's state and the facts its agent reports (all instances without NAME).")
+final class StatusCommand implements Callable<Integer> {
+    @ParentCommand MosvmCommand root;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Instance name.")
+    String name;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Hypervisor hv = root.connect()) {
+            ApplianceService svc = root.service(hv, spec);
+            List<InstanceView> views = name != null ? List.of(svc.status(name)) : svc.list(true);
+            if (name == null && views.isEmpty()) {
+                throw MosvmException.state("no instances", "create one with `mosvm up`");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.pretty(name != null ? views.get(0) : views));
+            } else {
+                for (InstanceView v : views) print(out, v);
+            }
+            out.flush();
+            return views.stream().anyMatch(v -> InstanceView.BROKEN.equals(v.state())) ? 1 : 0;
+        }
+    }
+
+    static void print(PrintWriter out, InstanceView v) {
+        out.printf("%s: %s%s%n", v.name(), v.state(), v.address() == null ? "" : " at " + v.address());
+        if (v.cpus() != null) {
+            out.printf(Locale.ROOT, "  config    %d CPU, %d MiB, %s, image %s%n", v.cpus(), v.memoryMiB(),
+                    v.accel().toUpperCase(Locale.ROOT), v.image());
+        }
+        if (v.hostRssKb() != null) out.printf(Locale.ROOT, "  host RSS  %.0f MiB%n", v.hostRssKb() / 1024.0);
+        if (v.facts() != null) printFacts(out, v.facts());
+        if (v.errors() != null) v.errors().forEach(e -> out.println("  problem   " + e));
+    }
+
+    static void printFacts(PrintWriter out, AgentFacts f) {
+        out.printf(Locale.ROOT, "  node      %s (%s)%n", f.node(), f.address());
+        out.printf(Locale.ROOT, "  cpus      %d, speed %.3f (1.0 = reference core)%n", f.cpus(), f.speed());
+        out.printf(Locale.ROOT, "  memory    %d MiB available of %d MiB%n", f.memAvailableKb() / 1024, f.memTotalKb() / 1024);
+        double[] l = f.loadAverage();
+        out.printf(Locale.ROOT, "  load      %.2f %.2f %.2f%n", l[0], l[1], l[2]);
+        out.printf(Locale.ROOT, "  versions  agent %s, image %s, kernel %s%n", f.agentVersion(), f.imageVersion(), f.kernel());
+        out.printf(Locale.ROOT, "  agent     %.0f MiB resident, up %.0f s%n", f.agentRssKb() / 1024.0, f.uptimeSeconds());
+    }
+}

@@ -1,0 +1,74 @@
+package dev.mosvm.manager.cli;
+
+import dev.mosvm.api.AgentFacts;
+import dev.mosvm.api.Json;
+import dev.mosvm.manager.appliance.UpRequest;
+import dev.mosvm.manager.appliance.UpResult;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.instance.InstanceNames;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Create (or restart) an appliance VM and wait until its guest agent answers.",
+                "The first run builds the appliance image (a few minutes; needs root); later runs reuse it."})
+final class UpCommand implements Callable<Integer> {
+    @ParentCommand MosvmCommand root;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", defaultValue = InstanceNames.DEFAULT, paramLabel = "NAME",
+            description = "Instance name (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: " + UpRequest.DEFAULT_CPUS + ").")
+    Integer cpus;
+
+    @Option(names = "--memory", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Guest memory, e.g. 512M or 1G (default: " + UpRequest.DEFAULT_MEMORY_MIB + "M).")
+    Long memoryMiB;
+
+    @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto",
+            description = "Accelerator: auto uses KVM only where it really runs guests (default: ${DEFAULT-VALUE}).")
+    String accel;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "How long to wait for the agent (default: 300 under TCG, 120 under KVM).")
+    Integer timeout;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Hypervisor hv = root.connect()) {
+            UpResult r = root.service(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
+                    timeout == null ? null : Duration.ofSeconds(timeout)));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.pretty(r));
+            } else {
+                print(out, r);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    static void print(PrintWriter out, UpResult r) {
+        AgentFacts f = r.facts();
+        UpResult.Timings t = r.timings();
+        out.printf(Locale.ROOT, "%s is ready at %s (%s, %.1f s from start)%n", r.name(), r.address(),
+                r.accel().toUpperCase(Locale.ROOT), t.startToReady());
+        StatusCommand.printFacts(out, f);
+        out.printf(Locale.ROOT, "  timings   image %.1f s, define %.2f s, start %.2f s, kernel to userland %.1f s, "
+                + "userland to agent ready %.1f s%n", t.image(), t.define(), t.start(), t.bootToUserland(), t.userlandToAgentReady());
+    }
+}

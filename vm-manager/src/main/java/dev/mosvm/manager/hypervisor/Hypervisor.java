@@ -1,0 +1,45 @@
+package dev.mosvm.manager.hypervisor;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything mosvm asks of a hypervisor. Commands and services use only this, so a
+ * plain-QEMU driver (for macOS and Windows, where libvirt cannot host VMs) can be added
+ * without touching them. Methods take mosvm's VM names; a driver maps them to its own.
+ */
+public interface Hypervisor extends AutoCloseable {
+    /** Where this driver is connected, for messages (e.g. "qemu:///system"). */
+    String describe();
+
+    /** Whether the driver runs QEMU as root and so can read files in a root-only home. */
+    boolean runsAsRoot();
+
+    void define(VmSpec spec);
+
+    void start(String vm);
+
+    VmState state(String vm);
+
+    /** Asks the guest to shut down (ACPI power button). */
+    void requestShutdown(String vm);
+
+    /** Stops the VM at once, like pulling the plug. */
+    void powerOff(String vm);
+
+    /** Removes the definition (the VM must be off). */
+    void undefine(String vm);
+
+    /** The guest's IPv4 address from the network's DHCP lease, once it has one. */
+    Optional<String> address(String vm);
+
+    /** Host memory the running VM's process uses (RSS), in KiB. */
+    OptionalLong hostRssKb(String vm);
+
+    /** Names of all VMs this driver holds that mosvm created (by its metadata). */
+    List<String> managedVms();
+
+    @Override
+    void close();
+}

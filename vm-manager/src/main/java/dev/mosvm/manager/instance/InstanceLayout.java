@@ -1,0 +1,33 @@
+package dev.mosvm.manager.instance;
+
+import java.nio.file.Path;
+
+/**
+ * Every file under {@code $MOSVM_HOME/<name>/}. This class is the contract; docs/internals.md
+ * describes it in prose. Nothing else builds paths inside an instance directory.
+ */
+public record InstanceLayout(Path dir) {
+    /** Instance configuration (YAML): name, cpus, memory, accelerator, image key, MAC. */
+    public static final String CONFIG = "instance.yaml";
+    /** Copy-on-write overlay over the cached appliance disk. */
+    public static final String DISK = "disk.qcow2";
+    /** What the guest receives through fw_cfg: node name, secret, TLS identity. Mode 0600. */
+    public static final String GUEST_CONFIG = "guest-config.json";
+    /** The agent's TLS certificate, pinned by the host. */
+    public static final String AGENT_CERT = "agent.pem";
+    /** Serial console output, written by virtlogd, truncated at each start. */
+    public static final String SERIAL_LOG = "serial.log";
+    /** The libvirt domain definition last used (for reference; libvirt holds the live one). */
+    public static final String DOMAIN_XML = "domain.xml";
+    /** Timings of the last `up` (define, boot, agent), for benchmarks and `status`. */
+    public static final String TIMINGS = "timings.json";
+
+    public String name() { return dir.getFileName().toString(); }
+    public Path config() { return dir.resolve(CONFIG); }
+    public Path disk() { return dir.resolve(DISK); }
+    public Path guestConfig() { return dir.resolve(GUEST_CONFIG); }
+    public Path agentCert() { return dir.resolve(AGENT_CERT); }
+    public Path serialLog() { return dir.resolve(SERIAL_LOG); }
+    public Path domainXml() { return dir.resolve(DOMAIN_XML); }
+    public Path timings() { return dir.resolve(TIMINGS); }
+}

@@ -1,0 +1,74 @@
+package dev.mosvm.manager.instance;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.mosvm.builder.SafeDelete;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Reads and writes instance directories under MOSVM_HOME. */
+public final class InstanceStore {
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+    private final MosvmHome home;
+
+    public InstanceStore(MosvmHome home) {
+        this.home = home;
+    }
+
+    public MosvmHome home() {
+        return home;
+    }
+
+    public InstanceLayout layout(String name) {
+        return home.instance(name);
+    }
+
+    public boolean exists(String name) {
+        return Files.isDirectory(layout(name).dir());
+    }
+
+    public Optional<InstanceConfig> load(String name) throws IOException {
+        Path cfg = layout(name).config();
+        return Files.isRegularFile(cfg) ? Optional.of(YAML.readValue(cfg.toFile(), InstanceConfig.class)) : Optional.empty();
+    }
+
+    /** Creates the instance directory (private to the user: it holds the secret). */
+    public InstanceLayout create(String name) throws IOException {
+        Files.createDirectories(home.home());
+        InstanceLayout l = layout(name);
+        Files.createDirectory(l.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return l;
+    }
+
+    public void save(InstanceConfig cfg) throws IOException {
+        YAML.writeValue(layout(cfg.name()).config().toFile(), cfg);
+    }
+
+    /** Names of instance directories (hidden directories such as _config are not instances). */
+    public List<String> names() throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(home.home())) return out;
+        try (Stream<Path> s = Files.list(home.home())) {
+            s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("_") && !n.startsWith(".")).sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    public void delete(String name) throws IOException {
+        SafeDelete.deleteTree(layout(name).dir());
+    }
+
+    public static void writePrivate(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content);
+    }
+}
