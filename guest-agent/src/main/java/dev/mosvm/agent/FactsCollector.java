@@ -19,6 +19,7 @@ final class FactsCollector {
     private final String imageVersion;
     private final double agentStartAt;
     private volatile double agentReadyAt = -1;
+    private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
 
     FactsCollector(String node, double speed) throws IOException {
         this.node = node;
@@ -39,7 +40,6 @@ final class FactsCollector {
 
     AgentFacts collect() throws IOException {
         Map<String, Long> mem = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo"));
-        double userland = ProcFiles.parseStartSeconds(ProcFiles.read("/proc/1/stat"));
         return new AgentFacts(
                 node,
                 primaryAddress(),
@@ -52,7 +52,7 @@ final class FactsCollector {
                 imageVersion,
                 System.getProperty("os.version"),
                 ProcFiles.parseUptime(ProcFiles.read("/proc/uptime")),
-                new AgentFacts.BootTimings(userland, agentStartAt, agentReadyAt),
+                new AgentFacts.BootTimings(userlandAt, agentStartAt, agentReadyAt),
                 ProcFiles.parseRssKb(ProcFiles.read("/proc/self/status")));
     }
 

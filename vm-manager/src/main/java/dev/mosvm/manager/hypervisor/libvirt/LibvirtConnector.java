@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
+import org.libvirt.jna.Libvirt;
 
 /**
  * Opens a libvirt connection: $LIBVIRT_DEFAULT_URI if set, else qemu:///system as root and
@@ -20,9 +21,17 @@ public final class LibvirtConnector {
         return "root".equals(System.getProperty("user.name")) ? "qemu:///system" : "qemu:///session";
     }
 
+    /**
+     * libvirt prints every error to stderr by default ("Domain not found" for a lookup that
+     * we expect to fail). Errors still reach us as exceptions; this only stops the printing.
+     * Held in a field so the native callback is never garbage collected.
+     */
+    private static final Libvirt.VirErrorCallback QUIET = (userData, error) -> { };
+
     public static LibvirtHypervisor connect(String uri) {
         Connect conn;
         try {
+            Connect.setErrorCallback(QUIET);
             conn = new Connect(uri);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             throw new MosvmException(ExitCodes.ENVIRONMENT, "libvirt is not installed (libvirt.so.0 not found)",

@@ -1,0 +1,94 @@
+package dev.mosvm.manager.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
+import dev.mosvm.manager.instance.MosvmHome;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI in-process on libvirt's test driver: exit codes and messages a user sees. */
+class CliTest {
+    @TempDir Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    Run run(String... args) {
+        MosvmHome home = new MosvmHome(dir.resolve("home"), dir.resolve("cache"), dir.resolve("agent.jar"), dir.resolve("r.yaml"));
+        CommandLine cl = MosvmCommand.commandLine(home, () -> LibvirtConnector.connect("test:///default"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
+                List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"))) {
+            String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
+            Run r = run(args);
+            assertEquals(0, r.exit(), cmd + ": " + r.err());
+            assertTrue(r.out().contains("Usage: mosvm " + String.join(" ", cmd)), r.out());
+        }
+    }
+
+    @Test
+    void completionScriptIsGenerated() {
+        Run r = run("generate-completion");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("complete -F"), "a bash completion script");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() {
+        Run size = run("up", "--memory", "12Q");
+        assertEquals(ExitCodes.INVALID_INPUT, size.exit());
+        assertTrue(size.err().startsWith("mosvm: error: Invalid value for option '--memory': invalid size '12Q'"), size.err());
+        Run name = run("up", "Bad_Name");
+        assertEquals(ExitCodes.INVALID_INPUT, name.exit());
+        assertTrue(name.err().startsWith("mosvm: error: invalid instance name 'Bad_Name'"), name.err());
+        Run small = run("up", "--memory", "64M");
+        assertEquals(ExitCodes.INVALID_INPUT, small.exit());
+        assertTrue(small.err().contains("at least 256M"), small.err());
+        Run cpus = run("up", "--cpus", "0");
+        assertEquals(ExitCodes.INVALID_INPUT, cpus.exit());
+        Run unknown = run("frobnicate");
+        assertEquals(ExitCodes.INVALID_INPUT, unknown.exit());
+        assertTrue(unknown.err().contains("see 'mosvm --help'"), unknown.err());
+    }
+
+    @Test
+    void unknownInstancesAreStateErrors() {
+        for (String cmd : List.of("down", "destroy", "status")) {
+            Run r = run(cmd, "ghost");
+            assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd);
+            assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
+        }
+    }
+
+    @Test
+    void listOfNothingIsEmptyNotAnError() {
+        Run r = run("list");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("NAME"));
+        assertEquals(1, r.out().lines().count());
+        assertEquals("[ ]", run("list", "--json").out().strip());
+    }
+
+    @Test
+    void missingAgentJarIsExplained() {
+        Run r = run("image", "build");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertTrue(r.err().contains("not found"), r.err());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mosvm.manager.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.manager.hypervisor.libvirt.DomainXml;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class DomainXmlTest {
+    static VmSpec spec(Accelerator accel) {
+        Path d = Path.of("/home/u/.mosvm/a");
+        return new VmSpec("mosvm-a", "a", 1, 512, accel, Path.of("/c/vmlinuz"), Path.of("/c/initrd.img"),
+                "console=ttyS0 root=/dev/vda systemd.hostname=a", d.resolve("disk.qcow2"), "52:54:00:01:02:03", "default",
+                d.resolve("serial.log"), d.resolve("guest-config.json"), d);
+    }
+
+    @Test
+    void tcgDomainHasEverythingTheGuestNeeds() {
+        String x = DomainXml.render(spec(Accelerator.TCG), "qemu", true);
+        assertTrue(x.startsWith("<domain type='qemu'>"));
+        assertTrue(x.contains("<entry name='opt/dev.mosvm/config' file='/home/u/.mosvm/a/guest-config.json'/>"), "fw_cfg config");
+        assertTrue(x.contains("<kernel>/c/vmlinuz</kernel>"));
+        assertTrue(x.contains("<source network='default'/>"));
+        assertTrue(x.contains("<mac address='52:54:00:01:02:03'/>"));
+        assertTrue(x.contains("<log file='/home/u/.mosvm/a/serial.log' append='off'/>"));
+        assertTrue(x.contains("<tb-cache unit='MiB'>256</tb-cache>"), "bounded TCG cache");
+        assertTrue(x.contains("<label>+0:+0</label>"), "QEMU as root when the home is root's");
+        assertTrue(x.contains("xmlns:mosvm='" + DomainXml.METADATA_NS + "'"));
+        assertFalse(x.contains("host-model"));
+    }
+
+    @Test
+    void kvmDomainAndEscaping() {
+        VmSpec s = spec(Accelerator.KVM);
+        String x = DomainXml.render(new VmSpec(s.vm(), s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.guestConfig(), s.instanceDir()), "kvm", false);
+        assertTrue(x.startsWith("<domain type='kvm'>"));
+        assertTrue(x.contains("<cmdline>a&lt;b &amp; &apos;c&apos;</cmdline>"));
+        assertTrue(x.contains("<vcpu>2</vcpu>"));
+        assertFalse(x.contains("tb-cache"));
+        assertFalse(x.contains("seclabel"));
+    }
+}
