@@ -12,6 +12,13 @@ running() { # pidfile -> true if that pid is alive
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
+# Without udev, /dev/kvm stays root:root 0600. libvirt then finds KVM "not available" to the
+# libvirt-qemu user on every call, decides its cached QEMU capabilities are stale and
+# re-probes QEMU before each define/start (minutes of delay). udev's usual rule fixes it.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
+
 mkdir -p /run/libvirt
 running /run/virtlogd.pid  || virtlogd --daemon
 running /run/virtlockd.pid || virtlockd --daemon
