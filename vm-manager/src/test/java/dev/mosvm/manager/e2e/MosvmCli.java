@@ -1,0 +1,116 @@
+package dev.mosvm.manager.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the packaged `mosvm` exactly as a user does (a separate JVM, the shaded jar), with
+ * its own MOSVM_HOME; the image cache is the machine's, so the image is built once.
+ */
+final class MosvmCli {
+    record Result(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return Json.MAPPER.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out + "\nstderr: " + err, e);
+            }
+        }
+
+        Result ok() {
+            assertEquals(0, exit, () -> "expected success; stderr:\n" + err + "\nstdout:\n" + out);
+            return this;
+        }
+
+        Result fails(int code, String messagePart) {
+            assertEquals(code, exit, () -> "exit status; stderr:\n" + err + "\nstdout:\n" + out);
+            assertTrue(err.startsWith("mosvm: error: "), () -> "one error line first: " + err);
+            assertTrue(err.contains(messagePart), () -> "expected '" + messagePart + "' in:\n" + err);
+            return this;
+        }
+    }
+
+    final Path home;
+    final Map<String, String> env = new HashMap<>();
+    List<String> runAs = List.of();
+
+    MosvmCli(Path home) {
+        this.home = home;
+        env.put("MOSVM_HOME", home.toString());
+    }
+
+    MosvmCli with(String key, String value) {
+        MosvmCli c = new MosvmCli(home);
+        c.env.putAll(env);
+        c.env.put(key, value);
+        c.runAs = runAs;
+        return c;
+    }
+
+    MosvmCli asUser(String user) {
+        MosvmCli c = new MosvmCli(home);
+        c.env.putAll(env);
+        c.runAs = List.of("runuser", "-u", user, "--", "env");
+        return c;
+    }
+
+    static Path jar() {
+        return Path.of(System.getProperty("mosvm.jar", "target/mosvm.jar")).toAbsolutePath();
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(runAs);
+        if (!runAs.isEmpty()) env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dmosvm.agentJar=" + Path.of(System.getProperty("mosvm.agentJar")).toAbsolutePath(),
+                "-Dmosvm.recipe=" + Path.of(System.getProperty("mosvm.recipe")).toAbsolutePath(),
+                "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("mosvm-out", ".txt");
+        Path err = Files.createTempFile("mosvm-err", ".txt");
+        out.toFile().setReadable(true, false);
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("mosvm " + String.join(" ", args) + " did not finish in 15 minutes");
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        System.out.println("$ mosvm " + String.join(" ", args) + "  -> exit " + r.exit());
+        return r;
+    }
+
+    /** `virsh` against the system daemon, for checks independent of mosvm's own code. */
+    static String virsh(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("virsh", "-c", "qemu:///system"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return out.strip();
+    }
+
+    /** End-to-end tests need root and a running libvirtd; without them they fail, never skip. */
+    static void requireEnvironment() throws IOException, InterruptedException {
+        assertEquals("root", System.getProperty("user.name"), "end-to-end tests run as root (see README: .ci/run)");
+        String v = virsh("version", "--daemon");
+        assertTrue(v.contains("Running against daemon"), "libvirtd must be running (scripts/start-libvirt.sh): " + v);
+        assertTrue(Files.isRegularFile(jar()), "package first: " + jar());
+    }
+}
