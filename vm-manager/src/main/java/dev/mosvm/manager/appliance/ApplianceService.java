@@ -90,7 +90,7 @@ public final class ApplianceService {
             if (accel.warning() != null) out.warn(accel.warning());
             cfg = new InstanceConfig(name, req.cpus() == null ? UpRequest.DEFAULT_CPUS : req.cpus(),
                     req.memoryMiB() == null ? UpRequest.DEFAULT_MEMORY_MIB : req.memoryMiB(), accel.accel().cliName(),
-                    image.key(), image.dir().toString(), randomMac(), hv.describe(), Instant.now().toString());
+                    image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), hv.describe(), Instant.now().toString());
             createInstance(cfg, image);
         } else {
             cfg = existing.get();
@@ -234,7 +234,7 @@ public final class ApplianceService {
 
     static VmSpec spec(InstanceConfig cfg, ApplianceImage image, InstanceLayout l) {
         String cmdline = image.manifest().kernelCmdline() + " systemd.hostname=" + cfg.name();
-        return new VmSpec(cfg.domainName(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
+        return new VmSpec(cfg.domainName(), cfg.uuid(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
                 Accelerator.valueOf(cfg.accel().toUpperCase()), image.kernel(), image.initrd(), cmdline, l.disk(), cfg.mac(),
                 NETWORK, l.serialLog(), l.guestConfig(), l.dir());
     }

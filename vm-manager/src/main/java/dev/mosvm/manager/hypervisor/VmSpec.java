@@ -5,6 +5,7 @@ import java.nio.file.Path;
 /** What to boot: resources, the direct-boot kernel, the instance's disk and files. */
 public record VmSpec(
         String vm,
+        String uuid,
         String instance,
         int cpus,
         long memoryMiB,

@@ -12,6 +12,7 @@ public record InstanceConfig(
         String imageKey,
         String imageDir,
         String mac,
+        String uuid,
         String libvirtUri,
         String createdAt) {
 

@@ -36,8 +36,9 @@ final class MosvmCli {
 
         Result fails(int code, String messagePart) {
             assertEquals(code, exit, () -> "exit status; stderr:\n" + err + "\nstdout:\n" + out);
-            assertTrue(err.startsWith("mosvm: error: "), () -> "one error line first: " + err);
-            assertTrue(err.contains(messagePart), () -> "expected '" + messagePart + "' in:\n" + err);
+            java.util.List<String> errors = err.lines().filter(l -> l.startsWith("mosvm: error: ")).toList();
+            assertEquals(1, errors.size(), () -> "exactly one error line in:\n" + err);
+            assertTrue(errors.get(0).contains(messagePart), () -> "expected '" + messagePart + "' in the error line:\n" + err);
             return this;
         }
     }

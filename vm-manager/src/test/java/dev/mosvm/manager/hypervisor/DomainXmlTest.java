@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DomainXmlTest {
     static VmSpec spec(Accelerator accel) {
         Path d = Path.of("/home/u/.mosvm/a");
-        return new VmSpec("mosvm-a", "a", 1, 512, accel, Path.of("/c/vmlinuz"), Path.of("/c/initrd.img"),
+        return new VmSpec("mosvm-a", "8d2c6f0e-7c1e-4a53-9a55-0f4b2b1d1c11", "a", 1, 512, accel, Path.of("/c/vmlinuz"), Path.of("/c/initrd.img"),
                 "console=ttyS0 root=/dev/vda systemd.hostname=a", d.resolve("disk.qcow2"), "52:54:00:01:02:03", "default",
                 d.resolve("serial.log"), d.resolve("guest-config.json"), d);
     }
@@ -21,6 +21,7 @@ class DomainXmlTest {
         assertTrue(x.startsWith("<domain type='qemu'>"));
         assertTrue(x.contains("<entry name='opt/dev.mosvm/config' file='/home/u/.mosvm/a/guest-config.json'/>"), "fw_cfg config");
         assertTrue(x.contains("<kernel>/c/vmlinuz</kernel>"));
+        assertTrue(x.contains("<uuid>8d2c6f0e-7c1e-4a53-9a55-0f4b2b1d1c11</uuid>"));
         assertTrue(x.contains("<source network='default'/>"));
         assertTrue(x.contains("<mac address='52:54:00:01:02:03'/>"));
         assertTrue(x.contains("<log file='/home/u/.mosvm/a/serial.log' append='off'/>"));
@@ -33,7 +34,7 @@ class DomainXmlTest {
     @Test
     void kvmDomainAndEscaping() {
         VmSpec s = spec(Accelerator.KVM);
-        String x = DomainXml.render(new VmSpec(s.vm(), s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",
+        String x = DomainXml.render(new VmSpec(s.vm(), null, s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",
                 s.disk(), s.mac(), s.network(), s.serialLog(), s.guestConfig(), s.instanceDir()), "kvm", false);
         assertTrue(x.startsWith("<domain type='kvm'>"));
         assertTrue(x.contains("<cmdline>a&lt;b &amp; &apos;c&apos;</cmdline>"));

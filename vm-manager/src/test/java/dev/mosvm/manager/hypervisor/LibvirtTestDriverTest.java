@@ -15,9 +15,11 @@ class LibvirtTestDriverTest {
             String vm = "mosvm-unit-" + ProcessHandle.current().pid();
             assertEquals(VmState.ABSENT, hv.state(vm));
             VmSpec s = DomainXmlTest.spec(Accelerator.TCG);
-            hv.define(new VmSpec(vm, "unit", 1, 256, Accelerator.TCG, s.kernel(), s.initrd(), s.cmdline(), s.disk(), s.mac(),
+            hv.define(new VmSpec(vm, s.uuid(), "unit", 1, 256, Accelerator.TCG, s.kernel(), s.initrd(), s.cmdline(), s.disk(), s.mac(),
                     s.network(), s.serialLog(), s.guestConfig(), s.instanceDir()));
             assertEquals(VmState.SHUTOFF, hv.state(vm));
+            hv.define(new VmSpec(vm, s.uuid(), "unit", 1, 512, Accelerator.TCG, s.kernel(), s.initrd(), s.cmdline(), s.disk(),
+                    s.mac(), s.network(), s.serialLog(), s.guestConfig(), s.instanceDir())); // re-define in place (restart path)
             assertTrue(hv.managedVms().contains(vm), "found by mosvm metadata");
             assertFalse(hv.managedVms().contains("test"), "the driver's own sample domain is not ours");
             hv.start(vm);

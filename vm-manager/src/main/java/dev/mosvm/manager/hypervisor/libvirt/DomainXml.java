@@ -21,6 +21,8 @@ public final class DomainXml {
         StringBuilder x = new StringBuilder();
         x.append("<domain type='").append(domainType).append("'>\n");
         x.append("  <name>").append(esc(s.vm())).append("</name>\n");
+        // A fixed UUID lets `up` re-define a stopped instance's domain in place.
+        if (s.uuid() != null) x.append("  <uuid>").append(s.uuid()).append("</uuid>\n");
         x.append("  <metadata>\n    <mosvm:instance xmlns:mosvm='").append(METADATA_NS).append("' name='")
                 .append(esc(s.instance())).append("' dir='").append(esc(s.instanceDir().toString())).append("'/>\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(s.memoryMiB()).append("</memory>\n");

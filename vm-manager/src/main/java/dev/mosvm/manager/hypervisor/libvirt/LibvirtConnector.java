@@ -47,11 +47,14 @@ public final class LibvirtConnector {
         String msg = e.getMessage() == null ? "" : e.getMessage();
         List<String> hints = new ArrayList<>();
         String what;
-        if (msg.contains("No such file or directory") || msg.contains("Connection refused")) {
+        boolean socket = msg.contains("Failed to connect socket") || msg.contains("libvirt-sock");
+        if (socket && (msg.contains("No such file or directory") || msg.contains("Connection refused"))) {
             what = "libvirtd is not running (cannot connect to " + uri + ")";
             hints.add("start it: sudo scripts/start-libvirt.sh  (or: mkdir -p /run/libvirt; virtlogd --daemon; libvirtd --daemon)");
         } else if (msg.contains("Permission denied") || msg.contains("authentication") || msg.contains("polkit")
-                || msg.contains("access denied")) {
+                || msg.contains("access denied") || msg.contains("system bus")) {
+            // Non-root users are authorised by polkit over D-Bus; without either, libvirt
+            // reports the missing system bus, which means: not allowed.
             what = "no permission to use " + uri;
             hints.add("run as root, or add your user to the 'libvirt' group, or set LIBVIRT_DEFAULT_URI=qemu:///session");
         } else {
