@@ -7,6 +7,7 @@ import dev.mosvm.builder.steps.CheckHost;
 import dev.mosvm.builder.steps.ExtractKernel;
 import dev.mosvm.builder.steps.InstallAgent;
 import dev.mosvm.builder.steps.MakeDisk;
+import dev.mosvm.builder.steps.SelfTestAgent;
 import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class ApplianceBuilder {
     }
 
     public static List<BuildStep> steps() {
-        return List.of(new CheckHost(), new Bootstrap(), new InstallAgent(), new ExtractKernel(), new MakeDisk());
+        return List.of(new CheckHost(), new Bootstrap(), new InstallAgent(), new SelfTestAgent(), new ExtractKernel(), new MakeDisk());
     }
 
     /** The cache key for these inputs, validating the recipe on the way. */
@@ -50,6 +51,17 @@ public final class ApplianceBuilder {
         Recipe recipe = RecipeLoader.load(recipeFile);
         requireJar(agentJar);
         String key = CacheKey.compute(recipeFile, recipe, agentJar);
+        Optional<ApplianceImage> cachedImage = cache.find(key);
+        if (cachedImage.isPresent() && !force) return cachedImage.get();
+        // Check the host before touching the cache: a user who cannot build must hear why,
+        // not fail on the cache's lock file.
+        try {
+            new CheckHost().run(new BuildContext(recipe, recipeFile, agentJar, key, cache.root().resolve(".build-" + key), progress));
+        } catch (BuildException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BuildException("cannot check the build host: " + e, "see the message above", e);
+        }
         try (FileLock lock = cache.lock(key)) {
             Optional<ApplianceImage> hit = cache.find(key);
             if (hit.isPresent() && !force) return hit.get();

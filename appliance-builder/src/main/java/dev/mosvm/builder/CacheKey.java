@@ -22,7 +22,7 @@ import java.util.zip.ZipFile;
  */
 public final class CacheKey {
     /** Bump when the builder changes what it produces from the same inputs. */
-    static final int BUILDER_FORMAT = 1;
+    static final int BUILDER_FORMAT = 2;
 
     private CacheKey() {}
 

@@ -4,6 +4,7 @@ import dev.mosvm.builder.BuildException;
 import dev.mosvm.builder.ProcessRunner;
 import dev.mosvm.builder.Sizes;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Fails early, with the fix, when the host cannot build: tools, privileges, disk space. */
@@ -25,8 +26,9 @@ public final class CheckHost implements BuildStep {
             throw new BuildException("building the appliance needs root (mmdebstrap installs packages into a chroot)",
                     "run as root, e.g. sudo bin/mosvm image build");
         }
-        Files.createDirectories(ctx.work.getParent());
-        long free = Files.getFileStore(ctx.work.getParent()).getUsableSpace();
+        Path dir = ctx.work.getParent();
+        while (!Files.exists(dir)) dir = dir.getParent(); // the cache may not exist yet
+        long free = Files.getFileStore(dir).getUsableSpace();
         if (free < MIN_FREE_BYTES) {
             throw new BuildException("not enough disk space in " + ctx.work.getParent() + ": " + Sizes.human(free)
                     + " free, " + Sizes.human(MIN_FREE_BYTES) + " needed", "free some space or set MOSVM_CACHE to a larger disk");

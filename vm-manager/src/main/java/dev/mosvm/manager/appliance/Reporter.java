@@ -6,6 +6,14 @@ public interface Reporter {
 
     void warn(String line);
 
+    /** Prints progress and warnings as lines on {@code err}, flushed at once. */
+    static Reporter lines(java.io.PrintWriter err) {
+        return new Reporter() {
+            @Override public void progress(String line) { err.println(line); err.flush(); }
+            @Override public void warn(String line) { err.println(line); err.flush(); }
+        };
+    }
+
     Reporter SILENT = new Reporter() {
         @Override public void progress(String line) {}
         @Override public void warn(String line) {}

@@ -25,6 +25,13 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
             code = ExitCodes.FAILED;
             message = b.getMessage();
             hint = b.hint();
+        } else if (ex instanceof java.nio.file.AccessDeniedException a) {
+            code = ExitCodes.ENVIRONMENT;
+            message = "no permission to use " + a.getFile();
+            hint = "run as the user that owns it, or set MOSVM_HOME / MOSVM_CACHE to a directory of yours";
+        } else if (ex instanceof java.nio.file.FileSystemException f) {
+            code = ExitCodes.FAILED;
+            message = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
         } else if (ex instanceof InterruptedException) {
             code = ExitCodes.FAILED;
             message = "interrupted";

@@ -49,11 +49,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter err = spec.commandLine().getErr();
-            Reporter rep = new Reporter() {
-                @Override public void progress(String l) { err.println(l); err.flush(); }
-                @Override public void warn(String l) { err.println(l); err.flush(); }
-            };
+            Reporter rep = Reporter.lines(spec.commandLine().getErr());
             Path r = recipe != null ? recipe.toAbsolutePath() : image.root.home.recipe();
             long t0 = System.nanoTime();
             ApplianceImage img = new ApplianceBuilder(image.cache())

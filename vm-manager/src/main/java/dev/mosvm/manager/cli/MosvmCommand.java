@@ -6,7 +6,6 @@ import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
 import dev.mosvm.manager.instance.InstanceStore;
 import dev.mosvm.manager.instance.MosvmHome;
-import java.io.PrintWriter;
 import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -61,10 +60,6 @@ public final class MosvmCommand implements Runnable {
 
     /** A service on a fresh connection; the caller closes the hypervisor. */
     ApplianceService service(Hypervisor hv, CommandSpec cmd) {
-        PrintWriter err = cmd.commandLine().getErr();
-        return new ApplianceService(store(), hv, new Reporter() {
-            @Override public void progress(String line) { err.println(line); err.flush(); }
-            @Override public void warn(String line) { err.println(line); err.flush(); }
-        });
+        return new ApplianceService(store(), hv, Reporter.lines(cmd.commandLine().getErr()));
     }
 }

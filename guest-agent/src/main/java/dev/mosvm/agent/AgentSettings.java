@@ -1,0 +1,28 @@
+package dev.mosvm.agent;
+
+import dev.mosvm.api.AgentProtocol;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * How the daemon runs. The systemd unit uses the defaults; the image build's self-test and
+ * local tests override them with -Dmosvm.agent.* properties or `mosvm-agent serve` options.
+ *
+ * @param config        guest configuration JSON; null = the fw_cfg entry
+ * @param port          HTTPS port; 0 = any free port
+ * @param speedBudgetMs time given to the speed benchmark
+ * @param powerOff      command run on a shutdown request
+ * @param selfTest      check itself over loopback, then exit
+ */
+record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest) {
+
+    static AgentSettings fromSystemProperties() {
+        String cfg = System.getProperty("mosvm.agent.config");
+        return new AgentSettings(cfg == null ? null : Path.of(cfg),
+                Integer.getInteger("mosvm.agent.port", AgentProtocol.PORT),
+                Long.getLong("mosvm.agent.speedBudgetMs", 400),
+                Arrays.asList(System.getProperty("mosvm.agent.powerOff", "systemctl poweroff").split(" ")),
+                Boolean.getBoolean("mosvm.agent.selfTest"));
+    }
+}
