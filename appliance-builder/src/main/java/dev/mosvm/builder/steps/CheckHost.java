@@ -24,7 +24,7 @@ public final class CheckHost implements BuildStep {
         }
         if (!isRoot()) {
             throw new BuildException("building the appliance needs root (mmdebstrap installs packages into a chroot)",
-                    "run as root, e.g. sudo bin/mosvm image build");
+                    "run it as root (e.g. with sudo)");
         }
         Path dir = ctx.work.getParent();
         while (!Files.exists(dir)) dir = dir.getParent(); // the cache may not exist yet

@@ -35,7 +35,7 @@ public final class LibvirtConnector {
             conn = new Connect(uri);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             throw new MosvmException(ExitCodes.ENVIRONMENT, "libvirt is not installed (libvirt.so.0 not found)",
-                    "install it: sudo apt-get install --no-install-recommends libvirt-daemon-system libvirt-clients "
+                    "install it as root: apt-get install --no-install-recommends libvirt-daemon-system libvirt-clients "
                             + "libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils  (or run scripts/setup-host.sh)");
         } catch (LibvirtException e) {
             throw explain(uri, e);
@@ -50,7 +50,7 @@ public final class LibvirtConnector {
         boolean socket = msg.contains("Failed to connect socket") || msg.contains("libvirt-sock");
         if (socket && (msg.contains("No such file or directory") || msg.contains("Connection refused"))) {
             what = "libvirtd is not running (cannot connect to " + uri + ")";
-            hints.add("start it: sudo scripts/start-libvirt.sh  (or: mkdir -p /run/libvirt; virtlogd --daemon; libvirtd --daemon)");
+            hints.add("start it as root: scripts/start-libvirt.sh  (or: mkdir -p /run/libvirt; virtlogd --daemon; libvirtd --daemon)");
         } else if (msg.contains("Permission denied") || msg.contains("authentication") || msg.contains("polkit")
                 || msg.contains("access denied") || msg.contains("system bus")) {
             // Non-root users are authorised by polkit over D-Bus; without either, libvirt
