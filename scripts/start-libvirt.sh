@@ -34,7 +34,11 @@ if ! virsh -c qemu:///system net-info default >/dev/null 2>&1; then
   virsh -c qemu:///system net-define /usr/share/libvirt/networks/default.xml >/dev/null
 fi
 if ! virsh -c qemu:///system net-info default | grep -Eq '^Active:\s+yes'; then
-  virsh -c qemu:///system net-start default >/dev/null
+  # A freshly started libvirtd may still be re-detecting a network left running by an
+  # earlier daemon; "already active" is then success.
+  if ! out=$(virsh -c qemu:///system net-start default 2>&1); then
+    echo "$out" | grep -q "already active" || { echo "start-libvirt: $out" >&2; exit 1; }
+  fi
 fi
 virsh -c qemu:///system net-autostart default >/dev/null 2>&1 || true
 echo "libvirt ready: $(virsh -c qemu:///system version --daemon | awk '/daemon/{print $NF}'), network default active"
