@@ -67,6 +67,7 @@ class ApplianceBenchmarkIT {
                 cli.run("destroy", name);
             }
         }
+        dev.mosvm.builder.SafeDelete.deleteTree(home);
         Arrays.sort(rebuild);
         double medianUp = totals.stream().sorted().toList().get(totals.size() / 2);
         String report = String.join("\n",

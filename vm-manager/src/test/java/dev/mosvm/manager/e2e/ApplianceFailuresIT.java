@@ -111,6 +111,7 @@ class ApplianceFailuresIT {
         h.toFile().setWritable(true, false);
         MosvmCli.Result r = new MosvmCli(h).with("LIBVIRT_DEFAULT_URI", "qemu:///system").asUser("nobody").run("list");
         r.fails(ExitCodes.ENVIRONMENT, "no permission to use qemu:///system");
+        SafeDelete.deleteTree(h);
     }
 
     @Test

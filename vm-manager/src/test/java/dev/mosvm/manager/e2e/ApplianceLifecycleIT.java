@@ -49,6 +49,7 @@ class ApplianceLifecycleIT {
     @AfterAll
     void tearDown() throws Exception {
         cli.run("destroy", NAME); // whatever happened, power off and remove
+        dev.mosvm.builder.SafeDelete.deleteTree(home);
     }
 
     @Test
