@@ -106,6 +106,13 @@ class ApplianceFailuresIT {
     }
 
     @Test
+    void libvirtNotInstalledSaysWhatToInstall() throws Exception {
+        MosvmCli.Result r = cli.withoutLibvirt().run("list").fails(ExitCodes.ENVIRONMENT, "libvirt is not installed");
+        assertTrue(r.err().contains("apt-get install"), "says what to install: " + r.err());
+        assertTrue(MosvmCli.virsh("version", "--daemon").contains("Running against daemon"), "the host's libvirt is untouched");
+    }
+
+    @Test
     void anUnprivilegedUserOnTheSystemDaemonIsToldWhy() throws Exception {
         Path h = Files.createTempDirectory("mosvm-e2e-nobody");
         h.toFile().setWritable(true, false);

@@ -67,6 +67,19 @@ final class MosvmCli {
         return c;
     }
 
+    /**
+     * Runs in a private mount namespace where libvirt's library is covered by an empty file:
+     * for that process libvirt is not installed; the host is untouched (private propagation).
+     */
+    MosvmCli withoutLibvirt() throws IOException {
+        Path lib = Path.of("/usr/lib/x86_64-linux-gnu/libvirt.so.0").toRealPath();
+        MosvmCli c = new MosvmCli(home);
+        c.env.putAll(env);
+        c.runAs = List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount --bind /dev/null \"$0\" && exec env \"$@\"", lib.toString());
+        return c;
+    }
+
     static Path jar() {
         return Path.of(System.getProperty("mosvm.jar", "target/mosvm.jar")).toAbsolutePath();
     }
