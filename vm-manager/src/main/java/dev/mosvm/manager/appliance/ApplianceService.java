@@ -53,6 +53,12 @@ public final class ApplianceService {
 
     public UpResult up(UpRequest req) throws IOException, InterruptedException {
         String name = InstanceNames.validate(req.name());
+        if (hv.describe().startsWith("qemu:///session")) {
+            // The session daemon has no virbr0: the host could not reach the guest's agent.
+            throw new MosvmException(ExitCodes.ENVIRONMENT, "mosvm up needs libvirt's system daemon and its default network; "
+                    + hv.describe() + " has no network the host can reach guests on",
+                    "run as root, or join the 'libvirt' group and set LIBVIRT_DEFAULT_URI=qemu:///system");
+        }
         if (req.cpus() != null && (req.cpus() < 1 || req.cpus() > Runtime.getRuntime().availableProcessors())) {
             throw MosvmException.invalid("invalid --cpus " + req.cpus() + ": this host has "
                     + Runtime.getRuntime().availableProcessors() + " CPU(s)");

@@ -77,6 +77,33 @@ class CliTest {
     }
 
     @Test
+    void theSessionDaemonIsRefusedWithTheWayOut() {
+        MosvmHome home = new MosvmHome(dir.resolve("home"), dir.resolve("cache"), dir.resolve("agent.jar"), dir.resolve("r.yaml"));
+        var svc = new dev.mosvm.manager.appliance.ApplianceService(new dev.mosvm.manager.instance.InstanceStore(home),
+                new SessionNamed(LibvirtConnector.connect("test:///default")), dev.mosvm.manager.appliance.Reporter.SILENT);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.mosvm.manager.MosvmException.class,
+                () -> svc.up(new dev.mosvm.manager.appliance.UpRequest("a", null, null, "tcg", null)));
+        assertEquals(ExitCodes.ENVIRONMENT, e.exitCode());
+        assertTrue(e.hint().contains("LIBVIRT_DEFAULT_URI=qemu:///system"), e.hint());
+    }
+
+    /** The test driver presented as the session daemon. */
+    record SessionNamed(dev.mosvm.manager.hypervisor.Hypervisor hv) implements dev.mosvm.manager.hypervisor.Hypervisor {
+        public String describe() { return "qemu:///session"; }
+        public boolean runsAsRoot() { return false; }
+        public void define(dev.mosvm.manager.hypervisor.VmSpec s) { hv.define(s); }
+        public void start(String vm) { hv.start(vm); }
+        public dev.mosvm.manager.hypervisor.VmState state(String vm) { return hv.state(vm); }
+        public void requestShutdown(String vm) { hv.requestShutdown(vm); }
+        public void powerOff(String vm) { hv.powerOff(vm); }
+        public void undefine(String vm) { hv.undefine(vm); }
+        public java.util.Optional<String> address(String vm) { return hv.address(vm); }
+        public java.util.OptionalLong hostRssKb(String vm) { return hv.hostRssKb(vm); }
+        public java.util.List<String> managedVms() { return hv.managedVms(); }
+        public void close() { hv.close(); }
+    }
+
+    @Test
     void listOfNothingIsEmptyNotAnError() {
         Run r = run("list");
         assertEquals(0, r.exit(), r.err());

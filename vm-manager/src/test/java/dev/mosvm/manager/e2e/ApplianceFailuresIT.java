@@ -56,7 +56,7 @@ class ApplianceFailuresIT {
 
     @AfterAll
     void tearDown() throws Exception {
-        for (String n : List.of("e2e-slow", "e2e-bad")) cli.with("MOSVM_CACHE", privateCache.toString()).run("destroy", n);
+        for (String n : List.of("e2e-slow", "e2e-bad", "e2e-down")) cli.with("MOSVM_CACHE", privateCache.toString()).run("destroy", n);
         SafeDelete.deleteTree(privateCache);
         SafeDelete.deleteTree(home);
     }
@@ -81,6 +81,30 @@ class ApplianceFailuresIT {
         assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch("mosvm-e2e-slow"::equals));
         assertFalse(Files.exists(home.resolve("e2e-slow")));
         copyImage(sharedImage, privateCache);
+    }
+
+    @Test
+    void downDuringBootFallsBackToPowerOffAndUpSaysTheVmStopped() throws Exception {
+        MosvmCli c = cli.with("MOSVM_CACHE", privateCache.toString());
+        var up = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.run("up", "e2e-down", "--timeout", "300");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!"running".equals(MosvmCli.virsh("domstate", "mosvm-e2e-down"))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the VM never started");
+            Thread.sleep(200);
+        }
+        // the agent is not up yet: down must fall back to ACPI, then pull the plug after 2 s
+        MosvmCli.Result down = c.run("down", "e2e-down", "--timeout", "2").ok();
+        assertTrue(down.err().contains("sending ACPI power button"), down.err());
+        assertEquals("shut off", MosvmCli.virsh("domstate", "mosvm-e2e-down"));
+        MosvmCli.Result r = up.get(5, java.util.concurrent.TimeUnit.MINUTES);
+        r.fails(ExitCodes.FAILED, "the VM stopped during boot");
+        c.run("destroy", "e2e-down").ok();
     }
 
     @Test
