@@ -1,0 +1,18 @@
+package dev.mosvm.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * One node's load vector, as the gossip carries it (MOSIX's bulletin-board entry).
+ *
+ * @param id        the node's name, unique in the pool
+ * @param address   where peers reach its agent
+ * @param port      its gossip port
+ * @param cpus      online CPUs
+ * @param speed     relative CPU speed (1.0 = reference core)
+ * @param load      run-queue load (1-minute load average)
+ * @param freeMemKb memory available for new work, KiB
+ * @param jobs      mosvm jobs running there
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs) {}

@@ -1,0 +1,139 @@
+package dev.mosvm.agent.gossip;
+
+import dev.mosvm.api.NodeInfo;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The gossip wire format, in one place. Big-endian:
+ * <pre>
+ *   'M' 'G' version:u8 type:u8 sender:str count:u16 entry*count
+ *   entry = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 ageMillis:u32 flags:u8
+ *   str   = length:u8 utf8-bytes
+ * </pre>
+ * Every field is range-checked on decode and trailing bytes are an error: a malformed message
+ * is rejected whole with a {@link MalformedMessageException}, never half-applied.
+ * Message types and flag bits: only append.
+ */
+public final class GossipCodec {
+    private GossipCodec() {}
+
+    public static final byte VERSION = 1;
+    public static final byte TYPE_GOSSIP = 1;
+    static final int FLAG_LEFT = 1;
+
+    /** Fits one UDP datagram. */
+    public static final int MAX_MESSAGE_BYTES = 65_507;
+    public static final int MAX_ENTRIES = 1024;
+    static final int MAX_STRING_BYTES = 64;
+    static final long MAX_AGE_MILLIS = 0xFFFF_FFFFL;
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /** A message that is not a valid gossip message; the reason names the first problem. */
+    public static final class MalformedMessageException extends Exception {
+        public MalformedMessageException(String reason) {
+            super(reason);
+        }
+    }
+
+    public static byte[] encode(GossipMessage m) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 56 * m.entries().size());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte('M');
+            out.writeByte('G');
+            out.writeByte(VERSION);
+            out.writeByte(TYPE_GOSSIP);
+            str(out, m.sender());
+            if (m.entries().size() > MAX_ENTRIES) throw new IllegalArgumentException("too many entries");
+            out.writeShort(m.entries().size());
+            for (WireEntry e : m.entries()) {
+                NodeInfo i = e.info();
+                str(out, i.id());
+                str(out, i.address());
+                out.writeShort(i.port());
+                out.writeShort(Math.min(i.cpus(), 0xFFFF));
+                out.writeFloat((float) i.speed());
+                out.writeFloat((float) i.load());
+                out.writeInt((int) Math.min(i.freeMemKb(), 0xFFFF_FFFFL));
+                out.writeShort(Math.min(i.jobs(), 0xFFFF));
+                out.writeInt((int) Math.min(Math.max(0, e.ageMillis()), MAX_AGE_MILLIS));
+                out.writeByte(e.left() ? FLAG_LEFT : 0);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // in-memory stream
+        }
+        if (bytes.size() > MAX_MESSAGE_BYTES) throw new IllegalArgumentException("message exceeds " + MAX_MESSAGE_BYTES + " bytes");
+        return bytes.toByteArray();
+    }
+
+    public static GossipMessage decode(byte[] data) throws MalformedMessageException {
+        if (data.length > MAX_MESSAGE_BYTES) throw new MalformedMessageException("oversized: " + data.length + " bytes");
+        ByteBuffer in = ByteBuffer.wrap(data);
+        try {
+            if (in.get() != 'M' || in.get() != 'G') throw new MalformedMessageException("bad magic");
+            byte version = in.get();
+            if (version != VERSION) throw new MalformedMessageException("unsupported version " + version);
+            byte type = in.get();
+            if (type != TYPE_GOSSIP) throw new MalformedMessageException("unknown type " + type);
+            String sender = nodeId(in);
+            int count = Short.toUnsignedInt(in.getShort());
+            if (count > MAX_ENTRIES) throw new MalformedMessageException("too many entries: " + count);
+            List<WireEntry> entries = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                String id = nodeId(in);
+                String address = str(in);
+                int port = Short.toUnsignedInt(in.getShort());
+                int cpus = Short.toUnsignedInt(in.getShort());
+                float speed = in.getFloat();
+                float load = in.getFloat();
+                long freeMem = Integer.toUnsignedLong(in.getInt());
+                int jobs = Short.toUnsignedInt(in.getShort());
+                long age = Integer.toUnsignedLong(in.getInt());
+                int flags = Byte.toUnsignedInt(in.get());
+                if (!Float.isFinite(speed) || speed < 0 || !Float.isFinite(load) || load < 0) {
+                    throw new MalformedMessageException("entry " + k + ": speed/load out of range");
+                }
+                if ((flags & ~FLAG_LEFT) != 0) throw new MalformedMessageException("entry " + k + ": unknown flags " + flags);
+                if (address.isEmpty()) throw new MalformedMessageException("entry " + k + ": empty address");
+                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs), age, (flags & FLAG_LEFT) != 0));
+            }
+            if (in.hasRemaining()) throw new MalformedMessageException(in.remaining() + " trailing bytes");
+            if (!entries.isEmpty() && !entries.get(0).info().id().equals(sender)) {
+                throw new MalformedMessageException("first entry is not the sender's");
+            }
+            return new GossipMessage(sender, entries);
+        } catch (BufferUnderflowException e) {
+            throw new MalformedMessageException("truncated");
+        }
+    }
+
+    private static void str(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING_BYTES) throw new IllegalArgumentException("string longer than " + MAX_STRING_BYTES + " bytes: " + s);
+        out.writeByte(b.length);
+        out.write(b);
+    }
+
+    private static String str(ByteBuffer in) throws MalformedMessageException {
+        int len = Byte.toUnsignedInt(in.get());
+        if (len > MAX_STRING_BYTES) throw new MalformedMessageException("string of " + len + " bytes");
+        byte[] b = new byte[len];
+        in.get(b);
+        String s = new String(b, StandardCharsets.UTF_8);
+        if (!java.util.Arrays.equals(s.getBytes(StandardCharsets.UTF_8), b)) throw new MalformedMessageException("invalid UTF-8");
+        return s;
+    }
+
+    private static String nodeId(ByteBuffer in) throws MalformedMessageException {
+        String id = str(in);
+        if (!NODE_ID.matcher(id).matches()) throw new MalformedMessageException("invalid node id");
+        return id;
+    }
+}

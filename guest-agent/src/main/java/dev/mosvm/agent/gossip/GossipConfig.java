@@ -1,0 +1,48 @@
+package dev.mosvm.agent.gossip;
+
+/**
+ * Tunables of the load-information gossip. Ages and thresholds are in milliseconds of each
+ * agent's own monotonic clock; entries carry ages, never timestamps, so clocks need not agree.
+ *
+ * @param intervalMillis    how often each agent sends one message to one random peer. Shorter
+ *                          means fresher views and more traffic (both linear in 1/interval).
+ * @param window            entries per message (the youngest, own entry first). The mean age
+ *                          of the view is about N/window + ln N + 2 intervals, so a larger window
+ *                          buys freshness in big pools at window x ~50 bytes per message.
+ * @param suspectAfterMillis an entry older than this marks its node SUSPECT. Must exceed the
+ *                          normal maximum age (a few times N/window intervals) or healthy
+ *                          nodes flap.
+ * @param deadAfterMillis   older than this: DEAD, no longer a gossip target.
+ * @param forgetAfterMillis older than this (or LEFT for this long): dropped from the board.
+ */
+public record GossipConfig(long intervalMillis, int window, long suspectAfterMillis, long deadAfterMillis,
+                           long forgetAfterMillis) {
+
+    public GossipConfig {
+        if (intervalMillis <= 0) throw new IllegalArgumentException("interval must be positive");
+        if (window < 1 || window > GossipCodec.MAX_ENTRIES) {
+            throw new IllegalArgumentException("window must be 1.." + GossipCodec.MAX_ENTRIES);
+        }
+        if (!(suspectAfterMillis > intervalMillis && deadAfterMillis > suspectAfterMillis
+                && forgetAfterMillis > deadAfterMillis)) {
+            throw new IllegalArgumentException("need interval < suspect-after < dead-after < forget-after");
+        }
+    }
+
+    /** A workstation pool of up to a few hundred nodes: 1 s interval, window 64. */
+    public static GossipConfig lan() {
+        return new GossipConfig(1000, 64, 10_000, 30_000, 300_000);
+    }
+
+    /** Tests with a handful of local agents: fast interval, failures seen in seconds. */
+    public static GossipConfig test() {
+        return new GossipConfig(200, 16, 2_000, 4_000, 30_000);
+    }
+
+    /** Thresholds scaled to a pool of n nodes (ages grow with n/window). */
+    public static GossipConfig forPoolSize(int n, long intervalMillis, int window) {
+        long expectedMax = (long) ((3.0 * n / window + 3 * Math.log(Math.max(n, 2)) + 5) * intervalMillis);
+        long suspect = Math.max(10 * intervalMillis, 2 * expectedMax);
+        return new GossipConfig(intervalMillis, window, suspect, 3 * suspect, 30 * suspect);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.mosvm.agent.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.api.NodeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class GossipCodecTest {
+    static GossipMessage sample(int entries) {
+        List<WireEntry> es = new ArrayList<>();
+        for (int i = 0; i < entries; i++) {
+            es.add(new WireEntry(new NodeInfo(i == 0 ? "node-0" : "node-" + i, "192.168.122." + (i % 250 + 2), 7946, 1 + i % 8,
+                    0.25 * (i % 5), 0.5 * (i % 7), 100_000L * i, i % 11), 10L * i, i == 3));
+        }
+        return new GossipMessage("node-0", es);
+    }
+
+    @Test
+    void roundTrip() throws Exception {
+        GossipMessage m = sample(64);
+        byte[] bytes = GossipCodec.encode(m);
+        GossipMessage back = GossipCodec.decode(bytes);
+        assertEquals(m.sender(), back.sender());
+        assertEquals(64, back.entries().size());
+        for (int i = 0; i < 64; i++) {
+            WireEntry a = m.entries().get(i);
+            WireEntry b = back.entries().get(i);
+            assertEquals(a.info().id(), b.info().id());
+            assertEquals(a.info().address(), b.info().address());
+            assertEquals(a.info().freeMemKb(), b.info().freeMemKb());
+            assertEquals(a.info().speed(), b.info().speed(), 1e-6);
+            assertEquals(a.ageMillis(), b.ageMillis());
+            assertEquals(a.left(), b.left());
+        }
+        assertTrue(bytes.length < 64 * 50, "compact: " + bytes.length + " bytes for 64 entries");
+    }
+
+    @Test
+    void rejectsEachKindOfBadInput() {
+        byte[] good = GossipCodec.encode(sample(3));
+        assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(new byte[0]));
+        assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(java.util.Arrays.copyOf(good, good.length - 1)));
+        byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+        assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(trailing));
+        byte[] version = good.clone();
+        version[2] = 9;
+        assertTrue(assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(version)).getMessage().contains("version"));
+        assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(new byte[GossipCodec.MAX_MESSAGE_BYTES + 1]));
+        GossipMessage spoof = new GossipMessage("node-9", sample(2).entries());
+        assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(GossipCodec.encode(spoof)));
+    }
+
+    /** Thousands of random and mutated messages: only MalformedMessageException, never anything else. */
+    @Test
+    void fuzzedInputNeverCrashesTheDecoder() {
+        SplittableRandom r = new SplittableRandom(42);
+        byte[] good = GossipCodec.encode(sample(20));
+        int accepted = 0;
+        int rejected = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] data;
+            switch (i % 4) {
+                case 0 -> { // random bytes with a valid header, so decoding goes deep
+                    data = new byte[r.nextInt(1, 2000)];
+                    r.nextBytes(data);
+                    if (data.length > 4) { data[0] = 'M'; data[1] = 'G'; data[2] = 1; data[3] = 1; }
+                }
+                case 1 -> { // bit flips
+                    data = good.clone();
+                    for (int k = r.nextInt(1, 8); k > 0; k--) data[r.nextInt(data.length)] ^= (byte) (1 << r.nextInt(8));
+                }
+                case 2 -> data = java.util.Arrays.copyOf(good, r.nextInt(good.length)); // truncation
+                default -> { // byte overwrites, including length fields
+                    data = good.clone();
+                    for (int k = r.nextInt(1, 4); k > 0; k--) data[r.nextInt(data.length)] = (byte) r.nextInt(256);
+                }
+            }
+            try {
+                GossipMessage m = GossipCodec.decode(data);
+                assertTrue(m.entries().size() <= GossipCodec.MAX_ENTRIES);
+                accepted++;
+            } catch (GossipCodec.MalformedMessageException e) {
+                rejected++;
+            }
+        }
+        assertEquals(20_000, accepted + rejected);
+        assertTrue(rejected > 10_000, "most mutations are caught: " + rejected);
+    }
+}
