@@ -56,14 +56,21 @@ final class BulletinBoard {
         return left[slot];
     }
 
-    /** Takes the entry if it is news (younger than what is held); returns whether it was. */
-    boolean merge(long now, WireEntry e) {
+    static final int IGNORED = 0;
+    static final int UPDATED = 1;
+    /** A node we did not hold, or one that newly left: membership news worth broadcasting. */
+    static final int MEMBERSHIP_NEWS = 2;
+
+    /** Takes the entry if it is younger than what is held; says what it was. */
+    int merge(long now, WireEntry e) {
         int slot = ids.intern(e.info().id());
         long s = now - Math.max(0, e.ageMillis());
         ensure(slot);
-        if (stamp[slot] != ABSENT && s <= stamp[slot]) return false;
+        boolean absent = stamp[slot] == ABSENT;
+        if (!absent && s <= stamp[slot]) return IGNORED;
+        boolean newlyLeft = e.left() && (absent || !left[slot]);
         put(slot, s, e.info(), e.left());
-        return true;
+        return absent || newlyLeft ? MEMBERSHIP_NEWS : UPDATED;
     }
 
     /** Sets an entry as of now (the node's own). */

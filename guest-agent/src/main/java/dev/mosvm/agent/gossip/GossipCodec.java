@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * The gossip wire format, in one place. Big-endian:
  * <pre>
- *   'M' 'G' version:u8 type:u8 sender:str count:u16 entry*count
+ *   'M' 'G' version:u8 kind:u8 sender:str count:u16 entry*count      (kind: GossipMessage.Kind)
  *   entry = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 ageMillis:u32 flags:u8
  *   str   = length:u8 utf8-bytes
  * </pre>
@@ -26,7 +26,6 @@ public final class GossipCodec {
     private GossipCodec() {}
 
     public static final byte VERSION = 1;
-    public static final byte TYPE_GOSSIP = 1;
     static final int FLAG_LEFT = 1;
 
     /** Fits one UDP datagram. */
@@ -49,7 +48,7 @@ public final class GossipCodec {
             out.writeByte('M');
             out.writeByte('G');
             out.writeByte(VERSION);
-            out.writeByte(TYPE_GOSSIP);
+            out.writeByte(m.kind().code);
             str(out, m.sender());
             if (m.entries().size() > MAX_ENTRIES) throw new IllegalArgumentException("too many entries");
             out.writeShort(m.entries().size());
@@ -73,6 +72,24 @@ public final class GossipCodec {
         return bytes.toByteArray();
     }
 
+    /** The encoded size, without encoding (the simulator counts traffic with it). */
+    public static int encodedSize(GossipMessage m) {
+        int size = 4 + 1 + utf8Length(m.sender()) + 2;
+        for (WireEntry e : m.entries()) {
+            size += 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 1;
+        }
+        return size;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
     public static GossipMessage decode(byte[] data) throws MalformedMessageException {
         if (data.length > MAX_MESSAGE_BYTES) throw new MalformedMessageException("oversized: " + data.length + " bytes");
         ByteBuffer in = ByteBuffer.wrap(data);
@@ -81,7 +98,8 @@ public final class GossipCodec {
             byte version = in.get();
             if (version != VERSION) throw new MalformedMessageException("unsupported version " + version);
             byte type = in.get();
-            if (type != TYPE_GOSSIP) throw new MalformedMessageException("unknown type " + type);
+            GossipMessage.Kind kind = GossipMessage.Kind.of(type);
+            if (kind == null) throw new MalformedMessageException("unknown message kind " + type);
             String sender = nodeId(in);
             int count = Short.toUnsignedInt(in.getShort());
             if (count > MAX_ENTRIES) throw new MalformedMessageException("too many entries: " + count);
@@ -108,7 +126,7 @@ public final class GossipCodec {
             if (!entries.isEmpty() && !entries.get(0).info().id().equals(sender)) {
                 throw new MalformedMessageException("first entry is not the sender's");
             }
-            return new GossipMessage(sender, entries);
+            return new GossipMessage(sender, kind, entries);
         } catch (BufferUnderflowException e) {
             throw new MalformedMessageException("truncated");
         }

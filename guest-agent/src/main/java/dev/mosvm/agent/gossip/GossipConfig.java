@@ -14,15 +14,20 @@ package dev.mosvm.agent.gossip;
  *                          nodes flap.
  * @param deadAfterMillis   older than this: DEAD, no longer a gossip target.
  * @param forgetAfterMillis older than this (or LEFT for this long): dropped from the board.
+ * @param syncEveryIntervals anti-entropy: every this many intervals, exchange whole boards
+ *                          with one random member, so membership heals after simultaneous
+ *                          joins or partitions. Costs a whole board (~50 bytes a node) each
+ *                          way per period: scale it with the pool (see forPoolSize).
  */
 public record GossipConfig(long intervalMillis, int window, long suspectAfterMillis, long deadAfterMillis,
-                           long forgetAfterMillis) {
+                           long forgetAfterMillis, int syncEveryIntervals) {
 
     public GossipConfig {
         if (intervalMillis <= 0) throw new IllegalArgumentException("interval must be positive");
         if (window < 1 || window > GossipCodec.MAX_ENTRIES) {
             throw new IllegalArgumentException("window must be 1.." + GossipCodec.MAX_ENTRIES);
         }
+        if (syncEveryIntervals < 1) throw new IllegalArgumentException("sync period must be at least 1 interval");
         if (!(suspectAfterMillis > intervalMillis && deadAfterMillis > suspectAfterMillis
                 && forgetAfterMillis > deadAfterMillis)) {
             throw new IllegalArgumentException("need interval < suspect-after < dead-after < forget-after");
@@ -31,18 +36,20 @@ public record GossipConfig(long intervalMillis, int window, long suspectAfterMil
 
     /** A workstation pool of up to a few hundred nodes: 1 s interval, window 64. */
     public static GossipConfig lan() {
-        return new GossipConfig(1000, 64, 10_000, 30_000, 300_000);
+        return new GossipConfig(1000, 64, 10_000, 30_000, 300_000, 30);
     }
 
     /** Tests with a handful of local agents: fast interval, failures seen in seconds. */
     public static GossipConfig test() {
-        return new GossipConfig(200, 16, 2_000, 4_000, 30_000);
+        return new GossipConfig(200, 16, 2_000, 4_000, 30_000, 10);
     }
 
     /** Thresholds scaled to a pool of n nodes (ages grow with n/window). */
     public static GossipConfig forPoolSize(int n, long intervalMillis, int window) {
         long expectedMax = (long) ((3.0 * n / window + 3 * Math.log(Math.max(n, 2)) + 5) * intervalMillis);
-        long suspect = Math.max(10 * intervalMillis, 2 * expectedMax);
-        return new GossipConfig(intervalMillis, window, suspect, 3 * suspect, 30 * suspect);
+        // the simulator's maximum ages at 1,000 nodes reach about 2x the expected figure under loss
+        long suspect = Math.max(10 * intervalMillis, 3 * expectedMax);
+        // a whole-board exchange every n/10 intervals costs about 10 bytes/s per node
+        return new GossipConfig(intervalMillis, window, suspect, 3 * suspect, 30 * suspect, Math.max(30, n / 10));
     }
 }

@@ -4,14 +4,19 @@ import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
  * One agent's load-information gossip (Barak & Drezner; Amar, Barak, Drezner & Peer): every
  * interval, send the window of youngest entries, own fresh entry first, to one random peer;
- * keep per node the freshest entry heard. A pure state machine: time and messages in,
+ * keep per node the freshest entry heard. As in MOSIX, where every node knows the pool from
+ * its map, the random peer is drawn from the whole membership: windows of young entries
+ * alone would only ever carry the few nodes that talked to us last, and the pool would split
+ * into cliques. So a node that hears from a sender it does not know (a joiner, or a node back
+ * from the dead) answers with its whole board, and membership stays complete.
+ *
+ * <p>A pure state machine: time and messages in,
  * messages and views out. No clock, thread or socket here, so the agent and the simulator
  * run exactly this code.
  */
@@ -19,16 +24,24 @@ public final class GossipNode {
     private final GossipConfig cfg;
     private final RandomGenerator random;
     private final BulletinBoard board;
+    private final NodeIds ids;
+    private final BroadcastQueue broadcasts = new BroadcastQueue();
     private final int selfSlot;
     private NodeInfo self;
     private boolean leaving;
     private final List<String[]> seeds = new ArrayList<>();
+    /** Whether a seed has answered with its board. Until then every tick asks a seed again. */
+    private boolean joined = true;
     private long lastForget = Long.MIN_VALUE;
+    private long ticks;
+    private final long syncPhase;
 
     public GossipNode(NodeInfo self, GossipConfig cfg, RandomGenerator random, NodeIds ids) {
         this.cfg = cfg;
         this.random = random;
         this.board = new BulletinBoard(ids, cfg.window());
+        this.ids = ids;
+        this.syncPhase = random.nextInt(cfg.syncEveryIntervals()); // spread syncs over the period
         this.self = self;
         this.selfSlot = ids.intern(self.id());
     }
@@ -50,6 +63,12 @@ public final class GossipNode {
     /** Addresses to contact while no peer is known (the pool's seeds, or the node joined through). */
     public void addSeed(String address, int port) {
         seeds.add(new String[] {address, String.valueOf(port)});
+        joined = false;
+    }
+
+    /** Whether this node has received a seed's board (a node started without seeds founds a pool). */
+    public boolean joined() {
+        return joined;
     }
 
     /**
@@ -63,10 +82,21 @@ public final class GossipNode {
             forget(now);
             lastForget = now;
         }
+        if (!joined) { // ask a seed for its board; it always answers a SYNC
+            String[] s = seeds.get(random.nextInt(seeds.size()));
+            List<Outbound> out = new ArrayList<>();
+            for (GossipMessage part : fullState(now, GossipMessage.Kind.SYNC)) out.add(new Outbound(s[0], Integer.parseInt(s[1]), part));
+            return out;
+        }
         GossipMessage msg = message(now);
         int peer = randomPeer(now);
         if (peer >= 0) {
             NodeInfo p = board.info(peer);
+            if (ticks++ % cfg.syncEveryIntervals() == syncPhase) {
+                List<Outbound> out = new ArrayList<>();
+                for (GossipMessage part : fullState(now, GossipMessage.Kind.SYNC)) out.add(new Outbound(p.address(), p.port(), part));
+                return out;
+            }
             return List.of(new Outbound(p.address(), p.port(), msg));
         }
         if (!seeds.isEmpty()) {
@@ -76,14 +106,51 @@ public final class GossipNode {
         return List.of();
     }
 
-    /** Merges a peer's entries; returns how many were news. */
-    public int onMessage(long now, GossipMessage msg) {
-        int news = 0;
+    /**
+     * Merges a peer's entries. If the sender was unknown (or dead) to us, the answer is our
+     * whole board, so a joiner learns the pool from the first node it reaches.
+     */
+    public List<Outbound> onMessage(long now, GossipMessage msg) {
+        if (msg.entries().isEmpty()) return List.of();
+        if (msg.kind() == GossipMessage.Kind.SYNC_REPLY) joined = true;
+        int sender = ids.intern(msg.sender());
+        boolean newcomer = sender != selfSlot && (!board.has(sender) || state(sender, now) == NodeState.DEAD);
         for (WireEntry e : msg.entries()) {
             if (e.info().id().equals(self.id())) continue; // nobody knows us better than we do
-            if (board.merge(now, e)) news++;
+            if (board.merge(now, e) == BulletinBoard.MEMBERSHIP_NEWS) broadcasts.add(ids.intern(e.info().id()), board.size());
         }
-        return news;
+        boolean syncAsked = msg.kind() == GossipMessage.Kind.SYNC;
+        if (msg.kind() == GossipMessage.Kind.SYNC_REPLY || board.left(sender) || !(newcomer || syncAsked)) return List.of();
+        // a board in several parts is answered once, on its first part
+        if (sender == seenSyncFrom && now - seenSyncAt < cfg.intervalMillis()) return List.of();
+        NodeInfo to = msg.entries().get(0).info();
+        List<Outbound> out = new ArrayList<>();
+        seenSyncFrom = sender;
+        seenSyncAt = now;
+        for (GossipMessage part : fullState(now, GossipMessage.Kind.SYNC_REPLY)) out.add(new Outbound(to.address(), to.port(), part));
+        return out;
+    }
+
+    /** The whole board in messages of at most {@link GossipCodec#MAX_ENTRIES} entries, own entry first in each. */
+    private int seenSyncFrom = -1;
+    private long seenSyncAt;
+
+    List<GossipMessage> fullState(long now, GossipMessage.Kind kind) {
+        board.set(now, self, leaving);
+        WireEntry own = new WireEntry(self, 0, leaving);
+        List<GossipMessage> parts = new ArrayList<>();
+        List<WireEntry> cur = new ArrayList<>(List.of(own));
+        for (int i = 0; i < board.size(); i++) {
+            int s = board.slotAt(i);
+            if (s == selfSlot) continue;
+            if (cur.size() == GossipCodec.MAX_ENTRIES) {
+                parts.add(new GossipMessage(self.id(), kind, cur));
+                cur = new ArrayList<>(List.of(own));
+            }
+            cur.add(new WireEntry(board.info(s), board.age(s, now), board.left(s)));
+        }
+        parts.add(new GossipMessage(self.id(), kind, cur));
+        return parts;
     }
 
     /**
@@ -93,6 +160,7 @@ public final class GossipNode {
     public List<Outbound> leave(long now) {
         leaving = true;
         board.set(now, self, true);
+        broadcasts.add(selfSlot, board.size());
         GossipMessage msg = message(now);
         List<Outbound> out = new ArrayList<>();
         for (int i = 0; i < board.size(); i++) {
@@ -141,8 +209,24 @@ public final class GossipNode {
         return sum;
     }
 
+    /** Own entry, then membership news (up to a quarter of the window), then the youngest entries. */
     GossipMessage message(long now) {
-        return new GossipMessage(self.id(), Arrays.asList(board.youngest(now)));
+        WireEntry[] young = board.youngest(now);
+        int[] news = broadcasts.take(Math.max(1, cfg.window() / 4));
+        List<WireEntry> out = new ArrayList<>(young.length + news.length);
+        out.add(young[0]); // own entry: always the youngest
+        for (int s : news) {
+            if (board.has(s) && s != selfSlot) out.add(new WireEntry(board.info(s), board.age(s, now), board.left(s)));
+        }
+        for (int i = 1; i < young.length; i++) {
+            if (!contains(news, ids.intern(young[i].info().id()))) out.add(young[i]);
+        }
+        return new GossipMessage(self.id(), out);
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) if (x == v) return true;
+        return false;
     }
 
     private NodeState selfState() {

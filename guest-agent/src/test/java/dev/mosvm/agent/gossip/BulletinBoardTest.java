@@ -1,8 +1,6 @@
 package dev.mosvm.agent.gossip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.api.NodeInfo;
 import java.util.Comparator;
@@ -20,12 +18,13 @@ class BulletinBoardTest {
     @Test
     void keepsTheFreshestEntryAndAgesGrow() {
         BulletinBoard b = new BulletinBoard(new NodeIds(), 4);
-        assertTrue(b.merge(1000, new WireEntry(info("a"), 300, false)));
-        assertFalse(b.merge(1000, new WireEntry(info("a"), 500, false)), "older news is ignored");
-        assertTrue(b.merge(1100, new WireEntry(info("a"), 100, false)), "younger news replaces");
+        assertEquals(BulletinBoard.MEMBERSHIP_NEWS, b.merge(1000, new WireEntry(info("a"), 300, false)));
+        assertEquals(BulletinBoard.IGNORED, b.merge(1000, new WireEntry(info("a"), 500, false)), "older news is ignored");
+        assertEquals(BulletinBoard.UPDATED, b.merge(1100, new WireEntry(info("a"), 100, false)), "younger news replaces");
         int slot = b.slotAt(0);
         assertEquals(100, b.age(slot, 1100));
         assertEquals(1100, b.age(slot, 2100), "ages grow by themselves");
+        assertEquals(BulletinBoard.MEMBERSHIP_NEWS, b.merge(2200, new WireEntry(info("a"), 0, true)), "leaving is news");
     }
 
     /** The incrementally kept window equals a full sort of the board, under random updates. */
@@ -39,7 +38,7 @@ class BulletinBoardTest {
             now += r.nextInt(3);
             String id = "n" + r.nextInt(60);
             long age = r.nextInt(500);
-            if (b.merge(now, new WireEntry(info(id), age, false))) stamps.put(id, now - age);
+            if (b.merge(now, new WireEntry(info(id), age, false)) != BulletinBoard.IGNORED) stamps.put(id, now - age);
             if (r.nextInt(50) == 0 && !stamps.isEmpty()) {
                 String gone = stamps.keySet().iterator().next();
                 for (int i = 0; i < b.size(); i++) if (b.info(b.slotAt(i)).id().equals(gone)) b.remove(b.slotAt(i));

@@ -37,6 +37,7 @@ class GossipCodecTest {
             assertEquals(a.ageMillis(), b.ageMillis());
             assertEquals(a.left(), b.left());
         }
+        assertEquals(bytes.length, GossipCodec.encodedSize(m));
         assertTrue(bytes.length < 64 * 50, "compact: " + bytes.length + " bytes for 64 entries");
     }
 

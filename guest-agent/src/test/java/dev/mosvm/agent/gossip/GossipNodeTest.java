@@ -30,8 +30,10 @@ class GossipNodeTest {
         assertEquals(1, out.size());
         assertEquals(2, out.get(0).port());
         GossipMessage m = out.get(0).message();
+        assertEquals(GossipMessage.Kind.SYNC, m.kind(), "joining asks the seed for its board");
         assertEquals("a", m.entries().get(0).info().id());
         assertEquals(0, m.entries().get(0).ageMillis());
+        assertEquals(2, a.onTick(1000).get(0).port(), "and keeps asking until it answers");
     }
 
     @Test
@@ -85,11 +87,30 @@ class GossipNodeTest {
     }
 
     @Test
+    void aNewcomerIsAnsweredWithTheWholeBoardOnce() {
+        GossipNode a = node("a", 1);
+        for (int i = 0; i < 1500; i++) {
+            a.onMessage(0, new GossipMessage("p" + i, List.of(new WireEntry(new NodeInfo("p" + i, "10.0.0.1", 3, 1, 1, 0, 1, 0), 0, false))));
+        }
+        GossipNode joiner = node("j", 9);
+        joiner.addSeed("127.0.0.1", 1);
+        List<Outbound> reply = a.onMessage(5, joiner.onTick(5).get(0).message());
+        assertEquals(2, reply.size(), "1502 entries in messages of at most 1024");
+        assertEquals(9, reply.get(0).port(), "sent back to the joiner");
+        for (Outbound o : reply) {
+            assertEquals("a", o.message().entries().get(0).info().id(), "own entry first in every part");
+            joiner.onMessage(6, o.message());
+        }
+        assertEquals(1502, joiner.view(6).size(), "the joiner knows the pool");
+        assertEquals(List.of(), a.onMessage(7, joiner.onTick(7).get(0).message()), "a known sender gets no sync");
+    }
+
+    @Test
     void ownEntryFromOthersIsIgnored() {
         GossipNode a = node("a", 1);
         a.onTick(0);
-        assertEquals(0, a.onMessage(1, new GossipMessage("b", List.of(new WireEntry(
-                new NodeInfo("a", "6.6.6.6", 1, 99, 9, 9, 9, 9), 0, false)))));
+        a.onMessage(1, new GossipMessage("b", List.of(new WireEntry(new NodeInfo("b", "127.0.0.1", 2, 1, 1, 0, 1, 0), 0, false),
+                new WireEntry(new NodeInfo("a", "6.6.6.6", 1, 99, 9, 9, 9, 9), 0, false))));
         assertEquals("127.0.0.1", find(a, "a", 2).info().address());
     }
 }
