@@ -40,6 +40,14 @@ public final class AgentClient {
         send("POST", AgentProtocol.SHUTDOWN);
     }
 
+    public PoolView nodes() throws AgentException {
+        return Json.MAPPER.convertValue(readTree(send("GET", AgentProtocol.NODES)), PoolView.class);
+    }
+
+    public void leavePool() throws AgentException {
+        send("POST", AgentProtocol.LEAVE);
+    }
+
     private Object readTree(String body) throws AgentException {
         try {
             return Json.MAPPER.readTree(body);

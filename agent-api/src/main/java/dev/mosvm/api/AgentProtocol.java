@@ -15,6 +15,10 @@ public final class AgentProtocol {
     public static final String FACTS = "/v1/facts";
     /** POST: ask the agent to power the guest off cleanly. */
     public static final String SHUTDOWN = "/v1/shutdown";
+    /** GET: the pool as this agent sees it ({@link PoolView}). */
+    public static final String NODES = "/v1/nodes";
+    /** POST: leave the pool now (peers drop this node at once). */
+    public static final String LEAVE = "/v1/pool/leave";
 
     public static final String AUTH_HEADER = "Authorization";
     public static final String BEARER = "Bearer ";

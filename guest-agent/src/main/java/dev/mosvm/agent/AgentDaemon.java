@@ -28,7 +28,8 @@ public final class AgentDaemon {
         double speed = SpeedBenchmark.measure(s.speedBudgetMs());
         LOG.info("speed " + speed + " measured by " + uptime() + " s");
         FactsCollector facts = new FactsCollector(cfg.node(), speed);
-        AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()));
+        PoolMembership pool = PoolMembership.start(s.pool(), facts);
+        AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it

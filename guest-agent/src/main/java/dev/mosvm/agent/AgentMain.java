@@ -38,9 +38,13 @@ public final class AgentMain {
                 + "report and exit (the image build runs this in the new root filesystem).")
         boolean selfTest;
 
+        @Option(names = "--pool", description = "Pool membership JSON (default: " + "/etc/mosvm/pool.json, if present).")
+        Path pool;
+
         @Override
         public Integer call() throws Exception {
-            return AgentDaemon.run(new AgentSettings(config, port, speedBudget, powerOff, selfTest));
+            return AgentDaemon.run(new AgentSettings(config, port, speedBudget, powerOff, selfTest,
+                    pool == null ? AgentSettings.DEFAULT_POOL : pool));
         }
     }
 

@@ -26,7 +26,7 @@ final class AgentServer {
     private final HttpsServer server;
     private final SecretAuthenticator auth;
 
-    AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power) throws Exception {
+    AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power, PoolMembership pool) throws Exception {
         server = HttpsServer.create(new InetSocketAddress(port), 16);
         server.setHttpsConfigurator(new HttpsConfigurator(sslContext(cfg)));
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
@@ -40,6 +40,8 @@ final class AgentServer {
             power.powerOffSoon();
             return java.util.Map.of("shutdown", "accepted");
         })).setAuthenticator(auth);
+        server.createContext(AgentProtocol.NODES, json("GET", ex -> pool.view())).setAuthenticator(auth);
+        server.createContext(AgentProtocol.LEAVE, json("POST", ex -> pool.leave())).setAuthenticator(auth);
     }
 
     void start() {

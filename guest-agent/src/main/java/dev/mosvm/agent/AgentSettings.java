@@ -14,8 +14,12 @@ import java.util.List;
  * @param speedBudgetMs time given to the speed benchmark
  * @param powerOff      command run on a shutdown request
  * @param selfTest      check itself over loopback, then exit
+ * @param pool          pool membership file; the agent gossips only if it exists
  */
-record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest) {
+record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest, Path pool) {
+    /** Where a joined node keeps its pool membership. */
+    static final Path DEFAULT_POOL = Path.of("/etc/mosvm/pool.json");
+
 
     static AgentSettings fromSystemProperties() {
         String cfg = System.getProperty("mosvm.agent.config");
@@ -23,6 +27,7 @@ record AgentSettings(Path config, int port, long speedBudgetMs, List<String> pow
                 Integer.getInteger("mosvm.agent.port", AgentProtocol.PORT),
                 Long.getLong("mosvm.agent.speedBudgetMs", 400),
                 Arrays.asList(System.getProperty("mosvm.agent.powerOff", "systemctl poweroff").split(" ")),
-                Boolean.getBoolean("mosvm.agent.selfTest"));
+                Boolean.getBoolean("mosvm.agent.selfTest"),
+                System.getProperty("mosvm.agent.pool") == null ? DEFAULT_POOL : Path.of(System.getProperty("mosvm.agent.pool")));
     }
 }

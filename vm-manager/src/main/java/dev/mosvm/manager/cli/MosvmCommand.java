@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 /** The `mosvm` command: the root of the tree. Subcommands parse, call services and print. */
 @Command(name = "mosvm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the mosvm appliance VM: a MOSIX-style compute pool node on this workstation.",
-        subcommands = {UpCommand.class, StatusCommand.class, ListCommand.class, DownCommand.class, DestroyCommand.class,
+        subcommands = {UpCommand.class, StatusCommand.class, ListCommand.class, DownCommand.class, DestroyCommand.class, NodesCommand.class,
                 ImageCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {"", "Instances live in $MOSVM_HOME (default ~/.mosvm); images are cached in $MOSVM_CACHE (default ~/.cache/mosvm)."})
 public final class MosvmCommand implements Runnable {

@@ -1,0 +1,33 @@
+package dev.mosvm.agent.net;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Packets the agent refused, by reason: visible in its status, never a crash. */
+public final class DropCounters {
+    public enum Reason { OVERSIZED, MALFORMED, UNAUTHENTICATED, REPLAYED, STALE }
+
+    private final Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
+
+    public DropCounters() {
+        for (Reason r : Reason.values()) counts.put(r, new AtomicLong());
+    }
+
+    public void count(Reason r) {
+        counts.get(r).incrementAndGet();
+    }
+
+    public long get(Reason r) {
+        return counts.get(r).get();
+    }
+
+    public long total() {
+        return counts.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    @Override
+    public String toString() {
+        return counts.toString();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.mosvm.manager.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.api.AgentClient;
+import dev.mosvm.api.Json;
+import dev.mosvm.api.NodeState;
+import dev.mosvm.api.NodeView;
+import dev.mosvm.api.PinnedCertificateTrust;
+import dev.mosvm.api.PoolView;
+import dev.mosvm.manager.appliance.GuestIdentity;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Five real agent processes (the agent jar) on loopback gossip as one pool over sealed UDP:
+ * they converge, a killed one turns DEAD, it comes back ALIVE when restarted, one that leaves
+ * is LEFT at once, and an agent with another pool's key learns and teaches nothing.
+ * Uses the agents' own HTTPS API, as `mosvm nodes` does.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PoolOfLocalAgentsTest {
+    Path dir;
+    final Map<String, Process> agents = new HashMap<>();
+    final Map<String, AgentClient> clients = new HashMap<>();
+    final Map<String, Integer> gossipPorts = new HashMap<>();
+    final String poolKey = randomKey();
+    static final List<String> NAMES = List.of("n1", "n2", "n3", "n4", "n5");
+
+    static String randomKey() {
+        byte[] k = new byte[32];
+        new SecureRandom().nextBytes(k);
+        return Base64.getEncoder().encodeToString(k);
+    }
+
+    static int freeTcp() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static int freeUdp() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    void start(String name, String key, boolean seedless) throws Exception {
+        GuestIdentity id = GuestIdentity.generate(name);
+        Path cfg = dir.resolve(name + "-guest.json");
+        Files.writeString(cfg, Json.MAPPER.writeValueAsString(id.guestConfig()));
+        int udp = gossipPorts.computeIfAbsent(name, n -> {
+            try {
+                return freeUdp();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List<String> seeds = seedless ? List.of() : List.of("127.0.0.1:" + gossipPorts.get("n1"));
+        Path pool = dir.resolve(name + "-pool.json");
+        Files.writeString(pool, Json.MAPPER.writeValueAsString(Map.of("pool", "test-pool", "node", name, "address", "127.0.0.1",
+                "port", udp, "keys", List.of(Map.of("id", 1, "base64", key)), "primaryKey", 1, "seeds", seeds, "profile", "test")));
+        int https = freeTcp();
+        Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
+        Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", cfg.toString(),
+                "--port", String.valueOf(https), "--pool", pool.toString(), "--speed-budget-ms", "30", "--poweroff-command", "true")
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        agents.put(name, p);
+        clients.put(name, new AgentClient("127.0.0.1", https, PinnedCertificateTrust.parsePem(id.certificatePem()),
+                id.guestConfig().secret(), Duration.ofSeconds(5)));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!Files.readString(dir.resolve(name + ".log")).contains("mosvm-agent: ready")) {
+            assertTrue(p.isAlive(), () -> name + " died: " + log(name));
+            assertTrue(System.currentTimeMillis() < deadline, name + " not ready");
+            Thread.sleep(100);
+        }
+    }
+
+    String log(String name) {
+        try {
+            return Files.readString(dir.resolve(name + ".log"));
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    PoolView view(String name) {
+        try {
+            return clients.get(name).nodes();
+        } catch (Exception e) {
+            throw new AssertionError(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    static NodeState stateOf(PoolView v, String node) {
+        return v.nodes().stream().filter(n -> n.info().id().equals(node)).map(NodeView::state).findFirst().orElse(null);
+    }
+
+    /** Waits until every listed agent's view satisfies the condition; returns the seconds it took. */
+    double await(List<String> observers, Predicate<PoolView> ok, long timeoutMillis, String what) throws Exception {
+        long t0 = System.currentTimeMillis();
+        while (true) {
+            if (observers.stream().allMatch(o -> ok.test(view(o)))) return (System.currentTimeMillis() - t0) / 1000.0;
+            if (System.currentTimeMillis() - t0 > timeoutMillis) {
+                StringBuilder b = new StringBuilder(what + " not reached in " + timeoutMillis + " ms:");
+                for (String o : observers) b.append("\n  ").append(o).append(": ").append(view(o).nodes().stream()
+                        .map(n -> n.info().id() + "=" + n.state() + "/" + n.ageMillis()).toList());
+                throw new AssertionError(b.toString());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @BeforeAll
+    void startPool() throws Exception {
+        dir = Files.createTempDirectory("mosvm-pool-test");
+        start("n1", poolKey, true);
+        for (String n : NAMES.subList(1, NAMES.size())) start(n, poolKey, false);
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        agents.values().forEach(Process::destroyForcibly);
+        for (Process p : agents.values()) p.waitFor();
+        dev.mosvm.builder.SafeDelete.deleteTree(dir);
+    }
+
+    @Test
+    @Order(1)
+    void fiveAgentsConvergeOnOnePoolWithFreshFacts() throws Exception {
+        double took = await(NAMES, v -> v.nodes().size() == 5 && v.nodes().stream().allMatch(n -> n.state() == NodeState.ALIVE),
+                15_000, "everyone sees five ALIVE nodes");
+        System.out.println("converged in " + took + " s");
+        PoolView v = view("n2");
+        assertEquals("test-pool", v.pool());
+        for (NodeView n : v.nodes()) {
+            assertTrue(n.ageMillis() < 2_000, "information is fresh: " + n);
+            assertTrue(n.info().cpus() >= 1 && n.info().speed() > 0 && n.info().freeMemKb() > 0, "real facts: " + n.info());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aKilledAgentTurnsDeadAndComesBackWhenRestarted() throws Exception {
+        agents.get("n3").destroyForcibly().waitFor();
+        List<String> rest = List.of("n1", "n2", "n4", "n5");
+        double dead = await(rest, v -> stateOf(v, "n3") == NodeState.DEAD, 15_000, "n3 DEAD everywhere");
+        assertTrue(dead <= 4.0 + 3.0, "detected within the test profile's 4 s dead threshold plus gossip: " + dead);
+        start("n3", poolKey, false);
+        await(NAMES, v -> stateOf(v, "n3") == NodeState.ALIVE, 15_000, "n3 ALIVE again");
+    }
+
+    @Test
+    @Order(3)
+    void anAgentWithAnotherKeyGetsNothingAndIsCounted() throws Exception {
+        start("intruder", randomKey(), false);
+        Thread.sleep(3_000);
+        for (String n : NAMES) assertEquals(null, stateOf(view(n), "intruder"), n + " must not know the intruder");
+        assertEquals(1, view("intruder").nodes().size(), "the intruder learned nothing");
+        assertTrue(view("n1").dropped().get("unauthenticated") > 0, "its packets were counted: " + view("n1").dropped());
+        agents.get("intruder").destroyForcibly();
+    }
+
+    @Test
+    @Order(4)
+    void aNodeThatLeavesIsDroppedAtOnce() throws Exception {
+        clients.get("n5").leavePool();
+        double took = await(List.of("n1", "n2", "n3", "n4"), v -> stateOf(v, "n5") == NodeState.LEFT, 5_000, "n5 LEFT everywhere");
+        assertTrue(took < 2.0, "leaving is announced, not detected: " + took + " s");
+    }
+}
