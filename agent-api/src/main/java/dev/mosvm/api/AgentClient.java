@@ -19,11 +19,15 @@ public final class AgentClient {
     private final Duration timeout;
 
     public AgentClient(String host, int port, X509Certificate agentCert, String secret, Duration timeout) {
+        this(host, port, new PinnedCertificateTrust(agentCert), secret, timeout);
+    }
+
+    public AgentClient(String host, int port, PinnedCertificateTrust trust, String secret, Duration timeout) {
         this.base = URI.create("https://" + hostLiteral(host) + ":" + port);
         this.secret = secret;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder()
-                .sslContext(new PinnedCertificateTrust(agentCert).sslContext())
+                .sslContext(trust.sslContext())
                 .connectTimeout(timeout)
                 .build();
     }
@@ -48,6 +52,28 @@ public final class AgentClient {
         send("POST", AgentProtocol.LEAVE);
     }
 
+    public PoolInitResponse initPool(PoolInitRequest req) throws AgentException {
+        return post(AgentProtocol.POOL_INIT, req, PoolInitResponse.class);
+    }
+
+    public PoolMembership join(JoinRequest req) throws AgentException {
+        return post(AgentProtocol.POOL_JOIN, req, PoolMembership.class);
+    }
+
+    public void configurePool(PoolMembership m) throws AgentException {
+        post(AgentProtocol.POOL_CONFIGURE, m, Object.class);
+    }
+
+    private <T> T post(String path, Object body, Class<T> type) throws AgentException {
+        try {
+            return Json.MAPPER.readValue(send("POST", path, Json.MAPPER.writeValueAsString(body)), type);
+        } catch (AgentException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new AgentException("agent sent malformed JSON: " + e.getMessage(), -1, e);
+        }
+    }
+
     private Object readTree(String body) throws AgentException {
         try {
             return Json.MAPPER.readTree(body);
@@ -58,8 +84,13 @@ public final class AgentClient {
 
     /** Sends one request; returns the body of a 2xx answer. */
     public String send(String method, String path) throws AgentException {
+        return send(method, path, null);
+    }
+
+    public String send(String method, String path, String jsonBody) throws AgentException {
         HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) req.header("Content-Type", "application/json");
         if (secret != null) {
             req.header(AgentProtocol.AUTH_HEADER, AgentProtocol.BEARER + secret);
         }

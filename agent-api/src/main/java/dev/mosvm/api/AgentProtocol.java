@@ -19,6 +19,12 @@ public final class AgentProtocol {
     public static final String NODES = "/v1/nodes";
     /** POST: leave the pool now (peers drop this node at once). */
     public static final String LEAVE = "/v1/pool/leave";
+    /** POST {@link PoolInitRequest}: found a pool with this node as its first member. */
+    public static final String POOL_INIT = "/v1/pool/init";
+    /** POST {@link JoinRequest}, authenticated by the join token, not the instance secret. */
+    public static final String POOL_JOIN = "/v1/pool/join";
+    /** POST {@link PoolMembership}: become a member (the host passes what a pool handed out). */
+    public static final String POOL_CONFIGURE = "/v1/pool/configure";
 
     public static final String AUTH_HEADER = "Authorization";
     public static final String BEARER = "Bearer ";

@@ -19,9 +19,25 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class PinnedCertificateTrust extends X509ExtendedTrustManager {
     private final X509Certificate pinned;
+    private final String pinnedSha256;
 
     public PinnedCertificateTrust(X509Certificate pinned) {
         this.pinned = pinned;
+        this.pinnedSha256 = null;
+    }
+
+    /** Trusts the certificate whose DER encoding has this SHA-256 (hex), as a join token names it. */
+    public PinnedCertificateTrust(String sha256Hex) {
+        this.pinned = null;
+        this.pinnedSha256 = sha256Hex.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static String sha256(X509Certificate cert) {
+        try {
+            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static X509Certificate parsePem(String pem) {
@@ -44,8 +60,10 @@ public final class PinnedCertificateTrust extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain) throws CertificateException {
-        if (chain == null || chain.length == 0
-                || !MessageDigest.isEqual(chain[0].getEncoded(), pinned.getEncoded())) {
+        boolean match = chain != null && chain.length > 0 && (pinned != null
+                ? MessageDigest.isEqual(chain[0].getEncoded(), pinned.getEncoded())
+                : MessageDigest.isEqual(sha256(chain[0]).getBytes(), pinnedSha256.getBytes()));
+        if (!match) {
             throw new CertificateException("agent certificate does not match the one pinned for this instance");
         }
     }
@@ -56,5 +74,5 @@ public final class PinnedCertificateTrust extends X509ExtendedTrustManager {
     @Override public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException { throw new CertificateException("client certificates are not used"); }
     @Override public void checkClientTrusted(X509Certificate[] chain, String authType, Socket s) throws CertificateException { checkClientTrusted(chain, authType); }
     @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException { checkClientTrusted(chain, authType); }
-    @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[] {pinned}; }
+    @Override public X509Certificate[] getAcceptedIssuers() { return pinned == null ? new X509Certificate[0] : new X509Certificate[] {pinned}; }
 }

@@ -28,7 +28,7 @@ public final class AgentDaemon {
         double speed = SpeedBenchmark.measure(s.speedBudgetMs());
         LOG.info("speed " + speed + " measured by " + uptime() + " s");
         FactsCollector facts = new FactsCollector(cfg.node(), speed);
-        PoolMembership pool = PoolMembership.start(s.pool(), facts);
+        PoolController pool = PoolController.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         facts.markReady();

@@ -6,7 +6,10 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
+import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.PoolInitRequest;
+import dev.mosvm.api.PoolMembership;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,7 +29,7 @@ final class AgentServer {
     private final HttpsServer server;
     private final SecretAuthenticator auth;
 
-    AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power, PoolMembership pool) throws Exception {
+    AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power, PoolController pool) throws Exception {
         server = HttpsServer.create(new InetSocketAddress(port), 16);
         server.setHttpsConfigurator(new HttpsConfigurator(sslContext(cfg)));
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
@@ -42,6 +45,12 @@ final class AgentServer {
         })).setAuthenticator(auth);
         server.createContext(AgentProtocol.NODES, json("GET", ex -> pool.view())).setAuthenticator(auth);
         server.createContext(AgentProtocol.LEAVE, json("POST", ex -> pool.leave())).setAuthenticator(auth);
+        server.createContext(AgentProtocol.POOL_INIT, json("POST", ex -> pool.init(body(ex, PoolInitRequest.class))))
+                .setAuthenticator(auth);
+        server.createContext(AgentProtocol.POOL_CONFIGURE, json("POST", ex -> pool.configure(body(ex, PoolMembership.class))))
+                .setAuthenticator(auth);
+        // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
+        server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
     }
 
     void start() {
@@ -67,6 +76,19 @@ final class AgentServer {
         return ctx;
     }
 
+    /** At most this much request body is read: every request of the API is small. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+
+    static <T> T body(HttpExchange ex, Class<T> type) throws IOException {
+        byte[] b = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        if (b.length > MAX_BODY_BYTES) throw new IllegalArgumentException("request body too large");
+        try {
+            return Json.MAPPER.readValue(b, type);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed request: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
     interface Action {
         Object run(HttpExchange ex) throws Exception;
     }
@@ -79,6 +101,10 @@ final class AgentServer {
                     return;
                 }
                 reply(ex, 200, Json.MAPPER.writeValueAsString(action.run(ex)));
+            } catch (SecurityException e) {
+                reply(ex, 403, Json.MAPPER.writeValueAsString(java.util.Map.of("error", String.valueOf(e.getMessage()))));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                reply(ex, 409, Json.MAPPER.writeValueAsString(java.util.Map.of("error", String.valueOf(e.getMessage()))));
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "request " + ex.getRequestURI() + " failed", e);
                 reply(ex, 500, Json.MAPPER.writeValueAsString(java.util.Map.of("error", String.valueOf(e.getMessage()))));

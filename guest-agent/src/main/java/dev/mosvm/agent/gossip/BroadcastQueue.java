@@ -11,29 +11,31 @@ import java.util.List;
  */
 final class BroadcastQueue {
     static final int RETRANSMIT_MULT = 4;
-    private final List<int[]> items = new ArrayList<>(); // {slot, transmissions left}
+    private final List<long[]> items = new ArrayList<>(); // {slot, transmissions left, arrival order}
+    private long arrivals;
 
     static int limit(int poolSize) {
         return RETRANSMIT_MULT * (int) Math.ceil(Math.log10(poolSize + 1.0));
     }
 
     void add(int slot, int poolSize) {
-        for (int[] it : items) {
+        for (long[] it : items) {
             if (it[0] == slot) {
                 it[1] = limit(poolSize);
+                it[2] = arrivals++;
                 return;
             }
         }
-        items.add(new int[] {slot, limit(poolSize)});
+        items.add(new long[] {slot, limit(poolSize), arrivals++});
     }
 
-    /** Up to {@code max} slots to piggyback now, least-sent first; each use counts. */
+    /** Up to {@code max} slots to piggyback now: least sent first, then newest; each use counts. */
     int[] take(int max) {
-        items.sort((a, b) -> Integer.compare(b[1], a[1]));
+        items.sort((a, b) -> a[1] != b[1] ? Long.compare(b[1], a[1]) : Long.compare(b[2], a[2]));
         int n = Math.min(max, items.size());
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            out[i] = items.get(i)[0];
+            out[i] = (int) items.get(i)[0];
             items.get(i)[1]--;
         }
         items.removeIf(it -> it[1] <= 0);

@@ -115,9 +115,15 @@ public final class GossipNode {
         if (msg.kind() == GossipMessage.Kind.SYNC_REPLY) joined = true;
         int sender = ids.intern(msg.sender());
         boolean newcomer = sender != selfSlot && (!board.has(sender) || state(sender, now) == NodeState.DEAD);
-        for (WireEntry e : msg.entries()) {
+        boolean wholeBoard = msg.kind() != GossipMessage.Kind.GOSSIP;
+        for (int i = 0; i < msg.entries().size(); i++) {
+            WireEntry e = msg.entries().get(i);
             if (e.info().id().equals(self.id())) continue; // nobody knows us better than we do
-            if (board.merge(now, e) == BulletinBoard.MEMBERSHIP_NEWS) broadcasts.add(ids.intern(e.info().id()), board.size());
+            // A whole board is news to us, not to the pool: passing it all on would bury
+            // real news (a joiner) under thousands of old members. Its sender's own entry is.
+            if (board.merge(now, e) == BulletinBoard.MEMBERSHIP_NEWS && (!wholeBoard || i == 0)) {
+                broadcasts.add(ids.intern(e.info().id()), board.size());
+            }
         }
         boolean syncAsked = msg.kind() == GossipMessage.Kind.SYNC;
         if (msg.kind() == GossipMessage.Kind.SYNC_REPLY || board.left(sender) || !(newcomer || syncAsked)) return List.of();

@@ -7,6 +7,7 @@ import dev.mosvm.agent.gossip.GossipNode;
 import dev.mosvm.agent.gossip.NodeIds;
 import dev.mosvm.agent.gossip.Outbound;
 import dev.mosvm.api.NodeInfo;
+import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.NodeView;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -39,9 +40,9 @@ public final class GossipService implements AutoCloseable {
     private final Supplier<NodeInfo> localFacts;
     private final long start = System.nanoTime();
 
-    public GossipService(PoolSettings s, GossipConfig cfg, Supplier<NodeInfo> localFacts) throws Exception {
+    public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts) throws Exception {
         Keyring keys = new Keyring();
-        for (PoolSettings.Key k : s.keys()) keys.install(k.id(), Base64.getDecoder().decode(k.base64()));
+        for (PoolMembership.Key k : s.keys()) keys.install(k.id(), Base64.getDecoder().decode(k.base64()));
         keys.usePrimary(s.primaryKey());
         this.localFacts = localFacts;
         this.sealer = new PacketSealer(s.node(), keys, drops, System::currentTimeMillis, MAX_SKEW_MILLIS);

@@ -272,6 +272,10 @@ public final class ApplianceService {
                 withSecret ? gc.secret() : null, timeout);
     }
 
+    public InstanceLayout layout(String name) {
+        return requireInstance(name);
+    }
+
     private InstanceLayout requireInstance(String name) {
         InstanceNames.validate(name);
         if (!store.exists(name)) {

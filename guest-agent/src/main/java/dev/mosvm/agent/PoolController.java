@@ -1,0 +1,162 @@
+package dev.mosvm.agent;
+
+import dev.mosvm.agent.gossip.GossipConfig;
+import dev.mosvm.agent.net.DropCounters;
+import dev.mosvm.agent.net.GossipService;
+import dev.mosvm.api.AgentFacts;
+import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.Json;
+import dev.mosvm.api.NodeInfo;
+import dev.mosvm.api.NodeState;
+import dev.mosvm.api.NodeView;
+import dev.mosvm.api.PoolInitRequest;
+import dev.mosvm.api.PoolInitResponse;
+import dev.mosvm.api.PoolMembership;
+import dev.mosvm.api.PoolView;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * The agent's place in a pool: founding one, admitting nodes that bring the join secret,
+ * becoming a member with what a pool handed out, leaving. Membership is kept in one file
+ * (written atomically, root-only) so the node rejoins by itself after a reboot.
+ */
+final class PoolController {
+    private static final Logger LOG = Logger.getLogger(PoolController.class.getName());
+    static final int GOSSIP_PORT = 7946;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final Path file;
+    private final FactsCollector facts;
+    private PoolMembership membership;
+    private GossipService gossip;
+    private byte[] joinSecretHash;
+    private long joinSecretExpires;
+    private final AtomicLong refusedJoins = new AtomicLong();
+
+    private PoolController(Path file, FactsCollector facts) {
+        this.file = file;
+        this.facts = facts;
+    }
+
+    static PoolController start(Path file, FactsCollector facts) throws Exception {
+        PoolController c = new PoolController(file, facts);
+        if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
+        return c;
+    }
+
+    /** Founds a pool: a fresh gossip key, this node its first member, a join secret for others. */
+    synchronized PoolInitResponse init(PoolInitRequest req) throws Exception {
+        if (membership != null) throw new IllegalStateException("already in pool " + membership.pool() + "; leave it first");
+        if (req.pool() == null || !req.pool().matches("[a-z][a-z0-9-]{0,31}")) throw new IllegalArgumentException("invalid pool name");
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        AgentFacts f = facts.collect();
+        become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
+                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan"));
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        joinSecretHash = sha256(s);
+        joinSecretExpires = System.currentTimeMillis() / 1000 + Math.max(60, req.tokenTtlSeconds());
+        return new PoolInitResponse(req.pool(), s, joinSecretExpires);
+    }
+
+    /** A node with the join secret gets the pool's membership, with this node as its seed. */
+    synchronized PoolMembership admit(JoinRequest req) {
+        boolean valid = membership != null && joinSecretHash != null && req.joinSecret() != null
+                && MessageDigest.isEqual(joinSecretHash, sha256(req.joinSecret()))
+                && System.currentTimeMillis() / 1000 <= joinSecretExpires;
+        if (!valid) {
+            refusedJoins.incrementAndGet();
+            LOG.warning("refused a join request for node " + req.node() + ": wrong or expired token");
+            throw new SecurityException("the token is wrong or has expired");
+        }
+        LOG.info("admitting " + req.node() + " to pool " + membership.pool());
+        return new PoolMembership(membership.pool(), null, null, 0, membership.keys(), membership.primaryKey(),
+                List.of(membership.address() + ":" + membership.port()), membership.profile());
+    }
+
+    /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
+    synchronized Map<String, String> configure(PoolMembership m) throws Exception {
+        if (m.pool() == null || m.keys() == null || m.keys().isEmpty()) throw new IllegalArgumentException("incomplete membership");
+        AgentFacts f = facts.collect();
+        become(m.as(f.node(), f.address(), GOSSIP_PORT));
+        return Map.of("joined", m.pool());
+    }
+
+    private void become(PoolMembership m) throws Exception {
+        stopGossip();
+        GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.lan();
+        gossip = new GossipService(m, cfg, () -> loadVector(m, facts));
+        membership = m;
+        save(m);
+    }
+
+    private void save(PoolMembership m) throws Exception {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, Json.MAPPER.writeValueAsString(m));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** This node's load vector, from the same facts the host sees. */
+    static NodeInfo loadVector(PoolMembership s, FactsCollector facts) {
+        try {
+            AgentFacts f = facts.collect();
+            return new NodeInfo(s.node(), s.address(), s.port(), f.cpus(), f.speed(), f.loadAverage()[0], f.memAvailableKb(), 0);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read this node's facts: " + e.getMessage(), e);
+        }
+    }
+
+    synchronized PoolView view() throws Exception {
+        if (gossip == null) {
+            AgentFacts f = facts.collect();
+            NodeInfo me = new NodeInfo(f.node(), f.address(), 0, f.cpus(), f.speed(), f.loadAverage()[0], f.memAvailableKb(), 0);
+            return new PoolView(null, f.node(), List.of(new NodeView(me, 0, NodeState.ALIVE)), Map.of());
+        }
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        for (DropCounters.Reason r : DropCounters.Reason.values()) dropped.put(r.name().toLowerCase(), gossip.drops().get(r));
+        dropped.put("refused_joins", refusedJoins.get());
+        return new PoolView(membership.pool(), membership.node(), gossip.view(), dropped);
+    }
+
+    /** Announces leaving, stops gossip and forgets the membership: a reboot does not rejoin. */
+    synchronized Map<String, String> leave() throws Exception {
+        if (gossip == null) return Map.of("left", "not in a pool");
+        String pool = membership.pool();
+        gossip.leave();
+        gossip = null;
+        membership = null;
+        joinSecretHash = null;
+        Files.deleteIfExists(file);
+        LOG.info("left pool " + pool);
+        return Map.of("left", pool);
+    }
+
+    private void stopGossip() {
+        if (gossip != null) gossip.close();
+        gossip = null;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.mosvm.manager.cli;
+
+import dev.mosvm.api.PoolView;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.instance.InstanceNames;
+import dev.mosvm.manager.pool.JoinToken;
+import dev.mosvm.manager.pool.PoolService;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** `mosvm pool init`, `mosvm join`, `mosvm leave`. */
+final class PoolCommands {
+    private PoolCommands() {}
+
+    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool.", subcommands = Init.class)
+    static final class Pool implements Runnable {
+        @ParentCommand MosvmCommand root;
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Found a pool with the local appliance as its first node; prints the join token.")
+    static final class Init implements Callable<Integer> {
+        @ParentCommand Pool pool;
+        @Spec CommandSpec spec;
+
+        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
+                description = "The local appliance (default: ${DEFAULT-VALUE}).")
+        String instance;
+
+        @Option(names = "--name", paramLabel = "POOL", defaultValue = "pool", description = "Pool name (default: ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--token-ttl", paramLabel = "HOURS", defaultValue = "24", description = "Token lifetime (default: ${DEFAULT-VALUE} h).")
+        long ttlHours;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Hypervisor hv = pool.root.connect()) {
+                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance, name, Duration.ofHours(ttlHours));
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("pool '" + name + "' founded on " + instance + " (" + r[1] + ")");
+                out.println("join token (valid " + ttlHours + " h): " + r[0]);
+                out.println("on another appliance's workstation: mosvm join " + r[1] + " --token " + r[0]);
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = "Put the local appliance into the pool that ADDRESS (an appliance in it) belongs to.")
+    static final class Join implements Callable<Integer> {
+        @ParentCommand MosvmCommand root;
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ADDRESS", description = "Address of an appliance in the pool.")
+        String address;
+
+        @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "Join token from `mosvm pool init`.")
+        String token;
+
+        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
+                description = "The local appliance (default: ${DEFAULT-VALUE}).")
+        String instance;
+
+        @Override
+        public Integer call() throws Exception {
+            JoinToken t = JoinToken.parse(token);
+            try (Hypervisor hv = root.connect()) {
+                PoolView v = new PoolService(root.service(hv, spec)).join(instance, address, t, Duration.ofSeconds(30));
+                PrintWriter out = spec.commandLine().getOut();
+                NodesCommand.print(out, v);
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "leave", mixinStandardHelpOptions = true, description = "Take the local appliance out of its pool.")
+    static final class Leave implements Callable<Integer> {
+        @ParentCommand MosvmCommand root;
+        @Spec CommandSpec spec;
+
+        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
+                description = "The local appliance (default: ${DEFAULT-VALUE}).")
+        String instance;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Hypervisor hv = root.connect()) {
+                spec.commandLine().getOut().println(new PoolService(root.service(hv, spec)).leave(instance));
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.mosvm.manager.pool;
+
+import dev.mosvm.api.AgentClient;
+import dev.mosvm.api.AgentException;
+import dev.mosvm.api.AgentProtocol;
+import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.NodeState;
+import dev.mosvm.api.PinnedCertificateTrust;
+import dev.mosvm.api.PoolInitRequest;
+import dev.mosvm.api.PoolInitResponse;
+import dev.mosvm.api.PoolMembership;
+import dev.mosvm.api.PoolView;
+import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.manager.MosvmException;
+import dev.mosvm.manager.appliance.ApplianceService;
+import java.nio.file.Files;
+import java.time.Duration;
+
+/** Pool formation from the host: found a pool, join one with a token, leave. */
+public final class PoolService {
+    private final ApplianceService appliances;
+
+    public PoolService(ApplianceService appliances) {
+        this.appliances = appliances;
+    }
+
+    /** Founds a pool on the local appliance; returns the join token and the address to join through. */
+    public String[] init(String instance, String pool, Duration tokenTtl) throws Exception {
+        AgentClient local = appliances.client(instance, Duration.ofSeconds(10), true);
+        PoolInitResponse r;
+        try {
+            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds()));
+        } catch (AgentException e) {
+            throw agentRefused("cannot found pool '" + pool + "'", e);
+        }
+        String certHash = PinnedCertificateTrust.sha256(PinnedCertificateTrust.parsePem(
+                Files.readString(appliances.layout(instance).agentCert())));
+        String address = appliances.status(instance).address();
+        return new String[] {new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), address};
+    }
+
+    /** Joins the pool that {@code address} belongs to, then waits until a peer is seen. */
+    public PoolView join(String instance, String address, JoinToken token, Duration wait) throws Exception {
+        AgentClient local = appliances.client(instance, Duration.ofSeconds(10), true);
+        AgentClient seed = new AgentClient(address, AgentProtocol.PORT, new PinnedCertificateTrust(token.certSha256()), null,
+                Duration.ofSeconds(10));
+        PoolMembership m;
+        try {
+            m = seed.join(new JoinRequest(token.secret(), instance));
+        } catch (AgentException e) {
+            if (e.status() == 403) {
+                throw new MosvmException(ExitCodes.BAD_STATE, "the pool at " + address + " refused the token: it is wrong or has expired",
+                        "ask for a fresh one: mosvm pool init prints it on the founding workstation");
+            }
+            if (String.valueOf(e.getMessage()).contains("does not match the one pinned")) {
+                throw new MosvmException(ExitCodes.BAD_STATE, address + " is not the node this token was made for "
+                        + "(its certificate does not match the token)", "check the address, or use the token printed for it");
+            }
+            if (e.status() < 0) {
+                throw new MosvmException(ExitCodes.FAILED, "cannot reach the pool at " + address + ":" + AgentProtocol.PORT
+                        + ": " + e.getMessage().replaceFirst("^agent at \\S+ unreachable: ", ""), "is the address right and the appliance up?");
+            }
+            throw agentRefused("join failed", e);
+        }
+        if (!token.pool().equals(m.pool())) {
+            throw new MosvmException(ExitCodes.BAD_STATE, address + " belongs to pool '" + m.pool() + "', not '" + token.pool() + "'", null);
+        }
+        try {
+            local.configurePool(m);
+        } catch (AgentException e) {
+            throw agentRefused("the local appliance could not join", e);
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        PoolView v = local.nodes();
+        while (System.nanoTime() < deadline && v.nodes().stream().filter(n -> n.state() == NodeState.ALIVE).count() < 2) {
+            Thread.sleep(500);
+            v = local.nodes();
+        }
+        return v;
+    }
+
+    public String leave(String instance) throws Exception {
+        try {
+            appliances.client(instance, Duration.ofSeconds(10), true).leavePool();
+        } catch (AgentException e) {
+            throw agentRefused("cannot leave", e);
+        }
+        return "instance '" + instance + "' left its pool";
+    }
+
+    static MosvmException agentRefused(String what, AgentException e) {
+        return new MosvmException(ExitCodes.BAD_STATE, what + ": " + e.getMessage(), null);
+    }
+}
