@@ -34,7 +34,8 @@ class CliTest {
     @Test
     void everySubcommandHasHelp() {
         for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
-                List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"))) {
+                List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"),
+                List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
             assertEquals(0, r.exit(), cmd + ": " + r.err());
@@ -65,6 +66,14 @@ class CliTest {
         Run unknown = run("frobnicate");
         assertEquals(ExitCodes.INVALID_INPUT, unknown.exit());
         assertTrue(unknown.err().contains("see 'mosvm --help'"), unknown.err());
+    }
+
+    @Test
+    void joinNeedsAWellFormedToken() {
+        Run r = run("join", "192.168.122.10", "--token", "mosvm1.pool.short.abc");
+        assertEquals(ExitCodes.INVALID_INPUT, r.exit());
+        assertTrue(r.err().startsWith("mosvm: error: invalid join token"), r.err());
+        assertEquals(ExitCodes.INVALID_INPUT, run("join", "192.168.122.10").exit(), "--token is required");
     }
 
     @Test
