@@ -95,7 +95,9 @@ final class AgentServer {
 
     private static HttpHandler json(String method, Action action) {
         return ex -> {
-            try (ex) {
+            // Not try-with-resources: that would close the exchange before a catch block can
+            // send the error reply, and the client would see a dropped connection instead.
+            try {
                 if (!method.equals(ex.getRequestMethod())) {
                     reply(ex, 405, "{\"error\":\"use " + method + "\"}");
                     return;
@@ -108,6 +110,8 @@ final class AgentServer {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "request " + ex.getRequestURI() + " failed", e);
                 reply(ex, 500, Json.MAPPER.writeValueAsString(java.util.Map.of("error", String.valueOf(e.getMessage()))));
+            } finally {
+                ex.close();
             }
         };
     }

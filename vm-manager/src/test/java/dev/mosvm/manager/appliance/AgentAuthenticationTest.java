@@ -90,6 +90,18 @@ class AgentAuthenticationTest {
     }
 
     @Test
+    void refusalsAreAnsweredNotDropped() {
+        AgentException join = assertThrows(AgentException.class,
+                () -> client(null, id.certificatePem()).join(new dev.mosvm.api.JoinRequest("not-the-token", "x")));
+        assertEquals(403, join.status(), "a join needs the token's secret, and says so");
+        assertTrue(join.getMessage().contains("wrong or has expired"), join.getMessage());
+        // an invalid name is refused before anything is written
+        AgentException init = assertThrows(AgentException.class,
+                () -> client(id.guestConfig().secret(), id.certificatePem()).initPool(new dev.mosvm.api.PoolInitRequest("Bad Name", 60)));
+        assertEquals(409, init.status());
+    }
+
+    @Test
     void anAgentWithAnotherCertificateIsNotTrusted() {
         String otherCert = GuestIdentity.generate("other").certificatePem();
         AgentException e = assertThrows(AgentException.class, () -> client(id.guestConfig().secret(), otherCert).facts());
