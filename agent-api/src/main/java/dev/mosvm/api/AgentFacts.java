@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 /**
  * What a node's agent reports about itself. Memory in KiB, speed relative to the
  * reference machine (1.0 = the calibration loop's reference rate, see the agent's
- * SpeedBenchmark), times in seconds of guest uptime.
+ * SpeedBenchmark), times in seconds of guest uptime; agentCpuSeconds is the agent's own
+ * CPU time (user + system) since it started, so two readings give its CPU share.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentFacts(
@@ -21,7 +22,8 @@ public record AgentFacts(
         String kernel,
         double uptimeSeconds,
         BootTimings boot,
-        long agentRssKb) {
+        long agentRssKb,
+        double agentCpuSeconds) {
 
     /** Guest-side milestones in seconds since the kernel started. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -53,7 +53,8 @@ final class FactsCollector {
                 System.getProperty("os.version"),
                 ProcFiles.parseUptime(ProcFiles.read("/proc/uptime")),
                 new AgentFacts.BootTimings(userlandAt, agentStartAt, agentReadyAt),
-                ProcFiles.parseRssKb(ProcFiles.read("/proc/self/status")));
+                ProcFiles.parseRssKb(ProcFiles.read("/proc/self/status")),
+                ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")));
     }
 
     /** The first non-loopback IPv4 address: the one peers and the host reach. */

@@ -45,6 +45,12 @@ final class ProcFiles {
         return Long.parseLong(f[22 - 3]) / CLOCK_TICKS;
     }
 
+    /** Fields 14 and 15 of /proc/PID/stat (user and system time, clock ticks), in seconds. */
+    static double parseCpuSeconds(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return (Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3])) / CLOCK_TICKS;
+    }
+
     /** "VmRSS:  12345 kB" from /proc/PID/status. */
     static long parseRssKb(String status) {
         return parseMeminfo(status).getOrDefault("VmRSS", -1L);

@@ -26,6 +26,7 @@ class ProcFilesTest {
         // field 22 (starttime) = 1234 ticks
         String stat = "42 (java (x) y) S 1 42 42 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 12 0 1234 100000 500 18446744073709551615";
         assertEquals(12.34, ProcFiles.parseStartSeconds(stat), 1e-9);
+        assertEquals(0.08, ProcFiles.parseCpuSeconds(stat), 1e-9); // utime 5 + stime 3 ticks
     }
 
     @Test

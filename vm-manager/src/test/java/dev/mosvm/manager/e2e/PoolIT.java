@@ -102,6 +102,20 @@ class PoolIT {
         }
         String table = cli.run("nodes", "-i", "pb").ok().out();
         assertTrue(table.contains("pa") && table.contains("pc") && table.contains("ALIVE"), table);
+        String frame = cli.run("mon", "-i", "pb", "--once").ok().out();
+        assertTrue(frame.startsWith("mosvm mon  pool e2e  seen from pb") && frame.lines().filter(l -> l.contains("[")).count() == 3,
+                "a bar per node: " + frame);
+        frame.lines().forEach(l -> assertTrue(l.length() <= 80, "80 columns: " + l));
+
+        // idle agent in a gossiping pool: its CPU share over 30 s (a figure for docs/benchmarks.md)
+        JsonNode f0 = cli.run("status", "pa", "--json").ok().json().get("facts");
+        Thread.sleep(30_000);
+        JsonNode f1 = cli.run("status", "pa", "--json").ok().json().get("facts");
+        double share = (f1.get("agentCpuSeconds").asDouble() - f0.get("agentCpuSeconds").asDouble())
+                / (f1.get("uptimeSeconds").asDouble() - f0.get("uptimeSeconds").asDouble());
+        System.out.printf(java.util.Locale.ROOT, "idle agent CPU in a 3-node pool: %.2f %% of a core (TCG guest), RSS %d MiB%n",
+                share * 100, f1.get("agentRssKb").asLong() / 1024);
+        assertTrue(share > 0, "measured");
     }
 
     static boolean allAlive(JsonNode v) {
