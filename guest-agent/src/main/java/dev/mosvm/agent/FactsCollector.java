@@ -57,6 +57,17 @@ final class FactsCollector {
                 ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")));
     }
 
+    /**
+     * What the gossip carries every interval: just load and free memory are read (two small
+     * /proc files), not the full facts (interfaces, process status), to keep the idle agent's
+     * CPU share small.
+     */
+    dev.mosvm.api.NodeInfo loadVector(String id, String address, int port) throws IOException {
+        long avail = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo")).getOrDefault("MemAvailable", -1L);
+        double load = ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0];
+        return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed, load, avail, 0);
+    }
+
     /** The first non-loopback IPv4 address: the one peers and the host reach. */
     static String primaryAddress() {
         try {

@@ -112,11 +112,10 @@ final class PoolController {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** This node's load vector, from the same facts the host sees. */
+    /** This node's load vector, from the same sources as the facts the host sees. */
     static NodeInfo loadVector(PoolMembership s, FactsCollector facts) {
         try {
-            AgentFacts f = facts.collect();
-            return new NodeInfo(s.node(), s.address(), s.port(), f.cpus(), f.speed(), f.loadAverage()[0], f.memAvailableKb(), 0);
+            return facts.loadVector(s.node(), s.address(), s.port());
         } catch (Exception e) {
             throw new IllegalStateException("cannot read this node's facts: " + e.getMessage(), e);
         }
