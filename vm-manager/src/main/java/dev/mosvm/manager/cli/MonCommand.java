@@ -2,7 +2,6 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentClient;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import dev.mosvm.manager.instance.InstanceNames;
 import dev.mosvm.manager.pool.MonitorScreen;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import org.jline.utils.InfoCmp;
 import org.jline.utils.NonBlockingReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -28,9 +28,7 @@ final class MonCommand implements Callable<Integer> {
     @ParentCommand MosvmCommand root;
     @Spec CommandSpec spec;
 
-    @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
-            description = "The local appliance whose view to show (default: ${DEFAULT-VALUE}).")
-    String instance;
+    @Mixin InstanceOption instance;
 
     @Option(names = "--once", description = "Print one frame and exit (for scripts and logs).")
     boolean once;
@@ -41,7 +39,7 @@ final class MonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            AgentClient agent = root.service(hv, spec).client(instance, Duration.ofSeconds(5), true);
+            AgentClient agent = root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true);
             if (once) {
                 PrintWriter out = spec.commandLine().getOut();
                 MonitorScreen.render(agent.nodes(), width, LocalTime.now().format(CLOCK)).forEach(out::println);

@@ -4,13 +4,13 @@ import dev.mosvm.api.Json;
 import dev.mosvm.api.NodeView;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import dev.mosvm.manager.instance.InstanceNames;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -21,9 +21,7 @@ final class NodesCommand implements Callable<Integer> {
     @ParentCommand MosvmCommand root;
     @Spec CommandSpec spec;
 
-    @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
-            description = "The local appliance to ask (default: ${DEFAULT-VALUE}).")
-    String instance;
+    @Mixin InstanceOption instance;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -31,7 +29,7 @@ final class NodesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            PoolView v = root.service(hv, spec).client(instance, Duration.ofSeconds(5), true).nodes();
+            PoolView v = root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true).nodes();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.pretty(v));

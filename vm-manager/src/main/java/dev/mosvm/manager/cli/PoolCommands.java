@@ -2,7 +2,6 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.PoolView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import dev.mosvm.manager.instance.InstanceNames;
 import dev.mosvm.manager.pool.JoinToken;
 import dev.mosvm.manager.pool.PoolService;
 import java.io.PrintWriter;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -36,9 +36,7 @@ final class PoolCommands {
         @ParentCommand Pool pool;
         @Spec CommandSpec spec;
 
-        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
-                description = "The local appliance (default: ${DEFAULT-VALUE}).")
-        String instance;
+        @Mixin InstanceOption instance;
 
         @Option(names = "--name", paramLabel = "POOL", defaultValue = "pool", description = "Pool name (default: ${DEFAULT-VALUE}).")
         String name;
@@ -49,9 +47,9 @@ final class PoolCommands {
         @Override
         public Integer call() throws Exception {
             try (Hypervisor hv = pool.root.connect()) {
-                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance, name, Duration.ofHours(ttlHours));
+                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance.name, name, Duration.ofHours(ttlHours));
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("pool '" + name + "' founded on " + instance + " (" + r[1] + ")");
+                out.println("pool '" + name + "' founded on " + instance.name + " (" + r[1] + ")");
                 out.println("join token (valid " + ttlHours + " h): " + r[0]);
                 out.println("on another appliance's workstation: mosvm join " + r[1] + " --token " + r[0]);
                 out.flush();
@@ -72,15 +70,13 @@ final class PoolCommands {
         @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "Join token from `mosvm pool init`.")
         String token;
 
-        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
-                description = "The local appliance (default: ${DEFAULT-VALUE}).")
-        String instance;
+        @Mixin InstanceOption instance;
 
         @Override
         public Integer call() throws Exception {
             JoinToken t = JoinToken.parse(token);
             try (Hypervisor hv = root.connect()) {
-                PoolView v = new PoolService(root.service(hv, spec)).join(instance, address, t, Duration.ofSeconds(30));
+                PoolView v = new PoolService(root.service(hv, spec)).join(instance.name, address, t, Duration.ofSeconds(30));
                 PrintWriter out = spec.commandLine().getOut();
                 NodesCommand.print(out, v);
                 out.flush();
@@ -94,14 +90,12 @@ final class PoolCommands {
         @ParentCommand MosvmCommand root;
         @Spec CommandSpec spec;
 
-        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", defaultValue = InstanceNames.DEFAULT,
-                description = "The local appliance (default: ${DEFAULT-VALUE}).")
-        String instance;
+        @Mixin InstanceOption instance;
 
         @Override
         public Integer call() throws Exception {
             try (Hypervisor hv = root.connect()) {
-                spec.commandLine().getOut().println(new PoolService(root.service(hv, spec)).leave(instance));
+                spec.commandLine().getOut().println(new PoolService(root.service(hv, spec)).leave(instance.name));
                 spec.commandLine().getOut().flush();
             }
             return 0;
