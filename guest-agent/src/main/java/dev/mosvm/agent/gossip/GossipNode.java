@@ -219,13 +219,16 @@ public final class GossipNode {
     GossipMessage message(long now) {
         WireEntry[] young = board.youngest(now);
         int[] news = broadcasts.take(Math.max(1, cfg.window() / 4));
-        List<WireEntry> out = new ArrayList<>(young.length + news.length);
-        out.add(young[0]); // own entry: always the youngest
+        List<WireEntry> out = new ArrayList<>(young.length + news.length + 1);
+        // Own entry first, explicitly: another entry can share its millisecond stamp (heard
+        // at the tick's own millisecond with age 0) and then sort ahead of it in the window.
+        out.add(new WireEntry(self, 0, leaving));
         for (int s : news) {
             if (board.has(s) && s != selfSlot) out.add(new WireEntry(board.info(s), board.age(s, now), board.left(s)));
         }
-        for (int i = 1; i < young.length; i++) {
-            if (!contains(news, ids.intern(young[i].info().id()))) out.add(young[i]);
+        for (WireEntry e : young) {
+            int s = ids.intern(e.info().id());
+            if (s != selfSlot && !contains(news, s)) out.add(e);
         }
         return new GossipMessage(self.id(), out);
     }

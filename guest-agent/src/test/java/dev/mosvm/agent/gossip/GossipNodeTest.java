@@ -105,6 +105,17 @@ class GossipNodeTest {
         assertEquals(List.of(), a.onMessage(7, joiner.onTick(7).get(0).message()), "a known sender gets no sync");
     }
 
+    /** Regression: a peer's entry with the same millisecond stamp once went first, and receivers dropped the message. */
+    @Test
+    void ownEntryIsFirstEvenWhenAnotherIsJustAsFresh() throws Exception {
+        GossipNode a = node("a", 1);
+        a.onMessage(100, new GossipMessage("b", List.of(new WireEntry(new NodeInfo("b", "127.0.0.1", 2, 1, 1, 0, 1, 0), 0, false))));
+        GossipMessage m = a.onTick(100).get(0).message();
+        assertEquals("a", m.entries().get(0).info().id());
+        assertEquals(1, m.entries().stream().filter(e -> e.info().id().equals("a")).count(), "once");
+        GossipCodec.decode(GossipCodec.encode(m)); // what a receiver checks
+    }
+
     @Test
     void ownEntryFromOthersIsIgnored() {
         GossipNode a = node("a", 1);

@@ -29,6 +29,7 @@ class DomainXmlTest {
         assertTrue(x.contains("<label>+0:+0</label>"), "QEMU as root when the home is root's");
         assertTrue(x.contains("xmlns:mosvm='" + DomainXml.METADATA_NS + "'"));
         assertFalse(x.contains("host-model"));
+        assertTrue(x.contains("<cpu mode='maximum'/>"), "all TCG-emulated CPU features (AES-NI)");
     }
 
     @Test

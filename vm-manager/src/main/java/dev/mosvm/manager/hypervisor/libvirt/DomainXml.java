@@ -42,7 +42,13 @@ public final class DomainXml {
             x.append("    <tcg><tb-cache unit='MiB'>").append(TCG_TB_CACHE_MIB).append("</tb-cache></tcg>\n");
         }
         x.append("  </features>\n");
-        if (s.accel() == Accelerator.KVM) x.append("  <cpu mode='host-model'/>\n");
+        if (s.accel() == Accelerator.KVM) {
+            x.append("  <cpu mode='host-model'/>\n");
+        } else if (!"test".equals(domainType)) {
+            // Everything TCG can emulate, AES-NI above all: with QEMU's default qemu64 model the
+            // JVM falls back to pure-Java AES for every sealed gossip packet and TLS handshake.
+            x.append("  <cpu mode='maximum'/>\n");
+        }
         x.append("  <clock offset='utc'/>\n");
         x.append("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
         x.append("  <devices>\n");
