@@ -1,6 +1,5 @@
 package dev.mosvm.manager.cli;
 
-import dev.mosvm.api.Json;
 import dev.mosvm.builder.ApplianceBuilder;
 import dev.mosvm.builder.ApplianceImage;
 import dev.mosvm.builder.ImageCache;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -67,24 +67,19 @@ final class ImageCommand implements Runnable {
         @ParentCommand ImageCommand image;
         @Spec CommandSpec spec;
 
-        @Option(names = "--json", description = "Print the manifests as JSON.")
-        boolean json;
+        @Mixin JsonOutput output;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
             var images = image.cache().list();
-            if (json) {
-                out.println(Json.pretty(images.stream().map(ApplianceImage::manifest).toList()));
-            } else {
+            output.print(spec, images.stream().map(ApplianceImage::manifest).toList(), out -> {
                 out.printf("%-18s %-22s %10s  %s%n", "KEY", "VERSION", "DISK", "BUILT");
                 for (ApplianceImage i : images) {
                     ImageManifest m = i.manifest();
                     out.printf("%-18s %-22s %10s  %s%n", m.key(), m.imageVersion(),
                             Sizes.human(m.files().get(ApplianceImage.DISK).size()), m.builtAt());
                 }
-            }
-            out.flush();
+            });
             return 0;
         }
     }

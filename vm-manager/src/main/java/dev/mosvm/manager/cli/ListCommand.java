@@ -1,15 +1,13 @@
 package dev.mosvm.manager.cli;
 
-import dev.mosvm.api.Json;
 import dev.mosvm.manager.appliance.InstanceView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -19,17 +17,13 @@ final class ListCommand implements Callable<Integer> {
     @ParentCommand MosvmCommand root;
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
             List<InstanceView> views = root.service(hv, spec).list(false);
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.pretty(views));
-            } else {
+            output.print(spec, views, out -> {
                 out.printf("%-16s %-8s %-16s %4s %7s %-5s %s%n", "NAME", "STATE", "ADDRESS", "CPUS", "MEMORY", "ACCEL", "IMAGE");
                 for (InstanceView v : views) {
                     out.printf(Locale.ROOT, "%-16s %-8s %-16s %4s %7s %-5s %s%n", v.name(), v.state(), dash(v.address()),
@@ -37,8 +31,7 @@ final class ListCommand implements Callable<Integer> {
                             v.accel() == null ? "-" : v.accel().toUpperCase(Locale.ROOT), dash(v.image()));
                     if (v.errors() != null) v.errors().forEach(e -> out.println("    problem: " + e));
                 }
-            }
-            out.flush();
+            });
         }
         return 0;
     }

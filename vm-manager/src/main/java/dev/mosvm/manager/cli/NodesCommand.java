@@ -1,6 +1,5 @@
 package dev.mosvm.manager.cli;
 
-import dev.mosvm.api.Json;
 import dev.mosvm.api.NodeView;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
@@ -11,7 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -23,20 +21,13 @@ final class NodesCommand implements Callable<Integer> {
 
     @Mixin InstanceOption instance;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
             PoolView v = root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true).nodes();
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.pretty(v));
-            } else {
-                print(out, v);
-            }
-            out.flush();
+            output.print(spec, v, out -> print(out, v));
         }
         return 0;
     }

@@ -1,7 +1,6 @@
 package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentFacts;
-import dev.mosvm.api.Json;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.appliance.ApplianceService;
 import dev.mosvm.manager.appliance.InstanceView;
@@ -12,7 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -26,8 +25,7 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Instance name.")
     String name;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
@@ -37,13 +35,7 @@ final class StatusCommand implements Callable<Integer> {
             if (name == null && views.isEmpty()) {
                 throw MosvmException.state("no instances", "create one with `mosvm up`");
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.pretty(name != null ? views.get(0) : views));
-            } else {
-                for (InstanceView v : views) print(out, v);
-            }
-            out.flush();
+            output.print(spec, name != null ? views.get(0) : views, out -> views.forEach(v -> print(out, v)));
             return views.stream().anyMatch(v -> InstanceView.BROKEN.equals(v.state())) ? 1 : 0;
         }
     }

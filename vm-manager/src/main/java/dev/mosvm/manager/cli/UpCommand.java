@@ -1,7 +1,6 @@
 package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentFacts;
-import dev.mosvm.api.Json;
 import dev.mosvm.manager.appliance.UpRequest;
 import dev.mosvm.manager.appliance.UpResult;
 import dev.mosvm.manager.hypervisor.Hypervisor;
@@ -12,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -43,21 +43,14 @@ final class UpCommand implements Callable<Integer> {
             description = "How long to wait for the agent (default: 300 under TCG, 120 under KVM).")
     Integer timeout;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
             UpResult r = root.service(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
                     timeout == null ? null : Duration.ofSeconds(timeout)));
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.pretty(r));
-            } else {
-                print(out, r);
-            }
-            out.flush();
+            output.print(spec, r, out -> print(out, r));
         }
         return 0;
     }
