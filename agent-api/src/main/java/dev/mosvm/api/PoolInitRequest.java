@@ -1,4 +1,20 @@
 package dev.mosvm.api;
 
-/** Found a pool named {@code pool}; join secrets expire after {@code tokenTtlSeconds}. */
-public record PoolInitRequest(String pool, long tokenTtlSeconds) {}
+/**
+ * Found a pool named {@code pool}; join secrets expire after {@code tokenTtlSeconds}.
+ * {@code intervalMillis} and {@code window} set the pool's gossip (0 = defaults: 1 s, 64).
+ */
+public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window) {
+    public static final long MIN_INTERVAL_MILLIS = 100;
+    public static final long MAX_INTERVAL_MILLIS = 60_000;
+    public static final int MAX_WINDOW = 1024;
+
+    /** Null if the tunables are acceptable (0 = default), else what is wrong. */
+    public static String checkTunables(long intervalMillis, int window) {
+        if (intervalMillis != 0 && (intervalMillis < MIN_INTERVAL_MILLIS || intervalMillis > MAX_INTERVAL_MILLIS)) {
+            return "invalid --interval-ms " + intervalMillis + ": use " + MIN_INTERVAL_MILLIS + " to " + MAX_INTERVAL_MILLIS;
+        }
+        if (window < 0 || window > MAX_WINDOW) return "invalid --window " + window + ": use 1 to " + MAX_WINDOW;
+        return null;
+    }
+}

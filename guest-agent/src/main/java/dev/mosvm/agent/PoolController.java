@@ -43,14 +43,17 @@ final class PoolController {
     private byte[] joinSecretHash;
     private long joinSecretExpires;
     private final AtomicLong refusedJoins = new AtomicLong();
+    /** Wall clock for token expiry (a test moves it). */
+    private final java.util.function.LongSupplier clock;
 
-    private PoolController(Path file, FactsCollector facts) {
+    PoolController(Path file, FactsCollector facts, java.util.function.LongSupplier clock) {
         this.file = file;
         this.facts = facts;
+        this.clock = clock;
     }
 
     static PoolController start(Path file, FactsCollector facts) throws Exception {
-        PoolController c = new PoolController(file, facts);
+        PoolController c = new PoolController(file, facts, System::currentTimeMillis);
         if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
         return c;
     }
@@ -59,16 +62,19 @@ final class PoolController {
     synchronized PoolInitResponse init(PoolInitRequest req) throws Exception {
         if (membership != null) throw new IllegalStateException("already in pool " + membership.pool() + "; leave it first");
         if (req.pool() == null || !req.pool().matches("[a-z][a-z0-9-]{0,31}")) throw new IllegalArgumentException("invalid pool name");
+        String bad = PoolInitRequest.checkTunables(req.intervalMillis(), req.window());
+        if (bad != null) throw new IllegalArgumentException(bad); // before anything is written
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
         AgentFacts f = facts.collect();
         become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
-                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan"));
+                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan",
+                req.intervalMillis(), req.window()));
         byte[] secret = new byte[24];
         RANDOM.nextBytes(secret);
         String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         joinSecretHash = sha256(s);
-        joinSecretExpires = System.currentTimeMillis() / 1000 + Math.max(60, req.tokenTtlSeconds());
+        joinSecretExpires = clock.getAsLong() / 1000 + Math.max(60, req.tokenTtlSeconds());
         return new PoolInitResponse(req.pool(), s, joinSecretExpires);
     }
 
@@ -76,7 +82,7 @@ final class PoolController {
     synchronized PoolMembership admit(JoinRequest req) {
         boolean valid = membership != null && joinSecretHash != null && req.joinSecret() != null
                 && MessageDigest.isEqual(joinSecretHash, sha256(req.joinSecret()))
-                && System.currentTimeMillis() / 1000 <= joinSecretExpires;
+                && clock.getAsLong() / 1000 <= joinSecretExpires;
         if (!valid) {
             refusedJoins.incrementAndGet();
             LOG.warning("refused a join request for node " + req.node() + ": wrong or expired token");
@@ -84,7 +90,8 @@ final class PoolController {
         }
         LOG.info("admitting " + req.node() + " to pool " + membership.pool());
         return new PoolMembership(membership.pool(), null, null, 0, membership.keys(), membership.primaryKey(),
-                List.of(membership.address() + ":" + membership.port()), membership.profile());
+                List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
+                membership.window());
     }
 
     /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
@@ -97,7 +104,7 @@ final class PoolController {
 
     private void become(PoolMembership m) throws Exception {
         stopGossip();
-        GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.lan();
+        GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
         gossip = new GossipService(m, cfg, () -> loadVector(m, facts));
         membership = m;
         save(m);

@@ -39,6 +39,16 @@ public record GossipConfig(long intervalMillis, int window, long suspectAfterMil
         return new GossipConfig(1000, 64, 10_000, 30_000, 300_000, 30);
     }
 
+    /**
+     * The LAN profile's thresholds scaled to another interval and window (a pool founder's
+     * choice, which every member inherits). 0 means the LAN default.
+     */
+    public static GossipConfig of(long intervalMillis, int window) {
+        long iv = intervalMillis == 0 ? 1000 : intervalMillis;
+        int w = window == 0 ? 64 : window;
+        return new GossipConfig(iv, w, 10 * iv, 30 * iv, 300 * iv, 30);
+    }
+
     /** Tests with a handful of local agents: fast interval, failures seen in seconds. */
     public static GossipConfig test() {
         return new GossipConfig(200, 16, 2_000, 4_000, 30_000, 10);

@@ -1,6 +1,8 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.pool.JoinToken;
 import dev.mosvm.manager.pool.PoolService;
@@ -44,10 +46,23 @@ final class PoolCommands {
         @Option(names = "--token-ttl", paramLabel = "HOURS", defaultValue = "24", description = "Token lifetime (default: ${DEFAULT-VALUE} h).")
         long ttlHours;
 
+        @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000",
+                description = "Gossip interval for the whole pool, 100-60000 ms (default: ${DEFAULT-VALUE}).")
+        long intervalMillis;
+
+        @Option(names = "--window", paramLabel = "N", defaultValue = "64",
+                description = "Entries per gossip message, 1-1024 (default: ${DEFAULT-VALUE}); larger keeps big pools fresher.")
+        int window;
+
         @Override
         public Integer call() throws Exception {
+            String bad = window == 0 ? "invalid --window 0: use 1 to " + PoolInitRequest.MAX_WINDOW
+                    : PoolInitRequest.checkTunables(intervalMillis, window);
+            if (bad != null) throw MosvmException.invalid(bad);
+            if (ttlHours < 1) throw MosvmException.invalid("invalid --token-ttl " + ttlHours + ": at least 1 hour");
             try (Hypervisor hv = pool.root.connect()) {
-                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance.name, name, Duration.ofHours(ttlHours));
+                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance.name, name, Duration.ofHours(ttlHours),
+                        intervalMillis, window);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("pool '" + name + "' founded on " + instance.name + " (" + r[1] + ")");
                 out.println("join token (valid " + ttlHours + " h): " + r[0]);

@@ -97,7 +97,7 @@ class AgentAuthenticationTest {
         assertTrue(join.getMessage().contains("wrong or has expired"), join.getMessage());
         // an invalid name is refused before anything is written
         AgentException init = assertThrows(AgentException.class,
-                () -> client(id.guestConfig().secret(), id.certificatePem()).initPool(new dev.mosvm.api.PoolInitRequest("Bad Name", 60)));
+                () -> client(id.guestConfig().secret(), id.certificatePem()).initPool(new dev.mosvm.api.PoolInitRequest("Bad Name", 60, 0, 0)));
         assertEquals(409, init.status());
     }
 

@@ -77,6 +77,14 @@ class CliTest {
     }
 
     @Test
+    void poolInitChecksItsTunables() {
+        Run r = run("pool", "init", "--interval-ms", "5");
+        assertEquals(ExitCodes.INVALID_INPUT, r.exit());
+        assertTrue(r.err().startsWith("mosvm: error: invalid --interval-ms 5"), r.err());
+        assertEquals(ExitCodes.INVALID_INPUT, run("pool", "init", "--window", "0").exit());
+    }
+
+    @Test
     void unknownInstancesAreStateErrors() {
         for (String cmd : List.of("down", "destroy", "status")) {
             Run r = run(cmd, "ghost");

@@ -78,7 +78,8 @@ class PoolOfLocalAgentsTest {
         List<String> seeds = seedless ? List.of() : List.of("127.0.0.1:" + gossipPorts.get("n1"));
         Path pool = dir.resolve(name + "-pool.json");
         Files.writeString(pool, Json.MAPPER.writeValueAsString(Map.of("pool", "test-pool", "node", name, "address", "127.0.0.1",
-                "port", udp, "keys", List.of(Map.of("id", 1, "base64", key)), "primaryKey", 1, "seeds", seeds, "profile", "test")));
+                "port", udp, "keys", List.of(Map.of("id", 1, "base64", key)), "primaryKey", 1, "seeds", seeds, "profile", "test",
+                "intervalMillis", 0, "window", 0)));
         int https = freeTcp();
         Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
         Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", cfg.toString(),

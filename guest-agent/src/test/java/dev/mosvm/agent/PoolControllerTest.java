@@ -1,0 +1,47 @@
+package dev.mosvm.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.PoolInitRequest;
+import dev.mosvm.api.PoolMembership;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PoolControllerTest {
+    @TempDir Path dir;
+
+    @Test
+    void tokensAdmitUntilTheyExpireAndTunablesTravelToJoiners() throws Exception {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        Path file = dir.resolve("pool.json");
+        PoolController c = new PoolController(file, new FactsCollector("founder", 1.0), now::get);
+        try {
+            var r = c.init(new PoolInitRequest("lab", 3600, 500, 32));
+            assertTrue(Files.isRegularFile(file), "membership kept for restarts");
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
+                    "root-only: it holds the pool key");
+            PoolMembership m = c.admit(new JoinRequest(r.joinSecret(), "b"));
+            assertEquals("lab", m.pool());
+            assertEquals(500, m.intervalMillis());
+            assertEquals(32, m.window());
+            assertEquals(1, m.seeds().size());
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c")));
+            now.addAndGet(3601_000L);
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c")), "expired");
+            assertThrows(IllegalStateException.class, () -> c.init(new PoolInitRequest("other", 3600, 0, 0)), "one pool at a time");
+            c.leave();
+            assertFalse(Files.exists(file), "leaving forgets the pool");
+            assertThrows(IllegalArgumentException.class, () -> c.init(new PoolInitRequest("lab", 3600, 5, 0)), "bad interval");
+            assertFalse(Files.exists(file), "nothing written for bad tunables");
+        } finally {
+            c.leave();
+        }
+    }
+}
