@@ -73,10 +73,6 @@ public final class ImageCache {
         return ch.lock();
     }
 
-    Path workDir(String key) {
-        return root.resolve(".build-" + key);
-    }
-
     void publish(Path work, String key) throws IOException {
         Files.move(work, root.resolve(key), StandardCopyOption.ATOMIC_MOVE);
     }

@@ -50,10 +50,6 @@ public final class GossipNode {
         return self.id();
     }
 
-    public GossipConfig config() {
-        return cfg;
-    }
-
     /** New local facts; they go out with the next message. */
     public void updateSelf(NodeInfo info) {
         if (!info.id().equals(self.id())) throw new IllegalArgumentException("a node cannot change its id");
@@ -194,25 +190,6 @@ public final class GossipNode {
     /** Age of what this node holds about {@code id}, or -1 if nothing. */
     public long ageOf(int slot, long now) {
         return board.has(slot) ? (slot == selfSlot ? 0 : board.age(slot, now)) : -1;
-    }
-
-    int knownCount() {
-        return board.size();
-    }
-
-    /** Sum of ages over known live entries (for the simulator's mean-age figure). */
-    long sumAges(long now, long[] maxOut) {
-        long sum = 0;
-        long max = 0;
-        for (int i = 0; i < board.size(); i++) {
-            int s = board.slotAt(i);
-            if (s == selfSlot || board.left(s)) continue;
-            long a = board.age(s, now);
-            sum += a;
-            max = Math.max(max, a);
-        }
-        maxOut[0] = max;
-        return sum;
     }
 
     /** Own entry, then membership news (up to a quarter of the window), then the youngest entries. */

@@ -99,7 +99,6 @@ public final class GossipSimulation {
 
     /** Mean and max age (ms) over live nodes' entries about other live nodes. */
     private double[] ages() {
-        long[] max = new long[1];
         double sum = 0;
         long count = 0;
         long maxAll = 0;
@@ -115,7 +114,6 @@ public final class GossipSimulation {
                 if (a > maxAll) maxAll = a;
             }
         }
-        max[0] = maxAll;
         return new double[] {count == 0 ? 0 : sum / count, maxAll};
     }
 

@@ -7,7 +7,6 @@ import dev.mosvm.manager.hypervisor.VmSpec;
 public final class DomainXml {
     /** Namespace of the metadata that marks a domain as mosvm's. */
     public static final String METADATA_NS = "https://mosvm.dev/xmlns/instance/1";
-    public static final String METADATA_KEY = "mosvm";
     static final int TCG_TB_CACHE_MIB = 256;
 
     private DomainXml() {}
