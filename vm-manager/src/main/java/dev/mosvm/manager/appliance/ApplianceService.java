@@ -106,14 +106,14 @@ public final class ApplianceService {
             }
         }
         InstanceLayout layout = store.layout(name);
-        VmSpec spec = spec(cfg, image, layout);
+        String definition;
         try {
-            hv.define(spec);
+            definition = hv.define(spec(cfg, image, layout));
         } catch (RuntimeException e) {
             if (created) cleanupAfterFailedCreate(name, vm);
             throw e;
         }
-        Files.writeString(layout.domainXml(), hv instanceof dev.mosvm.manager.hypervisor.libvirt.LibvirtHypervisor l ? l.xml(spec) : spec.toString());
+        Files.writeString(layout.domainXml(), definition);
         double defineSecs = secs(t1);
 
         out.progress("Starting " + name + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU, " + cfg.memoryMiB() + " MiB)");

@@ -16,7 +16,8 @@ public interface Hypervisor extends AutoCloseable {
     /** Whether the driver runs QEMU as root and so can read files in a root-only home. */
     boolean runsAsRoot();
 
-    void define(VmSpec spec);
+    /** Defines (or redefines) the VM; returns the definition as the driver registered it. */
+    String define(VmSpec spec);
 
     void start(String vm);
 

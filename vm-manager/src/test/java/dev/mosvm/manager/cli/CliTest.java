@@ -108,7 +108,7 @@ class CliTest {
     record SessionNamed(dev.mosvm.manager.hypervisor.Hypervisor hv) implements dev.mosvm.manager.hypervisor.Hypervisor {
         public String describe() { return "qemu:///session"; }
         public boolean runsAsRoot() { return false; }
-        public void define(dev.mosvm.manager.hypervisor.VmSpec s) { hv.define(s); }
+        public String define(dev.mosvm.manager.hypervisor.VmSpec s) { return hv.define(s); }
         public void start(String vm) { hv.start(vm); }
         public dev.mosvm.manager.hypervisor.VmState state(String vm) { return hv.state(vm); }
         public void requestShutdown(String vm) { hv.requestShutdown(vm); }

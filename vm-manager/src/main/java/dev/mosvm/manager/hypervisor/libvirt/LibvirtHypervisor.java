@@ -45,14 +45,11 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
-    public void define(VmSpec spec) {
+    public String define(VmSpec spec) {
         String type = isTestDriver() ? "test" : spec.accel() == Accelerator.KVM ? "kvm" : "qemu";
-        call("define " + spec.vm(), () -> conn.domainDefineXML(DomainXml.render(spec, type, runsAsRoot())));
-    }
-
-    public String xml(VmSpec spec) {
-        String type = isTestDriver() ? "test" : spec.accel() == Accelerator.KVM ? "kvm" : "qemu";
-        return DomainXml.render(spec, type, runsAsRoot());
+        String xml = DomainXml.render(spec, type, runsAsRoot());
+        call("define " + spec.vm(), () -> conn.domainDefineXML(xml));
+        return xml;
     }
 
     @Override
