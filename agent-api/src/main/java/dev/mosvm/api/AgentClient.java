@@ -64,6 +64,10 @@ public final class AgentClient {
         post(AgentProtocol.POOL_CONFIGURE, m, Object.class);
     }
 
+    public RemoveResponse removeFromPool(String node) throws AgentException {
+        return post(AgentProtocol.POOL_REMOVE, new RemoveRequest(node), RemoveResponse.class);
+    }
+
     private <T> T post(String path, Object body, Class<T> type) throws AgentException {
         try {
             return Json.MAPPER.readValue(send("POST", path, Json.MAPPER.writeValueAsString(body)), type);

@@ -26,11 +26,18 @@ public final class AgentProtocol {
     /** POST {@link PoolMembership}: become a member (the host passes what a pool handed out). */
     public static final String POOL_CONFIGURE = "/v1/pool/configure";
 
+    /** POST {@link RemoveRequest}: on the pool's founder, expel a member and rotate the gossip key. */
+    public static final String POOL_REMOVE = "/v1/pool/remove";
+
     public static final String AUTH_HEADER = "Authorization";
     public static final String BEARER = "Bearer ";
 
     /** fw_cfg entry the manager fills with the {@link GuestConfig} JSON. */
     public static final String FW_CFG_NAME = "opt/dev.mosvm/config";
+    /** fw_cfg entry with the guest's SSH host key (the host pins its public half). */
+    public static final String FW_CFG_SSH_HOST_KEY = "opt/dev.mosvm/ssh_host_key";
+    /** fw_cfg entry with the public key the guest trusts for root over SSH. */
+    public static final String FW_CFG_AUTHORIZED_KEYS = "opt/dev.mosvm/authorized_keys";
     /** Where that entry appears inside the guest (qemu_fw_cfg sysfs). */
     public static final String FW_CFG_GUEST_PATH = "/sys/firmware/qemu_fw_cfg/by_name/" + FW_CFG_NAME + "/raw";
 

@@ -8,13 +8,36 @@ import java.util.List;
  * gossip address there, the pool's gossip keys (AES-256, base64, by id), and whom to ask to
  * join. {@code profile} "test" selects the fast test tunables; otherwise {@code intervalMillis}
  * and {@code window} (set when the pool was founded, 0 = defaults) do.
+ *
+ * <p>Key rotation: {@code authority} is the founding node, the only one holding the pool's
+ * {@code master} secret. Every member holds its own {@code nodeKey}, derived from the master
+ * and its name; the authority hands a new gossip key to each remaining member sealed under
+ * that member's node key, so a removed node ({@code revoked}) never learns it. {@code epoch}
+ * counts rotations: a member takes only a newer one, so an old hand-out cannot be replayed.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
-                             List<String> seeds, String profile, long intervalMillis, int window) {
+                             List<String> seeds, String profile, long intervalMillis, int window,
+                             String authority, String master, String nodeKey, int epoch, List<String> revoked) {
     public record Key(int id, String base64) {}
 
+    public PoolMembership {
+        revoked = revoked == null ? List.of() : List.copyOf(revoked);
+    }
+
     public PoolMembership as(String node, String address, int port) {
-        return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window);
+        return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
+                authority, master, nodeKey, epoch, revoked);
+    }
+
+    /** The same membership with other gossip keys and removed nodes (after a rotation). */
+    public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
+        return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
+                authority, master, nodeKey, epoch, revoked);
+    }
+
+    @Override
+    public String toString() {
+        return "PoolMembership[pool=" + pool + ", node=" + node + ", authority=" + authority + ", keys=<redacted>]";
     }
 }

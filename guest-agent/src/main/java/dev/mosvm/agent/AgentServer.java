@@ -10,6 +10,7 @@ import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolMembership;
+import dev.mosvm.api.RemoveRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,6 +49,8 @@ final class AgentServer {
         server.createContext(AgentProtocol.POOL_INIT, json("POST", ex -> pool.init(body(ex, PoolInitRequest.class))))
                 .setAuthenticator(auth);
         server.createContext(AgentProtocol.POOL_CONFIGURE, json("POST", ex -> pool.configure(body(ex, PoolMembership.class))))
+                .setAuthenticator(auth);
+        server.createContext(AgentProtocol.POOL_REMOVE, json("POST", ex -> pool.remove(body(ex, RemoveRequest.class))))
                 .setAuthenticator(auth);
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));

@@ -11,10 +11,10 @@ import java.nio.file.Path;
  * Finds the {@link GuestConfig} the manager handed over: by default the fw_cfg entry
  * (the qemu_fw_cfg module may still be loading early in boot, hence the wait).
  */
-final class GuestConfigSource {
+public final class GuestConfigSource {
     private GuestConfigSource() {}
 
-    static GuestConfig load(Path explicit, long waitMillis) throws IOException, InterruptedException {
+    public static GuestConfig load(Path explicit, long waitMillis) throws IOException, InterruptedException {
         Path path = explicit != null ? explicit : Path.of(AgentProtocol.FW_CFG_GUEST_PATH);
         long deadline = System.currentTimeMillis() + waitMillis;
         while (!Files.isReadable(path) && System.currentTimeMillis() < deadline) {

@@ -3,6 +3,8 @@ package dev.mosvm.agent;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.net.GossipService;
+import dev.mosvm.agent.net.KeyEnvelope;
+import dev.mosvm.agent.net.PoolKeys;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
@@ -13,6 +15,8 @@ import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.api.RemoveRequest;
+import dev.mosvm.api.RemoveResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,10 +70,14 @@ final class PoolController {
         if (bad != null) throw new IllegalArgumentException(bad); // before anything is written
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
+        byte[] master = new byte[32];
+        RANDOM.nextBytes(master);
         AgentFacts f = facts.collect();
+        Base64.Encoder b64 = Base64.getEncoder();
         become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
-                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan",
-                req.intervalMillis(), req.window()));
+                List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
+                req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
+                b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of()));
         byte[] secret = new byte[24];
         RANDOM.nextBytes(secret);
         String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -88,16 +96,55 @@ final class PoolController {
             LOG.warning("refused a join request for node " + req.node() + ": wrong or expired token");
             throw new SecurityException("the token is wrong or has expired");
         }
+        if (req.node() == null || !req.node().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw new IllegalArgumentException("invalid node name");
+        if (gossip.keys().revoked(req.node())) {
+            refusedJoins.incrementAndGet();
+            LOG.warning("refused a join request from " + req.node() + ": it was removed from the pool");
+            throw new IllegalStateException("node '" + req.node() + "' was removed from pool " + membership.pool() + " and cannot rejoin");
+        }
+        for (NodeView n : gossip.view()) {
+            if (n.info().id().equals(req.node()) && (n.state() == NodeState.ALIVE || n.state() == NodeState.SUSPECT)) {
+                throw new IllegalStateException("pool " + membership.pool() + " already has a live node named '" + req.node()
+                        + "'; bring this appliance up under another name (mosvm up -i NAME)");
+            }
+        }
+        if (membership.master() == null) throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
         LOG.info("admitting " + req.node() + " to pool " + membership.pool());
-        return new PoolMembership(membership.pool(), null, null, 0, membership.keys(), membership.primaryKey(),
+        PoolMembership current = gossip.keys().persisted(membership);
+        byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(membership.master()), membership.pool(), req.node());
+        List<PoolMembership.Key> primary = current.keys().stream().filter(k -> k.id() == current.primaryKey()).toList();
+        return new PoolMembership(membership.pool(), req.node(), null, 0, primary, current.primaryKey(),
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
-                membership.window());
+                membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
+                current.epoch(), current.revoked());
+    }
+
+    /** Founder only: expels a member and hands the others a new gossip key it never gets. */
+    synchronized RemoveResponse remove(RemoveRequest req) throws Exception {
+        if (gossip == null) throw new IllegalStateException("this node is not in a pool");
+        if (membership.master() == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", can remove members; run this on its workstation");
+        }
+        if (membership.node().equals(req.node())) throw new IllegalArgumentException("the founder cannot remove itself; use mosvm leave");
+        if (gossip.keys().revoked(req.node())) throw new IllegalStateException("node '" + req.node() + "' was already removed");
+        List<NodeView> nodes = gossip.view();
+        if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node()))) {
+            throw new IllegalArgumentException("no node named '" + req.node() + "' in pool " + membership.pool());
+        }
+        int keyId = gossip.remove(req.node());
+        int members = (int) nodes.stream().filter(n -> !n.info().id().equals(req.node()) && !n.info().id().equals(membership.node())
+                && n.state() != NodeState.LEFT).count();
+        return new RemoveResponse(membership.pool(), req.node(), keyId, members);
     }
 
     /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
     synchronized Map<String, String> configure(PoolMembership m) throws Exception {
         if (m.pool() == null || m.keys() == null || m.keys().isEmpty()) throw new IllegalArgumentException("incomplete membership");
+        if (m.nodeKey() == null || m.authority() == null) throw new IllegalArgumentException("membership without credentials");
         AgentFacts f = facts.collect();
+        if (m.node() != null && !m.node().equals(f.node())) {
+            throw new IllegalArgumentException("this membership was issued to node '" + m.node() + "', not '" + f.node() + "'");
+        }
         become(m.as(f.node(), f.address(), GOSSIP_PORT));
         return Map.of("joined", m.pool());
     }
@@ -105,9 +152,20 @@ final class PoolController {
     private void become(PoolMembership m) throws Exception {
         stopGossip();
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
-        gossip = new GossipService(m, cfg, () -> loadVector(m, facts));
+        gossip = new GossipService(m, cfg, () -> loadVector(m, facts), this::keysChanged);
         membership = m;
         save(m);
+    }
+
+    /** A rotation happened (here, or handed to us): persist it so a restart keeps the new key. */
+    private synchronized void keysChanged(PoolKeys keys) {
+        if (membership == null) return;
+        try {
+            membership = keys.persisted(membership);
+            save(membership);
+        } catch (Exception e) {
+            LOG.warning("cannot save the new pool key: " + e + " (a restart will need the founder to hand it again)");
+        }
     }
 
     private void save(PoolMembership m) throws Exception {

@@ -132,14 +132,15 @@ public final class GossipCodec {
         }
     }
 
-    private static void str(DataOutputStream out, String s) throws IOException {
+    /** A length-prefixed UTF-8 string (shared with the other messages on the pool channel). */
+    public static void str(DataOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_STRING_BYTES) throw new IllegalArgumentException("string longer than " + MAX_STRING_BYTES + " bytes: " + s);
         out.writeByte(b.length);
         out.write(b);
     }
 
-    private static String str(ByteBuffer in) throws MalformedMessageException {
+    public static String str(ByteBuffer in) throws MalformedMessageException {
         int len = Byte.toUnsignedInt(in.get());
         if (len > MAX_STRING_BYTES) throw new MalformedMessageException("string of " + len + " bytes");
         byte[] b = new byte[len];
@@ -149,7 +150,8 @@ public final class GossipCodec {
         return s;
     }
 
-    private static String nodeId(ByteBuffer in) throws MalformedMessageException {
+    /** A string that must be a valid node id. */
+    public static String nodeId(ByteBuffer in) throws MalformedMessageException {
         String id = str(in);
         if (!NODE_ID.matcher(id).matches()) throw new MalformedMessageException("invalid node id");
         return id;

@@ -30,6 +30,8 @@ public final class GossipNode {
     private NodeInfo self;
     private boolean leaving;
     private final List<String[]> seeds = new ArrayList<>();
+    /** Nodes removed from the pool: their entries are dropped and never taken again. */
+    private final java.util.BitSet banned = new java.util.BitSet();
     /** Whether a seed has answered with its board. Until then every tick asks a seed again. */
     private boolean joined = true;
     private long lastForget = Long.MIN_VALUE;
@@ -108,13 +110,15 @@ public final class GossipNode {
      */
     public List<Outbound> onMessage(long now, GossipMessage msg) {
         if (msg.entries().isEmpty()) return List.of();
-        if (msg.kind() == GossipMessage.Kind.SYNC_REPLY) joined = true;
         int sender = ids.intern(msg.sender());
+        if (banned.get(sender)) return List.of();
+        if (msg.kind() == GossipMessage.Kind.SYNC_REPLY) joined = true;
         boolean newcomer = sender != selfSlot && (!board.has(sender) || state(sender, now) == NodeState.DEAD);
         boolean wholeBoard = msg.kind() != GossipMessage.Kind.GOSSIP;
         for (int i = 0; i < msg.entries().size(); i++) {
             WireEntry e = msg.entries().get(i);
             if (e.info().id().equals(self.id())) continue; // nobody knows us better than we do
+            if (banned.get(ids.intern(e.info().id()))) continue; // peers that have not heard of the removal yet
             // A whole board is news to us, not to the pool: passing it all on would bury
             // real news (a joiner) under thousands of old members. Its sender's own entry is.
             if (board.merge(now, e) == BulletinBoard.MEMBERSHIP_NEWS && (!wholeBoard || i == 0)) {
@@ -174,6 +178,14 @@ public final class GossipNode {
         return out;
     }
 
+    /** A node removed from the pool: gone from the board now, and never taken back from peers. */
+    public void ban(String id) {
+        if (id.equals(self.id())) return;
+        int slot = ids.intern(id);
+        banned.set(slot);
+        if (board.has(slot)) board.remove(slot);
+    }
+
     /** Everything this node knows, itself included, with ages and states as of now. */
     public List<NodeView> view(long now) {
         List<NodeView> out = new ArrayList<>(board.size() + 1);
@@ -190,6 +202,14 @@ public final class GossipNode {
     /** Age of what this node holds about {@code id}, or -1 if nothing. */
     public long ageOf(int slot, long now) {
         return board.has(slot) ? (slot == selfSlot ? 0 : board.age(slot, now)) : -1;
+    }
+
+    /** This tick's message, to a given node on the board (nothing if it is not known). */
+    public List<Outbound> messageTo(String id, long now) {
+        int slot = ids.intern(id);
+        if (!board.has(slot) || slot == selfSlot) return List.of();
+        NodeInfo to = board.info(slot);
+        return List.of(new Outbound(to.address(), to.port(), message(now)));
     }
 
     /** Own entry, then membership news (up to a quarter of the window), then the youngest entries. */

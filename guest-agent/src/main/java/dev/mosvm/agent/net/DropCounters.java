@@ -6,7 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Packets the agent refused, by reason: visible in its status, never a crash. */
 public final class DropCounters {
-    public enum Reason { OVERSIZED, MALFORMED, UNAUTHENTICATED, REPLAYED, STALE }
+    public enum Reason {
+        OVERSIZED, MALFORMED, UNAUTHENTICATED, REPLAYED, STALE,
+        /** From a node removed from the pool, or under a key retired since. */
+        REVOKED
+    }
 
     private final Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
 

@@ -8,11 +8,14 @@ import dev.mosvm.agent.gossip.NodeIds;
 import dev.mosvm.agent.gossip.Outbound;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.PoolMembership;
+import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +26,8 @@ import java.util.logging.Logger;
 /**
  * Drives a {@link GossipNode} on the network: ticks it every interval with fresh local facts,
  * seals what it sends, and opens, decodes and feeds it what arrives. Everything the network
- * can do wrong ends as a counted drop.
+ * can do wrong ends as a counted drop. Also carries key rotation ({@link PoolKeys}): the pool
+ * authority hands the current key to every member it hears using an older one.
  */
 public final class GossipService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GossipService.class.getName());
@@ -39,14 +43,26 @@ public final class GossipService implements AutoCloseable {
     });
     private final Supplier<NodeInfo> localFacts;
     private final long start = System.nanoTime();
+    private final PoolKeys keys;
+    private final GossipConfig cfg;
+    private final Consumer<PoolKeys> onNewKey;
+    /** Authority: the key each member last sealed with, and when it was last handed the current one. */
+    private final Map<String, Integer> keyInUse = new ConcurrentHashMap<>();
+    private final Map<String, Long> rekeySent = new ConcurrentHashMap<>();
 
-    public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts) throws Exception {
-        Keyring keys = new Keyring();
-        for (PoolMembership.Key k : s.keys()) keys.install(k.id(), Base64.getDecoder().decode(k.base64()));
-        keys.usePrimary(s.primaryKey());
+    /**
+     * @param onNewKey called (on the gossip thread) after this node took a new key or removed
+     *                 a member, so the caller can persist {@link PoolKeys#persisted}
+     */
+    public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts, Consumer<PoolKeys> onNewKey)
+            throws Exception {
+        this.keys = new PoolKeys(s);
+        this.cfg = cfg;
+        this.onNewKey = onNewKey;
         this.localFacts = localFacts;
-        this.sealer = new PacketSealer(s.node(), keys, drops, System::currentTimeMillis, MAX_SKEW_MILLIS);
+        this.sealer = new PacketSealer(s.node(), keys.ring(), drops, System::currentTimeMillis, MAX_SKEW_MILLIS);
         this.node = new GossipNode(localFacts.get(), cfg, new SplittableRandom(new SecureRandom().nextLong()), new NodeIds());
+        for (String r : keys.revokedNodes()) node.ban(r);
         for (String seed : s.seeds()) {
             int colon = seed.lastIndexOf(':');
             node.addSeed(seed.substring(0, colon), Integer.parseInt(seed.substring(colon + 1)));
@@ -64,11 +80,24 @@ public final class GossipService implements AutoCloseable {
     private void tick() {
         try {
             List<Outbound> out;
+            List<NodeView> members;
             synchronized (node) {
                 node.updateSelf(localFacts.get());
                 out = node.onTick(now());
+                members = keys.isAuthority() ? node.view(now()) : List.of();
             }
+            keys.tick(now());
             send(out);
+            // After a rotation, every live member not yet heard using the new key is handed it
+            // (each acknowledges by gossiping back under it).
+            int primary = keys.ring().primaryId();
+            for (NodeView m : members) {
+                Integer used = keyInUse.get(m.info().id());
+                if (keys.epoch() > 0 && m.state() != NodeState.DEAD && !m.info().id().equals(node.id())
+                        && (used == null || used != primary)) {
+                    rekey(m.info().id(), used == null ? -1 : used, m.info());
+                }
+            }
         } catch (RuntimeException e) {
             LOG.warning("gossip tick failed: " + e); // the next tick tries again
         }
@@ -77,6 +106,15 @@ public final class GossipService implements AutoCloseable {
     private void receive(byte[] packet, int length) {
         PacketSealer.Opened opened = sealer.open(packet, length);
         if (opened == null) return;
+        if (keys.revoked(opened.sender())) {
+            drops.count(DropCounters.Reason.REVOKED);
+            return;
+        }
+        if (RekeyMessage.is(opened.payload())) {
+            takeKey(opened);
+            return;
+        }
+        boolean retiredKey = keys.ring().retired(opened.keyId());
         GossipMessage msg;
         try {
             msg = GossipCodec.decode(opened.payload());
@@ -84,8 +122,16 @@ public final class GossipService implements AutoCloseable {
             drops.count(DropCounters.Reason.MALFORMED);
             return;
         }
-        if (!msg.sender().equals(opened.sender())) { // one member speaking for another
+        if (!msg.sender().equals(opened.sender()) || msg.entries().isEmpty()) { // one member speaking for another
             drops.count(DropCounters.Reason.UNAUTHENTICATED);
+            return;
+        }
+        if (keys.isAuthority()) keyInUse.put(msg.sender(), opened.keyId());
+        if (retiredKey) {
+            // Anyone holding an old key could have sealed this, so it is not gossip. But a
+            // member that was away during a rotation is told the current key, sealed for it.
+            drops.count(DropCounters.Reason.REVOKED);
+            rekey(msg.sender(), opened.keyId(), msg.entries().get(0).info());
             return;
         }
         List<Outbound> replies;
@@ -93,6 +139,69 @@ public final class GossipService implements AutoCloseable {
             replies = node.onMessage(now(), msg);
         }
         send(replies);
+    }
+
+    /** Authority: hands {@code member} the current key, at most once an interval, under the key it uses. */
+    private void rekey(String member, int usedKey, NodeInfo at) {
+        long now = now();
+        Long last = rekeySent.get(member);
+        if (last != null && now - last < cfg.intervalMillis()) return;
+        rekeySent.put(member, now);
+        RekeyMessage m = keys.rekeyFor(member);
+        int under = keys.ring().has(usedKey) ? usedKey : keys.ring().primaryId();
+        transport.send(at.address(), at.port(), sealer.seal(m.encode(), under));
+    }
+
+    /** Member: a key handed out by the authority. */
+    private void takeKey(PacketSealer.Opened opened) {
+        RekeyMessage m;
+        try {
+            m = RekeyMessage.decode(opened.payload());
+        } catch (GossipCodec.MalformedMessageException e) {
+            drops.count(DropCounters.Reason.MALFORMED);
+            return;
+        }
+        if (keys.isAuthority() || !opened.sender().equals(m.authority())) {
+            drops.count(DropCounters.Reason.UNAUTHENTICATED);
+            return;
+        }
+        PoolKeys.Applied applied = keys.apply(m, now(), cfg.deadAfterMillis());
+        if (applied == PoolKeys.Applied.FORGED) {
+            drops.count(DropCounters.Reason.UNAUTHENTICATED);
+            LOG.warning("refused a key hand-out that does not open with this node's key (claimed from " + m.authority() + ")");
+        } else if (applied == PoolKeys.Applied.NEW_KEY) {
+            synchronized (node) {
+                for (String r : m.revoked()) node.ban(r);
+            }
+            LOG.info("took gossip key " + m.keyId() + " (rotation " + m.epoch() + "); removed from the pool: " + m.revoked());
+            onNewKey.accept(keys);
+        }
+        if (applied != PoolKeys.Applied.FORGED) { // acknowledge: gossip to the authority under the new key
+            List<Outbound> ack;
+            synchronized (node) {
+                ack = node.messageTo(m.authority(), now());
+            }
+            send(ack);
+        }
+    }
+
+    /**
+     * Authority: expels {@code member}, whose packets are refused from now on, and starts
+     * handing the remaining members a new key. Returns the new key's id.
+     */
+    public int remove(String member) {
+        int id = keys.rotate(member, now(), cfg.deadAfterMillis());
+        synchronized (node) {
+            node.ban(member);
+        }
+        keyInUse.remove(member);
+        LOG.info("removed " + member + " from the pool; handing out gossip key " + id);
+        onNewKey.accept(keys);
+        return id;
+    }
+
+    public PoolKeys keys() {
+        return keys;
     }
 
     private void send(List<Outbound> out) {

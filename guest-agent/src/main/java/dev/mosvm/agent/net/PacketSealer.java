@@ -40,7 +40,7 @@ public final class PacketSealer {
     private final Map<String, ReplayWindow> windows = new HashMap<>();
 
     /** A payload that passed every check, and who sent it. */
-    public record Opened(String sender, byte[] payload) {}
+    public record Opened(String sender, int keyId, byte[] payload) {}
 
     public PacketSealer(String self, Keyring keys, DropCounters drops, LongSupplier wallClockMillis, long maxSkewMillis) {
         this.self = self;
@@ -51,11 +51,15 @@ public final class PacketSealer {
         this.boot = random.nextLong();
     }
 
-    public synchronized byte[] seal(byte[] payload) {
+    public byte[] seal(byte[] payload) {
+        return seal(payload, keys.primaryId());
+    }
+
+    /** Sealed under a given installed key (a rekey goes out under the key its member still has). */
+    public synchronized byte[] seal(byte[] payload, int keyId) {
         byte[] id = self.getBytes(StandardCharsets.UTF_8);
         ByteBuffer plain = ByteBuffer.allocate(1 + id.length + 24 + payload.length);
         plain.put((byte) id.length).put(id).putLong(boot).putLong(++seq).putLong(clock.getAsLong()).put(payload);
-        int keyId = keys.primaryId();
         byte[] nonce = new byte[12];
         random.nextBytes(nonce);
         ByteBuffer out = ByteBuffer.allocate(HEADER + plain.capacity() + TAG_BITS / 8);
@@ -78,7 +82,8 @@ public final class PacketSealer {
         if (length < HEADER + TAG_BITS / 8 + 1 + 24 || packet[0] != 'M' || packet[1] != 'S' || packet[2] != VERSION) {
             return drop(DropCounters.Reason.MALFORMED);
         }
-        var key = keys.key(Byte.toUnsignedInt(packet[3]));
+        int keyId = Byte.toUnsignedInt(packet[3]);
+        var key = keys.key(keyId);
         if (key == null) return drop(DropCounters.Reason.UNAUTHENTICATED);
         byte[] plain;
         try {
@@ -103,7 +108,7 @@ public final class PacketSealer {
             if (refused != null) return drop(refused);
             byte[] payload = new byte[in.remaining()];
             in.get(payload);
-            return new Opened(sender, payload);
+            return new Opened(sender, keyId, payload);
         } catch (BufferUnderflowException e) {
             return drop(DropCounters.Reason.MALFORMED); // authentic but malformed: a bug on the sender's side
         }

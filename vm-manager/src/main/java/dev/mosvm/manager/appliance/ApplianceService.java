@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -108,7 +110,8 @@ public final class ApplianceService {
         InstanceLayout layout = store.layout(name);
         String definition;
         try {
-            definition = hv.define(spec(cfg, image, layout));
+            Path userKey = sshKeys(layout);
+            definition = hv.define(spec(cfg, image, layout, SshKeys.publicKeyOf(userKey)));
         } catch (RuntimeException e) {
             if (created) cleanupAfterFailedCreate(name, vm);
             throw e;
@@ -238,11 +241,27 @@ public final class ApplianceService {
         }
     }
 
-    static VmSpec spec(InstanceConfig cfg, ApplianceImage image, InstanceLayout l) {
+    /**
+     * The user's key (made once for all instances) and this instance's host key, pinned in its
+     * known_hosts; instances made before SSH existed get theirs at their next `up`.
+     */
+    private Path sshKeys(InstanceLayout l) throws IOException {
+        Path userKey = store.home().userKey();
+        SshKeys.ensure(userKey, "mosvm");
+        String host = SshKeys.ensure(l.sshHostKey(), SshKeys.hostAlias(l.name()));
+        Files.writeString(l.knownHosts(), SshKeys.hostAlias(l.name()) + " " + host.substring(0, host.lastIndexOf(' ')) + "\n");
+        return userKey;
+    }
+
+    static VmSpec spec(InstanceConfig cfg, ApplianceImage image, InstanceLayout l, Path authorizedKeys) {
         String cmdline = image.manifest().kernelCmdline() + " systemd.hostname=" + cfg.name();
+        Map<String, Path> fwCfg = new LinkedHashMap<>();
+        fwCfg.put(AgentProtocol.FW_CFG_NAME, l.guestConfig());
+        fwCfg.put(AgentProtocol.FW_CFG_SSH_HOST_KEY, l.sshHostKey());
+        fwCfg.put(AgentProtocol.FW_CFG_AUTHORIZED_KEYS, authorizedKeys);
         return new VmSpec(cfg.domainName(), cfg.uuid(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
                 Accelerator.valueOf(cfg.accel().toUpperCase()), image.kernel(), image.initrd(), cmdline, l.disk(), cfg.mac(),
-                NETWORK, l.serialLog(), l.guestConfig(), l.dir());
+                NETWORK, l.serialLog(), fwCfg, l.dir());
     }
 
     static String randomMac() {
@@ -264,6 +283,32 @@ public final class ApplianceService {
         if (hv.state(vm) != VmState.RUNNING) throw MosvmException.state("instance '" + name + "' is not running", "start it: mosvm up " + name);
         String addr = hv.address(vm).orElseThrow(() -> MosvmException.state("instance '" + name + "' has no address yet", null));
         return clientAt(l, addr, timeout, withSecret);
+    }
+
+    /**
+     * The ssh command line that reaches a running instance as root: the user's key, and the
+     * instance's host key checked under its alias (strictly: a mismatch is refused).
+     */
+    public List<String> sshCommand(String name, boolean tty, List<String> command) throws IOException {
+        InstanceLayout l = requireInstance(name);
+        String vm = InstanceConfig.domainName(name);
+        if (hv.state(vm) != VmState.RUNNING) throw MosvmException.state("instance '" + name + "' is not running", "start it: mosvm up " + name);
+        String addr = hv.address(vm).orElseThrow(() -> MosvmException.state("instance '" + name + "' has no address yet", null));
+        if (!Files.isRegularFile(l.knownHosts())) {
+            throw MosvmException.state("instance '" + name + "' was started before mosvm had SSH", "restart it: mosvm down " + name
+                    + " && mosvm up " + name);
+        }
+        List<String> args = new ArrayList<>(List.of("ssh", "-i", store.home().userKey().toString(),
+                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=" + l.knownHosts(), "-o", "HostKeyAlias=" + SshKeys.hostAlias(name),
+                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"));
+        if (tty) args.add("-t");
+        args.add("root@" + addr);
+        if (!command.isEmpty()) {
+            args.add("--");
+            args.addAll(command);
+        }
+        return args;
     }
 
     static AgentClient clientAt(InstanceLayout l, String address, Duration timeout, boolean withSecret) throws IOException {

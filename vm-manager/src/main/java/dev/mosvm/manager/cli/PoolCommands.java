@@ -2,6 +2,8 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.api.RemoveResponse;
+import dev.mosvm.console.NodesTable;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.pool.JoinToken;
@@ -17,11 +19,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** `mosvm pool init`, `mosvm join`, `mosvm leave`. */
+/** `mosvm pool init`, `mosvm pool remove`, `mosvm join`, `mosvm leave`. */
 final class PoolCommands {
     private PoolCommands() {}
 
-    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool.", subcommands = Init.class)
+    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool, or remove a node from it.",
+            subcommands = {Init.class, Remove.class})
     static final class Pool implements Runnable {
         @ParentCommand MosvmCommand root;
         @Spec CommandSpec spec;
@@ -73,6 +76,31 @@ final class PoolCommands {
         }
     }
 
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = {"Expel NODE from the pool (run on the founder's workstation).",
+                    "The other members are handed a new pool key that NODE never gets, so its credentials stop working."})
+    static final class Remove implements Callable<Integer> {
+        @ParentCommand Pool pool;
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "Name of the node, as `mosvm nodes` shows it.")
+        String node;
+
+        @Mixin InstanceOption instance;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Hypervisor hv = pool.root.connect()) {
+                RemoveResponse r = new PoolService(pool.root.service(hv, spec)).remove(instance.name, node);
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members()
+                        + " member(s) are being handed gossip key " + r.keyId() + " (members that are down get it when they return)");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "join", mixinStandardHelpOptions = true,
             description = "Put the local appliance into the pool that ADDRESS (an appliance in it) belongs to.")
     static final class Join implements Callable<Integer> {
@@ -93,7 +121,7 @@ final class PoolCommands {
             try (Hypervisor hv = root.connect()) {
                 PoolView v = new PoolService(root.service(hv, spec)).join(instance.name, address, t, Duration.ofSeconds(30));
                 PrintWriter out = spec.commandLine().getOut();
-                NodesCommand.print(out, v);
+                NodesTable.print(out, v);
                 out.flush();
             }
             return 0;

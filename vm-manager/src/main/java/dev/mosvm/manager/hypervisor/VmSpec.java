@@ -1,8 +1,12 @@
 package dev.mosvm.manager.hypervisor;
 
 import java.nio.file.Path;
+import java.util.Map;
 
-/** What to boot: resources, the direct-boot kernel, the instance's disk and files. */
+/**
+ * What to boot: resources, the direct-boot kernel, the instance's disk and files.
+ * {@code firmwareFiles} are handed to the guest through QEMU fw_cfg (name to host file).
+ */
 public record VmSpec(
         String vm,
         String uuid,
@@ -17,5 +21,5 @@ public record VmSpec(
         String mac,
         String network,
         Path serialLog,
-        Path guestConfig,
+        Map<String, Path> firmwareFiles,
         Path instanceDir) {}

@@ -15,6 +15,10 @@ public record InstanceLayout(Path dir) {
     public static final String GUEST_CONFIG = "guest-config.json";
     /** The agent's TLS certificate, pinned by the host. */
     public static final String AGENT_CERT = "agent.pem";
+    /** The guest's SSH host key (OpenSSH format, mode 0600), handed over through fw_cfg. */
+    public static final String SSH_HOST_KEY = "ssh_host_ed25519_key";
+    /** That key's public half as a known_hosts line, so `mosvm ssh` checks whom it reaches. */
+    public static final String KNOWN_HOSTS = "known_hosts";
     /** Serial console output, written by virtlogd, truncated at each start. */
     public static final String SERIAL_LOG = "serial.log";
     /** The libvirt domain definition last used (for reference; libvirt holds the live one). */
@@ -30,4 +34,6 @@ public record InstanceLayout(Path dir) {
     public Path serialLog() { return dir.resolve(SERIAL_LOG); }
     public Path domainXml() { return dir.resolve(DOMAIN_XML); }
     public Path timings() { return dir.resolve(TIMINGS); }
+    public Path sshHostKey() { return dir.resolve(SSH_HOST_KEY); }
+    public Path knownHosts() { return dir.resolve(KNOWN_HOSTS); }
 }

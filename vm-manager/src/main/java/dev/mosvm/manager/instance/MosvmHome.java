@@ -22,6 +22,11 @@ public record MosvmHome(Path home, Path cache, Path agentJar, Path recipe) {
         return v == null || v.isBlank() ? fallback : Path.of(v);
     }
 
+    /** The user's SSH key for every instance (like Lima's _config/user), made at the first `up`. */
+    public Path userKey() {
+        return home.resolve("_config").resolve("user_ed25519");
+    }
+
     public InstanceLayout instance(String name) {
         return new InstanceLayout(home.resolve(name));
     }

@@ -10,13 +10,14 @@ import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.api.RemoveResponse;
 import dev.mosvm.manager.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.appliance.ApplianceService;
 import java.nio.file.Files;
 import java.time.Duration;
 
-/** Pool formation from the host: found a pool, join one with a token, leave. */
+/** Pool formation from the host: found a pool, join one with a token, remove a node, leave. */
 public final class PoolService {
     private final ApplianceService appliances;
 
@@ -77,6 +78,15 @@ public final class PoolService {
             v = local.nodes();
         }
         return v;
+    }
+
+    /** Expels {@code node}; only the founder's appliance can. */
+    public RemoveResponse remove(String instance, String node) throws Exception {
+        try {
+            return appliances.client(instance, Duration.ofSeconds(10), true).removeFromPool(node);
+        } catch (AgentException e) {
+            throw agentRefused("cannot remove " + node, e);
+        }
     }
 
     public String leave(String instance) throws Exception {

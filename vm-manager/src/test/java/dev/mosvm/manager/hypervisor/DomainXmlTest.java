@@ -12,7 +12,7 @@ class DomainXmlTest {
         Path d = Path.of("/home/u/.mosvm/a");
         return new VmSpec("mosvm-a", "8d2c6f0e-7c1e-4a53-9a55-0f4b2b1d1c11", "a", 1, 512, accel, Path.of("/c/vmlinuz"), Path.of("/c/initrd.img"),
                 "console=ttyS0 root=/dev/vda systemd.hostname=a", d.resolve("disk.qcow2"), "52:54:00:01:02:03", "default",
-                d.resolve("serial.log"), d.resolve("guest-config.json"), d);
+                d.resolve("serial.log"), java.util.Map.of("opt/dev.mosvm/config", d.resolve("guest-config.json")), d);
     }
 
     @Test
@@ -36,7 +36,7 @@ class DomainXmlTest {
     void kvmDomainAndEscaping() {
         VmSpec s = spec(Accelerator.KVM);
         String x = DomainXml.render(new VmSpec(s.vm(), null, s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",
-                s.disk(), s.mac(), s.network(), s.serialLog(), s.guestConfig(), s.instanceDir()), "kvm", false);
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir()), "kvm", false);
         assertTrue(x.startsWith("<domain type='kvm'>"));
         assertTrue(x.contains("<cmdline>a&lt;b &amp; &apos;c&apos;</cmdline>"));
         assertTrue(x.contains("<vcpu>2</vcpu>"));

@@ -16,10 +16,10 @@ class LibvirtTestDriverTest {
             assertEquals(VmState.ABSENT, hv.state(vm));
             VmSpec s = DomainXmlTest.spec(Accelerator.TCG);
             hv.define(new VmSpec(vm, s.uuid(), "unit", 1, 256, Accelerator.TCG, s.kernel(), s.initrd(), s.cmdline(), s.disk(), s.mac(),
-                    s.network(), s.serialLog(), s.guestConfig(), s.instanceDir()));
+                    s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir()));
             assertEquals(VmState.SHUTOFF, hv.state(vm));
             hv.define(new VmSpec(vm, s.uuid(), "unit", 1, 512, Accelerator.TCG, s.kernel(), s.initrd(), s.cmdline(), s.disk(),
-                    s.mac(), s.network(), s.serialLog(), s.guestConfig(), s.instanceDir())); // re-define in place (restart path)
+                    s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir())); // re-define in place (restart path)
             assertTrue(hv.managedVms().contains(vm), "found by mosvm metadata");
             assertFalse(hv.managedVms().contains("test"), "the driver's own sample domain is not ours");
             hv.start(vm);

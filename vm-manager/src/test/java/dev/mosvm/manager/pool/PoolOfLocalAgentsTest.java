@@ -1,6 +1,8 @@
 package dev.mosvm.manager.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.api.AgentClient;
@@ -8,7 +10,10 @@ import dev.mosvm.api.Json;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import dev.mosvm.api.PinnedCertificateTrust;
+import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.api.AgentException;
+import dev.mosvm.agent.net.KeyEnvelope;
 import dev.mosvm.manager.appliance.GuestIdentity;
 import java.net.DatagramSocket;
 import java.net.ServerSocket;
@@ -33,7 +38,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Five real agent processes (the agent jar) on loopback gossip as one pool over sealed UDP:
  * they converge, a killed one turns DEAD, it comes back ALIVE when restarted, one that leaves
- * is LEFT at once, and an agent with another pool's key learns and teaches nothing.
+ * is LEFT at once, and an agent with another pool's key learns and teaches nothing. A node
+ * removed by the founder is cut off: the others get a new key it never sees, including a
+ * member that was down during the rotation and comes back with the old one.
  * Uses the agents' own HTTPS API, as `mosvm nodes` does.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,13 +50,19 @@ class PoolOfLocalAgentsTest {
     final Map<String, Process> agents = new HashMap<>();
     final Map<String, AgentClient> clients = new HashMap<>();
     final Map<String, Integer> gossipPorts = new HashMap<>();
+    final Map<String, Integer> httpsPorts = new HashMap<>();
     final String poolKey = randomKey();
+    final byte[] master = Base64.getDecoder().decode(randomKey());
     static final List<String> NAMES = List.of("n1", "n2", "n3", "n4", "n5");
 
     static String randomKey() {
         byte[] k = new byte[32];
         new SecureRandom().nextBytes(k);
         return Base64.getEncoder().encodeToString(k);
+    }
+
+    static String encode(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
     }
 
     static int freeTcp() throws Exception {
@@ -77,11 +90,15 @@ class PoolOfLocalAgentsTest {
         });
         List<String> seeds = seedless ? List.of() : List.of("127.0.0.1:" + gossipPorts.get("n1"));
         Path pool = dir.resolve(name + "-pool.json");
-        Files.writeString(pool, Json.MAPPER.writeValueAsString(Map.of("pool", "test-pool", "node", name, "address", "127.0.0.1",
-                "port", udp, "keys", List.of(Map.of("id", 1, "base64", key)), "primaryKey", 1, "seeds", seeds, "profile", "test",
-                "intervalMillis", 0, "window", 0)));
+        // n1 founded the pool: it holds the master secret, every other node its own node key
+        boolean founder = name.equals("n1");
+        PoolMembership m = new PoolMembership("test-pool", name, "127.0.0.1", udp, List.of(new PoolMembership.Key(1, key)), 1, seeds,
+                "test", 0, 0, "n1", founder ? encode(master) : null,
+                encode(KeyEnvelope.nodeKey(master, "test-pool", name)), 0, List.of());
+        if (!Files.exists(pool)) Files.writeString(pool, Json.MAPPER.writeValueAsString(m)); // a restart keeps what the agent saved
         int https = freeTcp();
-        Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
+        httpsPorts.put(name, https);
+        Path jar = agentJar();
         Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", cfg.toString(),
                 "--port", String.valueOf(https), "--pool", pool.toString(), "--speed-budget-ms", "30", "--poweroff-command", "true")
                 .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
@@ -159,8 +176,40 @@ class PoolOfLocalAgentsTest {
         }
     }
 
+    /** `mosvm nodes` and `mosvm mon --once` as run inside an appliance: the agent jar's in-guest CLI. */
     @Test
     @Order(2)
+    void theInGuestCommandsShowTheSamePool() throws Exception {
+        String table = guestCli("n2", "nodes");
+        assertTrue(table.startsWith("pool test-pool, seen from n2"), table);
+        for (String n : NAMES) assertTrue(table.lines().anyMatch(l -> l.startsWith(n + " ") && l.contains("ALIVE")), n + " in\n" + table);
+        PoolView json = Json.MAPPER.readValue(guestCli("n2", "nodes", "--json"), PoolView.class);
+        assertEquals(5, json.nodes().size());
+        String frame = guestCli("n2", "mon", "--once");
+        assertEquals(5, frame.lines().filter(l -> l.contains("[")).count(), "a bar per node: " + frame);
+        Process bad = new ProcessBuilder("java", "-cp", agentJar().toString(), "dev.mosvm.agent.cli.GuestCli", "nodes",
+                "--config", dir.resolve("missing.json").toString()).redirectErrorStream(true).start();
+        String err = new String(bad.getInputStream().readAllBytes());
+        assertEquals(4, bad.waitFor(), err);
+        assertTrue(err.startsWith("mosvm: no guest configuration at") && err.lines().count() == 1, "one clear line: " + err);
+    }
+
+    static Path agentJar() {
+        return Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
+    }
+
+    String guestCli(String node, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("java", "-cp", agentJar().toString(), "dev.mosvm.agent.cli.GuestCli"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--config", dir.resolve(node + "-guest.json").toString(), "--agent-port", String.valueOf(httpsPorts.get(node))));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "exit status of " + cmd);
+        return out;
+    }
+
+    @Test
+    @Order(3)
     void aKilledAgentTurnsDeadAndComesBackWhenRestarted() throws Exception {
         agents.get("n3").destroyForcibly().waitFor();
         List<String> rest = List.of("n1", "n2", "n4", "n5");
@@ -171,7 +220,7 @@ class PoolOfLocalAgentsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void anAgentWithAnotherKeyGetsNothingAndIsCounted() throws Exception {
         start("intruder", randomKey(), false);
         Thread.sleep(3_000);
@@ -182,10 +231,47 @@ class PoolOfLocalAgentsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aNodeThatLeavesIsDroppedAtOnce() throws Exception {
         clients.get("n5").leavePool();
         double took = await(List.of("n1", "n2", "n3", "n4"), v -> stateOf(v, "n5") == NodeState.LEFT, 5_000, "n5 LEFT everywhere");
         assertTrue(took < 2.0, "leaving is announced, not detected: " + took + " s");
+    }
+
+    @Test
+    @Order(6)
+    void aRemovedNodeIsCutOffWhileAMemberAwayDuringTheRotationComesBack() throws Exception {
+        agents.get("n3").destroyForcibly().waitFor(); // away while the key changes
+        var removed = clients.get("n1").removeFromPool("n4");
+        assertEquals("n4", removed.removed());
+        assertTrue(removed.keyId() != 1, "a new key: " + removed);
+        double gone = await(List.of("n1", "n2"), v -> stateOf(v, "n4") == null, 5_000, "n4 gone from the views");
+        System.out.println("removed node dropped from the views in " + gone + " s");
+
+        AgentException again = assertThrows(AgentException.class, () -> clients.get("n1").removeFromPool("n4"));
+        assertTrue(again.getMessage().contains("already removed"), again.getMessage());
+        AgentException notFounder = assertThrows(AgentException.class, () -> clients.get("n2").removeFromPool("n1"));
+        assertTrue(notFounder.getMessage().contains("only the pool's founder, n1"), notFounder.getMessage());
+        AgentException unknown = assertThrows(AgentException.class, () -> clients.get("n1").removeFromPool("nobody"));
+        assertTrue(unknown.getMessage().contains("no node named 'nobody'"), unknown.getMessage());
+
+        // past the grace period (the test profile's 4 s dead threshold) the old key is gone:
+        // n1 and n2 still gossip, so both hold the new key; n4 hears nothing any more
+        Thread.sleep(5_000);
+        await(List.of("n1", "n2"), v -> stateOf(v, "n1") == NodeState.ALIVE && stateOf(v, "n2") == NodeState.ALIVE
+                && v.nodes().stream().filter(n -> n.state() == NodeState.ALIVE).allMatch(n -> n.ageMillis() < 2_000), 5_000,
+                "n1 and n2 fresh under the new key");
+        await(List.of("n4"), v -> stateOf(v, "n1") == NodeState.DEAD && stateOf(v, "n2") == NodeState.DEAD, 10_000,
+                "the pool DEAD to the removed node");
+        assertNull(stateOf(view("n2"), "n4"), "n4 is not readmitted through gossip");
+        assertTrue(view("n1").dropped().get("revoked") > 0, "n4's packets refused and counted: " + view("n1").dropped());
+        PoolMembership saved = Json.MAPPER.readValue(dir.resolve("n2-pool.json").toFile(), PoolMembership.class);
+        assertEquals(removed.keyId(), saved.primaryKey(), "the member saved the new key");
+        assertEquals(List.of("n4"), saved.revoked());
+        assertEquals(1, saved.keys().size(), "a member keeps only the current key");
+
+        start("n3", poolKey, false); // restarts with the old key only
+        await(List.of("n1", "n2", "n3"), v -> stateOf(v, "n1") == NodeState.ALIVE && stateOf(v, "n2") == NodeState.ALIVE
+                && stateOf(v, "n3") == NodeState.ALIVE && stateOf(v, "n4") == null, 15_000, "n3 back under the new key");
     }
 }

@@ -26,9 +26,11 @@ public final class DomainXml {
                 .append(esc(s.instance())).append("' dir='").append(esc(s.instanceDir().toString())).append("'/>\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(s.memoryMiB()).append("</memory>\n");
         x.append("  <vcpu>").append(s.cpus()).append("</vcpu>\n");
-        if (!"test".equals(domainType)) {
-            x.append("  <sysinfo type='fwcfg'>\n    <entry name='").append(dev.mosvm.api.AgentProtocol.FW_CFG_NAME)
-                    .append("' file='").append(esc(s.guestConfig().toString())).append("'/>\n  </sysinfo>\n");
+        if (!"test".equals(domainType) && !s.firmwareFiles().isEmpty()) {
+            x.append("  <sysinfo type='fwcfg'>\n");
+            s.firmwareFiles().forEach((name, file) -> x.append("    <entry name='").append(esc(name)).append("' file='")
+                    .append(esc(file.toString())).append("'/>\n"));
+            x.append("  </sysinfo>\n");
         }
         x.append("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
         x.append("    <kernel>").append(esc(s.kernel().toString())).append("</kernel>\n");

@@ -1,4 +1,4 @@
-package dev.mosvm.manager.pool;
+package dev.mosvm.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

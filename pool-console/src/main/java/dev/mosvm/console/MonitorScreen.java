@@ -1,4 +1,4 @@
-package dev.mosvm.manager.pool;
+package dev.mosvm.console;
 
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
