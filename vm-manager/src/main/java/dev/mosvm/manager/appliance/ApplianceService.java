@@ -305,10 +305,15 @@ public final class ApplianceService {
         if (tty) args.add("-t");
         args.add("root@" + addr);
         if (!command.isEmpty()) {
+            // ssh hands the remote shell one string: quote each word so arguments arrive as given
             args.add("--");
-            args.addAll(command);
+            args.add(String.join(" ", command.stream().map(ApplianceService::shellQuote).toList()));
         }
         return args;
+    }
+
+    static String shellQuote(String word) {
+        return word.matches("[A-Za-z0-9_@%+=:,./-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     static AgentClient clientAt(InstanceLayout l, String address, Duration timeout, boolean withSecret) throws IOException {

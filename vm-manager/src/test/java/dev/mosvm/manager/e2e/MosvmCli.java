@@ -34,6 +34,11 @@ final class MosvmCli {
             return this;
         }
 
+        Result exitIs(int code) {
+            assertEquals(code, exit, () -> "exit status; stderr:\n" + err + "\nstdout:\n" + out);
+            return this;
+        }
+
         Result fails(int code, String messagePart) {
             assertEquals(code, exit, () -> "exit status; stderr:\n" + err + "\nstdout:\n" + out);
             java.util.List<String> errors = err.lines().filter(l -> l.startsWith("mosvm: error: ")).toList();
@@ -84,7 +89,7 @@ final class MosvmCli {
         return Path.of(System.getProperty("mosvm.jar", "target/mosvm.jar")).toAbsolutePath();
     }
 
-    Result run(String... args) throws IOException, InterruptedException {
+    private List<String> command(String... args) {
         List<String> cmd = new ArrayList<>(runAs);
         if (!runAs.isEmpty()) env.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -92,6 +97,23 @@ final class MosvmCli {
                 "-Dmosvm.recipe=" + Path.of(System.getProperty("mosvm.recipe")).toAbsolutePath(),
                 "-jar", jar().toString()));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /**
+     * Starts mosvm on a pseudo-terminal (util-linux `script`), as a user at a terminal runs it:
+     * what it draws comes out of the process's stdout, keys go into its stdin.
+     */
+    Process inTerminal(String... args) throws IOException {
+        String line = String.join(" ", command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", line, "/dev/null").redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("TERM", "xterm");
+        return pb.start();
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        List<String> cmd = command(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         Path out = Files.createTempFile("mosvm-out", ".txt");

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three appliance VMs become one pool through the CLI (`pool init`, `join`), every agent
- * sees all three with their real facts and fresh information, bad joins are refused
- * clearly, a stopped VM turns DEAD within the configured time and a leaving one LEFT.
+ * sees all three with their real facts and fresh information (from the host, and inside a
+ * guest over `mosvm ssh`, the live monitor on a real terminal), bad joins are refused
+ * clearly, a removed node is cut off, a stopped VM turns DEAD within the configured time and
+ * rejoins by itself when started again, and a leaving one is LEFT at once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -127,21 +129,81 @@ class PoolIT {
 
     @Test
     @Order(4)
-    void aStoppedVmTurnsDeadWithinTheConfiguredTime() throws Exception {
-        long t0 = System.currentTimeMillis();
-        MosvmCli.virsh("destroy", "mosvm-pc");
-        String state = stateOf(nodes("pa"), "pc");
-        while (!"DEAD".equals(state)) {
-            assertTrue(System.currentTimeMillis() - t0 < 30_000 + 15_000, "pc still " + state + " after the 30 s dead threshold");
-            Thread.sleep(1000);
-            state = stateOf(nodes("pa"), "pc");
+    void insideAGuestTheSameViewsOverSsh() throws Exception {
+        JsonNode v = cli.run("ssh", "-i", "pc", "--", "mosvm", "nodes", "--json").ok().json();
+        assertEquals("pc", v.get("self").asText());
+        assertEquals(3, v.get("nodes").size(), v.toString());
+        assertTrue(allAlive(v), v.toString());
+        cli.run("ssh", "-i", "pc", "--", "sh", "-c", "exit 7").exitIs(7); // the remote status is ours, arguments arrive whole
+
+        // the live monitor on a real terminal, through ssh into the guest: frames, then q quits
+        Process mon = cli.inTerminal("ssh", "-i", "pc", "-t", "--", "mosvm", "mon");
+        StringBuilder seen = new StringBuilder();
+        long deadline = System.currentTimeMillis() + 60_000;
+        var in = mon.getInputStream();
+        while (seen.toString().split("seen from pc", -1).length < 3) { // two frames drawn
+            assertTrue(System.currentTimeMillis() < deadline, "no frames from mon over ssh: " + seen);
+            if (in.available() > 0) seen.append(new String(in.readNBytes(in.available()))); else Thread.sleep(200);
         }
-        System.out.println("pc DEAD at pa after " + (System.currentTimeMillis() - t0) / 1000.0 + " s");
-        assertTrue(System.currentTimeMillis() - t0 >= 25_000, "not before its information is near the threshold");
+        mon.getOutputStream().write('q');
+        mon.getOutputStream().flush();
+        assertTrue(mon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "q quits mon");
+        seen.append(new String(in.readAllBytes()));
+        assertEquals(0, mon.exitValue(), seen.toString());
+        assertTrue(seen.toString().contains("pa") && seen.toString().contains("pb") && seen.toString().contains("["), seen.toString());
     }
 
     @Test
     @Order(5)
+    void aRemovedNodeIsCutOff() throws Exception {
+        cli.run("pool", "remove", "pa", "-i", "pb").fails(ExitCodes.BAD_STATE, "only the pool's founder, pa, can remove members");
+        cli.run("pool", "remove", "nosuch", "-i", "pa").fails(ExitCodes.BAD_STATE, "no node named 'nosuch'");
+        MosvmCli.Result r = cli.run("pool", "remove", "pc", "-i", "pa").ok();
+        assertTrue(r.out().startsWith("removed pc from pool 'e2e'; 1 member(s) are being handed gossip key 2"), r.out());
+        long t0 = System.currentTimeMillis();
+        while (stateOf(nodes("pa"), "pc") != null || stateOf(nodes("pb"), "pc") != null) {
+            assertTrue(System.currentTimeMillis() - t0 < 10_000, "pc still listed");
+            Thread.sleep(500);
+        }
+        // past the grace period (the 30 s dead threshold) the old key opens nothing: pa and pb
+        // still see each other fresh (they hold the new key), and the pool is DEAD to pc
+        Thread.sleep(35_000);
+        for (String vm : List.of("pa", "pb")) {
+            JsonNode v = nodes(vm);
+            assertEquals(2, v.get("nodes").size(), v.toString());
+            assertTrue(allAlive(v), v.toString());
+        }
+        JsonNode fromPc = nodes("pc");
+        assertEquals("DEAD", stateOf(fromPc, "pa"), fromPc.toString());
+        assertEquals("DEAD", stateOf(fromPc, "pb"), fromPc.toString());
+        assertTrue(nodes("pa").get("dropped").get("revoked").asLong() > 0, "pc's packets are refused and counted");
+        cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
+    }
+
+    @Test
+    @Order(6)
+    void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
+        long t0 = System.currentTimeMillis();
+        MosvmCli.virsh("destroy", "mosvm-pb");
+        String state = stateOf(nodes("pa"), "pb");
+        while (!"DEAD".equals(state)) {
+            assertTrue(System.currentTimeMillis() - t0 < 30_000 + 15_000, "pb still " + state + " after the 30 s dead threshold");
+            Thread.sleep(1000);
+            state = stateOf(nodes("pa"), "pb");
+        }
+        System.out.println("pb DEAD at pa after " + (System.currentTimeMillis() - t0) / 1000.0 + " s");
+        assertTrue(System.currentTimeMillis() - t0 >= 25_000, "not before its information is near the threshold");
+
+        cli.run("up", "pb").ok(); // no join: it kept its membership (and the rotated key) on disk
+        t0 = System.currentTimeMillis();
+        while (!"ALIVE".equals(stateOf(nodes("pa"), "pb")) || !"ALIVE".equals(stateOf(nodes("pb"), "pa"))) {
+            assertTrue(System.currentTimeMillis() - t0 < 30_000, "pb did not rejoin: " + nodes("pa"));
+            Thread.sleep(1000);
+        }
+    }
+
+    @Test
+    @Order(7)
     void aLeavingNodeIsDroppedAtOnce() throws Exception {
         cli.run("leave", "-i", "pb").ok();
         long t0 = System.currentTimeMillis();
