@@ -15,6 +15,7 @@ import dev.mosvm.api.PinnedCertificateTrust;
 import dev.mosvm.manager.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,7 +141,8 @@ class ApplianceLifecycleIT {
         assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch(VM::equals), "no libvirt domain");
         assertFalse(Files.exists(home.resolve(NAME)), "no instance directory");
         try (var s = Files.list(home)) {
-            assertEquals(0, s.count(), "MOSVM_HOME holds nothing of the instance");
+            // only the user's SSH key, shared by all instances, stays (in _config, like Lima's)
+            assertEquals(List.of("_config"), s.map(p -> p.getFileName().toString()).toList(), "MOSVM_HOME holds nothing of the instance");
         }
         cli.run("status", NAME).fails(ExitCodes.BAD_STATE, "no instance named");
     }
