@@ -105,11 +105,16 @@ final class MosvmCli {
      * what it draws comes out of the process's stdout, keys go into its stdin.
      */
     Process inTerminal(String... args) throws IOException {
-        String line = String.join(" ", command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        String line = shellLine(args);
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec", line, "/dev/null").redirectErrorStream(true);
         pb.environment().putAll(env);
         pb.environment().put("TERM", "xterm");
         return pb.start();
+    }
+
+    /** The mosvm command line as one shell-quoted string (for pipelines and pseudo-terminals). */
+    String shellLine(String... args) {
+        return String.join(" ", command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
     }
 
     Result run(String... args) throws IOException, InterruptedException {
