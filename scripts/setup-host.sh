@@ -14,6 +14,8 @@ PACKAGES=(
   libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu dnsmasq-base
   qemu-system-x86 qemu-utils                          # run appliance VMs
   mmdebstrap e2fsprogs                                # build the appliance image
+  openssh-client                                      # mosvm ssh
+  tini                                                # the job service's tests run jobs on the host too
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

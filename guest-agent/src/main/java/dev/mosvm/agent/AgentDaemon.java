@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.logging.Logger;
@@ -31,6 +32,10 @@ public final class AgentDaemon {
         PoolController pool = PoolController.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
+        if (s.jobsSocket() != null && !s.selfTest()) {
+            new JobServer(s.jobsSocket(), java.nio.file.Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent())
+                    ? AgentSettings.JOBS_CGROUP : null, cfg.node());
+        }
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it
         // once so the heap shrinks (MaxHeapFreeRatio in agent-jvm.options).

@@ -41,10 +41,14 @@ public final class AgentMain {
         @Option(names = "--pool", description = "Pool membership JSON (default: " + "/etc/mosvm/pool.json, if present).")
         Path pool;
 
+        @Option(names = "--jobs-socket", description = "Unix socket for mosrun (default: none when run by hand; "
+                + "the appliance's daemon uses /run/mosvm/jobs.sock).")
+        Path jobsSocket;
+
         @Override
         public Integer call() throws Exception {
             return AgentDaemon.run(new AgentSettings(config, port, speedBudget, powerOff, selfTest,
-                    pool == null ? AgentSettings.DEFAULT_POOL : pool));
+                    pool == null ? AgentSettings.DEFAULT_POOL : pool, jobsSocket));
         }
     }
 

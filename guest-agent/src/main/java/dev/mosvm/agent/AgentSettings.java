@@ -15,8 +15,14 @@ import java.util.List;
  * @param powerOff      command run on a shutdown request
  * @param selfTest      check itself over loopback, then exit
  * @param pool          pool membership file; the agent gossips only if it exists
+ * @param jobsSocket    Unix socket `mosrun` reaches the agent on; null = no job service
  */
-record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest, Path pool) {
+record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest, Path pool,
+                     Path jobsSocket) {
+    /** Where `mosrun` finds the agent inside the appliance. */
+    static final Path DEFAULT_JOBS_SOCKET = Path.of("/run/mosvm/jobs.sock");
+    /** Each job's cgroup lives under this (cgroup v2). */
+    static final Path JOBS_CGROUP = Path.of("/sys/fs/cgroup/mosvm");
     /** Where a joined node keeps its pool membership. */
     static final Path DEFAULT_POOL = Path.of("/etc/mosvm/pool.json");
 
@@ -28,6 +34,8 @@ record AgentSettings(Path config, int port, long speedBudgetMs, List<String> pow
                 Long.getLong("mosvm.agent.speedBudgetMs", 400),
                 Arrays.asList(System.getProperty("mosvm.agent.powerOff", "systemctl poweroff").split(" ")),
                 Boolean.getBoolean("mosvm.agent.selfTest"),
-                System.getProperty("mosvm.agent.pool") == null ? DEFAULT_POOL : Path.of(System.getProperty("mosvm.agent.pool")));
+                System.getProperty("mosvm.agent.pool") == null ? DEFAULT_POOL : Path.of(System.getProperty("mosvm.agent.pool")),
+                System.getProperty("mosvm.agent.jobsSocket") == null ? DEFAULT_JOBS_SOCKET
+                        : System.getProperty("mosvm.agent.jobsSocket").isEmpty() ? null : Path.of(System.getProperty("mosvm.agent.jobsSocket")));
     }
 }

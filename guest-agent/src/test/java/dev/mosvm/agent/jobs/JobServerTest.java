@@ -1,0 +1,99 @@
+package dev.mosvm.agent.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.agent.cli.Mosrun;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The job service with the real `mosrun` client, as separate processes on this machine
+ * (PID namespaces need root, as CI runs: it fails, never skips, without it): output on the
+ * right stream, the job's exit status as the caller's, input, the caller's directory and
+ * environment, the job as PID 2 under tini in a namespace of its own, and signals from the
+ * caller reaching the job.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JobServerTest {
+    Path dir;
+    JobServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
+        dir = Files.createTempDirectory("mosvm-jobs");
+        server = new JobServer(dir.resolve("jobs.sock"), null, "test");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+        Files.deleteIfExists(dir);
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    Process mosrun(Path cwd, String stdin, String... argv) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Mosrun.class.getName(), "--socket", dir.resolve("jobs.sock").toString()));
+        cmd.addAll(List.of(argv));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+        pb.environment().put("MOSRUN_TEST", "from the caller");
+        Process p = pb.start();
+        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        return p;
+    }
+
+    Run run(String stdin, String... argv) throws Exception {
+        Process p = mosrun(Path.of("/tmp"), stdin, argv);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new Run(p.exitValue(), out, err);
+    }
+
+    @Test
+    void outputGoesToTheRightStreamAndTheStatusIsTheCallers() throws Exception {
+        Run r = run(null, "sh", "-c", "echo out; echo err >&2; exit 3");
+        assertEquals("out\n", r.out());
+        assertEquals("err\n", r.err());
+        assertEquals(3, r.exit());
+    }
+
+    @Test
+    void theJobRunsInItsOwnPidNamespaceWithTheCallersDirectoryEnvironmentAndInput() throws Exception {
+        Run r = run("line one\nline two\n", "sh", "-c", "echo $$; pwd; echo \"$MOSRUN_TEST\"; cat");
+        assertEquals("2\n/tmp\nfrom the caller\nline one\nline two\n", r.out(), "PID 2, under tini as PID 1: " + r.err());
+        assertEquals(0, r.exit());
+    }
+
+    @Test
+    void aSignalToTheCallerReachesTheJob() throws Exception {
+        Process p = mosrun(Path.of("/tmp"), null, "sh", "-c", "trap 'echo got INT; exit 42' INT; echo ready; while :; do sleep 0.1; done");
+        var out = p.getInputStream();
+        byte[] ready = out.readNBytes(6);
+        assertEquals("ready\n", new String(ready, StandardCharsets.UTF_8));
+        new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the job ended");
+        assertEquals("got INT\n", new String(out.readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(42, p.exitValue());
+    }
+
+    @Test
+    void aProgramThatCannotRunGivesTheShellsStatus() throws Exception {
+        Run r = run(null, "/no/such/program");
+        assertEquals(127, r.exit(), r.err());
+        assertTrue(r.err().contains("/no/such/program"), r.err());
+    }
+}
