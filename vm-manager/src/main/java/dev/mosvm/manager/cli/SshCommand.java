@@ -36,6 +36,11 @@ final class SshCommand implements Callable<Integer> {
         try (Hypervisor hv = root.connect()) {
             args = root.service(hv, spec).sshCommand(instance.name, tty, command);
         }
+        return exec(args);
+    }
+
+    /** Runs ssh on this terminal and returns its status (the remote command's). */
+    static int exec(List<String> args) throws InterruptedException {
         try {
             // the terminal goes straight to ssh: raw mode, window size and Ctrl-C work as in ssh itself
             return new ProcessBuilder(args).inheritIO().start().waitFor();

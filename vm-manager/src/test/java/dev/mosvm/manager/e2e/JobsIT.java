@@ -13,14 +13,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * What migration (issue 4) builds on, checked on the real appliance: CRIU in the guest
+ * Jobs on real appliances: `mosrun` inside one (over `mosvm ssh`) and `mosvm run` from the
+ * host run a program as a job, as the caller, in its own PID namespace and cgroup, with its
+ * output, input and exit status the caller's. And what migration (issue 4) builds on: CRIU in the guest
  * checkpoints a running job in its own PID namespace (pre-dump with memory tracking, then
  * dump), the images move to a second appliance VM, and the job resumes there where it
  * stopped, in a new PID namespace, and still takes signals through its init (tini).
  * The job's file travels with the images here; with NFS (issue 4) it will not need to.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CheckpointRestoreIT {
+class JobsIT {
     Path home;
     MosvmCli cli;
 
@@ -33,7 +35,7 @@ class CheckpointRestoreIT {
     @BeforeAll
     void upTwo() throws Exception {
         MosvmCli.requireEnvironment();
-        home = Files.createTempDirectory("mosvm-e2e-criu");
+        home = Files.createTempDirectory("mosvm-e2e-jobs");
         cli = new MosvmCli(home);
         for (String vm : List.of("ca", "cb")) cli.run("up", vm, "--memory", "512M").ok();
     }
@@ -46,6 +48,27 @@ class CheckpointRestoreIT {
 
     String sh(String vm, String script) throws Exception {
         return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+    }
+
+    @Test
+    void mosrunRunsAJobAsTheCallerWithItsOutputStatusAndInput() throws Exception {
+        MosvmCli.Result r = cli.run("ssh", "-i", "ca", "--", "mosrun", "sh", "-c", "echo out; echo err >&2; exit 3").exitIs(3);
+        assertEquals("out\n", r.out());
+        assertTrue(r.err().contains("err"), r.err());
+
+        // as an ordinary user of the appliance: the job runs as that user, in a namespace and cgroup of its own
+        sh("ca", "id alice >/dev/null 2>&1 || useradd -m alice");
+        String who = sh("ca", "cd /home/alice && su alice -c 'mosrun sh -c \"id -un; echo \\$\\$; pwd; cat /proc/self/cgroup\"'");
+        List<String> lines = who.lines().toList();
+        assertEquals("alice", lines.get(0), who);
+        assertEquals("2", lines.get(1), "PID 2 under tini: " + who);
+        assertEquals("/home/alice", lines.get(2), who);
+        assertTrue(lines.get(3).matches("0::/mosvm/job-ca\\.\\d+"), "its own cgroup: " + who);
+
+        // from the host, through the local appliance; input reaches the job
+        MosvmCli.Result viaHost = cli.run("run", "-i", "ca", "--", "sh", "-c", "echo hello from $(hostname); exit 5").exitIs(5);
+        assertEquals("hello from ca\n", viaHost.out());
+        cli.run("run", "-i", "ca", "--", "/no/such/program").exitIs(127);
     }
 
     @Test

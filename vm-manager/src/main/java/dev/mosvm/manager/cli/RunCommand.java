@@ -1,0 +1,38 @@
+package dev.mosvm.manager.cli;
+
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run PROGRAM as a pool job through the local appliance (mosrun inside it): its output comes here "
+                + "as it is produced, its exit status is ours, and Ctrl-C reaches it.",
+                "Example: mosvm run -- sh -c 'echo hello from $(hostname)'"})
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand MosvmCommand root;
+    @Spec CommandSpec spec;
+
+    @Mixin InstanceOption instance;
+
+    @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "Program and its arguments (after --).")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> remote = new ArrayList<>(List.of("mosrun"));
+        remote.addAll(command);
+        List<String> args;
+        try (Hypervisor hv = root.connect()) {
+            // a terminal here gets one there, so Ctrl-C travels as a signal to mosrun and on to the job
+            args = root.service(hv, spec).sshCommand(instance.name, System.console() != null, remote);
+        }
+        return SshCommand.exec(args);
+    }
+}
