@@ -33,8 +33,9 @@ public final class AgentDaemon {
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         if (s.jobsSocket() != null && !s.selfTest()) {
-            new JobServer(s.jobsSocket(), java.nio.file.Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent())
+            JobServer jobs = new JobServer(s.jobsSocket(), java.nio.file.Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent())
                     ? AgentSettings.JOBS_CGROUP : null, cfg.node());
+            facts.countJobsWith(jobs::count); // gossiped with the load: mon and nodes show it
         }
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it

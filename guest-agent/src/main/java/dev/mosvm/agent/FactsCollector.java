@@ -30,6 +30,13 @@ final class FactsCollector {
         this.agentStartAt = ProcFiles.parseStartSeconds(ProcFiles.read("/proc/self/stat"));
     }
 
+    /** How many jobs run here (the job service counts them; 0 until it starts). */
+    private volatile java.util.function.IntSupplier jobCount = () -> 0;
+
+    void countJobsWith(java.util.function.IntSupplier count) {
+        jobCount = count;
+    }
+
     void markReady() throws IOException {
         agentReadyAt = ProcFiles.parseUptime(ProcFiles.read("/proc/uptime"));
     }
@@ -65,7 +72,8 @@ final class FactsCollector {
     dev.mosvm.api.NodeInfo loadVector(String id, String address, int port) throws IOException {
         long avail = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo")).getOrDefault("MemAvailable", -1L);
         double load = ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0];
-        return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed, load, avail, 0);
+        return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed, load, avail,
+                jobCount.getAsInt());
     }
 
     /** The first non-loopback IPv4 address: the one peers and the host reach. */

@@ -72,7 +72,7 @@ public final class Mosrun implements Callable<Integer> {
         }
         DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(ch)));
         DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch)));
-        JobRequest req = new JobRequest(argv, System.getenv(), System.getProperty("user.dir"));
+        JobRequest req = JobRequest.run(argv, System.getenv(), System.getProperty("user.dir"));
         out.write((Json.MAPPER.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         for (String name : FORWARDED) {

@@ -25,6 +25,8 @@ public final class JobFrames {
     public static final int STDIN_EOF = 7;
     /** Payload: the signal number as u32. */
     public static final int SIGNAL = 8;
+    /** Payload: JSON array of {@link JobView}, the answer to a list request. */
+    public static final int LIST = 9;
     static final int MAX_PAYLOAD = 1 << 20;
 
     public record Frame(int kind, byte[] payload) {

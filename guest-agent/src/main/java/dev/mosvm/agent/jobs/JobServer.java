@@ -62,6 +62,16 @@ public final class JobServer implements AutoCloseable {
         return List.copyOf(jobs.values());
     }
 
+    public int count() {
+        return jobs.size();
+    }
+
+    /** What `mosps` shows of each job here, oldest first. */
+    public List<JobView> views() {
+        return jobs().stream().sorted(java.util.Comparator.comparing(Job::started))
+                .map(j -> JobView.of(j, node, cgroupRoot == null ? null : cgroupRoot.resolve("job-" + j.id()))).toList();
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             try {
@@ -85,6 +95,10 @@ public final class JobServer implements AutoCloseable {
             JobRequest req;
             try {
                 req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
+                if (req.isList()) {
+                    JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(views()));
+                    return;
+                }
                 if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
             } catch (IOException | IllegalArgumentException e) {
                 JobFrames.write(out, JobFrames.ERROR, ("bad request: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
@@ -189,12 +203,29 @@ public final class JobServer implements AutoCloseable {
     private Path cgroupFor(String id) {
         if (cgroupRoot == null) return null;
         try {
+            if (!Files.isDirectory(cgroupRoot)) {
+                Files.createDirectories(cgroupRoot);
+                enableControllers();
+            }
             Path dir = cgroupRoot.resolve("job-" + id);
             Files.createDirectories(dir);
             return dir;
         } catch (IOException e) {
             LOG.warning("no cgroup for job " + id + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /** CPU and memory accounting for every job's cgroup (each line may be refused on its own). */
+    private void enableControllers() {
+        for (Path control : List.of(cgroupRoot.getParent().resolve("cgroup.subtree_control"), cgroupRoot.resolve("cgroup.subtree_control"))) {
+            for (String c : List.of("+cpu", "+memory")) {
+                try {
+                    Files.writeString(control, c);
+                } catch (IOException e) {
+                    LOG.fine("cannot enable " + c + " in " + control + ": " + e.getMessage());
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.cli.Mosps;
 import dev.mosvm.agent.cli.Mosrun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,5 +96,24 @@ class JobServerTest {
         Run r = run(null, "/no/such/program");
         assertEquals(127, r.exit(), r.err());
         assertTrue(r.err().contains("/no/such/program"), r.err());
+    }
+
+    @Test
+    void runningJobsAreListedUntilTheyEnd() throws Exception {
+        Process p = mosrun(Path.of("/tmp"), null, "sh", "-c", "echo ready; sleep 30");
+        assertEquals("ready\n", new String(p.getInputStream().readNBytes(6), StandardCharsets.UTF_8));
+        List<JobView> jobs = Mosps.list(dir.resolve("jobs.sock"));
+        JobView j = jobs.stream().filter(v -> v.argv().equals(List.of("sh", "-c", "echo ready; sleep 30"))).findFirst().orElseThrow();
+        assertEquals("root", j.user());
+        assertEquals("test", j.home());
+        assertEquals("RUNNING", j.state());
+        assertTrue(j.id().startsWith("test."), j.id());
+        p.destroy(); // the caller goes away: the job is hung up and leaves the list
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (Mosps.list(dir.resolve("jobs.sock")).stream().anyMatch(v -> v.id().equals(j.id()))) {
+            assertTrue(System.currentTimeMillis() < deadline, "job " + j.id() + " still listed after its caller went away");
+            Thread.sleep(100);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.mosvm.manager.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mosvm.builder.SafeDelete;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,22 @@ class JobsIT {
         assertEquals("2", lines.get(1), "PID 2 under tini: " + who);
         assertEquals("/home/alice", lines.get(2), who);
         assertTrue(lines.get(3).matches("0::/mosvm/job-ca\\.\\d+"), "its own cgroup: " + who);
+
+        // mosps lists a running job with its owner and its cgroup's accounting
+        sh("ca", "setsid su alice -c 'mosrun sh -c \"while :; do sleep 1; done\"' </dev/null >/dev/null 2>&1 &");
+        JsonNode jobs = null;
+        for (int i = 0; i < 60 && (jobs == null || jobs.size() == 0); i++) {
+            Thread.sleep(1000);
+            jobs = cli.run("ssh", "-i", "ca", "--", "mosps", "--json").ok().json();
+        }
+        assertEquals(1, jobs.size(), jobs.toString());
+        JsonNode job = jobs.get(0);
+        assertEquals("alice", job.get("user").asText(), job.toString());
+        assertEquals("ca", job.get("home").asText());
+        assertEquals("RUNNING", job.get("state").asText());
+        assertTrue(job.get("cpuSeconds").asDouble() >= 0 && job.get("rssKb").asLong() > 0, "accounted by its cgroup: " + job);
+        sh("ca", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun'; for i in $(seq 20); do [ \"$(mosps --json)\" = '[ ]' ] && break; sleep 0.2; done");
+        assertEquals(0, cli.run("ssh", "-i", "ca", "--", "mosps", "--json").ok().json().size(), "a job whose caller died is hung up");
 
         // from the host, through the local appliance; input reaches the job
         MosvmCli.Result viaHost = cli.run("run", "-i", "ca", "--", "sh", "-c", "echo hello from $(hostname); exit 5").exitIs(5);

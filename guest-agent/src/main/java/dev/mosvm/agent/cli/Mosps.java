@@ -1,0 +1,78 @@
+package dev.mosvm.agent.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mosvm.agent.jobs.ChannelStreams;
+import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.jobs.JobRequest;
+import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.api.Json;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `mosps`: the jobs this appliance runs, with owner, home, place, state, CPU time and memory. */
+@Command(name = "mosps", mixinStandardHelpOptions = true, versionProvider = GuestCli.Version.class,
+        description = "List the jobs on this node (pool-wide listing comes with migration).")
+public final class Mosps implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
+    Path socket = Mosrun.SOCKET;
+
+    public static void main(String[] argv) {
+        CommandLine cl = new CommandLine(new Mosps());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("mosps: " + e.getMessage());
+            return 1;
+        });
+        System.exit(cl.execute(argv));
+    }
+
+    public static List<JobView> list(Path socket) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new IOException("cannot reach this appliance's agent at " + socket + " (" + e.getMessage() + ")");
+            }
+            DataOutputStream out = new DataOutputStream(ChannelStreams.out(ch));
+            out.write((Json.MAPPER.writeValueAsString(JobRequest.list()) + "\n").getBytes(StandardCharsets.UTF_8));
+            JobFrames.Frame f = JobFrames.read(new DataInputStream(ChannelStreams.in(ch)));
+            if (f == null || f.kind() != JobFrames.LIST) throw new IOException("the agent did not answer the list request");
+            return Json.MAPPER.readValue(f.payload(), new TypeReference<List<JobView>>() {});
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<JobView> jobs = list(socket);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.pretty(jobs));
+        } else {
+            out.printf("%-14s %-10s %-10s %-10s %-8s %8s %8s %4s %s%n", "JOB", "USER", "HOME", "WHERE", "STATE", "CPU", "RSS", "MIG", "COMMAND");
+            for (JobView j : jobs) {
+                out.printf(Locale.ROOT, "%-14s %-10s %-10s %-10s %-8s %7.1fs %7s %4d %s%n", j.id(), j.user(), j.home(), j.where(), j.state(),
+                        Math.max(0, j.cpuSeconds()), j.rssKb() < 0 ? "-" : j.rssKb() / 1024 + "M", j.migrations(), String.join(" ", j.argv()));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.mosvm.agent.jobs;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A job as `mosps` shows it: id, owner, home, where it runs, state, CPU time, resident
+ * memory and migrations. CPU and memory come from the job's cgroup, so they cover every
+ * process of the job (-1 where the kernel does not account them).
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record JobView(String id, int uid, String user, String home, String where, String state, List<String> argv,
+                      String started, double cpuSeconds, long rssKb, int migrations) {
+
+    static JobView of(Job j, String node, Path cgroup) {
+        return new JobView(j.id(), j.uid(), userName(j.uid()), node, node, j.launcher().isAlive() ? "RUNNING" : "EXITED",
+                j.argv(), j.started().toString(), cpuSeconds(cgroup), rssKb(cgroup), 0);
+    }
+
+    static double cpuSeconds(Path cgroup) {
+        try {
+            for (String line : Files.readAllLines(cgroup.resolve("cpu.stat"))) {
+                if (line.startsWith("usage_usec ")) return Long.parseLong(line.substring(11).trim()) / 1e6;
+            }
+        } catch (Exception e) {
+            // no cgroup, or not accounted
+        }
+        return -1;
+    }
+
+    static long rssKb(Path cgroup) {
+        try {
+            return Long.parseLong(Files.readString(cgroup.resolve("memory.current")).trim()) / 1024;
+        } catch (Exception e) {
+            return -1; // the memory controller is not enabled for the jobs' cgroups
+        }
+    }
+
+    private static String userName(int uid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && f[2].equals(String.valueOf(uid))) return f[0];
+            }
+        } catch (Exception e) {
+            // fall through to the number
+        }
+        return String.valueOf(uid);
+    }
+}
