@@ -1,19 +1,13 @@
 package dev.mosvm.agent.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.mosvm.agent.jobs.ChannelStreams;
+import dev.mosvm.agent.jobs.JobConnection;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
 import dev.mosvm.agent.jobs.JobView;
 import dev.mosvm.api.Json;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -45,15 +39,8 @@ public final class Mosps implements Callable<Integer> {
     }
 
     public static List<JobView> list(Path socket) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            try {
-                ch.connect(UnixDomainSocketAddress.of(socket));
-            } catch (IOException e) {
-                throw new IOException("cannot reach this appliance's agent at " + socket + " (" + e.getMessage() + ")");
-            }
-            DataOutputStream out = new DataOutputStream(ChannelStreams.out(ch));
-            out.write((Json.MAPPER.writeValueAsString(JobRequest.list()) + "\n").getBytes(StandardCharsets.UTF_8));
-            JobFrames.Frame f = JobFrames.read(new DataInputStream(ChannelStreams.in(ch)));
+        try (JobConnection c = JobConnection.open(socket, JobRequest.list())) {
+            JobFrames.Frame f = JobFrames.read(c.in);
             if (f == null || f.kind() != JobFrames.LIST) throw new IOException("the agent did not answer the list request");
             return Json.MAPPER.readValue(f.payload(), new TypeReference<List<JobView>>() {});
         }

@@ -1,18 +1,13 @@
 package dev.mosvm.agent.cli;
 
-import dev.mosvm.agent.jobs.ChannelStreams;
+import dev.mosvm.agent.jobs.JobConnection;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
-import dev.mosvm.api.Json;
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,18 +58,9 @@ public final class Mosrun implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> argv = new ArrayList<>(List.of(program));
         argv.addAll(args);
-        SocketChannel ch;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            throw new IOException("cannot reach this appliance's agent at " + socket + " (" + e.getMessage() + ")");
-        }
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(ch)));
-        DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(ch)));
-        JobRequest req = JobRequest.run(argv, System.getenv(), System.getProperty("user.dir"));
-        out.write((Json.MAPPER.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        JobConnection job = JobConnection.open(socket, JobRequest.run(argv, System.getenv(), System.getProperty("user.dir")));
+        DataOutputStream out = job.out;
+        DataInputStream in = job.in;
         for (String name : FORWARDED) {
             try {
                 Signal.handle(new Signal(name), s -> {

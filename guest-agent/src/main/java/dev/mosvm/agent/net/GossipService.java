@@ -84,7 +84,8 @@ public final class GossipService implements AutoCloseable {
             synchronized (node) {
                 node.updateSelf(localFacts.get());
                 out = node.onTick(now());
-                members = keys.isAuthority() ? node.view(now()) : List.of();
+                // only after a removal does the founder have keys to hand out (not every tick of every pool)
+                members = keys.isAuthority() && keys.epoch() > 0 ? node.view(now()) : List.of();
             }
             keys.tick(now());
             send(out);
@@ -93,7 +94,7 @@ public final class GossipService implements AutoCloseable {
             int primary = keys.ring().primaryId();
             for (NodeView m : members) {
                 Integer used = keyInUse.get(m.info().id());
-                if (keys.epoch() > 0 && m.state() != NodeState.DEAD && !m.info().id().equals(node.id())
+                if (m.state() != NodeState.DEAD && !m.info().id().equals(node.id())
                         && (used == null || used != primary)) {
                     rekey(m.info().id(), used == null ? -1 : used, m.info());
                 }
