@@ -1,6 +1,13 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.homefs.PoolShares;
 import dev.mosvm.agent.jobs.JobServer;
+import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.PeerDirectory;
+import dev.mosvm.agent.migrate.ImageScratch;
+import dev.mosvm.agent.migrate.Migrations;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.logging.Logger;
@@ -32,11 +39,7 @@ public final class AgentDaemon {
         PoolController pool = PoolController.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
-        if (s.jobsSocket() != null && !s.selfTest()) {
-            JobServer jobs = new JobServer(s.jobsSocket(), java.nio.file.Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent())
-                    ? AgentSettings.JOBS_CGROUP : null, cfg.node());
-            facts.countJobsWith(jobs::count); // gossiped with the load: mon and nodes show it
-        }
+        if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, facts);
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it
         // once so the heap shrinks (MaxHeapFreeRatio in agent-jvm.options).
@@ -52,6 +55,24 @@ public final class AgentDaemon {
         Thread.currentThread().join();
         return 0;
     }
+
+    /**
+     * Jobs: the local socket for mosrun, mosps and migrate, the peer service other agents
+     * reach, and (inside an appliance) the NFS shares of /pool and a tmpfs for migration images.
+     */
+    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, FactsCollector facts) throws Exception {
+        PoolPeers peers = new PoolPeers(pool, cfg.node(), PeerDirectory.PORT);
+        JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers);
+        boolean appliance = Files.isRegularFile(IMAGE_VERSION);
+        Path images = appliance ? ImageScratch.mount(Path.of("/run/mosvm/images")) : Files.createTempDirectory("mosvm-images");
+        Migrations migrations = new Migrations(table, images, IMAGE_VERSION);
+        new JobServer(s.jobsSocket(), table, migrations);
+        new PeerServer(PeerDirectory.PORT, peers, table, migrations);
+        if (appliance) new PoolShares(cfg.node(), pool::members);
+        facts.countJobsWith(table::count); // gossiped with the load: mon and nodes show it
+    }
+
+    static final Path IMAGE_VERSION = Path.of("/etc/mosvm/image-version");
 
     /** Seconds since boot, for the milestones in the log (the serial console shows them). */
     static String uptime() {

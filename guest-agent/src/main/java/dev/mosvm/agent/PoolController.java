@@ -198,6 +198,16 @@ final class PoolController {
         return new PoolView(membership.pool(), membership.node(), gossip.view(), dropped);
     }
 
+    /** The gossiped view, or empty outside a pool. */
+    synchronized List<NodeView> members() {
+        return gossip == null ? List.of() : gossip.view();
+    }
+
+    /** The pool's keys, or null outside a pool. */
+    synchronized PoolKeys keys() {
+        return gossip == null ? null : gossip.keys();
+    }
+
     /** Announces leaving, stops gossip and forgets the membership: a reboot does not rejoin. */
     synchronized Map<String, String> leave() throws Exception {
         if (gossip == null) return Map.of("left", "not in a pool");

@@ -17,9 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** `mosps`: the jobs this appliance runs, with owner, home, place, state, CPU time and memory. */
+/** `mosps`: every job in the pool, with owner, home, place, state, CPU time, memory and migrations. */
 @Command(name = "mosps", mixinStandardHelpOptions = true, versionProvider = GuestCli.Version.class,
-        description = "List the jobs on this node (pool-wide listing comes with migration).")
+        description = "List every job in the pool: where it runs now, its CPU time, memory and migrations.")
 public final class Mosps implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 

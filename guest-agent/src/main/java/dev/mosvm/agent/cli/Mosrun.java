@@ -33,8 +33,11 @@ public final class Mosrun implements Callable<Integer> {
     /** Signals passed on to the job (QUIT stays the JVM's: a thread dump of this client). */
     private static final String[] FORWARDED = {"INT", "TERM", "HUP", "USR1", "USR2"};
 
-    @Option(names = "-L", description = "Stay on this (home) node; never migrate. (Placement and migration come with the pool's balancer.)")
+    @Option(names = "-L", description = "Stay on this (home) node: never migrated.")
     boolean local;
+
+    @Option(names = "-r", paramLabel = "NODE", description = "Run on NODE (its output, status and signals still come and go here).")
+    String node;
 
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
     Path socket = SOCKET;
@@ -58,7 +61,7 @@ public final class Mosrun implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> argv = new ArrayList<>(List.of(program));
         argv.addAll(args);
-        JobConnection job = JobConnection.open(socket, JobRequest.run(argv, System.getenv(), System.getProperty("user.dir")));
+        JobConnection job = JobConnection.open(socket, JobRequest.run(argv, System.getenv(), System.getProperty("user.dir"), node, local));
         DataOutputStream out = job.out;
         DataInputStream in = job.in;
         for (String name : FORWARDED) {

@@ -27,7 +27,11 @@ public final class JobFrames {
     public static final int SIGNAL = 8;
     /** Payload: JSON array of {@link JobView}, the answer to a list request. */
     public static final int LIST = 9;
-    static final int MAX_PAYLOAD = 1 << 20;
+    /** Runner to home: the job left that node; its next node attaches. */
+    public static final int MOVED = 10;
+    /** Payload: a JSON answer (a migration's record). */
+    public static final int REPLY = 12;
+    public static final int MAX_PAYLOAD = 1 << 20;
 
     public record Frame(int kind, byte[] payload) {
         public int asInt() {

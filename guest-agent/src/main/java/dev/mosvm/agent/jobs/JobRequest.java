@@ -1,25 +1,33 @@
 package dev.mosvm.agent.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The first line on the job socket. {@code op} "run" (the default): what `mosrun` asks for,
- * the program and its arguments, the caller's environment and directory. "list": what
- * `mosps` asks for, the jobs on this node (one LIST frame comes back).
+ * the program and its arguments, the caller's environment and directory, and where to run it
+ * ({@code node}, or {@code local} to stay home). "list": what `mosps` asks for, every job in
+ * the pool (one LIST frame comes back). "migrate": move {@code job} to {@code node} ("home"
+ * for its home node); one REPLY or ERROR frame comes back.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd) {
-    public static JobRequest run(List<String> argv, Map<String, String> env, String cwd) {
-        return new JobRequest("run", argv, env, cwd);
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job) {
+    public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local) {
+        return new JobRequest("run", argv, env, cwd, node, local, null);
     }
 
     public static JobRequest list() {
-        return new JobRequest("list", null, null, null);
+        return new JobRequest("list", null, null, null, null, null, null);
     }
 
-    boolean isList() {
-        return "list".equals(op);
+    public static JobRequest migrate(String job, String node) {
+        return new JobRequest("migrate", null, null, null, node, null, job);
+    }
+
+    boolean pinned() {
+        return Boolean.TRUE.equals(local);
     }
 }

@@ -1,12 +1,12 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -15,38 +15,41 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * Runs jobs for `mosrun` callers on this node, over a Unix socket that any user may open:
- * the kernel tells who is calling (SO_PEERCRED), and the job runs as that user. Output flows
- * back as it is produced; the caller's input, end of input and signals flow in; the last
- * frame is the exit status. A caller that goes away (its terminal closed, or it was killed)
- * takes its job with it: the job gets SIGHUP, as a terminal's processes do.
+ * Serves `mosrun`, `mosps` and `migrate` callers on this node over a Unix socket that any
+ * user may open: the kernel tells who is calling (SO_PEERCRED), and the job runs as that
+ * user. This node is the home of the jobs started here, wherever they run: output flows back
+ * as it is produced, the caller's input, end of input and signals flow to the job, and the
+ * last frame is the exit status. A caller that goes away (its terminal closed, or it was
+ * killed) takes its job with it: the job gets SIGHUP, as a terminal's processes do.
  */
 public final class JobServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobServer.class.getName());
     private static final int SIGHUP = 1;
-    private final Path socket;
-    private final Path cgroupRoot;
-    private final ServerSocketChannel server;
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
-    private final AtomicLong nextId = new AtomicLong(1);
-    private final String node;
 
-    /**
-     * @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none
-     */
-    public JobServer(Path socket, Path cgroupRoot, String node) throws IOException {
+    /** Moves a job somewhere in the pool for a user; throws with a one-line reason. */
+    public interface Migrations {
+        MigrationRecord migrate(String job, String node, int uid) throws IOException;
+    }
+
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final JobTable table;
+    private final Migrations migrations;
+
+    public JobServer(Path socket, JobTable table, Migrations migrations) throws IOException {
         this.socket = socket;
-        this.cgroupRoot = cgroupRoot;
-        this.node = node;
+        this.table = table;
+        this.migrations = migrations;
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -58,18 +61,8 @@ public final class JobServer implements AutoCloseable {
         LOG.info("jobs on " + socket);
     }
 
-    public List<Job> jobs() {
-        return List.copyOf(jobs.values());
-    }
-
-    public int count() {
-        return jobs.size();
-    }
-
-    /** What `mosps` shows of each job here, oldest first. */
-    public List<JobView> views() {
-        return jobs().stream().sorted(java.util.Comparator.comparing(Job::started))
-                .map(j -> JobView.of(j, node, cgroupRoot == null ? null : cgroupRoot.resolve("job-" + j.id()))).toList();
+    public JobTable table() {
+        return table;
     }
 
     private void acceptLoop() {
@@ -91,17 +84,31 @@ public final class JobServer implements AutoCloseable {
             int uid = numericId(who.user().getName(), "passwd");
             int gid = numericId(who.group().getName(), "group");
             DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel)));
-            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(channel)));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(channel)));
             JobRequest req;
             try {
                 req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
-                if (req.isList()) {
-                    JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(views()));
-                    return;
+                switch (req.op() == null ? "run" : req.op()) {
+                    case "list" -> {
+                        JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(poolViews()));
+                        return;
+                    }
+                    case "migrate" -> {
+                        try {
+                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid);
+                            JobFrames.write(out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
+                        } catch (IOException | RuntimeException e) {
+                            error(out, e.getMessage());
+                        }
+                        return;
+                    }
+                    case "run" -> {
+                        if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
+                    }
+                    default -> throw new IllegalArgumentException("unknown op " + req.op());
                 }
-                if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
             } catch (IOException | IllegalArgumentException e) {
-                JobFrames.write(out, JobFrames.ERROR, ("bad request: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                error(out, "bad request: " + e.getMessage());
                 return;
             }
             run(req, uid, gid, in, out);
@@ -110,131 +117,167 @@ public final class JobServer implements AutoCloseable {
         }
     }
 
-    private void run(JobRequest req, int uid, int gid, DataInputStream in, DataOutputStream out) throws IOException {
-        String id = node + "." + nextId.getAndIncrement();
-        Path cgroup = cgroupFor(id);
-        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(req.argv(), uid, gid, cgroup == null ? null : cgroup.toString()));
-        pb.environment().clear();
-        if (req.env() != null) pb.environment().putAll(req.env());
-        Path cwd = req.cwd() == null ? Path.of("/") : Path.of(req.cwd());
-        if (!Files.isDirectory(cwd)) {
-            JobFrames.write(out, JobFrames.ERROR, ("no such directory here: " + cwd).getBytes(StandardCharsets.UTF_8));
-            return;
+    /** Every job in the pool: this node's and, from each live peer, theirs. */
+    private List<JobView> poolViews() {
+        List<JobView> all = new ArrayList<>(table.views());
+        List<Thread> asks = new ArrayList<>();
+        for (String peer : table.peers().alivePeers()) {
+            Thread t = new Thread(() -> {
+                try (PeerChannel ch = table.peers().connect(peer)) {
+                    PeerRequest.write(ch.out, PeerRequest.list());
+                    JobFrames.Frame f = JobFrames.read(ch.in);
+                    if (f != null && f.kind() == JobFrames.LIST) {
+                        List<JobView> theirs = Json.MAPPER.readValue(f.payload(), new com.fasterxml.jackson.core.type.TypeReference<List<JobView>>() {});
+                        synchronized (all) {
+                            all.addAll(theirs);
+                        }
+                    }
+                } catch (IOException e) {
+                    LOG.fine("no job list from " + peer + ": " + e.getMessage());
+                }
+            }, "list-" + peer);
+            t.setDaemon(true);
+            t.start();
+            asks.add(t);
         }
-        pb.directory(cwd.toFile());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            JobFrames.write(out, JobFrames.ERROR, ("cannot start the job: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
-            return;
+        for (Thread t : asks) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        Job job = new Job(id, uid, req.argv(), p);
-        jobs.put(id, job);
-        LOG.info("job " + id + " started for uid " + uid + ": " + req.argv());
-        JobFrames.write(out, JobFrames.STARTED, id.getBytes(StandardCharsets.UTF_8));
-        Thread o = pump(p.getInputStream(), JobFrames.STDOUT, out, id);
-        Thread e = pump(p.getErrorStream(), JobFrames.STDERR, out, id);
-        Thread callerSide = new Thread(() -> fromCaller(job, in), "job-input-" + id);
-        callerSide.setDaemon(true);
-        callerSide.start();
-        try {
-            int status = p.waitFor();
-            o.join();
-            e.join();
-            LOG.info("job " + id + " exited with " + status);
-            JobFrames.writeInt(out, JobFrames.EXIT, status);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        } finally {
-            jobs.remove(id);
-            if (cgroup != null) removeCgroup(cgroup);
+        synchronized (all) {
+            return all.stream().sorted(Comparator.comparing(JobView::started)).toList();
         }
     }
 
-    /** Input, end of input and signals from the caller; if the caller goes away, SIGHUP. */
-    private static void fromCaller(Job job, DataInputStream in) {
-        OutputStream stdin = job.launcher().getOutputStream();
+    private void run(JobRequest req, int uid, int gid, DataInputStream in, DataOutputStream out) throws IOException {
+        JobSpec spec = new JobSpec(table.newId(), table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), List.of());
+        String node = req.node() == null || req.node().equals(table.self()) ? table.self() : req.node();
+        if (req.pinned() && !node.equals(table.self())) {
+            error(out, "-L keeps a job home; it cannot also run on " + node);
+            return;
+        }
+        HomeRecord home = new HomeRecord(spec, out, node);
+        table.addHome(home);
         try {
-            JobFrames.Frame f;
-            while ((f = JobFrames.read(in)) != null) {
-                switch (f.kind()) {
-                    case JobFrames.STDIN -> {
-                        stdin.write(f.payload());
-                        stdin.flush();
-                    }
-                    case JobFrames.STDIN_EOF -> stdin.close();
-                    case JobFrames.SIGNAL -> job.signal(f.asInt());
-                    default -> throw new IOException("unexpected frame " + f.kind());
+            if (node.equals(table.self())) {
+                try {
+                    home.takeRelay(table.self(), null, 0);
+                    table.start(spec, req.env(), req.cwd(), home);
+                } catch (IOException | InterruptedException e) {
+                    error(out, e.getMessage());
+                    return;
                 }
+            } else {
+                PeerChannel ch;
+                try {
+                    if (!table.peers().alivePeers().contains(node)) throw new IOException("no live node named '" + node + "' in the pool");
+                    ch = table.peers().connect(node);
+                    PeerRequest.write(ch.out, PeerRequest.start(spec, req.env(), req.cwd()));
+                } catch (IOException e) {
+                    error(out, e.getMessage());
+                    return;
+                }
+                Thread relay = new Thread(() -> relay(home, ch), "job-relay-" + spec.id());
+                relay.setDaemon(true);
+                relay.start();
+            }
+            JobFrames.write(out, JobFrames.STARTED, spec.id().getBytes(StandardCharsets.UTF_8));
+            Thread callerSide = new Thread(() -> fromCaller(home, in), "job-input-" + spec.id());
+            callerSide.setDaemon(true);
+            callerSide.start();
+            try {
+                int status = home.exit.get();
+                JobFrames.writeInt(out, JobFrames.EXIT, status);
+            } catch (ExecutionException e) {
+                error(out, e.getCause().getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } finally {
+            table.removeHome(spec.id());
+        }
+    }
+
+    /**
+     * Home's side of a job running elsewhere: its output to the caller until it exits there
+     * or moves on (then its next node attaches and relays in turn).
+     */
+    static void relay(HomeRecord home, PeerChannel ch) {
+        String node = ch.peer();
+        try (ch) {
+            if (!home.takeRelay(node, ch.out, 600_000)) {
+                LOG.warning("job " + home.spec.id() + ": " + node + " attached while another node still relays; refused");
+                return;
+            }
+            try {
+                JobFrames.Frame f;
+                while ((f = JobFrames.read(ch.in)) != null) {
+                    switch (f.kind()) {
+                        case JobFrames.STDOUT, JobFrames.STDERR -> {
+                            try {
+                                home.output(f.kind(), f.payload(), f.payload().length);
+                            } catch (IOException e) {
+                                // the caller is gone; its hang-up reaches the job
+                            }
+                        }
+                        case JobFrames.EXIT -> {
+                            home.exited(f.asInt());
+                            return;
+                        }
+                        case JobFrames.ERROR -> {
+                            home.failed(new String(f.payload(), StandardCharsets.UTF_8));
+                            return;
+                        }
+                        case JobFrames.MOVED -> {
+                            LOG.info("job " + home.spec.id() + " left " + node);
+                            return;
+                        }
+                        default -> throw new IOException("unexpected frame " + f.kind() + " from " + node);
+                    }
+                }
+                LOG.warning("link to " + node + ", where job " + home.spec.id() + " runs, dropped; waiting for it to reattach");
+            } finally {
+                home.releaseRelay();
             }
         } catch (IOException | InterruptedException e) {
+            LOG.warning("link to " + node + " for job " + home.spec.id() + " failed: " + e.getMessage() + "; waiting for it to reattach");
+        }
+    }
+
+    /** Input, end of input and signals from the caller, wherever the job runs; if the caller goes away, SIGHUP. */
+    private void fromCaller(HomeRecord home, DataInputStream in) {
+        try {
+            JobFrames.Frame f;
+            while ((f = JobFrames.read(in)) != null) toJob(home, f);
+        } catch (IOException e) {
             // the caller is gone or misbehaved: treat it as a hang-up below
         }
-        if (job.launcher().isAlive()) {
-            try {
-                LOG.info("caller of job " + job.id() + " went away: SIGHUP");
-                job.signal(SIGHUP);
-            } catch (IOException | InterruptedException e) {
-                LOG.warning("cannot hang up job " + job.id() + ": " + e);
-            }
+        if (!home.exit.isDone()) {
+            LOG.info("caller of job " + home.spec.id() + " went away: SIGHUP");
+            toJob(home, new JobFrames.Frame(JobFrames.SIGNAL, new byte[] {0, 0, 0, SIGHUP}));
         }
     }
 
-    private static Thread pump(InputStream from, int kind, DataOutputStream to, String id) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[8192];
-            try (from) {
-                for (int n; (n = from.read(buf)) > 0; ) JobFrames.write(to, kind, buf, n);
-            } catch (IOException e) {
-                // caller gone: keep draining so the job never blocks on a full pipe
+    private void toJob(HomeRecord home, JobFrames.Frame f) {
+        if (home.where().equals(table.self())) {
+            Job job = table.running(home.spec.id());
+            if (job != null) {
                 try {
-                    from.transferTo(OutputStream.nullOutputStream());
-                } catch (IOException ignored) {
-                    // the job's side closed too
-                }
-            }
-        }, "job-output-" + id);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private Path cgroupFor(String id) {
-        if (cgroupRoot == null) return null;
-        try {
-            if (!Files.isDirectory(cgroupRoot)) {
-                Files.createDirectories(cgroupRoot);
-                enableControllers();
-            }
-            Path dir = cgroupRoot.resolve("job-" + id);
-            Files.createDirectories(dir);
-            return dir;
-        } catch (IOException e) {
-            LOG.warning("no cgroup for job " + id + ": " + e.getMessage());
-            return null;
-        }
-    }
-
-    /** CPU and memory accounting for every job's cgroup (each line may be refused on its own). */
-    private void enableControllers() {
-        for (Path control : List.of(cgroupRoot.getParent().resolve("cgroup.subtree_control"), cgroupRoot.resolve("cgroup.subtree_control"))) {
-            for (String c : List.of("+cpu", "+memory")) {
-                try {
-                    Files.writeString(control, c);
+                    job.control(f);
                 } catch (IOException e) {
-                    LOG.fine("cannot enable " + c + " in " + control + ": " + e.getMessage());
+                    LOG.fine("job " + home.spec.id() + " no longer takes input: " + e.getMessage());
                 }
+                return;
             }
         }
+        home.toRunner(f.kind(), f.payload());
     }
 
-    private static void removeCgroup(Path dir) {
-        try {
-            Files.deleteIfExists(dir); // rmdir: the kernel refuses while any process is left in it
-        } catch (IOException e) {
-            LOG.fine("cgroup " + dir + " kept: " + e.getMessage());
-        }
+    private static void error(DataOutputStream out, String message) throws IOException {
+        JobFrames.write(out, JobFrames.ERROR, String.valueOf(message).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The numeric uid/gid behind a name the JDK reports (it resolves them through NSS). */

@@ -6,17 +6,20 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A job as `mosps` shows it: id, owner, home, where it runs, state, CPU time, resident
- * memory and migrations. CPU and memory come from the job's cgroup, so they cover every
- * process of the job (-1 where the kernel does not account them).
+ * A job as `mosps` shows it: id, owner, home, where it runs, state, CPU time and resident
+ * memory on the node it runs on now (from its cgroup, so every process of the job counts; -1
+ * where the kernel does not account them), and its migrations with their figures.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobView(String id, int uid, String user, String home, String where, String state, List<String> argv,
-                      String started, double cpuSeconds, long rssKb, int migrations) {
+                      String started, double cpuSeconds, long rssKb, int migrations, boolean pinned,
+                      List<MigrationRecord> migrationHistory) {
 
-    static JobView of(Job j, String node, Path cgroup) {
-        return new JobView(j.id(), j.uid(), userName(j.uid()), node, node, j.launcher().isAlive() ? "RUNNING" : "EXITED",
-                j.argv(), j.started().toString(), cpuSeconds(cgroup), rssKb(cgroup), 0);
+    static JobView of(Job j, String node) {
+        JobSpec s = j.spec();
+        String state = !j.launcher().isAlive() ? "EXITED" : j.state().name();
+        return new JobView(j.id(), j.uid(), userName(j.uid()), s.home(), node, state, j.argv(), s.started(),
+                cpuSeconds(j.cgroup()), rssKb(j.cgroup()), s.migrations().size(), s.pinned(), s.migrations());
     }
 
     static double cpuSeconds(Path cgroup) {

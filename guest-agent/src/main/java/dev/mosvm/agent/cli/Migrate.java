@@ -1,0 +1,66 @@
+package dev.mosvm.agent.cli;
+
+import dev.mosvm.agent.jobs.JobConnection;
+import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.jobs.JobRequest;
+import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** `migrate JOB NODE|home`: moves a running job (yours, or any as root) to another node of the pool. */
+@Command(name = "migrate", mixinStandardHelpOptions = true, versionProvider = GuestCli.Version.class,
+        description = "Move a running job to NODE (or back to its home) while it runs.")
+public final class Migrate implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as mosps shows it.")
+    String job;
+
+    @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'.")
+    String node;
+
+    @Option(names = "--json", description = "Print the migration's figures as JSON.")
+    boolean json;
+
+    @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
+    Path socket = Mosrun.SOCKET;
+
+    public static void main(String[] argv) {
+        CommandLine cl = new CommandLine(new Migrate());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("migrate: " + e.getMessage());
+            return 1;
+        });
+        System.exit(cl.execute(argv));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MigrationRecord m;
+        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(job, node))) {
+            JobFrames.Frame f = JobFrames.read(c.in);
+            if (f == null) throw new IOException("the agent closed the connection");
+            if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
+            m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.pretty(m));
+        } else {
+            out.printf(Locale.ROOT, "%s moved %s -> %s: frozen %d ms, total %d ms, %.1f MiB in %d pre-copy rounds%n",
+                    job, m.from(), m.to(), m.freezeMillis(), m.totalMillis(), m.bytes() / 1048576.0, m.rounds());
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.mosvm.agent.jobs;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A job as its home node keeps it for its caller, wherever it runs: the caller's stream, where
+ * the job is now, and the way to reach it there. While it runs at home this is also its
+ * {@link JobSink}. Output from successive nodes is relayed one node at a time (the relay
+ * permit), so what the previous node still had to deliver comes before the next one's output.
+ */
+final class HomeRecord implements JobSink {
+    final JobSpec spec;
+    private final DataOutputStream caller;
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final Semaphore relay = new Semaphore(1);
+    private volatile String where;
+    /** Control frames (signals, input) to the node the job runs on; null while it runs here. */
+    private volatile DataOutputStream toRunner;
+
+    HomeRecord(JobSpec spec, DataOutputStream caller, String where) {
+        this.spec = spec;
+        this.caller = caller;
+        this.where = where;
+    }
+
+    String where() {
+        return where;
+    }
+
+    /** Takes the relay for the node the job now runs on; waits for the previous node's output to end. */
+    boolean takeRelay(String node, DataOutputStream control, long timeoutMillis) throws InterruptedException {
+        if (!relay.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) return false;
+        where = node;
+        toRunner = control;
+        return true;
+    }
+
+    void releaseRelay() {
+        relay.release();
+    }
+
+    /** Passes a caller's frame on to the node the job runs on; false if it runs here. */
+    boolean toRunner(int kind, byte[] payload) {
+        DataOutputStream out = toRunner;
+        if (out == null) return false;
+        try {
+            JobFrames.write(out, kind, payload);
+        } catch (IOException e) {
+            // the runner's link is down: it reattaches, and the caller may send again
+        }
+        return true;
+    }
+
+    @Override
+    public void output(int kind, byte[] b, int n) throws IOException {
+        JobFrames.write(caller, kind, b, n);
+    }
+
+    @Override
+    public void exited(int status) {
+        exit.complete(status);
+    }
+
+    /** The job could not start where it was sent; the caller gets this one-line reason. */
+    void failed(String message) {
+        exit.completeExceptionally(new IOException(message));
+    }
+
+    @Override
+    public void moved() {
+        releaseRelay(); // the node the job moved to may now relay its output
+    }
+}

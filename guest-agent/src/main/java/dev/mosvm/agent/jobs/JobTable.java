@@ -1,0 +1,227 @@
+package dev.mosvm.agent.jobs;
+
+import dev.mosvm.agent.net.PeerChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * This node's jobs: those running here (started here, or arrived by migration) and those whose
+ * home is here (their callers are attached here, wherever the jobs run).
+ */
+public final class JobTable {
+    private static final Logger LOG = Logger.getLogger(JobTable.class.getName());
+    private final String self;
+    private final Path cgroupRoot;
+    private final PeerDirectory peers;
+    private final Map<String, Job> running = new ConcurrentHashMap<>();
+    private final Map<String, HomeRecord> homes = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+
+    /** @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none */
+    public JobTable(String self, Path cgroupRoot, PeerDirectory peers) {
+        this.self = self;
+        this.cgroupRoot = cgroupRoot;
+        this.peers = peers;
+        // ids stay unique across agent restarts: a restarted agent must not reuse a moved job's id
+        nextId.set(System.currentTimeMillis() / 1000 % 1_000_000 * 1000 + 1);
+    }
+
+    public String self() {
+        return self;
+    }
+
+    public PeerDirectory peers() {
+        return peers;
+    }
+
+    public String newId() {
+        return self + "." + nextId.getAndIncrement();
+    }
+
+    public Job running(String id) {
+        return running.get(id);
+    }
+
+    HomeRecord home(String id) {
+        return homes.get(id);
+    }
+
+    void addHome(HomeRecord r) {
+        homes.put(r.spec.id(), r);
+    }
+
+    void removeHome(String id) {
+        homes.remove(id);
+    }
+
+    public int count() {
+        return running.size();
+    }
+
+    /** What `mosps` shows of each job running here, oldest first. */
+    public List<JobView> views() {
+        return running.values().stream().sorted(Comparator.comparing(Job::started))
+                .map(j -> JobView.of(j, self)).toList();
+    }
+
+    /** Where a job whose home is here runs now, or null if it is not a job of this home. */
+    public String whereIs(String id) {
+        HomeRecord r = homes.get(id);
+        return r == null ? null : r.where();
+    }
+
+    /**
+     * Starts a job here as PID 1 (tini) of a new PID namespace in its own cgroup, as the user in
+     * its spec. The returned job's output already flows to {@code sink}.
+     */
+    public Job start(JobSpec spec, Map<String, String> env, String cwd, JobSink sink) throws IOException {
+        Path dir = cwd == null ? Path.of("/") : Path.of(cwd);
+        if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
+        Path cgroup = cgroupFor(spec.id());
+        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(spec.argv(), spec.uid(), spec.gid(), cgroup == null ? null : cgroup.toString()));
+        pb.environment().clear();
+        if (env != null) pb.environment().putAll(env);
+        pb.directory(dir.toFile());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            removeCgroup(cgroup);
+            throw new IOException("cannot start the job: " + e.getMessage());
+        }
+        Job job = new Job(spec, p, cgroup, sink);
+        adopt(job);
+        LOG.info("job " + spec.id() + " (home " + spec.home() + ") started for uid " + spec.uid() + ": " + spec.argv());
+        return job;
+    }
+
+    /**
+     * Takes a job into this node's table: relays its output and, when its launcher ends,
+     * reports its status to its sink unless it has moved away meanwhile.
+     */
+    public void adopt(Job job) {
+        running.put(job.id(), job);
+        job.startPumps();
+        Thread waiter = new Thread(() -> {
+            try {
+                int status = job.launcher().waitFor();
+                job.drainOutput();
+                if (job.state() != Job.State.MOVED) {
+                    LOG.info("job " + job.id() + " exited with " + status);
+                    job.sinkExited(status);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                running.remove(job.id(), job);
+                if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
+            }
+        }, "job-wait-" + job.id());
+        waiter.setDaemon(true);
+        waiter.start();
+    }
+
+    /**
+     * Where the output of a job that has just arrived here should go: its caller, if home is
+     * this node (after the previous node's output has all been relayed), else a link to home.
+     */
+    public JobSink sinkFor(JobSpec spec) throws IOException {
+        if (spec.home().equals(self)) {
+            HomeRecord r = homes.get(spec.id());
+            if (r == null) throw new IOException("job " + spec.id() + " has no caller left at home");
+            try {
+                if (!r.takeRelay(self, null, 600_000)) throw new IOException("the previous node of job " + spec.id() + " never finished its output");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            return r;
+        }
+        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
+    }
+
+    /** A job CRIU restored here, still stopped: not in the table until its migration commits. */
+    public Job restoredJob(JobSpec spec, Process supervisor, Path cgroup) {
+        return new Job(spec, supervisor, cgroup, null);
+    }
+
+    /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */
+    public void startForHome(PeerRequest req, PeerChannel link) throws IOException {
+        JobSpec spec = req.spec();
+        RemoteSink sink = new RemoteSink(spec, link, peers, f -> control(spec.id(), f));
+        start(spec, req.env(), req.cwd(), sink);
+    }
+
+    /** Home's side of a link from the node a job runs on: relays until the job ends or moves on. */
+    public void attachFromRunner(PeerRequest req, PeerChannel link) throws IOException {
+        HomeRecord r = homes.get(req.job());
+        if (r == null) {
+            JobFrames.write(link.out, JobFrames.ERROR, ("no caller of job " + req.job() + " is waiting on " + self).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        JobServer.relay(r, link);
+    }
+
+    private void control(String id, JobFrames.Frame f) {
+        Job j = running.get(id);
+        if (j == null) return;
+        try {
+            j.control(f);
+        } catch (IOException e) {
+            LOG.fine("job " + id + " no longer takes input: " + e.getMessage());
+        }
+    }
+
+    public Path cgroupFor(String id) {
+        if (cgroupRoot == null) return null;
+        try {
+            if (!Files.isDirectory(cgroupRoot)) {
+                Files.createDirectories(cgroupRoot);
+                enableControllers();
+            }
+            Path dir = cgroupRoot.resolve("job-" + id);
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            LOG.warning("no cgroup for job " + id + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** CPU and memory accounting for every job's cgroup (each line may be refused on its own). */
+    private void enableControllers() {
+        for (Path control : List.of(cgroupRoot.getParent().resolve("cgroup.subtree_control"), cgroupRoot.resolve("cgroup.subtree_control"))) {
+            for (String c : List.of("+cpu", "+memory")) {
+                try {
+                    Files.writeString(control, c);
+                } catch (IOException e) {
+                    LOG.fine("cannot enable " + c + " in " + control + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    public static void removeCgroup(Path dir) {
+        if (dir == null) return;
+        for (int i = 0; i < 20; i++) {
+            try {
+                Files.deleteIfExists(dir); // rmdir: the kernel refuses while any process is left in it
+                return;
+            } catch (IOException e) {
+                try {
+                    Thread.sleep(50); // the last processes are still being reaped
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+        LOG.fine("cgroup " + dir + " kept: processes remain");
+    }
+}

@@ -1,0 +1,38 @@
+package dev.mosvm.agent.jobs;
+
+import dev.mosvm.agent.net.PeerChannel;
+import java.io.IOException;
+import java.util.List;
+
+/** The pool as the job service needs it: who is alive, and an authenticated channel to them. */
+public interface PeerDirectory {
+    /** TCP port of every agent's peer service. */
+    int PORT = 7444;
+
+    /** Live pool members other than this node. */
+    List<String> alivePeers();
+
+    /** True if the gossiped view has declared {@code node} dead (or it left, or was removed). */
+    boolean isGone(String node);
+
+    /** Opens a channel to {@code node}'s agent, or fails with a one-line reason. */
+    PeerChannel connect(String node) throws IOException;
+
+    /** A directory for nodes outside any pool: no peers. */
+    PeerDirectory NONE = new PeerDirectory() {
+        @Override
+        public List<String> alivePeers() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isGone(String node) {
+            return true;
+        }
+
+        @Override
+        public PeerChannel connect(String node) throws IOException {
+            throw new IOException("this node is not in a pool, so there is no node '" + node + "'");
+        }
+    };
+}

@@ -1,0 +1,80 @@
+package dev.mosvm.agent.migrate;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Runs CRIU (and the restore supervisor) for migrations, turning failures into one-line reasons. */
+final class Criu {
+    private Criu() {}
+
+    /** The restore supervisor shipped in the image: waits for the restored job and exits with its status. */
+    static final String RESTORE_JOB = "/usr/lib/mosvm/restore-job";
+
+    /** Runs {@code criu ARGS} with its log in {@code dir/log}; throws with the log's first error. */
+    static void run(Path dir, String log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("criu"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("-o", log));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) throw new IOException("criu " + args[0] + " failed: " + firstError(dir.resolve(log), out));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during criu " + args[0]);
+        }
+    }
+
+    /** Runs a criu subcommand that reports on standard output (cpuinfo check); throws with its words. */
+    static void check(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("criu"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (p.waitFor() != 0) throw new IOException(lastLines(out));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    static String firstError(Path log, String fallback) {
+        try {
+            for (String line : Files.readAllLines(log)) {
+                if (line.contains("Error")) return line.replaceFirst("^\\([0-9. ]+\\)\\s*", "").strip();
+            }
+        } catch (IOException e) {
+            // no log: use what criu printed
+        }
+        return lastLines(fallback);
+    }
+
+    private static String lastLines(String s) {
+        List<String> lines = s.lines().filter(l -> !l.isBlank()).toList();
+        return lines.isEmpty() ? "no message" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 2), lines.size()));
+    }
+
+    /** Bytes of memory pages in one dump directory. */
+    static long pagesBytes(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("pages-")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    /** The pipe behind a file descriptor of a process ("pipe:[123]"), or null if it is not a pipe. */
+    static String pipeOf(long pid, int fd) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)).toString();
+            return target.startsWith("pipe:[") ? target : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

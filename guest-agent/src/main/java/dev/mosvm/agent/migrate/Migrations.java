@@ -1,0 +1,114 @@
+package dev.mosvm.agent.migrate;
+
+import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.jobs.JobServer;
+import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.agent.jobs.PeerRequest;
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Migration requests, wherever they are made: a job is moved by the node it runs on, so a
+ * request for a job running elsewhere is passed to that node. Checks who may move what, and
+ * refuses with a one-line reason (unknown job or node, pinned job, job already there).
+ */
+public final class Migrations implements JobServer.Migrations {
+    private static final Logger LOG = Logger.getLogger(Migrations.class.getName());
+    private final JobTable table;
+    private final Path work;
+    private final Path imageVersionFile;
+    private volatile PrecopyPolicy policy = PrecopyPolicy.DEFAULT;
+
+    /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
+    public Migrations(JobTable table, Path work, Path imageVersionFile) {
+        this.table = table;
+        this.work = work;
+        this.imageVersionFile = imageVersionFile;
+    }
+
+    /** Stop-and-copy or pre-copy (benchmarks compare them). */
+    public void policy(PrecopyPolicy p) {
+        policy = p;
+    }
+
+    @Override
+    public MigrationRecord migrate(String id, String node, int uid) throws IOException {
+        if (id == null || node == null) throw new IOException("usage: migrate JOB NODE|home");
+        Job job = table.running(id);
+        if (job != null) return migrateHere(job, node, uid);
+        String where = table.whereIs(id);
+        if (where == null || where.equals(table.self())) where = find(id);
+        if (where == null) throw new IOException("no job " + id + " is running in the pool (it has finished, or never existed)");
+        try (PeerChannel ch = table.peers().connect(where)) {
+            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid));
+            return reply(ch, where);
+        }
+    }
+
+    /** A peer asks this node to move a job running here. */
+    public void serveRequest(PeerChannel ch, PeerRequest req) throws IOException {
+        try {
+            Job job = table.running(req.job());
+            if (job == null) throw new IOException("job " + req.job() + " no longer runs on " + table.self());
+            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid());
+            JobFrames.write(ch.out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
+        } catch (IOException e) {
+            JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A source offers this node a job. */
+    public void serveIncoming(PeerChannel ch, PeerRequest req) throws IOException {
+        new TargetMigration(table, work).receive(ch, req, imageVersion());
+    }
+
+    private MigrationRecord migrateHere(Job job, String node, int uid) throws IOException {
+        String target = "home".equals(node) ? job.spec().home() : node;
+        if (uid != 0 && uid != job.uid()) throw new IOException("job " + job.id() + " belongs to another user");
+        if (job.spec().pinned()) throw new IOException("job " + job.id() + " was started with -L: it stays on its home node");
+        if (target.equals(table.self())) throw new IOException("job " + job.id() + " already runs on " + target);
+        if (!table.peers().alivePeers().contains(target)) throw new IOException("no live node named '" + target + "' in the pool");
+        if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");
+        LOG.info("migrating job " + job.id() + " to " + target);
+        return new SourceMigration(table.self(), table.peers(), work, policy).run(job, target, imageVersion());
+    }
+
+    private String find(String id) {
+        for (String peer : table.peers().alivePeers()) {
+            try (PeerChannel ch = table.peers().connect(peer)) {
+                PeerRequest.write(ch.out, PeerRequest.list());
+                JobFrames.Frame f = JobFrames.read(ch.in);
+                if (f == null || f.kind() != JobFrames.LIST) continue;
+                List<JobView> jobs = Json.MAPPER.readValue(f.payload(), new com.fasterxml.jackson.core.type.TypeReference<List<JobView>>() {});
+                if (jobs.stream().anyMatch(j -> j.id().equals(id))) return peer;
+            } catch (IOException e) {
+                LOG.fine("cannot ask " + peer + " for job " + id + ": " + e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private static MigrationRecord reply(PeerChannel ch, String where) throws IOException {
+        JobFrames.Frame f = JobFrames.read(ch.in);
+        if (f == null) throw new IOException(where + " closed the connection during the migration");
+        if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
+        return Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+    }
+
+    String imageVersion() {
+        try {
+            return Files.readString(imageVersionFile).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

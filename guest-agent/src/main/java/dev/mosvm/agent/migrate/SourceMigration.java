@@ -1,0 +1,167 @@
+package dev.mosvm.agent.migrate;
+
+import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.agent.jobs.PeerDirectory;
+import dev.mosvm.agent.jobs.PeerRequest;
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The source's side of moving one job: pre-copy rounds while it runs, then freeze (CRIU dump,
+ * leaving the job stopped here), send the last round, have the target restore it stopped,
+ * commit, and only when the target says it runs, kill the stopped copy here. Until the
+ * commit, every failure resumes the job here; after it, the target is asked whether the job
+ * runs there before anything is decided, so the job runs in exactly one place.
+ */
+final class SourceMigration {
+    private static final Logger LOG = Logger.getLogger(SourceMigration.class.getName());
+    private final String self;
+    private final PeerDirectory peers;
+    private final Path work;
+    private final PrecopyPolicy policy;
+
+    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy) {
+        this.self = self;
+        this.peers = peers;
+        this.work = workRoot;
+        this.policy = policy;
+    }
+
+    MigrationRecord run(Job job, String target, String imageVersion) throws IOException {
+        long t0 = System.nanoTime();
+        long init = job.initPid();
+        Path dir = work.resolve("out-" + job.id());
+        boolean frozen = false;
+        boolean committed = false;
+        try (PeerChannel ch = peers.connect(target)) {
+            TargetMigration.deleteTree(dir);
+            Files.createDirectories(dir.resolve("cpu"));
+            Criu.run(dir.resolve("cpu"), "cpuinfo.log", "cpuinfo", "dump", "-D", dir.resolve("cpu").toString());
+            String cpu = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("cpu/cpuinfo.img")));
+            List<String> stdio = new ArrayList<>();
+            for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
+            PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(),
+                    new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio, job.stdinClosed())));
+            expect(ch, MigrationFrames.ACCEPT, target);
+
+            int rounds = 0;
+            long bytes = 0;
+            long last = -1;
+            long prev = -1;
+            while (policy.anotherRound(rounds, last, prev)) {
+                rounds++;
+                Path round = dir.resolve(String.valueOf(rounds));
+                Files.createDirectories(round);
+                List<String> args = new ArrayList<>(List.of("pre-dump", "-t", String.valueOf(init), "-D", round.toString(), "--track-mem"));
+                if (rounds > 1) args.addAll(List.of("--prev-images-dir", "../" + (rounds - 1)));
+                Criu.run(round, "pre-dump.log", args.toArray(String[]::new));
+                prev = last;
+                last = Criu.pagesBytes(round);
+                bytes += ImageStream.send(ch.out, dir, String.valueOf(rounds));
+                expect(ch, MigrationFrames.ROUND_OK, target);
+            }
+
+            String finalRound = String.valueOf(rounds + 1);
+            Path round = dir.resolve(finalRound);
+            Files.createDirectories(round);
+            List<String> args = new ArrayList<>(List.of("dump", "-t", String.valueOf(init), "-D", round.toString(), "--track-mem", "--leave-stopped"));
+            if (rounds > 0) args.addAll(List.of("--prev-images-dir", "../" + rounds));
+            long freezeStart = System.nanoTime();
+            Criu.run(round, "dump.log", args.toArray(String[]::new)); // a failed dump leaves the job running
+            frozen = true;
+            bytes += ImageStream.send(ch.out, dir, finalRound);
+            expect(ch, MigrationFrames.ROUND_OK, target);
+            JobFrames.write(ch.out, MigrationFrames.RESTORE, finalRound.getBytes(StandardCharsets.UTF_8));
+            expect(ch, MigrationFrames.RESTORED, target);
+
+            List<Integer> held = job.migrated(); // from here on the target's copy is the job
+            committed = true;
+            JobFrames.write(ch.out, MigrationFrames.COMMIT, Json.MAPPER.writeValueAsBytes(held));
+            try {
+                expect(ch, MigrationFrames.RUNNING, target);
+            } catch (IOException e) {
+                if (!runsOn(target, job.id())) throw e; // the target never resumed it: resume here (below)
+            }
+            long freezeEnd = System.nanoTime();
+            retireStoppedCopy(job, init);
+            MigrationRecord record = new MigrationRecord(self, target, Instant.now().toString(), rounds,
+                    (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes);
+            try {
+                JobFrames.write(ch.out, MigrationFrames.RECORD, Json.MAPPER.writeValueAsBytes(record));
+            } catch (IOException e) {
+                LOG.fine("record of " + job.id() + " not delivered: " + e.getMessage());
+            }
+            LOG.info("migrated job " + job.id() + " to " + target + ": " + record);
+            return record;
+        } catch (IOException | RuntimeException e) {
+            if (committed && runsOnOrUnknown(target, job.id())) {
+                retireStoppedCopy(job, init);
+                throw new IOException("job " + job.id() + " moved to " + target + " but the migration did not finish cleanly: " + e.getMessage());
+            }
+            if (frozen) job.resume();
+            job.migrationAborted();
+            LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + e.getMessage());
+            throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
+        } finally {
+            TargetMigration.deleteTree(dir);
+        }
+    }
+
+    /** The next frame must be {@code kind}; an ERROR frame is the target's reason. */
+    private static void expect(PeerChannel ch, int kind, String target) throws IOException {
+        JobFrames.Frame f = JobFrames.read(ch.in);
+        if (f == null) throw new IOException(target + " closed the connection");
+        if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
+        if (f.kind() != kind) throw new IOException("unexpected frame " + f.kind() + " from " + target);
+    }
+
+    /** Kills the copy CRIU left stopped here, and hands all of its output to home. */
+    private static void retireStoppedCopy(Job job, long init) {
+        try {
+            new ProcessBuilder("kill", "-KILL", String.valueOf(init)).start().waitFor(5, TimeUnit.SECONDS);
+            job.launcher().waitFor(30, TimeUnit.SECONDS);
+            job.drainOutput();
+        } catch (IOException | InterruptedException e) {
+            LOG.warning("cannot retire the stopped copy of " + job.id() + ": " + e);
+        }
+        job.sink().moved();
+    }
+
+    /**
+     * After a commit whose answer was lost: does the target run the job? Asked until it
+     * answers; a target the pool has declared gone cannot be running it.
+     */
+    private boolean runsOn(String target, String id) {
+        while (true) {
+            try (PeerChannel ch = peers.connect(target)) {
+                PeerRequest.write(ch.out, new PeerRequest("has", id, null, null, null, null, null, null));
+                JobFrames.Frame f = JobFrames.read(ch.in);
+                if (f != null && f.kind() == JobFrames.REPLY) return Boolean.parseBoolean(new String(f.payload(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                if (peers.isGone(target)) return false;
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true; // undecided: never risk a second copy
+            }
+        }
+    }
+
+    private boolean runsOnOrUnknown(String target, String id) {
+        return runsOn(target, id);
+    }
+}

@@ -1,0 +1,176 @@
+package dev.mosvm.agent.migrate;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.jobs.JobSpec;
+import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.agent.jobs.PeerRequest;
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The target's side of a migration: the compatibility gate (same appliance image, the CPU
+ * features the job's source had), the image rounds, a restore that leaves the job stopped,
+ * and on the source's commit, resuming it with its output going home. If the source goes
+ * away before committing, the restored copy is killed: the source still has the job.
+ */
+final class TargetMigration {
+    private static final Logger LOG = Logger.getLogger(TargetMigration.class.getName());
+    private final JobTable table;
+    private final Path work;
+
+    TargetMigration(JobTable table, Path workRoot) {
+        this.table = table;
+        this.work = workRoot;
+    }
+
+    void receive(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
+        JobSpec spec = req.spec();
+        PeerRequest.MigrationOffer offer = req.offer();
+        Path dir = work.resolve("in-" + spec.id());
+        Job restored = null;
+        boolean running = false;
+        try {
+            String refusal = refusal(spec, offer, imageVersion, dir);
+            if (refusal != null) {
+                JobFrames.write(ch.out, JobFrames.ERROR, refusal.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            JobFrames.write(ch.out, MigrationFrames.ACCEPT, new byte[0]);
+            while (true) {
+                JobFrames.Frame f = JobFrames.read(ch.in);
+                if (f == null) throw new IOException("the source closed the connection");
+                switch (f.kind()) {
+                    case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
+                        try {
+                            ImageStream.receive(ch.in, dir, f);
+                        } catch (IOException e) {
+                            JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            throw e;
+                        }
+                        JobFrames.write(ch.out, MigrationFrames.ROUND_OK, new byte[0]);
+                    }
+                    case MigrationFrames.RESTORE -> {
+                        try {
+                            restored = restore(spec, offer, dir, new String(f.payload(), StandardCharsets.UTF_8));
+                        } catch (IOException e) {
+                            JobFrames.write(ch.out, JobFrames.ERROR, ("restore on " + table.self() + " failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            throw e;
+                        }
+                        JobFrames.write(ch.out, MigrationFrames.RESTORED, new byte[0]);
+                    }
+                    case MigrationFrames.COMMIT -> {
+                        if (restored == null) throw new IOException("commit before restore");
+                        List<Integer> held = Json.MAPPER.readValue(f.payload(), new TypeReference<List<Integer>>() {});
+                        restored.sink(table.sinkFor(spec));
+                        table.adopt(restored);
+                        if (offer.stdinClosed()) restored.closeInput();
+                        restored.resume();
+                        running = true;
+                        JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
+                        for (int s : held) restored.signalQuietly(s);
+                        LOG.info("job " + spec.id() + " from " + offer.from() + " runs here");
+                    }
+                    case MigrationFrames.RECORD -> {
+                        MigrationRecord m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+                        if (restored != null) restored.spec(spec.movedBy(m));
+                        return;
+                    }
+                    case MigrationFrames.ABORT -> throw new IOException("the source aborted");
+                    default -> throw new IOException("unexpected frame " + f.kind());
+                }
+            }
+        } catch (IOException e) {
+            if (!running) {
+                LOG.warning("incoming job " + spec.id() + " from " + (offer == null ? "?" : offer.from()) + " dropped here: " + e.getMessage());
+                if (restored != null) kill(restored);
+            }
+            if (running) LOG.fine("after the job resumed here: " + e.getMessage());
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Why this node cannot take the job, or null if it can. */
+    private String refusal(JobSpec spec, PeerRequest.MigrationOffer offer, String imageVersion, Path dir) throws IOException {
+        if (offer == null || spec == null) return "incomplete migration request";
+        if (table.running(spec.id()) != null) return "job " + spec.id() + " already runs on " + table.self();
+        if (!imageVersion.equals(offer.imageVersion())) {
+            return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
+        }
+        deleteTree(dir);
+        Path cpu = dir.resolve("cpu");
+        Files.createDirectories(cpu);
+        Files.write(cpu.resolve("cpuinfo.img"), Base64.getDecoder().decode(offer.cpuinfoBase64()));
+        try {
+            Criu.check("cpuinfo", "check", "-D", cpu.toString());
+        } catch (IOException e) {
+            return "the CPU of " + table.self() + " lacks features the job uses on " + offer.from() + " (criu cpuinfo check: " + e.getMessage() + ")";
+        }
+        return null;
+    }
+
+    /** Restores the job under the supervisor, stopped; returns it once CRIU has handed it over. */
+    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round) throws IOException {
+        if (!round.matches("[0-9]+")) throw new IOException("bad round " + round);
+        Path cgroup = table.cgroupFor(spec.id()); // CRIU puts the tasks back into the same-named cgroup
+        List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, dir.toString(), "criu", "restore", "-D", dir.resolve(round).toString(),
+                "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile", dir.resolve("restored.pid").toString(),
+                "-o", "restore.log"));
+        for (int fd = 0; fd < 3; fd++) {
+            String pipe = offer.stdio() == null || offer.stdio().size() <= fd ? null : offer.stdio().get(fd);
+            if (pipe != null && pipe.matches("pipe:\\[[0-9]+\\]")) cmd.addAll(List.of("--inherit-fd", "fd[" + fd + "]:" + pipe));
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        Path ok = dir.resolve("restored");
+        Path failed = dir.resolve("failed");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.exists(ok)) {
+            if (Files.exists(failed) || !p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                JobTable.removeCgroup(cgroup);
+                throw new IOException(Criu.firstError(dir.resolve(round).resolve("restore.log"), "the restore supervisor gave up"));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        return table.restoredJob(spec, p, cgroup);
+    }
+
+    private static void kill(Job job) {
+        try {
+            long init = job.initPid();
+            if (init > 0) new ProcessBuilder("kill", "-KILL", String.valueOf(init)).start().waitFor(5, TimeUnit.SECONDS);
+            job.launcher().waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            LOG.warning("cannot kill the restored copy of " + job.id() + ": " + e);
+        }
+        JobTable.removeCgroup(job.cgroup());
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warning("cannot clean " + dir + ": " + e.getMessage());
+        }
+    }
+}

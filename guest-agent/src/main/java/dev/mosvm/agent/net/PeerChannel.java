@@ -1,0 +1,262 @@
+package dev.mosvm.agent.net;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The agents' channel to each other (jobs' output, migration images, pool-wide job lists):
+ * a TCP connection on which both ends first prove they hold a current pool gossip key, then
+ * every record is AES-256-GCM sealed under a per-connection, per-direction key.
+ *
+ * <p>Handshake: the client sends magic, key id, its node name and a nonce; the server answers
+ * with its nonce and HMAC(key, "server" | transcript); the client answers with
+ * HMAC(key, "client" | transcript). Session keys are HMAC(key, direction | transcript), so
+ * each connection has fresh keys and the GCM nonce can be a plain record counter. A node
+ * removed from the pool never learns the rotated key, so it cannot connect or be connected.
+ */
+public final class PeerChannel implements AutoCloseable {
+    private static final byte[] MAGIC = "MOSVMP1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int NONCE = 32;
+    /** Largest sealed record: one job frame (1 MiB) plus its header and the GCM tag. */
+    private static final int MAX_RECORD = (1 << 20) + 64;
+    private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Socket socket;
+    private final String peer;
+    public final DataInputStream in;
+    public final DataOutputStream out;
+
+    private PeerChannel(Socket socket, String peer, byte[] readKey, byte[] writeKey) throws IOException {
+        this.socket = socket;
+        this.peer = peer;
+        this.in = new DataInputStream(new BufferedInputStream(new OpenedInput(socket.getInputStream(), readKey), 1 << 16));
+        this.out = new DataOutputStream(new BufferedOutputStream(new SealedOutput(socket.getOutputStream(), writeKey), 1 << 16));
+    }
+
+    /** The node at the other end, as proven by the handshake (the client's claim, bound into the MACs). */
+    public String peer() {
+        return peer;
+    }
+
+    /** Connects to a peer agent as {@code self}, proving the pool's primary key. */
+    public static PeerChannel connect(Socket socket, Keyring ring, String self) throws IOException {
+        try {
+            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            PeerChannel c = handshakeAsClient(socket, ring, self);
+            socket.setSoTimeout(0);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static PeerChannel handshakeAsClient(Socket socket, Keyring ring, String self) throws IOException {
+        int keyId = ring.primaryId();
+        byte[] key = ring.raw(keyId);
+        byte[] nonceC = random();
+        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+        DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+        o.write(MAGIC);
+        o.writeByte(keyId);
+        o.writeUTF(self);
+        o.write(nonceC);
+        o.flush();
+        byte[] nonceS = i.readNBytes(NONCE);
+        String server = i.readUTF();
+        byte[] proof = i.readNBytes(32);
+        if (nonceS.length != NONCE || proof.length != 32) throw new IOException("the peer closed the handshake");
+        byte[] transcript = transcript(keyId, self, server, nonceC, nonceS);
+        if (!MessageDigest.isEqual(proof, mac(key, "server", transcript))) {
+            throw new IOException("peer " + server + " does not hold this pool's key");
+        }
+        o.write(mac(key, "client", transcript));
+        o.flush();
+        return new PeerChannel(socket, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
+    }
+
+    /**
+     * Accepts a peer's connection as {@code self}: the client must use a key this node holds
+     * and has not retired, and must not be a removed node. Throws on any failure.
+     */
+    public static PeerChannel accept(Socket socket, PoolKeys keys, String self) throws IOException {
+        try {
+            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            PeerChannel c = handshakeAsServer(socket, keys, self);
+            socket.setSoTimeout(0);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static PeerChannel handshakeAsServer(Socket socket, PoolKeys keys, String self) throws IOException {
+        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+        DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+        byte[] magic = i.readNBytes(MAGIC.length);
+        if (!MessageDigest.isEqual(magic, MAGIC)) throw new IOException("not a mosvm peer");
+        int keyId = i.readUnsignedByte();
+        String client = i.readUTF();
+        byte[] nonceC = i.readNBytes(NONCE);
+        Keyring ring = keys.ring();
+        byte[] key = ring.has(keyId) && !ring.retired(keyId) ? ring.raw(keyId) : null;
+        if (key == null || nonceC.length != NONCE) throw new IOException("peer " + client + " offered key " + keyId + ", not a current pool key");
+        if (keys.revoked(client)) throw new IOException("peer " + client + " was removed from the pool");
+        byte[] nonceS = random();
+        byte[] transcript = transcript(keyId, client, self, nonceC, nonceS);
+        o.write(nonceS);
+        o.writeUTF(self);
+        o.write(mac(key, "server", transcript));
+        o.flush();
+        byte[] proof = i.readNBytes(32);
+        if (!MessageDigest.isEqual(proof, mac(key, "client", transcript))) throw new IOException("peer " + client + " failed the key proof");
+        return new PeerChannel(socket, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
+    }
+
+    private static byte[] transcript(int keyId, String client, String server, byte[] nonceC, byte[] nonceS) {
+        byte[] c = client.getBytes(StandardCharsets.UTF_8);
+        byte[] s = server.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + 4 + c.length + 4 + s.length + 2 * NONCE).put((byte) keyId)
+                .putInt(c.length).put(c).putInt(s.length).put(s).put(nonceC).put(nonceS).array();
+    }
+
+    private static byte[] mac(byte[] key, String label, byte[] transcript) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(key, "HmacSHA256"));
+            m.update(("mosvm peer v1 " + label + "\0").getBytes(StandardCharsets.UTF_8));
+            return m.doFinal(transcript);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static byte[] random() {
+        byte[] b = new byte[NONCE];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static Cipher gcm(int mode, SecretKeySpec key, long counter) throws IOException {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, key, new GCMParameterSpec(128, ByteBuffer.allocate(12).putLong(4, counter).array()));
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("AES-GCM unavailable", e);
+        }
+    }
+
+    /** Seals whatever is written between flushes as one record: u32 length, then ciphertext and tag. */
+    private static final class SealedOutput extends OutputStream {
+        private final DataOutputStream raw;
+        private final SecretKeySpec key;
+        private long counter;
+
+        SealedOutput(OutputStream raw, byte[] key) {
+            this.raw = new DataOutputStream(raw);
+            this.key = new SecretKeySpec(key, "AES");
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, MAX_RECORD - 64);
+                try {
+                    byte[] sealed = gcm(Cipher.ENCRYPT_MODE, key, counter++).doFinal(b, off, n);
+                    raw.writeInt(sealed.length);
+                    raw.write(sealed);
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("cannot seal a record", e);
+                }
+                off += n;
+                len -= n;
+            }
+            raw.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            raw.close();
+        }
+    }
+
+    /** Opens records in order; a forged, reordered or truncated record ends the stream with an error. */
+    private static final class OpenedInput extends InputStream {
+        private final DataInputStream raw;
+        private final SecretKeySpec key;
+        private long counter;
+        private byte[] plain = new byte[0];
+        private int pos;
+
+        OpenedInput(InputStream raw, byte[] key) {
+            this.raw = new DataInputStream(raw);
+            this.key = new SecretKeySpec(key, "AES");
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            while (pos == plain.length) {
+                if (!nextRecord()) return -1;
+            }
+            int n = Math.min(len, plain.length - pos);
+            System.arraycopy(plain, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private boolean nextRecord() throws IOException {
+            int length;
+            try {
+                length = raw.readInt();
+            } catch (EOFException e) {
+                return false;
+            }
+            if (length < 16 || length > MAX_RECORD) throw new IOException("bad record length " + length);
+            byte[] sealed = new byte[length];
+            raw.readFully(sealed);
+            try {
+                plain = gcm(Cipher.DECRYPT_MODE, key, counter++).doFinal(sealed);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("a record failed authentication");
+            }
+            pos = 0;
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
