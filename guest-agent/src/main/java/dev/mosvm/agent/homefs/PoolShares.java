@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,7 +40,7 @@ public final class PoolShares implements AutoCloseable {
         this.view = view;
         Path mine = ROOT.resolve(self);
         Files.createDirectories(mine);
-        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxrwxrwt")); // like /tmp: users make their own
+        run("chmod", "1777", mine.toString()); // like /tmp: every user makes their own directory, no one removes another's
         ticker.scheduleWithFixedDelay(this::reconcile, 1, 3, TimeUnit.SECONDS);
     }
 

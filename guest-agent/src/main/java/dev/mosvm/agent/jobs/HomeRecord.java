@@ -39,6 +39,57 @@ final class HomeRecord implements JobSink {
         return true;
     }
 
+    /**
+     * The sink for a job that has just come back home. Its output waits (the job's pipe fills,
+     * then the job waits) until the node it left has relayed everything it still had; the
+     * source finishes that only after the job runs here, so this must not block the resume.
+     */
+    JobSink arrivingHome(String self) {
+        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
+            try {
+                if (!takeRelay(self, null, 600_000)) throw new IllegalStateException("the previous node never finished relaying");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        HomeRecord home = this;
+        return new JobSink() {
+            @Override
+            public void output(int kind, byte[] b, int n) throws IOException {
+                home.awaitRelay(ready);
+                home.output(kind, b, n);
+            }
+
+            @Override
+            public void exited(int status) {
+                try {
+                    home.awaitRelay(ready);
+                } catch (IOException e) {
+                    // deliver the status anyway
+                }
+                home.exited(status);
+            }
+
+            @Override
+            public void moved() {
+                try {
+                    home.awaitRelay(ready);
+                } catch (IOException e) {
+                    return;
+                }
+                home.moved();
+            }
+        };
+    }
+
+    private void awaitRelay(CompletableFuture<Void> ready) throws IOException {
+        try {
+            ready.get();
+        } catch (Exception e) {
+            throw new IOException("job " + spec.id() + ": " + e.getMessage());
+        }
+    }
+
     void releaseRelay() {
         relay.release();
     }

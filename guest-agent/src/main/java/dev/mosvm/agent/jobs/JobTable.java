@@ -136,13 +136,7 @@ public final class JobTable {
         if (spec.home().equals(self)) {
             HomeRecord r = homes.get(spec.id());
             if (r == null) throw new IOException("job " + spec.id() + " has no caller left at home");
-            try {
-                if (!r.takeRelay(self, null, 600_000)) throw new IOException("the previous node of job " + spec.id() + " never finished its output");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-            return r;
+            return r.arrivingHome(self);
         }
         return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
     }

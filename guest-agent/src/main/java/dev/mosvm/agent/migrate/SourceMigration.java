@@ -130,6 +130,8 @@ final class SourceMigration {
     /** Kills the copy CRIU left stopped here, and hands all of its output to home. */
     private static void retireStoppedCopy(Job job, long init) {
         try {
+            // the launcher first: killed after its child, unshare would complain on the job's stderr
+            job.launcher().destroyForcibly();
             new ProcessBuilder("kill", "-KILL", String.valueOf(init)).start().waitFor(5, TimeUnit.SECONDS);
             job.launcher().waitFor(30, TimeUnit.SECONDS);
             job.drainOutput();
