@@ -45,7 +45,7 @@ final class SourceMigration {
         Path dir = work.resolve("out-" + job.id());
         boolean frozen = false;
         boolean committed = false;
-        try (PeerChannel ch = peers.connect(target)) {
+        try (PeerChannel ch = peers.connect(target); PeerWatch watch = new PeerWatch(ch, peers, target)) {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir.resolve("cpu"));
             Criu.run(dir.resolve("cpu"), "cpuinfo.log", "cpuinfo", "dump", "-D", dir.resolve("cpu").toString());

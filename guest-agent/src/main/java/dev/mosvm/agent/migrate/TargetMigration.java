@@ -38,6 +38,12 @@ final class TargetMigration {
     }
 
     void receive(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
+        try (PeerWatch watch = new PeerWatch(ch, table.peers(), ch.peer())) {
+            receiveWatched(ch, req, imageVersion);
+        }
+    }
+
+    private void receiveWatched(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
         JobSpec spec = req.spec();
         PeerRequest.MigrationOffer offer = req.offer();
         Path dir = work.resolve("in-" + spec.id());

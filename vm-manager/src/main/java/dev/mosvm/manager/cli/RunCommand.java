@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -21,17 +22,29 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin InstanceOption instance;
 
+    @Option(names = "--node", paramLabel = "NODE", description = "Run on this pool node (the local appliance stays the job's home).")
+    String node;
+
+    @Option(names = "-L", description = "Keep the job on the local appliance; never migrate it.")
+    boolean local;
+
     @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "Program and its arguments (after --).")
     List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         List<String> remote = new ArrayList<>(List.of("mosrun"));
+        if (node != null) remote.addAll(List.of("-r", node));
+        if (local) remote.add("-L");
         remote.addAll(command);
+        return inAppliance(root, spec, instance.name, System.console() != null, remote);
+    }
+
+    /** Runs a command inside the appliance over ssh; a terminal here gets one there, so Ctrl-C travels as a signal. */
+    static int inAppliance(MosvmCommand root, CommandSpec spec, String instance, boolean tty, List<String> remote) throws Exception {
         List<String> args;
         try (Hypervisor hv = root.connect()) {
-            // a terminal here gets one there, so Ctrl-C travels as a signal to mosrun and on to the job
-            args = root.service(hv, spec).sshCommand(instance.name, System.console() != null, remote);
+            args = root.service(hv, spec).sshCommand(instance, tty, remote);
         }
         return SshCommand.exec(args);
     }

@@ -5,60 +5,84 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mosvm.builder.SafeDelete;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Jobs on real appliances: `mosrun` inside one (over `mosvm ssh`) and `mosvm run` from the
- * host run a program as a job, as the caller, in its own PID namespace and cgroup, with its
- * output, input and exit status the caller's. And what migration (issue 4) builds on: CRIU in the guest
- * checkpoints a running job in its own PID namespace (pre-dump with memory tracking, then
- * dump), the images move to a second appliance VM, and the job resumes there where it
- * stopped, in a new PID namespace, and still takes signals through its init (tini).
- * The job's file travels with the images here; with NFS (issue 4) it will not need to.
+ * Jobs on a pool of two real appliances, ca (home) and cb: `mosrun` and `mosvm run` as the
+ * caller, `-r`, and live migration with CRIU: programs moved mid-run (twice, back home, a
+ * Java one, a multi-process pipeline appending to a home file over NFS) give exactly the
+ * output and status of an unmigrated run (computed on the host); signals reach a moved job;
+ * refused migrations say why; a target killed during a migration leaves the job running on
+ * its source.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobsIT {
+    static final String DIR = "/pool/ca/alice";
     Path home;
+    Path scratch;
     MosvmCli cli;
 
-    /** The job: tini as its PID namespace's init and session leader, counting into a file. */
-    static final String START = "rm -rf /root/img /root/count.txt; mkdir -p /root/img/pre /root/img/final\n"
-            + "unshare --pid --fork setsid tini -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >> /root/count.txt; sleep 0.1; done'"
-            + " </dev/null >/dev/null 2>&1 &\n"
-            + "sleep 2; pgrep -P $(pgrep -n -x unshare)";
-
     @BeforeAll
-    void upTwo() throws Exception {
+    void upAPoolOfTwo() throws Exception {
         MosvmCli.requireEnvironment();
         home = Files.createTempDirectory("mosvm-e2e-jobs");
+        scratch = Files.createTempDirectory("mosvm-e2e-jobs-ref");
         cli = new MosvmCli(home);
-        for (String vm : List.of("ca", "cb")) cli.run("up", vm, "--memory", "512M").ok();
+        for (String vm : List.of("ca", "cb")) cli.run("up", vm, "--memory", "768M").ok();
+        String out = cli.run("pool", "init", "-i", "ca", "--name", "jobs").ok().out();
+        String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
+        String address = cli.run("status", "ca", "--json").ok().json().get("address").asText();
+        cli.run("join", address, "--token", token, "-i", "cb").ok();
+        for (String vm : List.of("ca", "cb")) {
+            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice");
+            install(vm, "/usr/local/bin/bg-job", """
+                    #!/bin/sh
+                    # bg-job DIR NAME PROGRAM...: mosrun PROGRAM in DIR in the background; NAME.out, NAME.err, NAME.status there.
+                    cd "$1" || exit 1; n=$2; shift 2
+                    setsid sh -c 'mosrun "$@" > "$0.out" 2> "$0.err"; echo $? > "$0.status"' "$n" "$@" </dev/null >/dev/null 2>&1 &
+                    """.getBytes(StandardCharsets.UTF_8), "755");
+        }
+        // each node mounts the other's job directory at the same path, as the agents see each other
+        waitUntil("cb", "grep -q ' /pool/ca nfs4 ' /proc/mounts && echo yes", "yes"::equals, 120);
+        waitUntil("ca", "grep -q ' /pool/cb nfs4 ' /proc/mounts && echo yes", "yes"::equals, 120);
+        sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh")) install("ca", DIR + "/" + f, resource(f), "644");
+        install("ca", DIR + "/Count.class", compiledCount(), "644");
     }
 
     @AfterAll
     void destroy() throws Exception {
         for (String vm : List.of("ca", "cb")) cli.run("destroy", vm);
         SafeDelete.deleteTree(home);
-    }
-
-    String sh(String vm, String script) throws Exception {
-        return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+        SafeDelete.deleteTree(scratch);
     }
 
     @Test
+    @Order(1)
     void mosrunRunsAJobAsTheCallerWithItsOutputStatusAndInput() throws Exception {
         MosvmCli.Result r = cli.run("ssh", "-i", "ca", "--", "mosrun", "sh", "-c", "echo out; echo err >&2; exit 3").exitIs(3);
         assertEquals("out\n", r.out());
         assertTrue(r.err().contains("err"), r.err());
 
         // as an ordinary user of the appliance: the job runs as that user, in a namespace and cgroup of its own
-        sh("ca", "id alice >/dev/null 2>&1 || useradd -m alice");
         String who = sh("ca", "cd /home/alice && su alice -c 'mosrun sh -c \"id -un; echo \\$\\$; pwd; cat /proc/self/cgroup\"'");
         List<String> lines = who.lines().toList();
         assertEquals("alice", lines.get(0), who);
@@ -67,61 +91,234 @@ class JobsIT {
         assertTrue(lines.get(3).matches("0::/mosvm/job-ca\\.\\d+"), "its own cgroup: " + who);
 
         // mosps lists a running job with its owner and its cgroup's accounting
-        sh("ca", "setsid su alice -c 'mosrun sh -c \"while :; do sleep 1; done\"' </dev/null >/dev/null 2>&1 &");
-        JsonNode jobs = null;
-        for (int i = 0; i < 60 && (jobs == null || jobs.size() == 0); i++) {
-            Thread.sleep(1000);
-            jobs = cli.run("ssh", "-i", "ca", "--", "mosps", "--json").ok().json();
-        }
-        assertEquals(1, jobs.size(), jobs.toString());
-        JsonNode job = jobs.get(0);
+        sh("ca", "su alice -c 'bg-job /home/alice idle sh -c \"while :; do sleep 1; done\"'");
+        JsonNode job = waitForJob("ca", "while", 60);
         assertEquals("alice", job.get("user").asText(), job.toString());
         assertEquals("ca", job.get("home").asText());
         assertEquals("RUNNING", job.get("state").asText());
         assertTrue(job.get("cpuSeconds").asDouble() >= 0 && job.get("rssKb").asLong() > 0, "accounted by its cgroup: " + job);
-        sh("ca", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun'; for i in $(seq 20); do [ \"$(mosps --json)\" = '[ ]' ] && break; sleep 0.2; done");
-        assertEquals(0, cli.run("ssh", "-i", "ca", "--", "mosps", "--json").ok().json().size(), "a job whose caller died is hung up");
+        sh("ca", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun'");
+        waitUntil("ca", "mosps --json 2>/dev/null | grep -c '\"id\"' || true", "0"::equals, 30);
 
-        // from the host, through the local appliance; input reaches the job
+        // from the host, through the local appliance; -r (--node) runs it on another node, output and status still here
         MosvmCli.Result viaHost = cli.run("run", "-i", "ca", "--", "sh", "-c", "echo hello from $(hostname); exit 5").exitIs(5);
         assertEquals("hello from ca\n", viaHost.out());
+        MosvmCli.Result remote = cli.run("run", "-i", "ca", "--node", "cb", "--", "sh", "-c", "echo hello from $(hostname); exit 6").exitIs(6);
+        assertEquals("hello from cb\n", remote.out());
         cli.run("run", "-i", "ca", "--", "/no/such/program").exitIs(127);
+        assertTrue(cli.run("run", "-i", "ca", "--node", "zz", "--", "true").exitIs(126).err().contains("no live node named 'zz'"));
     }
 
     @Test
-    void aJobInItsOwnPidNamespaceMovesToAnotherApplianceAndCarriesOn() throws Exception {
-        assertTrue(cli.run("ssh", "-i", "ca", "--", "criu", "check").ok().out().contains("Looks good"), "criu works in the guest");
-        assertTrue(sh("ca", "criu check --feature mem_dirty_track").contains("supported"), "pre-copy needs dirty-memory tracking");
+    @Order(2)
+    void aDeterministicProgramMigratedTwicePrintsExactlyWhatAnUnmigratedRunPrints() throws Exception {
+        String reference = onHost("perl", "count.pl", "60", "2000000");
+        assertTrue(reference.endsWith("status 3\n"), reference);
+        assertTrue(criuWorks("ca"));
 
-        String pid = sh("ca", START);
-        assertTrue(pid.matches("\\d+"), "the namespace's init: " + pid);
-        assertTrue(sh("ca", "grep NSpid /proc/" + pid + "/status").matches("NSpid:\\s+" + pid + "\\s+1"), "PID 1 in its own namespace");
+        sh("ca", "su alice -c 'bg-job " + DIR + " count perl count.pl 60 2000000'");
+        String id = waitForJob("ca", "count.pl", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/count.out", s -> Integer.parseInt(s) >= 3, 60);
 
-        String dump = sh("ca", "criu pre-dump -t " + pid + " -D /root/img/pre --track-mem -o pre.log && "
-                + "criu dump -t " + pid + " -D /root/img/final --prev-images-dir ../pre --track-mem -o dump.log && "
-                + "echo dumped; tail -1 /root/count.txt");
-        assertTrue(dump.startsWith("dumped"), dump);
-        long atDump = Long.parseLong(dump.lines().reduce((a, b) -> b).orElseThrow().strip());
-        assertEquals("", sh("ca", "pgrep -x tini || true"), "the job stopped on the source after the dump");
+        String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
+        assertTrue(moved.startsWith(id + " moved ca -> cb: frozen "), moved);
+        JsonNode there = job("ca", id);
+        assertEquals("cb", there.get("where").asText(), "mosps on the home node shows it on cb: " + there);
+        int linesThen = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/count.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/count.out", s -> Integer.parseInt(s) >= linesThen + 2, 60); // its output reaches the caller while on cb
 
-        // images and the job's file go through the host: ssh out of one guest into the other
-        ProcessBuilder pipe = new ProcessBuilder("bash", "-o", "pipefail", "-c",
-                cli.shellLine("ssh", "-i", "ca", "--", "tar", "-C", "/root", "-cf", "-", "img", "count.txt")
-                + " | " + cli.shellLine("ssh", "-i", "cb", "--", "tar", "-C", "/root", "-xf", "-")).inheritIO();
-        pipe.environment().putAll(cli.env);
-        Process copy = pipe.start();
-        assertEquals(0, copy.waitFor(), "images copied");
+        MosvmCli.Result back = cli.run("migrate", "-i", "ca", id, "home", "--json").ok(); // from the host this time
+        assertEquals("ca", back.json().get("to").asText(), back.out());
+        JsonNode after = job("ca", id);
+        assertEquals("ca", after.get("where").asText(), after.toString());
+        assertEquals(2, after.get("migrations").asInt(), after.toString());
+        for (JsonNode m : after.get("migrationHistory")) {
+            assertTrue(m.get("freezeMillis").asLong() > 0 && m.get("totalMillis").asLong() >= m.get("freezeMillis").asLong()
+                    && m.get("bytes").asLong() > 0 && m.get("rounds").asInt() >= 1, "figures of each migration: " + m);
+        }
+        waitUntil("ca", "cat " + DIR + "/count.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        String got = sh("ca", "cat " + DIR + "/count.out; echo status $(cat " + DIR + "/count.status)") + "\n";
+        assertEquals(reference, got, "byte for byte, and the exit status");
+        assertEquals("", sh("ca", "cat " + DIR + "/count.err"), "nothing on stderr");
+    }
 
-        String restored = sh("cb", "{ criu restore -D /root/img/final --restore-detached -o restore.log || { grep -i error /root/img/final/restore.log; exit 1; }; } && sleep 3 && "
-                + "tail -1 /root/count.txt && pgrep -x tini");
-        List<String> lines = restored.lines().toList();
-        long after = Long.parseLong(lines.get(0).strip());
-        assertTrue(after > atDump + 5, "counting on from " + atDump + " on the target: " + after);
-        String newPid = lines.get(1).strip();
-        assertTrue(sh("cb", "grep NSpid /proc/" + newPid + "/status").matches("NSpid:\\s+" + newPid + "\\s+1"), "in a new PID namespace");
+    @Test
+    @Order(3)
+    void aPipelineAppendingToItsHomeFileKeepsAppendingAfterMoving() throws Exception {
+        sh("ca", "su alice -c 'rm -f " + DIR + "/log.txt; bg-job " + DIR + " pipe sh pipe.sh " + DIR + "/log.txt'");
+        String id = waitForJob("ca", "pipe.sh", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/log.txt", s -> Integer.parseInt(s) >= 5, 60);
+        String moved = sh("ca", "migrate " + id + " cb"); // root may move anyone's job
+        assertTrue(moved.contains("moved ca -> cb"), moved);
+        waitUntil("ca", "cat " + DIR + "/pipe.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        assertEquals("0", sh("ca", "cat " + DIR + "/pipe.status"), sh("ca", "cat " + DIR + "/pipe.err"));
+        StringBuilder log = new StringBuilder();
+        StringBuilder out = new StringBuilder();
+        for (int i = 1, s = 0; i <= 50; i++) {
+            log.append("line ").append(i).append('\n');
+            out.append(i).append(' ').append(s += i).append('\n');
+        }
+        assertEquals(log.toString(), sh("ca", "cat " + DIR + "/log.txt") + "\n", "the home file, written on ca and then over NFS from cb");
+        assertEquals(out.toString(), sh("ca", "cat " + DIR + "/pipe.out") + "\n", "both processes and their pipe moved");
+    }
 
-        // a signal to the init reaches the program (tini forwards it) and the whole job ends
-        sh("cb", "kill -TERM " + newPid + "; for i in $(seq 50); do kill -0 " + newPid + " 2>/dev/null || break; sleep 0.1; done");
-        assertEquals("", sh("cb", "pgrep -x tini || true"), "the job ended on SIGTERM");
+    @Test
+    @Order(4)
+    void aJavaProgramMigratesAndFinishes() throws Exception {
+        Files.write(scratch.resolve("Count.class"), compiledCount());
+        String reference = onHostJava();
+        sh("ca", "su alice -c 'bg-job " + DIR + " java java -XX:-UsePerfData -XX:+UseSerialGC -Xmx64m -cp . Count 40'");
+        String id = waitForJob("ca", "Count", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/java.out", s -> Integer.parseInt(s) >= 2, 120);
+        String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
+        assertTrue(moved.contains("moved ca -> cb"), moved);
+        waitUntil("ca", "cat " + DIR + "/java.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        assertEquals(reference, sh("ca", "cat " + DIR + "/java.out; echo status $(cat " + DIR + "/java.status)") + "\n");
+    }
+
+    @Test
+    @Order(5)
+    void ctrlCAfterAMigrationStopsTheJobThereAndTheCallerGetsItsStatus() throws Exception {
+        sh("ca", "su alice -c 'bg-job " + DIR + " sleeper sleep 600'");
+        String id = waitForJob("ca", "sleep", 60).get("id").asText();
+        assertTrue(sh("ca", "migrate " + id + " cb").contains("moved ca -> cb"));
+        assertEquals("cb", job("ca", id).get("where").asText());
+        sh("ca", "pkill -INT -f '[d]ev.mosvm.agent.cli.Mosrun sleep'"); // what a terminal's Ctrl-C does to the foreground job
+        waitUntil("ca", "cat " + DIR + "/sleeper.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        assertEquals("130", sh("ca", "cat " + DIR + "/sleeper.status"), "128 + SIGINT, as a shell reports it");
+        waitUntil("cb", "pgrep -x sleep >/dev/null && echo running || echo gone", "gone"::equals, 30);
+    }
+
+    @Test
+    @Order(6)
+    void refusedMigrationsSayWhy() throws Exception {
+        MosvmCli.Result unknown = cli.run("migrate", "-i", "ca", "ca.1", "cb").exitIs(1);
+        assertTrue(unknown.err().contains("no job ca.1 is running in the pool"), unknown.err());
+
+        sh("ca", "su alice -c 'bg-job " + DIR + " pinned -L sleep 600'");
+        sh("ca", "su alice -c 'bg-job " + DIR + " free sleep 601'");
+        String pinned = waitForJob("ca", "-L", 60).get("id").asText();
+        String free = waitForJob("ca", "601", 60).get("id").asText();
+        assertTrue(cli.run("migrate", "-i", "ca", pinned, "cb").exitIs(1).err().contains("was started with -L"));
+        String noNode = cli.run("migrate", "-i", "ca", free, "zz").exitIs(1).err();
+        assertTrue(noNode.contains("no live node named 'zz'"), noNode);
+        String here = cli.run("migrate", "-i", "ca", free, "ca").exitIs(1).err();
+        assertTrue(here.contains("already runs on ca"), here);
+
+        // an appliance of another image version is not a target
+        sh("cb", "cp /etc/mosvm/image-version /root/iv && echo 0.0.0+other > /etc/mosvm/image-version");
+        String other = cli.run("migrate", "-i", "ca", free, "cb").exitIs(1).err();
+        sh("cb", "cp /root/iv /etc/mosvm/image-version");
+        assertTrue(other.contains("runs appliance image 0.0.0+other"), other);
+        assertEquals("ca", job("ca", free).get("where").asText(), "a refused job stays where it was");
+        assertEquals("RUNNING", job("ca", free).get("state").asText());
+        sh("ca", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun' || true");
+    }
+
+    @Test
+    @Order(7)
+    void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
+        sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
+        String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/hog.out", s -> Integer.parseInt(s) >= 3, 120);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cli.shellLine("migrate", "-i", "ca", id, "cb") + " 2>&1");
+        pb.environment().putAll(cli.env);
+        Process migrate = pb.start();
+        // the move of 200 MB takes a while under emulation: cut it off once images are arriving on cb
+        waitUntil("cb", "ls /run/mosvm/images 2>/dev/null | grep -c in- || true", s -> !s.equals("0"), 120);
+        MosvmCli.virsh("destroy", "mosvm-cb");
+        assertTrue(migrate.waitFor(5, TimeUnit.MINUTES), "migrate gave up");
+        String said = new String(migrate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, migrate.exitValue(), said);
+        assertTrue(said.contains("runs on ca"), said);
+        JsonNode j = job("ca", id);
+        assertEquals("ca", j.get("where").asText(), j.toString());
+        assertEquals("RUNNING", j.get("state").asText(), j.toString());
+        int lines = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/hog.out", s -> Integer.parseInt(s) >= lines + 3, 60);
+        sh("ca", "pkill -TERM -f '[d]ev.mosvm.agent.cli.Mosrun perl hog.pl'");
+        waitUntil("ca", "cat " + DIR + "/hog.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        assertEquals("143", sh("ca", "cat " + DIR + "/hog.status"), "exactly one copy, stopped by SIGTERM");
+    }
+
+    // --- helpers ---
+
+    String sh(String vm, String script) throws Exception {
+        return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+    }
+
+    boolean criuWorks(String vm) throws Exception {
+        return sh(vm, "criu check --feature mem_dirty_track").contains("supported");
+    }
+
+    void install(String vm, String path, byte[] content, String mode) throws Exception {
+        sh(vm, "echo " + Base64.getEncoder().encodeToString(content) + " | base64 -d > " + path + " && chmod " + mode + " " + path
+                + (path.startsWith("/pool/") ? " && chown alice: " + path : ""));
+    }
+
+    void waitUntil(String vm, String script, Predicate<String> ok, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        String last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = sh(vm, script);
+            if (ok.test(last)) return;
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("on " + vm + ", `" + script + "` still says '" + last + "' after " + seconds + " s");
+    }
+
+    JsonNode jobs(String vm) throws Exception {
+        return cli.run("ps", "-i", vm, "--json").ok().json();
+    }
+
+    JsonNode job(String vm, String id) throws Exception {
+        for (JsonNode j : jobs(vm)) if (j.get("id").asText().equals(id)) return j;
+        throw new AssertionError("no job " + id + " in " + jobs(vm));
+    }
+
+    /** The first running job whose command line contains {@code marker}, once it shows in mosps. */
+    JsonNode waitForJob(String vm, String marker, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (System.currentTimeMillis() < deadline) {
+            for (JsonNode j : jobs(vm)) {
+                List<String> argv = new ArrayList<>();
+                j.get("argv").forEach(a -> argv.add(a.asText()));
+                if (String.join(" ", argv).contains(marker) || (marker.equals("-L") && j.get("pinned").asBoolean())) return j;
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("no job with '" + marker + "' on " + vm);
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = JobsIT.class.getResourceAsStream("/jobs/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Count.java compiled here for Java 17, the appliance's runtime. */
+    byte[] compiledCount() throws IOException {
+        Path src = scratch.resolve("Count.java");
+        Files.write(src, resource("Count.java"));
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "--release", "17", "-d", scratch.toString(), src.toString());
+        assertEquals(0, rc, "javac");
+        return Files.readAllBytes(scratch.resolve("Count.class"));
+    }
+
+    /** The unmigrated run, on the host: output then "status N". */
+    String onHost(String... cmd) throws Exception {
+        for (String f : List.of("count.pl", "append.pl", "hog.pl")) Files.write(scratch.resolve(f), resource(f));
+        return run(new ProcessBuilder(cmd).directory(scratch.toFile()));
+    }
+
+    String onHostJava() throws Exception {
+        return run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", ".", "Count", "40")
+                .directory(scratch.toFile()));
+    }
+
+    private static String run(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return out + "status " + p.waitFor() + "\n";
     }
 }
