@@ -32,6 +32,9 @@ public final class Migrate implements Callable<Integer> {
     @Option(names = "--json", description = "Print the migration's figures as JSON.")
     boolean json;
 
+    @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
+    boolean stopAndCopy;
+
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
     Path socket = Mosrun.SOCKET;
 
@@ -47,7 +50,7 @@ public final class Migrate implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MigrationRecord m;
-        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(job, node))) {
+        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(job, node, stopAndCopy))) {
             JobFrames.Frame f = JobFrames.read(c.in);
             if (f == null) throw new IOException("the agent closed the connection");
             if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));

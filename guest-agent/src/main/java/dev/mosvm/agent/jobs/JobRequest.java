@@ -14,17 +14,19 @@ import java.util.Map;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job) {
+public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job,
+                         Boolean stopAndCopy) {
     public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local) {
-        return new JobRequest("run", argv, env, cwd, node, local, null);
+        return new JobRequest("run", argv, env, cwd, node, local, null, null);
     }
 
     public static JobRequest list() {
-        return new JobRequest("list", null, null, null, null, null, null);
+        return new JobRequest("list", null, null, null, null, null, null, null);
     }
 
-    public static JobRequest migrate(String job, String node) {
-        return new JobRequest("migrate", null, null, null, node, null, job);
+    /** @param stopAndCopy freeze at once instead of pre-copying (benchmarks compare the two) */
+    public static JobRequest migrate(String job, String node, boolean stopAndCopy) {
+        return new JobRequest("migrate", null, null, null, node, null, job, stopAndCopy);
     }
 
     boolean pinned() {

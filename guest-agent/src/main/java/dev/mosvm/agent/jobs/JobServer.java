@@ -38,7 +38,7 @@ public final class JobServer implements AutoCloseable {
 
     /** Moves a job somewhere in the pool for a user; throws with a one-line reason. */
     public interface Migrations {
-        MigrationRecord migrate(String job, String node, int uid) throws IOException;
+        MigrationRecord migrate(String job, String node, int uid, boolean stopAndCopy) throws IOException;
     }
 
     private final Path socket;
@@ -95,7 +95,7 @@ public final class JobServer implements AutoCloseable {
                     }
                     case "migrate" -> {
                         try {
-                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid);
+                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, Boolean.TRUE.equals(req.stopAndCopy()));
                             JobFrames.write(out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
                         } catch (IOException | RuntimeException e) {
                             error(out, e.getMessage());

@@ -25,7 +25,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeerRequest(String op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
-                          String cwd, MigrationOffer offer) {
+                          String cwd, MigrationOffer offer, Boolean stopAndCopy) {
     public static final int KIND = 11;
 
     /** What a migration's source tells its target before any image is sent. */
@@ -33,23 +33,23 @@ public record PeerRequest(String op, String job, String node, Integer uid, JobSp
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed) {}
 
     public static PeerRequest list() {
-        return new PeerRequest("list", null, null, null, null, null, null, null);
+        return new PeerRequest("list", null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest start(JobSpec spec, Map<String, String> env, String cwd) {
-        return new PeerRequest("start", spec.id(), null, null, spec, env, cwd, null);
+        return new PeerRequest("start", spec.id(), null, null, spec, env, cwd, null, null);
     }
 
     public static PeerRequest attach(JobSpec spec) {
-        return new PeerRequest("attach", spec.id(), null, null, spec, null, null, null);
+        return new PeerRequest("attach", spec.id(), null, null, spec, null, null, null, null);
     }
 
-    public static PeerRequest migrate(String job, String node, int uid) {
-        return new PeerRequest("migrate", job, node, uid, null, null, null, null);
+    public static PeerRequest migrate(String job, String node, int uid, boolean stopAndCopy) {
+        return new PeerRequest("migrate", job, node, uid, null, null, null, null, stopAndCopy);
     }
 
     public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {
-        return new PeerRequest("migrate-in", spec.id(), null, null, spec, null, null, offer);
+        return new PeerRequest("migrate-in", spec.id(), null, null, spec, null, null, offer, null);
     }
 
     public static void write(DataOutputStream out, PeerRequest r) throws IOException {

@@ -26,7 +26,6 @@ public final class Migrations implements JobServer.Migrations {
     private final JobTable table;
     private final Path work;
     private final Path imageVersionFile;
-    private volatile PrecopyPolicy policy = PrecopyPolicy.DEFAULT;
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
     public Migrations(JobTable table, Path work, Path imageVersionFile) {
@@ -35,21 +34,16 @@ public final class Migrations implements JobServer.Migrations {
         this.imageVersionFile = imageVersionFile;
     }
 
-    /** Stop-and-copy or pre-copy (benchmarks compare them). */
-    public void policy(PrecopyPolicy p) {
-        policy = p;
-    }
-
     @Override
-    public MigrationRecord migrate(String id, String node, int uid) throws IOException {
+    public MigrationRecord migrate(String id, String node, int uid, boolean stopAndCopy) throws IOException {
         if (id == null || node == null) throw new IOException("usage: migrate JOB NODE|home");
         Job job = table.running(id);
-        if (job != null) return migrateHere(job, node, uid);
+        if (job != null) return migrateHere(job, node, uid, stopAndCopy);
         String where = table.whereIs(id);
         if (where == null || where.equals(table.self())) where = find(id);
         if (where == null) throw new IOException("no job " + id + " is running in the pool (it has finished, or never existed)");
         try (PeerChannel ch = table.peers().connect(where)) {
-            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid));
+            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid, stopAndCopy));
             return reply(ch, where);
         }
     }
@@ -59,7 +53,7 @@ public final class Migrations implements JobServer.Migrations {
         try {
             Job job = table.running(req.job());
             if (job == null) throw new IOException("job " + req.job() + " no longer runs on " + table.self());
-            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid());
+            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(), Boolean.TRUE.equals(req.stopAndCopy()));
             JobFrames.write(ch.out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
         } catch (IOException e) {
             JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
@@ -71,7 +65,7 @@ public final class Migrations implements JobServer.Migrations {
         new TargetMigration(table, work).receive(ch, req, imageVersion());
     }
 
-    private MigrationRecord migrateHere(Job job, String node, int uid) throws IOException {
+    private MigrationRecord migrateHere(Job job, String node, int uid, boolean stopAndCopy) throws IOException {
         String target = "home".equals(node) ? job.spec().home() : node;
         if (uid != 0 && uid != job.uid()) throw new IOException("job " + job.id() + " belongs to another user");
         if (job.spec().pinned()) throw new IOException("job " + job.id() + " was started with -L: it stays on its home node");
@@ -79,7 +73,7 @@ public final class Migrations implements JobServer.Migrations {
         if (!table.peers().alivePeers().contains(target)) throw new IOException("no live node named '" + target + "' in the pool");
         if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");
         LOG.info("migrating job " + job.id() + " to " + target);
-        return new SourceMigration(table.self(), table.peers(), work, policy).run(job, target, imageVersion());
+        return new SourceMigration(table.self(), table.peers(), work, stopAndCopy ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT).run(job, target, imageVersion());
     }
 
     private String find(String id) {

@@ -110,6 +110,10 @@ final class SourceMigration {
                 retireStoppedCopy(job, init);
                 throw new IOException("job " + job.id() + " moved to " + target + " but the migration did not finish cleanly: " + e.getMessage());
             }
+            if (!job.launcher().isAlive() && !frozen) {
+                job.migrationAborted();
+                throw new IOException("job " + job.id() + " ended during its migration to " + target);
+            }
             if (frozen) job.resume();
             job.migrationAborted();
             LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + e.getMessage());
@@ -148,7 +152,7 @@ final class SourceMigration {
     private boolean runsOn(String target, String id) {
         while (true) {
             try (PeerChannel ch = peers.connect(target)) {
-                PeerRequest.write(ch.out, new PeerRequest("has", id, null, null, null, null, null, null));
+                PeerRequest.write(ch.out, new PeerRequest("has", id, null, null, null, null, null, null, null));
                 JobFrames.Frame f = JobFrames.read(ch.in);
                 if (f != null && f.kind() == JobFrames.REPLY) return Boolean.parseBoolean(new String(f.payload(), StandardCharsets.UTF_8));
             } catch (IOException e) {

@@ -33,7 +33,7 @@ class JobServerTest {
         assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
         assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
         dir = Files.createTempDirectory("mosvm-jobs");
-        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid) -> {
+        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
             throw new java.io.IOException("no pool here");
         });
     }

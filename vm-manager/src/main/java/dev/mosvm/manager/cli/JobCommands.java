@@ -50,10 +50,14 @@ final class JobCommands {
         @Option(names = "--json", description = "Print the migration's figures as JSON.")
         boolean json;
 
+        @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
+        boolean stopAndCopy;
+
         @Override
         public Integer call() throws Exception {
             List<String> remote = new ArrayList<>(List.of("migrate", job, node));
             if (json) remote.add("--json");
+            if (stopAndCopy) remote.add("--stop-and-copy");
             return RunCommand.inAppliance(root, spec, instance.name, false, remote);
         }
     }

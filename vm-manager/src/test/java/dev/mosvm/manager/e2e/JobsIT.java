@@ -53,12 +53,7 @@ class JobsIT {
         cli.run("join", address, "--token", token, "-i", "cb").ok();
         for (String vm : List.of("ca", "cb")) {
             sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice");
-            install(vm, "/usr/local/bin/bg-job", """
-                    #!/bin/sh
-                    # bg-job DIR NAME PROGRAM...: mosrun PROGRAM in DIR in the background; NAME.out, NAME.err, NAME.status there.
-                    cd "$1" || exit 1; n=$2; shift 2
-                    setsid sh -c 'mosrun "$@" > "$0.out" 2> "$0.err"; echo $? > "$0.status"' "$n" "$@" </dev/null >/dev/null 2>&1 &
-                    """.getBytes(StandardCharsets.UTF_8), "755");
+            install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
         }
         // each node mounts the other's job directory at the same path, as the agents see each other
         waitUntil("cb", "grep -q ' /pool/ca nfs4 ' /proc/mounts && echo yes", "yes"::equals, 120);
@@ -167,7 +162,7 @@ class JobsIT {
     void aJavaProgramMigratesAndFinishes() throws Exception {
         Files.write(scratch.resolve("Count.class"), compiledCount());
         String reference = onHostJava();
-        sh("ca", "su alice -c 'bg-job " + DIR + " java java -XX:-UsePerfData -XX:+UseSerialGC -Xmx64m -cp . Count 40'");
+        sh("ca", "su alice -c 'bg-job " + DIR + " java java -XX:-UsePerfData -XX:+UseSerialGC -Xmx64m -cp . Count 100'");
         String id = waitForJob("ca", "Count", 60).get("id").asText();
         waitUntil("ca", "wc -l < " + DIR + "/java.out", s -> Integer.parseInt(s) >= 2, 120);
         String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
@@ -312,7 +307,7 @@ class JobsIT {
     }
 
     String onHostJava() throws Exception {
-        return run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", ".", "Count", "40")
+        return run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", ".", "Count", "100")
                 .directory(scratch.toFile()));
     }
 
