@@ -62,9 +62,10 @@ class MigrationBenchmarkIT {
             }
             sh("ma", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("hog.pl")) + " | base64 -d > /pool/ma/hog.pl");
             sh("mb", "echo " + Base64.getEncoder().encodeToString(SINK.getBytes()) + " | base64 -d > /root/sink.pl");
+            sh("ma", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("bg-job")) + " | base64 -d > /usr/local/bin/bg-job && chmod 755 /usr/local/bin/bg-job");
             for (int mib : SIZES_MIB) {
                 for (boolean stopAndCopy : List.of(true, false)) {
-                    sh("ma", "cd /pool/ma && setsid mosrun perl hog.pl " + mib + " 100000 </dev/null >/dev/null 2>&1 &");
+                    sh("ma", "bg-job /pool/ma hog perl hog.pl " + mib + " 100000");
                     String id = null;
                     for (int i = 0; i < 120 && id == null; i++) {
                         for (JsonNode j : cli.run("ps", "-i", "ma", "--json").ok().json()) {
