@@ -42,6 +42,7 @@ final class SourceMigration {
     MigrationRecord run(Job job, String target, String imageVersion) throws IOException {
         long t0 = System.nanoTime();
         long init = job.initPid();
+        Phases phases = new Phases();
         Path dir = work.resolve("out-" + job.id());
         boolean frozen = false;
         boolean committed = false;
@@ -55,6 +56,7 @@ final class SourceMigration {
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(),
                     new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio, job.stdinClosed())));
             expect(ch, MigrationFrames.ACCEPT, target);
+            phases.mark("gate");
 
             int rounds = 0;
             long bytes = 0;
@@ -67,10 +69,12 @@ final class SourceMigration {
                 List<String> args = new ArrayList<>(List.of("pre-dump", "-t", String.valueOf(init), "-D", round.toString(), "--track-mem"));
                 if (rounds > 1) args.addAll(List.of("--prev-images-dir", "../" + (rounds - 1)));
                 Criu.run(round, "pre-dump.log", args.toArray(String[]::new));
+                phases.mark("pre-dump " + rounds);
                 prev = last;
                 last = Criu.pagesBytes(round);
                 bytes += ImageStream.send(ch.out, dir, String.valueOf(rounds));
                 expect(ch, MigrationFrames.ROUND_OK, target);
+                phases.mark("send " + rounds + " (" + last / 1024 + " KiB of pages)");
             }
 
             String finalRound = String.valueOf(rounds + 1);
@@ -81,10 +85,13 @@ final class SourceMigration {
             long freezeStart = System.nanoTime();
             Criu.run(round, "dump.log", args.toArray(String[]::new)); // a failed dump leaves the job running
             frozen = true;
+            phases.mark("dump");
             bytes += ImageStream.send(ch.out, dir, finalRound);
             expect(ch, MigrationFrames.ROUND_OK, target);
+            phases.mark("send final (" + Criu.pagesBytes(round) / 1024 + " KiB of pages)");
             JobFrames.write(ch.out, MigrationFrames.RESTORE, finalRound.getBytes(StandardCharsets.UTF_8));
             expect(ch, MigrationFrames.RESTORED, target);
+            phases.mark("restore");
 
             List<Integer> held = job.migrated(); // from here on the target's copy is the job
             committed = true;
@@ -95,6 +102,7 @@ final class SourceMigration {
                 if (!runsOn(target, job.id())) throw e; // the target never resumed it: resume here (below)
             }
             long freezeEnd = System.nanoTime();
+            phases.mark("resume");
             retireStoppedCopy(job, init);
             MigrationRecord record = new MigrationRecord(self, target, Instant.now().toString(), rounds,
                     (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes);
@@ -103,7 +111,7 @@ final class SourceMigration {
             } catch (IOException e) {
                 LOG.fine("record of " + job.id() + " not delivered: " + e.getMessage());
             }
-            LOG.info("migrated job " + job.id() + " to " + target + ": " + record);
+            LOG.info("migrated job " + job.id() + " to " + target + ": " + record + "; phases: " + phases);
             return record;
         } catch (IOException | RuntimeException e) {
             if (committed && runsOnOrUnknown(target, job.id())) {
@@ -120,6 +128,24 @@ final class SourceMigration {
             throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
         } finally {
             TargetMigration.deleteTree(dir);
+        }
+    }
+
+    /** Where a migration's time went, for the log (each mark ends a phase). */
+    private static final class Phases {
+        private final StringBuilder text = new StringBuilder();
+        private long last = System.nanoTime();
+
+        void mark(String phase) {
+            long now = System.nanoTime();
+            if (text.length() > 0) text.append(", ");
+            text.append(phase).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
         }
     }
 

@@ -79,6 +79,7 @@ class MigrationBenchmarkIT {
                     JsonNode m = cli.run(args.toArray(String[]::new)).ok().json();
                     assertEquals("mb", m.get("to").asText());
                     long bytes = m.get("bytes").asLong();
+                    System.out.println(sh("ma", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
                     sh("ma", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun perl hog.pl' || true");
                     Thread.sleep(3000); // let the hung-up job and its memory go before the raw transfer
                     double raw = rawSeconds(bytes, addrB);
