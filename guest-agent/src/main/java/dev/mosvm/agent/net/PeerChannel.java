@@ -181,14 +181,18 @@ public final class PeerChannel implements AutoCloseable {
             write(new byte[] {(byte) b}, 0, 1);
         }
 
+        /** Reused for every record: the agent's heap is small, and megabyte records would churn it. */
+        private byte[] sealed = new byte[0];
+
         @Override
         public synchronized void write(byte[] b, int off, int len) throws IOException {
             while (len > 0) {
                 int n = Math.min(len, MAX_RECORD - 64);
                 try {
-                    byte[] sealed = gcm(Cipher.ENCRYPT_MODE, key, counter++).doFinal(b, off, n);
-                    raw.writeInt(sealed.length);
-                    raw.write(sealed);
+                    if (sealed.length < n + 16) sealed = new byte[n + 16];
+                    int m = gcm(Cipher.ENCRYPT_MODE, key, counter++).doFinal(b, off, n, sealed, 0);
+                    raw.writeInt(m);
+                    raw.write(sealed, 0, m);
                 } catch (GeneralSecurityException e) {
                     throw new IOException("cannot seal a record", e);
                 }
@@ -209,8 +213,11 @@ public final class PeerChannel implements AutoCloseable {
         private final DataInputStream raw;
         private final SecretKeySpec key;
         private long counter;
-        private byte[] plain = new byte[0];
+        /** Reused buffers (see SealedOutput): the record as read, and what it opened to. */
+        private byte[] sealed = new byte[0];
+        private byte[] buffer = new byte[0];
         private int pos;
+        private int limit;
 
         OpenedInput(InputStream raw, byte[] key) {
             this.raw = new DataInputStream(raw);
@@ -226,11 +233,11 @@ public final class PeerChannel implements AutoCloseable {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
-            while (pos == plain.length) {
+            while (pos == limit) {
                 if (!nextRecord()) return -1;
             }
-            int n = Math.min(len, plain.length - pos);
-            System.arraycopy(plain, pos, b, off, n);
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buffer, pos, b, off, n);
             pos += n;
             return n;
         }
@@ -243,10 +250,13 @@ public final class PeerChannel implements AutoCloseable {
                 return false;
             }
             if (length < 16 || length > MAX_RECORD) throw new IOException("bad record length " + length);
-            byte[] sealed = new byte[length];
-            raw.readFully(sealed);
+            if (sealed.length < length) {
+                sealed = new byte[length];
+                buffer = new byte[length];
+            }
+            raw.readFully(sealed, 0, length);
             try {
-                plain = gcm(Cipher.DECRYPT_MODE, key, counter++).doFinal(sealed);
+                limit = gcm(Cipher.DECRYPT_MODE, key, counter++).doFinal(sealed, 0, length, buffer, 0);
             } catch (GeneralSecurityException e) {
                 throw new IOException("a record failed authentication");
             }
