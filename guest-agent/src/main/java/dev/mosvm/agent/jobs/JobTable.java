@@ -31,6 +31,7 @@ public final class JobTable {
         this.peers = peers;
         // ids stay unique across agent restarts: a restarted agent must not reuse a moved job's id
         nextId.set(System.currentTimeMillis() / 1000 % 1_000_000 * 1000 + 1);
+        if (cgroupRoot != null && Files.isDirectory(cgroupRoot)) enableControllers(); // a restarted agent finds it made
     }
 
     public String self() {

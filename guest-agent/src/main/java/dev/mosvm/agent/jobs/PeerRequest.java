@@ -30,7 +30,8 @@ public record PeerRequest(String op, String job, String node, Integer uid, JobSp
 
     /** What a migration's source tells its target before any image is sent. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed) {}
+    public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
+                                 List<String> paths) {}
 
     public static PeerRequest list() {
         return new PeerRequest("list", null, null, null, null, null, null, null, null);

@@ -68,6 +68,37 @@ final class Criu {
         }
     }
 
+    /**
+     * The directories and files the job's processes have open (working directories and
+     * regular files by path): the target must have each of them for CRIU to restore the job.
+     */
+    static List<String> pathsUsedBy(Path cgroup) {
+        java.util.Set<String> paths = new java.util.TreeSet<>();
+        if (cgroup == null) return List.of();
+        try {
+            for (String pid : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
+                if (pid.isBlank()) continue;
+                Path proc = Path.of("/proc", pid.strip());
+                addPath(paths, proc.resolve("cwd"));
+                try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+                    fds.forEach(fd -> addPath(paths, fd));
+                }
+            }
+        } catch (IOException e) {
+            // a process ended meanwhile: CRIU's own checks still apply
+        }
+        return List.copyOf(paths);
+    }
+
+    private static void addPath(java.util.Set<String> paths, Path link) {
+        try {
+            String target = Files.readSymbolicLink(link).toString();
+            if (target.startsWith("/") && !target.startsWith("/dev/") && !target.startsWith("/proc/") && !target.endsWith(" (deleted)")) paths.add(target);
+        } catch (IOException e) {
+            // gone, or not a link
+        }
+    }
+
     /** The pipe behind a file descriptor of a process ("pipe:[123]"), or null if it is not a pipe. */
     static String pipeOf(long pid, int fd) {
         try {

@@ -11,7 +11,7 @@ package dev.mosvm.agent.migrate;
  * @param shrinkRatio a round must shrink the delta to this fraction of the previous one to go on
  */
 public record PrecopyPolicy(int maxRounds, long smallBytes, double shrinkRatio) {
-    public static final PrecopyPolicy DEFAULT = new PrecopyPolicy(5, 2L << 20, 0.7);
+    public static final PrecopyPolicy DEFAULT = new PrecopyPolicy(5, 4L << 20, 0.7);
     public static final PrecopyPolicy STOP_AND_COPY = new PrecopyPolicy(0, 0, 0);
 
     /**

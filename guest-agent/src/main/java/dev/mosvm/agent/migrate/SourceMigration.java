@@ -54,7 +54,7 @@ final class SourceMigration {
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(),
-                    new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio, job.stdinClosed())));
+                    new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio, job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()))));
             expect(ch, MigrationFrames.ACCEPT, target);
             phases.mark("gate");
 

@@ -117,6 +117,11 @@ final class TargetMigration {
         if (!imageVersion.equals(offer.imageVersion())) {
             return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
         }
+        for (String p : offer.paths() == null ? List.<String>of() : offer.paths()) {
+            if (!Files.exists(Path.of(p))) {
+                return "the job uses " + p + ", which does not exist on " + table.self() + " (keep a job's files under /pool/" + spec.home() + ")";
+            }
+        }
         deleteTree(dir);
         Path cpu = dir.resolve("cpu");
         Files.createDirectories(cpu);

@@ -7,13 +7,13 @@ import org.junit.jupiter.api.Test;
 
 class PrecopyPolicyTest {
     private static final long MB = 1 << 20;
-    private final PrecopyPolicy p = new PrecopyPolicy(5, 2 * MB, 0.7);
+    private final PrecopyPolicy p = new PrecopyPolicy(5, 4 * MB, 0.7);
 
     @Test
     void copiesOnceWhileRunningThenFreezesWhenTheDeltaIsSmall() {
         assertTrue(p.anotherRound(0, -1, -1), "the first round copies everything while the job runs");
         assertTrue(p.anotherRound(1, 500 * MB, -1), "after the bulk copy, another round to catch what was dirtied");
-        assertFalse(p.anotherRound(2, MB, 500 * MB), "a small delta is sent frozen");
+        assertFalse(p.anotherRound(2, 3 * MB, 500 * MB), "a small delta is sent frozen");
     }
 
     @Test

@@ -206,6 +206,12 @@ class JobsIT {
         sh("cb", "cp /root/iv /etc/mosvm/image-version");
         assertTrue(other.contains("runs appliance image 0.0.0+other"), other);
         assertEquals("ca", job("ca", free).get("where").asText(), "a refused job stays where it was");
+
+        // a job using a file that exists only on its home appliance (outside /pool) is refused with the file's name
+        sh("ca", "su alice -c 'echo mine > /home/alice/only-here.txt; bg-job " + DIR + " local sh -c \"exec 3</home/alice/only-here.txt; sleep 602\"'");
+        String local = waitForJob("ca", "602", 60).get("id").asText();
+        String missing = cli.run("migrate", "-i", "ca", local, "cb").exitIs(1).err();
+        assertTrue(missing.contains("uses /home/alice/only-here.txt, which does not exist on cb"), missing);
         assertEquals("RUNNING", job("ca", free).get("state").asText());
         sh("ca", "pkill -f '[d]ev.mosvm.agent.cli.Mosrun' || true");
     }
