@@ -1,0 +1,68 @@
+package dev.mosvm.agent.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The caller sees a moving job's output in order: one node relays at a time. */
+class HomeRecordTest {
+    final ByteArrayOutputStream caller = new ByteArrayOutputStream();
+    final HomeRecord home = new HomeRecord(new JobSpec("a.1", "a", 0, 0, List.of("x"), "2026-01-01T00:00:00Z", false, List.of()),
+            new DataOutputStream(caller), "a");
+
+    String callerSaw() throws Exception {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
+        StringBuilder b = new StringBuilder();
+        for (JobFrames.Frame f; (f = JobFrames.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
+        return b.toString();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aJobComingHomeWaitsForTheNodeItLeftToFinishRelaying() throws Exception {
+        assertTrue(home.takeRelay("b", null, 0), "b relays while the job runs there");
+        JobSink back = home.arrivingHome("a");
+        CompletableFuture<Void> fromHome = CompletableFuture.runAsync(() -> {
+            try {
+                back.output(JobFrames.STDOUT, bytes("after"), 5); // the job resumed at home and writes at once
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertFalse(fromHome.isDone(), "home's new output waits while b still relays");
+        home.output(JobFrames.STDOUT, bytes("before|"), 7); // what b still had
+        home.releaseRelay(); // b's stream ended (MOVED)
+        fromHome.get(5, TimeUnit.SECONDS);
+        assertEquals("before|after", callerSaw());
+        assertEquals("a", home.where());
+    }
+
+    @Test
+    void aSecondNodeCannotRelayUntilTheFirstIsDone() throws Exception {
+        assertTrue(home.takeRelay("b", null, 0));
+        assertFalse(home.takeRelay("c", null, 100), "c waits for b");
+        home.moved();
+        assertTrue(home.takeRelay("c", null, 100));
+        assertEquals("c", home.where());
+    }
+
+    @Test
+    void theExitStatusReachesTheCaller() throws Exception {
+        home.exited(3);
+        assertEquals(3, home.exit.get(1, TimeUnit.SECONDS));
+    }
+}
