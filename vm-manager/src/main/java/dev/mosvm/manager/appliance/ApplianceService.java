@@ -376,8 +376,9 @@ public final class ApplianceService {
 
     public List<InstanceView> list(boolean withFacts) throws IOException {
         Set<String> names = new LinkedHashSet<>(store.names());
+        String prefix = InstanceConfig.domainPrefix();
         for (String vm : hv.managedVms()) {
-            if (vm.startsWith("mosvm-")) names.add(vm.substring("mosvm-".length()));
+            if (vm.startsWith(prefix)) names.add(vm.substring(prefix.length()));
         }
         List<InstanceView> out = new ArrayList<>();
         for (String n : names) out.add(inspect(n, withFacts));

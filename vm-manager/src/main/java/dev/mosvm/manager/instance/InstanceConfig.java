@@ -1,6 +1,8 @@
 package dev.mosvm.manager.instance;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.mosvm.manager.MosvmException;
+import java.util.regex.Pattern;
 
 /** instance.yaml: what `up` chose for an instance, reused when it starts again. */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -16,12 +18,29 @@ public record InstanceConfig(
         String libvirtUri,
         String createdAt) {
 
+    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,23}-");
+
     /** The libvirt domain name: prefixed so mosvm never touches a user's other domains. */
     public String domainName() {
         return domainName(name);
     }
 
     public static String domainName(String instance) {
-        return "mosvm-" + instance;
+        return domainPrefix() + instance;
+    }
+
+    /**
+     * "mosvm-" unless MOSVM_DOMAIN_PREFIX says otherwise: libvirt's system daemon is shared by
+     * every MOSVM_HOME on the machine, so two sets of instances with the same names (a test
+     * run beside a user's own) need different prefixes to stay apart.
+     */
+    public static String domainPrefix() {
+        String p = System.getenv("MOSVM_DOMAIN_PREFIX");
+        if (p == null || p.isEmpty()) return "mosvm-";
+        if (!PREFIX.matcher(p).matches()) {
+            throw MosvmException.invalid("invalid MOSVM_DOMAIN_PREFIX '" + p
+                    + "': use up to 25 lowercase letters, digits and '-', starting with a letter and ending with '-'");
+        }
+        return p;
     }
 }

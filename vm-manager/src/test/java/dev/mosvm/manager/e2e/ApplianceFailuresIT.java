@@ -68,7 +68,7 @@ class ApplianceFailuresIT {
         r.fails(ExitCodes.FAILED, "did not become ready");
         assertTrue(r.err().contains("last lines of the serial console"), r.err());
         assertTrue(r.err().contains("mosvm destroy e2e-slow"), "says how to clean up: " + r.err());
-        assertEquals("shut off", MosvmCli.virsh("domstate", "mosvm-e2e-slow"), "not left running");
+        assertEquals("shut off", MosvmCli.virsh("domstate", MosvmCli.domain("e2e-slow")), "not left running");
         assertTrue(c.run("list").ok().out().lines().anyMatch(l -> l.startsWith("e2e-slow") && l.contains("STOPPED")));
 
         // its base image disappears: the instance is shown BROKEN and `up` explains
@@ -78,7 +78,7 @@ class ApplianceFailuresIT {
         c.run("up", "e2e-slow").fails(ExitCodes.BAD_STATE, "is missing");
 
         c.run("destroy", "e2e-slow").ok();
-        assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch("mosvm-e2e-slow"::equals));
+        assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch(MosvmCli.domain("e2e-slow")::equals));
         assertFalse(Files.exists(home.resolve("e2e-slow")));
         copyImage(sharedImage, privateCache);
     }
@@ -94,14 +94,14 @@ class ApplianceFailuresIT {
             }
         });
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!"running".equals(MosvmCli.virsh("domstate", "mosvm-e2e-down"))) {
+        while (!"running".equals(MosvmCli.virsh("domstate", MosvmCli.domain("e2e-down")))) {
             assertTrue(System.currentTimeMillis() < deadline, "the VM never started");
             Thread.sleep(200);
         }
         // the agent is not up yet: down must fall back to ACPI, then pull the plug after 2 s
         MosvmCli.Result down = c.run("down", "e2e-down", "--timeout", "2").ok();
         assertTrue(down.err().contains("sending ACPI power button"), down.err());
-        assertEquals("shut off", MosvmCli.virsh("domstate", "mosvm-e2e-down"));
+        assertEquals("shut off", MosvmCli.virsh("domstate", MosvmCli.domain("e2e-down")));
         MosvmCli.Result r = up.get(5, java.util.concurrent.TimeUnit.MINUTES);
         r.fails(ExitCodes.FAILED, "the VM stopped during boot");
         c.run("destroy", "e2e-down").ok();
@@ -119,7 +119,7 @@ class ApplianceFailuresIT {
         }
         cli.with("MOSVM_CACHE", bad.toString()).run("up", "e2e-bad").fails(ExitCodes.BAD_STATE, "is corrupt");
         assertFalse(Files.exists(home.resolve("e2e-bad")), "no instance directory");
-        assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch("mosvm-e2e-bad"::equals), "no domain");
+        assertFalse(MosvmCli.virsh("list", "--all", "--name").lines().anyMatch(MosvmCli.domain("e2e-bad")::equals), "no domain");
         SafeDelete.deleteTree(bad);
     }
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApplianceLifecycleIT {
     static final String NAME = "e2e-life";
-    static final String VM = "mosvm-" + NAME;
+    static final String VM = MosvmCli.domain(NAME);
     Path home;
     MosvmCli cli;
 

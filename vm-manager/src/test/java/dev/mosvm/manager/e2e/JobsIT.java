@@ -227,7 +227,7 @@ class JobsIT {
         Process migrate = pb.start();
         // the move of 200 MB takes a while under emulation: cut it off once images are arriving on cb
         waitUntil("cb", "ls /run/mosvm/images 2>/dev/null | grep -c in- || true", s -> !s.equals("0"), 120);
-        MosvmCli.virsh("destroy", "mosvm-cb");
+        MosvmCli.virsh("destroy", MosvmCli.domain("cb"));
         assertTrue(migrate.waitFor(5, TimeUnit.MINUTES), "migrate gave up");
         String said = new String(migrate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, migrate.exitValue(), said);

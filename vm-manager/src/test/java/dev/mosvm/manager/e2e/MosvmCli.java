@@ -52,9 +52,21 @@ final class MosvmCli {
     final Map<String, String> env = new HashMap<>();
     List<String> runAs = List.of();
 
+    /**
+     * This test run's libvirt domain prefix: libvirt's daemon is shared by the machine, so a
+     * run must not meet the domains of another run (or of a user) that use the same names.
+     */
+    static final String DOMAIN_PREFIX = "mosvm-t" + Long.toString(ProcessHandle.current().pid(), 36) + "-";
+
     MosvmCli(Path home) {
         this.home = home;
         env.put("MOSVM_HOME", home.toString());
+        env.put("MOSVM_DOMAIN_PREFIX", DOMAIN_PREFIX);
+    }
+
+    /** The libvirt domain of this run's instance {@code name}. */
+    static String domain(String name) {
+        return DOMAIN_PREFIX + name;
     }
 
     MosvmCli with(String key, String value) {

@@ -184,7 +184,7 @@ class PoolIT {
     @Order(6)
     void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
         long t0 = System.currentTimeMillis();
-        MosvmCli.virsh("destroy", "mosvm-pb");
+        MosvmCli.virsh("destroy", MosvmCli.domain("pb"));
         String state = stateOf(nodes("pa"), "pb");
         while (!"DEAD".equals(state)) {
             assertTrue(System.currentTimeMillis() - t0 < 30_000 + 15_000, "pb still " + state + " after the 30 s dead threshold");
