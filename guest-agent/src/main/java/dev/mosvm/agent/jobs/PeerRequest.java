@@ -30,8 +30,9 @@ public record PeerRequest(String op, String job, String node, Integer uid, JobSp
 
     /** What a migration's source tells its target before any image is sent. */
     @JsonIgnoreProperties(ignoreUnknown = true)
+    /** @param tlsCert the source's page-server certificate (PEM): the target trusts only it for the job's pages */
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
-                                 List<String> paths) {}
+                                 List<String> paths, String tlsCert) {}
 
     public static PeerRequest list() {
         return new PeerRequest("list", null, null, null, null, null, null, null, null);

@@ -3,9 +3,11 @@ package dev.mosvm.agent.migrate;
 /**
  * Frames of a migration between two agents, on the peer channel after the migrate-in request
  * (job frames below 20 keep their meaning: ERROR carries a one-line reason).
- * Source to target: image files round by round, RESTORE, COMMIT, RECORD. Target to source:
- * ACCEPT, ROUND_OK after each round's files checked out, RESTORED (the job is restored and
- * still stopped), RUNNING (it runs on the target now).
+ * Source to target: per round PAGES (then CRIU sends the pages to the target's page server)
+ * and the round's other image files; RESTORE, COMMIT, RECORD. Target to source: ACCEPT (with
+ * its page-server certificate), PAGES_READY (the page server's port), ROUND_OK after each
+ * round's files checked out (with the bytes of pages received), RESTORED (the job is restored
+ * and still stopped), RUNNING (it runs on the target now).
  */
 final class MigrationFrames {
     private MigrationFrames() {}
@@ -18,7 +20,9 @@ final class MigrationFrames {
     /** Payload: "ROUND/NAME\0TARGET". */
     static final int LINK = 23;
     static final int ROUND_END = 24;
+    /** Payload: the target's page-server certificate (PEM). */
     static final int ACCEPT = 25;
+    /** Payload: u64 bytes of memory pages the round brought. */
     static final int ROUND_OK = 26;
     /** Payload: the round directory to restore from. */
     static final int RESTORE = 27;
@@ -29,4 +33,8 @@ final class MigrationFrames {
     static final int RUNNING = 31;
     /** Payload: the migration's record (JSON), for the job's history. */
     static final int RECORD = 32;
+    /** Payload: "ROUND" or "ROUND\0PARENT": start a page server for that round's directory. */
+    static final int PAGES = 33;
+    /** Payload: the page server's TCP port (decimal). */
+    static final int PAGES_READY = 34;
 }

@@ -8,6 +8,7 @@ import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +54,12 @@ final class SourceMigration {
             String cpu = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("cpu/cpuinfo.img")));
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
-            PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(),
-                    new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio, job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()))));
-            expect(ch, MigrationFrames.ACCEPT, target);
+            TlsIdentity tls = TlsIdentity.in(work.resolveSibling("tls"));
+            PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
+                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), tls.certificatePem())));
+            JobFrames.Frame accept = expect(ch, MigrationFrames.ACCEPT, target);
+            Path peerCert = TlsIdentity.writePeerCertificate(dir.resolve("peer.pem"), new String(accept.payload(), StandardCharsets.US_ASCII));
+            ImageRounds images = new ImageRounds(ch, target, dir, tls.criuOptions(peerCert));
             phases.mark("gate");
 
             int rounds = 0;
@@ -64,31 +68,21 @@ final class SourceMigration {
             long prev = -1;
             while (policy.anotherRound(rounds, last, prev)) {
                 rounds++;
-                Path round = dir.resolve(String.valueOf(rounds));
-                Files.createDirectories(round);
-                List<String> args = new ArrayList<>(List.of("pre-dump", "-t", String.valueOf(init), "-D", round.toString(), "--track-mem"));
-                if (rounds > 1) args.addAll(List.of("--prev-images-dir", "../" + (rounds - 1)));
-                Criu.run(round, "pre-dump.log", args.toArray(String[]::new));
-                phases.mark("pre-dump " + rounds);
                 prev = last;
-                last = Criu.pagesBytes(round);
-                bytes += ImageStream.send(ch.out, dir, String.valueOf(rounds));
-                expect(ch, MigrationFrames.ROUND_OK, target);
-                phases.mark("send " + rounds + " (" + last / 1024 + " KiB of pages)");
+                last = images.send(rounds, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log");
+                bytes += last + images.lastFileBytes;
+                phases.mark("pre-dump " + rounds + " (" + last / 1024 + " KiB of pages)");
             }
 
-            String finalRound = String.valueOf(rounds + 1);
-            Path round = dir.resolve(finalRound);
-            Files.createDirectories(round);
-            List<String> args = new ArrayList<>(List.of("dump", "-t", String.valueOf(init), "-D", round.toString(), "--track-mem", "--leave-stopped"));
-            if (rounds > 0) args.addAll(List.of("--prev-images-dir", "../" + rounds));
             long freezeStart = System.nanoTime();
-            Criu.run(round, "dump.log", args.toArray(String[]::new)); // a failed dump leaves the job running
-            frozen = true;
-            phases.mark("dump");
-            bytes += ImageStream.send(ch.out, dir, finalRound);
-            expect(ch, MigrationFrames.ROUND_OK, target);
-            phases.mark("send final (" + Criu.pagesBytes(round) / 1024 + " KiB of pages)");
+            String finalRound = String.valueOf(rounds + 1);
+            try {
+                long pages = images.send(rounds + 1, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log");
+                bytes += pages + images.lastFileBytes;
+                phases.mark("dump (" + pages / 1024 + " KiB of pages)");
+            } finally {
+                frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
+            }
             JobFrames.write(ch.out, MigrationFrames.RESTORE, finalRound.getBytes(StandardCharsets.UTF_8));
             expect(ch, MigrationFrames.RESTORED, target);
             phases.mark("restore");
@@ -149,12 +143,53 @@ final class SourceMigration {
         }
     }
 
+    /**
+     * Image rounds: for each, the target starts a page server, CRIU here writes the job's pages
+     * straight into it (TLS, natively), then the round's other (small) image files follow over
+     * the peer channel with their checksums, and the target confirms with the bytes of pages it got.
+     */
+    private static final class ImageRounds {
+        private final PeerChannel ch;
+        private final String target;
+        private final Path dir;
+        private final List<String> tls;
+        long lastFileBytes;
+        boolean dumped;
+
+        ImageRounds(PeerChannel ch, String target, Path dir, List<String> tls) {
+            this.ch = ch;
+            this.target = target;
+            this.dir = dir;
+            this.tls = tls;
+        }
+
+        /** Runs {@code criu ARGS} for round {@code n} into the target; returns the bytes of pages it moved. */
+        long send(int n, List<String> criu, String log) throws IOException {
+            dumped = false;
+            String name = String.valueOf(n);
+            Path round = dir.resolve(name);
+            Files.createDirectories(round);
+            JobFrames.write(ch.out, MigrationFrames.PAGES, (n > 1 ? name + "\0" + (n - 1) : name).getBytes(StandardCharsets.UTF_8));
+            String port = new String(expect(ch, MigrationFrames.PAGES_READY, target).payload(), StandardCharsets.UTF_8);
+            if (!port.matches("[0-9]{1,5}")) throw new IOException("bad page-server port from " + target);
+            List<String> args = new ArrayList<>(criu);
+            args.addAll(List.of("-D", round.toString(), "--page-server", "--address", ch.remoteAddress().getHostAddress(), "--port", port));
+            if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
+            args.addAll(tls);
+            Criu.run(round, log, p -> {}, args);
+            dumped = true;
+            lastFileBytes = ImageStream.send(ch.out, dir, name);
+            return ByteBuffer.wrap(expect(ch, MigrationFrames.ROUND_OK, target).payload()).getLong();
+        }
+    }
+
     /** The next frame must be {@code kind}; an ERROR frame is the target's reason. */
-    private static void expect(PeerChannel ch, int kind, String target) throws IOException {
+    private static JobFrames.Frame expect(PeerChannel ch, int kind, String target) throws IOException {
         JobFrames.Frame f = JobFrames.read(ch.in);
         if (f == null) throw new IOException(target + " closed the connection");
         if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
         if (f.kind() != kind) throw new IOException("unexpected frame " + f.kind() + " from " + target);
+        return f;
     }
 
     /** Kills the copy CRIU left stopped here, and hands all of its output to home. */

@@ -10,6 +10,7 @@ import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,25 +50,46 @@ final class TargetMigration {
         Path dir = work.resolve("in-" + spec.id());
         Job restored = null;
         boolean running = false;
+        PageServer pages = null;
+        Path pagesRound = null;
         try {
             String refusal = refusal(spec, offer, imageVersion, dir);
             if (refusal != null) {
                 JobFrames.write(ch.out, JobFrames.ERROR, refusal.getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            JobFrames.write(ch.out, MigrationFrames.ACCEPT, new byte[0]);
+            TlsIdentity tls = TlsIdentity.in(work.resolveSibling("tls"));
+            List<String> tlsOptions = tls.criuOptions(TlsIdentity.writePeerCertificate(dir.resolve("peer.pem"), offer.tlsCert()));
+            JobFrames.write(ch.out, MigrationFrames.ACCEPT, tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
             while (true) {
                 JobFrames.Frame f = JobFrames.read(ch.in);
                 if (f == null) throw new IOException("the source closed the connection");
                 switch (f.kind()) {
-                    case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
+                    case MigrationFrames.PAGES -> {
+                        if (pages != null) throw new IOException("a round began before the last one ended");
                         try {
-                            ImageStream.receive(ch.in, dir, f);
+                            pagesRound = roundDir(dir, new String(f.payload(), StandardCharsets.UTF_8));
+                            pages = PageServer.start(pagesRound, ch.localAddress(), tlsOptions);
                         } catch (IOException e) {
                             JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.ROUND_OK, new byte[0]);
+                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, String.valueOf(pages.port).getBytes(StandardCharsets.UTF_8));
+                    }
+                    case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
+                        long pageBytes = 0;
+                        try {
+                            ImageStream.receive(ch.in, dir, f);
+                            if (pages != null) {
+                                pages.finish();
+                                pageBytes = Criu.pagesBytes(pagesRound);
+                                pages = null;
+                            }
+                        } catch (IOException e) {
+                            JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            throw e;
+                        }
+                        JobFrames.write(ch.out, MigrationFrames.ROUND_OK, ByteBuffer.allocate(8).putLong(pageBytes).array());
                     }
                     case MigrationFrames.RESTORE -> {
                         try {
@@ -106,8 +128,26 @@ final class TargetMigration {
             }
             if (running) LOG.fine("after the job resumed here: " + e.getMessage());
         } finally {
+            if (pages != null) pages.close();
             deleteTree(dir);
         }
+    }
+
+    /**
+     * Makes the directory of a round announced as "ROUND" or "ROUND\0PARENT", with its link to
+     * the parent round: CRIU's page server reads it to tell pages that stay in the parent.
+     */
+    static Path roundDir(Path dir, String spec) throws IOException {
+        String[] parts = spec.split("\0", 2);
+        if (!parts[0].matches("[0-9]{1,3}") || parts.length == 2 && !parts[1].matches("[0-9]{1,3}")) throw new IOException("bad round " + spec);
+        Path round = dir.resolve(parts[0]);
+        Files.createDirectories(round);
+        if (parts.length == 2) {
+            Path link = round.resolve("parent");
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, Path.of("..", parts[1]));
+        }
+        return round;
     }
 
     /** Why this node cannot take the job, or null if it can. */

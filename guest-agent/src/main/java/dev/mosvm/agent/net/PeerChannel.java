@@ -50,6 +50,16 @@ public final class PeerChannel implements AutoCloseable {
         this.out = new DataOutputStream(new BufferedOutputStream(new SealedOutput(socket.getOutputStream(), writeKey), 1 << 16));
     }
 
+    /** The address the other end reaches this node at (where this side's bulk servers listen). */
+    public java.net.InetAddress localAddress() {
+        return socket.getLocalAddress();
+    }
+
+    /** The other end's address. */
+    public java.net.InetAddress remoteAddress() {
+        return socket.getInetAddress();
+    }
+
     /** The node at the other end, as proven by the handshake (the client's claim, bound into the MACs). */
     public String peer() {
         return peer;

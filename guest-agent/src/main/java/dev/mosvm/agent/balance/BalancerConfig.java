@@ -1,0 +1,23 @@
+package dev.mosvm.agent.balance;
+
+/**
+ * What the balancer may do, and how eager it is.
+ *
+ * @param periodSeconds      how often each node decides
+ * @param minWorkSeconds     jobs with less work done stay: most young jobs end before a move pays
+ * @param gainFactor         a move must save this many times its cost
+ * @param transferBytesPerSecond rate at which a job's memory moves (measured; cost = rss / rate)
+ * @param fixedCostSeconds   per-move overhead beyond copying memory (gate, dump, restore)
+ * @param usherBelowKb       free memory under which guest jobs are sent away
+ * @param maxConcurrent      moves out of one node at a time
+ * @param settleSeconds      a job that just arrived is not moved again for this long
+ * @param candidates         peers weighed per decision (random sample of the view, as MOSIX's window)
+ * @param nearBest           targets within this fraction of the best are chosen among at random,
+ *                           so nodes reading the same view do not all pick the same idle node
+ */
+public record BalancerConfig(double periodSeconds, double minWorkSeconds, double gainFactor, double transferBytesPerSecond,
+                             double fixedCostSeconds, long usherBelowKb, int maxConcurrent, double settleSeconds, int candidates,
+                             double nearBest) {
+    /** For appliance VMs: moves are dear under emulation (seconds each), so only old jobs go. */
+    public static final BalancerConfig DEFAULT = new BalancerConfig(5, 10, 2.0, 20e6, 5, 128 * 1024, 1, 30, 32, 0.1);
+}

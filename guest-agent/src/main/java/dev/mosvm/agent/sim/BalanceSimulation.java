@@ -1,0 +1,310 @@
+package dev.mosvm.agent.sim;
+
+import dev.mosvm.agent.balance.Balancer;
+import dev.mosvm.agent.balance.BalancerConfig;
+import dev.mosvm.agent.balance.JobLoad;
+import dev.mosvm.agent.balance.Move;
+import dev.mosvm.agent.balance.NodeLoad;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * A discrete-event pool that runs the agent's own {@link Balancer}: heterogeneous nodes
+ * (1-4 CPUs of speed 0.5-2.0, 2-16 GiB), a batch of jobs with Pareto-distributed work and
+ * independent memory sizes arriving at random nodes, CPUs shared fairly among a node's jobs,
+ * and moves that stop a job for the balancer's own cost estimate (fixed part plus memory over
+ * the transfer rate). Each node sees the others through a view as stale as gossip makes it:
+ * an entry's age is drawn around the mean age {@link GossipSimulation} measures for the pool
+ * size. Deterministic for a seed.
+ */
+public final class BalanceSimulation {
+    public enum Policy { STAY, PLACE, PLACE_AND_MIGRATE }
+
+    /**
+     * @param meanViewAgeSeconds mean age of a gossiped entry (from GossipSimulation for this size)
+     * @param arrivalSeconds     jobs arrive uniformly over this window
+     */
+    public record Params(int nodes, int jobs, double alpha, double minWork, Policy policy, BalancerConfig config,
+                         double meanViewAgeSeconds, double arrivalSeconds, long seed) {}
+
+    /**
+     * @param lowerBound   max(total work / total speed, largest job / fastest CPU)
+     * @param meanSlowdown mean over jobs of response time / (work / fastest CPU)
+     */
+    public record Result(double makespan, double lowerBound, double meanSlowdown, int moves, int placedAway, long events,
+                         double wallSeconds) {
+        public double ratio() {
+            return makespan / lowerBound;
+        }
+    }
+
+    private static final class Node {
+        final int id;
+        final int cpus;
+        final double speed;
+        final long memKb;
+        final List<Job> jobs = new ArrayList<>();
+        int incoming;
+        long usedKb;
+        long reservedKb;
+        double updated;
+        int version;
+        // the node's published load over time, for stale views: (time, jobs, free memory)
+        double[] histTime = new double[8];
+        int[] histJobs = new int[8];
+        long[] histFree = new long[8];
+        double[] histWork = new double[8];
+        int hist;
+
+        Node(int id, int cpus, double speed, long memKb) {
+            this.id = id;
+            this.cpus = cpus;
+            this.speed = speed;
+            this.memKb = memKb;
+        }
+
+        double rate() {
+            return speed * Math.min(1.0, (double) cpus / Math.max(1, jobs.size()));
+        }
+
+        void publish(double now) {
+            if (hist > 0 && histTime[hist - 1] == now) hist--;
+            if (hist == histTime.length) {
+                histTime = Arrays.copyOf(histTime, hist * 2);
+                histJobs = Arrays.copyOf(histJobs, hist * 2);
+                histFree = Arrays.copyOf(histFree, hist * 2);
+                histWork = Arrays.copyOf(histWork, hist * 2);
+            }
+            histWork[hist] = workDone();
+            histTime[hist] = now;
+            histJobs[hist] = jobs.size() + incoming;
+            histFree[hist] = memKb - usedKb - reservedKb;
+            hist++;
+        }
+
+        double workDone() {
+            double w = 0;
+            for (Job j : jobs) w += j.work - j.remaining;
+            return w;
+        }
+
+        /** The load this node published at or before {@code t}. */
+        NodeLoad asOf(double t) {
+            int lo = 0;
+            int hi = hist - 1;
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (histTime[mid] <= t) lo = mid;
+                else hi = mid - 1;
+            }
+            return new NodeLoad("n" + id, cpus, speed, histJobs[lo], histFree[lo], histWork[lo]);
+        }
+    }
+
+    private static final class Job {
+        final int id;
+        final double work;
+        final long rssKb;
+        final double arrival;
+        double remaining;
+        double arrivedHere;
+        double finished = -1;
+
+        Job(int id, double work, long rssKb, double arrival) {
+            this.id = id;
+            this.work = work;
+            this.rssKb = rssKb;
+            this.arrival = arrival;
+            this.remaining = work;
+        }
+    }
+
+    private enum Kind { ARRIVE, LAND, COMPLETE, TICK }
+
+    private record Event(double time, long seq, Kind kind, int node, Job job, int version) {}
+
+    private final Params p;
+    private final SplittableRandom random;
+    private final Balancer balancer;
+    private final Node[] nodes;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) ->
+            a.time != b.time ? Double.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private final List<Job> all = new ArrayList<>();
+    private long seq;
+    private long events;
+    private int moves;
+    private int placedAway;
+    private int unfinished;
+
+    public BalanceSimulation(Params p) {
+        this.p = p;
+        this.random = new SplittableRandom(p.seed());
+        this.balancer = new Balancer(p.config());
+        this.nodes = new Node[p.nodes()];
+        int[] cpuChoices = {1, 2, 2, 4};
+        long[] memChoices = {2, 4, 8, 16};
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = new Node(i, cpuChoices[random.nextInt(4)], 0.5 + 1.5 * random.nextDouble(), memChoices[random.nextInt(4)] << 20);
+            nodes[i].publish(0);
+        }
+    }
+
+    public Result run() {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < p.jobs(); i++) {
+            double work = p.minWork() / Math.pow(1 - random.nextDouble(), 1 / p.alpha()); // Pareto(alpha, minWork)
+            long rss = (long) Math.min(2 << 20, Math.exp(Math.log(100 << 10) + random.nextGaussian())); // lognormal around 100 MiB
+            Job j = new Job(i, work, rss, random.nextDouble() * p.arrivalSeconds());
+            all.add(j);
+            push(j.arrival, Kind.ARRIVE, random.nextInt(nodes.length), j, 0);
+        }
+        unfinished = all.size();
+        if (p.policy() == Policy.PLACE_AND_MIGRATE) {
+            for (Node n : nodes) push(random.nextDouble() * p.config().periodSeconds(), Kind.TICK, n.id, null, 0);
+        }
+        double now = 0;
+        while (unfinished > 0) {
+            Event e = queue.poll();
+            now = e.time;
+            events++;
+            Node n = nodes[e.node];
+            switch (e.kind) {
+                case ARRIVE -> arrive(n, e.job, now);
+                case LAND -> {
+                    n.incoming--;
+                    n.reservedKb -= e.job.rssKb;
+                    start(n, e.job, now);
+                }
+                case COMPLETE -> {
+                    if (e.version == n.version) complete(n, now);
+                }
+                case TICK -> {
+                    tick(n, now);
+                    push(now + p.config().periodSeconds(), Kind.TICK, n.id, null, 0);
+                }
+            }
+        }
+        double fastest = Arrays.stream(nodes).mapToDouble(x -> x.speed).max().orElse(1);
+        double totalSpeed = Arrays.stream(nodes).mapToDouble(x -> x.speed * x.cpus).sum();
+        double totalWork = all.stream().mapToDouble(j -> j.work).sum();
+        double largest = all.stream().mapToDouble(j -> j.work).max().orElse(0);
+        double makespan = all.stream().mapToDouble(j -> j.finished).max().orElse(0);
+        double slowdown = all.stream().mapToDouble(j -> (j.finished - j.arrival) / (j.work / fastest)).average().orElse(0);
+        return new Result(makespan, Math.max(totalWork / totalSpeed, largest / fastest), slowdown, moves, placedAway, events,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void push(double time, Kind kind, int node, Job job, int version) {
+        queue.add(new Event(time, seq++, kind, node, job, version));
+    }
+
+    private void arrive(Node n, Job j, double now) {
+        if (p.policy() == Policy.STAY) {
+            start(n, j, now);
+            return;
+        }
+        String where = balancer.place(fresh(n), view(n, now), random);
+        Node target = nodes[Integer.parseInt(where.substring(1))];
+        // the chosen node's own check on its fresh load: nodes reading the same stale view must not all land on one
+        if (target != n && !balancer.accepts(fresh(target), Move.Reason.PLACED, fresh(n).rateForOneMore() * (1 - p.config().nearBest()), j.rssKb)) {
+            target = n;
+        }
+        if (target == n) {
+            start(n, j, now);
+            return;
+        }
+        placedAway++;
+        send(target, j, now, 0.1); // a remote start: a round trip, no memory to copy
+    }
+
+    /** Sends a job on its way to {@code t}, landing after {@code seconds}; t counts it (and its memory) at once. */
+    private void send(Node t, Job j, double now, double seconds) {
+        t.incoming++;
+        t.reservedKb += j.rssKb;
+        t.publish(now);
+        push(now + seconds, Kind.LAND, t.id, j, 0);
+    }
+
+    private void start(Node n, Job j, double now) {
+        advance(n, now);
+        n.jobs.add(j);
+        n.usedKb += j.rssKb;
+        j.arrivedHere = now;
+        n.publish(now);
+        reschedule(n, now);
+    }
+
+    private void complete(Node n, double now) {
+        advance(n, now);
+        for (var it = n.jobs.iterator(); it.hasNext(); ) {
+            Job j = it.next();
+            if (j.remaining <= 1e-9) {
+                j.finished = now;
+                it.remove();
+                n.usedKb -= j.rssKb;
+                unfinished--;
+            }
+        }
+        n.publish(now);
+        reschedule(n, now);
+    }
+
+    private void tick(Node n, double now) {
+        if (n.jobs.isEmpty()) return;
+        advance(n, now);
+        List<JobLoad> jobs = new ArrayList<>(n.jobs.size());
+        for (Job j : n.jobs) jobs.add(new JobLoad("j" + j.id, j.rssKb, j.work - j.remaining, false, true, now - j.arrivedHere));
+        List<Move> decided = balancer.decide(fresh(n), view(n, now), jobs, 0, random);
+        for (Move m : decided) {
+            Node t = nodes[Integer.parseInt(m.target().substring(1))];
+            Job j = n.jobs.stream().filter(x -> ("j" + x.id).equals(m.job())).findFirst().orElseThrow();
+            // the target's own check, on its fresh load (it knows what it has accepted)
+            if (!balancer.accepts(fresh(t), m.reason(), n.rate(), j.rssKb)) continue;
+            n.jobs.remove(j);
+            n.usedKb -= j.rssKb;
+            moves++;
+            send(t, j, now, balancer.cost(new JobLoad(m.job(), j.rssKb, 0, false, true, 0)));
+        }
+        n.publish(now);
+        reschedule(n, now);
+    }
+
+    /** This node as it knows itself: jobs running and accepted. */
+    private static NodeLoad fresh(Node n) {
+        return new NodeLoad("n" + n.id, n.cpus, n.speed, n.jobs.size() + n.incoming, n.memKb - n.usedKb - n.reservedKb, n.workDone());
+    }
+
+    /** A sample of the other nodes as gossip shows them: each as it was one entry's age ago. */
+    private List<NodeLoad> view(Node self, double now) {
+        int k = Math.min(p.config().candidates(), nodes.length - 1);
+        List<NodeLoad> out = new ArrayList<>(k);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        while (out.size() < k) {
+            int i = random.nextInt(nodes.length);
+            if (i == self.id || !seen.add(i)) continue;
+            double age = -Math.log(1 - random.nextDouble()) * p.meanViewAgeSeconds();
+            out.add(nodes[i].asOf(now - age));
+        }
+        return out;
+    }
+
+    private void advance(Node n, double now) {
+        double dt = now - n.updated;
+        if (dt > 0 && !n.jobs.isEmpty()) {
+            double r = n.rate();
+            for (Job j : n.jobs) j.remaining = Math.max(0, j.remaining - r * dt);
+        }
+        n.updated = now;
+    }
+
+    private void reschedule(Node n, double now) {
+        n.version++;
+        if (n.jobs.isEmpty()) return;
+        double least = Double.MAX_VALUE;
+        for (Job j : n.jobs) least = Math.min(least, j.remaining);
+        push(now + least / n.rate(), Kind.COMPLETE, n.id, null, n.version);
+    }
+}
