@@ -17,16 +17,14 @@ final class Criu {
 
     /** Runs {@code criu ARGS} with its log in {@code dir/log}; throws with the log's first error. */
     static void run(Path dir, String log, String... args) throws IOException {
-        run(dir, log, p -> {}, List.of(args));
+        run(dir, log, List.of(args));
     }
 
-    /** As above; {@code started} receives the process (so a lost peer can stop a transfer). */
-    static void run(Path dir, String log, java.util.function.Consumer<Process> started, List<String> args) throws IOException {
+    static void run(Path dir, String log, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("criu"));
         cmd.addAll(args);
         cmd.addAll(List.of("-o", log));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.accept(p);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (p.waitFor() != 0) throw new IOException("criu " + args.get(0) + " failed: " + firstError(dir.resolve(log), out));

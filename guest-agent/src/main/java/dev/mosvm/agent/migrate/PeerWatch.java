@@ -21,13 +21,10 @@ final class PeerWatch implements AutoCloseable {
         return t;
     });
 
-    private final java.util.List<Runnable> onLoss = new java.util.concurrent.CopyOnWriteArrayList<>();
-
     PeerWatch(PeerChannel ch, PeerDirectory peers, String node) {
         timer.scheduleWithFixedDelay(() -> {
             if (!peers.alivePeers().contains(node)) {
                 LOG.warning(node + " is no longer alive in the pool's view: closing the migration's connection");
-                onLoss.forEach(Runnable::run);
                 try {
                     ch.close();
                 } catch (IOException e) {
@@ -36,11 +33,6 @@ final class PeerWatch implements AutoCloseable {
                 timer.shutdown();
             }
         }, 1, 1, TimeUnit.SECONDS);
-    }
-
-    /** Also runs {@code action} when the peer is lost (to stop a transfer outside the channel). */
-    void alsoOnLoss(Runnable action) {
-        onLoss.add(action);
     }
 
     @Override

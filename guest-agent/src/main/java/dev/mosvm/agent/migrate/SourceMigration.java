@@ -176,7 +176,7 @@ final class SourceMigration {
             args.addAll(List.of("-D", round.toString(), "--page-server", "--address", ch.remoteAddress().getHostAddress(), "--port", port));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
             args.addAll(tls);
-            Criu.run(round, log, p -> {}, args);
+            Criu.run(round, log, args);
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);
             return ByteBuffer.wrap(expect(ch, MigrationFrames.ROUND_OK, target).payload()).getLong();
