@@ -48,6 +48,14 @@ public final class AgentClient {
         return Json.MAPPER.convertValue(readTree(send("GET", AgentProtocol.NODES)), PoolView.class);
     }
 
+    public BalanceState balance() throws AgentException {
+        return Json.MAPPER.convertValue(readTree(send("GET", AgentProtocol.BALANCE)), BalanceState.class);
+    }
+
+    public BalanceState balance(boolean enabled) throws AgentException {
+        return post(AgentProtocol.BALANCE, new BalanceState(null, enabled), BalanceState.class);
+    }
+
     public void leavePool() throws AgentException {
         send("POST", AgentProtocol.LEAVE);
     }

@@ -17,6 +17,8 @@ public final class AgentProtocol {
     public static final String SHUTDOWN = "/v1/shutdown";
     /** GET: the pool as this agent sees it ({@link PoolView}). */
     public static final String NODES = "/v1/nodes";
+    /** GET: whether this node balances ({@link BalanceState}); POST a BalanceState to turn it on or off. */
+    public static final String BALANCE = "/v1/balance";
     /** POST: leave the pool now (peers drop this node at once). */
     public static final String LEAVE = "/v1/pool/leave";
     /** POST {@link PoolInitRequest}: found a pool with this node as its first member. */

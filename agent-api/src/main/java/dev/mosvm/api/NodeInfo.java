@@ -13,6 +13,15 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param load      run-queue load (1-minute load average)
  * @param freeMemKb memory available for new work, KiB
  * @param jobs      mosvm jobs running there
+ * @param workDone  reference-core seconds those jobs have run, summed: the balancer's estimate
+ *                  of the work they have left (old jobs run long), so a node sending a job can
+ *                  weigh whom it would slow down there
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs) {}
+public record NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs,
+                       double workDone) {
+    /** A node without jobs' work to report (tests, simulations of gossip alone). */
+    public NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs) {
+        this(id, address, port, cpus, speed, load, freeMemKb, jobs, 0);
+    }
+}

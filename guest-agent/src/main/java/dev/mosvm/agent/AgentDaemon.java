@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.homefs.PoolShares;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
@@ -33,13 +34,16 @@ public final class AgentDaemon {
     static int run(AgentSettings s) throws Exception {
         GuestConfig cfg = GuestConfigSource.load(s.config(), 30_000);
         LOG.info("configuration loaded at " + uptime() + " s of uptime");
-        double speed = SpeedBenchmark.measure(s.speedBudgetMs());
-        LOG.info("speed " + speed + " measured by " + uptime() + " s");
+        double measured = SpeedBenchmark.measure(s.speedBudgetMs());
+        double cap = CpuCap.read();
+        double speed = Math.round(measured * cap * 1000) / 1000.0;
+        LOG.info("speed " + speed + (cap < 1 ? " (" + measured + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
+                + " by " + uptime() + " s");
         FactsCollector facts = new FactsCollector(cfg.node(), speed);
         PoolController pool = PoolController.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
-        if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, facts);
+        if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, facts, server);
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it
         // once so the heap shrinks (MaxHeapFreeRatio in agent-jvm.options).
@@ -60,16 +64,22 @@ public final class AgentDaemon {
      * Jobs: the local socket for mosrun, mosps and migrate, the peer service other agents
      * reach, and (inside an appliance) the NFS shares of /pool and a tmpfs for migration images.
      */
-    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, FactsCollector facts) throws Exception {
+    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, FactsCollector facts, AgentServer server) throws Exception {
         PoolPeers peers = new PoolPeers(pool, cfg.node(), PeerDirectory.PORT);
         JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers);
         boolean appliance = Files.isRegularFile(IMAGE_VERSION);
         Path images = appliance ? ImageScratch.mount(Path.of("/run/mosvm/images")) : Files.createTempDirectory("mosvm-images");
         Migrations migrations = new Migrations(table, images, IMAGE_VERSION);
-        new JobServer(s.jobsSocket(), table, migrations);
+        table.speed(facts.speed());
+        BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, facts.speed(), BalancerConfig.DEFAULT,
+                appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
+        migrations.admission(balance);
+        new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(PeerDirectory.PORT, peers, table, migrations);
         if (appliance) new PoolShares(cfg.node(), pool::members);
-        facts.countJobsWith(table::count); // gossiped with the load: mon and nodes show it
+        facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
+        server.jobs(balance, new PoolMoves(peers, migrations.log()));
+        balance.start();
     }
 
     static final Path IMAGE_VERSION = Path.of("/etc/mosvm/image-version");

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.mosvm.api.AgentProtocol;
+import dev.mosvm.api.BalanceState;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
@@ -44,7 +45,23 @@ final class AgentServer {
             power.powerOffSoon();
             return java.util.Map.of("shutdown", "accepted");
         })).setAuthenticator(auth);
-        server.createContext(AgentProtocol.NODES, json("GET", ex -> pool.view())).setAuthenticator(auth);
+        server.createContext(AgentProtocol.NODES, json("GET", ex -> {
+            PoolMoves m = moves;
+            return m == null ? pool.view() : pool.view().withMoves(m.latest());
+        })).setAuthenticator(auth);
+        server.createContext(AgentProtocol.BALANCE, ex -> {
+            BalanceLoop b = balance;
+            if (b == null) {
+                json("GET", e -> { throw new IllegalStateException("this agent runs no jobs"); }).handle(ex);
+            } else if ("POST".equals(ex.getRequestMethod())) {
+                json("POST", e -> {
+                    b.enabled(body(e, BalanceState.class).enabled());
+                    return new BalanceState(cfg.node(), b.enabled());
+                }).handle(ex);
+            } else {
+                json("GET", e -> new BalanceState(cfg.node(), b.enabled())).handle(ex);
+            }
+        }).setAuthenticator(auth);
         server.createContext(AgentProtocol.LEAVE, json("POST", ex -> pool.leave())).setAuthenticator(auth);
         server.createContext(AgentProtocol.POOL_INIT, json("POST", ex -> pool.init(body(ex, PoolInitRequest.class))))
                 .setAuthenticator(auth);
@@ -54,6 +71,15 @@ final class AgentServer {
                 .setAuthenticator(auth);
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
+    }
+
+    private volatile BalanceLoop balance;
+    private volatile PoolMoves moves;
+
+    /** The job service's parts the API serves, once it runs. */
+    void jobs(BalanceLoop b, PoolMoves m) {
+        balance = b;
+        moves = m;
     }
 
     void start() {

@@ -30,11 +30,17 @@ final class FactsCollector {
         this.agentStartAt = ProcFiles.parseStartSeconds(ProcFiles.read("/proc/self/stat"));
     }
 
-    /** How many jobs run here (the job service counts them; 0 until it starts). */
+    /** How many jobs run here and the work they have done (the job service counts them; 0 until it starts). */
     private volatile java.util.function.IntSupplier jobCount = () -> 0;
+    private volatile java.util.function.DoubleSupplier workDone = () -> 0;
 
-    void countJobsWith(java.util.function.IntSupplier count) {
+    void countJobsWith(java.util.function.IntSupplier count, java.util.function.DoubleSupplier work) {
         jobCount = count;
+        workDone = work;
+    }
+
+    double speed() {
+        return speed;
     }
 
     void markReady() throws IOException {
@@ -73,7 +79,7 @@ final class FactsCollector {
         long avail = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo")).getOrDefault("MemAvailable", -1L);
         double load = ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0];
         return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed, load, avail,
-                jobCount.getAsInt());
+                jobCount.getAsInt(), workDone.getAsDouble());
     }
 
     /** The first non-loopback IPv4 address: the one peers and the host reach. */

@@ -65,6 +65,7 @@ final class PeerServer implements AutoCloseable {
             PeerRequest req = PeerRequest.read(ch.in);
             switch (req.op()) {
                 case "list" -> JobFrames.write(ch.out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(table.views()));
+                case "moves" -> migrations.serveMoves(ch);
                 case "has" -> {
                     Job j = table.running(req.job());
                     boolean runs = j != null && j.state() != Job.State.MOVED;

@@ -1,5 +1,6 @@
 package dev.mosvm.console;
 
+import dev.mosvm.api.MoveEvent;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import dev.mosvm.api.PoolView;
@@ -9,7 +10,7 @@ import java.util.Locale;
 
 /**
  * One frame of `mosvm mon`, as MOSIX's mon drew it: a bar per node for its load, with speed,
- * free memory and the age of the information. Pure text, fitted to the terminal's width
+ * free memory and the age of the information; below, the pool's latest migrations (UTC times). Pure text, fitted to the terminal's width
  * (80 columns and up), so it works over ssh and is tested without a terminal.
  */
 public final class MonitorScreen {
@@ -39,7 +40,23 @@ public final class MonitorScreen {
         long dropped = v.dropped() == null ? 0 : v.dropped().values().stream().mapToLong(Long::longValue).sum();
         out.add(fit(v.nodes().size() + " node(s); load bars scaled to " + String.format(Locale.ROOT, "%.1f", scale)
                 + " per CPU" + (dropped > 0 ? "; refused packets " + dropped : ""), w));
+        List<MoveEvent> moves = v.moves() == null ? List.of() : v.moves();
+        if (!moves.isEmpty()) {
+            out.add(fit("latest migrations", w));
+            for (MoveEvent m : moves.subList(Math.max(0, moves.size() - MOVES_SHOWN), moves.size())) out.add(fit(move(m), w));
+        }
         return out;
+    }
+
+    static final int MOVES_SHOWN = 8;
+
+    /** "12:00:01 ca.17 cc -> ca  balanced  frozen 1.2 s of 4.1 s: why", or why it stayed. */
+    static String move(MoveEvent m) {
+        String at = m.at() != null && m.at().length() >= 19 ? m.at().substring(11, 19) : "--:--:--";
+        String head = String.format(Locale.ROOT, "  %s %-14s %s -> %s  %-8s ", at, m.job(), m.from(), m.to(), m.reason());
+        if (m.error() != null) return head + "stayed: " + m.error();
+        return head + String.format(Locale.ROOT, "frozen %.1f s of %.1f s", m.freezeMillis() / 1000.0, m.totalMillis() / 1000.0)
+                + (m.why() == null ? "" : ": " + m.why());
     }
 
     private static String clip(String s, int n) {

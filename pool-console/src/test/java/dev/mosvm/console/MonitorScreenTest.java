@@ -3,6 +3,7 @@ package dev.mosvm.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.api.MoveEvent;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
@@ -18,6 +19,20 @@ class MonitorScreenTest {
                 new NodeView(new NodeInfo("b", "192.168.122.3", 7946, 2, 0.42, 4.0, 120_000, 3), 1500, NodeState.ALIVE),
                 new NodeView(new NodeInfo("a-very-long-node-name", "192.168.122.4", 7946, 1, 0.2, 0.5, 1, 0), 31_000, NodeState.DEAD)),
                 Map.of("unauthenticated", 2L));
+    }
+
+    @Test
+    void latestMigrationsFollowTheNodesWithReasonAndFigures() {
+        PoolView v = view().withMoves(List.of(
+                new MoveEvent("c.17", "c", "a", "2026-11-24T12:00:01.5Z", "balanced", "1.00 there vs 0.20 on c", 1200, 4100, null),
+                new MoveEvent("c.18", "c", "b", "2026-11-24T12:00:09Z", "ushered", "c had 90 MiB free", 0, 0, "b declines: 100 MiB free")));
+        List<String> f = MonitorScreen.render(v, 100, "12:00:10");
+        assertEquals(2 + 3 + 1 + 1 + 2, f.size(), String.join("\n", f));
+        assertEquals("latest migrations", f.get(6));
+        assertTrue(f.get(7).contains("12:00:01 c.17") && f.get(7).contains("c -> a") && f.get(7).contains("balanced")
+                && f.get(7).contains("frozen 1.2 s of 4.1 s: 1.00 there"), f.get(7));
+        assertTrue(f.get(8).contains("c -> b") && f.get(8).contains("stayed: b declines"), f.get(8));
+        assertEquals(6, MonitorScreen.render(view(), 100, "x").size(), "no moves, no section");
     }
 
     @Test

@@ -18,6 +18,10 @@ package dev.mosvm.agent.balance;
 public record BalancerConfig(double periodSeconds, double minWorkSeconds, double gainFactor, double transferBytesPerSecond,
                              double fixedCostSeconds, long usherBelowKb, int maxConcurrent, double settleSeconds, int candidates,
                              double nearBest) {
-    /** For appliance VMs: moves are dear under emulation (seconds each), so only old jobs go. */
-    public static final BalancerConfig DEFAULT = new BalancerConfig(5, 10, 2.0, 20e6, 5, 128 * 1024, 1, 30, 32, 0.1);
+    /**
+     * For appliance VMs: a move costs seconds (more under emulation), so a job goes only when
+     * it saves twice that; work is in reference-core seconds, which an emulated CPU (speed
+     * ~0.1) earns slowly, so the floor on work done is low and the gain test does the weighing.
+     */
+    public static final BalancerConfig DEFAULT = new BalancerConfig(5, 1, 2.0, 20e6, 5, 128 * 1024, 1, 20, 32, 0.1);
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "mosvm", mixinStandardHelpOptions = true, versionProvider = GuestCli.Version.class,
         description = "mosvm inside an appliance: the pool this node belongs to.",
-        subcommands = {GuestNodesCommand.class, GuestMonCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GuestNodesCommand.class, GuestMonCommand.class, GuestBalanceCommand.class, CommandLine.HelpCommand.class})
 public final class GuestCli implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT, hidden = true,
             description = "Guest configuration (default: the fw_cfg entry from mosvm up).")

@@ -16,6 +16,9 @@ import java.util.Base64;
  * the host handed over (readable by root only, so these commands are root's).
  */
 final class LocalAgent {
+    /** The agent's job socket (any user may open it: mosrun, mosps, migrate). */
+    static final Path JOBS_SOCKET = Path.of("/run/mosvm/jobs.sock");
+
     private LocalAgent() {}
 
     static AgentClient connect(Path config, int port) throws Exception {

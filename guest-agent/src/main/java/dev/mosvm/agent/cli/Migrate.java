@@ -36,7 +36,7 @@ public final class Migrate implements Callable<Integer> {
     boolean stopAndCopy;
 
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
-    Path socket = Mosrun.SOCKET;
+    Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
         CommandLine cl = new CommandLine(new Migrate());

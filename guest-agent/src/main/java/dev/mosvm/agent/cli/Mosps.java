@@ -26,8 +26,11 @@ public final class Mosps implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = {"-v", "--why"}, description = "Also say why each job is where it is (the placement or migration decision).")
+    boolean verbose;
+
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
-    Path socket = Mosrun.SOCKET;
+    Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
         CommandLine cl = new CommandLine(new Mosps());
@@ -53,10 +56,15 @@ public final class Mosps implements Callable<Integer> {
         if (json) {
             out.println(Json.pretty(jobs));
         } else {
-            out.printf("%-14s %-10s %-10s %-10s %-8s %8s %8s %4s %s%n", "JOB", "USER", "HOME", "WHERE", "STATE", "CPU", "RSS", "MIG", "COMMAND");
+            out.printf("%-14s %-10s %-10s %-10s %-8s %8s %8s %4s %-9s %s%n", "JOB", "USER", "HOME", "WHERE", "STATE", "CPU", "RSS", "MIG",
+                    "WHY", "COMMAND");
             for (JobView j : jobs) {
-                out.printf(Locale.ROOT, "%-14s %-10s %-10s %-10s %-8s %7.1fs %7s %4d %s%n", j.id(), j.user(), j.home(), j.where(), j.state(),
-                        Math.max(0, j.cpuSeconds()), j.rssKb() < 0 ? "-" : j.rssKb() / 1024 + "M", j.migrations(), String.join(" ", j.argv()));
+                out.printf(Locale.ROOT, "%-14s %-10s %-10s %-10s %-8s %7.1fs %7s %4d %-9s %s%n", j.id(), j.user(), j.home(), j.where(), j.state(),
+                        Math.max(0, j.cpuSeconds()), j.rssKb() < 0 ? "-" : j.rssKb() / 1024 + "M", j.migrations(), j.reason(),
+                        String.join(" ", j.argv()));
+            }
+            if (verbose) {
+                for (JobView j : jobs) out.printf("%s: %s%s%n", j.id(), j.reason(), j.why() == null ? "" : " (" + j.why() + ")");
             }
         }
         out.flush();

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * The gossip wire format, in one place. Big-endian:
  * <pre>
  *   'M' 'G' version:u8 kind:u8 sender:str count:u16 entry*count      (kind: GossipMessage.Kind)
- *   entry = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 ageMillis:u32 flags:u8
+ *   entry = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 workDone:f32 ageMillis:u32 flags:u8
  *   str   = length:u8 utf8-bytes
  * </pre>
  * Every field is range-checked on decode and trailing bytes are an error: a malformed message
@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 public final class GossipCodec {
     private GossipCodec() {}
 
-    public static final byte VERSION = 1;
+    /** 2 added workDone (the balancer weighs it); nodes of one pool run one image, so one version. */
+    public static final byte VERSION = 2;
     static final int FLAG_LEFT = 1;
 
     /** Fits one UDP datagram. */
@@ -43,7 +44,7 @@ public final class GossipCodec {
     }
 
     public static byte[] encode(GossipMessage m) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 56 * m.entries().size());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 60 * m.entries().size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte('M');
             out.writeByte('G');
@@ -62,6 +63,7 @@ public final class GossipCodec {
                 out.writeFloat((float) i.load());
                 out.writeInt((int) Math.min(i.freeMemKb(), 0xFFFF_FFFFL));
                 out.writeShort(Math.min(i.jobs(), 0xFFFF));
+                out.writeFloat((float) i.workDone());
                 out.writeInt((int) Math.min(Math.max(0, e.ageMillis()), MAX_AGE_MILLIS));
                 out.writeByte(e.left() ? FLAG_LEFT : 0);
             }
@@ -76,7 +78,7 @@ public final class GossipCodec {
     public static int encodedSize(GossipMessage m) {
         int size = 4 + 1 + utf8Length(m.sender()) + 2;
         for (WireEntry e : m.entries()) {
-            size += 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 1;
+            size += 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 1;
         }
         return size;
     }
@@ -113,14 +115,15 @@ public final class GossipCodec {
                 float load = in.getFloat();
                 long freeMem = Integer.toUnsignedLong(in.getInt());
                 int jobs = Short.toUnsignedInt(in.getShort());
+                float workDone = in.getFloat();
                 long age = Integer.toUnsignedLong(in.getInt());
                 int flags = Byte.toUnsignedInt(in.get());
-                if (!Float.isFinite(speed) || speed < 0 || !Float.isFinite(load) || load < 0) {
-                    throw new MalformedMessageException("entry " + k + ": speed/load out of range");
+                if (!Float.isFinite(speed) || speed < 0 || !Float.isFinite(load) || load < 0 || !Float.isFinite(workDone) || workDone < 0) {
+                    throw new MalformedMessageException("entry " + k + ": speed/load/work out of range");
                 }
                 if ((flags & ~FLAG_LEFT) != 0) throw new MalformedMessageException("entry " + k + ": unknown flags " + flags);
                 if (address.isEmpty()) throw new MalformedMessageException("entry " + k + ": empty address");
-                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs), age, (flags & FLAG_LEFT) != 0));
+                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs, workDone), age, (flags & FLAG_LEFT) != 0));
             }
             if (in.hasRemaining()) throw new MalformedMessageException(in.remaining() + " trailing bytes");
             if (!entries.isEmpty() && !entries.get(0).info().id().equals(sender)) {

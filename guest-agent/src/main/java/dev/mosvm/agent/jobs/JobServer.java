@@ -45,11 +45,13 @@ public final class JobServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final JobTable table;
     private final Migrations migrations;
+    private final Placement placement;
 
-    public JobServer(Path socket, JobTable table, Migrations migrations) throws IOException {
+    public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this.socket = socket;
         this.table = table;
         this.migrations = migrations;
+        this.placement = placement;
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -153,16 +155,39 @@ public final class JobServer implements AutoCloseable {
     }
 
     private void run(JobRequest req, int uid, int gid, DataInputStream in, DataOutputStream out) throws IOException {
-        JobSpec spec = new JobSpec(table.newId(), table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), List.of());
-        String node = req.node() == null || req.node().equals(table.self()) ? table.self() : req.node();
-        if (req.pinned() && !node.equals(table.self())) {
-            error(out, "-L keeps a job home; it cannot also run on " + node);
+        if (req.pinned() && req.node() != null && !req.node().equals(table.self())) {
+            error(out, "-L keeps a job home; it cannot also run on " + req.node());
             return;
+        }
+        Placement.Choice where = choose(req);
+        String node = where.node();
+        boolean requested = req.node() != null;
+        boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
+        JobSpec spec = JobSpec.fresh(table.newId(), table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
+                req.pinned() ? "home" : requested ? "requested" : "placed", where.why());
+        PeerChannel ch = null;
+        if (!node.equals(table.self())) {
+            try {
+                if (!table.peers().alivePeers().contains(node)) throw new IOException("no live node named '" + node + "' in the pool");
+                ch = table.peers().connect(node);
+                PeerRequest.write(ch.out, PeerRequest.start(spec, req.env(), req.cwd()));
+            } catch (IOException e) {
+                if (ch != null) ch.close();
+                if (!"placed".equals(spec.placement())) {
+                    error(out, e.getMessage());
+                    return;
+                }
+                LOG.info("job " + spec.id() + " placed on " + node + " starts here instead: " + e.getMessage());
+                spec = JobSpec.fresh(spec.id(), spec.home(), uid, gid, spec.argv(), spec.started(), false, false, "placed",
+                        node + " could not take it (" + e.getMessage() + "); started home");
+                node = table.self();
+                ch = null;
+            }
         }
         HomeRecord home = new HomeRecord(spec, out, node);
         table.addHome(home);
         try {
-            if (node.equals(table.self())) {
+            if (ch == null) {
                 try {
                     home.takeRelay(table.self(), null, 0);
                     table.start(spec, req.env(), req.cwd(), home);
@@ -171,16 +196,8 @@ public final class JobServer implements AutoCloseable {
                     return;
                 }
             } else {
-                PeerChannel ch;
-                try {
-                    if (!table.peers().alivePeers().contains(node)) throw new IOException("no live node named '" + node + "' in the pool");
-                    ch = table.peers().connect(node);
-                    PeerRequest.write(ch.out, PeerRequest.start(spec, req.env(), req.cwd()));
-                } catch (IOException e) {
-                    error(out, e.getMessage());
-                    return;
-                }
-                Thread relay = new Thread(() -> relay(home, ch), "job-relay-" + spec.id());
+                PeerChannel link = ch;
+                Thread relay = new Thread(() -> relay(home, link), "job-relay-" + home.spec.id());
                 relay.setDaemon(true);
                 relay.start();
             }
@@ -199,6 +216,22 @@ public final class JobServer implements AutoCloseable {
         } finally {
             table.removeHome(spec.id());
         }
+    }
+
+    /**
+     * Where a new job starts: home with -L, the node asked for with -r, else the balancer's
+     * best node, provided the job's directory is shared (under /pool, or /): a job placed
+     * elsewhere must find its working directory there.
+     */
+    private Placement.Choice choose(JobRequest req) {
+        String self = table.self();
+        if (req.pinned()) return new Placement.Choice(self, "-L: stays on its home node");
+        if (req.node() != null) return new Placement.Choice(req.node(), "-r " + req.node());
+        String cwd = req.cwd() == null ? "/" : req.cwd();
+        if (!cwd.equals("/") && !cwd.startsWith("/pool/")) {
+            return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");
+        }
+        return placement.place();
     }
 
     /**

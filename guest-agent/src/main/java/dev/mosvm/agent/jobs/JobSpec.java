@@ -6,19 +6,51 @@ import java.util.List;
 
 /**
  * What travels with a job wherever it runs: its pool-wide id, home node, owner, command,
- * start time, whether it is pinned to its home ({@code mosrun -L}), and its migrations.
+ * start time, whether it is pinned to its home ({@code mosrun -L}: never moved), whether the
+ * balancer must leave it where it is ({@code stay}: {@code mosrun -r NODE}), why it started
+ * where it did, the work it did on the nodes it left, and its migrations.
+ *
+ * @param placement  how its first node was chosen: "home" (-L), "requested" (-r), "placed" (best node)
+ * @param placedWhy  one line on that choice, for mosps
+ * @param workBefore reference-core seconds it ran on nodes before this one
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobSpec(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned,
-                      List<MigrationRecord> migrations) {
+                      List<MigrationRecord> migrations, boolean stay, String placement, String placedWhy, double workBefore) {
     public JobSpec {
         argv = List.copyOf(argv);
         migrations = migrations == null ? List.of() : List.copyOf(migrations);
     }
 
+    /** A new job, before it has run anywhere. */
+    public static JobSpec fresh(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned, boolean stay,
+                                String placement, String placedWhy) {
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, List.of(), stay, placement, placedWhy, 0);
+    }
+
+    /** The job after move {@code m}, which carries the work it had done by then. */
     public JobSpec movedBy(MigrationRecord m) {
         List<MigrationRecord> all = new ArrayList<>(migrations);
         all.add(m);
-        return new JobSpec(id, home, uid, gid, argv, started, pinned, all);
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, all, stay, placement, placedWhy, Math.max(workBefore, m.workDone()));
+    }
+
+    /** Whether the balancer may move it (the user still may, unless it is pinned). */
+    public boolean balanced() {
+        return !pinned && !stay;
+    }
+
+    /** Why it is where it is: its last move's reason, or how it was placed. */
+    public String reason() {
+        if (!migrations.isEmpty()) {
+            MigrationRecord last = migrations.get(migrations.size() - 1);
+            return last.reason() == null ? "moved" : last.reason();
+        }
+        return placement == null ? "home" : placement;
+    }
+
+    public String reasonWhy() {
+        if (!migrations.isEmpty()) return migrations.get(migrations.size() - 1).why();
+        return placedWhy;
     }
 }

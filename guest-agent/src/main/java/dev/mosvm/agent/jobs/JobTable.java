@@ -23,6 +23,8 @@ public final class JobTable {
     private final Map<String, Job> running = new ConcurrentHashMap<>();
     private final Map<String, HomeRecord> homes = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
+    /** This node's speed (reference cores per CPU): turns a job's CPU seconds here into work. */
+    private volatile double speed = 1.0;
 
     /** @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none */
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers) {
@@ -66,10 +68,31 @@ public final class JobTable {
         return running.size();
     }
 
+    public void speed(double s) {
+        speed = s;
+    }
+
+    /** Reference-core seconds job {@code j} has run: on earlier nodes, plus its CPU time here at this node's speed. */
+    public double workDone(Job j) {
+        return j.spec().workBefore() + Math.max(0, JobView.cpuSeconds(j.cgroup())) * speed;
+    }
+
+    /** Work done by every job running here, summed (gossiped: the balancer weighs whom a move would slow). */
+    public double workDone() {
+        double sum = 0;
+        for (Job j : running.values()) sum += workDone(j);
+        return sum;
+    }
+
+    /** The jobs running here now, in the order they started. */
+    public List<Job> jobs() {
+        return running.values().stream().sorted(Comparator.comparing(Job::started)).toList();
+    }
+
     /** What `mosps` shows of each job running here, oldest first. */
     public List<JobView> views() {
         return running.values().stream().sorted(Comparator.comparing(Job::started))
-                .map(j -> JobView.of(j, self)).toList();
+                .map(j -> JobView.of(j, self, workDone(j))).toList();
     }
 
     /** Where a job whose home is here runs now, or null if it is not a job of this home. */
@@ -85,7 +108,7 @@ public final class JobTable {
     public Job start(JobSpec spec, Map<String, String> env, String cwd, JobSink sink) throws IOException {
         Path dir = cwd == null ? Path.of("/") : Path.of(cwd);
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
-        Path cgroup = cgroupFor(spec.id());
+        Path cgroup = cgroupFor(spec);
         ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(spec.argv(), spec.uid(), spec.gid(), cgroup == null ? null : cgroup.toString()));
         pb.environment().clear();
         if (env != null) pb.environment().putAll(env);
@@ -174,7 +197,26 @@ public final class JobTable {
         }
     }
 
-    public Path cgroupFor(String id) {
+    /**
+     * Guests' CPU weight against the node's own jobs' 100 (cgroup v2 cpu.weight): a guest
+     * takes only CPU the node's own jobs leave idle, so balancing never slows an owner's work.
+     */
+    static final int GUEST_CPU_WEIGHT = 5;
+
+    /** The job's cgroup, made on first use; a guest (a job whose home is another node) gets a low CPU weight. */
+    public Path cgroupFor(JobSpec spec) {
+        Path dir = cgroupFor(spec.id());
+        if (dir != null && !spec.home().equals(self)) {
+            try {
+                Files.writeString(dir.resolve("cpu.weight"), String.valueOf(GUEST_CPU_WEIGHT));
+            } catch (IOException e) {
+                LOG.fine("no CPU weight for guest " + spec.id() + ": " + e.getMessage());
+            }
+        }
+        return dir;
+    }
+
+    private Path cgroupFor(String id) {
         if (cgroupRoot == null) return null;
         try {
             if (!Files.isDirectory(cgroupRoot)) {

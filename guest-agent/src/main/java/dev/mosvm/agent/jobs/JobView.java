@@ -8,21 +8,25 @@ import java.util.List;
 /**
  * A job as `mosps` shows it: id, owner, home, where it runs, state, CPU time and resident
  * memory on the node it runs on now (from its cgroup, so every process of the job counts; -1
- * where the kernel does not account them), and its migrations with their figures.
+ * where the kernel does not account them), and its migrations with their figures; why it is
+ * where it is (reason: home, requested, placed, moved, balanced, ushered; why: the decision
+ * in one line), the work it has done in reference-core seconds, and whether the balancer
+ * leaves it alone (-L or -r).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobView(String id, int uid, String user, String home, String where, String state, List<String> argv,
                       String started, double cpuSeconds, long rssKb, int migrations, boolean pinned,
-                      List<MigrationRecord> migrationHistory) {
+                      List<MigrationRecord> migrationHistory, String reason, String why, double workDone, boolean stays) {
 
-    static JobView of(Job j, String node) {
+    static JobView of(Job j, String node, double workDone) {
         JobSpec s = j.spec();
         String state = !j.launcher().isAlive() ? "EXITED" : j.state().name();
         return new JobView(j.id(), j.uid(), userName(j.uid()), s.home(), node, state, j.argv(), s.started(),
-                cpuSeconds(j.cgroup()), rssKb(j.cgroup()), s.migrations().size(), s.pinned(), s.migrations());
+                cpuSeconds(j.cgroup()), rssKb(j.cgroup()), s.migrations().size(), s.pinned(), s.migrations(), s.reason(), s.reasonWhy(),
+                Math.round(workDone * 10) / 10.0, !s.balanced());
     }
 
-    static double cpuSeconds(Path cgroup) {
+    public static double cpuSeconds(Path cgroup) {
         try {
             for (String line : Files.readAllLines(cgroup.resolve("cpu.stat"))) {
                 if (line.startsWith("usage_usec ")) return Long.parseLong(line.substring(11).trim()) / 1e6;
@@ -33,7 +37,7 @@ public record JobView(String id, int uid, String user, String home, String where
         return -1;
     }
 
-    static long rssKb(Path cgroup) {
+    public static long rssKb(Path cgroup) {
         try {
             return Long.parseLong(Files.readString(cgroup.resolve("memory.current")).trim()) / 1024;
         } catch (Exception e) {

@@ -9,6 +9,7 @@ import dev.mosvm.agent.jobs.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ public final class Migrations implements JobServer.Migrations {
     private final JobTable table;
     private final Path work;
     private final Path imageVersionFile;
+    private final MoveLog log = new MoveLog();
+    private volatile Admission admission = Admission.ANY;
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
     public Migrations(JobTable table, Path work, Path imageVersionFile) {
@@ -34,11 +37,25 @@ public final class Migrations implements JobServer.Migrations {
         this.imageVersionFile = imageVersionFile;
     }
 
+    /** The target-side check on incoming jobs (the balancer's, once it runs). */
+    public void admission(Admission a) {
+        admission = a;
+    }
+
+    public MoveLog log() {
+        return log;
+    }
+
+    /** The balancer moves one of this node's jobs; throws with the reason if it stays. */
+    public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
+        return migrateHere(job, target, 0, false, intent);
+    }
+
     @Override
     public MigrationRecord migrate(String id, String node, int uid, boolean stopAndCopy) throws IOException {
         if (id == null || node == null) throw new IOException("usage: migrate JOB NODE|home");
         Job job = table.running(id);
-        if (job != null) return migrateHere(job, node, uid, stopAndCopy);
+        if (job != null) return migrateHere(job, node, uid, stopAndCopy, MoveIntent.USER);
         String where = table.whereIs(id);
         if (where == null || where.equals(table.self())) where = find(id);
         if (where == null) throw new IOException("no job " + id + " is running in the pool (it has finished, or never existed)");
@@ -53,7 +70,8 @@ public final class Migrations implements JobServer.Migrations {
         try {
             Job job = table.running(req.job());
             if (job == null) throw new IOException("job " + req.job() + " no longer runs on " + table.self());
-            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(), Boolean.TRUE.equals(req.stopAndCopy()));
+            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(), Boolean.TRUE.equals(req.stopAndCopy()),
+                    MoveIntent.USER);
             JobFrames.write(ch.out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
         } catch (IOException e) {
             JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
@@ -62,18 +80,32 @@ public final class Migrations implements JobServer.Migrations {
 
     /** A source offers this node a job. */
     public void serveIncoming(PeerChannel ch, PeerRequest req) throws IOException {
-        new TargetMigration(table, work).receive(ch, req, imageVersion());
+        new TargetMigration(table, work, admission).receive(ch, req, imageVersion());
     }
 
-    private MigrationRecord migrateHere(Job job, String node, int uid, boolean stopAndCopy) throws IOException {
+    private MigrationRecord migrateHere(Job job, String node, int uid, boolean stopAndCopy, MoveIntent intent) throws IOException {
         String target = "home".equals(node) ? job.spec().home() : node;
         if (uid != 0 && uid != job.uid()) throw new IOException("job " + job.id() + " belongs to another user");
         if (job.spec().pinned()) throw new IOException("job " + job.id() + " was started with -L: it stays on its home node");
         if (target.equals(table.self())) throw new IOException("job " + job.id() + " already runs on " + target);
         if (!table.peers().alivePeers().contains(target)) throw new IOException("no live node named '" + target + "' in the pool");
         if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");
-        LOG.info("migrating job " + job.id() + " to " + target);
-        return new SourceMigration(table.self(), table.peers(), work, stopAndCopy ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT).run(job, target, imageVersion());
+        LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
+        try {
+            MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, stopAndCopy ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
+                    intent, table::workDone).run(job, target, imageVersion());
+            log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
+            return m;
+        } catch (IOException e) {
+            log.add(new MoveEvent(job.id(), table.self(), target, java.time.Instant.now().toString(), intent.reason(), intent.why(), 0, 0,
+                    e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** A peer asks for the moves this node sent jobs on. */
+    public void serveMoves(PeerChannel ch) throws IOException {
+        JobFrames.write(ch.out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(log.recent()));
     }
 
     private String find(String id) {

@@ -32,12 +32,18 @@ final class SourceMigration {
     private final PeerDirectory peers;
     private final Path work;
     private final PrecopyPolicy policy;
+    private final MoveIntent intent;
+    private final java.util.function.ToDoubleFunction<Job> workOf;
 
-    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy) {
+    /** @param workOf the reference-core seconds a job has run (read when it is frozen: it travels with the job) */
+    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy, MoveIntent intent,
+                    java.util.function.ToDoubleFunction<Job> workOf) {
         this.self = self;
         this.peers = peers;
         this.work = workRoot;
         this.policy = policy;
+        this.intent = intent;
+        this.workOf = workOf;
     }
 
     MigrationRecord run(Job job, String target, String imageVersion) throws IOException {
@@ -56,7 +62,8 @@ final class SourceMigration {
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             TlsIdentity tls = TlsIdentity.in(work.resolveSibling("tls"));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
-                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), tls.certificatePem())));
+                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), tls.certificatePem(), intent.reason(), intent.rateHere(),
+                    Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup())))));
             JobFrames.Frame accept = expect(ch, MigrationFrames.ACCEPT, target);
             Path peerCert = TlsIdentity.writePeerCertificate(dir.resolve("peer.pem"), new String(accept.payload(), StandardCharsets.US_ASCII));
             ImageRounds images = new ImageRounds(ch, target, dir, tls.criuOptions(peerCert));
@@ -83,6 +90,7 @@ final class SourceMigration {
             } finally {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
             }
+            double workDone = workOf.applyAsDouble(job); // frozen: its CPU time here is final
             JobFrames.write(ch.out, MigrationFrames.RESTORE, finalRound.getBytes(StandardCharsets.UTF_8));
             expect(ch, MigrationFrames.RESTORED, target);
             phases.mark("restore");
@@ -99,7 +107,7 @@ final class SourceMigration {
             phases.mark("resume");
             retireStoppedCopy(job, init);
             MigrationRecord record = new MigrationRecord(self, target, Instant.now().toString(), rounds,
-                    (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes);
+                    (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes, intent.reason(), intent.why(), workDone);
             try {
                 JobFrames.write(ch.out, MigrationFrames.RECORD, Json.MAPPER.writeValueAsBytes(record));
             } catch (IOException e) {

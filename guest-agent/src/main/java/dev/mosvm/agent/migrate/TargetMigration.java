@@ -32,10 +32,12 @@ final class TargetMigration {
     private static final Logger LOG = Logger.getLogger(TargetMigration.class.getName());
     private final JobTable table;
     private final Path work;
+    private final Admission admission;
 
-    TargetMigration(JobTable table, Path workRoot) {
+    TargetMigration(JobTable table, Path workRoot, Admission admission) {
         this.table = table;
         this.work = workRoot;
+        this.admission = admission;
     }
 
     void receive(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
@@ -157,6 +159,8 @@ final class TargetMigration {
         if (!imageVersion.equals(offer.imageVersion())) {
             return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
         }
+        String busy = admission.refusal(spec, offer);
+        if (busy != null) return busy;
         for (String p : offer.paths() == null ? List.<String>of() : offer.paths()) {
             if (!Files.exists(Path.of(p))) {
                 return "the job uses " + p + ", which does not exist on " + table.self() + " (keep a job's files under /pool/" + spec.home() + ")";
@@ -177,7 +181,7 @@ final class TargetMigration {
     /** Restores the job under the supervisor, stopped; returns it once CRIU has handed it over. */
     private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round) throws IOException {
         if (!round.matches("[0-9]+")) throw new IOException("bad round " + round);
-        Path cgroup = table.cgroupFor(spec.id()); // CRIU puts the tasks back into the same-named cgroup
+        Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
         List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, dir.toString(), "criu", "restore", "-D", dir.resolve(round).toString(),
                 "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile", dir.resolve("restored.pid").toString(),
                 "-o", "restore.log"));

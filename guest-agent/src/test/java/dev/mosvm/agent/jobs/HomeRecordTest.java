@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The caller sees a moving job's output in order: one node relays at a time. */
 class HomeRecordTest {
     final ByteArrayOutputStream caller = new ByteArrayOutputStream();
-    final HomeRecord home = new HomeRecord(new JobSpec("a.1", "a", 0, 0, List.of("x"), "2026-01-01T00:00:00Z", false, List.of()),
+    final HomeRecord home = new HomeRecord(JobSpec.fresh("a.1", "a", 0, 0, List.of("x"), "2026-01-01T00:00:00Z", false, false, "home", null),
             new DataOutputStream(caller), "a");
 
     String callerSaw() throws Exception {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.cli.Mosps;
-import dev.mosvm.agent.cli.Mosrun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ class JobServerTest {
         dir = Files.createTempDirectory("mosvm-jobs");
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
             throw new java.io.IOException("no pool here");
-        });
+        }, () -> new Placement.Choice("test", "the only node"));
     }
 
     @AfterAll
@@ -44,14 +43,17 @@ class JobServerTest {
         Files.deleteIfExists(dir);
     }
 
+    static final Path MOSRUN = Path.of("..", "images", "files", "usr", "local", "bin", "mosrun").toAbsolutePath().normalize();
+
     record Run(int exit, String out, String err) {}
 
     Process mosrun(Path cwd, String stdin, String... argv) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Mosrun.class.getName(), "--socket", dir.resolve("jobs.sock").toString()));
+        // the appliance's own client (perl-base only), as users run it
+        List<String> cmd = new ArrayList<>(List.of("perl", MOSRUN.toString()));
         cmd.addAll(List.of(argv));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
-        pb.environment().put("MOSRUN_TEST", "from the caller");
+        pb.environment().put("MOSVM_JOBS_SOCKET", dir.resolve("jobs.sock").toString());
+        pb.environment().put("MOSRUN_TEST", "from the caller \"quoted\" \u00e9");
         Process p = pb.start();
         if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
@@ -77,7 +79,7 @@ class JobServerTest {
     @Test
     void theJobRunsInItsOwnPidNamespaceWithTheCallersDirectoryEnvironmentAndInput() throws Exception {
         Run r = run("line one\nline two\n", "sh", "-c", "echo $$; pwd; echo \"$MOSRUN_TEST\"; cat");
-        assertEquals("2\n/tmp\nfrom the caller\nline one\nline two\n", r.out(), "PID 2, under tini as PID 1: " + r.err());
+        assertEquals("2\n/tmp\nfrom the caller \"quoted\" \u00e9\nline one\nline two\n", r.out(), "PID 2, under tini as PID 1: " + r.err());
         assertEquals(0, r.exit());
     }
 
@@ -91,6 +93,15 @@ class JobServerTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the job ended");
         assertEquals("got INT\n", new String(out.readAllBytes(), StandardCharsets.UTF_8));
         assertEquals(42, p.exitValue());
+    }
+
+    @Test
+    void badOptionsGiveOneLineAndNoJob() throws Exception {
+        Run r = run(null, "-L", "-r", "elsewhere", "true");
+        assertEquals(126, r.exit());
+        assertEquals("mosrun: -L keeps a job home; it cannot also run on elsewhere\n", r.err());
+        assertEquals(126, run(null, "--bogus", "true").exit());
+        assertEquals(2, run(null).exit(), "no program: usage");
     }
 
     @Test

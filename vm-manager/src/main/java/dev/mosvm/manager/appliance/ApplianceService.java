@@ -98,10 +98,15 @@ public final class ApplianceService {
             if (accel.warning() != null) out.warn(accel.warning());
             cfg = new InstanceConfig(name, req.cpus() == null ? UpRequest.DEFAULT_CPUS : req.cpus(),
                     req.memoryMiB() == null ? UpRequest.DEFAULT_MEMORY_MIB : req.memoryMiB(), accel.accel().cliName(),
-                    image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), hv.describe(), Instant.now().toString());
+                    image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), hv.describe(), Instant.now().toString(),
+                    req.cpuCap());
             createInstance(cfg, image);
         } else {
             cfg = existing.get();
+            if (req.cpuCap() != null && req.cpuCap() != cfg.cpuCapPercent()) {
+                cfg = cfg.withCpuCap(req.cpuCap());
+                store.save(cfg);
+            }
             if ((req.cpus() != null && req.cpus() != cfg.cpus()) || (req.memoryMiB() != null && req.memoryMiB() != cfg.memoryMiB())) {
                 out.warn("warning: instance '" + name + "' keeps its settings (" + cfg.cpus() + " CPU, " + cfg.memoryMiB()
                         + " MiB); destroy and recreate it to change them");
@@ -119,7 +124,8 @@ public final class ApplianceService {
         Files.writeString(layout.domainXml(), definition);
         double defineSecs = secs(t1);
 
-        out.progress("Starting " + name + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU, " + cfg.memoryMiB() + " MiB)");
+        out.progress("Starting " + name + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU"
+                + (cfg.cpuCapPercent() < 100 ? " capped at " + cfg.cpuCapPercent() + " %" : "") + ", " + cfg.memoryMiB() + " MiB)");
         long t2 = System.nanoTime();
         try {
             hv.start(vm);
@@ -254,14 +260,16 @@ public final class ApplianceService {
     }
 
     static VmSpec spec(InstanceConfig cfg, ApplianceImage image, InstanceLayout l, Path authorizedKeys) {
-        String cmdline = image.manifest().kernelCmdline() + " systemd.hostname=" + cfg.name();
+        // the agent scales its measured speed by the cap (too short a benchmark to see a quota)
+        String cmdline = image.manifest().kernelCmdline() + " systemd.hostname=" + cfg.name()
+                + (cfg.cpuCapPercent() < 100 ? " mosvm.cpu_cap=" + cfg.cpuCapPercent() : "");
         Map<String, Path> fwCfg = new LinkedHashMap<>();
         fwCfg.put(AgentProtocol.FW_CFG_NAME, l.guestConfig());
         fwCfg.put(AgentProtocol.FW_CFG_SSH_HOST_KEY, l.sshHostKey());
         fwCfg.put(AgentProtocol.FW_CFG_AUTHORIZED_KEYS, authorizedKeys);
         return new VmSpec(cfg.domainName(), cfg.uuid(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
                 Accelerator.valueOf(cfg.accel().toUpperCase()), image.kernel(), image.initrd(), cmdline, l.disk(), cfg.mac(),
-                NETWORK, l.serialLog(), fwCfg, l.dir());
+                NETWORK, l.serialLog(), fwCfg, l.dir(), cfg.cpuCapPercent());
     }
 
     static String randomMac() {

@@ -35,6 +35,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Guest memory, e.g. 512M or 1G (default: " + UpRequest.DEFAULT_MEMORY_MIB + "M).")
     Long memoryMiB;
 
+    @Option(names = "--cpu-cap", paramLabel = "PERCENT",
+            description = "Let the VM use at most PERCENT of each host CPU it runs on (1-100; libvirt cputune quota). "
+                    + "The pool sees the node as that much slower. Can change at each start (default: no cap).")
+    Integer cpuCap;
+
     @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto",
             description = "Accelerator: auto uses KVM only where it really runs guests (default: ${DEFAULT-VALUE}).")
     String accel;
@@ -47,9 +52,12 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (cpuCap != null && (cpuCap < 1 || cpuCap > 100)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cpu-cap must be between 1 and 100 (percent), not " + cpuCap);
+        }
         try (Hypervisor hv = root.connect()) {
             UpResult r = root.service(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
-                    timeout == null ? null : Duration.ofSeconds(timeout)));
+                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap));
             output.print(spec, r, out -> print(out, r));
         }
         return 0;

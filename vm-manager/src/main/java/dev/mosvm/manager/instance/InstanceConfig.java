@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.mosvm.manager.MosvmException;
 import java.util.regex.Pattern;
 
-/** instance.yaml: what `up` chose for an instance, reused when it starts again. */
+/** instance.yaml: what `up` chose for an instance, reused when it starts again (the CPU cap may change at each `up`). */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstanceConfig(
         String name,
@@ -16,7 +16,17 @@ public record InstanceConfig(
         String mac,
         String uuid,
         String libvirtUri,
-        String createdAt) {
+        String createdAt,
+        Integer cpuCap) {
+
+    /** Percent of each vCPU the VM may use; 100 when no cap was set. */
+    public int cpuCapPercent() {
+        return cpuCap == null ? 100 : cpuCap;
+    }
+
+    public InstanceConfig withCpuCap(int pct) {
+        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct);
+    }
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,23}-");
 

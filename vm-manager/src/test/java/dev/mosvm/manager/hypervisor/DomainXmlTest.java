@@ -33,6 +33,15 @@ class DomainXmlTest {
     }
 
     @Test
+    void aCpuCapBecomesACfsQuotaOnEachVcpu() {
+        VmSpec s = spec(Accelerator.TCG);
+        assertFalse(DomainXml.render(s, "qemu", true).contains("cputune"), "no cap, no quota");
+        String x = DomainXml.render(new VmSpec(s.vm(), s.uuid(), s.instance(), 1, 512, s.accel(), s.kernel(), s.initrd(), s.cmdline(),
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir(), 40), "qemu", true);
+        assertTrue(x.contains("<cputune>\n    <period>100000</period>\n    <quota>40000</quota>\n  </cputune>"), x);
+    }
+
+    @Test
     void kvmDomainAndEscaping() {
         VmSpec s = spec(Accelerator.KVM);
         String x = DomainXml.render(new VmSpec(s.vm(), null, s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",

@@ -8,6 +8,7 @@ public final class DomainXml {
     /** Namespace of the metadata that marks a domain as mosvm's. */
     public static final String METADATA_NS = "https://mosvm.dev/xmlns/instance/1";
     static final int TCG_TB_CACHE_MIB = 256;
+    static final long CAP_PERIOD_US = 100_000;
 
     private DomainXml() {}
 
@@ -26,6 +27,11 @@ public final class DomainXml {
                 .append(esc(s.instance())).append("' dir='").append(esc(s.instanceDir().toString())).append("'/>\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(s.memoryMiB()).append("</memory>\n");
         x.append("  <vcpu>").append(s.cpus()).append("</vcpu>\n");
+        if (s.cpuCapPercent() < 100 && !"test".equals(domainType)) {
+            // CFS bandwidth on each vCPU thread: the owner keeps the rest of the host's CPU
+            x.append("  <cputune>\n    <period>").append(CAP_PERIOD_US).append("</period>\n    <quota>")
+                    .append(CAP_PERIOD_US * s.cpuCapPercent() / 100).append("</quota>\n  </cputune>\n");
+        }
         if (!"test".equals(domainType) && !s.firmwareFiles().isEmpty()) {
             x.append("  <sysinfo type='fwcfg'>\n");
             s.firmwareFiles().forEach((name, file) -> x.append("    <entry name='").append(esc(name)).append("' file='")
