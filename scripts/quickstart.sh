@@ -1,13 +1,76 @@
 #!/usr/bin/env bash
-# One command from a fresh machine to a running mosvm appliance: sets the host up, builds
-# the appliance image on first use (cached in ~/.cache/mosvm), boots instance NAME
-# (default: "default") and prints what its guest agent reports.
+# One command from a fresh machine to a pool that balances itself: sets the host up, builds the
+# appliance image on first use (cached in ~/.cache/mosvm), boots three appliances with unequal
+# CPU caps (demo-a 100 %, demo-b 60 %, demo-c 40 % of a host CPU), joins them into pool "demo",
+# then starts CPU-bound jobs on the slowest node and shows `mosvm mon` while the balancer
+# migrates them to the faster nodes, and checks every job's output.
+#
+#   scripts/quickstart.sh          bring the pool up (or reuse it) and run the demonstration
+#   scripts/quickstart.sh --down   tear the pool down again (destroys the three VMs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NODES=(demo-a demo-b demo-c)
+CAPS=(100 60 40)
+JOBS=${DEMO_JOBS:-6}
+
+if [ "${1:-}" = "--down" ]; then
+  for n in "${NODES[@]}"; do bin/mosvm destroy "$n" || true; done
+  exit 0
+fi
+if [ $# -gt 0 ]; then
+  echo "usage: scripts/quickstart.sh [--down]" >&2
+  exit 2
+fi
+
 scripts/setup-host.sh
-bin/mosvm up "${1:-default}"
+for i in 0 1 2; do
+  echo "== ${NODES[$i]} (CPU cap ${CAPS[$i]} %)"
+  bin/mosvm up "${NODES[$i]}" --memory 768M --cpu-cap "${CAPS[$i]}" | head -1
+done
+
+if ! bin/mosvm nodes -i demo-a --json | grep -q '"pool" : "demo"'; then
+  token=$(bin/mosvm pool init -i demo-a --name demo | sed -n 's/^join token.*: //p')
+  address=$(bin/mosvm status demo-a --json | sed -n 's/.*"address" : "\(.*\)".*/\1/p' | head -1)
+  for n in demo-b demo-c; do bin/mosvm join "$address" --token "$token" -i "$n"; done
+fi
+for n in "${NODES[@]}"; do bin/mosvm balance -i "$n" on >/dev/null; done
+echo "== waiting for every node to mount demo-c's shared directory"
+for n in demo-a demo-b; do
+  until bin/mosvm ssh -i "$n" -- grep -q ' /pool/demo-c nfs4 ' /proc/mounts; do sleep 2; done
+done
+
+# The job: a deterministic CPU-bound loop, about 10 s of work on the uncapped node.
+spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";'
+steps=${DEMO_STEPS:-1500000}
+expected=$(perl -e "$spin" "$steps")
+dir=/pool/demo-c/demo
+run="cd $dir && for i in \$(seq $JOBS); do (mosrun -h perl spin.pl $steps > job.\$i.out 2>&1; echo \$? > job.\$i.status) & done; wait"
+bin/mosvm ssh -i demo-c -- bash -c "mkdir -p $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl && \
+  printf '%s\n' '$run' > run.sh && setsid nohup sh run.sh >/dev/null 2>&1 </dev/null &"
+echo "== $JOBS jobs started on demo-c, the slowest node; mosvm mon -i demo-a every 10 s until they end"
+start=$(date +%s)
+while true; do
+  sleep 10
+  bin/mosvm mon -i demo-a --once --width 110 || true
+  done_jobs=$(bin/mosvm ssh -i demo-c -- bash -c "ls $dir/job.*.status 2>/dev/null | wc -l")
+  [ "$done_jobs" -ge "$JOBS" ] && break
+done
+wall=$(( $(date +%s) - start ))
+
+bad=0
+for i in $(seq "$JOBS"); do
+  got=$(bin/mosvm ssh -i demo-c -- bash -c "cat $dir/job.$i.out; echo status \$(cat $dir/job.$i.status)")
+  if [ "$got" != "$expected
+status 0" ]; then echo "job $i: wrong output: $got"; bad=1; fi
+done
+moves=$(bin/mosvm nodes -i demo-a --json | grep -c '"reason" : "balanced"' || true)
+echo
+echo "== all $JOBS jobs finished in ${wall} s; $moves balanced migration(s); output $([ $bad = 0 ] && echo correct || echo WRONG)"
 cat <<TXT
 
-Next:  bin/mosvm status ${1:-default}     bin/mosvm list
-       bin/mosvm down ${1:-default}       bin/mosvm destroy ${1:-default}
+Next:  bin/mosvm mon -i demo-a            live monitor (q quits)
+       bin/mosvm ssh -i demo-c -- mosrun -h perl $dir/spin.pl $steps     one more job from demo-c
+       bin/mosvm ps -i demo-a              every job in the pool, and why it is where it is
+       scripts/quickstart.sh --down        destroy the three VMs
 TXT
+exit $bad

@@ -2,6 +2,7 @@ package dev.mosvm.agent;
 
 import dev.mosvm.agent.balance.Balancer;
 import dev.mosvm.agent.balance.BalancerConfig;
+import dev.mosvm.agent.balance.FreeMemoryTrend;
 import dev.mosvm.agent.balance.JobLoad;
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.NodeLoad;
@@ -50,6 +51,12 @@ final class BalanceLoop implements Admission, Placement {
     private static final long PENDING_MILLIS = 15_000;
     /** A target that refused or failed is left out of this node's decisions for this long. */
     private static final long COOLDOWN_MILLIS = 30_000;
+    /**
+     * Ushering looks this far ahead along the recent trend of free memory: a move takes tens of
+     * seconds under emulation, and jobs that fill memory go on filling it meanwhile.
+     */
+    static final double USHER_HORIZON_SECONDS = 30;
+    private final FreeMemoryTrend trend = new FreeMemoryTrend(20_000);
 
     private final String self;
     private final JobTable table;
@@ -112,8 +119,11 @@ final class BalanceLoop implements Admission, Placement {
     /** One round: decide from what is known now, start the chosen moves (each on its own thread). */
     void tick() {
         List<Job> jobs = table.jobs();
+        NodeLoad now0 = selfLoad();
+        long predicted = trend.predict(System.currentTimeMillis(), now0.freeMemKb(), USHER_HORIZON_SECONDS);
         if (jobs.isEmpty()) return;
-        NodeLoad here = selfLoad();
+        // decide on the free memory expected a move's time from now
+        NodeLoad here = new NodeLoad(now0.node(), now0.cpus(), now0.speed(), now0.jobs(), Math.min(now0.freeMemKb(), predicted), now0.workDone());
         List<NodeLoad> peers = peerLoads(true);
         List<JobLoad> loads = new ArrayList<>();
         long now = System.currentTimeMillis();

@@ -138,7 +138,15 @@ public final class Balancer {
 
     /** Whether {@code t} can take the job and stay above the ushering threshold. */
     private boolean fits(NodeLoad t, JobLoad j) {
-        return t.freeMemKb() - j.rssKb() >= cfg.usherBelowKb();
+        return t.freeMemKb() - roomFor(j.rssKb()) >= cfg.usherBelowKb();
+    }
+
+    /**
+     * Memory a target needs to take a job of {@code rssKb}: its images (staged in memory, so
+     * pages never touch a disk) and the restored job exist at once until the restore ends.
+     */
+    static long roomFor(long rssKb) {
+        return 2 * rssKb;
     }
 
     /**
@@ -147,7 +155,7 @@ public final class Balancer {
      * ushered job must fit.
      */
     public boolean accepts(NodeLoad self, Move.Reason reason, double rateAtSource, long rssKb) {
-        if (self.freeMemKb() - rssKb < cfg.usherBelowKb()) return false;
+        if (self.freeMemKb() - roomFor(rssKb) < cfg.usherBelowKb()) return false;
         return reason == Move.Reason.USHERED || self.rateForOneMore() > rateAtSource;
     }
 

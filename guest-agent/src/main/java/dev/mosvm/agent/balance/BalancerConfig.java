@@ -20,8 +20,9 @@ public record BalancerConfig(double periodSeconds, double minWorkSeconds, double
                              double nearBest) {
     /**
      * For appliance VMs: a move costs seconds (more under emulation), so a job goes only when
-     * it saves twice that; work is in reference-core seconds, which an emulated CPU (speed
-     * ~0.1) earns slowly, so the floor on work done is low and the gain test does the weighing.
+     * it saves twice that. Work is in reference-core seconds, which a slow or capped emulated
+     * CPU (speed under 0.1) earns very slowly, so there is no floor on work done: the gain test
+     * does the weighing, and a job must have run 20 s on a node before it may leave it.
      */
-    public static final BalancerConfig DEFAULT = new BalancerConfig(5, 1, 2.0, 20e6, 5, 128 * 1024, 1, 20, 32, 0.1);
+    public static final BalancerConfig DEFAULT = new BalancerConfig(5, 0, 2.0, 20e6, 5, 128 * 1024, 1, 20, 32, 0.1);
 }

@@ -8,26 +8,27 @@ import java.util.Map;
 /**
  * The first line on the job socket. {@code op} "run" (the default): what `mosrun` asks for,
  * the program and its arguments, the caller's environment and directory, and where to run it
- * ({@code node}, or {@code local} to stay home; neither: the best node). "list": what `mosps` asks for, every job in
+ * ({@code node}, or {@code local} to stay home, or {@code startHome} to start home and let
+ * the balancer move it; none of these: the best node). "list": what `mosps` asks for, every job in
  * the pool (one LIST frame comes back). "migrate": move {@code job} to {@code node} ("home"
  * for its home node); one REPLY or ERROR frame comes back.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job,
-                         Boolean stopAndCopy, Boolean migratable) {
+                         Boolean stopAndCopy, Boolean migratable, Boolean startHome) {
     /** @param migratable with {@code node}: the balancer may move it on later (mosrun -l) */
     public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local, boolean migratable) {
-        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable);
+        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null);
     }
 
     public static JobRequest list() {
-        return new JobRequest("list", null, null, null, null, null, null, null, null);
+        return new JobRequest("list", null, null, null, null, null, null, null, null, null);
     }
 
     /** @param stopAndCopy freeze at once instead of pre-copying (benchmarks compare the two) */
     public static JobRequest migrate(String job, String node, boolean stopAndCopy) {
-        return new JobRequest("migrate", null, null, null, node, null, job, stopAndCopy, null);
+        return new JobRequest("migrate", null, null, null, node, null, job, stopAndCopy, null, null);
     }
 
     boolean pinned() {

@@ -164,7 +164,7 @@ public final class JobServer implements AutoCloseable {
         boolean requested = req.node() != null;
         boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
         JobSpec spec = JobSpec.fresh(table.newId(), table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
-                req.pinned() ? "home" : requested ? "requested" : "placed", where.why());
+                req.pinned() || Boolean.TRUE.equals(req.startHome()) ? "home" : requested ? "requested" : "placed", where.why());
         PeerChannel ch = null;
         if (!node.equals(table.self())) {
             try {
@@ -227,6 +227,7 @@ public final class JobServer implements AutoCloseable {
         String self = table.self();
         if (req.pinned()) return new Placement.Choice(self, "-L: stays on its home node");
         if (req.node() != null) return new Placement.Choice(req.node(), "-r " + req.node());
+        if (Boolean.TRUE.equals(req.startHome())) return new Placement.Choice(self, "-h: started home; the balancer may move it");
         String cwd = req.cwd() == null ? "/" : req.cwd();
         if (!cwd.equals("/") && !cwd.startsWith("/pool/")) {
             return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");

@@ -46,9 +46,13 @@ public final class Migrations implements JobServer.Migrations {
         return log;
     }
 
-    /** The balancer moves one of this node's jobs; throws with the reason if it stays. */
+    /**
+     * The balancer moves one of this node's jobs; throws with the reason if it stays. An
+     * ushered job is frozen at once (stop-and-copy): pre-copy would let it go on growing in
+     * the memory the node is short of, and resend what it dirties.
+     */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        return migrateHere(job, target, 0, false, intent);
+        return migrateHere(job, target, 0, "ushered".equals(intent.reason()), intent);
     }
 
     @Override

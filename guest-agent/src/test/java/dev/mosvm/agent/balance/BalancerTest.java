@@ -83,10 +83,13 @@ class BalancerTest {
     @Test
     void aMoveMustPayForItsMemory() {
         NodeLoad self = new NodeLoad("a", 1, 1.0, 2, 8 * GB);
-        List<NodeLoad> idle = List.of(new NodeLoad("b", 1, 1.0, 0, 8 * GB));
+        List<NodeLoad> idle = List.of(new NodeLoad("b", 1, 1.0, 0, 16 * GB));
         // 4 GiB at 20 MB/s is ~215 s: a job with 60 s of work done is not worth it, one with an hour is
         assertTrue(balancer.decide(self, idle, List.of(job("big", 4096, 60), job("x", 10, 0)), 0, rnd).isEmpty());
         assertEquals("big", balancer.decide(self, idle, List.of(job("big", 4096, 3600), job("x", 10, 0)), 0, rnd).get(0).job());
+        // the target holds its images and the restored job at once: 8 GiB free is not room for 4 GiB
+        List<NodeLoad> small = List.of(new NodeLoad("b", 1, 1.0, 0, 8 * GB));
+        assertTrue(balancer.decide(self, small, List.of(job("big", 4096, 3600), job("x", 10, 0)), 0, rnd).isEmpty());
     }
 
     @Test

@@ -33,6 +33,7 @@ class BalanceBenchmarkTest {
     static final boolean FULL = Boolean.getBoolean("bench.full");
     static final Path OUT = Path.of(System.getProperty("bench.out", "target/benchmarks"));
     static final double[] ALPHAS = {1.1, 1.2, 1.3, 1.4, 1.5};
+    static final double RHO = 0.7;
     /** A LAN pool of real machines: moves at 100 MB/s plus 1 s, decisions every second. */
     static final BalancerConfig SIM = new BalancerConfig(1, 1, 2.0, 100e6, 1, 256 * 1024, 1, 10, 32, 0.1);
 
@@ -43,7 +44,17 @@ class BalanceBenchmarkTest {
         return new GossipSimulation(new GossipSimulation.Params(nodes, cfg, 0.0, 20, 1)).run(20, false).meanAge() * 1.0;
     }
 
+    /** Arrival window giving the pool load {@code rho}: expected total work over expected capacity (2.25 CPUs of speed 1.25 a node). */
+    static double windowForLoad(int nodes, int jobs, double alpha, double rho) {
+        return jobs * 10 * alpha / (alpha - 1) / (nodes * 2.25 * 1.25) / rho;
+    }
+
     static Map<BalanceSimulation.Policy, Cell> runAll(int nodes, int jobsPerNode, int seeds) {
+        return runAll(nodes, jobsPerNode, seeds, 0);
+    }
+
+    /** @param rho 0: a batch arriving over 30 s; else continuous arrivals at that load */
+    static Map<BalanceSimulation.Policy, Cell> runAll(int nodes, int jobsPerNode, int seeds, double rho) {
         double age = meanViewAge(nodes);
         System.out.printf(Locale.ROOT, "N=%d: mean gossip age %.1f s%n", nodes, age);
         Map<BalanceSimulation.Policy, Cell> out = new EnumMap<>(BalanceSimulation.Policy.class);
@@ -56,7 +67,8 @@ class BalanceBenchmarkTest {
             for (double alpha : ALPHAS) {
                 for (int s = 0; s < seeds; s++) {
                     BalanceSimulation.Result r = new BalanceSimulation(new BalanceSimulation.Params(nodes, nodes * jobsPerNode, alpha, 10,
-                            policy, SIM, age, 30, 1000L * s + (long) (alpha * 10))).run();
+                            policy, SIM, age, rho > 0 ? windowForLoad(nodes, nodes * jobsPerNode, alpha, rho) : 30,
+                            1000L * s + (long) (alpha * 10))).run();
                     ratios.add(r.ratio());
                     slow.add(r.meanSlowdown());
                     wall += r.wallSeconds();
@@ -97,6 +109,19 @@ class BalanceBenchmarkTest {
                 System.out.println(rows.get(rows.size() - 1));
             }
         }
+        // continuous arrivals at moderate load, the setting of Harchol-Balter and Downey's slowdown figures
+        List<String> steady = new ArrayList<>();
+        for (int n : sizes) {
+            Map<BalanceSimulation.Policy, Cell> cells = runAll(n, 200 / 16 + 1, n == 16 ? seeds16 : FULL ? 2 : 1, RHO);
+            double placeSlow = mean(cells.get(BalanceSimulation.Policy.PLACE).slowdowns());
+            for (var e : cells.entrySet()) {
+                Cell c = e.getValue();
+                double slow = mean(c.slowdowns());
+                steady.add(String.format(Locale.ROOT, "| %d | %s | %d | %.1f | %+.0f %% | %d | %.1f | %.0f |", n, e.getKey(), c.ratios().size(),
+                        slow, 100 * (slow / placeSlow - 1), c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
+                System.out.println(steady.get(steady.size() - 1));
+            }
+        }
         String report = String.join("\n",
                 "## Balancing (" + LocalDate.now() + ", simulator, the agent's Balancer; gossip view ages from GossipSimulation)",
                 "",
@@ -110,11 +135,17 @@ class BalanceBenchmarkTest {
                 "",
                 "| N | policy | runs | median ratio | p90 ratio | max ratio | mean slowdown | change | moves | wall s | sim h per 10 min |",
                 "|---|---|---|---|---|---|---|---|---|---|---|",
-                String.join("\n", rows), "");
+                String.join("\n", rows), "",
+                "Continuous arrivals at load " + RHO + " (the same jobs arriving uniformly over the window that makes expected work / "
+                        + "expected capacity = " + RHO + "): mean slowdown, change against placement only.",
+                "",
+                "| N | policy | runs | mean slowdown | change | moves | wall s | sim h per 10 min |",
+                "|---|---|---|---|---|---|---|---|",
+                String.join("\n", steady), "");
         Files.createDirectories(OUT);
         Files.writeString(OUT.resolve("balance.md"), report);
         plot(all);
-        assertTrue(rows.size() == sizes.length * 3, "figures measured");
+        assertTrue(rows.size() == sizes.length * 3 && steady.size() == sizes.length * 3, "figures measured");
     }
 
     static void plot(Map<Integer, Map<BalanceSimulation.Policy, Cell>> all) throws Exception {

@@ -1,0 +1,174 @@
+package dev.mosvm.manager.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.builder.SafeDelete;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Automatic balancing on three real appliances with unequal CPU caps (libvirt cputune quota,
+ * `mosvm up --cpu-cap`): ba 100 %, bb 60 %, bc 40 %. Twelve CPU-bound jobs started on the
+ * slowest node spread over the pool by themselves, give the right output, and finish sooner
+ * than the same jobs with balancing off, measured in the same run. Jobs whose memory grows
+ * until they overcommit one node twice are ushered away before the kernel kills anything.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BalanceIT extends PoolTestBase {
+    static final List<String> NODES = List.of("ba", "bb", "bc");
+    static final double[] CAPS = {1.0, 0.6, 0.4};
+    static final int JOBS = 12;
+    Path home;
+    Path scratch;
+
+    @BeforeAll
+    void upThreeCappedNodes() throws Exception {
+        MosvmCli.requireEnvironment();
+        home = Files.createTempDirectory("mosvm-e2e-balance");
+        scratch = Files.createTempDirectory("mosvm-e2e-balance-ref");
+        cli = new MosvmCli(home);
+        upPool("bal", vms("ba", List.of("--memory", "1024M", "--cpu-cap", "100"), "bb", List.of("--memory", "768M", "--cpu-cap", "60"),
+                "bc", List.of("--memory", "768M", "--cpu-cap", "40")));
+        for (String vm : NODES) {
+            sh(vm, "mkdir -p /pool/" + vm + "/w");
+            for (String f : List.of("spin.pl", "grow.pl", "batch.sh")) install(vm, "/pool/" + vm + "/w/" + f, resource(f), "755");
+        }
+    }
+
+    @AfterAll
+    void destroy() throws Exception {
+        for (String vm : NODES) cli.run("destroy", vm);
+        SafeDelete.deleteTree(home);
+        SafeDelete.deleteTree(scratch);
+    }
+
+    @Test
+    @Order(1)
+    void capsReachTheDomainsAndTheGossipedSpeeds() throws Exception {
+        String sched = MosvmCli.virsh("schedinfo", MosvmCli.domain("bc"));
+        assertTrue(sched.matches("(?s).*vcpu_quota\\s*:\\s*40000\\b.*"), sched);
+        JsonNode nodes = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
+        double a = speed(nodes, "ba");
+        double c = speed(nodes, "bc");
+        assertTrue(c < a * 0.6, "a node capped at 40 % gossips itself slower than an uncapped one: " + nodes);
+    }
+
+    @Test
+    @Order(2)
+    void twelveJobsOnTheSlowestNodeSpreadAndFinishSoonerThanWithoutBalancing() throws Exception {
+        assertTrue(criuWorks("bc"));
+        // work per job: about 8 s on the uncapped node, measured here (machines differ)
+        long n = 1_000_000;
+        double oneMs = timeOnBa(n);
+        n = Math.max(200_000, Math.round(n * 8000 / oneMs));
+        double w = timeOnBa(n) / 1000;
+        String expected = onHost("perl", "spin.pl", String.valueOf(n));
+
+        cli.run("balance", "-i", "bc", "off").ok();
+        double off = batch("off", n, expected, null);
+        cli.run("balance", "-i", "bc", "on").ok();
+        Set<String> busy = new HashSet<>();
+        double on = batch("on", n, expected, busy);
+
+        List<String> moves = new ArrayList<>();
+        for (JsonNode m : cli.run("nodes", "-i", "ba", "--json").ok().json().get("moves")) {
+            if (!m.hasNonNull("error") && "balanced".equals(m.get("reason").asText())) moves.add(m.get("job").asText() + " -> " + m.get("to").asText());
+        }
+        double lowerBound = Math.max(JOBS * w / (CAPS[0] + CAPS[1] + CAPS[2]), w);
+        System.out.printf(Locale.ROOT, "balance e2e: %d jobs of %.1f s (uncapped): off %.1f s, on %.1f s (%.2f of off), lower bound %.1f s, "
+                + "on / bound %.2f; nodes busy %s; balanced moves %d: %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy,
+                moves.size(), moves);
+        assertTrue(busy.size() >= 2, "the jobs spread beyond bc: busy nodes seen " + busy);
+        assertTrue(!moves.isEmpty(), "the balancer moved jobs started on bc");
+        assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");
+    }
+
+    @Test
+    @Order(3)
+    void aNodeShortOfMemoryPushesGuestsAwayBeforeAnythingIsKilled() throws Exception {
+        // four guests on bb, each growing to 200 MiB at 2 MiB/s (twice what bb holds above its ushering threshold), from ba and bc
+        String expected = onHost("perl", "grow.pl", "200", "0", "0");
+        for (String from : List.of("ba", "bc")) {
+            sh(from, "setsid nohup sh /pool/" + from + "/w/batch.sh /pool/" + from + "/w mem 2 -r bb -l perl grow.pl 200 0.5 20"
+                    + " >/dev/null 2>&1 </dev/null &");
+        }
+        for (String from : List.of("ba", "bc")) waitUntil(from, "cat /pool/" + from + "/w/mem.end 2>/dev/null || true", s -> !s.isEmpty(), 900);
+        for (String from : List.of("ba", "bc")) {
+            for (int i = 1; i <= 2; i++) {
+                String job = "/pool/" + from + "/w/mem." + i;
+                assertEquals("0", sh(from, "cat " + job + ".status"), sh(from, "cat " + job + ".err"));
+                assertEquals(expected, sh(from, "cat " + job + ".out") + "\n");
+            }
+        }
+        for (String vm : NODES) {
+            assertEquals("0", sh(vm, "dmesg | grep -ciE 'out of memory|oom-kill|killed process' || true"), "no OOM kill on " + vm);
+        }
+        int ushered = 0;
+        for (JsonNode m : cli.run("nodes", "-i", "ba", "--json").ok().json().get("moves")) {
+            if (!m.hasNonNull("error") && "ushered".equals(m.get("reason").asText()) && "bb".equals(m.get("from").asText())) ushered++;
+        }
+        System.out.println("balance e2e: " + ushered + " guest job(s) ushered from bb");
+        assertTrue(ushered >= 1, "guests were ushered off bb");
+    }
+
+    // --- helpers ---
+
+    /** Runs the twelve jobs on bc with `mosrun -h` and returns the makespan; checks every job's output. */
+    double batch(String tag, long n, String expected, Set<String> busy) throws Exception {
+        String dir = "/pool/bc/w";
+        sh("bc", "setsid nohup sh " + dir + "/batch.sh " + dir + " " + tag + " " + JOBS + " -h perl spin.pl " + n
+                + " >/dev/null 2>&1 </dev/null &");
+        long deadline = System.currentTimeMillis() + 1800_000;
+        while (sh("bc", "cat " + dir + "/" + tag + ".end 2>/dev/null || true").isEmpty()) {
+            assertTrue(System.currentTimeMillis() < deadline, "batch " + tag + " did not finish");
+            if (busy != null) {
+                for (JsonNode node : cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes")) {
+                    if (node.get("info").get("jobs").asInt() > 0) busy.add(node.get("info").get("id").asText());
+                }
+            }
+            Thread.sleep(5000);
+        }
+        for (int i = 1; i <= JOBS; i++) {
+            String job = dir + "/" + tag + "." + i;
+            assertEquals("0", sh("bc", "cat " + job + ".status"), tag + " job " + i + ": " + sh("bc", "cat " + job + ".err"));
+            assertEquals(expected, sh("bc", "cat " + job + ".out") + "\n", tag + " job " + i);
+        }
+        String[] t = sh("bc", "cat " + dir + "/" + tag + ".start " + dir + "/" + tag + ".end").split("\\s+");
+        return Double.parseDouble(t[1]) - Double.parseDouble(t[0]);
+    }
+
+    /** Milliseconds one spin job of {@code n} steps takes on the uncapped node, alone. */
+    double timeOnBa(long n) throws Exception {
+        String ms = sh("ba", "cd /pool/ba/w && s=$(date +%s%N) && mosrun -L perl spin.pl " + n + " >/dev/null && e=$(date +%s%N) && echo $(( (e - s) / 1000000 ))");
+        return Double.parseDouble(ms);
+    }
+
+    static double speed(JsonNode nodes, String id) {
+        for (JsonNode n : nodes) if (n.get("info").get("id").asText().equals(id)) return n.get("info").get("speed").asDouble();
+        throw new AssertionError("no node " + id + " in " + nodes);
+    }
+
+    /** The program's output on the host (the reference), without a status line. */
+    String onHost(String... cmd) throws Exception {
+        Files.write(scratch.resolve(cmd[1]), resource(cmd[1]));
+        Process p = new ProcessBuilder(cmd).directory(scratch.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.mosvm.manager.e2e;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** What end-to-end tests on a pool of appliances share: bringing the pool up, and commands in its VMs. */
+abstract class PoolTestBase {
+    MosvmCli cli;
+
+    /**
+     * Boots the VMs (name to extra `up` options), founds pool {@code pool} on the first and joins
+     * the others, then waits until every node mounts every other's /pool share.
+     */
+    void upPool(String pool, Map<String, List<String>> vms) throws Exception {
+        List<String> names = new ArrayList<>(vms.keySet());
+        for (Map.Entry<String, List<String>> vm : vms.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("up", vm.getKey()));
+            args.addAll(vm.getValue());
+            cli.run(args.toArray(String[]::new)).ok();
+        }
+        String first = names.get(0);
+        String out = cli.run("pool", "init", "-i", first, "--name", pool).ok().out();
+        String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
+        String address = cli.run("status", first, "--json").ok().json().get("address").asText();
+        for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
+        for (String vm : names) {
+            for (String other : names) {
+                if (!other.equals(vm)) waitUntil(vm, "grep -q ' /pool/" + other + " nfs4 ' /proc/mounts && echo yes", "yes"::equals, 120);
+            }
+        }
+    }
+
+    static Map<String, List<String>> vms(Object... nameThenOptions) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenOptions.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            List<String> opts = (List<String>) nameThenOptions[i + 1];
+            m.put((String) nameThenOptions[i], opts);
+        }
+        return m;
+    }
+
+    String sh(String vm, String script) throws Exception {
+        return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+    }
+
+    boolean criuWorks(String vm) throws Exception {
+        return sh(vm, "criu check --feature mem_dirty_track").contains("supported");
+    }
+
+    /** Writes a file in a VM; under /pool it belongs to alice where that user exists. */
+    void install(String vm, String path, byte[] content, String mode) throws Exception {
+        sh(vm, "echo " + Base64.getEncoder().encodeToString(content) + " | base64 -d > " + path + " && chmod " + mode + " " + path
+                + (path.startsWith("/pool/") ? " && { ! id alice >/dev/null 2>&1 || chown alice: " + path + "; }" : ""));
+    }
+
+    void waitUntil(String vm, String script, Predicate<String> ok, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        String last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = sh(vm, script);
+            if (ok.test(last)) return;
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("on " + vm + ", `" + script + "` still says '" + last + "' after " + seconds + " s");
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = PoolTestBase.class.getResourceAsStream("/jobs/" + name)) {
+            if (in == null) throw new IOException("no test resource /jobs/" + name);
+            return in.readAllBytes();
+        }
+    }
+}
