@@ -180,16 +180,18 @@ final class BalanceLoop implements Admission, Placement {
 
     /**
      * The target's check (see {@link Admission}): a user's move is the user's call; the
-     * balancer's must fit in memory, must not land a guest on a node whose own jobs fill its
-     * CPUs, and a balanced one must still run faster here than where it is.
+     * balancer's must fit in memory, and a balanced one must still run faster here than where
+     * it is and must not land a guest on a node whose own jobs fill its CPUs.
      */
     @Override
     public synchronized String refusal(JobSpec spec, PeerRequest.MigrationOffer offer) {
         if (offer.reason() == null || "moved".equals(offer.reason())) return null;
         NodeLoad here = selfLoad();
         boolean guest = !spec.home().equals(self);
-        if (guest && ownJobs() >= here.cpus()) return self + " is busy with its own jobs and takes no guests now";
         Move.Reason why = "ushered".equals(offer.reason()) ? Move.Reason.USHERED : Move.Reason.BALANCED;
+        // a guest here gets only CPU the owner's jobs leave (cpu.weight), so none while they fill the CPUs;
+        // a job fleeing a node short of memory is still taken in, to wait at that low weight
+        if (guest && why == Move.Reason.BALANCED && ownJobs() >= here.cpus()) return self + " is busy with its own jobs and takes no guests now";
         if (!balancer.accepts(here, why, offer.rateAtSource(), offer.rssKb())) {
             return String.format(Locale.ROOT, "%s declines: %d MiB free, %d job(s); it would give the job %.2f reference cores against %.2f on %s",
                     self, here.freeMemKb() / 1024, here.jobs(), here.rateForOneMore(), offer.rateAtSource(), offer.from());

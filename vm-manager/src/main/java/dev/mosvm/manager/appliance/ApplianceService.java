@@ -309,7 +309,7 @@ public final class ApplianceService {
         List<String> args = new ArrayList<>(List.of("ssh", "-i", store.home().userKey().toString(),
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + l.knownHosts(), "-o", "HostKeyAlias=" + SshKeys.hostAlias(name),
-                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"));
+                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30"));
         if (tty) args.add("-t");
         args.add("root@" + addr);
         if (!command.isEmpty()) {

@@ -31,7 +31,7 @@ abstract class PoolTestBase {
         for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
         for (String vm : names) {
             for (String other : names) {
-                if (!other.equals(vm)) waitUntil(vm, "grep -q ' /pool/" + other + " nfs4 ' /proc/mounts && echo yes", "yes"::equals, 120);
+                if (!other.equals(vm)) waitUntil(vm, "grep -q ' /pool/" + other + " nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 120);
             }
         }
     }
@@ -46,8 +46,14 @@ abstract class PoolTestBase {
         return m;
     }
 
+    /** Runs a script as root in a VM; ssh's own failures (255: a saturated emulated node missed the handshake) are retried. */
     String sh(String vm, String script) throws Exception {
-        return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+        MosvmCli.Result r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        for (int i = 0; i < 3 && r.exit() == 255; i++) {
+            Thread.sleep(5000);
+            r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        }
+        return r.ok().out().strip();
     }
 
     boolean criuWorks(String vm) throws Exception {
