@@ -35,7 +35,8 @@ class CliTest {
     void everySubcommandHasHelp() {
         for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
                 List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"),
-                List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"))) {
+                List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"),
+                List.of("balance"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
             assertEquals(0, r.exit(), cmd + ": " + r.err());
@@ -66,6 +67,16 @@ class CliTest {
         Run unknown = run("frobnicate");
         assertEquals(ExitCodes.INVALID_INPUT, unknown.exit());
         assertTrue(unknown.err().contains("see 'mosvm --help'"), unknown.err());
+    }
+
+    @Test
+    void cpuCapAndBalanceModeAreChecked() {
+        Run cap = run("up", "--cpu-cap", "0");
+        assertEquals(ExitCodes.INVALID_INPUT, cap.exit());
+        assertTrue(cap.err().startsWith("mosvm: error: --cpu-cap must be between 1 and 100 (percent), not 0"), cap.err());
+        Run mode = run("balance", "sideways");
+        assertEquals(ExitCodes.INVALID_INPUT, mode.exit());
+        assertTrue(mode.err().startsWith("mosvm: error: balance takes on, off or status, not 'sideways'"), mode.err());
     }
 
     @Test

@@ -57,6 +57,7 @@ class MigrationBenchmarkIT {
             String addrA = cli.run("status", "ma", "--json").ok().json().get("address").asText();
             String addrB = cli.run("status", "mb", "--json").ok().json().get("address").asText();
             cli.run("join", addrA, "--token", token, "-i", "mb").ok();
+            for (String vm : List.of("ma", "mb")) cli.run("balance", "-i", vm, "off").ok(); // moves here are by hand, timed
             for (int i = 0; i < 120 && !sh("mb", "mosps --json >/dev/null 2>&1 && grep -c ' /pool/ma nfs4 ' /proc/mounts || true").equals("1"); i++) {
                 Thread.sleep(1000);
             }
