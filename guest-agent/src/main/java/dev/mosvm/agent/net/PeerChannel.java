@@ -43,10 +43,15 @@ public final class PeerChannel implements AutoCloseable {
     public final DataInputStream in;
     public final DataOutputStream out;
 
-    private PeerChannel(Socket socket, String peer, byte[] readKey, byte[] writeKey) throws IOException {
+    /**
+     * @param handshakeIn the stream the handshake was read through: it may already hold the
+     *                    start of the first records (a client writes its request right after its
+     *                    proof, and a busy server reads both at once), so records are read on from it
+     */
+    private PeerChannel(Socket socket, InputStream handshakeIn, String peer, byte[] readKey, byte[] writeKey) throws IOException {
         this.socket = socket;
         this.peer = peer;
-        this.in = new DataInputStream(new BufferedInputStream(new OpenedInput(socket.getInputStream(), readKey), 1 << 16));
+        this.in = new DataInputStream(new BufferedInputStream(new OpenedInput(handshakeIn, readKey), 1 << 16));
         this.out = new DataOutputStream(new BufferedOutputStream(new SealedOutput(socket.getOutputStream(), writeKey), 1 << 16));
     }
 
@@ -99,7 +104,7 @@ public final class PeerChannel implements AutoCloseable {
         }
         o.write(mac(key, "client", transcript));
         o.flush();
-        return new PeerChannel(socket, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
+        return new PeerChannel(socket, i, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
     }
 
     /**
@@ -138,7 +143,7 @@ public final class PeerChannel implements AutoCloseable {
         o.flush();
         byte[] proof = i.readNBytes(32);
         if (!MessageDigest.isEqual(proof, mac(key, "client", transcript))) throw new IOException("peer " + client + " failed the key proof");
-        return new PeerChannel(socket, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
+        return new PeerChannel(socket, i, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
     }
 
     private static byte[] transcript(int keyId, String client, String server, byte[] nonceC, byte[] nonceS) {

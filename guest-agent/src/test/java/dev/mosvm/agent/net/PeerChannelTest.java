@@ -65,6 +65,54 @@ class PeerChannelTest {
         p[1].close();
     }
 
+    /** A server that reads late: everything the client sent is waiting by the time it reads. */
+    static final class SlowReadingServer extends ServerSocket {
+        SlowReadingServer() throws IOException {
+            super(0);
+        }
+
+        @Override
+        public Socket accept() throws IOException {
+            Socket s = new Socket() {
+                @Override
+                public java.io.InputStream getInputStream() throws IOException {
+                    return new java.io.FilterInputStream(super.getInputStream()) {
+                        @Override
+                        public int read(byte[] b, int off, int len) throws IOException {
+                            try {
+                                Thread.sleep(100);
+                            } catch (InterruptedException e) {
+                                throw new IOException(e);
+                            }
+                            return super.read(b, off, len);
+                        }
+                    };
+                }
+            };
+            implAccept(s);
+            return s;
+        }
+    }
+
+    @Test
+    void aRequestSentRightAfterTheHandshakeReachesABusyServer() throws Exception {
+        // the client's key proof and its first record arrive together; the handshake must not swallow the record
+        try (ServerSocket ss = new SlowReadingServer()) {
+            CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
+                try (PeerChannel s = PeerChannel.accept(ss.accept(), keys("a", 7, List.of()), "a")) {
+                    return s.in.readUTF();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()).ring(), "b")) {
+                c.out.writeUTF("the first request");
+                c.out.flush();
+                assertEquals("the first request", served.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+    }
+
     @Test
     void aNodeWithoutThePoolKeyOrRemovedFromThePoolIsRefused() {
         assertThrows(Exception.class, () -> pair(keys("a", 7, List.of()), keys("x", 8, List.of()), "x"), "wrong key");
