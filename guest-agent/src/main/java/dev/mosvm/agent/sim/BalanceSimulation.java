@@ -32,12 +32,18 @@ public final class BalanceSimulation {
 
     /**
      * @param lowerBound   max(total work / total speed, largest job / fastest CPU)
+     * @param releaseBound the bound also counting arrival times: no job ends before it arrives and
+     *                     runs alone on the fastest CPU (equal to lowerBound for a batch at time 0)
      * @param meanSlowdown mean over jobs of response time / (work / fastest CPU)
      */
-    public record Result(double makespan, double lowerBound, double meanSlowdown, int moves, int placedAway, long events,
-                         double wallSeconds) {
+    public record Result(double makespan, double lowerBound, double releaseBound, double meanSlowdown, int moves, int placedAway,
+                         long events, double wallSeconds) {
         public double ratio() {
             return makespan / lowerBound;
+        }
+
+        public double releaseRatio() {
+            return makespan / releaseBound;
         }
     }
 
@@ -193,8 +199,9 @@ public final class BalanceSimulation {
         double largest = all.stream().mapToDouble(j -> j.work).max().orElse(0);
         double makespan = all.stream().mapToDouble(j -> j.finished).max().orElse(0);
         double slowdown = all.stream().mapToDouble(j -> (j.finished - j.arrival) / (j.work / fastest)).average().orElse(0);
-        return new Result(makespan, Math.max(totalWork / totalSpeed, largest / fastest), slowdown, moves, placedAway, events,
-                (System.nanoTime() - t0) / 1e9);
+        double lowerBound = Math.max(totalWork / totalSpeed, largest / fastest);
+        double releaseBound = Math.max(lowerBound, all.stream().mapToDouble(j -> j.arrival + j.work / fastest).max().orElse(0));
+        return new Result(makespan, lowerBound, releaseBound, slowdown, moves, placedAway, events, (System.nanoTime() - t0) / 1e9);
     }
 
     private void push(double time, Kind kind, int node, Job job, int version) {
