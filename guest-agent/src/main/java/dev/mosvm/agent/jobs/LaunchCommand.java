@@ -15,7 +15,10 @@ public final class LaunchCommand {
 
     public static List<String> of(List<String> argv, int uid, int gid, String cgroupDir) {
         if (argv.isEmpty()) throw new IllegalArgumentException("no program to run");
-        List<String> cmd = new ArrayList<>();
+        // Signals the agent was started with ignored (a daemon started in the background ignores
+        // SIGINT) would stay ignored in the job, and a shell cannot trap them again: the job
+        // starts with every signal at its default, as a program started from a terminal does.
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/env", "--default-signal"));
         if (cgroupDir != null) {
             cmd.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroupDir));
         }
