@@ -232,6 +232,13 @@ public final class JobTable {
         }
     }
 
+    /**
+     * All jobs' CPU weight against the system's services (system.slice has 100): when jobs fill
+     * the CPUs, the agent, CRIU, sshd and the NFS server still get most of the CPU they ask
+     * for, so a saturated node still moves its jobs away quickly and answers its peers.
+     */
+    static final int JOBS_CPU_WEIGHT = 20;
+
     /** CPU and memory accounting for every job's cgroup (each line may be refused on its own). */
     private void enableControllers() {
         for (Path control : List.of(cgroupRoot.getParent().resolve("cgroup.subtree_control"), cgroupRoot.resolve("cgroup.subtree_control"))) {
@@ -242,6 +249,11 @@ public final class JobTable {
                     LOG.fine("cannot enable " + c + " in " + control + ": " + e.getMessage());
                 }
             }
+        }
+        try {
+            Files.writeString(cgroupRoot.resolve("cpu.weight"), String.valueOf(JOBS_CPU_WEIGHT));
+        } catch (IOException e) {
+            LOG.fine("no CPU weight for the jobs' cgroup: " + e.getMessage());
         }
     }
 

@@ -81,10 +81,13 @@ class BalanceIT extends PoolTestBase {
         String expected = onHost("perl", "spin.pl", String.valueOf(n));
 
         cli.run("balance", "-i", "bc", "off").ok();
-        double off = batch("off", n, expected, null);
+        double off = batch("off", n, expected, null, "-h");
         cli.run("balance", "-i", "bc", "on").ok();
         Set<String> busy = new HashSet<>();
-        double on = batch("on", n, expected, busy);
+        double on = batch("on", n, expected, busy, "-h");
+        // the same jobs without -h: each starts on the best node (placement), then balancing goes on
+        Set<String> placedOn = new HashSet<>();
+        double placed = batch("placed", n, expected, placedOn, "");
 
         List<String> moves = new ArrayList<>();
         List<String> failed = new ArrayList<>();
@@ -101,11 +104,13 @@ class BalanceIT extends PoolTestBase {
         for (String vm : NODES) speeds.append(vm).append('=').append(speed(view.get("nodes"), vm)).append(' ');
         double lowerBound = Math.max(JOBS * w / (CAPS[0] + CAPS[1] + CAPS[2]), w);
         System.out.printf(Locale.ROOT, "balance e2e: %d jobs of %.1f s (uncapped): off %.1f s, on %.1f s (%.2f of off), lower bound %.1f s, "
-                + "on / bound %.2f; nodes busy %s; balanced moves %d: %s; failed moves %s; speeds %s%n", JOBS, w, off, on, on / off, lowerBound,
-                on / lowerBound, busy, moves.size(), moves, failed, speeds);
+                + "on / bound %.2f; nodes busy %s; balanced moves %d: %s; failed moves %s; speeds %s; placed at start: %.1f s, "
+                + "placed / bound %.2f, nodes busy %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy, moves.size(), moves,
+                failed, speeds, placed, placed / lowerBound, placedOn);
         assertTrue(busy.size() >= 2, "the jobs spread beyond bc: busy nodes seen " + busy + "; failed moves " + failed + "; speeds " + speeds);
         assertTrue(!moves.isEmpty(), "the balancer moved jobs started on bc");
         assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");
+        assertTrue(placedOn.size() >= 2, "jobs placed at start ran beyond bc: busy nodes seen " + placedOn);
     }
 
     @Test
@@ -138,10 +143,10 @@ class BalanceIT extends PoolTestBase {
 
     // --- helpers ---
 
-    /** Runs the twelve jobs on bc with `mosrun -h` and returns the makespan; checks every job's output. */
-    double batch(String tag, long n, String expected, Set<String> busy) throws Exception {
+    /** Runs the twelve jobs on bc with `mosrun OPTIONS` and returns the makespan; checks every job's output. */
+    double batch(String tag, long n, String expected, Set<String> busy, String options) throws Exception {
         String dir = "/pool/bc/w";
-        sh("bc", "setsid nohup sh " + dir + "/batch.sh " + dir + " " + tag + " " + JOBS + " -h perl spin.pl " + n
+        sh("bc", "setsid nohup sh " + dir + "/batch.sh " + dir + " " + tag + " " + JOBS + " " + options + " perl spin.pl " + n
                 + " >/dev/null 2>&1 </dev/null &");
         // bc is saturated while its batch runs: its files are read through ba, which mounts bc's /pool share
         long deadline = System.currentTimeMillis() + 1800_000;
