@@ -39,14 +39,28 @@ for n in demo-a demo-b; do
   until bin/mosvm ssh -i "$n" -- grep -q ' /pool/demo-c nfs4 ' /proc/mounts; do sleep 2; done
 done
 
-# The job: a deterministic CPU-bound loop, about 10 s of work on the uncapped node.
+# The job: a deterministic CPU-bound loop, sized here to about DEMO_SECONDS (default 8) on the
+# uncapped node, since machines differ: long enough that the balancer (which leaves jobs younger
+# than 20 s alone) has something worth moving.
 spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";'
-steps=${DEMO_STEPS:-1500000}
-expected=$(perl -e "$spin" "$steps")
 dir=/pool/demo-c/demo
+bin/mosvm ssh -i demo-c -- bash -c "mkdir -p $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl"
+# milliseconds one job of $1 steps takes alone on demo-a (through its NFS mount of demo-c's directory)
+time_on_a() {
+  bin/mosvm ssh -i demo-a -- bash -c "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"
+}
+steps=${DEMO_STEPS:-}
+if [ -z "$steps" ]; then
+  target=$(( ${DEMO_SECONDS:-8} * 1000 ))
+  echo "== sizing the job to about $(( target / 1000 )) s on demo-a"
+  time_on_a 10000 >/dev/null # the agent's first job takes its cold start path
+  steps=1000000
+  for _ in 1 2; do steps=$(( steps * target / $(time_on_a "$steps") )); [ "$steps" -ge 200000 ] || steps=200000; done
+  echo "   $steps steps: $(time_on_a "$steps") ms on demo-a alone"
+fi
+expected=$(perl -e "$spin" "$steps")
 run="cd $dir && for i in \$(seq $JOBS); do (mosrun -h perl spin.pl $steps > job.\$i.out 2>&1; echo \$? > job.\$i.status) & done; wait"
-bin/mosvm ssh -i demo-c -- bash -c "mkdir -p $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl && \
-  printf '%s\n' '$run' > run.sh && setsid nohup sh run.sh >/dev/null 2>&1 </dev/null &"
+bin/mosvm ssh -i demo-c -- bash -c "cd $dir && printf '%s\n' '$run' > run.sh && setsid nohup sh run.sh >/dev/null 2>&1 </dev/null &"
 echo "== $JOBS jobs started on demo-c, the slowest node; mosvm mon -i demo-a every 10 s until they end"
 start=$(date +%s)
 while true; do
@@ -67,6 +81,7 @@ done
 moves=$(bin/mosvm nodes -i demo-a --json | grep -c '"reason" : "balanced"' || true)
 echo
 echo "== all $JOBS jobs finished in ${wall} s; $moves balanced migration(s); output $([ $bad = 0 ] && echo correct || echo WRONG)"
+[ "$moves" -gt 0 ] || echo "   no job migrated this time: see bin/mosvm nodes -i demo-a for the speeds each node gossips"
 cat <<TXT
 
 Next:  bin/mosvm mon -i demo-a            live monitor (q quits)

@@ -7,6 +7,7 @@ import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.mosvm.api.AgentProtocol;
@@ -34,21 +35,20 @@ public final class AgentDaemon {
     static int run(AgentSettings s) throws Exception {
         GuestConfig cfg = GuestConfigSource.load(s.config(), 30_000);
         LOG.info("configuration loaded at " + uptime() + " s of uptime");
-        double measured = SpeedBenchmark.measure(s.speedBudgetMs());
         double cap = CpuCap.read();
-        double speed = Math.round(measured * cap * 1000) / 1000.0;
-        LOG.info("speed " + speed + (cap < 1 ? " (" + measured + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
+        NodeSpeed speed = new NodeSpeed(SpeedBenchmark.measure(s.speedBudgetMs()), cap);
+        LOG.info("speed " + speed.get() + (cap < 1 ? " (" + speed.measured() + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
                 + " by " + uptime() + " s");
-        FactsCollector facts = new FactsCollector(cfg.node(), speed);
+        FactsCollector facts = new FactsCollector(cfg.node(), speed::get);
         PoolController pool = PoolController.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
-        if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, facts, server);
+        if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, speed, facts, server);
         facts.markReady();
         // Start-up garbage (benchmark, TLS and JSON set-up) is most of the heap; collect it
         // once so the heap shrinks (MaxHeapFreeRatio in agent-jvm.options).
         System.gc();
-        LOG.info("node " + cfg.node() + " speed " + speed + " listening on :" + server.port());
+        LOG.info("node " + cfg.node() + " speed " + speed.get() + " listening on :" + server.port());
         // The console line lets the host (and a human reading serial.log) see readiness.
         System.out.println(AgentProtocol.READY_LINE + " node=" + cfg.node() + " at " + facts.readyAt() + "s");
         if (s.selfTest()) {
@@ -64,14 +64,14 @@ public final class AgentDaemon {
      * Jobs: the local socket for mosrun, mosps and migrate, the peer service other agents
      * reach, and (inside an appliance) the NFS shares of /pool and a tmpfs for migration images.
      */
-    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, FactsCollector facts, AgentServer server) throws Exception {
+    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
         PoolPeers peers = new PoolPeers(pool, cfg.node(), PeerDirectory.PORT);
         JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers);
         boolean appliance = Files.isRegularFile(IMAGE_VERSION);
         Path images = appliance ? ImageScratch.mount(Path.of("/run/mosvm/images")) : Files.createTempDirectory("mosvm-images");
         Migrations migrations = new Migrations(table, images, IMAGE_VERSION);
-        table.speed(facts.speed());
-        BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, facts.speed(), BalancerConfig.DEFAULT,
+        table.speed(speed.get());
+        BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
         new JobServer(s.jobsSocket(), table, migrations, balance);
@@ -80,6 +80,17 @@ public final class AgentDaemon {
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new PoolMoves(peers, migrations.log()));
         balance.start();
+        // an idle node measures its speed again: a boot beside other booting VMs reads low
+        speed.remeasureWhileIdle(30_000, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);
+    }
+
+    /** The load average says nothing else is busy (so a reading is not another process's share). */
+    private static boolean idleCpus() {
+        try {
+            return ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0] < 0.5;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static final Path IMAGE_VERSION = Path.of("/etc/mosvm/image-version");

@@ -62,7 +62,7 @@ final class BalanceLoop implements Admission, Placement {
     private final JobTable table;
     private final Migrations migrations;
     private final Supplier<List<NodeView>> members;
-    private final double speed;
+    private final java.util.function.DoubleSupplier speed;
     private final Path offMarker;
     private volatile Balancer balancer;
     private final SplittableRandom rnd = new SplittableRandom();
@@ -77,7 +77,7 @@ final class BalanceLoop implements Admission, Placement {
 
     private record Pending(String node, String job, long rssKb, double work, long until) {}
 
-    BalanceLoop(String self, JobTable table, Migrations migrations, Supplier<List<NodeView>> members, double speed,
+    BalanceLoop(String self, JobTable table, Migrations migrations, Supplier<List<NodeView>> members, java.util.function.DoubleSupplier speed,
                 BalancerConfig cfg, Path offMarker) {
         this.self = self;
         this.table = table;
@@ -162,12 +162,16 @@ final class BalanceLoop implements Admission, Placement {
      * where it would get the most CPU. Returns the node and one line on the choice.
      */
     @Override
-    public synchronized Choice place() {
+    public synchronized Choice place(String job) {
         NodeLoad here = selfLoad();
         if (!enabled()) return new Choice(self, "balancing is off on " + self);
         List<NodeLoad> peers = peerLoads(true);
         String node = balancer.place(here, peers, rnd);
         if (node.equals(self)) {
+            // many mosruns arrive within a second: count this one here before it reaches the table
+            synchronized (pending) {
+                pending.add(new Pending(self, job, 0, 0, System.currentTimeMillis() + PENDING_MILLIS));
+            }
             return new Choice(self, String.format(Locale.ROOT, "%s was the best node (%.2f reference cores for it)", self, here.rateForOneMore()));
         }
         NodeLoad t = peers.stream().filter(p -> p.node().equals(node)).findFirst().orElseThrow();
@@ -216,7 +220,7 @@ final class BalanceLoop implements Admission, Placement {
         } catch (IOException e) {
             free = 0;
         }
-        NodeLoad n = new NodeLoad(self, Runtime.getRuntime().availableProcessors(), speed, table.count(), free, table.workDone());
+        NodeLoad n = new NodeLoad(self, Runtime.getRuntime().availableProcessors(), speed.getAsDouble(), table.count(), free, table.workDone());
         return withPending(n, false);
     }
 

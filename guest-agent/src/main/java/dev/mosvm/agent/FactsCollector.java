@@ -11,17 +11,17 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 
-/** Gathers the node's facts. Speed is measured once at start; the rest on every call. */
+/** Gathers the node's facts: speed from {@link NodeSpeed}, the rest read on every call. */
 final class FactsCollector {
     private final String node;
-    private final double speed;
+    private final java.util.function.DoubleSupplier speed;
     private final String agentVersion;
     private final String imageVersion;
     private final double agentStartAt;
     private volatile double agentReadyAt = -1;
     private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
 
-    FactsCollector(String node, double speed) throws IOException {
+    FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
         this.node = node;
         this.speed = speed;
         String v = FactsCollector.class.getPackage().getImplementationVersion();
@@ -39,10 +39,6 @@ final class FactsCollector {
         workDone = work;
     }
 
-    double speed() {
-        return speed;
-    }
-
     void markReady() throws IOException {
         agentReadyAt = ProcFiles.parseUptime(ProcFiles.read("/proc/uptime"));
     }
@@ -57,7 +53,7 @@ final class FactsCollector {
                 node,
                 primaryAddress(),
                 Runtime.getRuntime().availableProcessors(),
-                speed,
+                speed.getAsDouble(),
                 mem.getOrDefault("MemTotal", -1L),
                 mem.getOrDefault("MemAvailable", -1L),
                 ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg")),
@@ -78,7 +74,7 @@ final class FactsCollector {
     dev.mosvm.api.NodeInfo loadVector(String id, String address, int port) throws IOException {
         long avail = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo")).getOrDefault("MemAvailable", -1L);
         double load = ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0];
-        return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed, load, avail,
+        return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed.getAsDouble(), load, avail,
                 jobCount.getAsInt(), workDone.getAsDouble());
     }
 

@@ -21,7 +21,7 @@ class PoolControllerTest {
     void tokensAdmitUntilTheyExpireAndTunablesTravelToJoiners() throws Exception {
         AtomicLong now = new AtomicLong(1_000_000_000L);
         Path file = dir.resolve("pool.json");
-        PoolController c = new PoolController(file, new FactsCollector("founder", 1.0), now::get);
+        PoolController c = new PoolController(file, new FactsCollector("founder", () -> 1.0), now::get);
         try {
             var r = c.init(new PoolInitRequest("lab", 3600, 500, 32));
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");

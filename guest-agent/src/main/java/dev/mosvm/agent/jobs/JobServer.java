@@ -159,11 +159,12 @@ public final class JobServer implements AutoCloseable {
             error(out, "-L keeps a job home; it cannot also run on " + req.node());
             return;
         }
-        Placement.Choice where = choose(req);
+        String id = table.newId();
+        Placement.Choice where = choose(req, id);
         String node = where.node();
         boolean requested = req.node() != null;
         boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
-        JobSpec spec = JobSpec.fresh(table.newId(), table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
+        JobSpec spec = JobSpec.fresh(id, table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
                 req.pinned() || Boolean.TRUE.equals(req.startHome()) ? "home" : requested ? "requested" : "placed", where.why());
         PeerChannel ch = null;
         if (!node.equals(table.self())) {
@@ -223,7 +224,7 @@ public final class JobServer implements AutoCloseable {
      * best node, provided the job's directory is shared (under /pool, or /): a job placed
      * elsewhere must find its working directory there.
      */
-    private Placement.Choice choose(JobRequest req) {
+    private Placement.Choice choose(JobRequest req, String id) {
         String self = table.self();
         if (req.pinned()) return new Placement.Choice(self, "-L: stays on its home node");
         if (req.node() != null) return new Placement.Choice(req.node(), "-r " + req.node());
@@ -232,7 +233,7 @@ public final class JobServer implements AutoCloseable {
         if (!cwd.equals("/") && !cwd.startsWith("/pool/")) {
             return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");
         }
-        return placement.place();
+        return placement.place(id);
     }
 
     /**

@@ -6,5 +6,6 @@ public interface Placement {
     /** @param why one line on the choice, shown by mosps */
     record Choice(String node, String why) {}
 
-    Choice place();
+    /** @param job the new job's id, so a start here counts in this node's load until the job is in the table */
+    Choice place(String job);
 }

@@ -34,7 +34,7 @@ class JobServerTest {
         dir = Files.createTempDirectory("mosvm-jobs");
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
             throw new java.io.IOException("no pool here");
-        }, () -> new Placement.Choice("test", "the only node"));
+        }, job -> new Placement.Choice("test", "the only node"));
     }
 
     @AfterAll

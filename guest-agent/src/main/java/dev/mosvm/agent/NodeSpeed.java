@@ -1,0 +1,77 @@
+package dev.mosvm.agent;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleConsumer;
+import java.util.function.LongToDoubleFunction;
+import java.util.logging.Logger;
+
+/**
+ * This node's speed figure (reference cores per CPU, scaled by the host's cap). Measured at
+ * boot, then again while the node is idle: VMs booting together on one host share its CPUs, so a
+ * boot-time reading can be a quarter of the real figure. Contention only ever lowers a reading,
+ * so the best one stands; re-measuring stops once a few idle readings in a row add nothing.
+ */
+final class NodeSpeed {
+    private static final Logger LOG = Logger.getLogger(NodeSpeed.class.getName());
+    /** A reading must beat the figure by this much to count as news. */
+    static final double NEWS = 0.05;
+    /** Idle readings in a row without news before re-measuring stops. */
+    static final int SETTLED_AFTER = 3;
+
+    private final double cap;
+    private volatile double measured;
+    private int flat;
+
+    NodeSpeed(double measured, double cap) {
+        this.measured = measured;
+        this.cap = cap;
+    }
+
+    double get() {
+        return Math.round(measured * cap * 1000) / 1000.0;
+    }
+
+    double measured() {
+        return measured;
+    }
+
+    boolean settled() {
+        return flat >= SETTLED_AFTER;
+    }
+
+    /** Takes one idle reading; true when it raised the figure. */
+    synchronized boolean offer(double reading) {
+        boolean news = reading > measured * (1 + NEWS);
+        if (reading > measured) measured = reading;
+        flat = news ? 0 : flat + 1;
+        return news;
+    }
+
+    /**
+     * Re-measures every {@code periodMillis} while {@code idle} holds, until settled; each rise
+     * goes to {@code changed} (the job table and the log). The thread is a daemon and ends when settled.
+     */
+    void remeasureWhileIdle(long periodMillis, long budgetMillis, BooleanSupplier idle, LongToDoubleFunction benchmark,
+                            DoubleConsumer changed) {
+        ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "speed-remeasure");
+            th.setDaemon(true);
+            return th;
+        });
+        t.scheduleWithFixedDelay(() -> {
+            if (settled()) {
+                t.shutdown();
+                return;
+            }
+            if (!idle.getAsBoolean()) return;
+            double before = get();
+            if (offer(benchmark.applyAsDouble(budgetMillis))) {
+                LOG.info("speed " + get() + " (was " + before + "), measured again while idle");
+                changed.accept(get());
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+}
