@@ -60,7 +60,8 @@ if [ -z "$steps" ]; then
 fi
 expected=$(perl -e "$spin" "$steps")
 run="cd $dir && for i in \$(seq $JOBS); do (mosrun -h perl spin.pl $steps > job.\$i.out 2>&1; echo \$? > job.\$i.status) & done; wait"
-bin/mosvm ssh -i demo-c -- bash -c "cd $dir && printf '%s\n' '$run' > run.sh && setsid nohup sh run.sh >/dev/null 2>&1 </dev/null &"
+# only the job runner goes to the background, so ssh returns at once
+bin/mosvm ssh -i demo-c -- bash -c "cd $dir && printf '%s\n' '$run' > run.sh && { setsid nohup sh run.sh >/dev/null 2>&1 </dev/null & }"
 echo "== $JOBS jobs started on demo-c, the slowest node; mosvm mon -i demo-a every 10 s until they end"
 start=$(date +%s)
 while true; do

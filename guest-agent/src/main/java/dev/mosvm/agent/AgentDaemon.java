@@ -81,7 +81,7 @@ public final class AgentDaemon {
         server.jobs(balance, new PoolMoves(peers, migrations.log()));
         balance.start();
         // an idle node measures its speed again: a boot beside other booting VMs reads low
-        speed.remeasureWhileIdle(30_000, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);
+        speed.remeasureWhileIdle(60_000, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);
     }
 
     /** The load average says nothing else is busy (so a reading is not another process's share). */

@@ -18,8 +18,11 @@ final class NodeSpeed {
     private static final Logger LOG = Logger.getLogger(NodeSpeed.class.getName());
     /** A reading must beat the figure by this much to count as news. */
     static final double NEWS = 0.05;
-    /** Idle readings in a row without news before re-measuring stops. */
-    static final int SETTLED_AFTER = 3;
+    /**
+     * Idle readings in a row without news before re-measuring stops: enough to outlast a
+     * neighbour VM's boot (1-2 min under TCG), which the guest cannot see but its readings can.
+     */
+    static final int SETTLED_AFTER = 5;
 
     private final double cap;
     private volatile double measured;
