@@ -5,6 +5,7 @@ import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
 import dev.mosvm.agent.jobs.MigrationRecord;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MigrateArguments;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** `migrate JOB NODE|home`: moves a running job (yours, or any as root) to another node of the pool. */
@@ -23,17 +24,7 @@ import picocli.CommandLine.Spec;
 public final class Migrate implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as mosps shows it.")
-    String job;
-
-    @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'.")
-    String node;
-
-    @Option(names = "--json", description = "Print the migration's figures as JSON.")
-    boolean json;
-
-    @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
-    boolean stopAndCopy;
+    @Mixin MigrateArguments args;
 
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")
     Path socket = LocalAgent.JOBS_SOCKET;
@@ -50,18 +41,18 @@ public final class Migrate implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MigrationRecord m;
-        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(job, node, stopAndCopy))) {
+        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(args.job, args.node, args.stopAndCopy))) {
             JobFrames.Frame f = JobFrames.read(c.in);
             if (f == null) throw new IOException("the agent closed the connection");
             if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
             m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (args.json) {
             out.println(Json.pretty(m));
         } else {
             out.printf(Locale.ROOT, "%s moved %s -> %s: frozen %d ms, total %d ms, %.1f MiB in %d pre-copy rounds%n",
-                    job, m.from(), m.to(), m.freezeMillis(), m.totalMillis(), m.bytes() / 1048576.0, m.rounds());
+                    args.job, m.from(), m.to(), m.freezeMillis(), m.totalMillis(), m.bytes() / 1048576.0, m.rounds());
         }
         out.flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.MigrateArguments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -7,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -41,24 +41,11 @@ final class JobCommands {
         @Spec CommandSpec spec;
         @Mixin InstanceOption instance;
 
-        @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as `mosvm ps` shows it.")
-        String job;
-
-        @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'.")
-        String node;
-
-        @Option(names = "--json", description = "Print the migration's figures as JSON.")
-        boolean json;
-
-        @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
-        boolean stopAndCopy;
+        @Mixin MigrateArguments args;
 
         @Override
         public Integer call() throws Exception {
-            List<String> remote = new ArrayList<>(List.of("migrate", job, node));
-            if (json) remote.add("--json");
-            if (stopAndCopy) remote.add("--stop-and-copy");
-            return RunCommand.inAppliance(root, spec, instance.name, false, remote);
+            return RunCommand.inAppliance(root, spec, instance.name, false, args.guestCommand());
         }
     }
 }

@@ -36,7 +36,7 @@ class CliTest {
         for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
                 List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"),
                 List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"),
-                List.of("balance"))) {
+                List.of("balance"), List.of("ps"), List.of("migrate"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
             assertEquals(0, r.exit(), cmd + ": " + r.err());
@@ -77,6 +77,18 @@ class CliTest {
         Run mode = run("balance", "sideways");
         assertEquals(ExitCodes.INVALID_INPUT, mode.exit());
         assertTrue(mode.err().startsWith("mosvm: error: balance takes on, off or status, not 'sideways'"), mode.err());
+    }
+
+    @Test
+    void migrateTakesTheGuestsArgumentsAndPassesThemOn() {
+        Run help = run("migrate", "--help");
+        assertTrue(help.out().contains("--stop-and-copy") && help.out().contains("as mosps"), help.out());
+        Run missing = run("migrate", "ca.17");
+        assertEquals(ExitCodes.INVALID_INPUT, missing.exit());
+        assertTrue(missing.err().startsWith("mosvm: error: Missing required parameter: 'NODE'"), missing.err());
+        dev.mosvm.api.MigrateArguments args = new dev.mosvm.api.MigrateArguments();
+        new picocli.CommandLine(args).parseArgs("ca.17", "home", "--stop-and-copy");
+        assertEquals(List.of("migrate", "ca.17", "home", "--stop-and-copy"), args.guestCommand());
     }
 
     @Test

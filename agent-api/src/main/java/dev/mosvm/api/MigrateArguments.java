@@ -1,0 +1,32 @@
+package dev.mosvm.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The arguments of `migrate` (in the guest) and `mosvm migrate` (on the host, which passes
+ * them on to the guest's command): one definition, so the two cannot drift apart.
+ */
+public final class MigrateArguments {
+    @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as mosps (mosvm ps on the host) shows it.")
+    public String job;
+
+    @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'.")
+    public String node;
+
+    @Option(names = "--json", description = "Print the migration's figures as JSON.")
+    public boolean json;
+
+    @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
+    public boolean stopAndCopy;
+
+    /** The guest command line that asks for the same migration. */
+    public List<String> guestCommand() {
+        List<String> argv = new ArrayList<>(List.of("migrate", job, node));
+        if (json) argv.add("--json");
+        if (stopAndCopy) argv.add("--stop-and-copy");
+        return argv;
+    }
+}
