@@ -31,6 +31,11 @@ public final class JobFrames {
     public static final int MOVED = 10;
     /** Payload: a JSON answer (a migration's record). */
     public static final int REPLY = 12;
+    /**
+     * Home to runner: the job's EXIT arrived. Until it comes the runner keeps the status and
+     * sends it again over a new link: a write that returned may still die in a dropped link.
+     */
+    public static final int EXIT_ACK = 13;
     public static final int MAX_PAYLOAD = 1 << 20;
 
     public record Frame(int kind, byte[] payload) {

@@ -260,6 +260,11 @@ public final class JobServer implements AutoCloseable {
                         }
                         case JobFrames.EXIT -> {
                             home.exited(f.asInt());
+                            try {
+                                JobFrames.write(ch.out, JobFrames.EXIT_ACK, new byte[0]);
+                            } catch (IOException e) {
+                                // the runner hears nothing and sends the status again; home has it already
+                            }
                             return;
                         }
                         case JobFrames.ERROR -> {

@@ -13,11 +13,20 @@ import java.util.logging.Logger;
  * Output of a job that runs away from home, sent to the home agent over the peer channel;
  * the home's signals and input come back on the same channel. If home cannot be reached (its
  * VM is down, the network dropped), the job keeps running: its frames go to a spool file on
- * this node and are replayed, in order, when the link to home is back.
+ * this node and are replayed, in order, when the link to home is back. The job's exit status
+ * is forgotten only when home confirms it ({@link JobFrames#EXIT_ACK}); without that it is
+ * spooled and sent again, so a link that drops just after the EXIT was written loses nothing.
  */
 final class RemoteSink implements JobSink {
     private static final Logger LOG = Logger.getLogger(RemoteSink.class.getName());
     static final Path SPOOL = Path.of("/var/spool/mosvm");
+    /** How long the runner waits for home to confirm an EXIT before it spools it and reattaches. */
+    static final long ACK_MILLIS = 30_000;
+    /** Between attempts to reach an unreachable home. */
+    static final long RETRY_MILLIS = 5_000;
+    private final Path spool;
+    private final long ackMillis;
+    private final long retryMillis;
     private final String jobId;
     private final String home;
     private final PeerDirectory peers;
@@ -26,8 +35,18 @@ final class RemoteSink implements JobSink {
     private PeerChannel link;
     private boolean spooling;
     private boolean done;
+    /** Home answered the EXIT on the current link (or said it has no caller waiting). */
+    private boolean settled;
 
     RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
+        this(spec, link, peers, control, SPOOL, ACK_MILLIS, RETRY_MILLIS);
+    }
+
+    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<JobFrames.Frame> control, Path spool, long ackMillis,
+               long retryMillis) {
+        this.spool = spool;
+        this.ackMillis = ackMillis;
+        this.retryMillis = retryMillis;
         this.spec = spec;
         this.jobId = spec.id();
         this.home = spec.home();
@@ -39,7 +58,10 @@ final class RemoteSink implements JobSink {
 
     /** Opens an attach link to home for a job that arrived here by migration. */
     static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
-        RemoteSink s = new RemoteSink(spec, null, peers, control);
+        return attach(new RemoteSink(spec, null, peers, control));
+    }
+
+    static RemoteSink attach(RemoteSink s) {
         synchronized (s) {
             s.spooling = true;
             s.reconnect();
@@ -52,7 +74,17 @@ final class RemoteSink implements JobSink {
         Thread t = new Thread(() -> {
             try {
                 JobFrames.Frame f;
-                while ((f = JobFrames.read(ch.in)) != null) control.accept(f);
+                while ((f = JobFrames.read(ch.in)) != null) {
+                    if (f.kind() == JobFrames.EXIT_ACK || f.kind() == JobFrames.ERROR) {
+                        // ERROR: home has no caller waiting for this job (it got the status, or gave up)
+                        synchronized (this) {
+                            settled = true;
+                            notifyAll();
+                        }
+                    } else {
+                        control.accept(f);
+                    }
+                }
             } catch (IOException e) {
                 LOG.fine("link to home of " + jobId + " ended: " + e);
             }
@@ -71,8 +103,28 @@ final class RemoteSink implements JobSink {
         byte[] s = {(byte) (status >>> 24), (byte) (status >>> 16), (byte) (status >>> 8), (byte) status};
         send(JobFrames.EXIT, s, 4);
         done = true;
-        if (!spooling) closeLink();
-        else LOG.warning("job " + jobId + " ended with " + status + " while its home " + home + " was unreachable; kept in " + spoolFile());
+        if (spooling) {
+            LOG.warning("job " + jobId + " ended with " + status + " while its home " + home + " was unreachable; kept in " + spoolFile());
+        } else if (awaitSettled()) {
+            closeLink();
+        } else {
+            LOG.warning("home " + home + " did not confirm the exit of job " + jobId + "; kept in " + spoolFile() + " to send again");
+            spooling = true;
+            closeLink();
+            spoolFrame(JobFrames.EXIT, s, 4);
+            startReconnectingLater();
+        }
+    }
+
+    /** Waits (releasing this sink) for home to confirm the EXIT sent on the current link. */
+    private boolean awaitSettled() {
+        long end = System.currentTimeMillis() + ackMillis;
+        try {
+            for (long left = ackMillis; !settled && left > 0; left = end - System.currentTimeMillis()) wait(left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return settled;
     }
 
     @Override
@@ -94,8 +146,12 @@ final class RemoteSink implements JobSink {
                 startReconnectingLater();
             }
         }
+        spoolFrame(kind, b, n);
+    }
+
+    private void spoolFrame(int kind, byte[] b, int n) {
         try {
-            Files.createDirectories(SPOOL);
+            Files.createDirectories(spool);
             try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
                 JobFrames.write(out, kind, b, n);
             }
@@ -104,8 +160,8 @@ final class RemoteSink implements JobSink {
         }
     }
 
-    private Path spoolFile() {
-        return SPOOL.resolve(jobId + ".frames");
+    Path spoolFile() {
+        return spool.resolve(jobId + ".frames");
     }
 
     private void startReconnecting() {
@@ -116,7 +172,7 @@ final class RemoteSink implements JobSink {
                     if (reconnect()) return;
                 }
                 try {
-                    Thread.sleep(5000);
+                    Thread.sleep(retryMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -126,29 +182,40 @@ final class RemoteSink implements JobSink {
         t.start();
     }
 
-    /** Attaches to home and replays the spool; true when the link is live again. */
+    /**
+     * Attaches to home and replays the spool; true when the link is live again (for an ended
+     * job: when home confirmed its EXIT, and only then is the spool deleted).
+     */
     private boolean reconnect() {
+        PeerChannel ch = null;
         try {
-            PeerChannel ch = peers.connect(home);
+            ch = peers.connect(home);
             PeerRequest.write(ch.out, PeerRequest.attach(spec));
-            Path spool = spoolFile();
-            if (Files.exists(spool)) {
-                try (var in = Files.newInputStream(spool)) {
+            Path file = spoolFile();
+            if (Files.exists(file)) {
+                try (var in = Files.newInputStream(file)) {
                     in.transferTo(ch.out);
                 }
                 ch.out.flush();
-                Files.delete(spool);
             }
             link = ch;
+            settled = false;
+            listen(ch);
+            if (done && !awaitSettled()) throw new IOException("no answer to the replayed exit status");
+            Files.deleteIfExists(file);
             spooling = false;
             retrying = false;
             LOG.info("job " + jobId + " attached to its home " + home);
             if (done) closeLink();
-            else listen(ch);
             return true;
         } catch (IOException e) {
             LOG.fine("home " + home + " of job " + jobId + " still unreachable: " + e.getMessage());
-            if (spooling && link == null) startReconnectingLater();
+            if (ch != null) {
+                link = ch;
+                closeLink();
+            }
+            link = null;
+            startReconnectingLater();
             return false;
         }
     }

@@ -1,0 +1,120 @@
+package dev.mosvm.agent.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.api.PoolMembership;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runner's side of a job away from home, over real peer channels on loopback: its exit
+ * status is kept until home confirms it, so a link that dies right after the EXIT was written
+ * does not leave the caller waiting forever.
+ */
+class RemoteSinkTest {
+    @TempDir
+    Path spool;
+
+    static PoolKeys keys(String node) {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) 5);
+        return new PoolKeys(new PoolMembership("lab", node, "127.0.0.1", 7946,
+                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan", 0, 0,
+                "home", null, Base64.getEncoder().encodeToString(new byte[32]), 0, List.of()));
+    }
+
+    /** Home's ends of the links the runner opens; the runner's ends come from {@link #connect}. */
+    final BlockingQueue<PeerChannel> homeEnds = new LinkedBlockingQueue<>();
+
+    PeerChannel connect() throws IOException {
+        try (ServerSocket ss = new ServerSocket(0)) {
+            CompletableFuture<PeerChannel> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return PeerChannel.accept(ss.accept(), keys("home"), "home");
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            PeerChannel runner = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("runner").ring(), "runner");
+            homeEnds.add(accepted.join());
+            return runner;
+        }
+    }
+
+    final PeerDirectory peers = new PeerDirectory() {
+        @Override
+        public List<String> alivePeers() {
+            return List.of("home");
+        }
+
+        @Override
+        public boolean isGone(String node) {
+            return false;
+        }
+
+        @Override
+        public PeerChannel connect(String node) throws IOException {
+            return RemoteSinkTest.this.connect();
+        }
+    };
+
+    RemoteSink sink() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.7", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        return new RemoteSink(spec, connect(), peers, f -> { }, spool, 300, 50);
+    }
+
+    @Test
+    void anExitHomeNeverConfirmedIsSentAgainOverANewLinkUntilItIs() throws Exception {
+        RemoteSink sink = sink();
+        PeerChannel first = homeEnds.take();
+        sink.output(JobFrames.STDOUT, "hi\n".getBytes(), 3);
+        sink.exited(3); // home reads nothing back: the link died after the write
+        assertEquals(JobFrames.STDOUT, JobFrames.read(first.in).kind());
+        assertEquals(3, JobFrames.read(first.in).asInt());
+        first.close();
+        assertTrue(Files.exists(sink.spoolFile()), "the unconfirmed status is kept");
+
+        PeerChannel second = homeEnds.poll(10, TimeUnit.SECONDS);
+        assertEquals("attach", PeerRequest.read(second.in).op());
+        JobFrames.Frame again = JobFrames.read(second.in);
+        assertEquals(JobFrames.EXIT, again.kind(), "only the status is sent again, not the output home already has");
+        assertEquals(3, again.asInt());
+        JobFrames.write(second.out, JobFrames.EXIT_ACK, new byte[0]);
+        for (int i = 0; i < 100 && Files.exists(sink.spoolFile()); i++) Thread.sleep(50);
+        assertFalse(Files.exists(sink.spoolFile()), "confirmed: forgotten");
+    }
+
+    @Test
+    void aConfirmedExitEndsTheLinkAndLeavesNothingBehind() throws Exception {
+        RemoteSink sink = sink();
+        PeerChannel home = homeEnds.take();
+        Thread homeSide = new Thread(() -> {
+            try {
+                assertEquals(0, JobFrames.read(home.in).asInt());
+                JobFrames.write(home.out, JobFrames.EXIT_ACK, new byte[0]);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        homeSide.start();
+        sink.exited(0);
+        homeSide.join();
+        assertFalse(Files.exists(sink.spoolFile()));
+        assertEquals(null, homeEnds.poll(500, TimeUnit.MILLISECONDS), "no second link");
+    }
+}
