@@ -166,6 +166,7 @@ public final class JobServer implements AutoCloseable {
         boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
         JobSpec spec = JobSpec.fresh(id, table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
                 req.pinned() || Boolean.TRUE.equals(req.startHome()) ? "home" : requested ? "requested" : "placed", where.why());
+        if ("placed".equals(spec.placement())) LOG.info("job " + id + " placed on " + node + ": " + where.why());
         PeerChannel ch = null;
         if (!node.equals(table.self())) {
             try {

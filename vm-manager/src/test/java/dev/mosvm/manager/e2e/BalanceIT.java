@@ -88,6 +88,8 @@ class BalanceIT extends PoolTestBase {
         // the same jobs without -h: each starts on the best node (placement), then balancing goes on
         Set<String> placedOn = new HashSet<>();
         double placed = batch("placed", n, expected, placedOn, "");
+        // where bc's agent started each of them (the agent logs every placement)
+        String starts = sh("bc", "journalctl -u mosvm-agent --no-pager | grep -o 'placed on [a-z0-9-]*:' | sort | uniq -c | tr -s ' \\n' ' '");
 
         List<String> moves = new ArrayList<>();
         List<String> failed = new ArrayList<>();
@@ -105,8 +107,8 @@ class BalanceIT extends PoolTestBase {
         double lowerBound = Math.max(JOBS * w / (CAPS[0] + CAPS[1] + CAPS[2]), w);
         System.out.printf(Locale.ROOT, "balance e2e: %d jobs of %.1f s (uncapped): off %.1f s, on %.1f s (%.2f of off), lower bound %.1f s, "
                 + "on / bound %.2f; nodes busy %s; balanced moves %d: %s; failed moves %s; speeds %s; placed at start: %.1f s, "
-                + "placed / bound %.2f, nodes busy %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy, moves.size(), moves,
-                failed, speeds, placed, placed / lowerBound, placedOn);
+                + "placed / bound %.2f, nodes busy %s, starts: %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy, moves.size(), moves,
+                failed, speeds, placed, placed / lowerBound, placedOn, starts);
         assertTrue(busy.size() >= 2, "the jobs spread beyond bc: busy nodes seen " + busy + "; failed moves " + failed + "; speeds " + speeds);
         assertTrue(!moves.isEmpty(), "the balancer moved jobs started on bc");
         assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");
