@@ -2,6 +2,7 @@ package dev.mosvm.manager.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mosvm.builder.SafeDelete;
@@ -222,7 +223,13 @@ class JobsIT extends PoolTestBase {
         // the move of 200 MB takes a while under emulation: cut it off once images are arriving on cb
         waitUntil("cb", "ls /run/mosvm/images 2>/dev/null | grep -c in- || true", s -> !s.equals("0"), 120);
         MosvmCli.virsh("destroy", MosvmCli.domain("cb"));
-        assertTrue(migrate.waitFor(5, TimeUnit.MINUTES), "migrate gave up");
+        if (!migrate.waitFor(5, TimeUnit.MINUTES)) {
+            migrate.destroyForcibly();
+            // what the source was waiting for: its agent's log and the migration's processes
+            fail("migrate did not give up within 5 min of its target's death; ca's agent:\n"
+                    + sh("ca", "journalctl -u mosvm-agent --no-pager | tail -40") + "\nprocesses:\n"
+                    + sh("ca", "ps -eo pid,stat,wchan:24,etimes,args | grep -E '[c]riu|[m]igrate' || true"));
+        }
         String said = new String(migrate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, migrate.exitValue(), said);
         assertTrue(said.contains("runs on ca"), said);
