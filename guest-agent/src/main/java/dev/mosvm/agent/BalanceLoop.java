@@ -75,7 +75,15 @@ final class BalanceLoop implements Admission, Placement {
 
     static final Path OFF_MARKER = Path.of("/var/lib/mosvm/balance-off");
 
-    private record Pending(String node, String job, long rssKb, double work, long until) {}
+    /**
+     * A job on its way to {@code node}. For a peer, {@code seenJobs} is the job count its gossip
+     * showed when the job was sent: once the gossip counts the arrivals, they are not added twice.
+     */
+    private record Pending(String node, String job, long rssKb, double work, long until, int seenJobs) {
+        Pending(String node, String job, long rssKb, double work, long until) {
+            this(node, job, rssKb, work, until, 0);
+        }
+    }
 
     BalanceLoop(String self, JobTable table, Migrations migrations, Supplier<List<NodeView>> members, java.util.function.DoubleSupplier speed,
                 BalancerConfig cfg, Path offMarker) {
@@ -137,7 +145,7 @@ final class BalanceLoop implements Admission, Placement {
             if (job == null) continue;
             JobLoad l = loads.stream().filter(x -> x.id().equals(m.job())).findFirst().orElseThrow();
             synchronized (pending) {
-                pending.add(new Pending(m.target(), m.job(), l.rssKb(), l.workDone(), now + PENDING_MILLIS));
+                pending.add(new Pending(m.target(), m.job(), l.rssKb(), l.workDone(), now + PENDING_MILLIS, gossipedJobs(m.target())));
             }
             inFlight.incrementAndGet();
             double rateHere = here.rateWith(here.jobs());
@@ -176,7 +184,7 @@ final class BalanceLoop implements Admission, Placement {
         }
         NodeLoad t = peers.stream().filter(p -> p.node().equals(node)).findFirst().orElseThrow();
         synchronized (pending) {
-            pending.add(new Pending(node, null, 0, 0, System.currentTimeMillis() + PENDING_MILLIS));
+            pending.add(new Pending(node, null, 0, 0, System.currentTimeMillis() + PENDING_MILLIS, gossipedJobs(node)));
         }
         return new Choice(node, String.format(Locale.ROOT, "best node: %.2f reference cores for it there vs %.2f on %s",
                 t.rateForOneMore(), here.rateForOneMore(), self));
@@ -238,8 +246,17 @@ final class BalanceLoop implements Admission, Placement {
         return out;
     }
 
+    /**
+     * {@code n} with the jobs on their way to it. Here, a job counts until it is in the table.
+     * At a peer, the gossip starts counting them as they arrive, so the peer counts as at least
+     * its count when the oldest of them was sent plus all of them, and never less than it shows now.
+     */
     private NodeLoad withPending(NodeLoad n, boolean remote) {
         long now = System.currentTimeMillis();
+        int jobs = 0;
+        int base = Integer.MAX_VALUE;
+        long rss = 0;
+        double work = 0;
         synchronized (pending) {
             for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
@@ -247,11 +264,22 @@ final class BalanceLoop implements Admission, Placement {
                 if (p.until() < now || arrived) {
                     it.remove();
                 } else if (p.node().equals(n.node())) {
-                    n = new NodeLoad(n.node(), n.cpus(), n.speed(), n.jobs() + 1, n.freeMemKb() - p.rssKb(), n.workDone() + p.work());
+                    jobs++;
+                    base = Math.min(base, p.seenJobs());
+                    rss += p.rssKb();
+                    work += p.work();
                 }
             }
         }
-        return n;
+        if (jobs == 0) return n;
+        int count = remote ? Math.max(n.jobs(), base + jobs) : n.jobs() + jobs;
+        return new NodeLoad(n.node(), n.cpus(), n.speed(), count, n.freeMemKb() - rss, n.workDone() + work);
+    }
+
+    /** The job count {@code node}'s gossip shows now (0 if it is not in the view). */
+    private int gossipedJobs(String node) {
+        for (NodeView v : members.get()) if (v.info().id().equals(node)) return v.info().jobs();
+        return 0;
     }
 
     /** Moves measured on this pool set the transfer rate the cost model uses (a moving average). */

@@ -10,6 +10,7 @@ import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,5 +36,28 @@ class BalanceLoopTest {
         Map<String, Integer> placed = new HashMap<>();
         for (int i = 0; i < 2 * cpus; i++) placed.merge(loop.place("job" + i).node(), 1, Integer::sum);
         assertEquals(Map.of("a", cpus, "b", cpus), placed);
+    }
+
+    /**
+     * Jobs sent to a peer count there until its gossip shows them, and not twice once it does:
+     * counted twice, the peer looks overloaded and the rest of a burst piles up elsewhere.
+     */
+    @Test
+    void jobsAPeerAlreadyShowsAreNotCountedAgain() {
+        JobTable table = new JobTable("a", null, PeerDirectory.NONE);
+        List<NodeView> view = new ArrayList<>(List.of(peer("b", 0), peer("c", 3)));
+        // a is far slower than its peers: every job goes out
+        BalanceLoop loop = new BalanceLoop("a", table, new Migrations(table, dir, dir.resolve("version")), () -> List.copyOf(view),
+                () -> 0.01, BalancerConfig.DEFAULT, dir.resolve("balance-off"));
+        // b (2 CPUs, empty) beats c (2 CPUs, 3 jobs: half a CPU for one more) for two jobs
+        assertEquals("b", loop.place("job1").node());
+        assertEquals("b", loop.place("job2").node());
+        view.set(0, peer("b", 2)); // b's gossip now shows both
+        // b with 2 jobs still gives a third 2/3 of a CPU, c only 1/2; counted twice, b would look like 4 jobs (2/5)
+        assertEquals("b", loop.place("job3").node());
+    }
+
+    static NodeView peer(String id, int jobs) {
+        return new NodeView(new NodeInfo(id, "127.0.0.1", 7946, 2, 1.0, 0, 4L << 20, jobs), 0, NodeState.ALIVE);
     }
 }
