@@ -11,7 +11,11 @@ import java.util.logging.Logger;
 /**
  * Closes a migration's channel when gossip stops seeing the other node alive. A VM that dies
  * sends no TCP reset, so without this a blocked write or read would wait for TCP's own
- * timeout (minutes) before the job could resume on its source.
+ * timeout (minutes) before the job could resume on its source. CRIU's own connection to the
+ * page server is outside the agent: a blocked write there ends by the appliance's short
+ * retransmission limit (sysctl), but a read with nothing unacknowledged (a TLS handshake the
+ * dead kernel had acknowledged) never would, so every TCP socket to the dead node is destroyed
+ * too ({@code ss -K}), and CRIU fails cleanly, leaving the job running.
  */
 final class PeerWatch implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerWatch.class.getName());
@@ -30,9 +34,22 @@ final class PeerWatch implements AutoCloseable {
                 } catch (IOException e) {
                     // closed already
                 }
+                killSockets(ch.remoteAddress().getHostAddress());
                 timer.shutdown();
             }
         }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private static void killSockets(String address) {
+        try {
+            Process p = new ProcessBuilder("ss", "-K", "-t", "dst", address).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) LOG.warning("ss -K dst " + address + " failed: " + out);
+        } catch (IOException e) {
+            LOG.warning("cannot destroy sockets to " + address + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
