@@ -58,10 +58,7 @@ final class RemoteSink implements JobSink {
 
     /** Opens an attach link to home for a job that arrived here by migration. */
     static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
-        return attach(new RemoteSink(spec, null, peers, control));
-    }
-
-    static RemoteSink attach(RemoteSink s) {
+        RemoteSink s = new RemoteSink(spec, null, peers, control);
         synchronized (s) {
             s.spooling = true;
             s.reconnect();
@@ -210,10 +207,7 @@ final class RemoteSink implements JobSink {
             return true;
         } catch (IOException e) {
             LOG.fine("home " + home + " of job " + jobId + " still unreachable: " + e.getMessage());
-            if (ch != null) {
-                link = ch;
-                closeLink();
-            }
+            close(ch);
             link = null;
             startReconnectingLater();
             return false;
@@ -229,10 +223,14 @@ final class RemoteSink implements JobSink {
     }
 
     private void closeLink() {
+        close(link);
+    }
+
+    private static void close(PeerChannel ch) {
         try {
-            if (link != null) {
-                link.out.flush();
-                link.close();
+            if (ch != null) {
+                ch.out.flush();
+                ch.close();
             }
         } catch (IOException e) {
             // already down
