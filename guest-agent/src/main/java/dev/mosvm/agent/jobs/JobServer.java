@@ -19,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
@@ -321,9 +323,20 @@ public final class JobServer implements AutoCloseable {
         JobFrames.write(out, JobFrames.ERROR, String.valueOf(message).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Names resolved so far ("passwd:alice" to 1000): getent is a process start per lookup, slow under emulation. */
+    private static final Map<String, Integer> IDS = new ConcurrentHashMap<>();
+
     /** The numeric uid/gid behind a name the JDK reports (it resolves them through NSS). */
     private static int numericId(String name, String database) throws IOException {
         if (name.matches("\\d+")) return Integer.parseInt(name);
+        Integer known = IDS.get(database + ":" + name);
+        if (known != null) return known;
+        int id = lookUp(name, database);
+        IDS.put(database + ":" + name, id);
+        return id;
+    }
+
+    private static int lookUp(String name, String database) throws IOException {
         try {
             Process p = new ProcessBuilder("getent", database, name).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
