@@ -4,6 +4,7 @@ import dev.mosvm.builder.steps.Bootstrap;
 import dev.mosvm.builder.steps.BuildContext;
 import dev.mosvm.builder.steps.BuildStep;
 import dev.mosvm.builder.steps.CheckHost;
+import dev.mosvm.builder.steps.CompileTools;
 import dev.mosvm.builder.steps.ExtractKernel;
 import dev.mosvm.builder.steps.InstallAgent;
 import dev.mosvm.builder.steps.MakeDisk;
@@ -31,7 +32,7 @@ public final class ApplianceBuilder {
     }
 
     public static List<BuildStep> steps() {
-        return List.of(new CheckHost(), new Bootstrap(), new InstallAgent(), new SelfTestAgent(), new ExtractKernel(), new MakeDisk());
+        return List.of(new CheckHost(), new Bootstrap(), new InstallAgent(), new CompileTools(), new SelfTestAgent(), new ExtractKernel(), new MakeDisk());
     }
 
     /** The cache key for these inputs, validating the recipe on the way. */

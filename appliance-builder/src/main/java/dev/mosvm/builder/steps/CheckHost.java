@@ -16,10 +16,10 @@ public final class CheckHost implements BuildStep {
 
     @Override
     public void run(BuildContext ctx) throws Exception {
-        for (String tool : List.of("mmdebstrap", "mkfs.ext4", "qemu-img")) {
+        for (String tool : List.of("mmdebstrap", "mkfs.ext4", "qemu-img", "cc")) {
             if (!ProcessRunner.onPath(tool)) {
                 throw new BuildException(tool + " is not installed",
-                        "install it: apt-get install --no-install-recommends mmdebstrap e2fsprogs qemu-utils");
+                        "install it: apt-get install --no-install-recommends mmdebstrap e2fsprogs qemu-utils gcc libc6-dev");
             }
         }
         if (!isRoot()) {

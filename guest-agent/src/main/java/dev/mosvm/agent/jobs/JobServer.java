@@ -305,23 +305,38 @@ public final class JobServer implements AutoCloseable {
     }
 
     private void toJob(HomeRecord home, JobFrames.Frame f) {
-        if (home.where().equals(table.self())) {
-            Job job = table.running(home.spec.id());
-            if (job != null) {
-                try {
-                    job.control(f);
-                } catch (IOException e) {
-                    LOG.fine("job " + home.spec.id() + " no longer takes input: " + e.getMessage());
+        long deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS;
+        while (true) {
+            if (home.where().equals(table.self())) {
+                Job job = table.running(home.spec.id());
+                if (job != null) {
+                    try {
+                        job.control(f);
+                    } catch (IOException e) {
+                        LOG.fine("job " + home.spec.id() + " no longer takes input: " + e.getMessage());
+                    }
+                    return;
                 }
+            }
+            if (home.toRunner(f.kind(), f.payload())) return;
+            // a job sent to a peer has no link until the peer answers: piped input that arrives
+            // at once waits for it instead of being dropped
+            if (home.exit.isDone() || System.currentTimeMillis() > deadline) return;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
         }
-        home.toRunner(f.kind(), f.payload());
     }
 
     private static void error(DataOutputStream out, String message) throws IOException {
         JobFrames.write(out, JobFrames.ERROR, String.valueOf(message).getBytes(StandardCharsets.UTF_8));
     }
+
+    /** How long a caller's input or signal waits for the link to the node its job was sent to. */
+    private static final long RUNNER_WAIT_MILLIS = 120_000;
 
     /** Names resolved so far ("passwd:alice" to 1000): getent is a process start per lookup, slow under emulation. */
     private static final Map<String, Integer> IDS = new ConcurrentHashMap<>();

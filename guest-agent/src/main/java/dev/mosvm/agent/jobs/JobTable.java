@@ -173,8 +173,21 @@ public final class JobTable {
     /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */
     public void startForHome(PeerRequest req, PeerChannel link) throws IOException {
         JobSpec spec = req.spec();
-        RemoteSink sink = new RemoteSink(spec, link, peers, f -> control(spec.id(), f));
-        start(spec, req.env(), req.cwd(), sink);
+        // home sends piped input right behind the request: it waits until the job is in the table
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        RemoteSink sink = new RemoteSink(spec, link, peers, f -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            control(spec.id(), f);
+        });
+        try {
+            start(spec, req.env(), req.cwd(), sink);
+        } finally {
+            started.countDown();
+        }
     }
 
     /** Home's side of a link from the node a job runs on: relays until the job ends or moves on. */

@@ -32,6 +32,11 @@ class JobServerTest {
         assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
         assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
         dir = Files.createTempDirectory("mosvm-jobs");
+        mosrunBinary = dir.resolve("mosrun");
+        Process cc = new ProcessBuilder("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", mosrunBinary.toString(), MOSRUN_C.toString())
+                .redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), "mosrun.c compiles (gcc and libc6-dev come with scripts/setup-host.sh): " + ccOut);
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));
@@ -40,16 +45,18 @@ class JobServerTest {
     @AfterAll
     void stop() throws Exception {
         server.close();
+        Files.deleteIfExists(mosrunBinary);
         Files.deleteIfExists(dir);
     }
 
-    static final Path MOSRUN = Path.of("..", "images", "files", "usr", "local", "bin", "mosrun").toAbsolutePath().normalize();
+    static final Path MOSRUN_C = Path.of("..", "images", "files", "usr", "local", "src", "mosrun.c").toAbsolutePath().normalize();
+    Path mosrunBinary;
 
     record Run(int exit, String out, String err) {}
 
     Process mosrun(Path cwd, String stdin, String... argv) throws Exception {
-        // the appliance's own client (perl-base only), as users run it
-        List<String> cmd = new ArrayList<>(List.of("perl", MOSRUN.toString()));
+        // the appliance's own client, built as the image build builds it, as users run it
+        List<String> cmd = new ArrayList<>(List.of(mosrunBinary.toString()));
         cmd.addAll(List.of(argv));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         pb.environment().put("MOSVM_JOBS_SOCKET", dir.resolve("jobs.sock").toString());

@@ -81,7 +81,7 @@ class MigrationBenchmarkIT {
                     assertEquals("mb", m.get("to").asText());
                     long bytes = m.get("bytes").asLong();
                     System.out.println(sh("ma", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
-                    sh("ma", "pkill -f '[/]usr/local/bin/mosrun perl hog.pl' || true");
+                    sh("ma", "pkill -f '^mosrun perl hog.pl' || true");
                     Thread.sleep(3000); // let the hung-up job and its memory go before the raw transfer
                     double raw = rawSeconds(bytes, addrB);
                     double freeze = m.get("freezeMillis").asLong() / 1000.0;
