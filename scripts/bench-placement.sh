@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Where a placed batch's time goes, on the quickstart's pool (run scripts/quickstart.sh first):
+# COUNT jobs `mosrun perl spin.pl STEPS` submitted at once on demo-c (40 % cap), placed by its
+# agent. Each job records when and on which node it started and ended; the table gives, per
+# job, its submission, start, end and the caller's return, in seconds from the batch's start,
+# then the makespan and its ratio to the caps' bound (STEPS timed alone on demo-a).
+#
+#   scripts/bench-placement.sh [COUNT] [STEPS]     defaults: 12 jobs, about 6.5 s each on demo-a
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-12}
+STEPS=${2:-}
+dir=/pool/demo-c/bench
+ssh_() { bin/mosvm ssh -i "$1" -- bash -c "$2"; }
+
+ssh_ demo-c "mkdir -p $dir && cd $dir && rm -f t.* r.* o.* batch.* && cat > spin.pl" <<'PERL'
+my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";
+PERL
+ssh_ demo-c "cd $dir && cat > job.sh" <<'SH'
+i=$1; n=$2
+echo "$(date +%s.%N) $(hostname)" > t.$i
+perl spin.pl $n
+echo "$(date +%s.%N) $(hostname)" >> t.$i
+SH
+ssh_ demo-c "cd $dir && cat > batch.sh" <<'SH'
+count=$1; n=$2
+date +%s.%N > batch.start
+i=1
+while [ $i -le $count ]; do
+  ( s=$(date +%s.%N); mosrun sh job.sh $i $n > o.$i 2>&1; echo "$s $(date +%s.%N) $?" > r.$i ) &
+  i=$((i + 1))
+done
+wait
+date +%s.%N > batch.tmp && mv batch.tmp batch.end
+SH
+
+time_on_a() { ssh_ demo-a "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"; }
+if [ -z "$STEPS" ]; then
+  time_on_a 10000 >/dev/null
+  STEPS=$(( 1000000 * 6500 / $(time_on_a 1000000) ))
+fi
+ms=$(time_on_a "$STEPS")
+expected=$(perl -e 'my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";' "$STEPS")
+echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) placed from demo-c"
+ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS >/dev/null 2>&1 </dev/null & }"
+sleep 20
+# demo-c is saturated: read its files through demo-a's NFS mount
+until ssh_ demo-a "test -f $dir/batch.end"; do sleep 5; done
+ssh_ demo-a "cd $dir; cat batch.start batch.end; for i in \$(seq $COUNT); do echo \$i \$(cat r.\$i) \$(cat t.\$i | tr '\n' ' ') \$(cat o.\$i); done" |
+  awk -v w="$ms" -v n="$COUNT" -v expected="$expected" '
+    NR == 1 { s = $1; next }
+    NR == 2 { span = $1 - s; next }
+    { if ($4 != 0 || $9 != expected) bad++
+      printf "job %2d  submitted %5.1f  started %5.1f on %-7s ended %5.1f on %-7s returned %5.1f  status %s  output %s\n",
+        $1, $2 - s, $5 - s, $6, $7 - s, $8, $3 - s, $4, $9 }
+    END { bound = n * w / 1000 / 2.0; if (bound < w / 1000) bound = w / 1000
+          printf "makespan %.1f s; bound from the caps (100+60+40 %%) %.1f s; ratio %.2f\n", span, bound, span / bound
+          if (bad) { printf "%d job(s) with a wrong status or output\n", bad; exit 1 } }'
