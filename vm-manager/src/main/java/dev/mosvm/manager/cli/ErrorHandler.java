@@ -32,6 +32,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (ex instanceof java.nio.file.FileSystemException f) {
             code = ExitCodes.FAILED;
             message = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        } else if (ex instanceof dev.mosvm.api.AgentException a) {
+            // the appliance's agent did not answer or refused: its state, not a bug here
+            code = ExitCodes.FAILED;
+            message = a.getMessage();
+            hint = a.status() < 0 ? "is the appliance up and its agent started? 'mosvm status' shows each appliance's state" : null;
         } else if (ex instanceof InterruptedException) {
             code = ExitCodes.FAILED;
             message = "interrupted";
