@@ -90,11 +90,17 @@ final class HomeRecord implements JobSink {
         }
     }
 
+    /**
+     * The node that relayed is done (the job moved on, or its link dropped). Its control stream
+     * goes too: input and signals from the caller then wait for the next node to attach instead
+     * of going into a closed stream.
+     */
     void releaseRelay() {
+        toRunner = null;
         relay.release();
     }
 
-    /** Passes a caller's frame on to the node the job runs on; false if it runs here. */
+    /** Passes a caller's frame on to the node the job runs on; false if no node takes it now (it runs here, or is between nodes). */
     boolean toRunner(int kind, byte[] payload) {
         DataOutputStream out = toRunner;
         if (out == null) return false;

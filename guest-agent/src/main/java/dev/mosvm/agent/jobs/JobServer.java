@@ -319,8 +319,8 @@ public final class JobServer implements AutoCloseable {
                 }
             }
             if (home.toRunner(f.kind(), f.payload())) return;
-            // a job sent to a peer has no link until the peer answers: piped input that arrives
-            // at once waits for it instead of being dropped
+            // no node takes it yet: a job sent to a peer has no link until the peer answers, and
+            // a moving job none until its next node attaches; the input waits, it is not dropped
             if (home.exit.isDone() || System.currentTimeMillis() > deadline) return;
             try {
                 Thread.sleep(20);

@@ -52,6 +52,20 @@ class HomeRecordTest {
     }
 
     @Test
+    void callerInputGoesToTheNodeThatRelaysNowAndWaitsBetweenNodes() throws Exception {
+        ByteArrayOutputStream toB = new ByteArrayOutputStream();
+        ByteArrayOutputStream toC = new ByteArrayOutputStream();
+        assertTrue(home.takeRelay("b", new DataOutputStream(toB), 0));
+        assertTrue(home.toRunner(JobFrames.STDIN, bytes("one")));
+        home.releaseRelay(); // the job left b
+        assertFalse(home.toRunner(JobFrames.STDIN, bytes("two")), "no node to take it: the caller's side holds it and tries again");
+        assertTrue(home.takeRelay("c", new DataOutputStream(toC), 0));
+        assertTrue(home.toRunner(JobFrames.STDIN, bytes("two")));
+        assertEquals("one", new String(JobFrames.read(new DataInputStream(new ByteArrayInputStream(toB.toByteArray()))).payload(), StandardCharsets.UTF_8));
+        assertEquals("two", new String(JobFrames.read(new DataInputStream(new ByteArrayInputStream(toC.toByteArray()))).payload(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void aSecondNodeCannotRelayUntilTheFirstIsDone() throws Exception {
         assertTrue(home.takeRelay("b", null, 0));
         assertFalse(home.takeRelay("c", null, 100), "c waits for b");
