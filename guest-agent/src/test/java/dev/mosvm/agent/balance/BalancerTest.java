@@ -117,6 +117,23 @@ class BalancerTest {
     }
 
     @Test
+    void aBurstFromTheSlowestNodeSplitsAsTheSpeedsSayWhateverTheRandomDraws() {
+        // BalanceIT's pool: 100 / 60 / 40 % nodes, twelve jobs placed from the slowest, one at a time
+        for (long seed = 0; seed < 50; seed++) {
+            SplittableRandom draws = new SplittableRandom(seed);
+            int[] count = new int[3];
+            String[] names = {"ba", "bb", "bc"};
+            double[] speeds = {0.21, 0.125, 0.08};
+            for (int job = 0; job < 12; job++) {
+                NodeLoad self = new NodeLoad("bc", 1, speeds[2], count[2], 4 * GB);
+                List<NodeLoad> peers = List.of(new NodeLoad("ba", 1, speeds[0], count[0], 4 * GB), new NodeLoad("bb", 1, speeds[1], count[1], 4 * GB));
+                count[List.of(names).indexOf(balancer.place(self, peers, draws))]++;
+            }
+            assertEquals("[6, 4, 2]", java.util.Arrays.toString(count), "seed " + seed);
+        }
+    }
+
+    @Test
     void theTargetRefusesAMoveItsFresherLoadMakesPointless() {
         NodeLoad target = new NodeLoad("b", 1, 1.0, 1, 4 * GB);
         assertTrue(!balancer.accepts(target, Move.Reason.BALANCED, 0.5, 10 * 1024), "it would get 0.5 here too");

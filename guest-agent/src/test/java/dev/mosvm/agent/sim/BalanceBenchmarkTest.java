@@ -35,7 +35,7 @@ class BalanceBenchmarkTest {
     static final double[] ALPHAS = {1.1, 1.2, 1.3, 1.4, 1.5};
     static final double RHO = 0.7;
     /** A LAN pool of real machines: moves at 100 MB/s plus 1 s, decisions every second. */
-    static final BalancerConfig SIM = new BalancerConfig(1, 1, 2.0, 100e6, 1, 256 * 1024, 1, 10, 32, 0.1);
+    static final BalancerConfig SIM = new BalancerConfig(1, 1, 2.0, 100e6, 1, 256 * 1024, 1, 10, 32, Double.parseDouble(System.getProperty("bench.nearBest", "0.1")));
 
     record Cell(List<Double> ratios, List<Double> releaseRatios, List<Double> slowdowns, double wall, double simulated, int moves) {}
 
