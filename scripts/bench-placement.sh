@@ -13,9 +13,9 @@ STEPS=${2:-}
 dir=/pool/demo-c/bench
 ssh_() { bin/mosvm ssh -i "$1" -- bash -c "$2"; }
 
-ssh_ demo-c "mkdir -p $dir && cd $dir && rm -f t.* r.* o.* batch.* && cat > spin.pl" <<'PERL'
-my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";
-PERL
+# the job (as in scripts/quickstart.sh): deterministic, CPU-bound; its output is checked against the host's
+spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";'
+printf '%s\n' "$spin" | ssh_ demo-c "mkdir -p $dir && cd $dir && rm -f t.* r.* o.* batch.* && cat > spin.pl"
 ssh_ demo-c "cd $dir && cat > job.sh" <<'SH'
 i=$1; n=$2
 echo "$(date +%s.%N) $(hostname)" > t.$i
@@ -40,7 +40,7 @@ if [ -z "$STEPS" ]; then
   STEPS=$(( 1000000 * 6500 / $(time_on_a 1000000) ))
 fi
 ms=$(time_on_a "$STEPS")
-expected=$(perl -e 'my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";' "$STEPS")
+expected=$(perl -e "$spin" "$STEPS")
 echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) placed from demo-c"
 ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS >/dev/null 2>&1 </dev/null & }"
 sleep 20

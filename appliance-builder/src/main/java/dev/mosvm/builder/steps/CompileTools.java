@@ -31,8 +31,8 @@ public final class CompileTools implements BuildStep {
         }
     }
 
-    /** The compiler command for one tool (the tests build the same way). */
-    public static List<String> command(Path source, Path output) {
+    /** The compiler command for one tool (guest-agent's JobServerTest repeats these flags for mosrun). */
+    static List<String> command(Path source, Path output) {
         return List.of("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", output.toString(), source.toString());
     }
 }

@@ -12,8 +12,9 @@ package dev.mosvm.agent.balance;
  * @param maxConcurrent      moves out of one node at a time
  * @param settleSeconds      a job that just arrived is not moved again for this long
  * @param candidates         peers weighed per decision (random sample of the view, as MOSIX's window)
- * @param nearBest           targets within this fraction of the best are chosen among at random,
- *                           so nodes reading the same view do not all pick the same idle node
+ * @param nearBest           move targets within this fraction of the best are chosen among at
+ *                           random, so nodes reading the same view do not all pick the same idle
+ *                           node; a new job stays home when home is this close to the best
  */
 public record BalancerConfig(double periodSeconds, double minWorkSeconds, double gainFactor, double transferBytesPerSecond,
                              double fixedCostSeconds, long usherBelowKb, int maxConcurrent, double settleSeconds, int candidates,

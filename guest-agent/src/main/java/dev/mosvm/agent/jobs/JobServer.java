@@ -344,11 +344,10 @@ public final class JobServer implements AutoCloseable {
     /** The numeric uid/gid behind a name the JDK reports (it resolves them through NSS). */
     private static int numericId(String name, String database) throws IOException {
         if (name.matches("\\d+")) return Integer.parseInt(name);
-        Integer known = IDS.get(database + ":" + name);
-        if (known != null) return known;
-        int id = lookUp(name, database);
-        IDS.put(database + ":" + name, id);
-        return id;
+        String key = database + ":" + name;
+        Integer known = IDS.get(key);
+        if (known == null) IDS.put(key, known = lookUp(name, database));
+        return known;
     }
 
     private static int lookUp(String name, String database) throws IOException {

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -174,7 +175,7 @@ public final class JobTable {
     public void startForHome(PeerRequest req, PeerChannel link) throws IOException {
         JobSpec spec = req.spec();
         // home sends piped input right behind the request: it waits until the job is in the table
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
         RemoteSink sink = new RemoteSink(spec, link, peers, f -> {
             try {
                 started.await();

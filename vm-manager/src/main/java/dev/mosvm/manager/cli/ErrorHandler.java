@@ -1,5 +1,6 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.AgentException;
 import dev.mosvm.builder.BuildException;
 import dev.mosvm.manager.ExitCodes;
 import dev.mosvm.manager.MosvmException;
@@ -32,7 +33,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (ex instanceof java.nio.file.FileSystemException f) {
             code = ExitCodes.FAILED;
             message = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
-        } else if (ex instanceof dev.mosvm.api.AgentException a) {
+        } else if (ex instanceof AgentException a) {
             // the appliance's agent did not answer or refused: its state, not a bug here
             code = ExitCodes.FAILED;
             message = a.getMessage();
