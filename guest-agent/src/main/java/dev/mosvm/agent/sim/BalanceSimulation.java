@@ -35,11 +35,16 @@ public final class BalanceSimulation {
      * @param releaseBound the bound also counting arrival times: no job ends before it arrives and
      *                     runs alone on the fastest CPU (equal to lowerBound for a batch at time 0)
      * @param meanSlowdown mean over jobs of response time / (work / fastest CPU)
+     * @param equalShare   the same jobs on the pool as one ideal machine ({@link EqualShareReference})
      */
     public record Result(double makespan, double lowerBound, double releaseBound, double meanSlowdown, int moves, int placedAway,
-                         long events, double wallSeconds) {
+                         long events, double wallSeconds, EqualShareReference.Result equalShare) {
         public double ratio() {
             return makespan / lowerBound;
+        }
+
+        public double equalShareRatio() {
+            return equalShare.makespan() / lowerBound;
         }
 
         public double releaseRatio() {
@@ -201,7 +206,11 @@ public final class BalanceSimulation {
         double slowdown = all.stream().mapToDouble(j -> (j.finished - j.arrival) / (j.work / fastest)).average().orElse(0);
         double lowerBound = Math.max(totalWork / totalSpeed, largest / fastest);
         double releaseBound = Math.max(lowerBound, all.stream().mapToDouble(j -> j.arrival + j.work / fastest).max().orElse(0));
-        return new Result(makespan, lowerBound, releaseBound, slowdown, moves, placedAway, events, (System.nanoTime() - t0) / 1e9);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double[] cpuSpeeds = Arrays.stream(nodes).flatMapToDouble(x -> java.util.stream.DoubleStream.generate(() -> x.speed).limit(x.cpus)).toArray();
+        EqualShareReference.Result ideal = EqualShareReference.run(cpuSpeeds, all.stream().mapToDouble(j -> j.arrival).toArray(),
+                all.stream().mapToDouble(j -> j.work).toArray());
+        return new Result(makespan, lowerBound, releaseBound, slowdown, moves, placedAway, events, wall, ideal);
     }
 
     private void push(double time, Kind kind, int node, Job job, int version) {

@@ -34,10 +34,13 @@ class BalanceBenchmarkTest {
     static final Path OUT = Path.of(System.getProperty("bench.out", "target/benchmarks"));
     static final double[] ALPHAS = {1.1, 1.2, 1.3, 1.4, 1.5};
     static final double RHO = 0.7;
+    /** The reference row: the same jobs on the pool as one ideal machine (EqualShareReference). */
+    static final String EQUAL_SHARE = "equal share of the whole pool (reference)";
     /** A LAN pool of real machines: moves at 100 MB/s plus 1 s, decisions every second. */
     static final BalancerConfig SIM = new BalancerConfig(1, 1, 2.0, 100e6, 1, 256 * 1024, 1, 10, 32, Double.parseDouble(System.getProperty("bench.nearBest", "0.1")));
 
-    record Cell(List<Double> ratios, List<Double> releaseRatios, List<Double> slowdowns, double wall, double simulated, int moves) {}
+    record Cell(List<Double> ratios, List<Double> releaseRatios, List<Double> slowdowns, double wall, double simulated, int moves,
+                List<Double> equalShareRatios, List<Double> equalShareReleaseRatios, List<Double> equalShareSlowdowns) {}
 
     static double meanViewAge(int nodes) {
         GossipConfig cfg = GossipConfig.forPoolSize(nodes, 1000, 64);
@@ -62,6 +65,9 @@ class BalanceBenchmarkTest {
             List<Double> ratios = new ArrayList<>();
             List<Double> release = new ArrayList<>();
             List<Double> slow = new ArrayList<>();
+            List<Double> eqRatios = new ArrayList<>();
+            List<Double> eqRelease = new ArrayList<>();
+            List<Double> eqSlow = new ArrayList<>();
             double wall = 0;
             double simulated = 0;
             int moves = 0;
@@ -73,12 +79,15 @@ class BalanceBenchmarkTest {
                     ratios.add(r.ratio());
                     release.add(r.releaseRatio());
                     slow.add(r.meanSlowdown());
+                    eqRatios.add(r.equalShareRatio());
+                    eqRelease.add(r.equalShare().makespan() / r.releaseBound());
+                    eqSlow.add(r.equalShare().meanSlowdown());
                     wall += r.wallSeconds();
                     simulated += r.makespan();
                     moves += r.moves();
                 }
             }
-            out.put(policy, new Cell(ratios, release, slow, wall, simulated, moves));
+            out.put(policy, new Cell(ratios, release, slow, wall, simulated, moves, eqRatios, eqRelease, eqSlow));
         }
         return out;
     }
@@ -110,6 +119,12 @@ class BalanceBenchmarkTest {
                         100 * (slow / placeSlow - 1), c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
                 System.out.println(rows.get(rows.size() - 1));
             }
+            Cell ref = cells.get(BalanceSimulation.Policy.PLACE);
+            double refSlow = mean(ref.equalShareSlowdowns());
+            rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.1f | %+.0f %% | – | – | – |", n, EQUAL_SHARE,
+                    ref.equalShareRatios().size(), pct(ref.equalShareRatios(), 0.5), pct(ref.equalShareRatios(), 0.9),
+                    pct(ref.equalShareRatios(), 1.0), refSlow, 100 * (refSlow / placeSlow - 1)));
+            System.out.println(rows.get(rows.size() - 1));
         }
         // continuous arrivals at moderate load, the setting of Harchol-Balter and Downey's slowdown figures
         List<String> steady = new ArrayList<>();
@@ -124,6 +139,12 @@ class BalanceBenchmarkTest {
                         pct(c.releaseRatios(), 0.9), slow, 100 * (slow / placeSlow - 1), c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
                 System.out.println(steady.get(steady.size() - 1));
             }
+            Cell ref = cells.get(BalanceSimulation.Policy.PLACE);
+            double refSlow = mean(ref.equalShareSlowdowns());
+            steady.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f | %+.0f %% | – | – | – |", n, EQUAL_SHARE,
+                    ref.equalShareRatios().size(), pct(ref.equalShareRatios(), 0.5), pct(ref.equalShareRatios(), 0.9),
+                    pct(ref.equalShareReleaseRatios(), 0.5), pct(ref.equalShareReleaseRatios(), 0.9), refSlow, 100 * (refSlow / placeSlow - 1)));
+            System.out.println(steady.get(steady.size() - 1));
         }
         String report = String.join("\n",
                 "## Balancing (" + LocalDate.now() + ", simulator, the agent's Balancer; gossip view ages from GossipSimulation)",
@@ -134,7 +155,9 @@ class BalanceBenchmarkTest {
                         + Arrays.toString(ALPHAS) + ", memory lognormal around 100 MiB, arriving over 30 s at random nodes. Nodes: 1, 2, 2 or 4 CPUs "
                         + "of speed 0.5-2.0, 2-16 GiB. Moves cost 1 s + memory / 100 MB/s. Ratio = makespan / max(total work / total speed, "
                         + "largest job / fastest CPU); slowdown = response / (work / fastest CPU), mean over jobs; change = against placement only; "
-                        + "sim h per 10 min = simulated hours per 10 minutes of wall time.",
+                        + "sim h per 10 min = simulated hours per 10 minutes of wall time. The reference row runs the same jobs on the pool "
+                        + "as one ideal machine: every CPU shared equally by every job present, moves free and instant; the best a "
+                        + "balancer that does not know job sizes can hope for when CPUs are shared fairly (EqualShareReference).",
                 "",
                 "| N | policy | runs | median ratio | p90 ratio | max ratio | mean slowdown | change | moves | wall s | sim h per 10 min |",
                 "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -150,7 +173,7 @@ class BalanceBenchmarkTest {
         Files.createDirectories(OUT);
         Files.writeString(OUT.resolve("balance.md"), report);
         plot(all);
-        assertTrue(rows.size() == sizes.length * 3 && steady.size() == sizes.length * 3, "figures measured");
+        assertTrue(rows.size() == sizes.length * 4 && steady.size() == sizes.length * 4, "figures measured");
     }
 
     static void plot(Map<Integer, Map<BalanceSimulation.Policy, Cell>> all) throws Exception {
