@@ -8,14 +8,15 @@ import java.io.PrintWriter;
 public final class BalanceSwitch {
     private BalanceSwitch() {}
 
-    /** @param mode on, off or status (null: status) */
-    public static BalanceState apply(AgentClient agent, String mode) throws Exception {
-        String m = mode == null ? "status" : mode;
-        return switch (m) {
-            case "on" -> agent.balance(true);
-            case "off" -> agent.balance(false);
-            case "status" -> agent.balance();
-            default -> throw new IllegalArgumentException("balance takes on, off or status, not '" + m + "'");
+    /** The command's argument; picocli rejects anything else as a usage error (exit 2) on host and guest alike. */
+    public enum Mode { on, off, status }
+
+    /** @param mode null: status */
+    public static BalanceState apply(AgentClient agent, Mode mode) throws Exception {
+        return switch (mode == null ? Mode.status : mode) {
+            case on -> agent.balance(true);
+            case off -> agent.balance(false);
+            case status -> agent.balance();
         };
     }
 

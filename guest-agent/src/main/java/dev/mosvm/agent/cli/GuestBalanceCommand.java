@@ -15,7 +15,7 @@ final class GuestBalanceCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "on|off|status", description = "Default: status.")
-    String mode;
+    BalanceSwitch.Mode mode;
 
     @Override
     public Integer call() throws Exception {

@@ -22,13 +22,10 @@ final class BalanceCommand implements Callable<Integer> {
     @Mixin JsonOutput output;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "on|off|status", description = "Default: status.")
-    String mode;
+    BalanceSwitch.Mode mode;
 
     @Override
     public Integer call() throws Exception {
-        if (mode != null && !mode.matches("on|off|status")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "balance takes on, off or status, not '" + mode + "'");
-        }
         try (Hypervisor hv = root.connect()) {
             BalanceState s = BalanceSwitch.apply(root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true), mode);
             output.print(spec, s, out -> BalanceSwitch.print(out, s));
