@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,8 +15,9 @@ import java.util.logging.Logger;
 /**
  * A job running on this node: its launcher process (the namespace launcher for a job started
  * here, the restore supervisor for one that arrived by migration), its cgroup, and where its
- * output goes. Its state guards migration: signals that arrive while it is being moved are
- * held and delivered wherever it ends up.
+ * output goes. Its state guards migration: signals and input that arrive while it is being
+ * moved are held and delivered wherever it ends up (input written into the pipe of a copy
+ * about to be retired would be lost with it).
  */
 public final class Job {
     private static final Logger LOG = Logger.getLogger(Job.class.getName());
@@ -30,6 +32,8 @@ public final class Job {
     private volatile State state = State.RUNNING;
     private volatile boolean stdinClosed;
     private final List<Integer> heldSignals = new ArrayList<>();
+    private final ByteArrayOutputStream heldInput = new ByteArrayOutputStream();
+    private boolean heldEof;
     private final List<Thread> pumps = new ArrayList<>();
 
     Job(JobSpec spec, Process launcher, Path cgroup, JobSink sink) {
@@ -94,23 +98,108 @@ public final class Job {
         return true;
     }
 
-    /** The migration failed and the job runs on here: deliver what was held. */
+    /** Held above this, a caller's input waits (its stream stops being read) until the move ends. */
+    static final int HELD_INPUT_LIMIT = 8 << 20;
+
+    /** The migration failed and the job runs on here: deliver what was held, then run as before. */
     public void migrationAborted() {
-        List<Integer> held;
-        synchronized (this) {
-            state = State.RUNNING;
-            held = List.copyOf(heldSignals);
-            heldSignals.clear();
-        }
-        for (int s : held) signalQuietly(s);
+        finishMove(Held.NONE);
     }
 
-    /** The job now runs elsewhere; returns the signals to deliver there. */
-    public synchronized List<Integer> migrated() {
+    /** The job now runs elsewhere; returns what to deliver there. */
+    public synchronized Held migrated() {
+        Held held = takeHeld();
         state = State.MOVED;
-        List<Integer> held = List.copyOf(heldSignals);
-        heldSignals.clear();
+        notifyAll();
         return held;
+    }
+
+    /**
+     * Input the stopped job had not read yet, taken out of its stdin pipe (after the final
+     * dump: restore binds the job to a new pipe, so these bytes would die with this copy).
+     * They go before anything held since the move began.
+     */
+    public synchronized void reclaimUnreadInput(byte[] unread) {
+        prepend(new Held(List.of(), unread, false));
+    }
+
+    /**
+     * Ends a move here (a failed one on the source, a committed one on the target): {@code first}
+     * (what the source held), then whatever was held here, goes to the job in order, and only
+     * then does input flow straight in again. A job that does not read its input must not stall
+     * the move, so a thread of the job's own writes it.
+     */
+    public void finishMove(Held first) {
+        synchronized (this) {
+            prepend(first);
+        }
+        Thread t = new Thread(() -> {
+            while (true) {
+                Held h;
+                synchronized (this) {
+                    h = takeHeld();
+                    notifyAll(); // room again for input waiting on the limit
+                    if (h.isEmpty()) {
+                        state = State.RUNNING;
+                        return;
+                    }
+                }
+                write(h);
+            }
+        }, "job-held-input-" + id());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void prepend(Held first) {
+        Held later = takeHeld();
+        heldInput.writeBytes(first.input());
+        heldInput.writeBytes(later.input());
+        heldEof = first.eof() || later.eof();
+        heldSignals.addAll(first.signals());
+        heldSignals.addAll(later.signals());
+    }
+
+    private Held takeHeld() {
+        Held h = new Held(List.copyOf(heldSignals), heldInput.toByteArray(), heldEof);
+        heldSignals.clear();
+        heldInput.reset();
+        heldEof = false;
+        return h;
+    }
+
+    /**
+     * What reached a job while it was being moved, in the order to deliver it: input, then end
+     * of input, then signals.
+     */
+    public record Held(List<Integer> signals, byte[] input, boolean eof) {
+        public static final Held NONE = new Held(List.of(), new byte[0], false);
+
+        boolean isEmpty() {
+            return signals.isEmpty() && input.length == 0 && !eof;
+        }
+    }
+
+    private void write(Held held) {
+        try {
+            if (held.input().length > 0) writeInput(held.input());
+            if (held.eof()) closeInput();
+        } catch (IOException e) {
+            LOG.fine("job " + id() + " no longer takes input: " + e.getMessage());
+        }
+        for (int s : held.signals()) {
+            try {
+                signal(s);
+            } catch (IOException | InterruptedException e) {
+                LOG.warning("cannot signal job " + id() + ": " + e);
+            }
+        }
+    }
+
+    private void writeInput(byte[] bytes) throws IOException {
+        OutputStream in = launcher.getOutputStream();
+        in.write(bytes);
+        in.flush();
     }
 
     void sinkExited(int status) {
@@ -154,19 +243,27 @@ public final class Job {
 
     /** Input, end of input or a signal from the caller. */
     public void control(JobFrames.Frame f) throws IOException {
+        if ((f.kind() == JobFrames.STDIN || f.kind() == JobFrames.STDIN_EOF) && held(f)) return;
         switch (f.kind()) {
-            case JobFrames.STDIN -> {
-                OutputStream in = launcher.getOutputStream();
-                in.write(f.payload());
-                in.flush();
-            }
-            case JobFrames.STDIN_EOF -> {
-                stdinClosed = true;
-                launcher.getOutputStream().close();
-            }
+            case JobFrames.STDIN -> writeInput(f.payload());
+            case JobFrames.STDIN_EOF -> closeInput();
             case JobFrames.SIGNAL -> signalQuietly(f.asInt());
             default -> throw new IOException("unexpected frame " + f.kind());
         }
+    }
+
+    /** Holds input while the job is being moved; false when it should go to the job now. */
+    private synchronized boolean held(JobFrames.Frame f) throws IOException {
+        try {
+            while (state == State.MIGRATING && f.kind() == JobFrames.STDIN && heldInput.size() >= HELD_INPUT_LIMIT) wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the job moved", e);
+        }
+        if (state != State.MIGRATING) return false;
+        if (f.kind() == JobFrames.STDIN) heldInput.writeBytes(f.payload());
+        else heldEof = true;
+        return true;
     }
 
     /** Sends a signal now, or holds it while the job is being moved. */

@@ -112,4 +112,20 @@ final class Criu {
             return null;
         }
     }
+
+    /**
+     * Takes the bytes waiting unread in the pipe behind {@code fd} of a stopped process. Opened
+     * read-write, a pipe's open never waits for a writer; FIONREAD (available) says how much
+     * is there, so the reads never block. Empty if the descriptor is not a pipe.
+     */
+    static byte[] takeUnreadPipeBytes(long pid, int fd) throws IOException {
+        if (pipeOf(pid, fd) == null) return new byte[0];
+        try (java.io.RandomAccessFile pipe = new java.io.RandomAccessFile("/proc/" + pid + "/fd/" + fd, "rw");
+             java.io.FileInputStream in = new java.io.FileInputStream(pipe.getFD())) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[65536];
+            for (int n; in.available() > 0 && (n = in.read(buf)) > 0; ) out.write(buf, 0, n); // plain reads: readNBytes seeks
+            return out.toByteArray();
+        }
+    }
 }

@@ -53,6 +53,7 @@ final class SourceMigration {
         Path dir = work.resolve("out-" + job.id());
         boolean frozen = false;
         boolean committed = false;
+        Job.Held held = Job.Held.NONE; // what reached the job during the move, once taken for the target
         try (PeerChannel ch = peers.connect(target); PeerWatch watch = new PeerWatch(ch, peers, target)) {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir.resolve("cpu"));
@@ -95,7 +96,12 @@ final class SourceMigration {
             expect(ch, MigrationFrames.RESTORED, target);
             phases.mark("restore");
 
-            List<Integer> held = job.migrated(); // from here on the target's copy is the job
+            try {
+                job.reclaimUnreadInput(Criu.takeUnreadPipeBytes(init, 0));
+            } catch (IOException e) {
+                LOG.warning("input job " + job.id() + " had not read yet stays behind: " + e.getMessage());
+            }
+            held = job.migrated(); // from here on the target's copy is the job
             committed = true;
             JobFrames.write(ch.out, MigrationFrames.COMMIT, Json.MAPPER.writeValueAsBytes(held));
             try {
@@ -125,7 +131,7 @@ final class SourceMigration {
                 throw new IOException("job " + job.id() + " ended during its migration to " + target);
             }
             if (frozen) job.resume();
-            job.migrationAborted();
+            job.finishMove(held); // a commit the target never acted on: what it was sent is delivered here
             LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + e.getMessage());
             throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
         } finally {

@@ -1,6 +1,5 @@
 package dev.mosvm.agent.migrate;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobSpec;
@@ -104,14 +103,15 @@ final class TargetMigration {
                     }
                     case MigrationFrames.COMMIT -> {
                         if (restored == null) throw new IOException("commit before restore");
-                        List<Integer> held = Json.MAPPER.readValue(f.payload(), new TypeReference<List<Integer>>() {});
+                        Job.Held held = Json.MAPPER.readValue(f.payload(), Job.Held.class);
+                        restored.beginMigration(); // input and signals from home wait behind what the source held
                         restored.sink(table.sinkFor(spec));
                         table.adopt(restored);
                         if (offer.stdinClosed()) restored.closeInput();
                         restored.resume();
                         running = true;
                         JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
-                        for (int s : held) restored.signalQuietly(s);
+                        restored.finishMove(held);
                         LOG.info("job " + spec.id() + " from " + offer.from() + " runs here");
                     }
                     case MigrationFrames.RECORD -> {

@@ -54,7 +54,7 @@ class JobsIT extends PoolTestBase {
             install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
-        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh")) install("ca", DIR + "/" + f, resource(f), "644");
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh", "typed.sh")) install("ca", DIR + "/" + f, resource(f), "644");
         install("ca", DIR + "/Count.class", compiledCount(), "644");
     }
 
@@ -156,6 +156,24 @@ class JobsIT extends PoolTestBase {
 
     @Test
     @Order(4)
+    void inputTypedWhileTheJobMovesReachesItOnceAndInOrder() throws Exception {
+        // lines arrive while the job is frozen, and lines it has not read yet wait in its input pipe on the node it leaves
+        sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.* && setsid sh typed.sh 80'");
+        String id = waitForJob("ca", "while read", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/typed.out", s -> Integer.parseInt(s) >= 3, 60);
+        assertTrue(sh("ca", "migrate " + id + " cb").contains("moved ca -> cb"));
+        int linesThen = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/typed.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/typed.out", s -> Integer.parseInt(s) >= linesThen + 3, 60);
+        assertTrue(sh("ca", "migrate " + id + " home").contains("moved cb -> ca"));
+        waitUntil("ca", "cat " + DIR + "/typed.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= 80; i++) expected.append("got in ").append(i).append('\n');
+        assertEquals(expected.toString(), sh("ca", "cat " + DIR + "/typed.out") + "\n", "every line, once, in order");
+        assertEquals("0", sh("ca", "cat " + DIR + "/typed.status"), sh("ca", "cat " + DIR + "/typed.err"));
+    }
+
+    @Test
+    @Order(5)
     void aJavaProgramMigratesAndFinishes() throws Exception {
         Files.write(scratch.resolve("Count.class"), compiledCount());
         String reference = onHostJava();
@@ -169,7 +187,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void ctrlCAfterAMigrationStopsTheJobThereAndTheCallerGetsItsStatus() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " sleeper sleep 600'");
         String id = waitForJob("ca", "sleep", 60).get("id").asText();
@@ -182,7 +200,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void refusedMigrationsSayWhy() throws Exception {
         MosvmCli.Result unknown = cli.run("migrate", "-i", "ca", "ca.1", "cb").exitIs(1);
         assertTrue(unknown.err().contains("no job ca.1 is running in the pool"), unknown.err());
@@ -214,7 +232,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
