@@ -281,8 +281,8 @@ public final class Job {
         }
     }
 
-    /** Resolves the end of input a caller already sent before the job moved here. */
-    public void closeInput() throws IOException {
+    /** The caller's end of input. */
+    private void closeInput() throws IOException {
         stdinClosed = true;
         launcher.getOutputStream().close();
     }

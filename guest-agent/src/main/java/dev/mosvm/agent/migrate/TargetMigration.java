@@ -107,11 +107,11 @@ final class TargetMigration {
                         restored.beginMigration(); // input and signals from home wait behind what the source held
                         restored.sink(table.sinkFor(spec));
                         table.adopt(restored);
-                        if (offer.stdinClosed()) restored.closeInput();
                         restored.resume();
                         running = true;
                         JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
-                        restored.finishMove(held);
+                        // an end of input the caller sent before the move comes after the input J had not read yet
+                        restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
                         LOG.info("job " + spec.id() + " from " + offer.from() + " runs here");
                     }
                     case MigrationFrames.RECORD -> {
