@@ -31,7 +31,7 @@ public final class CompileTools implements BuildStep {
         }
     }
 
-    /** The compiler command for one tool (guest-agent's JobServerTest repeats these flags for mosrun). */
+    /** The compiler command for one tool (guest-agent's test NativeTools repeats these flags to build the tools its tests run). */
     static List<String> command(Path source, Path output) {
         return List.of("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", output.toString(), source.toString());
     }

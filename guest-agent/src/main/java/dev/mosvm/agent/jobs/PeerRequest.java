@@ -31,14 +31,13 @@ public record PeerRequest(String op, String job, String node, Integer uid, JobSp
     /**
      * What a migration's source tells its target before any image is sent.
      *
-     * @param tlsCert      the source's page-server certificate (PEM): the target trusts only it for the job's pages
      * @param reason       why the job moves ("moved", "balanced", "ushered"): the target checks balancer moves against its own load
      * @param rateAtSource reference-core seconds per second the job gets where it is (a balanced move must beat it)
      * @param rssKb        the job's resident memory
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
-                                 List<String> paths, String tlsCert, String reason, double rateAtSource, long rssKb) {}
+                                 List<String> paths, String reason, double rateAtSource, long rssKb) {}
 
     /** {@code moves}: the latest migrations this node sent jobs on (for mon). */
     public static PeerRequest moves() {

@@ -23,15 +23,30 @@ final class Criu {
     static void run(Path dir, String log, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("criu"));
         cmd.addAll(args);
+        runCommand(dir, log, cmd, null);
+    }
+
+    /**
+     * Runs a command line that ends in criu and its arguments (a {@link PageLink} command),
+     * with {@code input} (its keys) as its standard input; throws with the log's first error.
+     */
+    static void runCommand(Path dir, String log, List<String> command, String input) throws IOException {
+        List<String> cmd = new ArrayList<>(command);
         cmd.addAll(List.of("-o", log));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (var stdin = p.getOutputStream()) {
+            if (input != null) stdin.write(input.getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // it ended before reading: its output says why
+        }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String what = "criu " + command.get(command.indexOf("criu") + 1);
         try {
-            if (p.waitFor() != 0) throw new IOException("criu " + args.get(0) + " failed: " + firstError(dir.resolve(log), out));
+            if (p.waitFor() != 0) throw new IOException(what + " failed: " + firstError(dir.resolve(log), out));
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted during criu " + args.get(0));
+            throw new IOException("interrupted during " + what);
         }
     }
 

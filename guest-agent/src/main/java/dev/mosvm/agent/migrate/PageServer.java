@@ -1,21 +1,24 @@
 package dev.mosvm.agent.migrate;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A CRIU page server on the target for one image round: the source's {@code criu pre-dump} or
- * {@code dump} writes the job's memory straight into it over TLS, natively, so pages never
- * pass through the agent's JVM. It serves one connection and exits.
+ * {@code dump} writes the job's memory straight into it over one kernel-TLS connection
+ * ({@link PageLink}), so pages never pass through the agent's JVM. It serves that one
+ * connection, from the source's address only, and exits.
  */
 final class PageServer implements AutoCloseable {
+    private static final String LINK_LOG = "pagelink.log";
     private final Process process;
     private final Path dir;
     final int port;
@@ -26,26 +29,22 @@ final class PageServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts a page server writing into {@code dir}, and returns once it listens. */
-    static PageServer start(Path dir, InetAddress address, List<String> tls) throws IOException {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, address)) {
-            port = probe.getLocalPort(); // a free port; criu binds it a moment later
+    /** Starts a page server writing into {@code dir}, and returns once it listens (its port known). */
+    static PageServer start(Path dir, InetAddress self, InetAddress source, PageStreamKeys keys) throws IOException {
+        List<String> cmd = PageLink.pageServer(self, source, List.of("page-server", "-D", dir.toString(), "-o", "page-server.log"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve(LINK_LOG).toFile())).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(keys.targetLine().getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // it ended at once: its log says why
         }
-        List<String> cmd = new ArrayList<>(List.of("criu", "page-server", "-D", dir.toString(), "--address", address.getHostAddress(),
-                "--port", String.valueOf(port), "-o", "page-server.log"));
-        cmd.addAll(tls);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        PageServer server = new PageServer(p, dir, port);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!listening(port)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                server.close();
-                throw new IOException("the page server did not start: " + Criu.firstError(dir.resolve("page-server.log"), "no log"));
-            }
-            sleep(10);
+        // mosvm-pagelink prints the port it listens on, then nothing more on standard output
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        if (line == null || !line.matches("[0-9]{1,5}")) {
+            p.destroyForcibly();
+            throw new IOException("the page server did not start: " + reason(dir, "no port"));
         }
-        return server;
+        return new PageServer(p, dir, Integer.parseInt(line));
     }
 
     /** Waits for the page server to finish its one connection; throws unless it ended well. */
@@ -56,7 +55,7 @@ final class PageServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-        if (process.exitValue() != 0) throw new IOException("page server: " + Criu.firstError(dir.resolve("page-server.log"), "failed"));
+        if (process.exitValue() != 0) throw new IOException("page server: " + reason(dir, "failed"));
     }
 
     @Override
@@ -64,26 +63,18 @@ final class PageServer implements AutoCloseable {
         process.destroyForcibly();
     }
 
-    /** Whether a TCP socket listens on {@code port} (read from /proc: a probe connection would use up the server). */
-    static boolean listening(int port) throws IOException {
-        String hex = String.format(Locale.ROOT, ":%04X ", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            Path t = Path.of(table);
-            if (!Files.exists(t)) continue;
-            for (String line : Files.readAllLines(t)) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 3 && (f[1] + " ").endsWith(hex) && f[3].equals("0A")) return true;
-            }
-        }
-        return false;
-    }
-
-    private static void sleep(long ms) throws IOException {
+    /** CRIU's first error, else what mosvm-pagelink said (it fails before CRIU runs). */
+    private static String reason(Path dir, String fallback) {
+        String link = fallback;
         try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
+            Path log = dir.resolve(LINK_LOG);
+            if (Files.exists(log)) {
+                List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+                if (!lines.isEmpty()) link = lines.get(lines.size() - 1);
+            }
+        } catch (IOException e) {
+            // keep the fallback
         }
+        return Criu.firstError(dir.resolve("page-server.log"), link);
     }
 }

@@ -61,13 +61,11 @@ final class SourceMigration {
             String cpu = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("cpu/cpuinfo.img")));
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
-            TlsIdentity tls = TlsIdentity.in(work.resolveSibling("tls"));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
-                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), tls.certificatePem(), intent.reason(), intent.rateHere(),
+                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), intent.reason(), intent.rateHere(),
                     Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup())))));
-            JobFrames.Frame accept = expect(ch, MigrationFrames.ACCEPT, target);
-            Path peerCert = TlsIdentity.writePeerCertificate(dir.resolve("peer.pem"), new String(accept.payload(), StandardCharsets.US_ASCII));
-            ImageRounds images = new ImageRounds(ch, target, dir, tls.criuOptions(peerCert));
+            expect(ch, MigrationFrames.ACCEPT, target);
+            ImageRounds images = new ImageRounds(ch, target, dir);
             phases.mark("gate");
 
             int rounds = 0;
@@ -158,23 +156,22 @@ final class SourceMigration {
     }
 
     /**
-     * Image rounds: for each, the target starts a page server, CRIU here writes the job's pages
-     * straight into it (TLS, natively), then the round's other (small) image files follow over
-     * the peer channel with their checksums, and the target confirms with the bytes of pages it got.
+     * Image rounds: for each, the target starts a page server and sends its port and the
+     * round's fresh keys, CRIU here writes the job's pages straight into it over kernel TLS
+     * ({@link PageLink}), then the round's other (small) image files follow over the peer
+     * channel with their checksums, and the target confirms with the bytes of pages it got.
      */
     private static final class ImageRounds {
         private final PeerChannel ch;
         private final String target;
         private final Path dir;
-        private final List<String> tls;
         long lastFileBytes;
         boolean dumped;
 
-        ImageRounds(PeerChannel ch, String target, Path dir, List<String> tls) {
+        ImageRounds(PeerChannel ch, String target, Path dir) {
             this.ch = ch;
             this.target = target;
             this.dir = dir;
-            this.tls = tls;
         }
 
         /** Runs {@code criu ARGS} for round {@code n} into the target; returns the bytes of pages it moved. */
@@ -184,13 +181,18 @@ final class SourceMigration {
             Path round = dir.resolve(name);
             Files.createDirectories(round);
             JobFrames.write(ch.out, MigrationFrames.PAGES, (n > 1 ? name + "\0" + (n - 1) : name).getBytes(StandardCharsets.UTF_8));
-            String port = new String(expect(ch, MigrationFrames.PAGES_READY, target).payload(), StandardCharsets.UTF_8);
-            if (!port.matches("[0-9]{1,5}")) throw new IOException("bad page-server port from " + target);
+            String[] ready = new String(expect(ch, MigrationFrames.PAGES_READY, target).payload(), StandardCharsets.UTF_8).split(" ", 2);
+            PageStreamKeys keys;
+            try {
+                if (ready.length != 2 || !ready[0].matches("[0-9]{1,5}")) throw new IllegalArgumentException("no port");
+                keys = PageStreamKeys.fromWire(ready[1]);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("bad page-server answer from " + target + ": " + e.getMessage());
+            }
             List<String> args = new ArrayList<>(criu);
-            args.addAll(List.of("-D", round.toString(), "--page-server", "--address", ch.remoteAddress().getHostAddress(), "--port", port));
+            args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
-            args.addAll(tls);
-            Criu.run(round, log, args);
+            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), Integer.parseInt(ready[0]), args), keys.sourceLine());
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);
             return ByteBuffer.wrap(expect(ch, MigrationFrames.ROUND_OK, target).payload()).getLong();

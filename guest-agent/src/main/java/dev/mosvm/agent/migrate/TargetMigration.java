@@ -59,23 +59,22 @@ final class TargetMigration {
                 JobFrames.write(ch.out, JobFrames.ERROR, refusal.getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            TlsIdentity tls = TlsIdentity.in(work.resolveSibling("tls"));
-            List<String> tlsOptions = tls.criuOptions(TlsIdentity.writePeerCertificate(dir.resolve("peer.pem"), offer.tlsCert()));
-            JobFrames.write(ch.out, MigrationFrames.ACCEPT, tls.certificatePem().getBytes(StandardCharsets.US_ASCII));
+            JobFrames.write(ch.out, MigrationFrames.ACCEPT, new byte[0]);
             while (true) {
                 JobFrames.Frame f = JobFrames.read(ch.in);
                 if (f == null) throw new IOException("the source closed the connection");
                 switch (f.kind()) {
                     case MigrationFrames.PAGES -> {
                         if (pages != null) throw new IOException("a round began before the last one ended");
+                        PageStreamKeys keys = PageStreamKeys.fresh(); // new keys for every connection
                         try {
                             pagesRound = roundDir(dir, new String(f.payload(), StandardCharsets.UTF_8));
-                            pages = PageServer.start(pagesRound, ch.localAddress(), tlsOptions);
+                            pages = PageServer.start(pagesRound, ch.localAddress(), ch.remoteAddress(), keys);
                         } catch (IOException e) {
                             JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, String.valueOf(pages.port).getBytes(StandardCharsets.UTF_8));
+                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, (pages.port + " " + keys.wire()).getBytes(StandardCharsets.UTF_8));
                     }
                     case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
                         long pageBytes = 0;

@@ -32,11 +32,7 @@ class JobServerTest {
         assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
         assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
         dir = Files.createTempDirectory("mosvm-jobs");
-        mosrunBinary = dir.resolve("mosrun");
-        Process cc = new ProcessBuilder("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", mosrunBinary.toString(), MOSRUN_C.toString())
-                .redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), "mosrun.c compiles (gcc and libc6-dev come with scripts/setup-host.sh): " + ccOut);
+        mosrunBinary = dev.mosvm.agent.NativeTools.compile("mosrun", dir);
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));
@@ -49,7 +45,6 @@ class JobServerTest {
         Files.deleteIfExists(dir);
     }
 
-    static final Path MOSRUN_C = Path.of("..", "images", "files", "usr", "local", "src", "mosrun.c").toAbsolutePath().normalize();
     Path mosrunBinary;
 
     record Run(int exit, String out, String err) {}

@@ -1,0 +1,40 @@
+package dev.mosvm.agent.migrate;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The commands that run CRIU on one end of a page stream through {@code mosvm-pagelink}
+ * (images/files/usr/local/src): it opens the TCP connection, turns on kernel TLS with the
+ * round's {@link PageStreamKeys}, and hands the socket to CRIU as descriptor 3, so pages are
+ * spliced through the kernel and sealed there, never through a TLS library or this JVM.
+ */
+final class PageLink {
+    static final String TOOL = "/usr/local/bin/mosvm-pagelink";
+    /** The descriptor mosvm-pagelink gives CRIU the connection on. */
+    private static final List<String> SOCKET = List.of("--ps-socket", "3");
+
+    private PageLink() {}
+
+    /** The target's page server for one round: takes the one connection from {@code source}. */
+    static List<String> pageServer(InetAddress self, InetAddress source, List<String> criu) {
+        return wrap(List.of("listen", self.getHostAddress(), source.getHostAddress()), criu);
+    }
+
+    /** The source's {@code criu pre-dump|dump}, writing into the target's page server at {@code port}. */
+    static List<String> toPageServer(InetAddress target, int port, List<String> criu) {
+        return wrap(List.of("connect", target.getHostAddress(), String.valueOf(port)), criu);
+    }
+
+    private static List<String> wrap(List<String> link, List<String> criu) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(TOOL);
+        cmd.addAll(link);
+        cmd.add("--");
+        cmd.add("criu");
+        cmd.addAll(criu);
+        cmd.addAll(SOCKET);
+        return cmd;
+    }
+}
