@@ -85,7 +85,9 @@ final class SourceMigration {
             try {
                 long pages = images.send(rounds + 1, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log");
                 bytes += pages + images.lastFileBytes;
-                phases.mark("dump (" + pages / 1024 + " KiB of pages)");
+                freezeStart = images.frozenSince(freezeStart);
+                phases.mark("dump (" + pages / 1024 + " KiB of pages, job frozen for the last "
+                        + (images.criuEnded - freezeStart) / 1_000_000 + " ms of it)");
             } finally {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
             }
@@ -167,6 +169,9 @@ final class SourceMigration {
         private final Path dir;
         long lastFileBytes;
         boolean dumped;
+        /** When the last round's criu ended (System.nanoTime). */
+        long criuEnded;
+        private int lastRound;
 
         ImageRounds(PeerChannel ch, String target, Path dir) {
             this.ch = ch;
@@ -174,9 +179,23 @@ final class SourceMigration {
             this.dir = dir;
         }
 
+        /**
+         * When the job stopped in the last round, by CRIU's own account of it (freezing and
+         * frozen time before it ended); {@code launched}, when criu was started, if it gave none.
+         */
+        long frozenSince(long launched) {
+            try {
+                return Math.max(launched, criuEnded - CriuStats.ofDump(dir.resolve(String.valueOf(lastRound))).stoppedMicros() * 1000);
+            } catch (IOException e) {
+                LOG.fine("no CRIU stats for the freeze: " + e.getMessage());
+                return launched;
+            }
+        }
+
         /** Runs {@code criu ARGS} for round {@code n} into the target; returns the bytes of pages it moved. */
         long send(int n, List<String> criu, String log) throws IOException {
             dumped = false;
+            lastRound = n;
             String name = String.valueOf(n);
             Path round = dir.resolve(name);
             Files.createDirectories(round);
@@ -193,6 +212,7 @@ final class SourceMigration {
             args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
             Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), Integer.parseInt(ready[0]), args), keys.sourceLine());
+            criuEnded = System.nanoTime();
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);
             return ByteBuffer.wrap(expect(ch, MigrationFrames.ROUND_OK, target).payload()).getLong();

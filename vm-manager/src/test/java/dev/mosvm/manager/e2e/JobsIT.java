@@ -158,7 +158,7 @@ class JobsIT extends PoolTestBase {
     @Order(4)
     void inputTypedWhileTheJobMovesReachesItOnceAndInOrder() throws Exception {
         // lines arrive while the job is frozen, and lines it has not read yet wait in its input pipe on the node it leaves
-        sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.* && setsid sh typed.sh 80'");
+        sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.out typed.err typed.status && setsid sh typed.sh 80'");
         String id = waitForJob("ca", "while read", 60).get("id").asText();
         waitUntil("ca", "wc -l < " + DIR + "/typed.out", s -> Integer.parseInt(s) >= 3, 60);
         assertTrue(sh("ca", "migrate " + id + " cb").contains("moved ca -> cb"));
