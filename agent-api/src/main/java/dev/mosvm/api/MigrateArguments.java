@@ -22,11 +22,20 @@ public final class MigrateArguments {
     @Option(names = "--stop-and-copy", description = "Freeze the job at once and copy all of it (no pre-copy rounds); for comparison.")
     public boolean stopAndCopy;
 
+    @Option(names = "--eager-restore", description = "On the target, copy all of the job's memory into it before it resumes "
+            + "(a longer freeze); for comparison.")
+    public boolean eagerRestore;
+
+    public MigrationMode mode() {
+        return new MigrationMode(stopAndCopy, eagerRestore);
+    }
+
     /** The guest command line that asks for the same migration. */
     public List<String> guestCommand() {
         List<String> argv = new ArrayList<>(List.of("migrate", job, node));
         if (json) argv.add("--json");
         if (stopAndCopy) argv.add("--stop-and-copy");
+        if (eagerRestore) argv.add("--eager-restore");
         return argv;
     }
 }

@@ -41,7 +41,7 @@ public final class Migrate implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MigrationRecord m;
-        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(args.job, args.node, args.stopAndCopy))) {
+        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(args.job, args.node, args.mode()))) {
             JobFrames.Frame f = JobFrames.read(c.in);
             if (f == null) throw new IOException("the agent closed the connection");
             if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));

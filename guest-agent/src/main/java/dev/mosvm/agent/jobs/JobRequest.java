@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.mosvm.api.MigrationMode;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job,
-                         Boolean stopAndCopy, Boolean migratable, Boolean startHome) {
+                         MigrationMode mode, Boolean migratable, Boolean startHome) {
     /** @param migratable with {@code node}: the balancer may move it on later (mosrun -l) */
     public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local, boolean migratable) {
         return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null);
@@ -26,9 +27,8 @@ public record JobRequest(String op, List<String> argv, Map<String, String> env, 
         return new JobRequest("list", null, null, null, null, null, null, null, null, null);
     }
 
-    /** @param stopAndCopy freeze at once instead of pre-copying (benchmarks compare the two) */
-    public static JobRequest migrate(String job, String node, boolean stopAndCopy) {
-        return new JobRequest("migrate", null, null, null, node, null, job, stopAndCopy, null, null);
+    public static JobRequest migrate(String job, String node, MigrationMode mode) {
+        return new JobRequest("migrate", null, null, null, node, null, job, mode, null, null);
     }
 
     boolean pinned() {

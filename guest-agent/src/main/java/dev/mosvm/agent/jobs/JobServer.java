@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MigrationMode;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -40,7 +41,7 @@ public final class JobServer implements AutoCloseable {
 
     /** Moves a job somewhere in the pool for a user; throws with a one-line reason. */
     public interface Migrations {
-        MigrationRecord migrate(String job, String node, int uid, boolean stopAndCopy) throws IOException;
+        MigrationRecord migrate(String job, String node, int uid, MigrationMode mode) throws IOException;
     }
 
     private final Path socket;
@@ -99,7 +100,7 @@ public final class JobServer implements AutoCloseable {
                     }
                     case "migrate" -> {
                         try {
-                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, Boolean.TRUE.equals(req.stopAndCopy()));
+                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, req.mode() == null ? MigrationMode.DEFAULT : req.mode());
                             JobFrames.write(out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
                         } catch (IOException | RuntimeException e) {
                             error(out, e.getMessage());

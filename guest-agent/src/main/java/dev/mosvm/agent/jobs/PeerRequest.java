@@ -3,6 +3,7 @@ package dev.mosvm.agent.jobs;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MigrationMode;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -25,19 +26,20 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeerRequest(String op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
-                          String cwd, MigrationOffer offer, Boolean stopAndCopy) {
+                          String cwd, MigrationOffer offer, MigrationMode mode) {
     public static final int KIND = 11;
 
     /**
      * What a migration's source tells its target before any image is sent.
      *
+     * @param eagerRestore copy the job's memory in before resuming it (else restore lazily from the images)
      * @param reason       why the job moves ("moved", "balanced", "ushered"): the target checks balancer moves against its own load
      * @param rateAtSource reference-core seconds per second the job gets where it is (a balanced move must beat it)
      * @param rssKb        the job's resident memory
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
-                                 List<String> paths, String reason, double rateAtSource, long rssKb) {}
+                                 List<String> paths, boolean eagerRestore, String reason, double rateAtSource, long rssKb) {}
 
     /** {@code moves}: the latest migrations this node sent jobs on (for mon). */
     public static PeerRequest moves() {
@@ -56,8 +58,8 @@ public record PeerRequest(String op, String job, String node, Integer uid, JobSp
         return new PeerRequest("attach", spec.id(), null, null, spec, null, null, null, null);
     }
 
-    public static PeerRequest migrate(String job, String node, int uid, boolean stopAndCopy) {
-        return new PeerRequest("migrate", job, node, uid, null, null, null, null, stopAndCopy);
+    public static PeerRequest migrate(String job, String node, int uid, MigrationMode mode) {
+        return new PeerRequest("migrate", job, node, uid, null, null, null, null, mode);
     }
 
     public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {

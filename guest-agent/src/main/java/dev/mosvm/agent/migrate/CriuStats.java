@@ -14,7 +14,7 @@ import java.nio.file.Path;
  *
  * <p>The image is CRIU's: one or two magic numbers, a little-endian length, then a protobuf
  * {@code stats_entry} whose field 1 is a {@code dump_stats_entry} (images/stats.proto).
- * Read by hand: five varints do not earn a protobuf runtime.
+ * Read with {@link Protobuf}'s few pieces.
  */
 record CriuStats(long freezingMicros, long frozenMicros, long pagesWritten) {
     private static final int IMG_COMMON_MAGIC = 0x54564319;
@@ -36,11 +36,11 @@ record CriuStats(long freezingMicros, long frozenMicros, long pagesWritten) {
             int magic = b.getInt();
             if (magic == IMG_COMMON_MAGIC || magic == IMG_SERVICE_MAGIC) b.getInt(); // then the image's own magic
             int size = b.getInt();
-            ByteBuffer entry = slice(b, size);
+            ByteBuffer entry = Protobuf.slice(b, size);
             while (entry.hasRemaining()) {
-                long key = varint(entry);
-                if (key == (1 << 3 | 2)) return dump(slice(entry, (int) varint(entry)));
-                skip(entry, (int) (key & 7));
+                long key = Protobuf.varint(entry);
+                if (key == (1 << 3 | 2)) return dump(Protobuf.slice(entry, (int) Protobuf.varint(entry)));
+                Protobuf.skip(entry, (int) (key & 7));
             }
             throw new IOException("no dump figures in the stats image");
         } catch (RuntimeException e) {
@@ -51,13 +51,13 @@ record CriuStats(long freezingMicros, long frozenMicros, long pagesWritten) {
     private static CriuStats dump(ByteBuffer m) {
         long freezing = 0, frozen = 0, written = 0;
         while (m.hasRemaining()) {
-            long key = varint(m);
+            long key = Protobuf.varint(m);
             int field = (int) (key >>> 3);
             if ((key & 7) != 0) {
-                skip(m, (int) (key & 7));
+                Protobuf.skip(m, (int) (key & 7));
                 continue;
             }
-            long v = varint(m);
+            long v = Protobuf.varint(m);
             if (field == 1) freezing = v;
             else if (field == 2) frozen = v;
             else if (field == 7) written = v;
@@ -65,30 +65,4 @@ record CriuStats(long freezingMicros, long frozenMicros, long pagesWritten) {
         return new CriuStats(freezing, frozen, written);
     }
 
-    private static ByteBuffer slice(ByteBuffer b, int length) {
-        if (length < 0 || length > b.remaining()) throw new IllegalArgumentException("bad length " + length);
-        ByteBuffer s = b.slice(b.position(), length).order(ByteOrder.LITTLE_ENDIAN);
-        b.position(b.position() + length);
-        return s;
-    }
-
-    private static long varint(ByteBuffer b) {
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            byte x = b.get();
-            v |= (long) (x & 0x7f) << shift;
-            if (x >= 0) return v;
-        }
-        throw new IllegalArgumentException("varint too long");
-    }
-
-    private static void skip(ByteBuffer b, int wireType) {
-        switch (wireType) {
-            case 0 -> varint(b);
-            case 1 -> b.position(b.position() + 8);
-            case 2 -> slice(b, (int) varint(b));
-            case 5 -> b.position(b.position() + 4);
-            default -> throw new IllegalArgumentException("wire type " + wireType);
-        }
-    }
 }

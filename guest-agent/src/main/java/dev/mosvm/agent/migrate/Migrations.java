@@ -9,6 +9,7 @@ import dev.mosvm.agent.jobs.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,19 +53,19 @@ public final class Migrations implements JobServer.Migrations {
      * the memory the node is short of, and resend what it dirties.
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        return migrateHere(job, target, 0, "ushered".equals(intent.reason()), intent);
+        return migrateHere(job, target, 0, "ushered".equals(intent.reason()) ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT, intent);
     }
 
     @Override
-    public MigrationRecord migrate(String id, String node, int uid, boolean stopAndCopy) throws IOException {
+    public MigrationRecord migrate(String id, String node, int uid, MigrationMode mode) throws IOException {
         if (id == null || node == null) throw new IOException("usage: migrate JOB NODE|home");
         Job job = table.running(id);
-        if (job != null) return migrateHere(job, node, uid, stopAndCopy, MoveIntent.USER);
+        if (job != null) return migrateHere(job, node, uid, mode, MoveIntent.USER);
         String where = table.whereIs(id);
         if (where == null || where.equals(table.self())) where = find(id);
         if (where == null) throw new IOException("no job " + id + " is running in the pool (it has finished, or never existed)");
         try (PeerChannel ch = table.peers().connect(where)) {
-            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid, stopAndCopy));
+            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid, mode));
             return reply(ch, where);
         }
     }
@@ -74,8 +75,8 @@ public final class Migrations implements JobServer.Migrations {
         try {
             Job job = table.running(req.job());
             if (job == null) throw new IOException("job " + req.job() + " no longer runs on " + table.self());
-            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(), Boolean.TRUE.equals(req.stopAndCopy()),
-                    MoveIntent.USER);
+            MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(),
+                    req.mode() == null ? MigrationMode.DEFAULT : req.mode(), MoveIntent.USER);
             JobFrames.write(ch.out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
         } catch (IOException e) {
             JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
@@ -87,7 +88,7 @@ public final class Migrations implements JobServer.Migrations {
         new TargetMigration(table, work, admission).receive(ch, req, imageVersion());
     }
 
-    private MigrationRecord migrateHere(Job job, String node, int uid, boolean stopAndCopy, MoveIntent intent) throws IOException {
+    private MigrationRecord migrateHere(Job job, String node, int uid, MigrationMode mode, MoveIntent intent) throws IOException {
         String target = "home".equals(node) ? job.spec().home() : node;
         if (uid != 0 && uid != job.uid()) throw new IOException("job " + job.id() + " belongs to another user");
         if (job.spec().pinned()) throw new IOException("job " + job.id() + " was started with -L: it stays on its home node");
@@ -96,8 +97,8 @@ public final class Migrations implements JobServer.Migrations {
         if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");
         LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
         try {
-            MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, stopAndCopy ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
-                    intent, table::workDone).run(job, target, imageVersion());
+            MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
+                    mode.eagerRestore(), intent, table::workDone).run(job, target, imageVersion());
             log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
             return m;
         } catch (IOException e) {

@@ -32,16 +32,18 @@ final class SourceMigration {
     private final PeerDirectory peers;
     private final Path work;
     private final PrecopyPolicy policy;
+    private final boolean eagerRestore;
     private final MoveIntent intent;
     private final java.util.function.ToDoubleFunction<Job> workOf;
 
     /** @param workOf the reference-core seconds a job has run (read when it is frozen: it travels with the job) */
-    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy, MoveIntent intent,
+    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy, boolean eagerRestore, MoveIntent intent,
                     java.util.function.ToDoubleFunction<Job> workOf) {
         this.self = self;
         this.peers = peers;
         this.work = workRoot;
         this.policy = policy;
+        this.eagerRestore = eagerRestore;
         this.intent = intent;
         this.workOf = workOf;
     }
@@ -62,7 +64,7 @@ final class SourceMigration {
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
-                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), intent.reason(), intent.rateHere(),
+                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
                     Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup())))));
             expect(ch, MigrationFrames.ACCEPT, target);
             ImageRounds images = new ImageRounds(ch, target, dir);

@@ -51,6 +51,7 @@ final class TargetMigration {
         Path dir = work.resolve("in-" + spec.id());
         Job restored = null;
         boolean running = false;
+        LazyPages lazy = null;
         PageServer pages = null;
         Path pagesRound = null;
         try {
@@ -93,7 +94,10 @@ final class TargetMigration {
                     }
                     case MigrationFrames.RESTORE -> {
                         try {
-                            restored = restore(spec, offer, dir, new String(f.payload(), StandardCharsets.UTF_8));
+                            String round = new String(f.payload(), StandardCharsets.UTF_8);
+                            if (!round.matches("[0-9]{1,3}")) throw new IOException("bad round " + round);
+                            if (!offer.eagerRestore()) lazy = LazyPages.start(dir.resolve(round));
+                            restored = restore(spec, offer, dir, round, lazy != null);
                         } catch (IOException e) {
                             JobFrames.write(ch.out, JobFrames.ERROR, ("restore on " + table.self() + " failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             throw e;
@@ -130,7 +134,12 @@ final class TargetMigration {
             if (running) LOG.fine("after the job resumed here: " + e.getMessage());
         } finally {
             if (pages != null) pages.close();
-            deleteTree(dir);
+            if (lazy != null && running) {
+                lazy.whenDone(() -> deleteTree(dir)); // the images are its memory until every page is in
+            } else {
+                if (lazy != null) lazy.close();
+                deleteTree(dir);
+            }
         }
     }
 
@@ -177,13 +186,16 @@ final class TargetMigration {
         return null;
     }
 
-    /** Restores the job under the supervisor, stopped; returns it once CRIU has handed it over. */
-    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round) throws IOException {
-        if (!round.matches("[0-9]+")) throw new IOException("bad round " + round);
+    /**
+     * Restores the job under the supervisor, stopped; returns it once CRIU has handed it over.
+     * Lazily, its memory is copied in behind it by {@link LazyPages}.
+     */
+    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily) throws IOException {
         Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
         List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, dir.toString(), "criu", "restore", "-D", dir.resolve(round).toString(),
                 "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile", dir.resolve("restored.pid").toString(),
                 "-o", "restore.log"));
+        if (lazily) cmd.add("--lazy-pages");
         for (int fd = 0; fd < 3; fd++) {
             String pipe = offer.stdio() == null || offer.stdio().size() <= fd ? null : offer.stdio().get(fd);
             if (pipe != null && pipe.matches("pipe:\\[[0-9]+\\]")) cmd.addAll(List.of("--inherit-fd", "fd[" + fd + "]:" + pipe));

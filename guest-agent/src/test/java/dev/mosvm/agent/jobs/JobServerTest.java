@@ -33,7 +33,7 @@ class JobServerTest {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
         dir = Files.createTempDirectory("mosvm-jobs");
         mosrunBinary = dev.mosvm.agent.NativeTools.compile("mosrun", dir);
-        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, stopAndCopy) -> {
+        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, mode) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));
     }

@@ -1,0 +1,15 @@
+package dev.mosvm.api;
+
+/**
+ * How a migration is made, for comparing its methods (benchmarks, or a user ruling one out):
+ * by default pre-copy rounds while the job runs, and a lazy restore on the target, where the
+ * job resumes before its memory is copied into it.
+ *
+ * @param stopAndCopy  freeze the job at once and copy all of it (no pre-copy rounds)
+ * @param eagerRestore copy all of the job's memory into it on the target before it resumes
+ */
+public record MigrationMode(boolean stopAndCopy, boolean eagerRestore) {
+    public static final MigrationMode DEFAULT = new MigrationMode(false, false);
+    /** Ushering: freeze at once (a pre-copying job would go on growing where memory is short). */
+    public static final MigrationMode STOP_AND_COPY = new MigrationMode(true, false);
+}
