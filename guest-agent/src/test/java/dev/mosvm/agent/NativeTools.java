@@ -3,18 +3,24 @@ package dev.mosvm.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The appliance's native tools (images/files/usr/local/src), built for a test as the image build builds them. */
 public final class NativeTools {
     private NativeTools() {}
 
-    /** Compiles {@code NAME.c} into {@code dir/NAME} with appliance-builder's CompileTools flags; returns the binary. */
+    /** Compiles {@code NAME.c} into {@code dir/NAME} with appliance-builder's CompileTools flags and its {@code // link:} libraries. */
     public static Path compile(String name, Path dir) throws Exception {
         Path source = Path.of("..", "images", "files", "usr", "local", "src", name + ".c").toAbsolutePath().normalize();
         Path binary = dir.resolve(name);
-        Process cc = new ProcessBuilder("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", binary.toString(), source.toString())
-                .redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of("cc", "-O2", "-Wall", "-Werror", "-static", "-s", "-o", binary.toString(), source.toString()));
+        for (String line : Files.readAllLines(source)) {
+            if (line.startsWith("// link:")) cmd.addAll(List.of(line.substring("// link:".length()).trim().split("\\s+")));
+        }
+        Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), name + ".c compiles (gcc and libc6-dev come with scripts/setup-host.sh): " + out);
         return binary;

@@ -1,9 +1,12 @@
 package dev.mosvm.agent.migrate;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +30,16 @@ final class LazyPages implements AutoCloseable {
     }
 
     /**
-     * Marks the round's pre-copied pages lazy ({@link LazyParentPages}) and starts the daemon
-     * for it; returns once the daemon waits for the restore.
+     * Makes the round's process images self-contained where it can ({@link #flatten}) and
+     * starts the daemon for it; returns once the daemon waits for the restore.
      */
     static LazyPages start(Path round) throws IOException {
-        markParentPagesLazy(round);
+        int[] flat = flatten(round);
+        if (flat[1] > 0) LOG.info("lazy restore: " + flat[0] + " of " + flat[1] + " pre-copied process images made self-contained");
         Process p = new ProcessBuilder("criu", "lazy-pages", "-D", round.toString(), "-o", "lazy-pages.log")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         LazyPages lazy = new LazyPages(p);
+        protectFromOom(p.pid());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(round.resolve(SOCKET))) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -52,10 +57,24 @@ final class LazyPages implements AutoCloseable {
         return lazy;
     }
 
+    /**
+     * Keeps the kernel's OOM killer off the daemon: killed before it has copied every page in,
+     * its userfaultfd would close and the job would read zeros where its memory was.
+     */
+    private static void protectFromOom(long pid) {
+        try {
+            Files.writeString(Path.of("/proc", String.valueOf(pid), "oom_score_adj"), "-1000");
+        } catch (IOException e) {
+            LOG.warning("cannot protect the lazy-pages daemon from the OOM killer: " + e.getMessage());
+        }
+    }
+
     /** Runs {@code then} once the daemon has copied every page in (or ended otherwise). */
     void whenDone(Runnable then) {
         daemon.onExit().thenRun(() -> {
-            if (daemon.exitValue() != 0) LOG.warning("lazy-pages daemon ended with " + daemon.exitValue());
+            if (daemon.exitValue() != 0) {
+                LOG.warning("the lazy-pages daemon ended with " + daemon.exitValue() + " before the job's memory was all in: see lazy-pages.log");
+            }
             then.run();
         });
     }
@@ -65,17 +84,51 @@ final class LazyPages implements AutoCloseable {
         daemon.destroyForcibly();
     }
 
-    /** Rewrites every pagemap of the round so pages its parents hold are restored lazily where CRIU allows. */
-    static void markParentPagesLazy(Path round) throws IOException {
+    /**
+     * Makes each process image of the round self-contained where {@link FlatImage} has a plan
+     * for it (its pre-copied pages copied in place into the first round's pages file, which then
+     * becomes the round's); the others are left for CRIU to restore as usual. Returns how many
+     * were made self-contained, of how many that had parent images.
+     */
+    static int[] flatten(Path round) throws IOException {
+        int flat = 0, chained = 0;
         try (DirectoryStream<Path> maps = Files.newDirectoryStream(round, "pagemap-[0-9]*.img")) {
             for (Path map : maps) {
-                Pagemap top = Pagemap.read(map);
-                List<List<Pagemap.Entry>> parents = new ArrayList<>();
-                for (Path dir = round.resolve("parent"); Files.exists(dir.resolve(map.getFileName())); dir = dir.resolve("parent")) {
-                    parents.add(Pagemap.read(dir.resolve(map.getFileName())).entries());
+                List<Path> dirs = new ArrayList<>();
+                for (Path dir = round; Files.exists(dir.resolve(map.getFileName())); dir = dir.resolve("parent")) dirs.add(dir);
+                if (dirs.size() < 2) continue;
+                chained++;
+                List<Pagemap> images = new ArrayList<>();
+                for (Path dir : dirs) images.add(Pagemap.read(dir.resolve(map.getFileName())));
+                List<FlatImage.Copy> plan = FlatImage.plan(images.stream().map(Pagemap::entries).toList());
+                if (plan == null) {
+                    LOG.info(map.getFileName() + ": its pages changed since the first round; restored the usual way");
+                    continue;
                 }
-                if (!parents.isEmpty()) top.withEntries(LazyParentPages.mark(top.entries(), parents)).write(map);
+                Pagemap base = images.get(images.size() - 1);
+                Path basePages = pagesFile(dirs.get(dirs.size() - 1), base);
+                try (FileChannel to = FileChannel.open(basePages, StandardOpenOption.WRITE)) {
+                    for (FlatImage.Copy c : plan) {
+                        try (FileChannel from = FileChannel.open(pagesFile(dirs.get(c.image()), images.get(c.image())))) {
+                            long done = 0;
+                            while (done < c.length()) {
+                                long n = to.transferFrom(from.position(c.from() + done), c.to() + done, c.length() - done);
+                                if (n <= 0) throw new IOException("short pages file in " + dirs.get(c.image()).getFileName());
+                                done += n;
+                            }
+                        }
+                    }
+                }
+                Pagemap top = images.get(0);
+                Files.move(basePages, pagesFile(round, top), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                top.withEntries(base.entries()).write(map);
+                flat++;
             }
         }
+        return new int[] {flat, chained};
+    }
+
+    private static Path pagesFile(Path dir, Pagemap map) {
+        return dir.resolve("pages-" + map.pagesId() + ".img");
     }
 }

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * The commands that run CRIU on one end of a page stream through {@code mosvm-pagelink}
- * (images/files/usr/local/src): it opens the TCP connection, turns on kernel TLS with the
- * round's {@link PageStreamKeys}, and hands the socket to CRIU as descriptor 3, so pages are
- * spliced through the kernel and sealed there, never through a TLS library or this JVM.
+ * (images/files/usr/local/src): it opens the TCP connection, gives CRIU a loopback socket as
+ * descriptor 3, and relays between the two, sealing records with the round's
+ * {@link PageStreamKeys} in native code (ChaCha20-Poly1305), so pages never pass through this JVM.
  */
 final class PageLink {
     static final String TOOL = "/usr/local/bin/mosvm-pagelink";

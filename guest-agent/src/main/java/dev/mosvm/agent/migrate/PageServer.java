@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A CRIU page server on the target for one image round: the source's {@code criu pre-dump} or
- * {@code dump} writes the job's memory straight into it over one kernel-TLS connection
+ * {@code dump} writes the job's memory straight into it over one sealed connection
  * ({@link PageLink}), so pages never pass through the agent's JVM. It serves that one
  * connection, from the source's address only, and exits.
  */

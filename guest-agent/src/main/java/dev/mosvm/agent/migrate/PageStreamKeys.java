@@ -4,14 +4,14 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * Fresh kernel-TLS keys for one page stream (one CRIU round), one set per direction: key,
- * IV and salt of AES-128-GCM, as {@code mosvm-pagelink} reads them. The target makes them and
+ * Fresh keys for one page stream (one CRIU round), one set per direction: the ChaCha20-Poly1305
+ * key and IV {@code mosvm-pagelink} seals that direction's records with. The target makes them and
  * hands them to the source inside the authenticated, encrypted peer channel, so a stream only
  * decrypts at the two agents of this migration, and no key is ever used for two connections.
  */
 record PageStreamKeys(byte[] toTarget, byte[] toSource) {
-    /** Bytes of one direction's material: 16 of key, 8 of IV, 4 of salt. */
-    static final int SIDE = 16 + 8 + 4;
+    /** Bytes of one direction's material: 32 of key, 12 of IV. */
+    static final int SIDE = 32 + 12;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
 

@@ -11,11 +11,12 @@ import java.util.logging.Logger;
 /**
  * Closes a migration's channel when gossip stops seeing the other node alive. A VM that dies
  * sends no TCP reset, so without this a blocked write or read would wait for TCP's own
- * timeout (minutes) before the job could resume on its source. CRIU's own connection to the
- * page server is outside the agent: a blocked write there ends by the appliance's short
- * retransmission limit (sysctl), but a read with nothing unacknowledged (a TLS handshake the
- * dead kernel had acknowledged) never would, so every TCP socket to the dead node is destroyed
- * too ({@code ss -K}), and CRIU fails cleanly, leaving the job running.
+ * timeout (minutes) before the job could resume on its source. The page stream's connection
+ * (mosvm-pagelink) is outside the agent: a blocked write there ends by the appliance's short
+ * retransmission limit (sysctl), but a read with nothing unacknowledged (an answer awaited
+ * from a node whose dead kernel had acknowledged everything) never would, so every TCP socket
+ * to the dead node is destroyed too ({@code ss -K}), and CRIU fails cleanly, leaving the job
+ * running.
  */
 final class PeerWatch implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerWatch.class.getName());

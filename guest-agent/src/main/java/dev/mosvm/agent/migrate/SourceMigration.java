@@ -161,7 +161,7 @@ final class SourceMigration {
 
     /**
      * Image rounds: for each, the target starts a page server and sends its port and the
-     * round's fresh keys, CRIU here writes the job's pages straight into it over kernel TLS
+     * round's fresh keys, CRIU here writes the job's pages straight into it, sealed
      * ({@link PageLink}), then the round's other (small) image files follow over the peer
      * channel with their checksums, and the target confirms with the bytes of pages it got.
      */

@@ -52,6 +52,7 @@ final class TargetMigration {
         Job restored = null;
         boolean running = false;
         LazyPages lazy = null;
+        String timings = "";
         PageServer pages = null;
         Path pagesRound = null;
         try {
@@ -96,8 +97,12 @@ final class TargetMigration {
                         try {
                             String round = new String(f.payload(), StandardCharsets.UTF_8);
                             if (!round.matches("[0-9]{1,3}")) throw new IOException("bad round " + round);
+                            long t0 = System.nanoTime();
                             if (!offer.eagerRestore()) lazy = LazyPages.start(dir.resolve(round));
+                            long t1 = System.nanoTime();
                             restored = restore(spec, offer, dir, round, lazy != null);
+                            timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
+                                    + (System.nanoTime() - t1) / 1_000_000 + " ms";
                         } catch (IOException e) {
                             JobFrames.write(ch.out, JobFrames.ERROR, ("restore on " + table.self() + " failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             throw e;
@@ -108,14 +113,21 @@ final class TargetMigration {
                         if (restored == null) throw new IOException("commit before restore");
                         Job.Held held = Json.MAPPER.readValue(f.payload(), Job.Held.class);
                         restored.beginMigration(); // input and signals from home wait behind what the source held
-                        restored.sink(table.sinkFor(spec));
-                        table.adopt(restored);
+                        // back home the sink is local and may refuse: before the job runs. Elsewhere it
+                        // connects to home (under emulation, most of a second): after, the job's
+                        // output waiting in its pipe meanwhile, so it is not part of the freeze
+                        boolean home = spec.home().equals(table.self());
+                        if (home) restored.sink(table.sinkFor(spec));
+                        long t0 = System.nanoTime();
                         restored.resume();
                         running = true;
                         JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
+                        timings += ", resume " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+                        if (!home) restored.sink(table.sinkFor(spec));
+                        table.adopt(restored);
                         // an end of input the caller sent before the move comes after the input J had not read yet
                         restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
-                        LOG.info("job " + spec.id() + " from " + offer.from() + " runs here");
+                        LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
                     }
                     case MigrationFrames.RECORD -> {
                         MigrationRecord m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
