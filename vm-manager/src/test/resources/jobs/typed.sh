@@ -4,6 +4,6 @@
 n=$1
 (
   for i in $(seq 1 "$n"); do echo "in $i"; sleep 0.25; done |
-    mosrun sh -c 'while read l; do echo "got $l"; sleep 0.4; done' > typed.out 2> typed.err
+    mosrun sh -c 'while read l; do echo "got $l"; sleep 0.5; done' > typed.out 2> typed.err
   echo $? > typed.status.tmp && mv typed.status.tmp typed.status
 ) < /dev/null > /dev/null 2>&1 &

@@ -18,8 +18,10 @@ final class HomeRecord implements JobSink {
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final Semaphore relay = new Semaphore(1);
     private volatile String where;
-    /** Control frames (signals, input) to the node the job runs on; null while it runs here. */
-    private volatile DataOutputStream toRunner;
+    /** Control frames (signals, input) to the node the job runs on; null while it runs here, or while it moves. */
+    private DataOutputStream toRunner;
+    /** The job is moving: the caller's frames wait here (however long the move takes) for its next node. */
+    private volatile boolean moving;
 
     HomeRecord(JobSpec spec, DataOutputStream caller, String where) {
         this.spec = spec;
@@ -34,9 +36,49 @@ final class HomeRecord implements JobSink {
     /** Takes the relay for the node the job now runs on; waits for the previous node's output to end. */
     boolean takeRelay(String node, DataOutputStream control, long timeoutMillis) throws InterruptedException {
         if (!relay.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) return false;
-        where = node;
-        toRunner = control;
+        synchronized (this) {
+            where = node;
+            toRunner = control;
+            moving = false;
+        }
         return true;
+    }
+
+    boolean moving() {
+        return moving;
+    }
+
+    /**
+     * The runner's HOLD: nothing more goes to it, and HOLD_ACK goes behind the last frame that
+     * did (one lock with {@link #toRunner}, so no frame slips in between).
+     */
+    synchronized void hold() {
+        DataOutputStream out = toRunner;
+        toRunner = null;
+        moving = true;
+        if (out == null) return;
+        try {
+            JobFrames.write(out, JobFrames.HOLD_ACK, new byte[0]);
+        } catch (IOException e) {
+            // the link is down: the runner goes ahead without the ACK, and nothing reaches it anyway
+        }
+    }
+
+    /** The runner's move failed: its control stream takes the caller's frames again. */
+    synchronized void resumeControl(DataOutputStream control) {
+        toRunner = control;
+        moving = false;
+    }
+
+    /** The job runs here and begins a move (no link to hold: frames stop at its moved copy and wait). */
+    @Override
+    public void holdControl() {
+        moving = true;
+    }
+
+    @Override
+    public void keepControl() {
+        moving = false;
     }
 
     /**
@@ -79,6 +121,16 @@ final class HomeRecord implements JobSink {
                 }
                 home.moved();
             }
+
+            @Override
+            public void holdControl() {
+                home.holdControl();
+            }
+
+            @Override
+            public void keepControl() {
+                home.keepControl();
+            }
         };
     }
 
@@ -96,12 +148,14 @@ final class HomeRecord implements JobSink {
      * of going into a closed stream.
      */
     void releaseRelay() {
-        toRunner = null;
+        synchronized (this) {
+            toRunner = null;
+        }
         relay.release();
     }
 
     /** Passes a caller's frame on to the node the job runs on; false if no node takes it now (it runs here, or is between nodes). */
-    boolean toRunner(int kind, byte[] payload) {
+    synchronized boolean toRunner(int kind, byte[] payload) {
         DataOutputStream out = toRunner;
         if (out == null) return false;
         try {

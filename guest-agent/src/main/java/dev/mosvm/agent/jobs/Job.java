@@ -242,14 +242,22 @@ public final class Job {
     }
 
     /** Input, end of input or a signal from the caller. */
-    public void control(JobFrames.Frame f) throws IOException {
-        if ((f.kind() == JobFrames.STDIN || f.kind() == JobFrames.STDIN_EOF) && held(f)) return;
+    /**
+     * A caller's frame: written to the job, or held while it moves; false if this copy has
+     * moved on (its stopped copy must not take it: the frame is for the job's next node).
+     */
+    public boolean control(JobFrames.Frame f) throws IOException {
+        synchronized (this) { // one decision: a move cannot begin or end between the check and the hold
+            if (state == State.MOVED) return false;
+            if ((f.kind() == JobFrames.STDIN || f.kind() == JobFrames.STDIN_EOF) && held(f)) return true;
+        }
         switch (f.kind()) {
             case JobFrames.STDIN -> writeInput(f.payload());
             case JobFrames.STDIN_EOF -> closeInput();
             case JobFrames.SIGNAL -> signalQuietly(f.asInt());
             default -> throw new IOException("unexpected frame " + f.kind());
         }
+        return true;
     }
 
     /** Holds input while the job is being moved; false when it should go to the job now. */

@@ -36,6 +36,15 @@ public final class JobFrames {
      * sends it again over a new link: a write that returned may still die in a dropped link.
      */
     public static final int EXIT_ACK = 13;
+    /**
+     * Runner to home: a move of the job begins. Home stops sending the caller's input and
+     * signals to this runner, keeps them, and answers {@link #HOLD_ACK} behind the last it sent:
+     * the runner has everything before the ACK (and carries it along), nothing comes after it.
+     */
+    public static final int HOLD = 14;
+    public static final int HOLD_ACK = 15;
+    /** Runner to home: the move failed, the job runs on here; send the caller's input and signals here again. */
+    public static final int RESUME_CONTROL = 16;
     public static final int MAX_PAYLOAD = 1 << 20;
 
     public record Frame(int kind, byte[] payload) {

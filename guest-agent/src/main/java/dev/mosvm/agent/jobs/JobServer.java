@@ -279,6 +279,8 @@ public final class JobServer implements AutoCloseable {
                             LOG.info("job " + home.spec.id() + " left " + node);
                             return;
                         }
+                        case JobFrames.HOLD -> home.hold();
+                        case JobFrames.RESUME_CONTROL -> home.resumeControl(ch.out);
                         default -> throw new IOException("unexpected frame " + f.kind() + " from " + node);
                     }
                 }
@@ -310,18 +312,17 @@ public final class JobServer implements AutoCloseable {
         while (true) {
             if (home.where().equals(table.self())) {
                 Job job = table.running(home.spec.id());
-                if (job != null) {
-                    try {
-                        job.control(f);
-                    } catch (IOException e) {
-                        LOG.fine("job " + home.spec.id() + " no longer takes input: " + e.getMessage());
-                    }
+                try {
+                    if (job != null && job.control(f)) return; // false: that copy has moved on
+                } catch (IOException e) {
+                    LOG.fine("job " + home.spec.id() + " no longer takes input: " + e.getMessage());
                     return;
                 }
             }
             if (home.toRunner(f.kind(), f.payload())) return;
             // no node takes it yet: a job sent to a peer has no link until the peer answers, and
             // a moving job none until its next node attaches; the input waits, it is not dropped
+            if (home.moving()) deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS; // a move takes as long as it takes
             if (home.exit.isDone() || System.currentTimeMillis() > deadline) return;
             try {
                 Thread.sleep(20);

@@ -15,4 +15,14 @@ public interface JobSink {
 
     /** The job left this node; all its output from here was delivered before this call. */
     void moved();
+
+    /**
+     * A move of the job begins: once this returns, the caller's input and signals stay at home
+     * until the job runs at its next node (or {@link #keepControl} says it stays), so none is
+     * written into a copy that is about to be retired.
+     */
+    default void holdControl() {}
+
+    /** The move failed: the caller's input and signals come here again. */
+    default void keepControl() {}
 }

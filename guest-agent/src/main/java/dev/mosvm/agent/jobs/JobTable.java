@@ -205,7 +205,8 @@ public final class JobTable {
         Job j = running.get(id);
         if (j == null) return;
         try {
-            j.control(f);
+            // home holds the caller's frames from a move's start (HOLD): one here now was lost in flight
+            if (!j.control(f)) LOG.warning("job " + id + " has moved on: a frame of kind " + f.kind() + " from home came too late");
         } catch (IOException e) {
             LOG.fine("job " + id + " no longer takes input: " + e.getMessage());
         }

@@ -37,6 +37,10 @@ final class RemoteSink implements JobSink {
     private boolean done;
     /** Home answered the EXIT on the current link (or said it has no caller waiting). */
     private boolean settled;
+    /** Home answered HOLD: it sends nothing more on the current link. */
+    private boolean held;
+    /** How long a move waits for home to answer HOLD before it goes ahead. */
+    static final long HOLD_MILLIS = 10_000;
 
     RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
         this(spec, link, peers, control, SPOOL, ACK_MILLIS, RETRY_MILLIS);
@@ -72,7 +76,12 @@ final class RemoteSink implements JobSink {
             try {
                 JobFrames.Frame f;
                 while ((f = JobFrames.read(ch.in)) != null) {
-                    if (f.kind() == JobFrames.EXIT_ACK || f.kind() == JobFrames.ERROR) {
+                    if (f.kind() == JobFrames.HOLD_ACK) {
+                        synchronized (this) {
+                            held = true;
+                            notifyAll();
+                        }
+                    } else if (f.kind() == JobFrames.EXIT_ACK || f.kind() == JobFrames.ERROR) {
                         // ERROR: home has no caller waiting for this job (it got the status, or gave up)
                         synchronized (this) {
                             settled = true;
@@ -111,6 +120,25 @@ final class RemoteSink implements JobSink {
             spoolFrame(JobFrames.EXIT, s, 4);
             startReconnectingLater();
         }
+    }
+
+    @Override
+    public synchronized void holdControl() {
+        if (spooling) return; // no link: home sends nothing here until one is up again
+        held = false;
+        send(JobFrames.HOLD, new byte[0], 0);
+        long end = System.currentTimeMillis() + HOLD_MILLIS;
+        try {
+            for (long left = HOLD_MILLIS; !held && !spooling && left > 0; left = end - System.currentTimeMillis()) wait(left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!held) LOG.warning("home " + home + " did not confirm holding the input of job " + jobId + " for its move");
+    }
+
+    @Override
+    public synchronized void keepControl() {
+        if (!spooling) send(JobFrames.RESUME_CONTROL, new byte[0], 0);
     }
 
     /** Waits (releasing this sink) for home to confirm the EXIT sent on the current link. */

@@ -56,6 +56,7 @@ final class SourceMigration {
         boolean frozen = false;
         boolean committed = false;
         Job.Held held = Job.Held.NONE; // what reached the job during the move, once taken for the target
+        job.sink().holdControl(); // the caller's input and signals stay at home from here: what came before is held here
         try (PeerChannel ch = peers.connect(target); PeerWatch watch = new PeerWatch(ch, peers, target)) {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir.resolve("cpu"));
@@ -130,10 +131,12 @@ final class SourceMigration {
             }
             if (!job.launcher().isAlive() && !frozen) {
                 job.migrationAborted();
+                job.sink().keepControl();
                 throw new IOException("job " + job.id() + " ended during its migration to " + target);
             }
             if (frozen) job.resume();
             job.finishMove(held); // a commit the target never acted on: what it was sent is delivered here
+            job.sink().keepControl(); // and what home kept comes here after it
             LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + e.getMessage());
             throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
         } finally {

@@ -113,18 +113,19 @@ final class TargetMigration {
                         if (restored == null) throw new IOException("commit before restore");
                         Job.Held held = Json.MAPPER.readValue(f.payload(), Job.Held.class);
                         restored.beginMigration(); // input and signals from home wait behind what the source held
-                        // back home the sink is local and may refuse: before the job runs. Elsewhere it
-                        // connects to home (under emulation, most of a second): after, the job's
-                        // output waiting in its pipe meanwhile, so it is not part of the freeze
+                        // Back home the sink is local and may refuse, and the caller's input goes to
+                        // the job in the table as soon as the source stops relaying: both before the
+                        // job runs. Elsewhere the sink connects to home (under emulation, most of a
+                        // second) and home sends nothing before it has: after, the job's output
+                        // waiting in its pipe meanwhile, so the connection is not part of the freeze.
                         boolean home = spec.home().equals(table.self());
-                        if (home) restored.sink(table.sinkFor(spec));
+                        if (home) adopt(restored, spec);
                         long t0 = System.nanoTime();
                         restored.resume();
                         running = true;
                         JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
                         timings += ", resume " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-                        if (!home) restored.sink(table.sinkFor(spec));
-                        table.adopt(restored);
+                        if (!home) adopt(restored, spec);
                         // an end of input the caller sent before the move comes after the input J had not read yet
                         restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
                         LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
@@ -230,6 +231,11 @@ final class TargetMigration {
             }
         }
         return table.restoredJob(spec, p, cgroup);
+    }
+
+    private void adopt(Job restored, JobSpec spec) throws IOException {
+        restored.sink(table.sinkFor(spec));
+        table.adopt(restored);
     }
 
     private static void kill(Job job) {

@@ -66,6 +66,36 @@ class HomeRecordTest {
     }
 
     @Test
+    void aRunnerThatHoldsForAMoveGetsAnAckBehindTheLastFrameAndNothingAfter() throws Exception {
+        ByteArrayOutputStream toB = new ByteArrayOutputStream();
+        ByteArrayOutputStream toC = new ByteArrayOutputStream();
+        assertTrue(home.takeRelay("b", new DataOutputStream(toB), 0));
+        assertTrue(home.toRunner(JobFrames.STDIN, bytes("one")));
+        home.hold(); // b begins moving the job
+        assertTrue(home.moving());
+        assertFalse(home.toRunner(JobFrames.STDIN, bytes("two")), "kept at home while the job moves");
+        DataInputStream b = new DataInputStream(new ByteArrayInputStream(toB.toByteArray()));
+        assertEquals("one", new String(JobFrames.read(b).payload(), StandardCharsets.UTF_8));
+        assertEquals(JobFrames.HOLD_ACK, JobFrames.read(b).kind(), "b carries everything before the ACK along");
+        assertEquals(null, JobFrames.read(b), "and gets nothing after it");
+        home.releaseRelay(); // b's copy is retired (MOVED)
+        assertTrue(home.takeRelay("c", new DataOutputStream(toC), 0));
+        assertFalse(home.moving());
+        assertTrue(home.toRunner(JobFrames.STDIN, bytes("two")), "what waited goes to the job's next node");
+    }
+
+    @Test
+    void aMoveThatFailsGivesTheRunnerItsInputBack() throws Exception {
+        ByteArrayOutputStream toB = new ByteArrayOutputStream();
+        DataOutputStream b = new DataOutputStream(toB);
+        assertTrue(home.takeRelay("b", b, 0));
+        home.hold();
+        home.resumeControl(b); // the job runs on at b
+        assertFalse(home.moving());
+        assertTrue(home.toRunner(JobFrames.STDIN, bytes("three")));
+    }
+
+    @Test
     void aSecondNodeCannotRelayUntilTheFirstIsDone() throws Exception {
         assertTrue(home.takeRelay("b", null, 0));
         assertFalse(home.takeRelay("c", null, 100), "c waits for b");

@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -83,6 +84,15 @@ class JobHeldInputTest {
         there.control(in("sent to the target\n"));
         there.finishMove(new Job.Held(List.of(), held.input(), true));
         assertEquals("waiting in the pipe\ntyped while frozen\nsent to the target\n", outputAfterEof(there));
+    }
+
+    @Test
+    void aCopyThatHasMovedOnRefusesFramesForTheJobsNextNode() throws Exception {
+        Job j = catJob();
+        assertTrue(j.beginMigration());
+        assertTrue(j.control(in("held\n")), "held while it moves");
+        j.migrated();
+        assertFalse(j.control(in("late\n")), "not written into the stopped copy: home sends it on");
     }
 
     @Test

@@ -100,6 +100,20 @@ class RemoteSinkTest {
     }
 
     @Test
+    void aMoveBeginsOnlyOnceHomeHasStoppedSendingHere() throws Exception {
+        RemoteSink sink = sink();
+        PeerChannel home = homeEnds.take();
+        CompletableFuture<Void> held = CompletableFuture.runAsync(sink::holdControl);
+        assertEquals(JobFrames.HOLD, JobFrames.read(home.in).kind());
+        Thread.sleep(200);
+        assertFalse(held.isDone(), "the move waits for home's answer");
+        JobFrames.write(home.out, JobFrames.HOLD_ACK, new byte[0]);
+        held.get(5, TimeUnit.SECONDS);
+        sink.keepControl(); // the move failed
+        assertEquals(JobFrames.RESUME_CONTROL, JobFrames.read(home.in).kind());
+    }
+
+    @Test
     void aConfirmedExitEndsTheLinkAndLeavesNothingBehind() throws Exception {
         RemoteSink sink = sink();
         PeerChannel home = homeEnds.take();

@@ -158,7 +158,7 @@ class JobsIT extends PoolTestBase {
     @Order(4)
     void inputTypedWhileTheJobMovesReachesItOnceAndInOrder() throws Exception {
         // lines arrive while the job is frozen, and lines it has not read yet wait in its input pipe on the node it leaves
-        sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.out typed.err typed.status && setsid sh typed.sh 80'");
+        sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.out typed.err typed.status && setsid sh typed.sh 120'");
         String id = waitForJob("ca", "while read", 60).get("id").asText();
         waitUntil("ca", "wc -l < " + DIR + "/typed.out", s -> Integer.parseInt(s) >= 3, 60);
         assertTrue(sh("ca", "migrate " + id + " cb").contains("moved ca -> cb"));
@@ -167,7 +167,7 @@ class JobsIT extends PoolTestBase {
         assertTrue(sh("ca", "migrate " + id + " home").contains("moved cb -> ca"));
         waitUntil("ca", "cat " + DIR + "/typed.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
         StringBuilder expected = new StringBuilder();
-        for (int i = 1; i <= 80; i++) expected.append("got in ").append(i).append('\n');
+        for (int i = 1; i <= 120; i++) expected.append("got in ").append(i).append('\n');
         assertEquals(expected.toString(), sh("ca", "cat " + DIR + "/typed.out") + "\n", "every line, once, in order");
         assertEquals("0", sh("ca", "cat " + DIR + "/typed.status"), sh("ca", "cat " + DIR + "/typed.err"));
     }
