@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Migration's figures between two appliance VMs: for jobs of given resident sizes, stop-and-copy
- * and pre-copy, the freeze time, total time, rounds and bytes, against the time to send the
+ * and pre-copy (restored lazily, and for comparison eagerly), the freeze time, total time, rounds and bytes, against the time to send the
  * same bytes raw (plain TCP, no CRIU, no encryption) between the same two VMs in the same
  * run, and the longest stop the job itself saw (hog.pl times its own wake-ups). Prints a
  * Markdown report. CI runs a 10 MB smoke pass; scripts/bench-migration.sh runs
@@ -66,7 +66,7 @@ class MigrationBenchmarkIT {
             sh("mb", "echo " + Base64.getEncoder().encodeToString(SINK.getBytes()) + " | base64 -d > /root/sink.pl");
             sh("ma", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("bg-job")) + " | base64 -d > /usr/local/bin/bg-job && chmod 755 /usr/local/bin/bg-job");
             for (int mib : SIZES_MIB) {
-                for (boolean stopAndCopy : List.of(true, false)) {
+                for (String mode : List.of("stop-and-copy", "pre-copy, eager restore", "pre-copy")) {
                     sh("ma", "bg-job /pool/ma hog perl hog.pl " + mib + " 100000");
                     String id = null;
                     for (int i = 0; i < 120 && id == null; i++) {
@@ -77,7 +77,8 @@ class MigrationBenchmarkIT {
                     }
                     assertTrue(id != null, "the " + mib + " MiB job came up");
                     List<String> args = new ArrayList<>(List.of("migrate", "-i", "ma", id, "mb", "--json"));
-                    if (stopAndCopy) args.add("--stop-and-copy");
+                    if (mode.startsWith("stop-and-copy")) args.add("--stop-and-copy");
+                    if (mode.endsWith("eager restore")) args.add("--eager-restore");
                     JsonNode m = cli.run(args.toArray(String[]::new)).ok().json();
                     assertEquals("mb", m.get("to").asText());
                     long bytes = m.get("bytes").asLong();
@@ -91,7 +92,7 @@ class MigrationBenchmarkIT {
                     double raw = rawSeconds(bytes, addrB);
                     double freeze = m.get("freezeMillis").asLong() / 1000.0;
                     double total = m.get("totalMillis").asLong() / 1000.0;
-                    rows.add(new String[] {mib + " MiB", stopAndCopy ? "stop-and-copy" : "pre-copy", String.valueOf(m.get("rounds").asInt()),
+                    rows.add(new String[] {mib + " MiB", mode, String.valueOf(m.get("rounds").asInt()),
                             String.format(Locale.ROOT, "%.2f", freeze), String.format(Locale.ROOT, "%.2f", stall), String.format(Locale.ROOT, "%.2f", total),
                             String.format(Locale.ROOT, "%.1f", bytes / 1048576.0), String.format(Locale.ROOT, "%.2f", raw),
                             String.format(Locale.ROOT, "%.2f", freeze / raw), String.format(Locale.ROOT, "%.2f", total / raw)});
