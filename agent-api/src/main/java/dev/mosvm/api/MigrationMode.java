@@ -2,8 +2,8 @@ package dev.mosvm.api;
 
 /**
  * How a migration is made, for comparing its methods (benchmarks, or a user ruling one out):
- * by default pre-copy rounds while the job runs, and a lazy restore on the target, where the
- * job resumes before its memory is copied into it.
+ * by default pre-copy rounds while the job runs, and on the target a lazy restore for jobs of
+ * 128 MiB or more (the job resumes before its memory is copied into it), eager below.
  *
  * @param stopAndCopy  freeze the job at once and copy all of it (no pre-copy rounds)
  * @param eagerRestore copy all of the job's memory into it on the target before it resumes
