@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -pl vm-manager -am verify -Dit.test=MigrationBenchmarkIT -Dsurefire.skip=true -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dbench.sizes="${BENCH_SIZES:-10,500}" -Dbench.report="$PWD/vm-manager/target/benchmarks/migration.md"
+  -Dbench.sizes="${BENCH_SIZES:-10,500}" -Dbench.modes=stop-and-copy,pre-copy-eager,pre-copy -Dbench.report="$PWD/vm-manager/target/benchmarks/migration.md"
 cat vm-manager/target/benchmarks/migration.md
 echo "(copy the section into docs/benchmarks.md)"

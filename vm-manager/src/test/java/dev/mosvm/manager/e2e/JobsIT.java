@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Jobs on a pool of two real appliances, ca (home) and cb: `mosrun` and `mosvm run` as the
@@ -35,20 +36,17 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(PoolOfTwo.Shared.class)
+@Order(2) // after MigrationBenchmarkIT: its last test powers cb off (PoolOfTwo starts it again if needed)
 class JobsIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
-    Path home;
     Path scratch;
 
+    /** The run's shared pool of two (PoolOfTwo: its balancers are off, these tests move jobs by hand). */
     @BeforeAll
-    void upAPoolOfTwo() throws Exception {
-        MosvmCli.requireEnvironment();
-        home = Files.createTempDirectory("mosvm-e2e-jobs");
+    void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         scratch = Files.createTempDirectory("mosvm-e2e-jobs-ref");
-        cli = new MosvmCli(home);
-        upPool("jobs", vms("ca", List.of("--memory", "768M"), "cb", List.of("--memory", "768M")));
-        // these tests move jobs by hand: the balancer stays out of the way
-        for (String vm : List.of("ca", "cb")) cli.run("balance", "-i", vm, "off").ok();
+        cli = pool.running().cli();
         for (String vm : List.of("ca", "cb")) {
             sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice");
             install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
@@ -59,9 +57,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @AfterAll
-    void destroy() throws Exception {
-        for (String vm : List.of("ca", "cb")) cli.run("destroy", vm);
-        SafeDelete.deleteTree(home);
+    void cleanUp() throws Exception {
         SafeDelete.deleteTree(scratch);
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mosvm.builder.SafeDelete;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -13,19 +12,30 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Migration's figures between two appliance VMs: for jobs of given resident sizes, stop-and-copy
- * and pre-copy (restored lazily, and for comparison eagerly), the freeze time, total time, rounds and bytes, against the time to send the
+ * and pre-copy (restored lazily, and for comparison eagerly), on the run's shared pool of two
+ * (PoolOfTwo; scripts/bench-migration.sh sizes its VMs for the largest job), the freeze time, total time, rounds and bytes, against the time to send the
  * same bytes raw (plain TCP, no CRIU, no encryption) between the same two VMs in the same
  * run, and the longest stop the job itself saw (hog.pl times its own wake-ups). Prints a
  * Markdown report. CI runs a 10 MB smoke pass; scripts/bench-migration.sh runs
  * 10 MB and 500 MB. Nothing here asserts a time.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(PoolOfTwo.Shared.class)
+@Order(1) // before JobsIT, whose last test powers cb off
 class MigrationBenchmarkIT {
+    static final String DIR = "/pool/ca/bench";
     static final List<Integer> SIZES_MIB = Arrays.stream(System.getProperty("bench.sizes", "10").split(",")).map(Integer::parseInt).toList();
     static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/migration.md"));
+    /** The ways of moving each job (stop-and-copy, pre-copy-eager, pre-copy): CI's smoke run only the default; scripts/bench-migration.sh all three. */
+    static final List<String> MODES = Arrays.stream(System.getProperty("bench.modes", "pre-copy").split(",")).map(String::strip).toList();
 
     /** Receives bytes on a port and prints how long the transfer took, from first byte to end. */
     static final String SINK = """
@@ -43,64 +53,58 @@ class MigrationBenchmarkIT {
         return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
     }
 
+    @BeforeAll
+    void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
+        cli = pool.running().cli();
+    }
+
     @Test
     void measureMigration() throws Exception {
-        MosvmCli.requireEnvironment();
-        Path home = Files.createTempDirectory("mosvm-bench-migration");
-        cli = new MosvmCli(home);
-        int largest = SIZES_MIB.stream().mapToInt(i -> i).max().orElse(10);
-        String memory = Math.max(768, 3 * largest + 512) + "M"; // the job, its images on each side, the agent
         List<String[]> rows = new ArrayList<>();
+        String addrB = cli.run("status", "cb", "--json").ok().json().get("address").asText();
         try {
-            for (String vm : List.of("ma", "mb")) cli.run("up", vm, "--memory", memory).ok();
-            String out = cli.run("pool", "init", "-i", "ma", "--name", "bench").ok().out();
-            String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
-            String addrA = cli.run("status", "ma", "--json").ok().json().get("address").asText();
-            String addrB = cli.run("status", "mb", "--json").ok().json().get("address").asText();
-            cli.run("join", addrA, "--token", token, "-i", "mb").ok();
-            for (String vm : List.of("ma", "mb")) cli.run("balance", "-i", vm, "off").ok(); // moves here are by hand, timed
-            for (int i = 0; i < 120 && !sh("mb", "mosps --json >/dev/null 2>&1 && grep -c ' /pool/ma nfs4 ' /proc/mounts || true").equals("1"); i++) {
-                Thread.sleep(1000);
-            }
-            sh("ma", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("hog.pl")) + " | base64 -d > /pool/ma/hog.pl");
-            sh("mb", "echo " + Base64.getEncoder().encodeToString(SINK.getBytes()) + " | base64 -d > /root/sink.pl");
-            sh("ma", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("bg-job")) + " | base64 -d > /usr/local/bin/bg-job && chmod 755 /usr/local/bin/bg-job");
+            sh("ca", "mkdir -p " + DIR + " && echo " + Base64.getEncoder().encodeToString(JobsIT.resource("hog.pl")) + " | base64 -d > " + DIR + "/hog.pl");
+            sh("cb", "echo " + Base64.getEncoder().encodeToString(SINK.getBytes()) + " | base64 -d > /root/sink.pl");
+            sh("ca", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("bg-job")) + " | base64 -d > /usr/local/bin/bg-job && chmod 755 /usr/local/bin/bg-job");
             for (int mib : SIZES_MIB) {
-                for (String mode : List.of("stop-and-copy", "pre-copy, eager restore", "pre-copy")) {
-                    sh("ma", "bg-job /pool/ma hog perl hog.pl " + mib + " 100000");
+                for (String mode : MODES) {
+                    sh("ca", "bg-job " + DIR + " hog perl hog.pl " + mib + " 100000");
                     String id = null;
                     for (int i = 0; i < 120 && id == null; i++) {
-                        for (JsonNode j : cli.run("ps", "-i", "ma", "--json").ok().json()) {
+                        for (JsonNode j : cli.run("ps", "-i", "ca", "--json").ok().json()) {
                             if (j.get("rssKb").asLong() > mib * 1024L * 9 / 10) id = j.get("id").asText();
                         }
                         if (id == null) Thread.sleep(1000);
                     }
                     assertTrue(id != null, "the " + mib + " MiB job came up");
-                    List<String> args = new ArrayList<>(List.of("migrate", "-i", "ma", id, "mb", "--json"));
-                    if (mode.startsWith("stop-and-copy")) args.add("--stop-and-copy");
-                    if (mode.endsWith("eager restore")) args.add("--eager-restore");
+                    List<String> args = new ArrayList<>(List.of("migrate", "-i", "ca", id, "cb", "--json"));
+                    switch (mode) {
+                        case "stop-and-copy" -> args.add("--stop-and-copy");
+                        case "pre-copy-eager" -> args.add("--eager-restore");
+                        case "pre-copy" -> { }
+                        default -> throw new IllegalArgumentException("bench.modes: no mode " + mode);
+                    }
                     JsonNode m = cli.run(args.toArray(String[]::new)).ok().json();
-                    assertEquals("mb", m.get("to").asText());
+                    assertEquals("cb", m.get("to").asText());
                     long bytes = m.get("bytes").asLong();
-                    System.out.println(sh("ma", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
+                    System.out.println(sh("ca", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
                     // the job's own view: its longest late wake-up so far, on the line it printed after the move
-                    int lines = Integer.parseInt(sh("ma", "wc -l < /pool/ma/hog.out"));
-                    for (int i = 0; i < 30 && Integer.parseInt(sh("ma", "wc -l < /pool/ma/hog.out")) < lines + 2; i++) Thread.sleep(500);
-                    double stall = Long.parseLong(sh("ma", "tail -1 /pool/ma/hog.out").split(" ")[1]) / 1000.0;
-                    sh("ma", "pkill -f '^mosrun perl hog.pl' || true");
+                    int lines = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out"));
+                    for (int i = 0; i < 30 && Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out")) < lines + 2; i++) Thread.sleep(500);
+                    double stall = Long.parseLong(sh("ca", "tail -1 " + DIR + "/hog.out").split(" ")[1]) / 1000.0;
+                    sh("ca", "pkill -f '^mosrun perl hog.pl' || true");
                     Thread.sleep(3000); // let the hung-up job and its memory go before the raw transfer
                     double raw = rawSeconds(bytes, addrB);
                     double freeze = m.get("freezeMillis").asLong() / 1000.0;
                     double total = m.get("totalMillis").asLong() / 1000.0;
-                    rows.add(new String[] {mib + " MiB", mode, String.valueOf(m.get("rounds").asInt()),
+                    rows.add(new String[] {mib + " MiB", mode.equals("pre-copy-eager") ? "pre-copy, eager restore" : mode, String.valueOf(m.get("rounds").asInt()),
                             String.format(Locale.ROOT, "%.2f", freeze), String.format(Locale.ROOT, "%.2f", stall), String.format(Locale.ROOT, "%.2f", total),
                             String.format(Locale.ROOT, "%.1f", bytes / 1048576.0), String.format(Locale.ROOT, "%.2f", raw),
                             String.format(Locale.ROOT, "%.2f", freeze / raw), String.format(Locale.ROOT, "%.2f", total / raw)});
                 }
             }
         } finally {
-            for (String vm : List.of("ma", "mb")) cli.run("destroy", vm);
-            SafeDelete.deleteTree(home);
+            sh("ca", "pkill -f '^mosrun perl hog.pl' || true");
         }
         StringBuilder md = new StringBuilder("### Migration between two appliance VMs (" + LocalDate.now() + ", TCG, 1 vCPU each)\n\n");
         md.append("| job | mode | pre-copy rounds | freeze s | longest stop the job saw s | total s | MiB sent | raw s (same bytes, plain TCP) | freeze / raw | total / raw |\n");
@@ -111,15 +115,15 @@ class MigrationBenchmarkIT {
         System.out.println(md);
     }
 
-    /** Seconds to send this many bytes from ma to mb over a plain TCP connection, measured at the receiver. */
+    /** Seconds to send this many bytes from ca to cb over a plain TCP connection, measured at the receiver. */
     double rawSeconds(long bytes, String addrB) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cli.shellLine("ssh", "-i", "mb", "--", "perl", "/root/sink.pl"));
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cli.shellLine("ssh", "-i", "cb", "--", "perl", "/root/sink.pl"));
         pb.environment().putAll(cli.env);
         Process sink = pb.redirectErrorStream(true).start();
         var lines = new java.io.BufferedReader(new java.io.InputStreamReader(sink.getInputStream()));
         String first = lines.readLine();
         assertEquals("listening", first);
-        sh("ma", "head -c " + bytes + " /dev/urandom > /dev/shm/raw.bin && cat /dev/shm/raw.bin > /dev/tcp/" + addrB + "/7999; rm -f /dev/shm/raw.bin");
+        sh("ca", "head -c " + bytes + " /dev/urandom > /dev/shm/raw.bin && cat /dev/shm/raw.bin > /dev/tcp/" + addrB + "/7999; rm -f /dev/shm/raw.bin");
         String result = lines.readLine();
         sink.waitFor();
         String[] f = result.split(" ");

@@ -1,0 +1,76 @@
+package dev.mosvm.manager.e2e;
+
+import dev.mosvm.builder.SafeDelete;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Two appliances, ca and cb, in pool "jobs" with their balancers off (the classes that use it
+ * move jobs by hand), booted once per test run and shared by every class that needs only a
+ * pool of two (JobsIT, MigrationBenchmarkIT): one boot and one join instead of one per class.
+ * A class gets it as a parameter of its {@code @BeforeAll} ({@code @ExtendWith(PoolOfTwo.Shared.class)});
+ * it is destroyed when the run ends. Memory fits the migration benchmark's largest job.
+ */
+final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.CloseableResource {
+    static final List<String> NODES = List.of("ca", "cb");
+    private final Path home;
+
+    private PoolOfTwo() throws Exception {
+        MosvmCli.requireEnvironment();
+        home = Files.createTempDirectory("mosvm-e2e-pool-of-two");
+        cli = new MosvmCli(home);
+        int largest = MigrationBenchmarkIT.SIZES_MIB.stream().mapToInt(i -> i).max().orElse(10);
+        String memory = Math.max(768, 3 * largest + 512) + "M"; // a job, its images on each side, the agent
+        upPool("jobs", vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
+        for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
+    }
+
+    MosvmCli cli() {
+        return cli;
+    }
+
+    /**
+     * Starts again a node an earlier class powered off (JobsIT kills its target VM mid-move),
+     * and waits until both mount each other's files again.
+     */
+    PoolOfTwo running() throws Exception {
+        for (String vm : NODES) {
+            if (!cli.run("status", vm, "--json").json().path("state").asText().equalsIgnoreCase("running")) cli.run("up", vm).ok();
+        }
+        for (String vm : NODES) {
+            for (String other : NODES) {
+                if (!other.equals(vm)) waitUntil(vm, "grep -q ' /pool/" + other + " nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 180);
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (String vm : NODES) cli.run("destroy", vm);
+        SafeDelete.deleteTree(home);
+    }
+
+    /** Hands the run's one pool of two to a class's {@code @BeforeAll}, booting it for the first class that asks. */
+    static final class Shared implements ParameterResolver {
+        @Override
+        public boolean supportsParameter(ParameterContext p, ExtensionContext ctx) {
+            return p.getParameter().getType() == PoolOfTwo.class;
+        }
+
+        @Override
+        public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
+            return ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(PoolOfTwo.class, k -> {
+                try {
+                    return new PoolOfTwo();
+                } catch (Exception e) {
+                    throw new IllegalStateException("the pool of two did not come up: " + e.getMessage(), e);
+                }
+            }, PoolOfTwo.class);
+        }
+    }
+}
