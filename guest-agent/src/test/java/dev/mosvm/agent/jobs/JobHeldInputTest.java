@@ -65,6 +65,8 @@ class JobHeldInputTest {
         j.reclaimUnreadInput("(unread)\n".getBytes(StandardCharsets.UTF_8));
         j.migrationAborted();
         assertEquals("a\n(unread)\nb\n", outputAfterEof(j));
+        // the end of input is the last thing delivered; the job is RUNNING again just after it
+        for (int i = 0; i < 100 && j.state() != Job.State.RUNNING; i++) Thread.sleep(50);
         assertEquals(Job.State.RUNNING, j.state());
     }
 
