@@ -29,6 +29,7 @@ public final class Migrations implements JobServer.Migrations {
     private final Path work;
     private final Path imageVersionFile;
     private final MoveLog log = new MoveLog();
+    private final CpuFeatures cpuFeatures;
     private volatile Admission admission = Admission.ANY;
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
@@ -36,6 +37,7 @@ public final class Migrations implements JobServer.Migrations {
         this.table = table;
         this.work = work;
         this.imageVersionFile = imageVersionFile;
+        this.cpuFeatures = new CpuFeatures(work);
     }
 
     /** The target-side check on incoming jobs (the balancer's, once it runs). */
@@ -48,12 +50,20 @@ public final class Migrations implements JobServer.Migrations {
     }
 
     /**
+     * Jobs smaller than this move by stop-and-copy when the balancer moves them: their whole
+     * memory is sent frozen in well under a second, while a pre-copy round costs the node a
+     * criu run of its own, seconds of an emulated CPU on the overloaded node it leaves.
+     */
+    static final long PRECOPY_FROM_KB = 32 * 1024;
+
+    /**
      * The balancer moves one of this node's jobs; throws with the reason if it stays. An
      * ushered job is frozen at once (stop-and-copy): pre-copy would let it go on growing in
-     * the memory the node is short of, and resend what it dirties.
+     * the memory the node is short of, and resend what it dirties; so is a small one.
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        return migrateHere(job, target, 0, "ushered".equals(intent.reason()) ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT, intent);
+        boolean small = JobView.rssKb(job.cgroup()) < PRECOPY_FROM_KB;
+        return migrateHere(job, target, 0, "ushered".equals(intent.reason()) || small ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT, intent);
     }
 
     @Override
@@ -85,7 +95,7 @@ public final class Migrations implements JobServer.Migrations {
 
     /** A source offers this node a job. */
     public void serveIncoming(PeerChannel ch, PeerRequest req) throws IOException {
-        new TargetMigration(table, work, admission).receive(ch, req, imageVersion());
+        new TargetMigration(table, work, admission, cpuFeatures).receive(ch, req, imageVersion());
     }
 
     private MigrationRecord migrateHere(Job job, String node, int uid, MigrationMode mode, MoveIntent intent) throws IOException {
@@ -97,7 +107,7 @@ public final class Migrations implements JobServer.Migrations {
         if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");
         LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
         try {
-            MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
+            MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, cpuFeatures, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
                     mode.eagerRestore(), intent, table::workDone).run(job, target, imageVersion());
             log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
             return m;

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -31,14 +30,16 @@ final class SourceMigration {
     private final String self;
     private final PeerDirectory peers;
     private final Path work;
+    private final CpuFeatures cpuFeatures;
     private final PrecopyPolicy policy;
     private final boolean eagerRestore;
     private final MoveIntent intent;
     private final java.util.function.ToDoubleFunction<Job> workOf;
 
     /** @param workOf the reference-core seconds a job has run (read when it is frozen: it travels with the job) */
-    SourceMigration(String self, PeerDirectory peers, Path workRoot, PrecopyPolicy policy, boolean eagerRestore, MoveIntent intent,
-                    java.util.function.ToDoubleFunction<Job> workOf) {
+    SourceMigration(String self, PeerDirectory peers, Path workRoot, CpuFeatures cpuFeatures, PrecopyPolicy policy, boolean eagerRestore,
+                    MoveIntent intent, java.util.function.ToDoubleFunction<Job> workOf) {
+        this.cpuFeatures = cpuFeatures;
         this.self = self;
         this.peers = peers;
         this.work = workRoot;
@@ -59,9 +60,8 @@ final class SourceMigration {
         job.sink().holdControl(); // the caller's input and signals stay at home from here: what came before is held here
         try (PeerChannel ch = peers.connect(target); PeerWatch watch = new PeerWatch(ch, peers, target)) {
             TargetMigration.deleteTree(dir);
-            Files.createDirectories(dir.resolve("cpu"));
-            Criu.run(dir.resolve("cpu"), "cpuinfo.log", "cpuinfo", "dump", "-D", dir.resolve("cpu").toString());
-            String cpu = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("cpu/cpuinfo.img")));
+            Files.createDirectories(dir);
+            String cpu = cpuFeatures.ownRecord();
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +31,13 @@ final class TargetMigration {
     private final JobTable table;
     private final Path work;
     private final Admission admission;
+    private final CpuFeatures cpuFeatures;
 
-    TargetMigration(JobTable table, Path workRoot, Admission admission) {
+    TargetMigration(JobTable table, Path workRoot, Admission admission, CpuFeatures cpuFeatures) {
         this.table = table;
         this.work = workRoot;
         this.admission = admission;
+        this.cpuFeatures = cpuFeatures;
     }
 
     void receive(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
@@ -188,12 +189,9 @@ final class TargetMigration {
             }
         }
         deleteTree(dir);
-        Path cpu = dir.resolve("cpu");
-        Files.createDirectories(cpu);
-        Files.write(cpu.resolve("cpuinfo.img"), Base64.getDecoder().decode(offer.cpuinfoBase64()));
         try {
-            Criu.check("cpuinfo", "check", "-D", cpu.toString());
-        } catch (IOException e) {
+            cpuFeatures.check(offer.cpuinfoBase64());
+        } catch (IOException | IllegalArgumentException e) {
             return "the CPU of " + table.self() + " lacks features the job uses on " + offer.from() + " (criu cpuinfo check: " + e.getMessage() + ")";
         }
         return null;

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * move jobs by hand), booted once per test run and shared by every class that needs only a
  * pool of two (JobsIT, MigrationBenchmarkIT): one boot and one join instead of one per class.
  * A class gets it as a parameter of its {@code @BeforeAll} ({@code @ExtendWith(PoolOfTwo.Shared.class)});
- * it is destroyed when the run ends. Memory fits the migration benchmark's largest job.
+ * it is powered off before a class that boots its own VMs ({@link PoolOfTwoPowerOff}) and
+ * destroyed when the run ends. Memory fits the migration benchmark's largest job.
  */
 final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.CloseableResource {
     static final List<String> NODES = List.of("ca", "cb");
@@ -47,6 +48,13 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
             }
         }
         return this;
+    }
+
+    /** Stops both nodes (defined, disks kept) until a class asks for {@link #running()} again. */
+    void powerOff() throws Exception {
+        for (String vm : NODES) {
+            if (cli.run("status", vm, "--json").json().path("state").asText().equalsIgnoreCase("running")) cli.run("down", vm).ok();
+        }
     }
 
     @Override

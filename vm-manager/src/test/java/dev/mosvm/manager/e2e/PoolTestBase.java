@@ -71,6 +71,38 @@ abstract class PoolTestBase {
                 + (path.startsWith("/pool/") ? " && { ! id alice >/dev/null 2>&1 || chown alice: " + path + "; }" : ""));
     }
 
+    /** Writes several files into a VM in one ssh call (each as {@link #install} would). */
+    void installAll(String vm, Map<String, byte[]> files, String mode) throws Exception {
+        StringBuilder script = new StringBuilder("set -e");
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            String path = f.getKey();
+            script.append("; echo ").append(Base64.getEncoder().encodeToString(f.getValue())).append(" | base64 -d > ").append(path)
+                    .append(" && chmod ").append(mode).append(' ').append(path);
+            if (path.startsWith("/pool/")) script.append(" && { ! id alice >/dev/null 2>&1 || chown alice: ").append(path).append("; }");
+        }
+        sh(vm, script.toString());
+    }
+
+    /** What a job of a batch (batch.sh) left: its exit status, its exact standard output, its errors. */
+    record JobResult(String status, String out, String err) {}
+
+    /** The results of jobs DIR/TAG.1 to TAG.COUNT, read in one ssh call (a call costs seconds on a saturated emulated node). */
+    List<JobResult> batchResults(String vm, String dir, String tag, int count) throws Exception {
+        String all = sh(vm, "cd " + dir + " && for i in $(seq 1 " + count + "); do echo \"@@job $(cat " + tag + ".$i.status 2>/dev/null)\"; cat "
+                + tag + ".$i.out 2>/dev/null; echo; echo @@err; cat " + tag + ".$i.err 2>/dev/null; echo; done");
+        List<JobResult> results = new ArrayList<>();
+        for (String block : ("\n" + all).split("\n@@job ", -1)) {
+            if (block.isEmpty()) continue;
+            int nl = block.indexOf('\n');
+            String rest = block.substring(nl + 1);
+            int err = rest.indexOf("\n@@err\n");
+            if (nl < 0 || err < 0) throw new AssertionError("unreadable results of batch " + tag + " in " + dir + ": " + all);
+            results.add(new JobResult(block.substring(0, nl).strip(), rest.substring(0, err), rest.substring(err + 7).strip()));
+        }
+        if (results.size() != count) throw new AssertionError(count + " results expected of batch " + tag + ", got " + results.size() + ": " + all);
+        return results;
+    }
+
     void waitUntil(String vm, String script, Predicate<String> ok, int seconds) throws Exception {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         String last = null;

@@ -1,0 +1,62 @@
+package dev.mosvm.agent.migrate;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The compatibility gate's CPU half, made once per agent run instead of once per move (a
+ * running VM's CPU does not change, and each criu run costs a loaded emulated node seconds):
+ * this CPU's feature record ({@code criu cpuinfo dump}) and which peers' records it can
+ * serve ({@code criu cpuinfo check}). Only passes are remembered: a refusal is checked again.
+ */
+final class CpuFeatures {
+    private final Path work;
+    private final Set<String> served = ConcurrentHashMap.newKeySet();
+    private String own;
+
+    /** @param work a directory for CRIU's files (on the migrations' tmpfs) */
+    CpuFeatures(Path work) {
+        this.work = work;
+    }
+
+    /** This CPU's record, base64, as a migration offer carries it. */
+    synchronized String ownRecord() throws IOException {
+        if (own == null) {
+            Path dir = work.resolve("cpu-own");
+            Files.createDirectories(dir);
+            Criu.run(dir, "cpuinfo.log", "cpuinfo", "dump", "-D", dir.toString());
+            own = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("cpuinfo.img")));
+            TargetMigration.deleteTree(dir);
+        }
+        return own;
+    }
+
+    /** Throws with CRIU's reason when a job from a CPU with {@code record} (base64) cannot run on this one. */
+    void check(String record) throws IOException {
+        String key = sha256(record);
+        if (served.contains(key)) return;
+        Path dir = Files.createTempDirectory(Files.createDirectories(work), "cpu-check-");
+        try {
+            Files.write(dir.resolve("cpuinfo.img"), Base64.getDecoder().decode(record));
+            Criu.check("cpuinfo", "check", "-D", dir.toString());
+            served.add(key);
+        } finally {
+            TargetMigration.deleteTree(dir);
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

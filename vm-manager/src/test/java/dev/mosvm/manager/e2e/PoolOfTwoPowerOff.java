@@ -1,0 +1,25 @@
+package dev.mosvm.manager.e2e;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Powers the run's pool of two off before any class that does not use it: its idle emulated
+ * VMs would otherwise take host CPU from the VMs that class boots (the balancing test's caps
+ * add up to both host cores) and skew its figures. A later class that asks for the pool again
+ * gets it started by {@link PoolOfTwo#running()}. Registered for every test class through
+ * JUnit's extension autodetection (META-INF/services, junit-platform.properties).
+ */
+public final class PoolOfTwoPowerOff implements BeforeAllCallback {
+    @Override
+    public void beforeAll(ExtensionContext ctx) throws Exception {
+        PoolOfTwo pool = ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).get(PoolOfTwo.class, PoolOfTwo.class);
+        if (pool != null && !usesThePool(ctx.getRequiredTestClass())) pool.powerOff();
+    }
+
+    private static boolean usesThePool(Class<?> c) {
+        return Arrays.stream(c.getAnnotationsByType(ExtendWith.class)).anyMatch(e -> Arrays.asList(e.value()).contains(PoolOfTwo.Shared.class));
+    }
+}
