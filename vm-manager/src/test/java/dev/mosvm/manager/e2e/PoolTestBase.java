@@ -90,16 +90,20 @@ abstract class PoolTestBase {
     List<JobResult> batchResults(String vm, String dir, String tag, int count) throws Exception {
         String all = sh(vm, "cd " + dir + " && for i in $(seq 1 " + count + "); do echo \"@@job $(cat " + tag + ".$i.status 2>/dev/null)\"; cat "
                 + tag + ".$i.out 2>/dev/null; echo; echo @@err; cat " + tag + ".$i.err 2>/dev/null; echo; done");
+        return parseBatchResults(all, count, tag + " in " + dir);
+    }
+
+    /** Parses what {@link #batchResults} prints (ssh's output comes stripped of its last newline). */
+    static List<JobResult> parseBatchResults(String all, int count, String what) {
         List<JobResult> results = new ArrayList<>();
-        for (String block : ("\n" + all).split("\n@@job ", -1)) {
-            if (block.isEmpty()) continue;
+        for (String block : ("\n" + all + "\n").split("\n@@job ", -1)) {
+            if (block.isBlank()) continue;
             int nl = block.indexOf('\n');
-            String rest = block.substring(nl + 1);
-            int err = rest.indexOf("\n@@err\n");
-            if (nl < 0 || err < 0) throw new AssertionError("unreadable results of batch " + tag + " in " + dir + ": " + all);
-            results.add(new JobResult(block.substring(0, nl).strip(), rest.substring(0, err), rest.substring(err + 7).strip()));
+            int err = nl < 0 ? -1 : block.indexOf("\n@@err\n", nl);
+            if (err < 0) throw new AssertionError("unreadable results of batch " + what + ": " + all);
+            results.add(new JobResult(block.substring(0, nl).strip(), block.substring(nl + 1, err), block.substring(err + 7).strip()));
         }
-        if (results.size() != count) throw new AssertionError(count + " results expected of batch " + tag + ", got " + results.size() + ": " + all);
+        if (results.size() != count) throw new AssertionError(count + " results expected of batch " + what + ", got " + results.size() + ": " + all);
         return results;
     }
 
