@@ -127,6 +127,7 @@ public final class ApplianceService {
         out.progress("Starting " + name + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU"
                 + (cfg.cpuCapPercent() < 100 ? " capped at " + cfg.cpuCapPercent() + " %" : "") + ", " + cfg.memoryMiB() + " MiB)");
         long t2 = System.nanoTime();
+        Files.deleteIfExists(layout.sshControl()); // a shared connection to the guest's last run
         try {
             hv.start(vm);
         } catch (RuntimeException e) {
@@ -310,6 +311,7 @@ public final class ApplianceService {
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + l.knownHosts(), "-o", "HostKeyAlias=" + SshKeys.hostAlias(name),
                 "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30"));
+        args.addAll(sharedConnection(l));
         if (tty) args.add("-t");
         args.add("root@" + addr);
         if (!command.isEmpty()) {
@@ -318,6 +320,20 @@ public final class ApplianceService {
             args.add(String.join(" ", command.stream().map(ApplianceService::shellQuote).toList()));
         }
         return args;
+    }
+
+    /**
+     * One ssh connection per running instance, shared by the commands that follow for 60 s:
+     * a key exchange costs an emulated guest a second or more of its CPU, which a saturated
+     * node has least of. A master whose guest died is given up after 15 s without an answer,
+     * and {@code up} removes its socket before the guest starts again. Socket paths are limited
+     * to 104 bytes: a deeper instance directory goes without sharing.
+     */
+    static List<String> sharedConnection(InstanceLayout l) {
+        String socket = l.sshControl().toAbsolutePath().toString();
+        if (socket.length() > 100) return List.of();
+        return List.of("-o", "ControlMaster=auto", "-o", "ControlPath=" + socket, "-o", "ControlPersist=60",
+                "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3");
     }
 
     static String shellQuote(String word) {

@@ -25,6 +25,8 @@ public record InstanceLayout(Path dir) {
     public static final String DOMAIN_XML = "domain.xml";
     /** Timings of the last `up` (define, boot, agent), for benchmarks and `status`. */
     public static final String TIMINGS = "timings.json";
+    /** The socket of `mosvm ssh`'s shared connection to the running guest (OpenSSH ControlMaster). */
+    public static final String SSH_CONTROL = "ssh.sock";
 
     public String name() { return dir.getFileName().toString(); }
     public Path config() { return dir.resolve(CONFIG); }
@@ -36,4 +38,5 @@ public record InstanceLayout(Path dir) {
     public Path timings() { return dir.resolve(TIMINGS); }
     public Path sshHostKey() { return dir.resolve(SSH_HOST_KEY); }
     public Path knownHosts() { return dir.resolve(KNOWN_HOSTS); }
+    public Path sshControl() { return dir.resolve(SSH_CONTROL); }
 }

@@ -125,7 +125,9 @@ final class MosvmCli {
     private List<String> command(String... args) {
         List<String> cmd = new ArrayList<>(runAs);
         if (!runAs.isEmpty()) env.forEach((k, v) -> cmd.add(k + "=" + v));
+        // the JVM options of bin/mosvm: a short-lived CLI (C1 only, serial GC, the JDK's class archive)
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-Dmosvm.agentJar=" + Path.of(System.getProperty("mosvm.agentJar")).toAbsolutePath(),
                 "-Dmosvm.recipe=" + Path.of(System.getProperty("mosvm.recipe")).toAbsolutePath(),
                 "-jar", jar().toString()));
