@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.tools.ToolProvider;
@@ -52,8 +54,10 @@ class JobsIT extends PoolTestBase {
             install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
-        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh", "typed.sh")) install("ca", DIR + "/" + f, resource(f), "644");
-        install("ca", DIR + "/Count.class", compiledCount(), "644");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh", "typed.sh")) files.put(DIR + "/" + f, resource(f));
+        files.put(DIR + "/Count.class", compiledCount());
+        installAll("ca", files, "644");
     }
 
     @AfterAll
