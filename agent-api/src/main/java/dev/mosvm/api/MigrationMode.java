@@ -10,6 +10,12 @@ package dev.mosvm.api;
  */
 public record MigrationMode(boolean stopAndCopy, boolean eagerRestore) {
     public static final MigrationMode DEFAULT = new MigrationMode(false, false);
-    /** Ushering: freeze at once (a pre-copying job would go on growing where memory is short). */
+    /** A small job: freeze at once (its whole memory goes frozen in well under a second). */
     public static final MigrationMode STOP_AND_COPY = new MigrationMode(true, false);
+    /**
+     * Ushering: freeze at once (a pre-copying job would go on growing where memory is short),
+     * and restore eagerly: an ushered job is one that keeps growing, and one such job, restored
+     * lazily, died of a corrupted heap (free(): invalid pointer) in CI on 2026-12-02.
+     */
+    public static final MigrationMode USHER = new MigrationMode(true, true);
 }

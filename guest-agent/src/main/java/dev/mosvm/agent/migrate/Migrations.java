@@ -59,11 +59,13 @@ public final class Migrations implements JobServer.Migrations {
     /**
      * The balancer moves one of this node's jobs; throws with the reason if it stays. An
      * ushered job is frozen at once (stop-and-copy): pre-copy would let it go on growing in
-     * the memory the node is short of, and resend what it dirties; so is a small one.
+     * the memory the node is short of, and resend what it dirties, and it is restored eagerly
+     * ({@link MigrationMode#USHER}); a small job is frozen at once too.
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        boolean small = JobView.rssKb(job.cgroup()) < PRECOPY_FROM_KB;
-        return migrateHere(job, target, 0, "ushered".equals(intent.reason()) || small ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT, intent);
+        MigrationMode mode = "ushered".equals(intent.reason()) ? MigrationMode.USHER
+                : JobView.rssKb(job.cgroup()) < PRECOPY_FROM_KB ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT;
+        return migrateHere(job, target, 0, mode, intent);
     }
 
     @Override
