@@ -3,10 +3,7 @@ package dev.mosvm.agent.migrate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class CpuFeatures {
     private final Path work;
-    private final Set<String> served = ConcurrentHashMap.newKeySet();
+    private final Set<String> served = ConcurrentHashMap.newKeySet(); // records (a few hundred bytes each) that passed
     private String own;
 
     /** @param work a directory for CRIU's files (on the migrations' tmpfs) */
@@ -40,23 +37,14 @@ final class CpuFeatures {
 
     /** Throws with CRIU's reason when a job from a CPU with {@code record} (base64) cannot run on this one. */
     void check(String record) throws IOException {
-        String key = sha256(record);
-        if (served.contains(key)) return;
+        if (served.contains(record)) return;
         Path dir = Files.createTempDirectory(Files.createDirectories(work), "cpu-check-");
         try {
             Files.write(dir.resolve("cpuinfo.img"), Base64.getDecoder().decode(record));
             Criu.check("cpuinfo", "check", "-D", dir.toString());
-            served.add(key);
+            served.add(record);
         } finally {
             TargetMigration.deleteTree(dir);
-        }
-    }
-
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

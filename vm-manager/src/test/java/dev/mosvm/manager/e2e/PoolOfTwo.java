@@ -40,7 +40,7 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
      */
     PoolOfTwo running() throws Exception {
         for (String vm : NODES) {
-            if (!cli.run("status", vm, "--json").json().path("state").asText().equalsIgnoreCase("running")) cli.run("up", vm).ok();
+            if (!isRunning(vm)) cli.run("up", vm).ok();
         }
         for (String vm : NODES) {
             for (String other : NODES) {
@@ -53,8 +53,12 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
     /** Stops both nodes (defined, disks kept) until a class asks for {@link #running()} again. */
     void powerOff() throws Exception {
         for (String vm : NODES) {
-            if (cli.run("status", vm, "--json").json().path("state").asText().equalsIgnoreCase("running")) cli.run("down", vm).ok();
+            if (isRunning(vm)) cli.run("down", vm).ok();
         }
+    }
+
+    private boolean isRunning(String vm) throws Exception {
+        return cli.run("status", vm, "--json").json().path("state").asText().equalsIgnoreCase("running");
     }
 
     @Override

@@ -67,11 +67,10 @@ abstract class PoolTestBase {
 
     /** Writes a file in a VM; under /pool it belongs to alice where that user exists. */
     void install(String vm, String path, byte[] content, String mode) throws Exception {
-        sh(vm, "echo " + Base64.getEncoder().encodeToString(content) + " | base64 -d > " + path + " && chmod " + mode + " " + path
-                + (path.startsWith("/pool/") ? " && { ! id alice >/dev/null 2>&1 || chown alice: " + path + "; }" : ""));
+        installAll(vm, Map.of(path, content), mode);
     }
 
-    /** Writes several files into a VM in one ssh call (each as {@link #install} would). */
+    /** Writes several files into a VM in one ssh call, each as {@link #install} does. */
     void installAll(String vm, Map<String, byte[]> files, String mode) throws Exception {
         StringBuilder script = new StringBuilder("set -e");
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
