@@ -23,6 +23,8 @@ import java.util.SplittableRandom;
 public final class BalanceSimulation {
     public enum Policy { STAY, PLACE, PLACE_AND_MIGRATE }
 
+    public static final int SIZE_AWARE_MAX_NODES = 100;
+
     /**
      * @param meanViewAgeSeconds mean age of a gossiped entry (from GossipSimulation for this size)
      * @param arrivalSeconds     jobs arrive uniformly over this window
@@ -36,9 +38,11 @@ public final class BalanceSimulation {
      *                     runs alone on the fastest CPU (equal to lowerBound for a batch at time 0)
      * @param meanSlowdown mean over jobs of response time / (work / fastest CPU)
      * @param equalShare   the same jobs on the pool as one ideal machine ({@link EqualShareReference})
+     * @param sizeAware    the same, run by a scheduler that knows sizes ({@link SizeAwareReference});
+     *                     null above {@link #SIZE_AWARE_MAX_NODES} nodes (it re-sorts every job at every event)
      */
     public record Result(double makespan, double lowerBound, double releaseBound, double meanSlowdown, int moves, int placedAway,
-                         long events, double wallSeconds, EqualShareReference.Result equalShare) {
+                         long events, double wallSeconds, EqualShareReference.Result equalShare, EqualShareReference.Result sizeAware) {
         public double ratio() {
             return makespan / lowerBound;
         }
@@ -208,9 +212,11 @@ public final class BalanceSimulation {
         double releaseBound = Math.max(lowerBound, all.stream().mapToDouble(j -> j.arrival + j.work / fastest).max().orElse(0));
         double wall = (System.nanoTime() - t0) / 1e9;
         double[] cpuSpeeds = Arrays.stream(nodes).flatMapToDouble(x -> java.util.stream.DoubleStream.generate(() -> x.speed).limit(x.cpus)).toArray();
-        EqualShareReference.Result ideal = EqualShareReference.run(cpuSpeeds, all.stream().mapToDouble(j -> j.arrival).toArray(),
-                all.stream().mapToDouble(j -> j.work).toArray());
-        return new Result(makespan, lowerBound, releaseBound, slowdown, moves, placedAway, events, wall, ideal);
+        double[] arrivals = all.stream().mapToDouble(j -> j.arrival).toArray();
+        double[] works = all.stream().mapToDouble(j -> j.work).toArray();
+        EqualShareReference.Result ideal = EqualShareReference.run(cpuSpeeds, arrivals, works);
+        EqualShareReference.Result knowing = nodes.length <= SIZE_AWARE_MAX_NODES ? SizeAwareReference.run(cpuSpeeds, arrivals, works) : null;
+        return new Result(makespan, lowerBound, releaseBound, slowdown, moves, placedAway, events, wall, ideal, knowing);
     }
 
     private void push(double time, Kind kind, int node, Job job, int version) {

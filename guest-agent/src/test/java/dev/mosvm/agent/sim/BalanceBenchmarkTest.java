@@ -36,11 +36,26 @@ class BalanceBenchmarkTest {
     static final double RHO = 0.7;
     /** The reference row: the same jobs on the pool as one ideal machine (EqualShareReference). */
     static final String EQUAL_SHARE = "equal share of the whole pool (reference)";
+    /** The second reference: the same ideal machine run by a scheduler that knows sizes (SizeAwareReference). */
+    static final String SIZE_AWARE = "sizes known: largest alone on the fastest CPU, the rest shortest first (reference)";
     /** A LAN pool of real machines: moves at 100 MB/s plus 1 s, decisions every second. */
     static final BalancerConfig SIM = new BalancerConfig(1, 1, 2.0, 100e6, 1, 256 * 1024, 1, 10, 32, Double.parseDouble(System.getProperty("bench.nearBest", "0.1")));
 
-    record Cell(List<Double> ratios, List<Double> releaseRatios, List<Double> slowdowns, double wall, double simulated, int moves,
-                List<Double> equalShareRatios, List<Double> equalShareReleaseRatios, List<Double> equalShareSlowdowns) {}
+    /** Ratio, release ratio and mean slowdown of each run of one policy or reference. */
+    record Figures(List<Double> ratios, List<Double> releaseRatios, List<Double> slowdowns) {
+        Figures() {
+            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
+
+        void add(double makespan, BalanceSimulation.Result r, double slowdown) {
+            ratios.add(makespan / r.lowerBound());
+            releaseRatios.add(makespan / r.releaseBound());
+            slowdowns.add(slowdown);
+        }
+    }
+
+    /** One policy's runs, with the two references on the same jobs (sizeAware empty above 100 nodes). */
+    record Cell(Figures policy, double wall, double simulated, int moves, Figures equalShare, Figures sizeAware) {}
 
     static double meanViewAge(int nodes) {
         GossipConfig cfg = GossipConfig.forPoolSize(nodes, 1000, 64);
@@ -62,12 +77,9 @@ class BalanceBenchmarkTest {
         System.out.printf(Locale.ROOT, "N=%d: mean gossip age %.1f s%n", nodes, age);
         Map<BalanceSimulation.Policy, Cell> out = new EnumMap<>(BalanceSimulation.Policy.class);
         for (BalanceSimulation.Policy policy : BalanceSimulation.Policy.values()) {
-            List<Double> ratios = new ArrayList<>();
-            List<Double> release = new ArrayList<>();
-            List<Double> slow = new ArrayList<>();
-            List<Double> eqRatios = new ArrayList<>();
-            List<Double> eqRelease = new ArrayList<>();
-            List<Double> eqSlow = new ArrayList<>();
+            Figures own = new Figures();
+            Figures equal = new Figures();
+            Figures knowing = new Figures();
             double wall = 0;
             double simulated = 0;
             int moves = 0;
@@ -76,18 +88,15 @@ class BalanceBenchmarkTest {
                     BalanceSimulation.Result r = new BalanceSimulation(new BalanceSimulation.Params(nodes, nodes * jobsPerNode, alpha, 10,
                             policy, SIM, age, rho > 0 ? windowForLoad(nodes, nodes * jobsPerNode, alpha, rho) : 30,
                             1000L * s + (long) (alpha * 10))).run();
-                    ratios.add(r.ratio());
-                    release.add(r.releaseRatio());
-                    slow.add(r.meanSlowdown());
-                    eqRatios.add(r.equalShareRatio());
-                    eqRelease.add(r.equalShare().makespan() / r.releaseBound());
-                    eqSlow.add(r.equalShare().meanSlowdown());
+                    own.add(r.makespan(), r, r.meanSlowdown());
+                    equal.add(r.equalShare().makespan(), r, r.equalShare().meanSlowdown());
+                    if (r.sizeAware() != null) knowing.add(r.sizeAware().makespan(), r, r.sizeAware().meanSlowdown());
                     wall += r.wallSeconds();
                     simulated += r.makespan();
                     moves += r.moves();
                 }
             }
-            out.put(policy, new Cell(ratios, release, slow, wall, simulated, moves, eqRatios, eqRelease, eqSlow));
+            out.put(policy, new Cell(own, wall, simulated, moves, equal, knowing));
         }
         return out;
     }
@@ -110,42 +119,11 @@ class BalanceBenchmarkTest {
         for (int n : sizes) {
             Map<BalanceSimulation.Policy, Cell> cells = runAll(n, 200 / 16 + 1, n == 16 ? seeds16 : FULL ? 2 : 1);
             all.put(n, cells);
-            double placeSlow = mean(cells.get(BalanceSimulation.Policy.PLACE).slowdowns());
-            for (var e : cells.entrySet()) {
-                Cell c = e.getValue();
-                double slow = mean(c.slowdowns());
-                rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.1f | %+.0f %% | %d | %.1f | %.0f |", n,
-                        e.getKey(), c.ratios().size(), pct(c.ratios(), 0.5), pct(c.ratios(), 0.9), pct(c.ratios(), 1.0), slow,
-                        100 * (slow / placeSlow - 1), c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
-                System.out.println(rows.get(rows.size() - 1));
-            }
-            Cell ref = cells.get(BalanceSimulation.Policy.PLACE);
-            double refSlow = mean(ref.equalShareSlowdowns());
-            rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.1f | %+.0f %% | – | – | – |", n, EQUAL_SHARE,
-                    ref.equalShareRatios().size(), pct(ref.equalShareRatios(), 0.5), pct(ref.equalShareRatios(), 0.9),
-                    pct(ref.equalShareRatios(), 1.0), refSlow, 100 * (refSlow / placeSlow - 1)));
-            System.out.println(rows.get(rows.size() - 1));
+            rows.addAll(tableRows(n, cells, false));
         }
         // continuous arrivals at moderate load, the setting of Harchol-Balter and Downey's slowdown figures
         List<String> steady = new ArrayList<>();
-        for (int n : sizes) {
-            Map<BalanceSimulation.Policy, Cell> cells = runAll(n, 200 / 16 + 1, n == 16 ? seeds16 : FULL ? 2 : 1, RHO);
-            double placeSlow = mean(cells.get(BalanceSimulation.Policy.PLACE).slowdowns());
-            for (var e : cells.entrySet()) {
-                Cell c = e.getValue();
-                double slow = mean(c.slowdowns());
-                steady.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f | %+.0f %% | %d | %.1f | %.0f |", n,
-                        e.getKey(), c.ratios().size(), pct(c.ratios(), 0.5), pct(c.ratios(), 0.9), pct(c.releaseRatios(), 0.5),
-                        pct(c.releaseRatios(), 0.9), slow, 100 * (slow / placeSlow - 1), c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
-                System.out.println(steady.get(steady.size() - 1));
-            }
-            Cell ref = cells.get(BalanceSimulation.Policy.PLACE);
-            double refSlow = mean(ref.equalShareSlowdowns());
-            steady.add(String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f | %+.0f %% | – | – | – |", n, EQUAL_SHARE,
-                    ref.equalShareRatios().size(), pct(ref.equalShareRatios(), 0.5), pct(ref.equalShareRatios(), 0.9),
-                    pct(ref.equalShareReleaseRatios(), 0.5), pct(ref.equalShareReleaseRatios(), 0.9), refSlow, 100 * (refSlow / placeSlow - 1)));
-            System.out.println(steady.get(steady.size() - 1));
-        }
+        for (int n : sizes) steady.addAll(tableRows(n, runAll(n, 200 / 16 + 1, n == 16 ? seeds16 : FULL ? 2 : 1, RHO), true));
         String report = String.join("\n",
                 "## Balancing (" + LocalDate.now() + ", simulator, the agent's Balancer; gossip view ages from GossipSimulation)",
                 "",
@@ -157,7 +135,9 @@ class BalanceBenchmarkTest {
                         + "largest job / fastest CPU); slowdown = response / (work / fastest CPU), mean over jobs; change = against placement only; "
                         + "sim h per 10 min = simulated hours per 10 minutes of wall time. The reference row runs the same jobs on the pool "
                         + "as one ideal machine: every CPU shared equally by every job present, moves free and instant; the best a "
-                        + "balancer that does not know job sizes can hope for when CPUs are shared fairly (EqualShareReference).",
+                        + "balancer that does not know job sizes can hope for when CPUs are shared fairly (EqualShareReference). The sizes-known row "
+                        + "(16 nodes only) runs the same ideal machine with a scheduler that knows every job's remaining work: the largest alone "
+                        + "on the fastest CPU, the others shortest first (SizeAwareReference); what the targets ask for takes that knowledge.",
                 "",
                 "| N | policy | runs | median ratio | p90 ratio | max ratio | mean slowdown | change | moves | wall s | sim h per 10 min |",
                 "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -173,7 +153,32 @@ class BalanceBenchmarkTest {
         Files.createDirectories(OUT);
         Files.writeString(OUT.resolve("balance.md"), report);
         plot(all);
-        assertTrue(rows.size() == sizes.length * 4 && steady.size() == sizes.length * 4, "figures measured");
+        assertTrue(rows.size() >= sizes.length * 4 && steady.size() == rows.size(), "figures measured");
+    }
+
+    /** One size's rows: each policy, then the two references (run on the placement-only jobs, which every policy shares). */
+    static List<String> tableRows(int n, Map<BalanceSimulation.Policy, Cell> cells, boolean withRelease) {
+        List<String> out = new ArrayList<>();
+        Cell place = cells.get(BalanceSimulation.Policy.PLACE);
+        double placeSlow = mean(place.policy().slowdowns());
+        for (var e : cells.entrySet()) {
+            Cell c = e.getValue();
+            out.add(row(n, e.getKey().toString(), c.policy(), placeSlow, withRelease)
+                    + String.format(Locale.ROOT, " %d | %.1f | %.0f |", c.moves(), c.wall(), c.simulated() / 3600 / Math.max(c.wall(), 1e-3) * 600));
+        }
+        out.add(row(n, EQUAL_SHARE, place.equalShare(), placeSlow, withRelease) + " – | – | – |");
+        if (!place.sizeAware().ratios().isEmpty()) out.add(row(n, SIZE_AWARE, place.sizeAware(), placeSlow, withRelease) + " – | – | – |");
+        out.forEach(System.out::println);
+        return out;
+    }
+
+    static String row(int n, String name, Figures f, double placeSlow, boolean withRelease) {
+        double slow = mean(f.slowdowns());
+        String third = withRelease
+                ? String.format(Locale.ROOT, "%.3f | %.3f", pct(f.releaseRatios(), 0.5), pct(f.releaseRatios(), 0.9))
+                : String.format(Locale.ROOT, "%.3f", pct(f.ratios(), 1.0));
+        return String.format(Locale.ROOT, "| %d | %s | %d | %.3f | %.3f | %s | %.1f | %+.0f %% |", n, name, f.ratios().size(),
+                pct(f.ratios(), 0.5), pct(f.ratios(), 0.9), third, slow, 100 * (slow / placeSlow - 1));
     }
 
     static void plot(Map<Integer, Map<BalanceSimulation.Policy, Cell>> all) throws Exception {
@@ -181,7 +186,7 @@ class BalanceBenchmarkTest {
             XYChart cdf = new XYChartBuilder().width(720).height(420).title("Makespan / lower bound, N = " + bySize.getKey() + " (CDF over runs)")
                     .xAxisTitle("makespan / lower bound").yAxisTitle("fraction of runs").build();
             for (var e : bySize.getValue().entrySet()) {
-                double[] xs = e.getValue().ratios().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                double[] xs = e.getValue().policy().ratios().stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double[] ys = new double[xs.length];
                 for (int i = 0; i < xs.length; i++) ys[i] = (i + 1.0) / xs.length;
                 cdf.addSeries(e.getKey().toString(), xs, ys).setMarker(SeriesMarkers.NONE);
@@ -195,7 +200,7 @@ class BalanceBenchmarkTest {
             List<Double> ys = new ArrayList<>();
             for (var bySize : all.entrySet()) {
                 xs.add(String.valueOf(bySize.getKey()));
-                ys.add(mean(bySize.getValue().get(p).slowdowns()));
+                ys.add(mean(bySize.getValue().get(p).policy().slowdowns()));
             }
             bars.addSeries(p.toString(), xs, ys);
         }
