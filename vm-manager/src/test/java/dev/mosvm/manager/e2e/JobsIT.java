@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * caller, `-r`, and live migration with CRIU: programs moved mid-run (twice, back home, a
  * Java one, a multi-process pipeline appending to a home file over NFS) give exactly the
  * output and status of an unmigrated run (computed on the host); signals reach a moved job;
- * refused migrations say why; a target killed during a migration leaves the job running on
- * its source.
+ * refused migrations say why; a job whose memory grows while it moves keeps every byte; a
+ * target killed during a migration leaves the job running on its source.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,7 +55,7 @@ class JobsIT extends PoolTestBase {
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String f : List.of("count.pl", "append.pl", "hog.pl", "pipe.sh", "typed.sh")) files.put(DIR + "/" + f, resource(f));
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "grow.pl", "pipe.sh", "typed.sh")) files.put(DIR + "/" + f, resource(f));
         files.put(DIR + "/Count.class", compiledCount());
         installAll("ca", files, "644");
     }
@@ -201,6 +201,27 @@ class JobsIT extends PoolTestBase {
 
     @Test
     @Order(7)
+    void aJobWhoseMemoryGrowsWhileItMovesKeepsEveryByte() throws Exception {
+        // one MiB more every 0.15 s, each a new mapping: pre-copy rounds never see the same
+        // pages twice, and the job is large enough (over 128 MiB) to be restored lazily by size
+        String reference = onHost("perl", "grow.pl", "240", "0", "0");
+        sh("ca", "su alice -c 'bg-job " + DIR + " grow perl grow.pl 240 0.15 5'");
+        String id = waitForJob("ca", "grow.pl", 60).get("id").asText();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (job("ca", id).get("rssKb").asLong() < 140 << 10) {
+            if (System.currentTimeMillis() > deadline) fail("grow.pl did not reach 140 MiB in 2 min: " + job("ca", id));
+            Thread.sleep(1000);
+        }
+        String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
+        assertTrue(moved.startsWith(id + " moved ca -> cb"), moved);
+        assertEquals("", sh("ca", "cat " + DIR + "/grow.status 2>/dev/null || true"), "it was still growing when it moved");
+        waitUntil("ca", "cat " + DIR + "/grow.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        assertEquals(reference, sh("ca", "cat " + DIR + "/grow.out; echo status $(cat " + DIR + "/grow.status)") + "\n",
+                "the checksum of every MiB it grew, and its status: " + sh("ca", "cat " + DIR + "/grow.err"));
+    }
+
+    @Test
+    @Order(8)
     void refusedMigrationsSayWhy() throws Exception {
         MosvmCli.Result unknown = cli.run("migrate", "-i", "ca", "ca.1", "cb").exitIs(1);
         assertTrue(unknown.err().contains("no job ca.1 is running in the pool"), unknown.err());
@@ -232,7 +253,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
@@ -299,7 +320,7 @@ class JobsIT extends PoolTestBase {
 
     /** The unmigrated run, on the host: output then "status N". */
     String onHost(String... cmd) throws Exception {
-        for (String f : List.of("count.pl", "append.pl", "hog.pl")) Files.write(scratch.resolve(f), resource(f));
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "grow.pl")) Files.write(scratch.resolve(f), resource(f));
         return run(new ProcessBuilder(cmd).directory(scratch.toFile()));
     }
 
