@@ -42,20 +42,11 @@ final class LazyPages implements AutoCloseable {
     }
 
     /**
-     * Makes the round's process images self-contained ({@link #flatten}) and starts the daemon
-     * for them; returns once the daemon waits for the restore. Returns null, starting nothing,
-     * when some process image could not be made self-contained (it mapped or dropped memory
-     * since the first round): CRIU 3.17's daemon does not serve pages a parent image holds, so
-     * such a process would fault on pages it never gets, or get wrong ones, and is restored
-     * eagerly instead. (A job whose heap kept growing died of a corrupted heap, free(): invalid
-     * pointer, after a lazy move, 2026-12-02.)
+     * Makes the round's process images self-contained where it can ({@link #flatten}) and
+     * starts the daemon for it; returns once the daemon waits for the restore.
      */
-    static LazyPages startIfSelfContained(Path round) throws IOException {
+    static LazyPages start(Path round) throws IOException {
         int[] flat = flatten(round);
-        if (flat[0] < flat[1]) {
-            LOG.info("eager restore: " + (flat[1] - flat[0]) + " of " + flat[1] + " pre-copied process images changed their mappings since the first round");
-            return null;
-        }
         if (flat[1] > 0) LOG.info("lazy restore: " + flat[0] + " of " + flat[1] + " pre-copied process images made self-contained");
         Process p = new ProcessBuilder("criu", "lazy-pages", "-D", round.toString(), "-o", "lazy-pages.log")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -123,7 +114,7 @@ final class LazyPages implements AutoCloseable {
                 for (Path dir : dirs) images.add(Pagemap.read(dir.resolve(map.getFileName())));
                 List<FlatImage.Copy> plan = FlatImage.plan(images.stream().map(Pagemap::entries).toList());
                 if (plan == null) {
-                    LOG.info(map.getFileName() + ": its mappings changed since the first round; it cannot be restored lazily");
+                    LOG.info(map.getFileName() + ": its pages changed since the first round; restored the usual way");
                     continue;
                 }
                 Pagemap base = images.get(images.size() - 1);

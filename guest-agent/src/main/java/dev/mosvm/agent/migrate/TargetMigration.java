@@ -99,7 +99,7 @@ final class TargetMigration {
                             String round = new String(f.payload(), StandardCharsets.UTF_8);
                             if (!round.matches("[0-9]{1,3}")) throw new IOException("bad round " + round);
                             long t0 = System.nanoTime();
-                            if (!offer.eagerRestore() && LazyPages.worthIt(offer.rssKb())) lazy = LazyPages.startIfSelfContained(dir.resolve(round));
+                            if (!offer.eagerRestore() && LazyPages.worthIt(offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
                             long t1 = System.nanoTime();
                             restored = restore(spec, offer, dir, round, lazy != null);
                             timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")

@@ -77,19 +77,6 @@ class FlatImageTest {
         assertEquals(offset, pages.length);
     }
 
-    @Test
-    void aProcessThatMappedMemorySinceTheFirstRoundIsNotRestoredLazily() throws Exception {
-        // its heap grew by a page between the rounds: no daemon is started (none is installed
-        // here, so trying would throw), and its images are left as CRIU wrote them
-        Path r1 = image(dir.resolve("1"), 11, List.of(e(0, 4, LAZY)), 1, null);
-        Path r2 = image(dir.resolve("2"), 22, List.of(e(0, 4, PE_PARENT), e(4, 1, LAZY)), 2, "../1");
-        byte[] before = Files.readAllBytes(r2.resolve("pagemap-1.img"));
-
-        assertNull(LazyPages.startIfSelfContained(r2));
-        assertArrayEquals(before, Files.readAllBytes(r2.resolve("pagemap-1.img")));
-        assertEquals(List.of(e(0, 4, LAZY)), Pagemap.read(r1.resolve("pagemap-1.img")).entries());
-    }
-
     /** A round's pagemap and pages file: each present page starts with the round number and its page number. */
     static Path image(Path round, long pagesId, List<Entry> entries, int tag, String parent) throws Exception {
         Files.createDirectories(round);
