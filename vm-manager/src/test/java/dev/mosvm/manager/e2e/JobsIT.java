@@ -202,10 +202,12 @@ class JobsIT extends PoolTestBase {
     @Test
     @Order(7)
     void aJobWhoseMemoryGrowsWhileItMovesKeepsEveryByte() throws Exception {
-        // one MiB more every 0.15 s, each a new mapping: pre-copy rounds never see the same
-        // pages twice, and the job is large enough (over 128 MiB) to be restored lazily by size
+        // one MiB more every 0.4 s, each a new mapping, so its mappings change between pre-copy
+        // rounds (its image cannot be made self-contained: CRIU restores it the usual way), and it
+        // is large enough (over 128 MiB) to be restored lazily; slow enough to outlast the move
+        // (at 0.15 s a step it ended during it, and migrate said so)
         String reference = onHost("perl", "grow.pl", "240", "0", "0");
-        sh("ca", "su alice -c 'bg-job " + DIR + " grow perl grow.pl 240 0.15 5'");
+        sh("ca", "su alice -c 'bg-job " + DIR + " grow perl grow.pl 240 0.4 5'");
         String id = waitForJob("ca", "grow.pl", 60).get("id").asText();
         long deadline = System.currentTimeMillis() + 120_000;
         while (job("ca", id).get("rssKb").asLong() < 140 << 10) {
