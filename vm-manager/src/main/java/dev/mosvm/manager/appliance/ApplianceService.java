@@ -99,7 +99,7 @@ public final class ApplianceService {
             cfg = new InstanceConfig(name, req.cpus() == null ? UpRequest.DEFAULT_CPUS : req.cpus(),
                     req.memoryMiB() == null ? UpRequest.DEFAULT_MEMORY_MIB : req.memoryMiB(), accel.accel().cliName(),
                     image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), hv.describe(), Instant.now().toString(),
-                    req.cpuCap());
+                    req.cpuCap(), req.cpuModel());
             createInstance(cfg, image);
         } else {
             cfg = existing.get();
@@ -107,9 +107,10 @@ public final class ApplianceService {
                 cfg = cfg.withCpuCap(req.cpuCap());
                 store.save(cfg);
             }
-            if ((req.cpus() != null && req.cpus() != cfg.cpus()) || (req.memoryMiB() != null && req.memoryMiB() != cfg.memoryMiB())) {
+            if ((req.cpus() != null && req.cpus() != cfg.cpus()) || (req.memoryMiB() != null && req.memoryMiB() != cfg.memoryMiB())
+                    || (req.cpuModel() != null && !req.cpuModel().equals(cfg.cpuModel()))) {
                 out.warn("warning: instance '" + name + "' keeps its settings (" + cfg.cpus() + " CPU, " + cfg.memoryMiB()
-                        + " MiB); destroy and recreate it to change them");
+                        + " MiB" + (cfg.cpuModel() != null ? ", CPU model " + cfg.cpuModel() : "") + "); destroy and recreate it to change them");
             }
         }
         InstanceLayout layout = store.layout(name);
@@ -125,7 +126,8 @@ public final class ApplianceService {
         double defineSecs = secs(t1);
 
         out.progress("Starting " + name + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU"
-                + (cfg.cpuCapPercent() < 100 ? " capped at " + cfg.cpuCapPercent() + " %" : "") + ", " + cfg.memoryMiB() + " MiB)");
+                + (cfg.cpuCapPercent() < 100 ? " capped at " + cfg.cpuCapPercent() + " %" : "") + (cfg.cpuModel() != null ? ", CPU " + cfg.cpuModel() : "")
+                + ", " + cfg.memoryMiB() + " MiB)");
         long t2 = System.nanoTime();
         Files.deleteIfExists(layout.sshControl()); // a shared connection to the guest's last run
         try {
@@ -270,7 +272,7 @@ public final class ApplianceService {
         fwCfg.put(AgentProtocol.FW_CFG_AUTHORIZED_KEYS, authorizedKeys);
         return new VmSpec(cfg.domainName(), cfg.uuid(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
                 Accelerator.valueOf(cfg.accel().toUpperCase()), image.kernel(), image.initrd(), cmdline, l.disk(), cfg.mac(),
-                NETWORK, l.serialLog(), fwCfg, l.dir(), cfg.cpuCapPercent());
+                NETWORK, l.serialLog(), fwCfg, l.dir(), cfg.cpuCapPercent(), cfg.cpuModel());
     }
 
     static String randomMac() {

@@ -3,9 +3,9 @@ package dev.mosvm.manager.appliance;
 import java.time.Duration;
 
 /** Options of `mosvm up`; null fields keep an existing instance's settings or the defaults. */
-public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel, Duration timeout, Integer cpuCap) {
+public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel, Duration timeout, Integer cpuCap, String cpuModel) {
     public UpRequest(String name, Integer cpus, Long memoryMiB, String accel, Duration timeout) {
-        this(name, cpus, memoryMiB, accel, timeout, null);
+        this(name, cpus, memoryMiB, accel, timeout, null, null);
     }
 
     public static final int DEFAULT_CPUS = 1;

@@ -40,6 +40,12 @@ final class UpCommand implements Callable<Integer> {
                     + "The pool sees the node as that much slower. Can change at each start (default: no cap).")
     Integer cpuCap;
 
+    @Option(names = "--cpu-model", paramLabel = "MODEL",
+            description = "Present this QEMU CPU model (e.g. qemu64, Nehalem) instead of the default (under TCG everything QEMU "
+                    + "emulates, under KVM the host's model), to try a pool of unequal CPUs: the migration gate refuses to move a job "
+                    + "to a CPU lacking features it uses. Set when the instance is created.")
+    String cpuModel;
+
     @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto",
             description = "Accelerator: auto uses KVM only where it really runs guests (default: ${DEFAULT-VALUE}).")
     String accel;
@@ -55,9 +61,12 @@ final class UpCommand implements Callable<Integer> {
         if (cpuCap != null && (cpuCap < 1 || cpuCap > 100)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cpu-cap must be between 1 and 100 (percent), not " + cpuCap);
         }
+        if (cpuModel != null && !cpuModel.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cpu-model must be a QEMU CPU model name such as qemu64, not '" + cpuModel + "'");
+        }
         try (Hypervisor hv = root.connect()) {
             UpResult r = root.service(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
-                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap));
+                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel));
             output.print(spec, r, out -> print(out, r));
         }
         return 0;

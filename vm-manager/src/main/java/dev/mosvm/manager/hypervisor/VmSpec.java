@@ -7,6 +7,7 @@ import java.util.Map;
  * What to boot: resources, the direct-boot kernel, the instance's disk and files.
  * {@code firmwareFiles} are handed to the guest through QEMU fw_cfg (name to host file).
  * {@code cpuCapPercent}: the share of each virtual CPU's host thread the VM may use (100: no cap).
+ * {@code cpuModel}: a QEMU CPU model to present instead of the default (null).
  */
 public record VmSpec(
         String vm,
@@ -24,9 +25,10 @@ public record VmSpec(
         Path serialLog,
         Map<String, Path> firmwareFiles,
         Path instanceDir,
-        int cpuCapPercent) {
+        int cpuCapPercent,
+        String cpuModel) {
     public VmSpec(String vm, String uuid, String instance, int cpus, long memoryMiB, Accelerator accel, Path kernel, Path initrd,
                   String cmdline, Path disk, String mac, String network, Path serialLog, Map<String, Path> firmwareFiles, Path instanceDir) {
-        this(vm, uuid, instance, cpus, memoryMiB, accel, kernel, initrd, cmdline, disk, mac, network, serialLog, firmwareFiles, instanceDir, 100);
+        this(vm, uuid, instance, cpus, memoryMiB, accel, kernel, initrd, cmdline, disk, mac, network, serialLog, firmwareFiles, instanceDir, 100, null);
     }
 }

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.mosvm.manager.MosvmException;
 import java.util.regex.Pattern;
 
-/** instance.yaml: what `up` chose for an instance, reused when it starts again (the CPU cap may change at each `up`). */
+/**
+ * instance.yaml: what `up` chose for an instance, reused when it starts again (the CPU cap may
+ * change at each `up`). {@code cpuModel}: a QEMU CPU model chosen at creation, null for the
+ * default (everything TCG emulates, or the host's model under KVM).
+ */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstanceConfig(
         String name,
@@ -17,7 +21,8 @@ public record InstanceConfig(
         String uuid,
         String libvirtUri,
         String createdAt,
-        Integer cpuCap) {
+        Integer cpuCap,
+        String cpuModel) {
 
     /** Percent of each vCPU the VM may use; 100 when no cap was set. */
     public int cpuCapPercent() {
@@ -25,7 +30,7 @@ public record InstanceConfig(
     }
 
     public InstanceConfig withCpuCap(int pct) {
-        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct);
+        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct, cpuModel);
     }
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,23}-");

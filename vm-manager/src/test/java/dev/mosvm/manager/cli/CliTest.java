@@ -74,6 +74,9 @@ class CliTest {
         Run cap = run("up", "--cpu-cap", "0");
         assertEquals(ExitCodes.INVALID_INPUT, cap.exit());
         assertTrue(cap.err().startsWith("mosvm: error: --cpu-cap must be between 1 and 100 (percent), not 0"), cap.err());
+        Run model = run("up", "--cpu-model", "qemu64'/><x");
+        assertEquals(ExitCodes.INVALID_INPUT, model.exit());
+        assertTrue(model.err().startsWith("mosvm: error: --cpu-model must be a QEMU CPU model name such as qemu64"), model.err());
         Run mode = run("balance", "sideways");
         assertEquals(ExitCodes.INVALID_INPUT, mode.exit());
         assertTrue(mode.err().startsWith("mosvm: error: ") && mode.err().contains("expected one of [on, off, status]")

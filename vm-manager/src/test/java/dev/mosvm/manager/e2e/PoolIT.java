@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Three appliance VMs become one pool through the CLI (`pool init`, `join`), every agent
  * sees all three with their real facts and fresh information (from the host, and inside a
  * guest over `mosvm ssh`, the live monitor on a real terminal), bad joins are refused
- * clearly, a removed node is cut off, a stopped VM turns DEAD within the configured time and
+ * clearly, a job is not moved to a node whose CPU lacks features it uses (a VM given QEMU's
+ * qemu64 model), a removed node is cut off, a stopped VM turns DEAD within the configured time and
  * rejoins by itself when started again, and a leaving one is LEFT at once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -40,7 +41,10 @@ class PoolIT {
         MosvmCli.requireEnvironment();
         home = Files.createTempDirectory("mosvm-e2e-pool");
         cli = new MosvmCli(home);
-        for (MosvmCli.Result r : cli.runTogether(VMS.stream().map(vm -> new String[] {"up", vm, "--memory", "512M"}).toList())) r.ok();
+        // pc presents QEMU's plain qemu64 CPU, pa and pb everything TCG emulates (AVX, AES-NI, ...): the migration gate's case
+        for (MosvmCli.Result r : cli.runTogether(VMS.stream().map(vm -> vm.equals("pc")
+                ? new String[] {"up", vm, "--memory", "512M", "--cpu-model", "qemu64"}
+                : new String[] {"up", vm, "--memory", "512M"}).toList())) r.ok();
     }
 
     @AfterAll
@@ -158,6 +162,43 @@ class PoolIT {
 
     @Test
     @Order(5)
+    void aJobIsNotMovedToACpuLackingFeaturesItUses() throws Exception {
+        for (String vm : List.of("pb", "pc")) {
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!cli.run("ssh", "-i", vm, "--", "grep", "-c", " /pool/pa nfs4 ", "/proc/mounts").out().strip().equals("1")) {
+                assertTrue(System.currentTimeMillis() < deadline, vm + " does not mount pa's files");
+                Thread.sleep(1000);
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cli.shellLine("ssh", "-i", "pa", "--", "cd /pool/pa && exec mosrun -h sleep 600")
+                + " >/dev/null 2>&1");
+        pb.environment().putAll(cli.env);
+        Process caller = pb.start();
+        try {
+            String id = null;
+            for (long deadline = System.currentTimeMillis() + 60_000; id == null; Thread.sleep(1000)) {
+                assertTrue(System.currentTimeMillis() < deadline, "the job never showed in mosps");
+                for (JsonNode j : cli.run("ps", "-i", "pa", "--json").ok().json()) if (j.get("argv").toString().contains("600")) id = j.get("id").asText();
+            }
+            MosvmCli.Result refused = cli.run("migrate", "-i", "pa", id, "pc").exitIs(1);
+            assertTrue(refused.err().contains("the CPU of pc lacks features the job uses on pa (criu cpuinfo check"), refused.err());
+            assertEquals("pa", where(id), "a refused job stays where it was");
+            MosvmCli.Result moved = cli.run("migrate", "-i", "pa", id, "pb", "--json").ok(); // the same CPU model: the gate lets it pass
+            assertEquals("pb", moved.json().get("to").asText(), moved.out());
+            assertEquals("pb", where(id));
+        } finally {
+            cli.run("ssh", "-i", "pa", "--", "pkill", "-x", "mosrun");
+            caller.destroy();
+        }
+    }
+
+    String where(String id) throws Exception {
+        for (JsonNode j : cli.run("ps", "-i", "pa", "--json").ok().json()) if (j.get("id").asText().equals(id)) return j.get("where").asText();
+        return null;
+    }
+
+    @Test
+    @Order(6)
     void aRemovedNodeIsCutOff() throws Exception {
         cli.run("pool", "remove", "pa", "-i", "pb").fails(ExitCodes.BAD_STATE, "only the pool's founder, pa, can remove members");
         cli.run("pool", "remove", "nosuch", "-i", "pa").fails(ExitCodes.BAD_STATE, "no node named 'nosuch'");
@@ -184,7 +225,7 @@ class PoolIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
         long t0 = System.currentTimeMillis();
         MosvmCli.virsh("destroy", MosvmCli.domain("pb"));
@@ -206,7 +247,7 @@ class PoolIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aLeavingNodeIsDroppedAtOnce() throws Exception {
         cli.run("leave", "-i", "pb").ok();
         long t0 = System.currentTimeMillis();

@@ -37,8 +37,17 @@ class DomainXmlTest {
         VmSpec s = spec(Accelerator.TCG);
         assertFalse(DomainXml.render(s, "qemu", true).contains("cputune"), "no cap, no quota");
         String x = DomainXml.render(new VmSpec(s.vm(), s.uuid(), s.instance(), 1, 512, s.accel(), s.kernel(), s.initrd(), s.cmdline(),
-                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir(), 40), "qemu", true);
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir(), 40, null), "qemu", true);
         assertTrue(x.contains("<cputune>\n    <period>100000</period>\n    <quota>40000</quota>\n  </cputune>"), x);
+    }
+
+    @Test
+    void aChosenCpuModelIsPresentedExactlyInsteadOfTheDefault() {
+        VmSpec s = spec(Accelerator.TCG);
+        String x = DomainXml.render(new VmSpec(s.vm(), s.uuid(), s.instance(), 1, 512, s.accel(), s.kernel(), s.initrd(), s.cmdline(),
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir(), 100, "qemu64"), "qemu", true);
+        assertTrue(x.contains("<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>"), x);
+        assertFalse(x.contains("mode='maximum'"), x);
     }
 
     @Test

@@ -49,7 +49,10 @@ public final class DomainXml {
             x.append("    <tcg><tb-cache unit='MiB'>").append(TCG_TB_CACHE_MIB).append("</tb-cache></tcg>\n");
         }
         x.append("  </features>\n");
-        if (s.accel() == Accelerator.KVM) {
+        if (s.cpuModel() != null && !"test".equals(domainType)) {
+            // exactly this model, never silently a different one: it is chosen to differ from the other nodes
+            x.append("  <cpu mode='custom' match='exact'><model fallback='forbid'>").append(esc(s.cpuModel())).append("</model></cpu>\n");
+        } else if (s.accel() == Accelerator.KVM) {
             x.append("  <cpu mode='host-model'/>\n");
         } else if (!"test".equals(domainType)) {
             // Everything TCG can emulate, AES-NI above all: with QEMU's default qemu64 model the
