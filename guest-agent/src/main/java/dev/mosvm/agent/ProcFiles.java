@@ -7,8 +7,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Pure parsers for the /proc files the agent reads, plus thin readers. */
-final class ProcFiles {
+public final class ProcFiles {
     private ProcFiles() {}
+
+    /** MemAvailable from /proc/meminfo, in kB: what can be taken without swapping or killing. */
+    public static long memAvailableKb() throws IOException {
+        return parseMeminfo(read("/proc/meminfo")).getOrDefault("MemAvailable", 0L);
+    }
 
     /** Linux USER_HZ; /proc/PID/stat start times are in these ticks. 100 on every x86 Linux. */
     static final double CLOCK_TICKS = 100.0;

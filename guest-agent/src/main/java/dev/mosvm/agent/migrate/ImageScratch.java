@@ -13,18 +13,49 @@ import java.util.concurrent.TimeUnit;
 public final class ImageScratch {
     private ImageScratch() {}
 
-    public static Path mount(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        if (Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ")) return dir;
+    /** Below this much room a round is refused rather than started (it would fill the tmpfs at once). */
+    static final long MIN_ROUND_BYTES = 8L << 20;
+
+    /**
+     * How much the next round of an incoming job may add to its images and still leave room to
+     * restore them: the job's restored memory and its images exist at once until the restore
+     * ends, and {@code reserveKb} stays free for the agent and the node's own work. Pure.
+     *
+     * @param memAvailableKb MemAvailable now (staged images already count as used)
+     * @param stagedBytes    this job's images staged so far
+     */
+    static long roomForNextRound(long memAvailableKb, long stagedBytes, long reserveKb) {
+        return Math.max(0, (memAvailableKb * 1024 - reserveKb * 1024 - stagedBytes) / 2);
+    }
+
+    /**
+     * Caps the tmpfs at what it holds now plus {@code moreBytes}, so a round that would need
+     * more fails on a full file system (the migration then resumes the job on its source)
+     * instead of the node running out of memory and its OOM killer taking the agent or a job.
+     * Only where {@code dir} is a tmpfs of its own (the appliance); elsewhere nothing.
+     */
+    static void allowOnly(Path dir, long moreBytes) throws IOException {
+        if (!Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ")) return;
+        java.nio.file.FileStore fs = Files.getFileStore(dir);
+        long used = fs.getTotalSpace() - fs.getUnallocatedSpace();
+        run("mount", "-o", "remount,size=" + (used + moreBytes), dir.toString());
+    }
+
+    private static void run(String... cmd) throws IOException {
         try {
-            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "mode=0700,size=80%", "mosvm-images", dir.toString())
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("cannot mount a tmpfs on " + dir + ": " + out);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + ": " + out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
+    }
+
+    public static Path mount(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ")) return dir;
+        run("mount", "-t", "tmpfs", "-o", "mode=0700,size=80%", "mosvm-images", dir.toString());
         return dir;
     }
 }

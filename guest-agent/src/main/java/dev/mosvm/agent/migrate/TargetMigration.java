@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  */
 final class TargetMigration {
     private static final Logger LOG = Logger.getLogger(TargetMigration.class.getName());
+    /** Memory kept free on a target whatever a migration needs: the ushering threshold (agent, sshd, NFS, the node's own jobs). */
+    static final long RESERVE_KB = dev.mosvm.agent.balance.BalancerConfig.DEFAULT.usherBelowKb();
     private final JobTable table;
     private final Path work;
     private final Admission admission;
@@ -71,6 +73,7 @@ final class TargetMigration {
                         if (pages != null) throw new IOException("a round began before the last one ended");
                         PageStreamKeys keys = PageStreamKeys.fresh(); // new keys for every connection
                         try {
+                            makeRoomForRound(dir);
                             pagesRound = roundDir(dir, new String(f.payload(), StandardCharsets.UTF_8));
                             pages = PageServer.start(pagesRound, ch.localAddress(), ch.remoteAddress(), keys);
                         } catch (IOException e) {
@@ -175,6 +178,29 @@ final class TargetMigration {
     }
 
     /** Why this node cannot take the job, or null if it can. */
+    /**
+     * Refuses a round this node cannot hold, and caps the images' tmpfs at what it can: a job
+     * that keeps growing while it moves sends more with every round than its size at the offer
+     * (a 240 MiB one, 530 MiB of images on a 768 MiB node: the OOM killer took the agent).
+     */
+    private void makeRoomForRound(Path dir) throws IOException {
+        long staged = bytesUnder(dir);
+        long availKb = dev.mosvm.agent.ProcFiles.memAvailableKb();
+        long room = ImageScratch.roomForNextRound(availKb, staged, RESERVE_KB);
+        if (room < ImageScratch.MIN_ROUND_BYTES) {
+            throw new IOException(table.self() + " is short of memory for this job: " + availKb / 1024 + " MiB available, "
+                    + staged / (1 << 20) + " MiB of its images here already");
+        }
+        ImageScratch.allowOnly(work, room);
+    }
+
+    private static long bytesUnder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
     private String refusal(JobSpec spec, PeerRequest.MigrationOffer offer, String imageVersion, Path dir) throws IOException {
         if (offer == null || spec == null) return "incomplete migration request";
         if (table.running(spec.id()) != null) return "job " + spec.id() + " already runs on " + table.self();

@@ -25,7 +25,8 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
         home = Files.createTempDirectory("mosvm-e2e-pool-of-two");
         cli = new MosvmCli(home);
         int largest = MigrationBenchmarkIT.SIZES_MIB.stream().mapToInt(i -> i).max().orElse(10);
-        String memory = Math.max(768, 3 * largest + 512) + "M"; // a job, its images on each side, the agent
+        // a job, its images on each side, the agent; at least room for JobsIT's growing job (240 MiB)
+        String memory = Math.max(1280, 3 * largest + 512) + "M";
         upPool("jobs", vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
         for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
     }
