@@ -214,8 +214,11 @@ class JobsIT extends PoolTestBase {
             if (System.currentTimeMillis() > deadline) fail("grow.pl did not reach 140 MiB in 2 min: " + job("ca", id));
             Thread.sleep(1000);
         }
-        String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
-        assertTrue(moved.startsWith(id + " moved ca -> cb"), moved);
+        MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb");
+        if (move.exit() != 0) {
+            fail("migrate: " + move.err() + "\ncb's agent:\n" + sh("cb", "journalctl -u mosvm-agent --no-pager | tail -25; free -m; df -m /run/mosvm/images"));
+        }
+        assertTrue(move.out().startsWith(id + " moved ca -> cb"), move.out());
         assertEquals("", sh("ca", "cat " + DIR + "/grow.status 2>/dev/null || true"), "it was still growing when it moved");
         waitUntil("ca", "cat " + DIR + "/grow.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
         assertEquals(reference, sh("ca", "cat " + DIR + "/grow.out; echo status $(cat " + DIR + "/grow.status)") + "\n",

@@ -25,8 +25,9 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
         home = Files.createTempDirectory("mosvm-e2e-pool-of-two");
         cli = new MosvmCli(home);
         int largest = MigrationBenchmarkIT.SIZES_MIB.stream().mapToInt(i -> i).max().orElse(10);
-        // a job, its images on each side, the agent; at least room for JobsIT's growing job (240 MiB)
-        String memory = Math.max(1280, 3 * largest + 512) + "M";
+        // a job, its images on each side, the agent; at least room for JobsIT's growing job, whose
+        // pre-copy rounds stage about 3.5 times its size (240 MiB, moved at 140: 500-650 MiB of images)
+        String memory = Math.max(2048, 3 * largest + 512) + "M";
         upPool("jobs", vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
         for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
     }
