@@ -35,10 +35,14 @@ public final class ImageScratch {
      * Only where {@code dir} is a tmpfs of its own (the appliance); elsewhere nothing.
      */
     static void allowOnly(Path dir, long moreBytes) throws IOException {
-        if (!Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ")) return;
+        if (!isOwnTmpfs(dir)) return;
         java.nio.file.FileStore fs = Files.getFileStore(dir);
         long used = fs.getTotalSpace() - fs.getUnallocatedSpace();
         run("mount", "-o", "remount,size=" + (used + moreBytes), dir.toString());
+    }
+
+    private static boolean isOwnTmpfs(Path dir) throws IOException {
+        return Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ");
     }
 
     private static void run(String... cmd) throws IOException {
@@ -54,7 +58,7 @@ public final class ImageScratch {
 
     public static Path mount(Path dir) throws IOException {
         Files.createDirectories(dir);
-        if (Files.readString(Path.of("/proc/mounts")).contains(" " + dir + " tmpfs ")) return dir;
+        if (isOwnTmpfs(dir)) return dir;
         run("mount", "-t", "tmpfs", "-o", "mode=0700,size=80%", "mosvm-images", dir.toString());
         return dir;
     }

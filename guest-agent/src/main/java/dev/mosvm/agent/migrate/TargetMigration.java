@@ -177,7 +177,6 @@ final class TargetMigration {
         return round;
     }
 
-    /** Why this node cannot take the job, or null if it can. */
     /**
      * Refuses a round this node cannot hold, and caps the images' tmpfs at what it can: a job
      * that keeps growing while it moves sends more with every round than its size at the offer
@@ -201,6 +200,7 @@ final class TargetMigration {
         }
     }
 
+    /** Why this node cannot take the job, or null if it can. */
     private String refusal(JobSpec spec, PeerRequest.MigrationOffer offer, String imageVersion, Path dir) throws IOException {
         if (offer == null || spec == null) return "incomplete migration request";
         if (table.running(spec.id()) != null) return "job " + spec.id() + " already runs on " + table.self();
