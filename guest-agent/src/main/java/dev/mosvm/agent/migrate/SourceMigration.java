@@ -62,6 +62,7 @@ final class SourceMigration {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir);
             String cpu = cpuFeatures.ownRecord();
+            boolean probing = policy.maxRounds() > 0 && clearSoftDirty(job); // the probe runs while the target checks the offer
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
@@ -73,14 +74,19 @@ final class SourceMigration {
 
             int rounds = 0;
             long bytes = 0;
-            long last = -1;
             long prev = -1;
-            while (policy.anotherRound(rounds, last, prev)) {
+            SoftDirtyPages.Count probe = probing ? softDirty(job) : null;
+            long last = probe == null ? -1 : probe.residentBytes();
+            if (probe != null) phases.mark("probe (" + probe.dirtyBytes() / 1024 + " KiB of " + last / 1024 + " dirtied)");
+            long dirty = probe == null ? -1 : probe.dirtyBytes();
+            while (policy.anotherRound(rounds, last, prev, dirty)) {
                 rounds++;
-                prev = last;
+                prev = rounds == 1 ? -1 : last;
                 last = images.send(rounds, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log");
                 bytes += last + images.lastFileBytes;
                 phases.mark("pre-dump " + rounds + " (" + last / 1024 + " KiB of pages)");
+                SoftDirtyPages.Count now = probing ? softDirty(job) : null;
+                dirty = now == null ? -1 : now.dirtyBytes();
             }
 
             long freezeStart = System.nanoTime();
@@ -141,6 +147,26 @@ final class SourceMigration {
             throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
         } finally {
             TargetMigration.deleteTree(dir);
+        }
+    }
+
+    /** Starts the soft-dirty probe; false if this kernel or job does not allow it (rounds are then judged by what they sent). */
+    private static boolean clearSoftDirty(Job job) {
+        try {
+            SoftDirtyPages.clear(job.cgroup());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.fine("no soft-dirty probe for job " + job.id() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private static SoftDirtyPages.Count softDirty(Job job) {
+        try {
+            return SoftDirtyPages.count(job.cgroup());
+        } catch (IOException | RuntimeException e) {
+            LOG.fine("soft-dirty pages of job " + job.id() + " unreadable: " + e.getMessage());
+            return null;
         }
     }
 

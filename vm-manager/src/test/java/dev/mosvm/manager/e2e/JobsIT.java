@@ -202,10 +202,11 @@ class JobsIT extends PoolTestBase {
     @Test
     @Order(7)
     void aJobWhoseMemoryGrowsWhileItMovesKeepsEveryByte() throws Exception {
-        // one MiB more every 0.4 s, each a new mapping, so its mappings change between pre-copy
-        // rounds (its image cannot be made self-contained: CRIU restores it the usual way), and it
-        // is large enough (over 128 MiB) to be restored lazily; slow enough to outlast the move
-        // (at 0.15 s a step it ended during it, and migrate said so)
+        // one MiB more every 0.4 s, each a new mapping that merges with its neighbour, which the
+        // kernel counts as the whole mapping dirty: pre-copy would send it again every round (a
+        // 164 MiB job once sent 644 MiB), so the source must see that and send it about once. Large
+        // enough (over 128 MiB) to be restored lazily; slow enough to outlast the move (at 0.15 s a
+        // step it ended during it, and migrate said so)
         String reference = onHost("perl", "grow.pl", "240", "0", "0");
         sh("ca", "su alice -c 'bg-job " + DIR + " grow perl grow.pl 240 0.4 5'");
         String id = waitForJob("ca", "grow.pl", 60).get("id").asText();
@@ -214,12 +215,18 @@ class JobsIT extends PoolTestBase {
             if (System.currentTimeMillis() > deadline) fail("grow.pl did not reach 140 MiB in 2 min: " + job("ca", id));
             Thread.sleep(1000);
         }
-        MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb");
+        MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
         if (move.exit() != 0) {
             fail("migrate: " + move.err() + "\ncb's agent:\n" + sh("cb", "journalctl -u mosvm-agent --no-pager | tail -25; free -m; df -m /run/mosvm/images"));
         }
-        assertTrue(move.out().startsWith(id + " moved ca -> cb"), move.out());
+        JsonNode record = move.json();
+        assertEquals("cb", record.get("to").asText(), move.out());
+        long rssAfter = job("ca", id).get("rssKb").asLong() << 10;
         assertEquals("", sh("ca", "cat " + DIR + "/grow.status 2>/dev/null || true"), "it was still growing when it moved");
+        String phases = sh("ca", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'");
+        System.out.println("growing job: " + record.get("bytes").asLong() / 1048576 + " MiB sent, " + rssAfter / 1048576 + " MiB after the move; " + phases);
+        assertTrue(record.get("bytes").asLong() < rssAfter * 22 / 10,
+                "each page is sent about once, not again every round: " + move.out() + ", " + rssAfter / 1048576 + " MiB after the move; " + phases);
         waitUntil("ca", "cat " + DIR + "/grow.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
         assertEquals(reference, sh("ca", "cat " + DIR + "/grow.out; echo status $(cat " + DIR + "/grow.status)") + "\n",
                 "the checksum of every MiB it grew, and its status: " + sh("ca", "cat " + DIR + "/grow.err"));
