@@ -68,6 +68,7 @@ final class SoftDirtyPages {
             for (String line : Files.readAllLines(proc.resolve("maps"))) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length > 5 && f[5].startsWith("[v")) continue; // [vdso], [vvar], [vsyscall]: never dumped as pages
+                if (f[1].startsWith("---")) continue; // reserved, never accessible (a JVM reserves gigabytes so): no pages
                 int dash = f[0].indexOf('-');
                 long start = Long.parseUnsignedLong(f[0].substring(0, dash), 16);
                 long end = Long.parseUnsignedLong(f[0].substring(dash + 1), 16);

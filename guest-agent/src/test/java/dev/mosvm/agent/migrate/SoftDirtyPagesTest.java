@@ -24,12 +24,14 @@ class SoftDirtyPagesTest {
                 01000000-01004000 rw-p 00000000 00:00 0       [heap]
                 7ffd0000-7ffd1000 r--p 00000000 00:00 0       [vvar]
                 7ffe0000-7ffe2000 rw-p 00000000 00:00 0
+                7fff0000-7fff1000 ---p 00000000 00:00 0
                 """);
         try (FileChannel pm = FileChannel.open(proc.resolve("pagemap"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             put(pm, 0x400000, FILE | PRESENT | SOFT_DIRTY, FILE | PRESENT, PRESENT); // the text: file pages, and one copied on write
             put(pm, 0x1000000, PRESENT | SOFT_DIRTY, PRESENT, SWAPPED | SOFT_DIRTY, SOFT_DIRTY); // the last never touched
             put(pm, 0x7ffd0000, PRESENT | SOFT_DIRTY);
             put(pm, 0x7ffe0000, PRESENT | SOFT_DIRTY, PRESENT | SOFT_DIRTY);
+            put(pm, 0x7fff0000, PRESENT | SOFT_DIRTY); // not what the kernel reports there: it is skipped unread
         }
         SoftDirtyPages.Count c = SoftDirtyPages.countProcess(proc);
         assertEquals(6 * 4096, c.residentBytes(), "the copied text page, three heap pages, two stack pages");
