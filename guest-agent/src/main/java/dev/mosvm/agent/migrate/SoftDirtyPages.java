@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * What a job's next CRIU dump would copy, read from the kernel's soft-dirty bits before CRIU
@@ -91,14 +90,11 @@ final class SoftDirtyPages {
         return new Count(dirty, resident);
     }
 
+    /** The job's processes, as the rest of the agent finds them: its cgroup's own list. */
     private static List<Long> processes(Path cgroup) throws IOException {
         List<Long> pids = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(cgroup)) {
-            for (Path procs : files.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                for (String line : Files.readAllLines(procs)) {
-                    if (!line.isBlank()) pids.add(Long.parseLong(line.trim()));
-                }
-            }
+        for (String line : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
+            if (!line.isBlank()) pids.add(Long.parseLong(line.strip()));
         }
         return pids;
     }
