@@ -19,6 +19,20 @@ package dev.mosvm.agent.migrate;
 public record PrecopyPolicy(int maxRounds, long smallBytes, double shrinkRatio) {
     public static final PrecopyPolicy DEFAULT = new PrecopyPolicy(5, 4L << 20, 0.7);
     public static final PrecopyPolicy STOP_AND_COPY = new PrecopyPolicy(0, 0, 0);
+    /** The probe before the first round lasts at least this long for each MiB of the job ... */
+    static final double PROBE_MILLIS_PER_MIB = 5;
+    /** ... up to this: at most an eighth of a first round under TCG (25 MB/s), and a second at most. */
+    static final long PROBE_MAX_MILLIS = 1000;
+
+    /**
+     * How long to watch the job's soft-dirty bits before deciding on the first round, from its
+     * private memory: long enough to see a job that grows in steps (each step marks a whole
+     * mapping dirty), short against the round it may save. The gate's checks run meanwhile, so
+     * only what is left of this after them is waited for.
+     */
+    public static long probeMillis(long residentBytes) {
+        return Math.min(PROBE_MAX_MILLIS, Math.round(Math.max(0, residentBytes) / (double) (1 << 20) * PROBE_MILLIS_PER_MIB));
+    }
 
     /**
      * @param rounds     pre-dump rounds done so far

@@ -62,12 +62,14 @@ final class SourceMigration {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir);
             String cpu = cpuFeatures.ownRecord();
+            long probeStart = System.nanoTime();
             boolean probing = policy.maxRounds() > 0 && clearSoftDirty(job); // the probe runs while the target checks the offer
+            long rssKb = Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup()));
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
                     job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
-                    Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup())))));
+                    rssKb)));
             expect(ch, MigrationFrames.ACCEPT, target);
             ImageRounds images = new ImageRounds(ch, target, dir);
             phases.mark("gate");
@@ -75,6 +77,7 @@ final class SourceMigration {
             int rounds = 0;
             long bytes = 0;
             long prev = -1;
+            if (probing) sleepUntil(probeStart + PrecopyPolicy.probeMillis(rssKb << 10) * 1_000_000);
             SoftDirtyPages.Count probe = probing ? softDirty(job) : null;
             long last = probe == null ? -1 : probe.residentBytes();
             if (probe != null) phases.mark("probe (" + probe.dirtyBytes() / 1024 + " KiB of " + last / 1024 + " dirtied)");
@@ -158,6 +161,18 @@ final class SourceMigration {
         } catch (IOException | RuntimeException e) {
             LOG.fine("no soft-dirty probe for job " + job.id() + ": " + e.getMessage());
             return false;
+        }
+    }
+
+    /** Waits until {@code deadline} (System.nanoTime), if it is still ahead. */
+    private static void sleepUntil(long deadline) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return;
+        try {
+            TimeUnit.NANOSECONDS.sleep(left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,15 @@ class PrecopyPolicyTest {
         assertTrue(p.anotherRound(1, 500 * MB, -1, -1), "after the bulk copy, another round to catch what was dirtied");
         assertFalse(p.anotherRound(2, 3 * MB, 500 * MB, -1), "a small delta is sent frozen");
         assertFalse(p.anotherRound(3, 100 * MB, 110 * MB, -1), "not shrinking");
+    }
+
+    @Test
+    void theProbeIsLongerForLargerJobsButNeverLongerThanASecond() {
+        long small = PrecopyPolicy.probeMillis(10 * MB), large = PrecopyPolicy.probeMillis(500 * MB);
+        assertTrue(small < 100, "a small job's round is short: hardly worth waiting for, " + small + " ms");
+        assertTrue(large > small && large <= 1000, "a large one waits longer, up to a second: " + large + " ms");
+        assertEquals(1000, PrecopyPolicy.probeMillis(8000 * MB));
+        assertEquals(0, PrecopyPolicy.probeMillis(-1), "unknown size: no wait");
     }
 
     @Test
