@@ -88,6 +88,7 @@ class MigrationBenchmarkIT {
                     assertEquals("cb", m.get("to").asText());
                     long bytes = m.get("bytes").asLong();
                     System.out.println(sh("ca", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
+                    System.out.println("target: " + sh("cb", "journalctl -u mosvm-agent --no-pager | grep 'job " + id + " from ca runs here' | sed 's/.*runs here //'"));
                     // the job's own view: its longest late wake-up so far, on the line it printed after the move
                     int lines = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out"));
                     for (int i = 0; i < 30 && Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out")) < lines + 2; i++) Thread.sleep(500);
