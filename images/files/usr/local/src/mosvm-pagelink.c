@@ -28,6 +28,13 @@
  * then its receiving key and IV. `listen` prints the port it listens on and takes the first
  * connection from PEER within 60 s (any other is closed unanswered).
  *
+ * Or the line `plain`, for pools founded with `--page-streams plain` (one machine, or a network
+ * the pool trusts): COMMAND then gets the network connection itself as descriptor 3, with no
+ * relay and no cipher. Measured between two TCG appliances, 500 MiB: CRIU straight into a
+ * remote page server took 7.4 s, through this relay sealed 29.8 s, and kernel alternatives that
+ * would have kept CRIU on the socket were no faster (kernel TLS with the generic ChaCha20 code
+ * 56.6 s, TCP-MD5 signatures 30.7 s), so a trusted network's only fast path is no cipher at all.
+ *
  * Exit status: COMMAND's, or 1 with a one-line reason on standard error.
  */
 // link: -lcrypto
@@ -90,11 +97,15 @@ static int hexval(int c) {
     return -1;
 }
 
-/* The two directions' keys from standard input (never argv: /proc/PID/cmdline is world-readable). */
-static void read_keys(unsigned char keys[2 * SIDE]) {
+/*
+ * The two directions' keys from standard input (never argv: /proc/PID/cmdline is world-readable);
+ * 0 if the line says the stream goes plain.
+ */
+static int read_keys(unsigned char keys[2 * SIDE]) {
     char line[4 * SIDE + 8];
     if (!fgets(line, sizeof line, stdin)) fail("no keys on standard input");
     line[strcspn(line, "\r\n")] = 0;
+    if (strcmp(line, "plain") == 0) return 0;
     if (strlen(line) != 4 * SIDE) fail("keys must be %d hex digits, got %zu", 4 * SIDE, strlen(line));
     for (int i = 0; i < 2 * SIDE; i++) {
         int hi = hexval(line[2 * i]), lo = hexval(line[2 * i + 1]);
@@ -102,6 +113,7 @@ static void read_keys(unsigned char keys[2 * SIDE]) {
         keys[i] = (unsigned char) (hi << 4 | lo);
     }
     OPENSSL_cleanse(line, sizeof line);
+    return 1;
 }
 
 /* A numeric IPv4 or IPv6 address and port (no name lookups: the agent passes addresses). */
@@ -337,21 +349,28 @@ int main(int argc, char **argv) {
         fail("cannot re-execute itself: %s", strerror(errno));
     }
     unsigned char keys[2 * SIDE];
-    read_keys(keys);
+    int sealed = read_keys(keys);
     seal_t out, in;
-    seal_init(&out, keys, 1);
-    seal_init(&in, keys + SIDE, 0);
-    OPENSSL_cleanse(keys, sizeof keys);
+    if (sealed) {
+        seal_init(&out, keys, 1);
+        seal_init(&in, keys + SIDE, 0);
+        OPENSSL_cleanse(keys, sizeof keys);
+    }
 
     int net = listening ? do_listen(argv[2], argv[3]) : do_connect(argv[2], argv[3]);
     int one = 1;
     setsockopt(net, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* CRIU waits for small answers */
-    int outer, inner;
-    loopback_pair(&outer, &inner);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0) fail("/dev/null: %s", strerror(errno));
     dup2(null, 0);
     if (listening) dup2(null, 1); /* the port line was the agent's; COMMAND logs to its own file */
+    if (!sealed) { /* COMMAND on the connection itself; dup2 onto itself would keep close-on-exec */
+        if (dup2(net, 3) != 3 || fcntl(3, F_SETFD, 0) != 0) fail("dup2: %s", strerror(errno));
+        execvp(argv[5], argv + 5);
+        fail("cannot run %s: %s", argv[5], strerror(errno));
+    }
+    int outer, inner;
+    loopback_pair(&outer, &inner);
 
     pid_t child = fork();
     if (child < 0) fail("fork: %s", strerror(errno));

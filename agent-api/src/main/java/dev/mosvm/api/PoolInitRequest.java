@@ -2,9 +2,15 @@ package dev.mosvm.api;
 
 /**
  * Found a pool named {@code pool}; join secrets expire after {@code tokenTtlSeconds}.
- * {@code intervalMillis} and {@code window} set the pool's gossip (0 = defaults: 1 s, 64).
+ * {@code intervalMillis} and {@code window} set the pool's gossip (0 = defaults: 1 s, 64);
+ * {@code plainPageStreams}, that migrations send pages unsealed (a network the pool trusts).
  */
-public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window) {
+public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams) {
+    /** A pool that seals its page streams. */
+    public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window) {
+        this(pool, tokenTtlSeconds, intervalMillis, window, false);
+    }
+
     public static final long MIN_INTERVAL_MILLIS = 100;
     public static final long MAX_INTERVAL_MILLIS = 60_000;
     public static final int MAX_WINDOW = 1024;

@@ -14,12 +14,24 @@ import java.util.List;
  * and its name; the authority hands a new gossip key to each remaining member sealed under
  * that member's node key, so a removed node ({@code revoked}) never learns it. {@code epoch}
  * counts rotations: a member takes only a newer one, so an old hand-out cannot be replayed.
+ *
+ * <p>{@code plainPageStreams}: migrations send pages unsealed (founded with {@code --page-streams
+ * plain}); every member gets it from the founder, so both ends of a migration agree.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
                              List<String> seeds, String profile, long intervalMillis, int window,
-                             String authority, String master, String nodeKey, int epoch, List<String> revoked) {
+                             String authority, String master, String nodeKey, int epoch, List<String> revoked,
+                             boolean plainPageStreams) {
     public record Key(int id, String base64) {}
+
+    /** A membership whose pool seals its page streams (the default). */
+    public PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
+                          List<String> seeds, String profile, long intervalMillis, int window,
+                          String authority, String master, String nodeKey, int epoch, List<String> revoked) {
+        this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
+                revoked, false);
+    }
 
     public PoolMembership {
         revoked = revoked == null ? List.of() : List.copyOf(revoked);
@@ -27,13 +39,13 @@ public record PoolMembership(String pool, String node, String address, int port,
 
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams);
     }
 
     @Override

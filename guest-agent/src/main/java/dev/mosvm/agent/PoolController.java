@@ -77,7 +77,7 @@ final class PoolController {
         become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
                 req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
-                b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of()));
+                b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams()));
         byte[] secret = new byte[24];
         RANDOM.nextBytes(secret);
         String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -116,7 +116,7 @@ final class PoolController {
         return new PoolMembership(membership.pool(), req.node(), null, 0, primary, current.primaryKey(),
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
                 membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
-                current.epoch(), current.revoked());
+                current.epoch(), current.revoked(), membership.plainPageStreams());
     }
 
     /** Founder only: expels a member and hands the others a new gossip key it never gets. */
@@ -201,6 +201,11 @@ final class PoolController {
     /** The gossiped view, or empty outside a pool. */
     synchronized List<NodeView> members() {
         return gossip == null ? List.of() : gossip.view();
+    }
+
+    /** Whether this pool's migrations send pages unsealed (founded with --page-streams plain). */
+    synchronized boolean plainPageStreams() {
+        return membership != null && membership.plainPageStreams();
     }
 
     /** The pool's keys, or null outside a pool. */

@@ -37,6 +37,11 @@ final class PoolPeers implements PeerDirectory {
     }
 
     @Override
+    public boolean plainPageStreams() {
+        return pool.plainPageStreams();
+    }
+
+    @Override
     public PeerChannel connect(String node) throws IOException {
         PoolKeys keys = pool.keys();
         if (keys == null) return PeerDirectory.NONE.connect(node);

@@ -32,6 +32,7 @@ class PoolControllerTest {
             assertEquals(500, m.intervalMillis());
             assertEquals(32, m.window());
             assertEquals(1, m.seeds().size());
+            assertFalse(m.plainPageStreams(), "page streams sealed unless the founder said otherwise");
             assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c")));
             now.addAndGet(3601_000L);
             assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c")), "expired");
@@ -40,6 +41,11 @@ class PoolControllerTest {
             assertFalse(Files.exists(file), "leaving forgets the pool");
             assertThrows(IllegalArgumentException.class, () -> c.init(new PoolInitRequest("lab", 3600, 5, 0)), "bad interval");
             assertFalse(Files.exists(file), "nothing written for bad tunables");
+            var plain = c.init(new PoolInitRequest("lan", 3600, 0, 0, true));
+            assertTrue(c.plainPageStreams());
+            assertTrue(c.admit(new JoinRequest(plain.joinSecret(), "b")).plainPageStreams(), "joiners send pages as the founder chose");
+            c.leave();
+            assertFalse(c.plainPageStreams(), "outside a pool nothing goes plain");
         } finally {
             c.leave();
         }

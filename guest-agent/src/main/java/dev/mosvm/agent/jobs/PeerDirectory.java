@@ -15,6 +15,14 @@ public interface PeerDirectory {
     /** True if the gossiped view has declared {@code node} dead (or it left, or was removed). */
     boolean isGone(String node);
 
+    /**
+     * Whether migrations' page streams may cross the network unsealed: the pool was founded
+     * with {@code --page-streams plain} (one machine, or a network the pool trusts).
+     */
+    default boolean plainPageStreams() {
+        return false;
+    }
+
     /** Opens a channel to {@code node}'s agent, or fails with a one-line reason. */
     PeerChannel connect(String node) throws IOException;
 

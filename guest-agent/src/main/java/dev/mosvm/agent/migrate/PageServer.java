@@ -30,11 +30,12 @@ final class PageServer implements AutoCloseable {
     }
 
     /** Starts a page server writing into {@code dir}, and returns once it listens (its port known). */
+    /** @param keys the round's keys; null for a plain stream (a pool founded with --page-streams plain) */
     static PageServer start(Path dir, InetAddress self, InetAddress source, PageStreamKeys keys) throws IOException {
         List<String> cmd = PageLink.pageServer(self, source, List.of("page-server", "-D", dir.toString(), "-o", "page-server.log"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve(LINK_LOG).toFile())).start();
         try (OutputStream in = p.getOutputStream()) {
-            in.write(keys.targetLine().getBytes(StandardCharsets.US_ASCII));
+            in.write(PageLink.targetLine(keys).getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             // it ended at once: its log says why
         }

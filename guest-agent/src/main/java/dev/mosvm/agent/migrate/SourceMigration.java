@@ -71,7 +71,7 @@ final class SourceMigration {
                     job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
                     rssKb)));
             expect(ch, MigrationFrames.ACCEPT, target);
-            ImageRounds images = new ImageRounds(ch, target, dir);
+            ImageRounds images = new ImageRounds(ch, target, dir, peers.plainPageStreams());
             phases.mark("gate");
 
             int rounds = 0;
@@ -125,7 +125,8 @@ final class SourceMigration {
             phases.mark("resume");
             retireStoppedCopy(job, init);
             MigrationRecord record = new MigrationRecord(self, target, Instant.now().toString(), rounds,
-                    (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes, intent.reason(), intent.why(), workDone);
+                    (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes, intent.reason(), intent.why(), workDone,
+                    images.plain ? "plain" : "sealed");
             try {
                 JobFrames.write(ch.out, MigrationFrames.RECORD, Json.MAPPER.writeValueAsBytes(record));
             } catch (IOException e) {
@@ -213,16 +214,20 @@ final class SourceMigration {
         private final PeerChannel ch;
         private final String target;
         private final Path dir;
+        private final boolean plainAllowed;
+        /** Whether the last round's pages went unsealed (the pool was founded with --page-streams plain). */
+        boolean plain;
         long lastFileBytes;
         boolean dumped;
         /** When the last round's criu ended (System.nanoTime). */
         long criuEnded;
         private int lastRound;
 
-        ImageRounds(PeerChannel ch, String target, Path dir) {
+        ImageRounds(PeerChannel ch, String target, Path dir, boolean plainAllowed) {
             this.ch = ch;
             this.target = target;
             this.dir = dir;
+            this.plainAllowed = plainAllowed;
         }
 
         /**
@@ -247,17 +252,18 @@ final class SourceMigration {
             Files.createDirectories(round);
             JobFrames.write(ch.out, MigrationFrames.PAGES, (n > 1 ? name + "\0" + (n - 1) : name).getBytes(StandardCharsets.UTF_8));
             String[] ready = new String(expect(ch, MigrationFrames.PAGES_READY, target).payload(), StandardCharsets.UTF_8).split(" ", 2);
-            PageStreamKeys keys;
+            String linkInput;
             try {
                 if (ready.length != 2 || !ready[0].matches("[0-9]{1,5}")) throw new IllegalArgumentException("no port");
-                keys = PageStreamKeys.fromWire(ready[1]);
+                linkInput = PageLink.sourceLine(ready[1], plainAllowed, target);
             } catch (IllegalArgumentException e) {
                 throw new IOException("bad page-server answer from " + target + ": " + e.getMessage());
             }
             List<String> args = new ArrayList<>(criu);
             args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
-            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), Integer.parseInt(ready[0]), args), keys.sourceLine());
+            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), Integer.parseInt(ready[0]), args), linkInput);
+            plain = linkInput.startsWith(PageLink.PLAIN);
             criuEnded = System.nanoTime();
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);

@@ -71,7 +71,7 @@ final class TargetMigration {
                 switch (f.kind()) {
                     case MigrationFrames.PAGES -> {
                         if (pages != null) throw new IOException("a round began before the last one ended");
-                        PageStreamKeys keys = PageStreamKeys.fresh(); // new keys for every connection
+                        PageStreamKeys keys = table.peers().plainPageStreams() ? null : PageStreamKeys.fresh(); // new keys for every connection
                         try {
                             makeRoomForRound(dir);
                             pagesRound = roundDir(dir, new String(f.payload(), StandardCharsets.UTF_8));
@@ -80,7 +80,7 @@ final class TargetMigration {
                             JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, (pages.port + " " + keys.wire()).getBytes(StandardCharsets.UTF_8));
+                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, (pages.port + " " + PageLink.wire(keys)).getBytes(StandardCharsets.UTF_8));
                     }
                     case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
                         long pageBytes = 0;

@@ -117,6 +117,36 @@ class PageLinkTest {
     }
 
     @Test
+    void aPlainStreamGivesTheCommandTheConnectionItself() throws Exception {
+        byte[] data = input(4 << 20);
+        Process target = listen("plain\n", "cat <&3 > " + dir.resolve("out") + "; exit 7");
+        try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), port(target))) {
+            raw.getOutputStream().write(data); // no records, no cipher: what CRIU would write, as is
+            raw.shutdownOutput();
+            assertEquals(7, target.waitFor(), err(target));
+        }
+        assertArrayEquals(data, Files.readAllBytes(dir.resolve("out")));
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Process source = start("plain\n", "connect", "127.0.0.1", String.valueOf(server.getLocalPort()), "--", "sh", "-c",
+                    "cat " + dir.resolve("in") + " >&3");
+            try (Socket s = server.accept()) {
+                assertArrayEquals(data, s.getInputStream().readAllBytes());
+            }
+            assertEquals(0, source.waitFor(), err(source));
+        }
+    }
+
+    @Test
+    void aSourceSendsPlainOnlyWhereItsOwnPoolAllowsIt() throws Exception {
+        PageStreamKeys keys = PageStreamKeys.fresh();
+        assertEquals(keys.sourceLine(), PageLink.sourceLine(PageLink.wire(keys), false, "b"));
+        assertEquals("plain\n", PageLink.sourceLine(PageLink.wire(null), true, "b"));
+        assertEquals("plain\n", PageLink.targetLine(null));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> PageLink.sourceLine("plain", false, "b"));
+        assertEquals("b asked for an unsealed page stream, but this pool seals them", e.getMessage());
+    }
+
+    @Test
     void refusesKeysThatAreNotHex() throws Exception {
         Process p = start("xyz\n", "connect", "127.0.0.1", "1", "--", "true");
         assertEquals(1, p.waitFor());

@@ -26,11 +26,12 @@ public final class PoolService {
     }
 
     /** Founds a pool on the local appliance; returns the join token and the address to join through. */
-    public String[] init(String instance, String pool, Duration tokenTtl, long intervalMillis, int window) throws Exception {
+    public String[] init(String instance, String pool, Duration tokenTtl, long intervalMillis, int window, boolean plainPageStreams)
+            throws Exception {
         AgentClient local = appliances.client(instance, Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
-            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window));
+            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams));
         } catch (AgentException e) {
             throw agentRefused("cannot found pool '" + pool + "'", e);
         }

@@ -44,7 +44,8 @@ class BalanceIT extends PoolTestBase {
         home = Files.createTempDirectory("mosvm-e2e-balance");
         scratch = Files.createTempDirectory("mosvm-e2e-balance-ref");
         cli = new MosvmCli(home);
-        upPool("bal", vms("ba", List.of("--memory", "1024M", "--cpu-cap", "100"), "bb", List.of("--memory", "768M", "--cpu-cap", "60"),
+        // one machine's libvirt network: what --page-streams plain is for, and moves take a fraction of the time
+        upPool("bal", "plain", vms("ba", List.of("--memory", "1024M", "--cpu-cap", "100"), "bb", List.of("--memory", "768M", "--cpu-cap", "60"),
                 "bc", List.of("--memory", "768M", "--cpu-cap", "40")));
         for (String vm : NODES) {
             sh(vm, "mkdir -p /pool/" + vm + "/w");
@@ -114,6 +115,10 @@ class BalanceIT extends PoolTestBase {
                 + "on / bound %.2f; nodes busy %s; balanced moves %d: %s; failed moves %s; speeds %s; placed at start: %.1f s, "
                 + "placed / bound %.2f, nodes busy %s, starts: %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy, moves.size(), moves,
                 failed, speeds, placed, placed / lowerBound, placedOn, starts);
+        String streams = sh("bc", "journalctl -u mosvm-agent --no-pager | grep -o 'pageStream=[a-z]*' | sort | uniq -c | tr -s ' \\n' ' '");
+        System.out.println("balance e2e: page streams of bc's moves: " + streams);
+        assertTrue(streams.contains("pageStream=plain") && !streams.contains("pageStream=sealed"),
+                "a pool founded with --page-streams plain moves jobs unsealed: " + streams);
         assertTrue(busy.size() >= 2, "the jobs spread beyond bc: busy nodes seen " + busy + "; failed moves " + failed + "; speeds " + speeds);
         assertTrue(!moves.isEmpty(), "the balancer moved jobs started on bc");
         assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");

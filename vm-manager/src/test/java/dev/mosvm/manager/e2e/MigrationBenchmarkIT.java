@@ -86,6 +86,7 @@ class MigrationBenchmarkIT {
                     }
                     JsonNode m = cli.run(args.toArray(String[]::new)).ok().json();
                     assertEquals("cb", m.get("to").asText());
+                    assertEquals(System.getProperty("pool.pageStreams", "sealed"), m.get("pageStream").asText(), "the pool's page streams");
                     long bytes = m.get("bytes").asLong();
                     System.out.println(sh("ca", "journalctl -u mosvm-agent --no-pager | grep 'migrated job " + id + "' | sed 's/.*phases: /phases: /'"));
                     System.out.println("target: " + sh("cb", "journalctl -u mosvm-agent --no-pager | grep 'job " + id + " from ca runs here' | sed 's/.*runs here //'"));
@@ -98,7 +99,7 @@ class MigrationBenchmarkIT {
                     double raw = rawSeconds(bytes, addrB);
                     double freeze = m.get("freezeMillis").asLong() / 1000.0;
                     double total = m.get("totalMillis").asLong() / 1000.0;
-                    rows.add(new String[] {mib + " MiB", mode.equals("pre-copy-eager") ? "pre-copy, eager restore" : mode, String.valueOf(m.get("rounds").asInt()),
+                    rows.add(new String[] {mib + " MiB", mode.equals("pre-copy-eager") ? "pre-copy, eager restore" : mode, m.get("pageStream").asText(), String.valueOf(m.get("rounds").asInt()),
                             String.format(Locale.ROOT, "%.2f", freeze), String.format(Locale.ROOT, "%.2f", stall), String.format(Locale.ROOT, "%.2f", total),
                             String.format(Locale.ROOT, "%.1f", bytes / 1048576.0), String.format(Locale.ROOT, "%.2f", raw),
                             String.format(Locale.ROOT, "%.2f", freeze / raw), String.format(Locale.ROOT, "%.2f", total / raw)});
@@ -108,8 +109,8 @@ class MigrationBenchmarkIT {
             sh("ca", "pkill -f '^mosrun perl hog.pl' || true");
         }
         StringBuilder md = new StringBuilder("### Migration between two appliance VMs (" + LocalDate.now() + ", TCG, 1 vCPU each)\n\n");
-        md.append("| job | mode | pre-copy rounds | freeze s | longest stop the job saw s | total s | MiB sent | raw s (same bytes, plain TCP) | freeze / raw | total / raw |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| job | mode | page stream | pre-copy rounds | freeze s | longest stop the job saw s | total s | MiB sent | raw s (same bytes, plain TCP) | freeze / raw | total / raw |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String[] r : rows) md.append("| ").append(String.join(" | ", r)).append(" |\n");
         Files.createDirectories(REPORT.toAbsolutePath().getParent());
         Files.writeString(REPORT, md.toString());

@@ -28,7 +28,8 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
         // a job, its images on each side, the agent; at least room for JobsIT's growing job, whose
         // pre-copy rounds stage about 3.5 times its size (240 MiB, moved at 140: 500-650 MiB of images)
         String memory = Math.max(2048, 3 * largest + 512) + "M";
-        upPool("jobs", vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
+        // sealed, as pools are by default; scripts/bench-migration.sh measures plain with -Dpool.pageStreams=plain
+        upPool("jobs", System.getProperty("pool.pageStreams", "sealed"), vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
         for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
     }
 

@@ -18,9 +18,9 @@ abstract class PoolTestBase {
      * first and joins the others, then waits until every node mounts every other's /pool share.
      * Side by side: on two host cores three emulated boots take about half as long as one after
      * another (each agent measures its speed again once it is idle, so a boot beside others
-     * does not leave it with a low reading).
+     * does not leave it with a low reading). {@code pageStreams}: the pool's --page-streams.
      */
-    void upPool(String pool, Map<String, List<String>> vms) throws Exception {
+    void upPool(String pool, String pageStreams, Map<String, List<String>> vms) throws Exception {
         List<String> names = new ArrayList<>(vms.keySet());
         List<String[]> ups = new ArrayList<>();
         for (Map.Entry<String, List<String>> vm : vms.entrySet()) {
@@ -30,7 +30,7 @@ abstract class PoolTestBase {
         }
         for (MosvmCli.Result r : cli.runTogether(ups)) r.ok();
         String first = names.get(0);
-        String out = cli.run("pool", "init", "-i", first, "--name", pool).ok().out();
+        String out = cli.run("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams).ok().out();
         String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
         String address = cli.run("status", first, "--json").ok().json().get("address").asText();
         for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
