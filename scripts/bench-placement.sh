@@ -6,10 +6,14 @@
 # then the makespan and its ratio to the caps' bound (STEPS timed alone on demo-a).
 #
 #   scripts/bench-placement.sh [COUNT] [STEPS]     defaults: 12 jobs, about 6.5 s each on demo-a
+#   JOB_MS=40000 scripts/bench-placement.sh         jobs sized to about 40 s on demo-a instead
+#   MOSRUN_OPTS=-h scripts/bench-placement.sh       start every job at home (demo-c): balancing alone spreads them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-12}
 STEPS=${2:-}
+JOB_MS=${JOB_MS:-6500}
+MOSRUN_OPTS=${MOSRUN_OPTS:-}
 dir=/pool/demo-c/bench
 ssh_() { bin/mosvm ssh -i "$1" -- bash -c "$2"; }
 
@@ -23,11 +27,11 @@ perl spin.pl $n
 echo "$(date +%s.%N) $(hostname)" >> t.$i
 SH
 ssh_ demo-c "cd $dir && cat > batch.sh" <<'SH'
-count=$1; n=$2
+count=$1; n=$2; shift 2
 date +%s.%N > batch.start
 i=1
 while [ $i -le $count ]; do
-  ( s=$(date +%s.%N); mosrun sh job.sh $i $n > o.$i 2>&1; echo "$s $(date +%s.%N) $?" > r.$i ) &
+  ( s=$(date +%s.%N); mosrun "$@" sh job.sh $i $n > o.$i 2>&1; echo "$s $(date +%s.%N) $?" > r.$i ) &
   i=$((i + 1))
 done
 wait
@@ -37,12 +41,12 @@ SH
 time_on_a() { ssh_ demo-a "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"; }
 if [ -z "$STEPS" ]; then
   time_on_a 10000 >/dev/null
-  STEPS=$(( 1000000 * 6500 / $(time_on_a 1000000) ))
+  STEPS=$(( 1000000 * JOB_MS / $(time_on_a 1000000) ))
 fi
 ms=$(time_on_a "$STEPS")
 expected=$(perl -e "$spin" "$STEPS")
-echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) placed from demo-c"
-ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS >/dev/null 2>&1 </dev/null & }"
+echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) submitted on demo-c with mosrun $MOSRUN_OPTS"
+ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS $MOSRUN_OPTS >/dev/null 2>&1 </dev/null & }"
 sleep 20
 # demo-c is saturated: read its files through demo-a's NFS mount
 until ssh_ demo-a "test -f $dir/batch.end"; do sleep 5; done
