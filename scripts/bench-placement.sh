@@ -39,12 +39,13 @@ wait
 date +%s.%N > batch.tmp && mv batch.tmp batch.end
 SH
 
-time_on_a() { ssh_ demo-a "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"; }
+# milliseconds STEPS take on NODE, run there as a pinned job
+time_on() { ssh_ "$1" "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $2 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"; }
 if [ -z "$STEPS" ]; then
-  time_on_a 10000 >/dev/null
-  STEPS=$(( 1000000 * JOB_MS / $(time_on_a 1000000) ))
+  time_on demo-a 10000 >/dev/null
+  STEPS=$(( 1000000 * JOB_MS / $(time_on demo-a 1000000) ))
 fi
-ms=$(time_on_a "$STEPS")
+ms=$(time_on demo-a "$STEPS")
 expected=$(perl -e "$spin" "$STEPS")
 echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) submitted on demo-c with mosrun $MOSRUN_OPTS"
 ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS $MOSRUN_OPTS >/dev/null 2>&1 </dev/null & }"
@@ -54,14 +55,15 @@ until ssh_ demo-a "test -f $dir/batch.end"; do sleep 5; done
 # what the host delivers with all three busy at once (the caps sum to both of its cores, and
 # emulation itself needs CPU): a quarter of the job on every node together, each timed in its VM
 probe=$(( STEPS / 4 ))
-alone=$(time_on_a "$probe")
+together=$(mktemp -d)
+alone=$(time_on demo-a "$probe")
 for n in demo-a demo-b demo-c; do
-  ssh_ $n "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $probe >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))" > "/tmp/bench-placement.$n" &
+  time_on $n "$probe" > "$together/$n" &
 done
 wait
-capacity=$(perl -e 'my $a = shift; my $c = 0; $c += $a / $_ for @ARGV; printf "%.3f", $c' "$alone" $(cat /tmp/bench-placement.demo-a /tmp/bench-placement.demo-b /tmp/bench-placement.demo-c))
-echo "together: $probe steps took $(cat /tmp/bench-placement.demo-a) / $(cat /tmp/bench-placement.demo-b) / $(cat /tmp/bench-placement.demo-c) ms on demo-a / b / c ($alone ms on demo-a alone): $capacity demo-a CPUs in all (the caps say 2.0)"
-rm -f /tmp/bench-placement.demo-?
+capacity=$(perl -e 'my $a = shift; my $c = 0; $c += $a / $_ for @ARGV; printf "%.3f", $c' "$alone" $(cat "$together"/demo-a "$together"/demo-b "$together"/demo-c))
+echo "together: $probe steps took $(cat "$together"/demo-a) / $(cat "$together"/demo-b) / $(cat "$together"/demo-c) ms on demo-a / b / c ($alone ms on demo-a alone): $capacity demo-a CPUs in all (the caps say 2.0)"
+rm -rf "$together"
 ssh_ demo-a "cd $dir; cat batch.start batch.end; for i in \$(seq $COUNT); do echo \$i \$(cat r.\$i) \$(cat t.\$i | tr '\n' ' ') \$(cat o.\$i); done" |
   awk -v w="$ms" -v n="$COUNT" -v expected="$expected" -v capacity="$capacity" '
     NR == 1 { s = $1; next }
