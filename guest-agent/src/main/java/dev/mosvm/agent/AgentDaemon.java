@@ -81,14 +81,23 @@ public final class AgentDaemon {
         server.jobs(balance, new PoolMoves(peers, migrations.log()));
         balance.start();
         // an idle node measures its speed again: a boot beside other booting VMs reads low
-        speed.remeasureWhileIdle(60_000, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);
+        speed.remeasureWhileIdle(NodeSpeed.PERIOD_MILLIS, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);
     }
 
-    /** The load average says nothing else is busy (so a reading is not another process's share). */
+    /**
+     * Nothing else is using the CPU now (so a reading is not another process's share): under a
+     * tenth busy over one second. The agent's own gossip and monitors stay well below that.
+     */
     private static boolean idleCpus() {
         try {
-            return ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0] < 0.5;
-        } catch (IOException e) {
+            long[] a = ProcFiles.parseCpuTicks(ProcFiles.read("/proc/stat"));
+            Thread.sleep(1000);
+            long[] b = ProcFiles.parseCpuTicks(ProcFiles.read("/proc/stat"));
+            return b[1] > a[1] && (b[0] - a[0]) < 0.1 * (b[1] - a[1]);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

@@ -39,6 +39,23 @@ public final class ProcFiles {
         return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
     }
 
+    /**
+     * The aggregate "cpu" line of /proc/stat as {busy, total} ticks; idle and iowait are the
+     * not-busy part. Two samples a second apart give the share of the CPUs in use now, which the
+     * one-minute load average takes minutes to show (it stayed above 1 long after a TCG boot).
+     */
+    static long[] parseCpuTicks(String stat) {
+        for (String line : stat.split("\n")) {
+            if (!line.startsWith("cpu ")) continue;
+            String[] f = line.trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) total += Long.parseLong(f[i]); // user..steal; guest is inside user
+            long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
+            return new long[] {total - idle, total};
+        }
+        throw new IllegalArgumentException("no cpu line in /proc/stat");
+    }
+
     static double parseUptime(String text) {
         return Double.parseDouble(text.trim().split("\\s+")[0]);
     }

@@ -2,6 +2,7 @@ package dev.mosvm.agent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,14 @@ class ProcFilesTest {
     void loadavgAndUptime() {
         assertArrayEquals(new double[] {1.97, 0.52, 0.18}, ProcFiles.parseLoadavg("1.97 0.52 0.18 2/101 512\n"));
         assertEquals(34.56, ProcFiles.parseUptime("34.56 20.01\n"));
+    }
+
+    @Test
+    void cpuTicksCountIdleAndIowaitAsNotBusyAndGuestOnlyOnce() {
+        String stat = "cpu  100 5 40 800 30 2 3 7 50 0\ncpu0 100 5 40 800 30 2 3 7 50 0\nintr 1 2\n";
+        // busy = user 100 + nice 5 + system 40 + irq 2 + softirq 3 + steal 7; guest (50) is already in user
+        assertArrayEquals(new long[] {157, 987}, ProcFiles.parseCpuTicks(stat));
+        assertThrows(IllegalArgumentException.class, () -> ProcFiles.parseCpuTicks("intr 1 2\n"));
     }
 
     @Test

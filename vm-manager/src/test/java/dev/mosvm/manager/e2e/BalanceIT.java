@@ -67,10 +67,18 @@ class BalanceIT extends PoolTestBase {
     void capsReachTheDomainsAndTheGossipedSpeeds() throws Exception {
         String sched = MosvmCli.virsh("schedinfo", MosvmCli.domain("bc"));
         assertTrue(sched.matches("(?s).*vcpu_quota\\s*:\\s*40000\\b.*"), sched);
-        JsonNode nodes = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
-        double a = speed(nodes, "ba");
-        double c = speed(nodes, "bc");
-        assertTrue(c < a * 0.6, "a node capped at 40 % gossips itself slower than an uncapped one: " + nodes);
+        // a reading taken while the neighbours boot is low (they share the host's CPUs); an idle
+        // node reads again every 20 s, so the figures must come right within a few minutes
+        long t0 = System.nanoTime();
+        JsonNode first = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
+        JsonNode nodes = first;
+        while (!(speed(nodes, "bc") < speed(nodes, "ba") * 0.6) && System.nanoTime() - t0 < 300_000_000_000L) {
+            Thread.sleep(10_000);
+            nodes = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
+        }
+        System.out.printf(Locale.ROOT, "balance e2e: speeds ba/bb/bc first %.3f/%.3f/%.3f, after %.0f s %.3f/%.3f/%.3f%n", speed(first, "ba"),
+                speed(first, "bb"), speed(first, "bc"), (System.nanoTime() - t0) / 1e9, speed(nodes, "ba"), speed(nodes, "bb"), speed(nodes, "bc"));
+        assertTrue(speed(nodes, "bc") < speed(nodes, "ba") * 0.6, "a node capped at 40 % gossips itself slower than an uncapped one within 5 min: " + nodes);
     }
 
     @Test
