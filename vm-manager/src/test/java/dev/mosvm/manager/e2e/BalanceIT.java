@@ -69,16 +69,17 @@ class BalanceIT extends PoolTestBase {
         assertTrue(sched.matches("(?s).*vcpu_quota\\s*:\\s*40000\\b.*"), sched);
         // a reading taken while the neighbours boot is low (they share the host's CPUs); an idle
         // node reads again every 20 s, so the figures must come right within a few minutes
+        java.util.function.Predicate<JsonNode> capShows = v -> speed(v, "bc") < speed(v, "ba") * 0.6;
         long t0 = System.nanoTime();
-        JsonNode first = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
+        JsonNode first = cli.nodes("ba").get("nodes");
         JsonNode nodes = first;
-        while (!(speed(nodes, "bc") < speed(nodes, "ba") * 0.6) && System.nanoTime() - t0 < 300_000_000_000L) {
+        while (!capShows.test(nodes) && System.nanoTime() - t0 < 300_000_000_000L) {
             Thread.sleep(10_000);
-            nodes = cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes");
+            nodes = cli.nodes("ba").get("nodes");
         }
         System.out.printf(Locale.ROOT, "balance e2e: speeds ba/bb/bc first %.3f/%.3f/%.3f, after %.0f s %.3f/%.3f/%.3f%n", speed(first, "ba"),
                 speed(first, "bb"), speed(first, "bc"), (System.nanoTime() - t0) / 1e9, speed(nodes, "ba"), speed(nodes, "bb"), speed(nodes, "bc"));
-        assertTrue(speed(nodes, "bc") < speed(nodes, "ba") * 0.6, "a node capped at 40 % gossips itself slower than an uncapped one within 5 min: " + nodes);
+        assertTrue(capShows.test(nodes), "a node capped at 40 % gossips itself slower than an uncapped one within 5 min: " + nodes);
     }
 
     @Test
@@ -106,7 +107,7 @@ class BalanceIT extends PoolTestBase {
 
         List<String> moves = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        JsonNode view = cli.run("nodes", "-i", "ba", "--json").ok().json();
+        JsonNode view = cli.nodes("ba");
         for (JsonNode m : view.get("moves")) {
             String move = String.format(Locale.ROOT, "%s %s -> %s (%.1f s, frozen %.1f s)", m.get("job").asText(), m.get("from").asText(),
                     m.get("to").asText(), m.get("totalMillis").asLong() / 1000.0, m.get("freezeMillis").asLong() / 1000.0);
@@ -148,7 +149,7 @@ class BalanceIT extends PoolTestBase {
             assertEquals("0", sh(vm, "dmesg | grep -ciE 'out of memory|oom-kill|killed process' || true"), "no OOM kill on " + vm);
         }
         int ushered = 0;
-        for (JsonNode m : cli.run("nodes", "-i", "ba", "--json").ok().json().get("moves")) {
+        for (JsonNode m : cli.nodes("ba").get("moves")) {
             if (!m.hasNonNull("error") && "ushered".equals(m.get("reason").asText()) && "bb".equals(m.get("from").asText())) ushered++;
         }
         System.out.println("balance e2e: " + ushered + " guest job(s) ushered from bb");
@@ -167,7 +168,7 @@ class BalanceIT extends PoolTestBase {
         long deadline = System.currentTimeMillis() + 1800_000;
         for (int poll = 0; ; poll++) {
             int jobs = 0;
-            for (JsonNode node : cli.run("nodes", "-i", "ba", "--json").ok().json().get("nodes")) {
+            for (JsonNode node : cli.nodes("ba").get("nodes")) {
                 int here = node.get("info").get("jobs").asInt();
                 jobs += here;
                 if (busy != null && here > 0) busy.add(node.get("info").get("id").asText());

@@ -64,6 +64,11 @@ final class MosvmCli {
         env.put("MOSVM_DOMAIN_PREFIX", DOMAIN_PREFIX);
     }
 
+    /** The pool as {@code vm}'s agent sees it: `mosvm nodes --json` (nodes and recent moves). */
+    JsonNode nodes(String vm) throws Exception {
+        return run("nodes", "-i", vm, "--json").ok().json();
+    }
+
     /** The libvirt domain of this run's instance {@code name}. */
     static String domain(String name) {
         return DOMAIN_PREFIX + name;

@@ -53,10 +53,6 @@ class PoolIT {
         SafeDelete.deleteTree(home);
     }
 
-    JsonNode nodes(String vm) throws Exception {
-        return cli.run("nodes", "-i", vm, "--json").ok().json();
-    }
-
     static String stateOf(JsonNode view, String node) {
         for (JsonNode n : view.get("nodes")) if (n.get("info").get("id").asText().equals(node)) return n.get("state").asText();
         return null;
@@ -81,7 +77,7 @@ class PoolIT {
         cli.run("join", "127.0.0.1", "--token", token, "-i", "pb").fails(ExitCodes.FAILED, "cannot reach the pool");
         String addressC = cli.run("status", "pc", "--json").ok().json().get("address").asText();
         cli.run("join", addressC, "--token", token, "-i", "pb").fails(ExitCodes.BAD_STATE, "is not the node this token was made for");
-        assertEquals(null, nodes("pb").get("pool").textValue(), "pb joined nothing");
+        assertEquals(null, cli.nodes("pb").get("pool").textValue(), "pb joined nothing");
     }
 
     @Test
@@ -93,11 +89,11 @@ class PoolIT {
         }
         long deadline = System.currentTimeMillis() + 60_000;
         for (String vm : VMS) {
-            JsonNode v = nodes(vm);
+            JsonNode v = cli.nodes(vm);
             while (v.get("nodes").size() < 3 || !allAlive(v)) {
                 assertTrue(System.currentTimeMillis() < deadline, vm + " does not see three live nodes: " + v);
                 Thread.sleep(1000);
-                v = nodes(vm);
+                v = cli.nodes(vm);
             }
             for (JsonNode n : v.get("nodes")) {
                 JsonNode info = n.get("info");
@@ -202,7 +198,7 @@ class PoolIT {
         MosvmCli.Result r = cli.run("pool", "remove", "pc", "-i", "pa").ok();
         assertTrue(r.out().startsWith("removed pc from pool 'e2e'; 1 member(s) are being handed gossip key 2"), r.out());
         long t0 = System.currentTimeMillis();
-        while (stateOf(nodes("pa"), "pc") != null || stateOf(nodes("pb"), "pc") != null) {
+        while (stateOf(cli.nodes("pa"), "pc") != null || stateOf(cli.nodes("pb"), "pc") != null) {
             assertTrue(System.currentTimeMillis() - t0 < 10_000, "pc still listed");
             Thread.sleep(500);
         }
@@ -210,14 +206,14 @@ class PoolIT {
         // still see each other fresh (they hold the new key), and the pool is DEAD to pc
         Thread.sleep(35_000);
         for (String vm : List.of("pa", "pb")) {
-            JsonNode v = nodes(vm);
+            JsonNode v = cli.nodes(vm);
             assertEquals(2, v.get("nodes").size(), v.toString());
             assertTrue(allAlive(v), v.toString());
         }
-        JsonNode fromPc = nodes("pc");
+        JsonNode fromPc = cli.nodes("pc");
         assertEquals("DEAD", stateOf(fromPc, "pa"), fromPc.toString());
         assertEquals("DEAD", stateOf(fromPc, "pb"), fromPc.toString());
-        assertTrue(nodes("pa").get("dropped").get("revoked").asLong() > 0, "pc's packets are refused and counted");
+        assertTrue(cli.nodes("pa").get("dropped").get("revoked").asLong() > 0, "pc's packets are refused and counted");
         cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
     }
 
@@ -226,19 +222,19 @@ class PoolIT {
     void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
         long t0 = System.currentTimeMillis();
         MosvmCli.virsh("destroy", MosvmCli.domain("pb"));
-        String state = stateOf(nodes("pa"), "pb");
+        String state = stateOf(cli.nodes("pa"), "pb");
         while (!"DEAD".equals(state)) {
             assertTrue(System.currentTimeMillis() - t0 < 30_000 + 15_000, "pb still " + state + " after the 30 s dead threshold");
             Thread.sleep(1000);
-            state = stateOf(nodes("pa"), "pb");
+            state = stateOf(cli.nodes("pa"), "pb");
         }
         System.out.println("pb DEAD at pa after " + (System.currentTimeMillis() - t0) / 1000.0 + " s");
         assertTrue(System.currentTimeMillis() - t0 >= 25_000, "not before its information is near the threshold");
 
         cli.run("up", "pb").ok(); // no join: it kept its membership (and the rotated key) on disk
         t0 = System.currentTimeMillis();
-        while (!"ALIVE".equals(stateOf(nodes("pa"), "pb")) || !"ALIVE".equals(stateOf(nodes("pb"), "pa"))) {
-            assertTrue(System.currentTimeMillis() - t0 < 30_000, "pb did not rejoin: " + nodes("pa"));
+        while (!"ALIVE".equals(stateOf(cli.nodes("pa"), "pb")) || !"ALIVE".equals(stateOf(cli.nodes("pb"), "pa"))) {
+            assertTrue(System.currentTimeMillis() - t0 < 30_000, "pb did not rejoin: " + cli.nodes("pa"));
             Thread.sleep(1000);
         }
     }
@@ -248,10 +244,10 @@ class PoolIT {
     void aLeavingNodeIsDroppedAtOnce() throws Exception {
         cli.run("leave", "-i", "pb").ok();
         long t0 = System.currentTimeMillis();
-        while (!"LEFT".equals(stateOf(nodes("pa"), "pb"))) {
+        while (!"LEFT".equals(stateOf(cli.nodes("pa"), "pb"))) {
             assertTrue(System.currentTimeMillis() - t0 < 10_000, "pb not LEFT at pa");
             Thread.sleep(500);
         }
-        assertEquals(null, nodes("pb").get("pool").textValue(), "pb is out of the pool");
+        assertEquals(null, cli.nodes("pb").get("pool").textValue(), "pb is out of the pool");
     }
 }
