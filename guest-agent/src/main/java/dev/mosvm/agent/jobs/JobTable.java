@@ -21,6 +21,7 @@ public final class JobTable {
     private final String self;
     private final Path cgroupRoot;
     private final PeerDirectory peers;
+    private final String launcher;
     private final Map<String, Job> running = new ConcurrentHashMap<>();
     private final Map<String, HomeRecord> homes = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
@@ -29,9 +30,15 @@ public final class JobTable {
 
     /** @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none */
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers) {
+        this(self, cgroupRoot, peers, LaunchCommand.LAUNCHER);
+    }
+
+    /** @param launcher the mosvm-launch program (tests build their own) */
+    public JobTable(String self, Path cgroupRoot, PeerDirectory peers, String launcher) {
         this.self = self;
         this.cgroupRoot = cgroupRoot;
         this.peers = peers;
+        this.launcher = launcher;
         // ids stay unique across agent restarts: a restarted agent must not reuse a moved job's id
         nextId.set(System.currentTimeMillis() / 1000 % 1_000_000 * 1000 + 1);
         if (cgroupRoot != null && Files.isDirectory(cgroupRoot)) enableControllers(); // a restarted agent finds it made
@@ -110,7 +117,7 @@ public final class JobTable {
         Path dir = cwd == null ? Path.of("/") : Path.of(cwd);
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
         Path cgroup = cgroupFor(spec);
-        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(spec.argv(), spec.uid(), spec.gid(), cgroup == null ? null : cgroup.toString()));
+        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(launcher, spec.argv(), spec.uid(), spec.gid(), cgroup == null ? null : cgroup.toString()));
         pb.environment().clear();
         if (env != null) pb.environment().putAll(env);
         pb.directory(dir.toFile());

@@ -30,10 +30,11 @@ class JobServerTest {
     @BeforeAll
     void start() throws Exception {
         assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
-        assertTrue(Files.isExecutable(Path.of("/usr/bin/tini")), "tini is installed by scripts/setup-host.sh");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/tini-static")), "tini is installed by scripts/setup-host.sh");
         dir = Files.createTempDirectory("mosvm-jobs");
         mosrunBinary = dev.mosvm.agent.NativeTools.compile("mosrun", dir);
-        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE), (job, node, uid, mode) -> {
+        launcherBinary = dev.mosvm.agent.NativeTools.compile("mosvm-launch", dir);
+        server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE, launcherBinary.toString()), (job, node, uid, mode) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));
     }
@@ -42,10 +43,12 @@ class JobServerTest {
     void stop() throws Exception {
         server.close();
         Files.deleteIfExists(mosrunBinary);
+        Files.deleteIfExists(launcherBinary);
         Files.deleteIfExists(dir);
     }
 
     Path mosrunBinary;
+    Path launcherBinary;
 
     record Run(int exit, String out, String err) {}
 

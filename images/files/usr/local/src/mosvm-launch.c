@@ -1,0 +1,134 @@
+/*
+ * mosvm-launch CGROUP UID GID PROGRAM [ARGS...]: how the agent starts a pool job so that CRIU
+ * can move it later (docs/migration.md). In order:
+ *   - every signal back at its default and none blocked (a daemon's ignored SIGINT would
+ *     otherwise stay ignored in the job, and a shell cannot trap it again);
+ *   - into the job's cgroup (CGROUP, or "-" for none), before anything else runs;
+ *   - a PID namespace of its own, without a new mount namespace (the appliance's nfsd mount
+ *     cannot be dumped); the child is its PID 1, leads a new session, takes the caller's user
+ *     (UID, GID and that user's groups from /etc/group) and becomes tini, which forwards
+ *     signals, reaps, and exits with the program's status;
+ *   - this process waits outside the namespace and ends as the child did, as unshare --fork.
+ * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
+ * start: under TCG that chain cost 0.9 s of CPU per job on a node capped at 40 % (2026-12-03).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { MAX_GROUPS = 1024 };
+
+static const char *TINI = "/usr/bin/tini-static";
+
+static void fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mosvm-launch: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(127);
+}
+
+static long number(const char *s, const char *what) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *s == '\0' || *end != '\0' || v < 0) fail("%s must be a number, not '%s'", what, s);
+    return v;
+}
+
+/* The user's groups as /etc/group lists them, plus GID: what setpriv --init-groups gives,
+ * read from the files directly (a static program cannot load NSS modules). */
+static void take_user(uid_t uid, gid_t gid) {
+    gid_t groups[MAX_GROUPS];
+    size_t n = 0;
+    groups[n++] = gid;
+    FILE *pw = fopen("/etc/passwd", "r");
+    char name[256] = "";
+    if (pw) {
+        for (struct passwd *p; (p = fgetpwent(pw));) {
+            if (p->pw_uid == uid) {
+                snprintf(name, sizeof name, "%s", p->pw_name);
+                break;
+            }
+        }
+        fclose(pw);
+    }
+    FILE *gr = name[0] ? fopen("/etc/group", "r") : NULL;
+    if (gr) {
+        for (struct group *g; (g = fgetgrent(gr)) && n < MAX_GROUPS;) {
+            if (g->gr_gid == gid) continue;
+            for (char **m = g->gr_mem; *m; m++) {
+                if (!strcmp(*m, name)) {
+                    groups[n++] = g->gr_gid;
+                    break;
+                }
+            }
+        }
+        fclose(gr);
+    }
+    if (setgroups(n, groups) || setgid(gid) || setuid(uid)) fail("cannot become uid %ld gid %ld: %s", (long) uid, (long) gid, strerror(errno));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) fail("usage: mosvm-launch CGROUP UID GID PROGRAM [ARGS...]");
+    const char *cgroup = argv[1];
+    uid_t uid = (uid_t) number(argv[2], "UID");
+    gid_t gid = (gid_t) number(argv[3], "GID");
+
+    sigset_t none, parent_blocks;
+    sigemptyset(&none);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL); /* SIGKILL, SIGSTOP and the real-time ones libc keeps refuse: fine */
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    if (strcmp(cgroup, "-")) {
+        char path[4096], pid[32];
+        snprintf(path, sizeof path, "%s/cgroup.procs", cgroup);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        int len = snprintf(pid, sizeof pid, "%ld", (long) getpid());
+        if (fd < 0 || write(fd, pid, (size_t) len) != len) fail("cannot join the cgroup %s: %s", cgroup, strerror(errno));
+        close(fd);
+    }
+    if (unshare(CLONE_NEWPID)) fail("cannot make a PID namespace: %s", strerror(errno));
+
+    /* as unshare --fork: the waiting parent is not ended by an interrupt meant for the job */
+    sigemptyset(&parent_blocks);
+    sigaddset(&parent_blocks, SIGINT);
+    sigaddset(&parent_blocks, SIGTERM);
+    sigprocmask(SIG_BLOCK, &parent_blocks, NULL);
+    pid_t child = fork();
+    if (child < 0) fail("cannot fork: %s", strerror(errno));
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (setsid() < 0) fail("cannot start a session: %s", strerror(errno));
+        if (uid != 0 || gid != 0) take_user(uid, gid);
+        char **args = calloc((size_t) argc, sizeof *args); /* tini -- PROGRAM ARGS... NULL */
+        if (!args) fail("out of memory");
+        args[0] = (char *) TINI;
+        args[1] = "--";
+        memcpy(args + 2, argv + 4, (size_t) (argc - 4) * sizeof *args);
+        execv(TINI, args);
+        fail("cannot run %s: %s", TINI, strerror(errno));
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) fail("cannot wait for the job: %s", strerror(errno));
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    int sig = WTERMSIG(status);
+    signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    kill(getpid(), sig);
+    return 128 + sig;
+}
