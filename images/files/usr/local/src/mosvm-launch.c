@@ -5,9 +5,14 @@
  *     otherwise stay ignored in the job, and a shell cannot trap it again);
  *   - into the job's cgroup (CGROUP, or "-" for none), before anything else runs;
  *   - a PID namespace of its own, without a new mount namespace (the appliance's nfsd mount
- *     cannot be dumped); the child is its PID 1, leads a new session, takes the caller's user
- *     (UID, GID and that user's groups from /etc/group) and becomes tini, which forwards
- *     signals, reaps, and exits with the program's status;
+ *     cannot be dumped); the child is its PID 1, leads a new session and becomes tini, which
+ *     forwards signals, reaps, and exits with the program's status;
+ *   - tini stays root and starts "mosvm-launch --as UID GID PROGRAM...", which takes the
+ *     caller's user (UID, GID and that user's groups from /etc/group) and execs PROGRAM. The
+ *     namespace's init must stay privileged: /proc is the appliance's, not the namespace's, so
+ *     CRIU's parasite mounts a proc of the namespace from inside its init, and an unprivileged
+ *     init fails every dump ("can't dump unprivileged task whose /proc doesn't belong to it";
+ *     CI, 2026-12-03, when this launcher took the user before becoming tini);
  *   - this process waits outside the namespace and ends as the child did, as unshare --fork.
  * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
  * start: under TCG that chain cost 0.9 s of CPU per job on a node capped at 40 % (2026-12-03).
@@ -29,6 +34,7 @@
 enum { MAX_GROUPS = 1024 };
 
 static const char *TINI = "/usr/bin/tini-static";
+static const char *AS_USER = "--as";
 
 static void fail(const char *fmt, ...) {
     va_list ap;
@@ -81,8 +87,18 @@ static void take_user(uid_t uid, gid_t gid) {
     if (setgroups(n, groups) || setgid(gid) || setuid(uid)) fail("cannot become uid %ld gid %ld: %s", (long) uid, (long) gid, strerror(errno));
 }
 
+/* mosvm-launch --as UID GID PROGRAM [ARGS...]: run by tini inside the namespace */
+static int run_as(char **argv) {
+    take_user((uid_t) number(argv[2], "UID"), (gid_t) number(argv[3], "GID"));
+    execvp(argv[4], argv + 4);
+    int err = errno;
+    fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[4], strerror(err));
+    return err == ENOENT ? 127 : 126; /* as a shell says it */
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) fail("usage: mosvm-launch CGROUP UID GID PROGRAM [ARGS...]");
+    if (!strcmp(argv[1], AS_USER)) return run_as(argv);
     const char *cgroup = argv[1];
     uid_t uid = (uid_t) number(argv[2], "UID");
     gid_t gid = (gid_t) number(argv[3], "GID");
@@ -112,12 +128,23 @@ int main(int argc, char **argv) {
     if (child == 0) {
         sigprocmask(SIG_SETMASK, &none, NULL);
         if (setsid() < 0) fail("cannot start a session: %s", strerror(errno));
-        if (uid != 0 || gid != 0) take_user(uid, gid);
-        char **args = calloc((size_t) argc, sizeof *args); /* tini -- PROGRAM ARGS... NULL */
+        /* tini -- [SELF --as UID GID] PROGRAM ARGS... NULL */
+        char **args = calloc((size_t) argc + 4, sizeof *args);
         if (!args) fail("out of memory");
-        args[0] = (char *) TINI;
-        args[1] = "--";
-        memcpy(args + 2, argv + 4, (size_t) (argc - 4) * sizeof *args);
+        int n = 0;
+        args[n++] = (char *) TINI;
+        args[n++] = "--";
+        if (uid != 0 || gid != 0) {
+            static char self[4096]; /* this launcher, wherever it is installed (tests build their own) */
+            ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+            if (len <= 0) fail("cannot find this launcher: %s", strerror(errno));
+            self[len] = '\0';
+            args[n++] = self;
+            args[n++] = (char *) AS_USER;
+            args[n++] = argv[2];
+            args[n++] = argv[3];
+        }
+        memcpy(args + n, argv + 4, (size_t) (argc - 4) * sizeof *args);
         execv(TINI, args);
         fail("cannot run %s: %s", TINI, strerror(errno));
     }

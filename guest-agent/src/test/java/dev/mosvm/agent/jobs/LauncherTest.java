@@ -1,0 +1,108 @@
+package dev.mosvm.agent.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.agent.NativeTools;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The appliance's job launcher (images/files/usr/local/src/mosvm-launch.c) as the agent runs
+ * it, on this machine as root: the program runs as the caller's user, PID 2 of its own
+ * namespace, while the namespace's init (tini) stays root, which CRIU needs to dump the job
+ * (its parasite mounts a proc for the namespace from inside that init: CI failed every
+ * migration when the launcher took the user before becoming tini).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LauncherTest {
+    static final int NOBODY = 65534;
+    Path dir;
+    Path launcher;
+
+    @BeforeAll
+    void build() throws Exception {
+        assertEquals("root", System.getProperty("user.name"), "the launcher makes PID namespaces and changes user: run the tests as root (as .ci/run does)");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/tini-static")), "tini is installed by scripts/setup-host.sh");
+        dir = Files.createTempDirectory("mosvm-launch");
+        launcher = NativeTools.compile("mosvm-launch", dir);
+    }
+
+    @AfterAll
+    void clean() throws Exception {
+        Files.deleteIfExists(launcher);
+        Files.deleteIfExists(dir);
+    }
+
+    Process launch(int uid, String... argv) throws Exception {
+        List<String> cmd = new ArrayList<>(LaunchCommand.of(launcher.toString(), List.of(argv), uid, uid, null));
+        return new ProcessBuilder(cmd).directory(Path.of("/tmp").toFile()).start();
+    }
+
+    @Test
+    void theProgramRunsAsTheCallerUnderARootInit() throws Exception {
+        // the job prints who it is and waits for its input to end, so its process tree can be read meanwhile
+        Process p = launch(NOBODY, "sh", "-c", "id -u; id -g; echo $$; cat");
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals(String.valueOf(NOBODY), out.readLine(), "uid of the program");
+        assertEquals(String.valueOf(NOBODY), out.readLine(), "gid of the program");
+        assertEquals("2", out.readLine(), "PID 2: tini is PID 1 of the job's namespace");
+
+        long init = onlyChild(p.pid());
+        assertEquals("tini-static", comm(init), "the namespace's init");
+        assertEquals(0, uid(init), "the namespace's init stays root (CRIU mounts its proc from there)");
+        long program = onlyChild(init);
+        assertEquals(NOBODY, uid(program), "the program below it");
+
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theProgramsStatusIsTheLaunchersAndAMissingProgramIs127() throws Exception {
+        Process p = launch(NOBODY, "sh", "-c", "exit 7");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(7, p.exitValue());
+
+        Process missing = launch(NOBODY, "/no/such/program");
+        assertTrue(missing.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(127, missing.exitValue());
+        assertTrue(new String(missing.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).contains("/no/such/program"));
+    }
+
+    @Test
+    void badArgumentsGiveOneLineAnd127() throws Exception {
+        Process p = new ProcessBuilder(launcher.toString(), "-", "alice", "0", "true").start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(127, p.exitValue());
+        assertEquals("mosvm-launch: UID must be a number, not 'alice'\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    static long onlyChild(long pid) throws Exception {
+        String children = Files.readString(Path.of("/proc", String.valueOf(pid), "task", String.valueOf(pid), "children")).trim();
+        assertTrue(children.matches("\\d+"), "one child of " + pid + ": '" + children + "'");
+        return Long.parseLong(children);
+    }
+
+    static String comm(long pid) throws Exception {
+        return Files.readString(Path.of("/proc", String.valueOf(pid), "comm")).trim();
+    }
+
+    static int uid(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            if (line.startsWith("Uid:")) return Integer.parseInt(line.split("\\s+")[1]);
+        }
+        throw new AssertionError("no Uid line for " + pid);
+    }
+}
