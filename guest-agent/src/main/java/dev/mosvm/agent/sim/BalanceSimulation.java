@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 
 /**
  * A discrete-event pool that runs the agent's own {@link Balancer}: heterogeneous nodes
- * (1-4 CPUs of speed 0.5-2.0, 2-16 GiB), a batch of jobs with Pareto-distributed work and
+ * (1-4 CPUs of speed 0.5-2.0, 2-16 GiB; or, for comparison, identical single-CPU ones), a batch of jobs with Pareto-distributed work and
  * independent memory sizes arriving at random nodes, CPUs shared fairly among a node's jobs,
  * and moves that stop a job for the balancer's own cost estimate (fixed part plus memory over
  * the transfer rate). Each node sees the others through a view as stale as gossip makes it:
@@ -23,6 +23,14 @@ import java.util.SplittableRandom;
 public final class BalanceSimulation {
     public enum Policy { STAY, PLACE, PLACE_AND_MIGRATE }
 
+    /** The pool's nodes: a mix like a lab's workstations, or all alike (the simplest pool, for comparison). */
+    public enum NodeMix {
+        /** 1, 2, 2 or 4 CPUs of speed 0.5-2.0, 2-16 GiB */
+        MIXED,
+        /** one CPU of speed 1.0 and 8 GiB each */
+        UNIFORM
+    }
+
     public static final int SIZE_AWARE_MAX_NODES = 100;
 
     /**
@@ -30,7 +38,12 @@ public final class BalanceSimulation {
      * @param arrivalSeconds     jobs arrive uniformly over this window
      */
     public record Params(int nodes, int jobs, double alpha, double minWork, Policy policy, BalancerConfig config,
-                         double meanViewAgeSeconds, double arrivalSeconds, long seed) {}
+                         double meanViewAgeSeconds, double arrivalSeconds, long seed, NodeMix mix) {
+        public Params(int nodes, int jobs, double alpha, double minWork, Policy policy, BalancerConfig config,
+                      double meanViewAgeSeconds, double arrivalSeconds, long seed) {
+            this(nodes, jobs, alpha, minWork, policy, config, meanViewAgeSeconds, arrivalSeconds, seed, NodeMix.MIXED);
+        }
+    }
 
     /**
      * @param lowerBound   max(total work / total speed, largest job / fastest CPU)
@@ -162,7 +175,8 @@ public final class BalanceSimulation {
         int[] cpuChoices = {1, 2, 2, 4};
         long[] memChoices = {2, 4, 8, 16};
         for (int i = 0; i < nodes.length; i++) {
-            nodes[i] = new Node(i, cpuChoices[random.nextInt(4)], 0.5 + 1.5 * random.nextDouble(), memChoices[random.nextInt(4)] << 20);
+            nodes[i] = p.mix() == NodeMix.UNIFORM ? new Node(i, 1, 1.0, 8L << 20)
+                    : new Node(i, cpuChoices[random.nextInt(4)], 0.5 + 1.5 * random.nextDouble(), memChoices[random.nextInt(4)] << 20);
             nodes[i].publish(0);
         }
     }
