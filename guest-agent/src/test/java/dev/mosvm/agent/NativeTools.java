@@ -12,6 +12,12 @@ import java.util.List;
 public final class NativeTools {
     private NativeTools() {}
 
+    /** Jobs started through the launcher get PID namespaces and tini: the tests that start them need root and tini, and fail (never skip) without. */
+    public static void assertCanLaunchJobs() {
+        assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
+        org.junit.jupiter.api.Assertions.assertTrue(Files.isExecutable(Path.of("/usr/bin/tini-static")), "tini is installed by scripts/setup-host.sh");
+    }
+
     /** Compiles {@code NAME.c} into {@code dir/NAME} with appliance-builder's CompileTools flags and its {@code // link:} libraries. */
     public static Path compile(String name, Path dir) throws Exception {
         Path source = Path.of("..", "images", "files", "usr", "local", "src", name + ".c").toAbsolutePath().normalize();
