@@ -1,6 +1,7 @@
 package dev.mosvm.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ public final class NativeTools {
     /** Jobs started through the launcher get PID namespaces and tini: the tests that start them need root and tini, and fail (never skip) without. */
     public static void assertCanLaunchJobs() {
         assertEquals("root", System.getProperty("user.name"), "jobs get PID namespaces: run the tests as root (as .ci/run does)");
-        org.junit.jupiter.api.Assertions.assertTrue(Files.isExecutable(Path.of("/usr/bin/tini-static")), "tini is installed by scripts/setup-host.sh");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/tini-static")), "tini is installed by scripts/setup-host.sh");
     }
 
     /** Compiles {@code NAME.c} into {@code dir/NAME} with appliance-builder's CompileTools flags and its {@code // link:} libraries. */

@@ -32,7 +32,7 @@ class LauncherTest {
 
     @BeforeAll
     void build() throws Exception {
-        dev.mosvm.agent.NativeTools.assertCanLaunchJobs();
+        NativeTools.assertCanLaunchJobs();
         dir = Files.createTempDirectory("mosvm-launch");
         launcher = NativeTools.compile("mosvm-launch", dir);
     }

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -39,6 +40,12 @@ class PageLinkTest {
     @BeforeAll
     void build() throws Exception {
         tool = NativeTools.compile("mosvm-pagelink", Files.createTempDirectory("mosvm-pagelink"));
+    }
+
+    @AfterAll
+    void clean() throws Exception {
+        Files.deleteIfExists(tool);
+        Files.deleteIfExists(tool.getParent());
     }
 
     @Test
