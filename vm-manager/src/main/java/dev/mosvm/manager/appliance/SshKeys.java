@@ -2,9 +2,12 @@ package dev.mosvm.manager.appliance;
 
 import dev.mosvm.manager.instance.InstanceStore;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -23,10 +26,23 @@ import org.bouncycastle.crypto.util.OpenSSHPublicKeyUtil;
 public final class SshKeys {
     private SshKeys() {}
 
-    /** Writes {@code privateKey} (0600) and {@code privateKey}.pub if absent; returns the public line. */
-    public static String ensure(Path privateKey, String comment) throws IOException {
+    /**
+     * Writes {@code privateKey} (0600) and {@code privateKey}.pub if absent; returns the public line.
+     * Several `up`s side by side all reach for the one user key: a lock file beside it (and this
+     * JVM's monitor, as a JVM cannot lock a file twice) lets the first make it and the others read it.
+     */
+    public static synchronized String ensure(Path privateKey, String comment) throws IOException {
         Path pub = publicKeyOf(privateKey);
-        if (Files.isRegularFile(privateKey) && Files.isRegularFile(pub)) return Files.readString(pub).trim();
+        Files.createDirectories(privateKey.toAbsolutePath().getParent());
+        Path lockFile = privateKey.resolveSibling(privateKey.getFileName() + ".lock");
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = ch.lock()) {
+            if (Files.isRegularFile(privateKey) && Files.isRegularFile(pub)) return Files.readString(pub).trim();
+            return write(privateKey, pub, comment);
+        }
+    }
+
+    private static String write(Path privateKey, Path pub, String comment) throws IOException {
         Ed25519KeyPairGenerator gen = new Ed25519KeyPairGenerator();
         gen.init(new Ed25519KeyGenerationParameters(new SecureRandom()));
         AsymmetricCipherKeyPair pair = gen.generateKeyPair();
@@ -36,7 +52,6 @@ public final class SshKeys {
                 + "\n-----END OPENSSH PRIVATE KEY-----\n";
         String line = "ssh-ed25519 " + Base64.getEncoder().encodeToString(
                 OpenSSHPublicKeyUtil.encodePublicKey((Ed25519PublicKeyParameters) pair.getPublic())) + " " + comment;
-        Files.createDirectories(privateKey.toAbsolutePath().getParent());
         InstanceStore.writePrivate(privateKey, pem);
         Files.writeString(pub, line + "\n");
         return line;

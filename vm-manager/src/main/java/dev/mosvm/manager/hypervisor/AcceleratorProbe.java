@@ -5,6 +5,7 @@ import dev.mosvm.manager.MosvmException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -71,8 +72,11 @@ public final class AcceleratorProbe {
         }
         String verdict = runProbe();
         try {
+            // written aside and moved in whole: an `up` beside this one may be reading the stamp
             Files.createDirectories(cacheDir);
-            Files.writeString(stamp, verdict == null ? "ok" : verdict);
+            Path part = Files.createTempFile(cacheDir, stamp.getFileName().toString(), ".part");
+            Files.writeString(part, verdict == null ? "ok" : verdict);
+            Files.move(part, stamp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException ignored) {
             // not caching only costs a few seconds next time
         }

@@ -29,8 +29,13 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
         // pre-copy rounds stage about 3.5 times its size (240 MiB, moved at 140: 500-650 MiB of images)
         String memory = Math.max(2048, 3 * largest + 512) + "M";
         // sealed, as pools are by default; scripts/bench-migration.sh measures plain with -Dpool.pageStreams=plain
-        upPool("jobs", System.getProperty("pool.pageStreams", "sealed"), vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
-        for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
+        try {
+            upPool("jobs", System.getProperty("pool.pageStreams", "sealed"), vms("ca", List.of("--memory", memory), "cb", List.of("--memory", memory)));
+            for (String vm : NODES) cli.run("balance", "-i", vm, "off").ok();
+        } catch (Exception | AssertionError e) {
+            close(); // JUnit keeps only the failure, so nothing else would destroy a node that did come up
+            throw e;
+        }
     }
 
     MosvmCli cli() {
