@@ -118,7 +118,7 @@ public final class ApplianceService {
         try {
             Path userKey = sshKeys(layout);
             definition = hv.define(spec(cfg, image, layout, SshKeys.publicKeyOf(userKey)));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) { // a failed first `up` leaves no half-made instance behind
             if (created) cleanupAfterFailedCreate(name, vm);
             throw e;
         }
