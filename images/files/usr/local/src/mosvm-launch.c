@@ -1,18 +1,25 @@
 /*
- * mosvm-launch CGROUP UID GID PROGRAM [ARGS...]: how the agent starts a pool job so that CRIU
- * can move it later (docs/migration.md). In order:
+ * mosvm-launch CGROUP INITDIR UID GID PROGRAM [ARGS...]: how the agent starts a pool job so that
+ * CRIU can move it later (docs/migration.md). Run in the job's working directory. In order:
  *   - every signal back at its default and none blocked (a daemon's ignored SIGINT would
  *     otherwise stay ignored in the job, and a shell cannot trap it again);
  *   - into the job's cgroup (CGROUP, or "-" for none), before anything else runs;
  *   - a PID namespace of its own, without a new mount namespace (the appliance's nfsd mount
- *     cannot be dumped); the child is its PID 1, leads a new session and becomes tini, which
- *     forwards signals, reaps, and exits with the program's status;
- *   - tini stays root and starts "mosvm-launch --as UID GID PROGRAM...", which takes the
- *     caller's user (UID, GID and that user's groups from /etc/group) and execs PROGRAM. The
- *     namespace's init must stay privileged: /proc is the appliance's, not the namespace's, so
- *     CRIU's parasite mounts a proc of the namespace from inside its init, and an unprivileged
- *     init fails every dump ("can't dump unprivileged task whose /proc doesn't belong to it";
- *     CI, 2026-12-03, when this launcher took the user before becoming tini);
+ *     cannot be dumped); the child is its PID 1, leads a new session, moves to INITDIR (or
+ *     stays, for "-") and becomes tini, which forwards signals, reaps, and exits with the
+ *     program's status;
+ *   - tini stays root and starts "mosvm-launch --as UID GID DIR PROGRAM...", which takes the
+ *     caller's user (UID, GID and that user's groups from /etc/group), enters DIR (the job's
+ *     working directory) and execs PROGRAM. The namespace's init must stay privileged: /proc
+ *     is the appliance's, not the namespace's, so CRIU's parasite mounts a proc of the
+ *     namespace from inside its init, and an unprivileged init fails every dump ("can't dump
+ *     unprivileged task whose /proc doesn't belong to it"; CI, 2026-12-03, when this launcher
+ *     took the user before becoming tini);
+ *   - the parasite makes that mount point ("proc.crtools") in the init's working directory, so
+ *     the init must not stand in the job's: there it failed with EEXIST when two nodes dumped
+ *     jobs of one shared directory at once (CI, 2026-12-04), could not work in a directory
+ *     root cannot write, and showed in the user's listing. INITDIR is the job's own, local to
+ *     the node; the agent makes it, and makes it again on a node the job moves to;
  *   - this process waits outside the namespace and ends as the child did, as unshare --fork.
  * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
  * start: under TCG that chain cost 0.9 s of CPU per job on a node capped at 40 % (2026-12-03).
@@ -20,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -87,21 +95,25 @@ static void take_user(uid_t uid, gid_t gid) {
     if (setgroups(n, groups) || setgid(gid) || setuid(uid)) fail("cannot become uid %ld gid %ld: %s", (long) uid, (long) gid, strerror(errno));
 }
 
-/* mosvm-launch --as UID GID PROGRAM [ARGS...]: run by tini inside the namespace */
+/* mosvm-launch --as UID GID DIR PROGRAM [ARGS...]: run by tini inside the namespace */
 static int run_as(char **argv) {
     take_user((uid_t) number(argv[2], "UID"), (gid_t) number(argv[3], "GID"));
-    execvp(argv[4], argv + 4);
+    if (chdir(argv[4])) fail("cannot enter %s: %s", argv[4], strerror(errno)); /* as the user, as a login would */
+    execvp(argv[5], argv + 5);
     int err = errno;
-    fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[4], strerror(err));
+    fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[5], strerror(err));
     return err == ENOENT ? 127 : 126; /* as a shell says it */
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) fail("usage: mosvm-launch CGROUP UID GID PROGRAM [ARGS...]");
+    if (argc < 6) fail("usage: mosvm-launch CGROUP INITDIR UID GID PROGRAM [ARGS...]");
     if (!strcmp(argv[1], AS_USER)) return run_as(argv);
     const char *cgroup = argv[1];
-    uid_t uid = (uid_t) number(argv[2], "UID");
-    gid_t gid = (gid_t) number(argv[3], "GID");
+    const char *initdir = argv[2];
+    number(argv[3], "UID"); /* checked here, used by --as: a bad one fails before the job exists */
+    number(argv[4], "GID");
+    static char workdir[PATH_MAX];
+    if (!getcwd(workdir, sizeof workdir)) fail("cannot read the working directory: %s", strerror(errno));
 
     sigset_t none, parent_blocks;
     sigemptyset(&none);
@@ -128,23 +140,23 @@ int main(int argc, char **argv) {
     if (child == 0) {
         sigprocmask(SIG_SETMASK, &none, NULL);
         if (setsid() < 0) fail("cannot start a session: %s", strerror(errno));
-        /* tini -- [SELF --as UID GID] PROGRAM ARGS... NULL */
+        if (strcmp(initdir, "-") && chdir(initdir)) fail("cannot enter %s: %s", initdir, strerror(errno));
+        /* tini -- SELF --as UID GID WORKDIR PROGRAM ARGS... NULL */
+        static char self[PATH_MAX]; /* this launcher, wherever it is installed (tests build their own) */
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) fail("cannot find this launcher: %s", strerror(errno));
+        self[len] = '\0';
         char **args = calloc((size_t) argc + 4, sizeof *args);
         if (!args) fail("out of memory");
         int n = 0;
         args[n++] = (char *) TINI;
         args[n++] = "--";
-        if (uid != 0 || gid != 0) {
-            static char self[4096]; /* this launcher, wherever it is installed (tests build their own) */
-            ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-            if (len <= 0) fail("cannot find this launcher: %s", strerror(errno));
-            self[len] = '\0';
-            args[n++] = self;
-            args[n++] = (char *) AS_USER;
-            args[n++] = argv[2];
-            args[n++] = argv[3];
-        }
-        memcpy(args + n, argv + 4, (size_t) (argc - 4) * sizeof *args);
+        args[n++] = self;
+        args[n++] = (char *) AS_USER;
+        args[n++] = argv[3];
+        args[n++] = argv[4];
+        args[n++] = workdir;
+        memcpy(args + n, argv + 5, (size_t) (argc - 5) * sizeof *args);
         execv(TINI, args);
         fail("cannot run %s: %s", TINI, strerror(errno));
     }

@@ -4,6 +4,7 @@ import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.homefs.PoolShares;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.LaunchCommand;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
@@ -66,8 +67,9 @@ public final class AgentDaemon {
      */
     private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
         PoolPeers peers = new PoolPeers(pool, cfg.node(), PeerDirectory.PORT);
-        JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers);
         boolean appliance = Files.isRegularFile(IMAGE_VERSION);
+        JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers,
+                LaunchCommand.LAUNCHER, appliance ? AgentSettings.JOBS_INIT : null);
         Path images = appliance ? ImageScratch.mount(Path.of("/run/mosvm/images")) : Files.createTempDirectory("mosvm-images");
         Migrations migrations = new Migrations(table, images, IMAGE_VERSION);
         table.speed(speed.get());

@@ -21,6 +21,8 @@ record AgentSettings(Path config, int port, long speedBudgetMs, List<String> pow
                      Path jobsSocket) {
     /** Where `mosrun` finds the agent inside the appliance. */
     static final Path DEFAULT_JOBS_SOCKET = Path.of("/run/mosvm/jobs.sock");
+    /** Each job's init works in its own directory here, node-local (JobTable#initDirFor says why). */
+    static final Path JOBS_INIT = Path.of("/run/mosvm/init");
     /** Each job's cgroup lives under this (cgroup v2). */
     static final Path JOBS_CGROUP = Path.of("/sys/fs/cgroup/mosvm");
     /** Where a joined node keeps its pool membership. */

@@ -4,6 +4,7 @@ import dev.mosvm.agent.net.PeerChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class JobTable {
     private final Path cgroupRoot;
     private final PeerDirectory peers;
     private final String launcher;
+    private final Path initRoot;
     private final Map<String, Job> running = new ConcurrentHashMap<>();
     private final Map<String, HomeRecord> homes = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
@@ -35,10 +37,20 @@ public final class JobTable {
 
     /** @param launcher the mosvm-launch program (tests build their own) */
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers, String launcher) {
+        this(self, cgroupRoot, peers, launcher, null);
+    }
+
+    /**
+     * @param initRoot where each job's init gets its own working directory, local to this node
+     *                 (CRIU's parasite mounts a proc there while it dumps the job), or null to
+     *                 leave the init in the job's working directory
+     */
+    public JobTable(String self, Path cgroupRoot, PeerDirectory peers, String launcher, Path initRoot) {
         this.self = self;
         this.cgroupRoot = cgroupRoot;
         this.peers = peers;
         this.launcher = launcher;
+        this.initRoot = initRoot;
         // ids stay unique across agent restarts: a restarted agent must not reuse a moved job's id
         nextId.set(System.currentTimeMillis() / 1000 % 1_000_000 * 1000 + 1);
         if (cgroupRoot != null && Files.isDirectory(cgroupRoot)) enableControllers(); // a restarted agent finds it made
@@ -117,7 +129,9 @@ public final class JobTable {
         Path dir = cwd == null ? Path.of("/") : Path.of(cwd);
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
         Path cgroup = cgroupFor(spec);
-        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(launcher, spec.argv(), spec.uid(), spec.gid(), cgroup == null ? null : cgroup.toString()));
+        Path init = initDirFor(spec.id());
+        ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(launcher, spec.argv(), spec.uid(), spec.gid(),
+                cgroup == null ? null : cgroup.toString(), init == null ? null : init.toString()));
         pb.environment().clear();
         if (env != null) pb.environment().putAll(env);
         pb.directory(dir.toFile());
@@ -126,6 +140,7 @@ public final class JobTable {
             p = pb.start();
         } catch (IOException e) {
             removeCgroup(cgroup);
+            removeInitDir(spec.id());
             throw new IOException("cannot start the job: " + e.getMessage());
         }
         Job job = new Job(spec, p, cgroup, sink);
@@ -154,6 +169,7 @@ public final class JobTable {
             } finally {
                 running.remove(job.id(), job);
                 if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
+                removeInitDir(job.id()); // its processes here are gone, whether it ended or moved on
             }
         }, "job-wait-" + job.id());
         waiter.setDaemon(true);
@@ -251,6 +267,34 @@ public final class JobTable {
         } catch (IOException e) {
             LOG.warning("no cgroup for job " + id + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * The working directory of the job's init (tini), made on first use: the same path on every
+     * node the job runs on, as CRIU restores a working directory by its path. Null when this
+     * table has no init root.
+     */
+    public Path initDirFor(String id) throws IOException {
+        if (initRoot == null) return null;
+        Path dir = initRoot.resolve(id);
+        Files.createDirectories(initRoot);
+        if (!Files.isDirectory(dir)) Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return dir;
+    }
+
+    /** Whether {@code path} is a job init's working directory here (made by the restore, so no job file). */
+    public boolean isInitDir(String path) {
+        return initRoot != null && Path.of(path).normalize().startsWith(initRoot);
+    }
+
+    /** Removes the job's init directory unless a copy of the job runs here again (it came back). */
+    public void removeInitDir(String id) {
+        if (initRoot == null || running.containsKey(id)) return;
+        try {
+            Files.deleteIfExists(initRoot.resolve(id)); // empty: CRIU's parasite detaches and removes its mount point
+        } catch (IOException e) {
+            LOG.warning("cannot remove the init directory of job " + id + ": " + e.getMessage());
         }
     }
 

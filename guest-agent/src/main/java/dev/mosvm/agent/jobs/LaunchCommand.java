@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * The command line that starts a job so CRIU can move it later (docs/migration.md): the
  * appliance's static {@code mosvm-launch} puts it into its cgroup, a PID namespace of its own
- * and a new session under tini, with every signal at its default, as the caller's user
+ * and a new session under tini, with every signal at its default, as the caller's user; tini
+ * stands in the job's own init directory, the program in the caller's working directory
  * (images/files/usr/local/src/mosvm-launch.c says why each step is there).
  */
 public final class LaunchCommand {
@@ -15,10 +16,15 @@ public final class LaunchCommand {
 
     private LaunchCommand() {}
 
-    /** @param cgroupDir the job's cgroup, or null for none */
-    public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir) {
+    /**
+     * @param cgroupDir the job's cgroup, or null for none
+     * @param initDir   the working directory of the job's init (where CRIU mounts its proc), or
+     *                  null to leave it in the caller's
+     */
+    public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir, String initDir) {
         if (argv.isEmpty()) throw new IllegalArgumentException("no program to run");
-        List<String> cmd = new ArrayList<>(List.of(launcher, cgroupDir == null ? "-" : cgroupDir, String.valueOf(uid), String.valueOf(gid)));
+        List<String> cmd = new ArrayList<>(List.of(launcher, cgroupDir == null ? "-" : cgroupDir, initDir == null ? "-" : initDir,
+                String.valueOf(uid), String.valueOf(gid)));
         cmd.addAll(argv);
         return cmd;
     }

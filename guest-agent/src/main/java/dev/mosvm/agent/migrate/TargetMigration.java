@@ -210,7 +210,7 @@ final class TargetMigration {
         String busy = admission.refusal(spec, offer);
         if (busy != null) return busy;
         for (String p : offer.paths() == null ? List.<String>of() : offer.paths()) {
-            if (!Files.exists(Path.of(p))) {
+            if (!Files.exists(Path.of(p)) && !table.isInitDir(p)) { // the restore makes the init's own directory
                 return "the job uses " + p + ", which does not exist on " + table.self() + " (keep a job's files under /pool/" + spec.home() + ")";
             }
         }
@@ -229,6 +229,7 @@ final class TargetMigration {
      */
     private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily) throws IOException {
         Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
+        table.initDirFor(spec.id()); // and the init back into its directory, by path
         List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, dir.toString(), "criu", "restore", "-D", dir.resolve(round).toString(),
                 "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile", dir.resolve("restored.pid").toString(),
                 "-o", "restore.log"));
@@ -245,6 +246,7 @@ final class TargetMigration {
             if (Files.exists(failed) || !p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
                 JobTable.removeCgroup(cgroup);
+                table.removeInitDir(spec.id());
                 throw new IOException(Criu.firstError(dir.resolve(round).resolve("restore.log"), "the restore supervisor gave up"));
             }
             try {
@@ -262,7 +264,7 @@ final class TargetMigration {
         table.adopt(restored);
     }
 
-    private static void kill(Job job) {
+    private void kill(Job job) {
         try {
             long init = job.initPid();
             if (init > 0) new ProcessBuilder("kill", "-KILL", String.valueOf(init)).start().waitFor(5, TimeUnit.SECONDS);
@@ -271,6 +273,7 @@ final class TargetMigration {
             LOG.warning("cannot kill the restored copy of " + job.id() + ": " + e);
         }
         JobTable.removeCgroup(job.cgroup());
+        table.removeInitDir(job.id());
     }
 
     static void deleteTree(Path dir) {

@@ -8,18 +8,18 @@ import org.junit.jupiter.api.Test;
 
 class LaunchCommandTest {
     @Test
-    void aJobStartsThroughTheLauncherWithItsCgroupAndUser() {
-        assertEquals(List.of("/usr/local/bin/mosvm-launch", "/sys/fs/cgroup/mosvm/job-x", "1000", "1000", "prog", "arg"),
-                LaunchCommand.of(LaunchCommand.LAUNCHER, List.of("prog", "arg"), 1000, 1000, "/sys/fs/cgroup/mosvm/job-x"));
+    void aJobStartsThroughTheLauncherWithItsCgroupInitDirectoryAndUser() {
+        assertEquals(List.of("/usr/local/bin/mosvm-launch", "/sys/fs/cgroup/mosvm/job-x", "/run/mosvm/init/x", "1000", "1000", "prog", "arg"),
+                LaunchCommand.of(LaunchCommand.LAUNCHER, List.of("prog", "arg"), 1000, 1000, "/sys/fs/cgroup/mosvm/job-x", "/run/mosvm/init/x"));
     }
 
     @Test
-    void noCgroupIsADash() {
-        assertEquals(List.of("/x/launch", "-", "0", "0", "prog"), LaunchCommand.of("/x/launch", List.of("prog"), 0, 0, null));
+    void noCgroupOrInitDirectoryIsADash() {
+        assertEquals(List.of("/x/launch", "-", "-", "0", "0", "prog"), LaunchCommand.of("/x/launch", List.of("prog"), 0, 0, null, null));
     }
 
     @Test
     void noProgramIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> LaunchCommand.of(LaunchCommand.LAUNCHER, List.of(), 0, 0, null));
+        assertThrows(IllegalArgumentException.class, () -> LaunchCommand.of(LaunchCommand.LAUNCHER, List.of(), 0, 0, null, null));
     }
 }

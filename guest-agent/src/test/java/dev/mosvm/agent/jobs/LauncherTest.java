@@ -22,30 +22,39 @@ import org.junit.jupiter.api.TestInstance;
  * it, on this machine as root: the program runs as the caller's user, PID 2 of its own
  * namespace, while the namespace's init (tini) stays root, which CRIU needs to dump the job
  * (its parasite mounts a proc for the namespace from inside that init: CI failed every
- * migration when the launcher took the user before becoming tini).
+ * migration when the launcher took the user before becoming tini). That init works in the
+ * job's own directory, not the caller's, where the parasite's mount point clashed with
+ * another node's dump of a job from the same shared directory (CI, 2026-12-04).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LauncherTest {
     static final int NOBODY = 65534;
     Path dir;
     Path launcher;
+    Path initDir;
+    Path work;
 
     @BeforeAll
     void build() throws Exception {
         NativeTools.assertCanLaunchJobs();
         dir = Files.createTempDirectory("mosvm-launch");
         launcher = NativeTools.compile("mosvm-launch", dir);
+        initDir = Files.createDirectory(dir.resolve("init"));
+        work = Files.createTempDirectory("mosvm-launch-work"); // 0700, root's: nobody may not enter it
     }
 
     @AfterAll
     void clean() throws Exception {
-        Files.deleteIfExists(launcher);
-        Files.deleteIfExists(dir);
+        for (Path p : List.of(launcher, initDir, dir, work)) Files.deleteIfExists(p);
     }
 
     Process launch(int uid, String... argv) throws Exception {
-        List<String> cmd = new ArrayList<>(LaunchCommand.of(launcher.toString(), List.of(argv), uid, uid, null));
-        return new ProcessBuilder(cmd).directory(Path.of("/tmp").toFile()).start();
+        return launchIn(Path.of("/tmp"), uid, argv);
+    }
+
+    Process launchIn(Path cwd, int uid, String... argv) throws Exception {
+        List<String> cmd = new ArrayList<>(LaunchCommand.of(launcher.toString(), List.of(argv), uid, uid, null, initDir.toString()));
+        return new ProcessBuilder(cmd).directory(cwd.toFile()).start();
     }
 
     @Test
@@ -60,8 +69,10 @@ class LauncherTest {
         long init = onlyChild(p.pid());
         assertEquals("tini-static", comm(init), "the namespace's init");
         assertEquals(0, uid(init), "the namespace's init stays root (CRIU mounts its proc from there)");
+        assertEquals(initDir, cwd(init), "the init works in the job's own directory, not the caller's");
         long program = onlyChild(init);
         assertEquals(NOBODY, uid(program), "the program below it");
+        assertEquals(Path.of("/tmp"), cwd(program), "the program works in the caller's directory");
 
         p.getOutputStream().close();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -81,8 +92,24 @@ class LauncherTest {
     }
 
     @Test
+    void aRootJobAlsoRunsInTheCallersDirectory() throws Exception {
+        Process p = launchIn(work, 0, "sh", "-c", "pwd; id -u");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(work + "\n0\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, p.exitValue());
+    }
+
+    @Test
+    void aDirectoryTheUserCannotEnterIsAOneLineErrorAnd127() throws Exception {
+        Process p = launchIn(work, NOBODY, "true");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(127, p.exitValue());
+        assertEquals("mosvm-launch: cannot enter " + work + ": Permission denied\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void badArgumentsGiveOneLineAnd127() throws Exception {
-        Process p = new ProcessBuilder(launcher.toString(), "-", "alice", "0", "true").start();
+        Process p = new ProcessBuilder(launcher.toString(), "-", "-", "alice", "0", "true").start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(127, p.exitValue());
         assertEquals("mosvm-launch: UID must be a number, not 'alice'\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -92,6 +119,10 @@ class LauncherTest {
         String children = Files.readString(Path.of("/proc", String.valueOf(pid), "task", String.valueOf(pid), "children")).trim();
         assertTrue(children.matches("\\d+"), "one child of " + pid + ": '" + children + "'");
         return Long.parseLong(children);
+    }
+
+    static Path cwd(long pid) throws Exception {
+        return Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "cwd"));
     }
 
     static String comm(long pid) throws Exception {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Jobs on a pool of two real appliances, ca (home) and cb: `mosrun` and `mosvm run` as the
  * caller, `-r`, and live migration with CRIU: programs moved mid-run (twice, back home, a
- * Java one, a multi-process pipeline appending to a home file over NFS) give exactly the
+ * Java one, a multi-process pipeline appending to a home file over NFS, one started in a
+ * read-only directory) give exactly the
  * output and status of an unmigrated run (computed on the host); signals reach a moved job;
  * refused migrations say why; a job whose memory grows while it moves keeps every byte; a
  * target killed during a migration leaves the job running on its source.
@@ -156,6 +157,40 @@ class JobsIT extends PoolTestBase {
 
     @Test
     @Order(4)
+    void aJobStartedInADirectoryRootCannotWriteInMovesAndComesBack() throws Exception {
+        // a read-only data directory: CRIU's parasite once made its proc mount point in the working
+        // directory of the job's init, the caller's, so such a job could not move (and two nodes
+        // dumping jobs of one shared directory at once clashed there: CI, 2026-12-04)
+        String ro = DIR + "/readonly";
+        sh("ca", "mkdir -p " + ro + " && chown alice: " + ro + " && { mountpoint -q " + ro + " || mount --bind " + ro + " " + ro + "; }"
+                + " && mount -o remount,bind,ro " + ro + " && ! touch " + ro + "/x 2>/dev/null");
+        try {
+            String reference = onHost("perl", "count.pl", "60", "2000000");
+            sh("ca", "su alice -c 'BG_JOB_CWD=" + ro + " bg-job " + DIR + " ro perl ../count.pl 60 2000000'");
+            String id = waitForJob("ca", "../count.pl", 60).get("id").asText();
+            assertEquals(ro, sh("ca", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "the program runs in the read-only directory");
+            waitUntil("ca", "wc -l < " + DIR + "/ro.out", s -> Integer.parseInt(s) >= 3, 60);
+
+            String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
+            assertTrue(moved.startsWith(id + " moved ca -> cb"), moved);
+            assertEquals(ro, sh("cb", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "and on cb in the same directory, over NFS");
+            String back = sh("ca", "su alice -c 'migrate " + id + " home'");
+            assertTrue(back.startsWith(id + " moved cb -> ca"), back);
+
+            waitUntil("ca", "cat " + DIR + "/ro.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+            assertEquals(reference, sh("ca", "cat " + DIR + "/ro.out; echo status $(cat " + DIR + "/ro.status)") + "\n",
+                    "byte for byte, and the exit status: " + sh("ca", "cat " + DIR + "/ro.err"));
+            assertEquals("", sh("ca", "ls -A " + ro), "nothing of CRIU's in the user's directory");
+            for (String vm : PoolOfTwo.NODES) { // removed as each node's copy of the job ends
+                waitUntil(vm, "ls -A /run/mosvm/init 2>/dev/null | grep -c . || true", "0"::equals, 30);
+            }
+        } finally {
+            sh("ca", "umount " + ro + " || true");
+        }
+    }
+
+    @Test
+    @Order(5)
     void inputTypedWhileTheJobMovesReachesItOnceAndInOrder() throws Exception {
         // lines arrive while the job is frozen, and lines it has not read yet wait in its input pipe on the node it leaves
         sh("ca", "su alice -c 'cd " + DIR + " && rm -f typed.out typed.err typed.status && setsid sh typed.sh 120'");
@@ -173,7 +208,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aJavaProgramMigratesAndFinishes() throws Exception {
         Files.write(scratch.resolve("Count.class"), compiledCount());
         String reference = onHostJava();
@@ -187,7 +222,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void ctrlCAfterAMigrationStopsTheJobThereAndTheCallerGetsItsStatus() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " sleeper sleep 600'");
         String id = waitForJob("ca", "sleep", 60).get("id").asText();
@@ -200,7 +235,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aJobWhoseMemoryGrowsWhileItMovesKeepsEveryByte() throws Exception {
         // one MiB more every 0.4 s, each a new mapping that merges with its neighbour, which the
         // kernel counts as the whole mapping dirty: pre-copy would send it again every round (a
@@ -233,7 +268,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void refusedMigrationsSayWhy() throws Exception {
         MosvmCli.Result unknown = cli.run("migrate", "-i", "ca", "ca.1", "cb").exitIs(1);
         assertTrue(unknown.err().contains("no job ca.1 is running in the pool"), unknown.err());
@@ -265,7 +300,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
