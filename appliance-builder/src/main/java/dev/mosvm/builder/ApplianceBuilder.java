@@ -10,7 +10,6 @@ import dev.mosvm.builder.steps.InstallAgent;
 import dev.mosvm.builder.steps.MakeDisk;
 import dev.mosvm.builder.steps.SelfTestAgent;
 import java.io.IOException;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,7 +62,7 @@ public final class ApplianceBuilder {
         } catch (Exception e) {
             throw new BuildException("cannot check the build host: " + e, "see the message above", e);
         }
-        try (FileLock lock = cache.lock(key)) {
+        try (LockFile lock = cache.lock(key)) {
             Optional<ApplianceImage> hit = cache.find(key);
             if (hit.isPresent() && !force) return hit.get();
             if (hit.isPresent()) cache.remove(key);

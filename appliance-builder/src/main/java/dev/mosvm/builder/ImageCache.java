@@ -3,12 +3,9 @@ package dev.mosvm.builder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +64,8 @@ public final class ImageCache {
     }
 
     /** Holds an exclusive lock on one key so concurrent builds of the same image wait. */
-    public FileLock lock(String key) throws IOException {
-        Files.createDirectories(root);
-        FileChannel ch = FileChannel.open(root.resolve("." + key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        return ch.lock();
+    public LockFile lock(String key) throws IOException {
+        return LockFile.acquire(root.resolve("." + key + ".lock"));
     }
 
     void publish(Path work, String key) throws IOException {

@@ -1,13 +1,11 @@
 package dev.mosvm.manager.appliance;
 
+import dev.mosvm.builder.LockFile;
 import dev.mosvm.manager.instance.InstanceStore;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
@@ -33,10 +31,7 @@ public final class SshKeys {
      */
     public static synchronized String ensure(Path privateKey, String comment) throws IOException {
         Path pub = publicKeyOf(privateKey);
-        Files.createDirectories(privateKey.toAbsolutePath().getParent());
-        Path lockFile = privateKey.resolveSibling(privateKey.getFileName() + ".lock");
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = ch.lock()) {
+        try (LockFile lock = LockFile.acquire(privateKey.resolveSibling(privateKey.getFileName() + ".lock"))) {
             if (Files.isRegularFile(privateKey) && Files.isRegularFile(pub)) return Files.readString(pub).trim();
             return write(privateKey, pub, comment);
         }
