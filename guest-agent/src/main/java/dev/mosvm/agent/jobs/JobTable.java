@@ -278,8 +278,10 @@ public final class JobTable {
     public Path initDirFor(String id) throws IOException {
         if (initRoot == null) return null;
         Path dir = initRoot.resolve(id);
-        Files.createDirectories(initRoot);
-        if (!Files.isDirectory(dir)) Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(initRoot);
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         return dir;
     }
 

@@ -3,6 +3,7 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.NativeTools;
 import dev.mosvm.agent.cli.Mosps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class JobServerTest {
 
     @BeforeAll
     void start() throws Exception {
-        dev.mosvm.agent.NativeTools.assertCanLaunchJobs();
+        NativeTools.assertCanLaunchJobs();
         dir = Files.createTempDirectory("mosvm-jobs");
         mosrunBinary = dev.mosvm.agent.NativeTools.compile("mosrun", dir);
         launcherBinary = dev.mosvm.agent.NativeTools.compile("mosvm-launch", dir);
