@@ -1,6 +1,6 @@
 /*
  * mosvm-speed [BUDGET_MS]: this CPU's speed for the agent's speed figure. Runs the same loop
- * as dev.mosvm.agent.SpeedBenchmark (xorshift steps and writes to a 16 KiB table) in rounds for
+ * as dev.mosvm.agent.node.SpeedBenchmark (xorshift steps and writes to a 16 KiB table) in rounds for
  * about BUDGET_MS (default 400) and prints the best round's iterations per second.
  *
  * Native because under TCG the agent's own JVM can run that loop an order of magnitude slower

@@ -1,7 +1,21 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.api.AgentServer;
+import dev.mosvm.agent.api.GuestConfigSource;
+import dev.mosvm.agent.api.SelfTest;
+import dev.mosvm.agent.node.CpuCap;
+import dev.mosvm.agent.node.FactsCollector;
+import dev.mosvm.agent.node.NodeSpeed;
+import dev.mosvm.agent.node.PowerControl;
+import dev.mosvm.agent.node.ProcFiles;
+import dev.mosvm.agent.node.SpeedBenchmark;
+import dev.mosvm.agent.pool.BalanceLoop;
+import dev.mosvm.agent.pool.LivePeers;
+import dev.mosvm.agent.pool.Membership;
+import dev.mosvm.agent.pool.PeerServer;
+import dev.mosvm.agent.pool.RecentMoves;
 import dev.mosvm.agent.balance.BalancerConfig;
-import dev.mosvm.agent.homefs.PoolShares;
+import dev.mosvm.agent.homefs.HomeShares;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.LaunchCommand;
@@ -41,7 +55,7 @@ public final class AgentDaemon {
         LOG.info("speed " + speed.get() + (cap < 1 ? " (" + speed.measured() + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
                 + " by " + uptime() + " s");
         FactsCollector facts = new FactsCollector(cfg.node(), speed::get);
-        PoolController pool = PoolController.start(s.pool(), facts);
+        Membership pool = Membership.start(s.pool(), facts);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, speed, facts, server);
@@ -65,8 +79,8 @@ public final class AgentDaemon {
      * Jobs: the local socket for mosrun, mosps and migrate, the peer service other agents
      * reach, and (inside an appliance) the NFS shares of /pool and a tmpfs for migration images.
      */
-    private static void startJobs(AgentSettings s, GuestConfig cfg, PoolController pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
-        PoolPeers peers = new PoolPeers(pool, cfg.node(), PeerDirectory.PORT);
+    private static void startJobs(AgentSettings s, GuestConfig cfg, Membership pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
+        LivePeers peers = new LivePeers(pool, cfg.node(), PeerDirectory.PORT);
         boolean appliance = Files.isRegularFile(IMAGE_VERSION);
         JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers,
                 LaunchCommand.LAUNCHER, appliance ? AgentSettings.JOBS_INIT : null);
@@ -78,9 +92,9 @@ public final class AgentDaemon {
         migrations.admission(balance);
         new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(PeerDirectory.PORT, peers, table, migrations);
-        if (appliance) new PoolShares(cfg.node(), pool::members);
+        if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
-        server.jobs(balance, new PoolMoves(peers, migrations.log()));
+        server.jobs(balance, new RecentMoves(peers, migrations.log()));
         balance.start();
         // an idle node measures its speed again: a boot beside other booting VMs reads low
         speed.remeasureWhileIdle(NodeSpeed.PERIOD_MILLIS, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);

@@ -1,6 +1,6 @@
 package dev.mosvm.agent.cli;
 
-import dev.mosvm.agent.GuestConfigSource;
+import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.api.AgentClient;
 import dev.mosvm.api.GuestConfig;
 import java.io.ByteArrayInputStream;

@@ -184,7 +184,7 @@ final class TargetMigration {
      */
     private void makeRoomForRound(Path dir) throws IOException {
         long staged = bytesUnder(dir);
-        long availKb = dev.mosvm.agent.ProcFiles.memAvailableKb();
+        long availKb = dev.mosvm.agent.node.ProcFiles.memAvailableKb();
         long room = ImageScratch.roomForNextRound(availKb, staged, RESERVE_KB);
         if (room < ImageScratch.MIN_ROUND_BYTES) {
             throw new IOException(table.self() + " is short of memory for this job: " + availKb / 1024 + " MiB available, "

@@ -3,7 +3,7 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.NativeTools;
+import dev.mosvm.agent.jobs.NativeTools;
 import dev.mosvm.agent.cli.Mosps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +32,8 @@ class JobServerTest {
     void start() throws Exception {
         NativeTools.assertCanLaunchJobs();
         dir = Files.createTempDirectory("mosvm-jobs");
-        mosrunBinary = dev.mosvm.agent.NativeTools.compile("mosrun", dir);
-        launcherBinary = dev.mosvm.agent.NativeTools.compile("mosvm-launch", dir);
+        mosrunBinary = dev.mosvm.agent.jobs.NativeTools.compile("mosrun", dir);
+        launcherBinary = dev.mosvm.agent.jobs.NativeTools.compile("mosvm-launch", dir);
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE, launcherBinary.toString()), (job, node, uid, mode) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));

@@ -3,7 +3,7 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.NativeTools;
+import dev.mosvm.agent.jobs.NativeTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

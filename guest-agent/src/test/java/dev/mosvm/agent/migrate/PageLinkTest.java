@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.NativeTools;
+import dev.mosvm.agent.jobs.NativeTools;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.io.IOException;
 
@@ -9,7 +9,7 @@ import java.io.IOException;
  * so the node's gossiped speed is scaled by the cap: the balancer then sees a capped node as
  * the slower machine it is.
  */
-final class CpuCap {
+public final class CpuCap {
     static final String PARAMETER = "mosvm.cpu_cap=";
 
     private CpuCap() {}
@@ -28,7 +28,7 @@ final class CpuCap {
         return 1.0;
     }
 
-    static double read() {
+    public static double read() {
         try {
             return parse(ProcFiles.read("/proc/cmdline"));
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,18 +1,18 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.util.List;
 import java.util.logging.Logger;
 
 /** Powers the guest off on the host's request, after the reply has gone out. */
-final class PowerControl {
+public final class PowerControl {
     private static final Logger LOG = Logger.getLogger(PowerControl.class.getName());
     private final List<String> command;
 
-    PowerControl(List<String> command) {
+    public PowerControl(List<String> command) {
         this.command = command;
     }
 
-    void powerOffSoon() {
+    public void powerOffSoon() {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(300);

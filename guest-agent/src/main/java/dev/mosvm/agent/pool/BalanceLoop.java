@@ -1,5 +1,6 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.balance.Balancer;
 import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.balance.FreeMemoryTrend;
@@ -45,7 +46,7 @@ import java.util.logging.Logger;
  * just sent count at their target until the gossip shows them, so one view is not used twice.
  * Off when the file {@link #OFF_MARKER} exists (`mosvm balance off`), so the choice survives a reboot.
  */
-final class BalanceLoop implements Admission, Placement {
+public final class BalanceLoop implements Admission, Placement {
     private static final Logger LOG = Logger.getLogger(BalanceLoop.class.getName());
     /** How long a job sent (or admitted) is counted at its target before the gossip can show it. */
     private static final long PENDING_MILLIS = 15_000;
@@ -73,7 +74,7 @@ final class BalanceLoop implements Admission, Placement {
     private final Map<String, Long> cooldown = new ConcurrentHashMap<>();
     private double measuredRate = -1;
 
-    static final Path OFF_MARKER = Path.of("/var/lib/mosvm/balance-off");
+    public static final Path OFF_MARKER = Path.of("/var/lib/mosvm/balance-off");
 
     /**
      * A job on its way to {@code node}. For a peer, {@code seenJobs} is the job count its gossip
@@ -85,7 +86,7 @@ final class BalanceLoop implements Admission, Placement {
         }
     }
 
-    BalanceLoop(String self, JobTable table, Migrations migrations, Supplier<List<NodeView>> members, java.util.function.DoubleSupplier speed,
+    public BalanceLoop(String self, JobTable table, Migrations migrations, Supplier<List<NodeView>> members, java.util.function.DoubleSupplier speed,
                 BalancerConfig cfg, Path offMarker) {
         this.self = self;
         this.table = table;
@@ -96,17 +97,17 @@ final class BalanceLoop implements Admission, Placement {
         this.balancer = new Balancer(cfg);
     }
 
-    void start() {
+    public void start() {
         long period = Math.round(balancer.config().periodSeconds() * 1000);
         ticks.scheduleWithFixedDelay(this::tickSafely, period, period, TimeUnit.MILLISECONDS);
         LOG.info("balancer " + (enabled() ? "on" : "off (" + offMarker + ")") + ", every " + period + " ms");
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return !Files.exists(offMarker);
     }
 
-    void enabled(boolean on) throws IOException {
+    public void enabled(boolean on) throws IOException {
         if (on) {
             Files.deleteIfExists(offMarker);
         } else {

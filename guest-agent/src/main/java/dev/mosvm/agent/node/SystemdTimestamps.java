@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * time is useless for this: the initramfs script is PID 1 first and execs systemd later.
  * systemd records the moment as UserspaceTimestampMonotonic (CLOCK_MONOTONIC, microseconds).
  */
-final class SystemdTimestamps {
+public final class SystemdTimestamps {
     private SystemdTimestamps() {}
 
     static double userspaceStartSeconds() {

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
@@ -18,14 +18,14 @@ import java.util.logging.Logger;
  * The agent's service for its peers (TCP {@link dev.mosvm.agent.jobs.PeerDirectory#PORT}):
  * every connection proves the pool key first, then makes one {@link PeerRequest}.
  */
-final class PeerServer implements AutoCloseable {
+public final class PeerServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerServer.class.getName());
     private final ServerSocket server;
-    private final PoolPeers peers;
+    private final LivePeers peers;
     private final JobTable table;
     private final Migrations migrations;
 
-    PeerServer(int port, PoolPeers peers, JobTable table, Migrations migrations) throws IOException {
+    public PeerServer(int port, LivePeers peers, JobTable table, Migrations migrations) throws IOException {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(port));

@@ -1,5 +1,10 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.api;
 
+import dev.mosvm.agent.node.FactsCollector;
+import dev.mosvm.agent.node.PowerControl;
+import dev.mosvm.agent.pool.BalanceLoop;
+import dev.mosvm.agent.pool.Membership;
+import dev.mosvm.agent.pool.RecentMoves;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -26,12 +31,12 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /** The agent's HTTPS endpoint: TLS identity and secret from the {@link GuestConfig}. */
-final class AgentServer {
+public final class AgentServer {
     private static final Logger LOG = Logger.getLogger(AgentServer.class.getName());
     private final HttpsServer server;
     private final SecretAuthenticator auth;
 
-    AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power, PoolController pool) throws Exception {
+    public AgentServer(GuestConfig cfg, int port, FactsCollector facts, PowerControl power, Membership pool) throws Exception {
         server = HttpsServer.create(new InetSocketAddress(port), 16);
         server.setHttpsConfigurator(new HttpsConfigurator(sslContext(cfg)));
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
@@ -46,7 +51,7 @@ final class AgentServer {
             return java.util.Map.of("shutdown", "accepted");
         })).setAuthenticator(auth);
         server.createContext(AgentProtocol.NODES, json("GET", ex -> {
-            PoolMoves m = moves;
+            RecentMoves m = moves;
             return m == null ? pool.view() : pool.view().withMoves(m.latest());
         })).setAuthenticator(auth);
         server.createContext(AgentProtocol.BALANCE, ex -> {
@@ -74,23 +79,23 @@ final class AgentServer {
     }
 
     private volatile BalanceLoop balance;
-    private volatile PoolMoves moves;
+    private volatile RecentMoves moves;
 
     /** The job service's parts the API serves, once it runs. */
-    void jobs(BalanceLoop b, PoolMoves m) {
+    public void jobs(BalanceLoop b, RecentMoves m) {
         balance = b;
         moves = m;
     }
 
-    void start() {
+    public void start() {
         server.start();
     }
 
-    void stop() {
+    public void stop() {
         server.stop(0);
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

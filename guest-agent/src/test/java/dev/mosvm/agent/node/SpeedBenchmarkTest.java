@@ -1,5 +1,6 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
+import dev.mosvm.agent.jobs.NativeTools;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

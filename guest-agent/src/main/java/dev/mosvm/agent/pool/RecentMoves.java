@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.agent.jobs.JobFrames;
@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * node's log and every live peer's, merged by time. Asked of the peers at most every few
  * seconds however many monitors poll (a monitor refreshes every second).
  */
-final class PoolMoves {
+public final class RecentMoves {
     static final int SHOWN = 20;
     private static final long CACHE_MILLIS = 3000;
     private final PeerDirectory peers;
@@ -28,12 +28,12 @@ final class PoolMoves {
     private List<MoveEvent> cached = List.of();
     private long cachedAt;
 
-    PoolMoves(PeerDirectory peers, MoveLog own) {
+    public RecentMoves(PeerDirectory peers, MoveLog own) {
         this.peers = peers;
         this.own = own;
     }
 
-    synchronized List<MoveEvent> latest() {
+    public synchronized List<MoveEvent> latest() {
         if (System.currentTimeMillis() - cachedAt < CACHE_MILLIS) return cached;
         List<CompletableFuture<List<MoveEvent>>> asks = new ArrayList<>();
         for (String peer : peers.alivePeers()) asks.add(CompletableFuture.supplyAsync(() -> ask(peer)));

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.api;
 
 import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /** Admits only requests bearing the instance secret; counts and logs the rest. */
-final class SecretAuthenticator extends Authenticator {
+public final class SecretAuthenticator extends Authenticator {
     private static final Logger LOG = Logger.getLogger(SecretAuthenticator.class.getName());
     private final byte[] expected;
     final AtomicLong refused = new AtomicLong();

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.api;
 
 import dev.mosvm.api.AgentClient;
 import dev.mosvm.api.AgentException;
@@ -16,10 +16,10 @@ import java.util.Base64;
  * root filesystem, so an agent that cannot start in the guest's JRE never ships, and the
  * run exercises the classes the class-data archive should hold.
  */
-final class SelfTest {
+public final class SelfTest {
     private SelfTest() {}
 
-    static int run(GuestConfig cfg, int port) throws Exception {
+    public static int run(GuestConfig cfg, int port) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         char[] pw = cfg.tlsKeystorePassword().toCharArray();
         ks.load(new ByteArrayInputStream(Base64.getDecoder().decode(cfg.tlsKeystoreBase64())), pw);

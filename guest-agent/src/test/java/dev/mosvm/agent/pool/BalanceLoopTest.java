@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -22,8 +22,8 @@ import java.util.logging.Logger;
  * live member's at the same path. A job therefore sees its home's files at the same paths on
  * any node, and CRIU finds its open files where they were.
  */
-public final class PoolShares implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(PoolShares.class.getName());
+public final class HomeShares implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HomeShares.class.getName());
     public static final Path ROOT = Path.of("/pool");
     private final String self;
     private final Supplier<List<NodeView>> view;
@@ -35,7 +35,7 @@ public final class PoolShares implements AutoCloseable {
         return t;
     });
 
-    public PoolShares(String self, Supplier<List<NodeView>> view) throws IOException {
+    public HomeShares(String self, Supplier<List<NodeView>> view) throws IOException {
         this.self = self;
         this.view = view;
         Path mine = ROOT.resolve(self);

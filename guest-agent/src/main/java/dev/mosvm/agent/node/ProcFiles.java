@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ public final class ProcFiles {
     static final double CLOCK_TICKS = 100.0;
 
     /** "MemTotal:  501234 kB" lines -> key to value in kB. */
-    static Map<String, Long> parseMeminfo(String text) {
+    public static Map<String, Long> parseMeminfo(String text) {
         Map<String, Long> out = new TreeMap<>();
         for (String line : text.split("\n")) {
             int colon = line.indexOf(':');
@@ -44,7 +44,7 @@ public final class ProcFiles {
      * not-busy part. Two samples a second apart give the share of the CPUs in use now, which the
      * one-minute load average takes minutes to show (it stayed above 1 long after a TCG boot).
      */
-    static long[] parseCpuTicks(String stat) {
+    public static long[] parseCpuTicks(String stat) {
         for (String line : stat.split("\n")) {
             if (!line.startsWith("cpu ")) continue;
             String[] f = line.trim().split("\\s+");
@@ -56,7 +56,7 @@ public final class ProcFiles {
         throw new IllegalArgumentException("no cpu line in /proc/stat");
     }
 
-    static double parseUptime(String text) {
+    public static double parseUptime(String text) {
         return Double.parseDouble(text.trim().split("\\s+")[0]);
     }
 
@@ -78,7 +78,7 @@ public final class ProcFiles {
         return parseMeminfo(status).getOrDefault("VmRSS", -1L);
     }
 
-    static String read(String path) throws IOException {
+    public static String read(String path) throws IOException {
         return Files.readString(Path.of(path));
     }
 }

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import dev.mosvm.api.AgentFacts;
 import java.io.IOException;
@@ -12,7 +12,7 @@ import java.util.Collections;
 import java.util.Map;
 
 /** Gathers the node's facts: speed from {@link NodeSpeed}, the rest read on every call. */
-final class FactsCollector {
+public final class FactsCollector {
     private final String node;
     private final java.util.function.DoubleSupplier speed;
     private final String agentVersion;
@@ -21,7 +21,7 @@ final class FactsCollector {
     private volatile double agentReadyAt = -1;
     private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
 
-    FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
+    public FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
         this.node = node;
         this.speed = speed;
         String v = FactsCollector.class.getPackage().getImplementationVersion();
@@ -34,20 +34,20 @@ final class FactsCollector {
     private volatile java.util.function.IntSupplier jobCount = () -> 0;
     private volatile java.util.function.DoubleSupplier workDone = () -> 0;
 
-    void countJobsWith(java.util.function.IntSupplier count, java.util.function.DoubleSupplier work) {
+    public void countJobsWith(java.util.function.IntSupplier count, java.util.function.DoubleSupplier work) {
         jobCount = count;
         workDone = work;
     }
 
-    void markReady() throws IOException {
+    public void markReady() throws IOException {
         agentReadyAt = ProcFiles.parseUptime(ProcFiles.read("/proc/uptime"));
     }
 
-    double readyAt() {
+    public double readyAt() {
         return agentReadyAt;
     }
 
-    AgentFacts collect() throws IOException {
+    public AgentFacts collect() throws IOException {
         Map<String, Long> mem = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo"));
         return new AgentFacts(
                 node,
@@ -71,7 +71,7 @@ final class FactsCollector {
      * /proc files), not the full facts (interfaces, process status), to keep the idle agent's
      * CPU share small.
      */
-    dev.mosvm.api.NodeInfo loadVector(String id, String address, int port) throws IOException {
+    public dev.mosvm.api.NodeInfo loadVector(String id, String address, int port) throws IOException {
         long avail = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo")).getOrDefault("MemAvailable", -1L);
         double load = ProcFiles.parseLoadavg(ProcFiles.read("/proc/loadavg"))[0];
         return new dev.mosvm.api.NodeInfo(id, address, port, Runtime.getRuntime().availableProcessors(), speed.getAsDouble(), load, avail,

@@ -1,6 +1,11 @@
-package dev.mosvm.agent.net;
+package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.gossip.GossipCodec;
+import dev.mosvm.agent.net.DropCounters;
+import dev.mosvm.agent.net.PacketSealer;
+import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.agent.net.RekeyMessage;
+import dev.mosvm.agent.net.UdpTransport;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.gossip.GossipMessage;
 import dev.mosvm.agent.gossip.GossipNode;

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.node;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,12 +14,12 @@ import java.util.logging.Logger;
  * boot-time reading can be a quarter of the real figure. Contention only ever lowers a reading,
  * so the best one stands; re-measuring stops once a few idle readings in a row add nothing.
  */
-final class NodeSpeed {
+public final class NodeSpeed {
     private static final Logger LOG = Logger.getLogger(NodeSpeed.class.getName());
     /** A reading must beat the figure by this much to count as news. */
     static final double NEWS = 0.05;
     /** Between idle readings: a low boot reading is put right soon after the neighbours settle. */
-    static final long PERIOD_MILLIS = 20_000;
+    public static final long PERIOD_MILLIS = 20_000;
     /**
      * Idle readings in a row without news before re-measuring stops (200 s): enough to outlast a
      * neighbour VM's boot (1-2 min under TCG, up to 5 for the third of three), which the guest
@@ -28,19 +28,19 @@ final class NodeSpeed {
     static final int SETTLED_AFTER = 10;
 
     private final double cap;
-    private volatile double measured;
+    public volatile double measured;
     private int flat;
 
-    NodeSpeed(double measured, double cap) {
+    public NodeSpeed(double measured, double cap) {
         this.measured = measured;
         this.cap = cap;
     }
 
-    double get() {
+    public double get() {
         return Math.round(measured * cap * 1000) / 1000.0;
     }
 
-    double measured() {
+    public double measured() {
         return measured;
     }
 
@@ -60,7 +60,7 @@ final class NodeSpeed {
      * Re-measures every {@code periodMillis} while {@code idle} holds, until settled; each rise
      * goes to {@code changed} (the job table and the log). The thread is a daemon and ends when settled.
      */
-    void remeasureWhileIdle(long periodMillis, long budgetMillis, BooleanSupplier idle, LongToDoubleFunction benchmark,
+    public void remeasureWhileIdle(long periodMillis, long budgetMillis, BooleanSupplier idle, LongToDoubleFunction benchmark,
                             DoubleConsumer changed) {
         ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread th = new Thread(r, "speed-remeasure");

@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.api;
 
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;

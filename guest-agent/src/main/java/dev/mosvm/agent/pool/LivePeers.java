@@ -1,4 +1,4 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.net.PeerChannel;
@@ -12,13 +12,13 @@ import java.util.List;
 import java.util.Optional;
 
 /** The job service's view of the pool: live members from gossip, channels keyed by the pool's key. */
-final class PoolPeers implements PeerDirectory {
+public final class LivePeers implements PeerDirectory {
     private static final int CONNECT_TIMEOUT_MS = 5000;
-    private final PoolController pool;
+    private final Membership pool;
     private final String self;
     private final int port;
 
-    PoolPeers(PoolController pool, String self, int port) {
+    public LivePeers(Membership pool, String self, int port) {
         this.pool = pool;
         this.self = self;
         this.port = port;

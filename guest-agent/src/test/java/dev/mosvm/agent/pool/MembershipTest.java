@@ -1,5 +1,6 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.node.FactsCollector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,14 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PoolControllerTest {
+class MembershipTest {
     @TempDir Path dir;
 
     @Test
     void tokensAdmitUntilTheyExpireAndTunablesTravelToJoiners() throws Exception {
         AtomicLong now = new AtomicLong(1_000_000_000L);
         Path file = dir.resolve("pool.json");
-        PoolController c = new PoolController(file, new FactsCollector("founder", () -> 1.0), now::get);
+        Membership c = new Membership(file, new FactsCollector("founder", () -> 1.0), now::get);
         try {
             var r = c.init(new PoolInitRequest("lab", 3600, 500, 32));
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");

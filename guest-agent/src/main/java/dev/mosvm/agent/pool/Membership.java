@@ -1,8 +1,9 @@
-package dev.mosvm.agent;
+package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.node.FactsCollector;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.net.DropCounters;
-import dev.mosvm.agent.net.GossipService;
+import dev.mosvm.agent.pool.GossipService;
 import dev.mosvm.agent.net.KeyEnvelope;
 import dev.mosvm.agent.net.PoolKeys;
 import dev.mosvm.api.AgentFacts;
@@ -36,8 +37,8 @@ import java.util.logging.Logger;
  * becoming a member with what a pool handed out, leaving. Membership is kept in one file
  * (written atomically, root-only) so the node rejoins by itself after a reboot.
  */
-final class PoolController {
-    private static final Logger LOG = Logger.getLogger(PoolController.class.getName());
+public final class Membership {
+    private static final Logger LOG = Logger.getLogger(Membership.class.getName());
     static final int GOSSIP_PORT = 7946;
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Path file;
@@ -50,20 +51,20 @@ final class PoolController {
     /** Wall clock for token expiry (a test moves it). */
     private final java.util.function.LongSupplier clock;
 
-    PoolController(Path file, FactsCollector facts, java.util.function.LongSupplier clock) {
+    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock) {
         this.file = file;
         this.facts = facts;
         this.clock = clock;
     }
 
-    static PoolController start(Path file, FactsCollector facts) throws Exception {
-        PoolController c = new PoolController(file, facts, System::currentTimeMillis);
+    public static Membership start(Path file, FactsCollector facts) throws Exception {
+        Membership c = new Membership(file, facts, System::currentTimeMillis);
         if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
         return c;
     }
 
     /** Founds a pool: a fresh gossip key, this node its first member, a join secret for others. */
-    synchronized PoolInitResponse init(PoolInitRequest req) throws Exception {
+    public synchronized PoolInitResponse init(PoolInitRequest req) throws Exception {
         if (membership != null) throw new IllegalStateException("already in pool " + membership.pool() + "; leave it first");
         if (req.pool() == null || !req.pool().matches("[a-z][a-z0-9-]{0,31}")) throw new IllegalArgumentException("invalid pool name");
         String bad = PoolInitRequest.checkTunables(req.intervalMillis(), req.window());
@@ -87,7 +88,7 @@ final class PoolController {
     }
 
     /** A node with the join secret gets the pool's membership, with this node as its seed. */
-    synchronized PoolMembership admit(JoinRequest req) {
+    public synchronized PoolMembership admit(JoinRequest req) {
         boolean valid = membership != null && joinSecretHash != null && req.joinSecret() != null
                 && MessageDigest.isEqual(joinSecretHash, sha256(req.joinSecret()))
                 && clock.getAsLong() / 1000 <= joinSecretExpires;
@@ -120,7 +121,7 @@ final class PoolController {
     }
 
     /** Founder only: expels a member and hands the others a new gossip key it never gets. */
-    synchronized RemoveResponse remove(RemoveRequest req) throws Exception {
+    public synchronized RemoveResponse remove(RemoveRequest req) throws Exception {
         if (gossip == null) throw new IllegalStateException("this node is not in a pool");
         if (membership.master() == null) {
             throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", can remove members; run this on its workstation");
@@ -138,7 +139,7 @@ final class PoolController {
     }
 
     /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
-    synchronized Map<String, String> configure(PoolMembership m) throws Exception {
+    public synchronized Map<String, String> configure(PoolMembership m) throws Exception {
         if (m.pool() == null || m.keys() == null || m.keys().isEmpty()) throw new IllegalArgumentException("incomplete membership");
         if (m.nodeKey() == null || m.authority() == null) throw new IllegalArgumentException("membership without credentials");
         AgentFacts f = facts.collect();
@@ -186,7 +187,7 @@ final class PoolController {
         }
     }
 
-    synchronized PoolView view() throws Exception {
+    public synchronized PoolView view() throws Exception {
         if (gossip == null) {
             AgentFacts f = facts.collect();
             NodeInfo me = new NodeInfo(f.node(), f.address(), 0, f.cpus(), f.speed(), f.loadAverage()[0], f.memAvailableKb(), 0);
@@ -199,7 +200,7 @@ final class PoolController {
     }
 
     /** The gossiped view, or empty outside a pool. */
-    synchronized List<NodeView> members() {
+    public synchronized List<NodeView> members() {
         return gossip == null ? List.of() : gossip.view();
     }
 
@@ -214,7 +215,7 @@ final class PoolController {
     }
 
     /** Announces leaving, stops gossip and forgets the membership: a reboot does not rejoin. */
-    synchronized Map<String, String> leave() throws Exception {
+    public synchronized Map<String, String> leave() throws Exception {
         if (gossip == null) return Map.of("left", "not in a pool");
         String pool = membership.pool();
         gossip.leave();
