@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.agent.api.SelfTest;
@@ -81,11 +82,11 @@ public final class AgentDaemon {
      */
     private static void startJobs(AgentSettings s, GuestConfig cfg, Membership pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
         LivePeers peers = new LivePeers(pool, cfg.node(), PeerDirectory.PORT);
-        boolean appliance = Files.isRegularFile(IMAGE_VERSION);
-        JobTable table = new JobTable(cfg.node(), Files.isDirectory(AgentSettings.JOBS_CGROUP.getParent()) ? AgentSettings.JOBS_CGROUP : null, peers,
-                LaunchCommand.LAUNCHER, appliance ? AgentSettings.JOBS_INIT : null);
-        Path images = appliance ? ImageScratch.mount(Path.of("/run/mosvm/images")) : Files.createTempDirectory("mosvm-images");
-        Migrations migrations = new Migrations(table, images, IMAGE_VERSION);
+        boolean appliance = Files.isRegularFile(GuestLayout.IMAGE_VERSION);
+        JobTable table = new JobTable(cfg.node(), Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null, peers,
+                LaunchCommand.LAUNCHER, appliance ? GuestLayout.JOBS_INIT : null);
+        Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createTempDirectory("mosvm-images");
+        Migrations migrations = new Migrations(table, images, GuestLayout.IMAGE_VERSION);
         table.speed(speed.get());
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
@@ -117,8 +118,6 @@ public final class AgentDaemon {
             return false;
         }
     }
-
-    static final Path IMAGE_VERSION = Path.of("/etc/mosvm/image-version");
 
     /** Seconds since boot, for the milestones in the log (the serial console shows them). */
     static String uptime() {

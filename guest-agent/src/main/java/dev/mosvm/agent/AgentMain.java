@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,17 +39,17 @@ public final class AgentMain {
                 + "report and exit (the image build runs this in the new root filesystem).")
         boolean selfTest;
 
-        @Option(names = "--pool", description = "Pool membership JSON (default: " + "/etc/mosvm/pool.json, if present).")
+        @Option(names = "--pool", description = "Pool membership JSON (default: the appliance's, GuestLayout.POOL_STATE, if present).")
         Path pool;
 
         @Option(names = "--jobs-socket", description = "Unix socket for mosrun (default: none when run by hand; "
-                + "the appliance's daemon uses /run/mosvm/jobs.sock).")
+                + "the appliance's daemon uses GuestLayout.JOBS_SOCKET).")
         Path jobsSocket;
 
         @Override
         public Integer call() throws Exception {
             return AgentDaemon.run(new AgentSettings(config, port, speedBudget, powerOff, selfTest,
-                    pool == null ? AgentSettings.DEFAULT_POOL : pool, jobsSocket));
+                    pool == null ? GuestLayout.POOL_STATE : pool, jobsSocket));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,14 +20,6 @@ import java.util.List;
  */
 record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest, Path pool,
                      Path jobsSocket) {
-    /** Where `mosrun` finds the agent inside the appliance. */
-    static final Path DEFAULT_JOBS_SOCKET = Path.of("/run/mosvm/jobs.sock");
-    /** Each job's init works in its own directory here, node-local (JobTable#initDirFor says why). */
-    static final Path JOBS_INIT = Path.of("/run/mosvm/init");
-    /** Each job's cgroup lives under this (cgroup v2). */
-    static final Path JOBS_CGROUP = Path.of("/sys/fs/cgroup/mosvm");
-    /** Where a joined node keeps its pool membership. */
-    static final Path DEFAULT_POOL = Path.of("/etc/mosvm/pool.json");
 
 
     static AgentSettings fromSystemProperties() {
@@ -36,8 +29,8 @@ record AgentSettings(Path config, int port, long speedBudgetMs, List<String> pow
                 Long.getLong("mosvm.agent.speedBudgetMs", 400),
                 Arrays.asList(System.getProperty("mosvm.agent.powerOff", "systemctl poweroff").split(" ")),
                 Boolean.getBoolean("mosvm.agent.selfTest"),
-                System.getProperty("mosvm.agent.pool") == null ? DEFAULT_POOL : Path.of(System.getProperty("mosvm.agent.pool")),
-                System.getProperty("mosvm.agent.jobsSocket") == null ? DEFAULT_JOBS_SOCKET
+                System.getProperty("mosvm.agent.pool") == null ? GuestLayout.POOL_STATE : Path.of(System.getProperty("mosvm.agent.pool")),
+                System.getProperty("mosvm.agent.jobsSocket") == null ? GuestLayout.JOBS_SOCKET
                         : System.getProperty("mosvm.agent.jobsSocket").isEmpty() ? null : Path.of(System.getProperty("mosvm.agent.jobsSocket")));
     }
 }

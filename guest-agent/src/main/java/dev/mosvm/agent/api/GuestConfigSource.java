@@ -1,5 +1,6 @@
 package dev.mosvm.agent.api;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.Json;
@@ -15,7 +16,7 @@ public final class GuestConfigSource {
     private GuestConfigSource() {}
 
     public static GuestConfig load(Path explicit, long waitMillis) throws IOException, InterruptedException {
-        Path path = explicit != null ? explicit : Path.of(AgentProtocol.FW_CFG_GUEST_PATH);
+        Path path = explicit != null ? explicit : GuestLayout.GUEST_CONFIG;
         long deadline = System.currentTimeMillis() + waitMillis;
         while (!Files.isReadable(path) && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.cli;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.api.AgentClient;
 import dev.mosvm.api.GuestConfig;
@@ -17,7 +18,7 @@ import java.util.Base64;
  */
 final class LocalAgent {
     /** The agent's job socket (any user may open it: mosrun, mosps, migrate). */
-    static final Path JOBS_SOCKET = Path.of("/run/mosvm/jobs.sock");
+    static final Path JOBS_SOCKET = GuestLayout.JOBS_SOCKET;
 
     private LocalAgent() {}
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.homefs;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.NodeView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  */
 public final class HomeShares implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HomeShares.class.getName());
-    public static final Path ROOT = Path.of("/pool");
+    public static final Path ROOT = GuestLayout.POOL_ROOT;
     private final String self;
     private final Supplier<List<NodeView>> view;
     private final Set<String> exported = new HashSet<>();

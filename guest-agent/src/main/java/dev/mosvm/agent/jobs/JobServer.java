@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
@@ -234,7 +235,7 @@ public final class JobServer implements AutoCloseable {
         if (req.node() != null) return new Placement.Choice(req.node(), "-r " + req.node());
         if (Boolean.TRUE.equals(req.startHome())) return new Placement.Choice(self, "-h: started home; the balancer may move it");
         String cwd = req.cwd() == null ? "/" : req.cwd();
-        if (!cwd.equals("/") && !cwd.startsWith("/pool/")) {
+        if (!cwd.equals("/") && !Path.of(cwd).startsWith(GuestLayout.POOL_ROOT)) {
             return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");
         }
         return placement.place(id);

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +13,7 @@ import java.util.List;
  */
 public final class LaunchCommand {
     /** Where the image build installs the launcher. */
-    public static final String LAUNCHER = "/usr/local/bin/mosvm-launch";
+    public static final String LAUNCHER = GuestLayout.LAUNCHER.toString();
 
     private LaunchCommand() {}
 

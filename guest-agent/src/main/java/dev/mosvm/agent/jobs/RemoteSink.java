@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  */
 final class RemoteSink implements JobSink {
     private static final Logger LOG = Logger.getLogger(RemoteSink.class.getName());
-    static final Path SPOOL = Path.of("/var/spool/mosvm");
+    static final Path SPOOL = GuestLayout.OUTPUT_SPOOL;
     /** How long the runner waits for home to confirm an EXIT before it spools it and reattaches. */
     static final long ACK_MILLIS = 30_000;
     /** Between attempts to reach an unreachable home. */

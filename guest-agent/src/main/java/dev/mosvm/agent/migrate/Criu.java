@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ final class Criu {
     private Criu() {}
 
     /** The restore supervisor shipped in the image: waits for the restored job and exits with its status. */
-    static final String RESTORE_JOB = "/usr/lib/mosvm/restore-job";
+    static final String RESTORE_JOB = GuestLayout.RESTORE_JOB.toString();
 
     /** Runs {@code criu ARGS} with its log in {@code dir/log}; throws with the log's first error. */
     static void run(Path dir, String log, String... args) throws IOException {

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.List;
  * instead: no relay, no cipher, several times faster under TCG (see the tool's header).
  */
 final class PageLink {
-    static final String TOOL = "/usr/local/bin/mosvm-pagelink";
+    static final String TOOL = GuestLayout.PAGE_LINK.toString();
     /** The descriptor mosvm-pagelink gives CRIU the connection on. */
     private static final List<String> SOCKET = List.of("--ps-socket", "3");
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.node;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentFacts;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -94,7 +95,7 @@ public final class FactsCollector {
     }
 
     private static String readImageVersion() {
-        Path p = Path.of("/etc/mosvm/image-version");
+        Path p = GuestLayout.IMAGE_VERSION;
         try {
             return Files.isReadable(p) ? Files.readString(p).strip() : "unknown";
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.node;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ public final class SpeedBenchmark {
     private static final Logger LOG = Logger.getLogger(SpeedBenchmark.class.getName());
     /** Loop iterations per second of the reference core (measured natively; see docs/benchmarks.md). */
     static final double REFERENCE_OPS_PER_SECOND = 1.0e9;
-    static final Path NATIVE = Path.of("/usr/local/bin/mosvm-speed");
+    static final Path NATIVE = GuestLayout.SPEED_TOOL;
     static final int NATIVE_RUNS = 3;
     private static final int ROUND_OPS = 1 << 21;
     private static final int WARM_CALLS = 300;

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.balance.Balancer;
 import dev.mosvm.agent.balance.BalancerConfig;
@@ -74,7 +75,7 @@ public final class BalanceLoop implements Admission, Placement {
     private final Map<String, Long> cooldown = new ConcurrentHashMap<>();
     private double measuredRate = -1;
 
-    public static final Path OFF_MARKER = Path.of("/var/lib/mosvm/balance-off");
+    public static final Path OFF_MARKER = GuestLayout.BALANCE_OFF;
 
     /**
      * A job on its way to {@code node}. For a peer, {@code seenJobs} is the job count its gossip
