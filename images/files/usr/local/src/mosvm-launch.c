@@ -13,16 +13,16 @@
  *     working directory) and execs PROGRAM. The namespace's init must stay privileged: /proc
  *     is the appliance's, not the namespace's, so CRIU's parasite mounts a proc of the
  *     namespace from inside its init, and an unprivileged init fails every dump ("can't dump
- *     unprivileged task whose /proc doesn't belong to it"; CI, 2026-12-03, when this launcher
- *     took the user before becoming tini);
+ *     unprivileged task whose /proc doesn't belong to it");
  *   - the parasite makes that mount point ("proc.crtools") in the init's working directory, so
- *     the init must not stand in the job's: there it failed with EEXIST when two nodes dumped
- *     jobs of one shared directory at once (CI, 2026-12-04), could not work in a directory
- *     root cannot write, and showed in the user's listing. INITDIR is the job's own, local to
+ *     the init must not stand in the job's: there two nodes dumping jobs of one shared
+ *     directory at once clash (EEXIST), a directory root cannot write cannot hold it, and it
+ *     shows in the user's listing. INITDIR is the job's own, local to
  *     the node; the agent makes it, and makes it again on a node the job moves to;
  *   - this process waits outside the namespace and ends as the child did, as unshare --fork.
  * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
- * start: under TCG that chain cost 0.9 s of CPU per job on a node capped at 40 % (2026-12-03).
+ * start: under TCG that chain costs most of a second of CPU per job on a capped node
+ * (docs/benchmarks.md has the figures).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -4,9 +4,8 @@
  * about BUDGET_MS (default 400) and prints the best round's iterations per second.
  *
  * Native because under TCG the agent's own JVM can run that loop an order of magnitude slower
- * than it should for the whole life of the JVM (demo-c, 2026-12-03: 0.010 at boot and
- * 0.0125-0.015 when idle minutes later, 0.149 after an agent restart, while perl and a fresh JVM
- * ran at the speed of the node's cap): a node that reads ten times too slow gets no jobs.
+ * than it should for the whole life of the JVM, while other programs run at the speed of the
+ * node's cap (docs/benchmarks.md): a node that reads ten times too slow gets no jobs.
  * Compiled code has no warm-up and no layout to go wrong, and starts in milliseconds.
  */
 #include <stdint.h>

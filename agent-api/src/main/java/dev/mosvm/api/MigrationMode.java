@@ -14,8 +14,8 @@ public record MigrationMode(boolean stopAndCopy, boolean eagerRestore) {
     public static final MigrationMode STOP_AND_COPY = new MigrationMode(true, false);
     /**
      * Ushering: freeze at once (a pre-copying job would go on growing where memory is short),
-     * and restore eagerly: an ushered job is one that keeps growing, and one such job, restored
-     * lazily, died of a corrupted heap (free(): invalid pointer) in CI on 2026-12-02.
+     * and restore eagerly: an ushered job is one that keeps growing, and such a job restored
+     * lazily has died of a corrupted heap (docs/status.md, Jobs and live migration).
      */
     public static final MigrationMode USHER = new MigrationMode(true, true);
 }

@@ -69,8 +69,8 @@ public final class SpeedBenchmark {
     /** Runs rounds of the Java loop for about {@code budgetMillis} and returns the relative speed. */
     static double measureInJava(long budgetMillis) {
         // many short calls first, so the JIT compiles the whole method (by its invocation count)
-        // before any round is timed: timed rounds alone left to on-stack replacement once gave
-        // an idle uncapped VM a reading 4.5 times too low, twice in a row (BalanceIT, CI)
+        // before any round is timed: rounds left to on-stack replacement can read an idle,
+        // uncapped VM several times too slow
         for (int i = 0; i < WARM_CALLS; i++) sink ^= round(256);
         long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
         double best = Double.MAX_VALUE;
