@@ -5,17 +5,16 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
-import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Best-effort datagrams for gossip: one socket, one receiver thread. */
-public final class UdpTransport implements AutoCloseable {
+/** The agent's {@link Transport}: one UDP socket, one receiving thread. */
+public final class UdpTransport implements Transport {
     private static final Logger LOG = Logger.getLogger(UdpTransport.class.getName());
     private final DatagramSocket socket;
     private final Thread receiver;
 
-    public UdpTransport(InetSocketAddress bind, BiConsumer<byte[], Integer> onPacket) throws SocketException {
+    public UdpTransport(InetSocketAddress bind, Receiver onPacket) throws SocketException {
         socket = new DatagramSocket(bind);
         receiver = new Thread(() -> {
             byte[] buf = new byte[PacketSealer.MAX_PACKET_BYTES + 1];
@@ -23,7 +22,7 @@ public final class UdpTransport implements AutoCloseable {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 try {
                     socket.receive(p);
-                    onPacket.accept(java.util.Arrays.copyOf(p.getData(), p.getLength()), p.getLength());
+                    onPacket.packet(java.util.Arrays.copyOf(p.getData(), p.getLength()), p.getLength());
                 } catch (IOException e) {
                     if (!socket.isClosed()) LOG.log(Level.FINE, "receive failed", e);
                 } catch (RuntimeException e) {
@@ -35,10 +34,12 @@ public final class UdpTransport implements AutoCloseable {
         receiver.start();
     }
 
+    @Override
     public int port() {
         return socket.getLocalPort();
     }
 
+    @Override
     public void send(String address, int port, byte[] data) {
         try {
             socket.send(new DatagramPacket(data, data.length, new InetSocketAddress(address, port)));

@@ -5,7 +5,7 @@ import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.net.PacketSealer;
 import dev.mosvm.agent.net.PoolKeys;
 import dev.mosvm.agent.net.RekeyMessage;
-import dev.mosvm.agent.net.UdpTransport;
+import dev.mosvm.agent.net.Transport;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.gossip.GossipMessage;
 import dev.mosvm.agent.gossip.GossipNode;
@@ -39,7 +39,7 @@ public final class GossipService implements AutoCloseable {
     static final long MAX_SKEW_MILLIS = 60_000;
     private final GossipNode node;
     private final PacketSealer sealer;
-    private final UdpTransport transport;
+    private final Transport transport;
     private final DropCounters drops = new DropCounters();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gossip-tick");
@@ -58,9 +58,10 @@ public final class GossipService implements AutoCloseable {
     /**
      * @param onNewKey called (on the gossip thread) after this node took a new key or removed
      *                 a member, so the caller can persist {@link PoolKeys#persisted}
+     * @param network  opens the transport on this node's gossip port ({@link Transport#UDP} in the agent)
      */
-    public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts, Consumer<PoolKeys> onNewKey)
-            throws Exception {
+    public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts, Consumer<PoolKeys> onNewKey,
+            Transport.Factory network) throws Exception {
         this.keys = new PoolKeys(s);
         this.cfg = cfg;
         this.onNewKey = onNewKey;
@@ -72,7 +73,7 @@ public final class GossipService implements AutoCloseable {
             int colon = seed.lastIndexOf(':');
             node.addSeed(seed.substring(0, colon), Integer.parseInt(seed.substring(colon + 1)));
         }
-        this.transport = new UdpTransport(new InetSocketAddress(s.port()), this::receive);
+        this.transport = network.open(new InetSocketAddress(s.port()), this::receive);
         ticker.scheduleAtFixedRate(this::tick, 0, cfg.intervalMillis(), TimeUnit.MILLISECONDS);
         LOG.info("gossip for pool " + s.pool() + " as " + s.node() + " on udp/" + transport.port());
     }

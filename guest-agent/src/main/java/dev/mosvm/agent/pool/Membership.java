@@ -6,6 +6,7 @@ import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.pool.GossipService;
 import dev.mosvm.agent.net.KeyEnvelope;
 import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.agent.net.Transport;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
@@ -50,15 +51,18 @@ public final class Membership {
     private final AtomicLong refusedJoins = new AtomicLong();
     /** Wall clock for token expiry (a test moves it). */
     private final java.util.function.LongSupplier clock;
+    /** Where gossip goes: UDP in the agent, an in-memory network in tests. */
+    private final Transport.Factory network;
 
-    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock) {
+    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
         this.file = file;
         this.facts = facts;
         this.clock = clock;
+        this.network = network;
     }
 
     public static Membership start(Path file, FactsCollector facts) throws Exception {
-        Membership c = new Membership(file, facts, System::currentTimeMillis);
+        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP);
         if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
         return c;
     }
@@ -153,7 +157,7 @@ public final class Membership {
     private void become(PoolMembership m) throws Exception {
         stopGossip();
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
-        gossip = new GossipService(m, cfg, () -> loadVector(m, facts), this::keysChanged);
+        gossip = new GossipService(m, cfg, () -> loadVector(m, facts), this::keysChanged, network);
         membership = m;
         save(m);
     }

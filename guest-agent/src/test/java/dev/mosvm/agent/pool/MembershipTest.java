@@ -1,5 +1,6 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.net.InMemoryNetwork;
 import dev.mosvm.agent.node.FactsCollector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +23,8 @@ class MembershipTest {
     void tokensAdmitUntilTheyExpireAndTunablesTravelToJoiners() throws Exception {
         AtomicLong now = new AtomicLong(1_000_000_000L);
         Path file = dir.resolve("pool.json");
-        Membership c = new Membership(file, new FactsCollector("founder", () -> 1.0), now::get);
+        // gossip on an in-memory network: the fixed gossip port may be taken on a machine running tests
+        Membership c = new Membership(file, new FactsCollector("founder", () -> 1.0), now::get, new InMemoryNetwork().host("10.0.0.1"));
         try {
             var r = c.init(new PoolInitRequest("lab", 3600, 500, 32));
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");

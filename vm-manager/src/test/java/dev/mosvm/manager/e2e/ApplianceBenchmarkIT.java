@@ -58,7 +58,7 @@ class ApplianceBenchmarkIT {
                 rows.add(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |", run,
                         t.get("define").asDouble(), t.get("start").asDouble(), t.get("bootToUserland").asDouble(),
                         t.get("userlandToAgentReady").asDouble(), t.get("startToReady").asDouble(), wall));
-                Thread.sleep(IDLE_SECONDS * 1000L);
+                Thread.sleep(IDLE_SECONDS * 1000L); // the idle figures are taken after this long: a measuring window, not a wait for a condition
                 JsonNode s = cli.run("status", name, "--json").ok().json();
                 agentRssMiB = s.get("facts").get("agentRssKb").asLong() / 1024.0;
                 hostRssMiB = s.get("hostRssKb").asLong() / 1024.0;

@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -93,11 +94,8 @@ class ApplianceFailuresIT {
                 throw new IllegalStateException(e);
             }
         });
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!"running".equals(MosvmCli.virsh("domstate", MosvmCli.domain("e2e-down")))) {
-            assertTrue(System.currentTimeMillis() < deadline, "the VM never started");
-            Thread.sleep(200);
-        }
+        Await.until("the VM started (its domain's state)", Duration.ofSeconds(60), Duration.ofMillis(200),
+                () -> MosvmCli.virsh("domstate", MosvmCli.domain("e2e-down")), "running"::equals);
         // the agent is not up yet: down must fall back to ACPI, then pull the plug after 2 s
         MosvmCli.Result down = c.run("down", "e2e-down", "--timeout", "2").ok();
         assertTrue(down.err().contains("sending ACPI power button"), down.err());

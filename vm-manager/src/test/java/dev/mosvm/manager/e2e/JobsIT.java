@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -245,11 +246,8 @@ class JobsIT extends PoolTestBase {
         String reference = onHost("perl", "grow.pl", "240", "0", "0");
         sh("ca", "su alice -c 'bg-job " + DIR + " grow perl grow.pl 240 0.4 5'");
         String id = waitForJob("ca", "grow.pl", 60).get("id").asText();
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (job("ca", id).get("rssKb").asLong() < 140 << 10) {
-            if (System.currentTimeMillis() > deadline) fail("grow.pl did not reach 140 MiB in 2 min: " + job("ca", id));
-            Thread.sleep(1000);
-        }
+        Await.until("grow.pl at 140 MiB", Duration.ofMinutes(2), Duration.ofSeconds(1), () -> job("ca", id),
+                j -> j.get("rssKb").asLong() >= 140 << 10);
         MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
         if (move.exit() != 0) {
             fail("migrate: " + move.err() + "\ncb's agent:\n" + sh("cb", "journalctl -u mosvm-agent --no-pager | tail -25; free -m; df -m /run/mosvm/images"));
@@ -344,16 +342,19 @@ class JobsIT extends PoolTestBase {
 
     /** The first running job whose command line contains {@code marker}, once it shows in mosps. */
     JsonNode waitForJob(String vm, String marker, int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (System.currentTimeMillis() < deadline) {
-            for (JsonNode j : jobs(vm)) {
-                List<String> argv = new ArrayList<>();
-                j.get("argv").forEach(a -> argv.add(a.asText()));
-                if (String.join(" ", argv).contains(marker) || (marker.equals("-L") && j.get("pinned").asBoolean())) return j;
-            }
-            Thread.sleep(1000);
+        JsonNode jobs = Await.until("a job with '" + marker + "' in mosps on " + vm, Duration.ofSeconds(seconds), Duration.ofSeconds(1),
+                () -> jobs(vm), js -> withMarker(js, marker) != null);
+        return withMarker(jobs, marker);
+    }
+
+    /** The first of {@code jobs} whose command line contains {@code marker} ("-L": the first pinned one), or null. */
+    static JsonNode withMarker(JsonNode jobs, String marker) {
+        for (JsonNode j : jobs) {
+            List<String> argv = new ArrayList<>();
+            j.get("argv").forEach(a -> argv.add(a.asText()));
+            if (String.join(" ", argv).contains(marker) || (marker.equals("-L") && j.get("pinned").asBoolean())) return j;
         }
-        throw new AssertionError("no job with '" + marker + "' on " + vm);
+        return null;
     }
 
     /** Count.java compiled here for Java 17, the appliance's runtime. */

@@ -1,11 +1,11 @@
 package dev.mosvm.manager.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,14 +69,10 @@ class MigrationBenchmarkIT {
             for (int mib : SIZES_MIB) {
                 for (String mode : MODES) {
                     sh("ca", "bg-job " + DIR + " hog perl hog.pl " + mib + " 100000");
-                    String id = null;
-                    for (int i = 0; i < 120 && id == null; i++) {
-                        for (JsonNode j : cli.run("ps", "-i", "ca", "--json").ok().json()) {
-                            if (j.get("rssKb").asLong() > mib * 1024L * 9 / 10) id = j.get("id").asText();
-                        }
-                        if (id == null) Thread.sleep(1000);
-                    }
-                    assertTrue(id != null, "the " + mib + " MiB job came up");
+                    // 120 polls a second apart, each a mosvm ps of a second or two, made about 4 min
+                    JsonNode ps = Await.until("the " + mib + " MiB job up in mosps on ca", Duration.ofMinutes(4), Duration.ofSeconds(1),
+                            () -> cli.run("ps", "-i", "ca", "--json").ok().json(), js -> resident(js, mib) != null);
+                    String id = resident(ps, mib);
                     List<String> args = new ArrayList<>(List.of("migrate", "-i", "ca", id, "cb", "--json"));
                     switch (mode) {
                         case "stop-and-copy" -> args.add("--stop-and-copy");
@@ -92,10 +88,14 @@ class MigrationBenchmarkIT {
                     System.out.println("target: " + sh("cb", "journalctl -u mosvm-agent --no-pager | grep 'job " + id + " from ca runs here' | sed 's/.*runs here //'"));
                     // the job's own view: its longest late wake-up so far, on the line it printed after the move
                     int lines = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out"));
-                    for (int i = 0; i < 30 && Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out")) < lines + 2; i++) Thread.sleep(500);
+                    Await.until("two more lines from the moved job in hog.out", Duration.ofSeconds(60), Duration.ofMillis(500),
+                            () -> Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out")), n -> n >= lines + 2);
                     double stall = Long.parseLong(sh("ca", "tail -1 " + DIR + "/hog.out").split(" ")[1]) / 1000.0;
                     sh("ca", "pkill -f '^mosrun perl hog.pl' || true");
-                    Thread.sleep(3000); // let the hung-up job and its memory go before the raw transfer
+                    for (String vm : PoolOfTwo.NODES) { // the hung-up job and its memory gone before the raw transfer
+                        Await.until("hog.pl gone from " + vm, Duration.ofSeconds(60), Duration.ofSeconds(1),
+                                () -> sh(vm, "pgrep -f '^perl hog.pl' >/dev/null && echo running || echo gone"), "gone"::equals);
+                    }
                     double raw = rawSeconds(bytes, addrB);
                     double freeze = m.get("freezeMillis").asLong() / 1000.0;
                     double total = m.get("totalMillis").asLong() / 1000.0;
@@ -115,6 +115,13 @@ class MigrationBenchmarkIT {
         Files.createDirectories(REPORT.toAbsolutePath().getParent());
         Files.writeString(REPORT, md.toString());
         System.out.println(md);
+    }
+
+    /** The id of the last of {@code jobs} resident in at least 90 % of {@code mib}, or null. */
+    static String resident(JsonNode jobs, int mib) {
+        String id = null;
+        for (JsonNode j : jobs) if (j.get("rssKb").asLong() > mib * 1024L * 9 / 10) id = j.get("id").asText();
+        return id;
     }
 
     /** Seconds to send this many bytes from ca to cb over a plain TCP connection, measured at the receiver. */

@@ -2,6 +2,7 @@ package dev.mosvm.manager.e2e;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ abstract class PoolTestBase {
     String sh(String vm, String script) throws Exception {
         MosvmCli.Result r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
         for (int i = 0; i < 3 && r.exit() == 255; i++) {
-            Thread.sleep(5000);
+            Thread.sleep(5000); // a pause before retrying, not a wait for a condition
             r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
         }
         return r.ok().out().strip();
@@ -106,15 +107,10 @@ abstract class PoolTestBase {
         return results;
     }
 
+    /** Runs {@code script} in {@code vm} every second until its output satisfies {@code ok}; fails after {@code seconds}. */
     void waitUntil(String vm, String script, Predicate<String> ok, int seconds) throws Exception {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        String last = null;
-        while (System.currentTimeMillis() < deadline) {
-            last = sh(vm, script);
-            if (ok.test(last)) return;
-            Thread.sleep(1000);
-        }
-        throw new AssertionError("on " + vm + ", `" + script + "` still says '" + last + "' after " + seconds + " s");
+        Await.until("on " + vm + ", `" + script + "` says what the test waits for", Duration.ofSeconds(seconds), Duration.ofSeconds(1),
+                () -> sh(vm, script), ok);
     }
 
     static byte[] resource(String name) throws IOException {

@@ -3,7 +3,6 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.jobs.NativeTools;
 import dev.mosvm.agent.cli.Mosps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -23,8 +23,9 @@ import org.junit.jupiter.api.TestInstance;
  * environment, the job as PID 2 under tini in a namespace of its own, and signals from the
  * caller reaching the job.
  */
+@Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JobServerTest {
+class JobServerIntegrationTest {
     Path dir;
     JobServer server;
 
@@ -32,8 +33,8 @@ class JobServerTest {
     void start() throws Exception {
         NativeTools.assertCanLaunchJobs();
         dir = Files.createTempDirectory("mosvm-jobs");
-        mosrunBinary = dev.mosvm.agent.jobs.NativeTools.compile("mosrun", dir);
-        launcherBinary = dev.mosvm.agent.jobs.NativeTools.compile("mosvm-launch", dir);
+        mosrunBinary = NativeTools.compile("mosrun", dir);
+        launcherBinary = NativeTools.compile("mosvm-launch", dir);
         server = new JobServer(dir.resolve("jobs.sock"), new JobTable("test", null, PeerDirectory.NONE, launcherBinary.toString()), (job, node, uid, mode) -> {
             throw new java.io.IOException("no pool here");
         }, job -> new Placement.Choice("test", "the only node"));

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -41,11 +42,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * is LEFT at once, and an agent with another pool's key learns and teaches nothing. A node
  * removed by the founder is cut off: the others get a new key it never sees, including a
  * member that was down during the rotation and comes back with the old one.
- * Uses the agents' own HTTPS API, as `mosvm nodes` does.
+ * Uses the agents' own HTTPS API, as `mosvm nodes` does. Real processes and real UDP are the
+ * point here (guest-agent's GossipServiceTest runs the protocol in one JVM on an in-memory
+ * network), so it is an integration test: it needs the packaged agent jar and loopback ports.
  */
+@Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PoolOfLocalAgentsTest {
+class PoolOfLocalAgentsIntegrationTest {
     Path dir;
     final Map<String, Process> agents = new HashMap<>();
     final Map<String, AgentClient> clients = new HashMap<>();

@@ -15,15 +15,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real agent jar, run as a process on this host with credentials from
  * {@link GuestIdentity}, talking to the real {@link AgentClient}: the secret and the pinned
- * certificate are both enforced.
+ * certificate are both enforced. An integration test: it needs the packaged agent jar and a
+ * loopback port.
  */
-class AgentAuthenticationTest {
+@Tag("integration")
+class AgentAuthenticationIntegrationTest {
     @TempDir static Path dir;
     static Process agent;
     static int port;

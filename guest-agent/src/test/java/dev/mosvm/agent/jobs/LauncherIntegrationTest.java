@@ -3,7 +3,6 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.jobs.NativeTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -26,8 +26,9 @@ import org.junit.jupiter.api.TestInstance;
  * job's own directory, not the caller's, where the parasite's mount point clashed with
  * another node's dump of a job from the same shared directory (CI, 2026-12-04).
  */
+@Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LauncherTest {
+class LauncherIntegrationTest {
     static final int NOBODY = 65534;
     Path dir;
     Path launcher;
