@@ -26,4 +26,10 @@ public record BalancerConfig(double periodSeconds, double minWorkSeconds, double
      * does the weighing, and a job must have run 20 s on a node before it may leave it.
      */
     public static final BalancerConfig DEFAULT = new BalancerConfig(5, 0, 2.0, 20e6, 5, 128 * 1024, 1, 20, 32, 0.1);
+
+    /** This configuration with a measured transfer rate. */
+    public BalancerConfig withTransferBytesPerSecond(double rate) {
+        return new BalancerConfig(periodSeconds, minWorkSeconds, gainFactor, rate, fixedCostSeconds, usherBelowKb, maxConcurrent,
+                settleSeconds, candidates, nearBest);
+    }
 }

@@ -23,18 +23,6 @@ import java.util.logging.Logger;
 final class LazyPages implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LazyPages.class.getName());
     static final String SOCKET = "lazy-pages.socket";
-    /**
-     * Jobs smaller than this are restored eagerly: the daemon's own start and the image's
-     * flattening cost about a second under TCG, more than copying a small job in (measured: a
-     * 10 MiB job froze 1.9 s restored eagerly, 3.2 s lazily; a 500 MiB one 5.1 s eagerly, 2.1 s
-     * lazily, in the same run).
-     */
-    static final long LAZY_FROM_KB = 128 << 10;
-
-    /** Whether a job of this resident size is restored lazily (unless the move asks for eager). */
-    static boolean worthIt(long rssKb) {
-        return rssKb >= LAZY_FROM_KB;
-    }
     private final Process daemon;
 
     private LazyPages(Process daemon) {

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.balance.Move;
+import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobServer;
@@ -50,21 +52,12 @@ public final class Migrations implements JobServer.Migrations {
     }
 
     /**
-     * Jobs smaller than this move by stop-and-copy when the balancer moves them: their whole
-     * memory is sent frozen in well under a second, while a pre-copy round costs the node a
-     * criu run of its own, seconds of an emulated CPU on the overloaded node it leaves.
-     */
-    static final long PRECOPY_FROM_KB = 32 * 1024;
-
-    /**
-     * The balancer moves one of this node's jobs; throws with the reason if it stays. An
-     * ushered job is frozen at once (stop-and-copy): pre-copy would let it go on growing in
-     * the memory the node is short of, and resend what it dirties, and it is restored eagerly
-     * ({@link MigrationMode#USHER}); a small job is frozen at once too.
+     * The balancer moves one of this node's jobs; throws with the reason if it stays. How it
+     * moves (pre-copy or stop-and-copy, eager or lazy restore) is {@link MoveMode}'s choice,
+     * from the job's size now and why it moves.
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        MigrationMode mode = "ushered".equals(intent.reason()) ? MigrationMode.USHER
-                : JobView.rssKb(job.cgroup()) < PRECOPY_FROM_KB ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT;
+        MigrationMode mode = MoveMode.of(Move.Reason.ofOffer(intent.reason()), JobView.rssKb(job.cgroup()));
         return migrateHere(job, target, 0, mode, intent);
     }
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobSpec;
@@ -102,7 +103,7 @@ final class TargetMigration {
                             String round = new String(f.payload(), StandardCharsets.UTF_8);
                             if (!round.matches("[0-9]{1,3}")) throw new IOException("bad round " + round);
                             long t0 = System.nanoTime();
-                            if (!offer.eagerRestore() && LazyPages.worthIt(offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
+                            if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
                             long t1 = System.nanoTime();
                             restored = restore(spec, offer, dir, round, lazy != null);
                             timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")

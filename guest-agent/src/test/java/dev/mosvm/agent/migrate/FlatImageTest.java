@@ -97,12 +97,6 @@ class FlatImageTest {
     }
 
     @Test
-    void onlyJobsLargeEnoughForItAreRestoredLazily() {
-        assertEquals(false, LazyPages.worthIt(10 << 10), "10 MiB: copying it in is quicker than starting the daemon");
-        assertEquals(true, LazyPages.worthIt(500 << 10));
-    }
-
-    @Test
     void aPagemapReadsBackAsWritten() throws Exception {
         Pagemap map = new Pagemap(MAGICS, 65537, new ArrayList<>(List.of(e(0x7f0000000L, 3, PE_PARENT), e(0x7f0000003L, 1, LAZY))));
         Path f = dir.resolve("pagemap-9.img");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +58,28 @@ class BalanceLoopTest {
         assertEquals("b", loop.place("job3").node());
     }
 
+    /**
+     * A job placed on a peer counts there for 15 s at most: one whose start never showed in the
+     * peer's gossip (it failed, or ended at once) no longer keeps new jobs away.
+     */
+    @Test
+    void aPlacementThePeerNeverShowsIsForgottenAfterFifteenSeconds() {
+        JobTable table = new JobTable("a", null, PeerDirectory.NONE);
+        AtomicLong clock = new AtomicLong(1_000_000);
+        List<NodeView> view = List.of(peer("b", 1, 1.0), peer("c", 1, 0.9));
+        BalanceLoop loop = new BalanceLoop("a", table, new Migrations(table, dir, dir.resolve("version")), () -> view,
+                () -> 0.01, BalancerConfig.DEFAULT, dir.resolve("balance-off"), clock::get);
+        assertEquals("b", loop.place("job1").node());
+        assertEquals("c", loop.place("job2").node(), "b counts job1");
+        clock.addAndGet(15_001);
+        assertEquals("b", loop.place("job3").node(), "job1 no longer counts at b");
+    }
+
     static NodeView peer(String id, int jobs) {
         return new NodeView(new NodeInfo(id, "127.0.0.1", 7946, 2, 1.0, 0, 4L << 20, jobs), 0, NodeState.ALIVE);
+    }
+
+    static NodeView peer(String id, int cpus, double speed) {
+        return new NodeView(new NodeInfo(id, "127.0.0.1", 7946, cpus, speed, 0, 4L << 20, 0), 0, NodeState.ALIVE);
     }
 }

@@ -2,23 +2,34 @@ package dev.mosvm.agent.sim;
 
 import dev.mosvm.agent.balance.Balancer;
 import dev.mosvm.agent.balance.BalancerConfig;
+import dev.mosvm.agent.balance.GuestAdmission;
 import dev.mosvm.agent.balance.JobLoad;
 import dev.mosvm.agent.balance.Move;
+import dev.mosvm.agent.balance.NodeBalancer;
 import dev.mosvm.agent.balance.NodeLoad;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A discrete-event pool that runs the agent's own {@link Balancer}: heterogeneous nodes
+ * A discrete-event pool where each node runs the agent's own {@link NodeBalancer} (the
+ * {@link Balancer} with the agent's counting of jobs on their way, cooldowns of refusers and
+ * the target's admission), on the simulated time: heterogeneous nodes
  * (1-4 CPUs of speed 0.5-2.0, 2-16 GiB; or, for comparison, identical single-CPU ones), a batch of jobs with Pareto-distributed work and
  * independent memory sizes arriving at random nodes, CPUs shared fairly among a node's jobs,
  * and moves that stop a job for the balancer's own cost estimate (fixed part plus memory over
  * the transfer rate). Each node sees the others through a view as stale as gossip makes it:
  * an entry's age is drawn around the mean age {@link GossipSimulation} measures for the pool
- * size. Deterministic for a seed.
+ * size. As in the agent, a node's gossip shows the jobs in its table (running, or still
+ * leaving) and its free memory; jobs on their way count only where {@link NodeBalancer} counts
+ * them; a target checks a balancer's move (admission) but not a placed start, which it does
+ * not see coming; and a node sends one job at a time. The simulator has no homes (every job
+ * shares its node's CPUs fairly: no guest weight), so the admission's rule on guests does not
+ * apply. Deterministic for a seed.
  */
 public final class BalanceSimulation {
     public enum Policy { STAY, PLACE, PLACE_AND_MIGRATE }
@@ -75,9 +86,12 @@ public final class BalanceSimulation {
         final double speed;
         final long memKb;
         final List<Job> jobs = new ArrayList<>();
-        int incoming;
+        /** jobs sent away whose move has not landed: still in this node's table, stopped */
+        final List<Job> leaving = new ArrayList<>();
+        /** the names of the jobs in its table: running or leaving */
+        final Set<String> table = new HashSet<>();
+        final NodeBalancer core;
         long usedKb;
-        long reservedKb;
         double updated;
         int version;
         // the node's published load over time, for stale views: (time, jobs, free memory)
@@ -87,11 +101,12 @@ public final class BalanceSimulation {
         double[] histWork = new double[8];
         int hist;
 
-        Node(int id, int cpus, double speed, long memKb) {
+        Node(int id, int cpus, double speed, long memKb, BalancerConfig cfg) {
             this.id = id;
             this.cpus = cpus;
             this.speed = speed;
             this.memKb = memKb;
+            this.core = new NodeBalancer(name(id), cfg, table::contains);
         }
 
         double rate() {
@@ -106,17 +121,20 @@ public final class BalanceSimulation {
                 histFree = Arrays.copyOf(histFree, hist * 2);
                 histWork = Arrays.copyOf(histWork, hist * 2);
             }
-            histWork[hist] = workDone();
+            NodeLoad m = measured();
+            histWork[hist] = m.workDone();
             histTime[hist] = now;
-            histJobs[hist] = jobs.size() + incoming;
-            histFree[hist] = memKb - usedKb - reservedKb;
+            histJobs[hist] = m.jobs();
+            histFree[hist] = m.freeMemKb();
             hist++;
         }
 
-        double workDone() {
+        /** This node as its job table and free memory show it (what it gossips). */
+        NodeLoad measured() {
             double w = 0;
             for (Job j : jobs) w += j.work - j.remaining;
-            return w;
+            for (Job j : leaving) w += j.work - j.remaining;
+            return new NodeLoad(name(id), cpus, speed, table.size(), memKb - usedKb, w);
         }
 
         /** The load this node published at or before {@code t}. */
@@ -128,7 +146,7 @@ public final class BalanceSimulation {
                 if (histTime[mid] <= t) lo = mid;
                 else hi = mid - 1;
             }
-            return new NodeLoad("n" + id, cpus, speed, histJobs[lo], histFree[lo], histWork[lo]);
+            return new NodeLoad(name(id), cpus, speed, histJobs[lo], histFree[lo], histWork[lo]);
         }
     }
 
@@ -137,6 +155,8 @@ public final class BalanceSimulation {
         final double work;
         final long rssKb;
         final double arrival;
+        /** the node it is leaving, while its move is under way */
+        Node from;
         double remaining;
         double arrivedHere;
         double finished = -1;
@@ -175,8 +195,8 @@ public final class BalanceSimulation {
         int[] cpuChoices = {1, 2, 2, 4};
         long[] memChoices = {2, 4, 8, 16};
         for (int i = 0; i < nodes.length; i++) {
-            nodes[i] = p.mix() == NodeMix.UNIFORM ? new Node(i, 1, 1.0, 8L << 20)
-                    : new Node(i, cpuChoices[random.nextInt(4)], 0.5 + 1.5 * random.nextDouble(), memChoices[random.nextInt(4)] << 20);
+            nodes[i] = p.mix() == NodeMix.UNIFORM ? new Node(i, 1, 1.0, 8L << 20, p.config())
+                    : new Node(i, cpuChoices[random.nextInt(4)], 0.5 + 1.5 * random.nextDouble(), memChoices[random.nextInt(4)] << 20, p.config());
             nodes[i].publish(0);
         }
     }
@@ -202,11 +222,7 @@ public final class BalanceSimulation {
             Node n = nodes[e.node];
             switch (e.kind) {
                 case ARRIVE -> arrive(n, e.job, now);
-                case LAND -> {
-                    n.incoming--;
-                    n.reservedKb -= e.job.rssKb;
-                    start(n, e.job, now);
-                }
+                case LAND -> land(n, e.job, now);
                 case COMPLETE -> {
                     if (e.version == n.version) complete(n, now);
                 }
@@ -237,36 +253,53 @@ public final class BalanceSimulation {
         queue.add(new Event(time, seq++, kind, node, job, version));
     }
 
+    private static String name(int node) {
+        return "n" + node;
+    }
+
+    private static String name(Job j) {
+        return "j" + j.id;
+    }
+
+    private Node node(String name) {
+        return nodes[Integer.parseInt(name.substring(1))];
+    }
+
+    private static long millis(double seconds) {
+        return Math.round(seconds * 1000);
+    }
+
     private void arrive(Node n, Job j, double now) {
         if (p.policy() == Policy.STAY) {
             start(n, j, now);
             return;
         }
-        String where = balancer.place(fresh(n), view(n, now), random);
-        Node target = nodes[Integer.parseInt(where.substring(1))];
-        // the chosen node's own check on its fresh load: nodes reading the same stale view must not all land on one
-        if (target != n && !balancer.accepts(fresh(target), Move.Reason.PLACED, fresh(n).rateForOneMore() * (1 - p.config().nearBest()), j.rssKb)) {
-            target = n;
-        }
+        Node target = node(n.core.place(n.measured(), view(n, now), name(j), random, millis(now)).target());
         if (target == n) {
             start(n, j, now);
             return;
         }
         placedAway++;
-        send(target, j, now, 0.1); // a remote start: a round trip, no memory to copy
+        push(now + 0.1, Kind.LAND, target.id, j, 0); // a remote start: a round trip, no memory to copy
     }
 
-    /** Sends a job on its way to {@code t}, landing after {@code seconds}; t counts it (and its memory) at once. */
-    private void send(Node t, Job j, double now, double seconds) {
-        t.incoming++;
-        t.reservedKb += j.rssKb;
-        t.publish(now);
-        push(now + seconds, Kind.LAND, t.id, j, 0);
+    /** A job lands on {@code t}: a remote start, or a move, which leaves its source's table now. */
+    private void land(Node t, Job j, double now) {
+        Node from = j.from;
+        if (from != null) {
+            j.from = null;
+            from.leaving.remove(j);
+            from.table.remove(name(j));
+            from.usedKb -= j.rssKb;
+            from.publish(now);
+        }
+        start(t, j, now);
     }
 
     private void start(Node n, Job j, double now) {
         advance(n, now);
         n.jobs.add(j);
+        n.table.add(name(j));
         n.usedKb += j.rssKb;
         j.arrivedHere = now;
         n.publish(now);
@@ -280,6 +313,7 @@ public final class BalanceSimulation {
             if (j.remaining <= 1e-9) {
                 j.finished = now;
                 it.remove();
+                n.table.remove(name(j));
                 n.usedKb -= j.rssKb;
                 unfinished--;
             }
@@ -289,35 +323,41 @@ public final class BalanceSimulation {
     }
 
     private void tick(Node n, double now) {
-        if (n.jobs.isEmpty()) return;
+        if (n.jobs.isEmpty()) {
+            // nothing to weigh, but the round still samples the node's free memory, as the agent's does
+            n.core.decide(n.measured(), List.of(), List.of(), n.leaving.size(), random, millis(now));
+            return;
+        }
         advance(n, now);
         List<JobLoad> jobs = new ArrayList<>(n.jobs.size());
-        for (Job j : n.jobs) jobs.add(new JobLoad("j" + j.id, j.rssKb, j.work - j.remaining, false, true, now - j.arrivedHere));
-        List<Move> decided = balancer.decide(fresh(n), view(n, now), jobs, 0, random);
-        for (Move m : decided) {
-            Node t = nodes[Integer.parseInt(m.target().substring(1))];
-            Job j = n.jobs.stream().filter(x -> ("j" + x.id).equals(m.job())).findFirst().orElseThrow();
-            // the target's own check, on its fresh load (it knows what it has accepted)
-            if (!balancer.accepts(fresh(t), m.reason(), n.rate(), j.rssKb)) continue;
+        for (Job j : n.jobs) jobs.add(new JobLoad(name(j), j.rssKb, j.work - j.remaining, false, true, now - j.arrivedHere));
+        NodeBalancer.Round round = n.core.decide(n.measured(), view(n, now), jobs, n.leaving.size(), random, millis(now));
+        for (Move m : round.moves()) {
+            Node t = node(m.target());
+            Job j = n.jobs.stream().filter(x -> name(x).equals(m.job())).findFirst().orElseThrow();
+            // the target's own check, on its fresh load (it counts what it has admitted)
+            String refusal = t.core.admit(t.measured(), 0, new GuestAdmission.Offer(m.job(), name(n.id), m.reason(), false,
+                    round.rateHere(), j.rssKb, j.work - j.remaining), millis(now));
+            if (refusal != null) {
+                n.core.failed(m.target(), millis(now));
+                continue;
+            }
+            // the job stops for the move's cost; it stays in this node's table (and memory) until it lands
             n.jobs.remove(j);
-            n.usedKb -= j.rssKb;
+            n.leaving.add(j);
+            j.from = n;
             moves++;
-            send(t, j, now, balancer.cost(new JobLoad(m.job(), j.rssKb, 0, false, true, 0)));
+            push(now + balancer.cost(new JobLoad(m.job(), j.rssKb, 0, false, true, 0)), Kind.LAND, t.id, j, 0);
         }
         n.publish(now);
         reschedule(n, now);
-    }
-
-    /** This node as it knows itself: jobs running and accepted. */
-    private static NodeLoad fresh(Node n) {
-        return new NodeLoad("n" + n.id, n.cpus, n.speed, n.jobs.size() + n.incoming, n.memKb - n.usedKb - n.reservedKb, n.workDone());
     }
 
     /** A sample of the other nodes as gossip shows them: each as it was one entry's age ago. */
     private List<NodeLoad> view(Node self, double now) {
         int k = Math.min(p.config().candidates(), nodes.length - 1);
         List<NodeLoad> out = new ArrayList<>(k);
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         while (out.size() < k) {
             int i = random.nextInt(nodes.length);
             if (i == self.id || !seen.add(i)) continue;
