@@ -1,5 +1,6 @@
 package dev.mosvm.agent.net;
 
+import dev.mosvm.agent.wire.WireLimits;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -33,8 +34,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class PeerChannel implements AutoCloseable {
     private static final byte[] MAGIC = "MOSVMP1\n".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 32;
-    /** Largest sealed record: one job frame (1 MiB) plus its header and the GCM tag. */
-    private static final int MAX_RECORD = (1 << 20) + 64;
+    /** Largest sealed record: one frame's payload plus room for its header and the GCM tag. */
+    private static final int MAX_RECORD = WireLimits.MAX_FRAME_PAYLOAD + 64;
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 

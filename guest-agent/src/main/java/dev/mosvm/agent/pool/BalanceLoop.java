@@ -1,6 +1,5 @@
 package dev.mosvm.agent.pool;
 
-import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.balance.Balancer;
 import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.balance.FreeMemoryTrend;
@@ -8,15 +7,16 @@ import dev.mosvm.agent.balance.JobLoad;
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.NodeLoad;
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.agent.jobs.JobSpec;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.JobView;
-import dev.mosvm.agent.jobs.MigrationRecord;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.jobs.Placement;
 import dev.mosvm.agent.migrate.Admission;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.migrate.MoveIntent;
+import dev.mosvm.agent.node.ProcFiles;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
