@@ -28,7 +28,7 @@ public enum MessageType {
     LIST(9, Payload.JSON),
     /** Runner to home: the job left that node; its next node attaches. */
     MOVED(10, Payload.EMPTY),
-    /** The first frame an agent sends on a connection: a {@link PeerRequest} (JSON). */
+    /** The first frame an agent sends on a connection after the version exchange: a {@link PeerRequest} (JSON). */
     REQUEST(11, Payload.JSON),
     /** A JSON answer: a migration's record, or true/false to "has". */
     REPLY(12, Payload.JSON),
@@ -46,6 +46,11 @@ public enum MessageType {
     HOLD_ACK(15, Payload.EMPTY),
     /** Runner to home: the move failed, the job runs on here; send the caller's input and signals here again. */
     RESUME_CONTROL(16, Payload.EMPTY),
+    /**
+     * Both ways, first on every agent-to-agent connection: the sender's {@link Protocol#VERSION}.
+     * It keeps this form (code 17, a u32) in every version, so any two agents can tell each other apart.
+     */
+    VERSION(17, Payload.U32),
 
     /** Source to target: an image file of the round begins; its path "ROUND/NAME". */
     FILE(20, Payload.TEXT),

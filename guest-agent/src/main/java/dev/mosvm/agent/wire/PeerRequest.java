@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The first frame on a peer connection, a {@link MessageType#REQUEST}
+ * The first frame on a peer connection (after the version exchange), a {@link MessageType#REQUEST}
  * with this record as JSON: what one agent asks of another.
  * <ul>
  * <li>{@code list}: the jobs running there (answer: LIST of job views);

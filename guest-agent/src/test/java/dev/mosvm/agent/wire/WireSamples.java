@@ -38,6 +38,7 @@ final class WireSamples {
                 case STDOUT, STDERR, STDIN, DATA -> new Frame(t, "some output\n\0\u00ff".getBytes(StandardCharsets.ISO_8859_1));
                 case EXIT -> Frame.u32(t, 130);
                 case SIGNAL -> Frame.u32(t, 15);
+                case VERSION -> Frame.u32(t, Protocol.VERSION);
                 case ERROR -> Frame.text(t, "no live node named 'c' in the pool");
                 case STARTED -> Frame.text(t, "a.7");
                 case LIST -> Frame.json(t, List.of(RECORD, RECORD));
