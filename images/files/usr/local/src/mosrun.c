@@ -8,8 +8,9 @@
  * takes seconds, and even a perl client took about 0.5 s of that node's CPU per start, so a
  * burst of twelve `mosrun`s kept the node busy for many seconds before the last job started.
  *
- * The protocol is the agent's (dev.mosvm.agent.jobs.JobRequest, JobFrames): one JSON line,
- * then frames of kind:u8 length:u32 (big-endian) payload, both ways.
+ * The protocol is the agent's (dev.mosvm.agent.jobs.JobRequest, then dev.mosvm.agent.wire.FrameCodec
+ * with the codes of wire.MessageType): one JSON line, then frames of kind:u8 length:u32
+ * (big-endian) payload, both ways.
  */
 #define _GNU_SOURCE
 #include <errno.h>

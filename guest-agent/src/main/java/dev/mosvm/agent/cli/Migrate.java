@@ -1,14 +1,15 @@
 package dev.mosvm.agent.cli;
 
 import dev.mosvm.agent.jobs.JobConnection;
-import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
-import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.MigrationRecord;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrateArguments;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -42,10 +43,10 @@ public final class Migrate implements Callable<Integer> {
     public Integer call() throws Exception {
         MigrationRecord m;
         try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(args.job, args.node, args.mode()))) {
-            JobFrames.Frame f = JobFrames.read(c.in);
+            Frame f = FrameCodec.read(c.in);
             if (f == null) throw new IOException("the agent closed the connection");
-            if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
-            m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+            if (f.type() == MessageType.ERROR) throw new IOException(f.text());
+            m = f.json(MigrationRecord.class);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (args.json) {

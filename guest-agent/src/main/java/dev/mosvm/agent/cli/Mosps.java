@@ -1,10 +1,11 @@
 package dev.mosvm.agent.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.agent.jobs.JobConnection;
-import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
 import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.api.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -43,9 +44,9 @@ public final class Mosps implements Callable<Integer> {
 
     public static List<JobView> list(Path socket) throws IOException {
         try (JobConnection c = JobConnection.open(socket, JobRequest.list())) {
-            JobFrames.Frame f = JobFrames.read(c.in);
-            if (f == null || f.kind() != JobFrames.LIST) throw new IOException("the agent did not answer the list request");
-            return Json.MAPPER.readValue(f.payload(), new TypeReference<List<JobView>>() {});
+            Frame f = FrameCodec.read(c.in);
+            if (f == null || f.type() != MessageType.LIST) throw new IOException("the agent did not answer the list request");
+            return f.json(JobView.LIST_TYPE);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +61,7 @@ final class HomeRecord implements JobSink {
         moving = true;
         if (out == null) return;
         try {
-            JobFrames.write(out, JobFrames.HOLD_ACK, new byte[0]);
+            FrameCodec.writeEmpty(out, MessageType.HOLD_ACK);
         } catch (IOException e) {
             // the link is down: the runner goes ahead without the ACK, and nothing reaches it anyway
         }
@@ -97,7 +100,7 @@ final class HomeRecord implements JobSink {
         HomeRecord home = this;
         return new JobSink() {
             @Override
-            public void output(int kind, byte[] b, int n) throws IOException {
+            public void output(MessageType kind, byte[] b, int n) throws IOException {
                 home.awaitRelay(ready);
                 home.output(kind, b, n);
             }
@@ -155,11 +158,11 @@ final class HomeRecord implements JobSink {
     }
 
     /** Passes a caller's frame on to the node the job runs on; false if no node takes it now (it runs here, or is between nodes). */
-    synchronized boolean toRunner(int kind, byte[] payload) {
+    synchronized boolean toRunner(MessageType kind, byte[] payload) {
         DataOutputStream out = toRunner;
         if (out == null) return false;
         try {
-            JobFrames.write(out, kind, payload);
+            FrameCodec.write(out, kind, payload);
         } catch (IOException e) {
             // the runner's link is down: it reattaches, and the caller may send again
         }
@@ -167,8 +170,8 @@ final class HomeRecord implements JobSink {
     }
 
     @Override
-    public void output(int kind, byte[] b, int n) throws IOException {
-        JobFrames.write(caller, kind, b, n);
+    public void output(MessageType kind, byte[] b, int n) throws IOException {
+        FrameCodec.write(caller, kind, b, n);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -212,8 +215,8 @@ public final class Job {
 
     /** Starts relaying the launcher's output to the sink. */
     void startPumps() {
-        pumps.add(pump(launcher.getInputStream(), JobFrames.STDOUT));
-        pumps.add(pump(launcher.getErrorStream(), JobFrames.STDERR));
+        pumps.add(pump(launcher.getInputStream(), MessageType.STDOUT));
+        pumps.add(pump(launcher.getErrorStream(), MessageType.STDERR));
     }
 
     /** Waits until every byte of output has been handed to the sink (the job's pipes closed). */
@@ -221,7 +224,7 @@ public final class Job {
         for (Thread t : pumps) t.join();
     }
 
-    private Thread pump(InputStream from, int kind) {
+    private Thread pump(InputStream from, MessageType kind) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (from) {
@@ -246,30 +249,30 @@ public final class Job {
      * A caller's frame: written to the job, or held while it moves; false if this copy has
      * moved on (its stopped copy must not take it: the frame is for the job's next node).
      */
-    public boolean control(JobFrames.Frame f) throws IOException {
+    public boolean control(Frame f) throws IOException {
         synchronized (this) { // one decision: a move cannot begin or end between the check and the hold
             if (state == State.MOVED) return false;
-            if ((f.kind() == JobFrames.STDIN || f.kind() == JobFrames.STDIN_EOF) && held(f)) return true;
+            if ((f.type() == MessageType.STDIN || f.type() == MessageType.STDIN_EOF) && held(f)) return true;
         }
-        switch (f.kind()) {
-            case JobFrames.STDIN -> writeInput(f.payload());
-            case JobFrames.STDIN_EOF -> closeInput();
-            case JobFrames.SIGNAL -> signalQuietly(f.asInt());
-            default -> throw new IOException("unexpected frame " + f.kind());
+        switch (f.type()) {
+            case STDIN -> writeInput(f.payload());
+            case STDIN_EOF -> closeInput();
+            case SIGNAL -> signalQuietly(f.u32());
+            default -> throw new IOException("unexpected frame " + f.type());
         }
         return true;
     }
 
     /** Holds input while the job is being moved; false when it should go to the job now. */
-    private synchronized boolean held(JobFrames.Frame f) throws IOException {
+    private synchronized boolean held(Frame f) throws IOException {
         try {
-            while (state == State.MIGRATING && f.kind() == JobFrames.STDIN && heldInput.size() >= HELD_INPUT_LIMIT) wait();
+            while (state == State.MIGRATING && f.type() == MessageType.STDIN && heldInput.size() >= HELD_INPUT_LIMIT) wait();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the job moved", e);
         }
         if (state != State.MIGRATING) return false;
-        if (f.kind() == JobFrames.STDIN) heldInput.writeBytes(f.payload());
+        if (f.type() == MessageType.STDIN) heldInput.writeBytes(f.payload());
         else heldEof = true;
         return true;
     }

@@ -2,6 +2,13 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.WireLimits;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
 import java.io.BufferedInputStream;
@@ -96,13 +103,13 @@ public final class JobServer implements AutoCloseable {
                 req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
                 switch (req.op() == null ? "run" : req.op()) {
                     case "list" -> {
-                        JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(poolViews()));
+                        FrameCodec.write(out, Frame.json(MessageType.LIST, poolViews()));
                         return;
                     }
                     case "migrate" -> {
                         try {
                             MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, req.mode() == null ? MigrationMode.DEFAULT : req.mode());
-                            JobFrames.write(out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
+                            FrameCodec.write(out, Frame.json(MessageType.REPLY, m));
                         } catch (IOException | RuntimeException e) {
                             error(out, e.getMessage());
                         }
@@ -131,9 +138,9 @@ public final class JobServer implements AutoCloseable {
             Thread t = new Thread(() -> {
                 try (PeerChannel ch = table.peers().connect(peer)) {
                     PeerRequest.write(ch.out, PeerRequest.list());
-                    JobFrames.Frame f = JobFrames.read(ch.in);
-                    if (f != null && f.kind() == JobFrames.LIST) {
-                        List<JobView> theirs = Json.MAPPER.readValue(f.payload(), new com.fasterxml.jackson.core.type.TypeReference<List<JobView>>() {});
+                    Frame f = FrameCodec.read(ch.in);
+                    if (f != null && f.type() == MessageType.LIST) {
+                        List<JobView> theirs = f.json(JobView.LIST_TYPE);
                         synchronized (all) {
                             all.addAll(theirs);
                         }
@@ -207,13 +214,13 @@ public final class JobServer implements AutoCloseable {
                 relay.setDaemon(true);
                 relay.start();
             }
-            JobFrames.write(out, JobFrames.STARTED, spec.id().getBytes(StandardCharsets.UTF_8));
+            FrameCodec.writeText(out, MessageType.STARTED, spec.id());
             Thread callerSide = new Thread(() -> fromCaller(home, in), "job-input-" + spec.id());
             callerSide.setDaemon(true);
             callerSide.start();
             try {
                 int status = home.exit.get();
-                JobFrames.writeInt(out, JobFrames.EXIT, status);
+                FrameCodec.writeU32(out, MessageType.EXIT, status);
             } catch (ExecutionException e) {
                 error(out, e.getCause().getMessage());
             } catch (InterruptedException e) {
@@ -253,36 +260,36 @@ public final class JobServer implements AutoCloseable {
                 return;
             }
             try {
-                JobFrames.Frame f;
-                while ((f = JobFrames.read(ch.in)) != null) {
-                    switch (f.kind()) {
-                        case JobFrames.STDOUT, JobFrames.STDERR -> {
+                Frame f;
+                while ((f = FrameCodec.read(ch.in)) != null) {
+                    switch (f.type()) {
+                        case STDOUT, STDERR -> {
                             try {
-                                home.output(f.kind(), f.payload(), f.payload().length);
+                                home.output(f.type(), f.payload(), f.payload().length);
                             } catch (IOException e) {
                                 // the caller is gone; its hang-up reaches the job
                             }
                         }
-                        case JobFrames.EXIT -> {
-                            home.exited(f.asInt());
+                        case EXIT -> {
+                            home.exited(f.u32());
                             try {
-                                JobFrames.write(ch.out, JobFrames.EXIT_ACK, new byte[0]);
+                                FrameCodec.writeEmpty(ch.out, MessageType.EXIT_ACK);
                             } catch (IOException e) {
                                 // the runner hears nothing and sends the status again; home has it already
                             }
                             return;
                         }
-                        case JobFrames.ERROR -> {
-                            home.failed(new String(f.payload(), StandardCharsets.UTF_8));
+                        case ERROR -> {
+                            home.failed(f.text());
                             return;
                         }
-                        case JobFrames.MOVED -> {
+                        case MOVED -> {
                             LOG.info("job " + home.spec.id() + " left " + node);
                             return;
                         }
-                        case JobFrames.HOLD -> home.hold();
-                        case JobFrames.RESUME_CONTROL -> home.resumeControl(ch.out);
-                        default -> throw new IOException("unexpected frame " + f.kind() + " from " + node);
+                        case HOLD -> home.hold();
+                        case RESUME_CONTROL -> home.resumeControl(ch.out);
+                        default -> throw new IOException("unexpected frame " + f.type() + " from " + node);
                     }
                 }
                 LOG.warning("link to " + node + ", where job " + home.spec.id() + " runs, dropped; waiting for it to reattach");
@@ -297,18 +304,18 @@ public final class JobServer implements AutoCloseable {
     /** Input, end of input and signals from the caller, wherever the job runs; if the caller goes away, SIGHUP. */
     private void fromCaller(HomeRecord home, DataInputStream in) {
         try {
-            JobFrames.Frame f;
-            while ((f = JobFrames.read(in)) != null) toJob(home, f);
+            Frame f;
+            while ((f = FrameCodec.read(in)) != null) toJob(home, f);
         } catch (IOException e) {
             // the caller is gone or misbehaved: treat it as a hang-up below
         }
         if (!home.exit.isDone()) {
             LOG.info("caller of job " + home.spec.id() + " went away: SIGHUP");
-            toJob(home, new JobFrames.Frame(JobFrames.SIGNAL, new byte[] {0, 0, 0, SIGHUP}));
+            toJob(home, new Frame(MessageType.SIGNAL, new byte[] {0, 0, 0, SIGHUP}));
         }
     }
 
-    private void toJob(HomeRecord home, JobFrames.Frame f) {
+    private void toJob(HomeRecord home, Frame f) {
         long deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS;
         while (true) {
             if (home.where().equals(table.self())) {
@@ -320,7 +327,7 @@ public final class JobServer implements AutoCloseable {
                     return;
                 }
             }
-            if (home.toRunner(f.kind(), f.payload())) return;
+            if (home.toRunner(f.type(), f.payload())) return;
             // no node takes it yet: a job sent to a peer has no link until the peer answers, and
             // a moving job none until its next node attaches; the input waits, it is not dropped
             if (home.moving()) deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS; // a move takes as long as it takes
@@ -335,7 +342,7 @@ public final class JobServer implements AutoCloseable {
     }
 
     private static void error(DataOutputStream out, String message) throws IOException {
-        JobFrames.write(out, JobFrames.ERROR, String.valueOf(message).getBytes(StandardCharsets.UTF_8));
+        FrameCodec.writeText(out, MessageType.ERROR, String.valueOf(message));
     }
 
     /** How long a caller's input or signal waits for the link to the node its job was sent to. */
@@ -368,7 +375,7 @@ public final class JobServer implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (int c; (c = in.read()) != '\n'; ) {
             if (c < 0) throw new IOException("no request");
-            if (b.length() > JobFrames.MAX_PAYLOAD) throw new IOException("request too long");
+            if (b.length() > WireLimits.MAX_FRAME_PAYLOAD) throw new IOException("request too long");
             b.append((char) c);
         }
         return new String(b.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.wire.MessageType;
 import java.io.IOException;
 
 /**
@@ -7,8 +8,8 @@ import java.io.IOException;
  * over the peer channel to its home agent when it runs elsewhere.
  */
 public interface JobSink {
-    /** A chunk of output; kind is {@link JobFrames#STDOUT} or {@link JobFrames#STDERR}. */
-    void output(int kind, byte[] b, int n) throws IOException;
+    /** A chunk of output; kind is {@link MessageType#STDOUT} or {@link MessageType#STDERR}. */
+    void output(MessageType kind, byte[] b, int n) throws IOException;
 
     /** The job ended here with this status (128 + signal if a signal ended it). */
     void exited(int status);

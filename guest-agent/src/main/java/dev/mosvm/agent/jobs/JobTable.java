@@ -1,6 +1,11 @@
 package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,18 +223,18 @@ public final class JobTable {
     public void attachFromRunner(PeerRequest req, PeerChannel link) throws IOException {
         HomeRecord r = homes.get(req.job());
         if (r == null) {
-            JobFrames.write(link.out, JobFrames.ERROR, ("no caller of job " + req.job() + " is waiting on " + self).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
         }
         JobServer.relay(r, link);
     }
 
-    private void control(String id, JobFrames.Frame f) {
+    private void control(String id, Frame f) {
         Job j = running.get(id);
         if (j == null) return;
         try {
             // home holds the caller's frames from a move's start (HOLD): one here now was lost in flight
-            if (!j.control(f)) LOG.warning("job " + id + " has moved on: a frame of kind " + f.kind() + " from home came too late");
+            if (!j.control(f)) LOG.warning("job " + id + " has moved on: a frame of kind " + f.type() + " from home came too late");
         } catch (IOException e) {
             LOG.fine("job " + id + " no longer takes input: " + e.getMessage());
         }

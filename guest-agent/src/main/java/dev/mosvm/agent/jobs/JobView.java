@@ -1,6 +1,9 @@
 package dev.mosvm.agent.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MigrationRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +20,8 @@ import java.util.List;
 public record JobView(String id, int uid, String user, String home, String where, String state, List<String> argv,
                       String started, double cpuSeconds, long rssKb, int migrations, boolean pinned,
                       List<MigrationRecord> migrationHistory, String reason, String why, double workDone, boolean stays) {
+    /** A LIST frame's payload, as a job list request is answered. */
+    public static final TypeReference<List<JobView>> LIST_TYPE = new TypeReference<>() {};
 
     static JobView of(Job j, String node, double workDone) {
         JobSpec s = j.spec();

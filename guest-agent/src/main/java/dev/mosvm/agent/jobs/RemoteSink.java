@@ -2,6 +2,11 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +20,7 @@ import java.util.logging.Logger;
  * the home's signals and input come back on the same channel. If home cannot be reached (its
  * VM is down, the network dropped), the job keeps running: its frames go to a spool file on
  * this node and are replayed, in order, when the link to home is back. The job's exit status
- * is forgotten only when home confirms it ({@link JobFrames#EXIT_ACK}); without that it is
+ * is forgotten only when home confirms it ({@link MessageType#EXIT_ACK}); without that it is
  * spooled and sent again, so a link that drops just after the EXIT was written loses nothing.
  */
 final class RemoteSink implements JobSink {
@@ -31,7 +36,7 @@ final class RemoteSink implements JobSink {
     private final String jobId;
     private final String home;
     private final PeerDirectory peers;
-    private final Consumer<JobFrames.Frame> control;
+    private final Consumer<Frame> control;
     private final JobSpec spec;
     private PeerChannel link;
     private boolean spooling;
@@ -43,11 +48,11 @@ final class RemoteSink implements JobSink {
     /** How long a move waits for home to answer HOLD before it goes ahead. */
     static final long HOLD_MILLIS = 10_000;
 
-    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
+    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<Frame> control) {
         this(spec, link, peers, control, SPOOL, ACK_MILLIS, RETRY_MILLIS);
     }
 
-    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<JobFrames.Frame> control, Path spool, long ackMillis,
+    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<Frame> control, Path spool, long ackMillis,
                long retryMillis) {
         this.spool = spool;
         this.ackMillis = ackMillis;
@@ -62,7 +67,7 @@ final class RemoteSink implements JobSink {
     }
 
     /** Opens an attach link to home for a job that arrived here by migration. */
-    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<JobFrames.Frame> control) {
+    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<Frame> control) {
         RemoteSink s = new RemoteSink(spec, null, peers, control);
         synchronized (s) {
             s.spooling = true;
@@ -75,14 +80,14 @@ final class RemoteSink implements JobSink {
         if (ch == null) return;
         Thread t = new Thread(() -> {
             try {
-                JobFrames.Frame f;
-                while ((f = JobFrames.read(ch.in)) != null) {
-                    if (f.kind() == JobFrames.HOLD_ACK) {
+                Frame f;
+                while ((f = FrameCodec.read(ch.in)) != null) {
+                    if (f.type() == MessageType.HOLD_ACK) {
                         synchronized (this) {
                             held = true;
                             notifyAll();
                         }
-                    } else if (f.kind() == JobFrames.EXIT_ACK || f.kind() == JobFrames.ERROR) {
+                    } else if (f.type() == MessageType.EXIT_ACK || f.type() == MessageType.ERROR) {
                         // ERROR: home has no caller waiting for this job (it got the status, or gave up)
                         synchronized (this) {
                             settled = true;
@@ -101,14 +106,14 @@ final class RemoteSink implements JobSink {
     }
 
     @Override
-    public synchronized void output(int kind, byte[] b, int n) {
+    public synchronized void output(MessageType kind, byte[] b, int n) {
         send(kind, b, n);
     }
 
     @Override
     public synchronized void exited(int status) {
         byte[] s = {(byte) (status >>> 24), (byte) (status >>> 16), (byte) (status >>> 8), (byte) status};
-        send(JobFrames.EXIT, s, 4);
+        send(MessageType.EXIT, s, 4);
         done = true;
         if (spooling) {
             LOG.warning("job " + jobId + " ended with " + status + " while its home " + home + " was unreachable; kept in " + spoolFile());
@@ -118,7 +123,7 @@ final class RemoteSink implements JobSink {
             LOG.warning("home " + home + " did not confirm the exit of job " + jobId + "; kept in " + spoolFile() + " to send again");
             spooling = true;
             closeLink();
-            spoolFrame(JobFrames.EXIT, s, 4);
+            spoolFrame(MessageType.EXIT, s, 4);
             startReconnectingLater();
         }
     }
@@ -127,7 +132,7 @@ final class RemoteSink implements JobSink {
     public synchronized void holdControl() {
         if (spooling) return; // no link: home sends nothing here until one is up again
         held = false;
-        send(JobFrames.HOLD, new byte[0], 0);
+        send(MessageType.HOLD, new byte[0], 0);
         long end = System.currentTimeMillis() + HOLD_MILLIS;
         try {
             for (long left = HOLD_MILLIS; !held && !spooling && left > 0; left = end - System.currentTimeMillis()) wait(left);
@@ -139,7 +144,7 @@ final class RemoteSink implements JobSink {
 
     @Override
     public synchronized void keepControl() {
-        if (!spooling) send(JobFrames.RESUME_CONTROL, new byte[0], 0);
+        if (!spooling) send(MessageType.RESUME_CONTROL, new byte[0], 0);
     }
 
     /** Waits (releasing this sink) for home to confirm the EXIT sent on the current link. */
@@ -155,15 +160,15 @@ final class RemoteSink implements JobSink {
 
     @Override
     public synchronized void moved() {
-        send(JobFrames.MOVED, new byte[0], 0);
+        send(MessageType.MOVED, new byte[0], 0);
         done = true;
         if (!spooling) closeLink();
     }
 
-    private void send(int kind, byte[] b, int n) {
+    private void send(MessageType kind, byte[] b, int n) {
         if (!spooling) {
             try {
-                JobFrames.write(link.out, kind, b, n);
+                FrameCodec.write(link.out, kind, b, n);
                 return;
             } catch (IOException | RuntimeException e) {
                 LOG.warning("home " + home + " of job " + jobId + " is unreachable (" + e.getMessage() + "); the job runs on, output kept in " + spoolFile());
@@ -175,11 +180,11 @@ final class RemoteSink implements JobSink {
         spoolFrame(kind, b, n);
     }
 
-    private void spoolFrame(int kind, byte[] b, int n) {
+    private void spoolFrame(MessageType kind, byte[] b, int n) {
         try {
             Files.createDirectories(spool);
             try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
-                JobFrames.write(out, kind, b, n);
+                FrameCodec.write(out, kind, b, n);
             }
         } catch (IOException e) {
             LOG.severe("cannot spool output of job " + jobId + ": " + e);

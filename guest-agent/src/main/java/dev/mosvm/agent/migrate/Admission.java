@@ -1,7 +1,7 @@
 package dev.mosvm.agent.migrate;
 
-import dev.mosvm.agent.jobs.JobSpec;
-import dev.mosvm.agent.jobs.PeerRequest;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.PeerRequest;
 
 /**
  * The target's say on an incoming job beyond compatibility: whether it has the room and the

@@ -1,13 +1,15 @@
 package dev.mosvm.agent.migrate;
 
-import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.ImageStreamCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.WireLimits;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,14 +17,13 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * A round of CRIU images sent file by file over the peer channel, each file followed by its
- * size and CRC32C, which the receiver checks against what it wrote. (The channel's AES-GCM
- * already refuses altered records; the checksum covers the files end to end.)
+ * A round of CRIU images sent file by file over the peer channel ({@link ImageStreamCodec}
+ * has the format and its checks): this side reads and writes the files.
  */
 final class ImageStream {
     private ImageStream() {}
 
-    private static final int CHUNK = 1 << 20;
+    private static final int CHUNK = WireLimits.MAX_FRAME_PAYLOAD;
 
     /** Sends every file and symlink of {@code root/round}; returns the bytes sent. */
     static long send(DataOutputStream out, Path root, String round) throws IOException {
@@ -37,88 +38,60 @@ final class ImageStream {
             String name = round + "/" + p.getFileName();
             if (name.endsWith(".log")) continue; // CRIU's logs stay with the node that wrote them
             if (Files.isSymbolicLink(p)) {
-                JobFrames.write(out, MigrationFrames.LINK, (name + "\0" + Files.readSymbolicLink(p)).getBytes(StandardCharsets.UTF_8));
+                FrameCodec.write(out, ImageStreamCodec.link(name, Files.readSymbolicLink(p).toString()));
                 continue;
             }
-            JobFrames.write(out, MigrationFrames.FILE, name.getBytes(StandardCharsets.UTF_8));
+            FrameCodec.write(out, ImageStreamCodec.file(name));
             CRC32C crc = new CRC32C();
             long size = 0;
             try (InputStream in = Files.newInputStream(p)) {
                 for (int n; (n = in.readNBytes(buf, 0, CHUNK)) > 0; ) {
                     crc.update(buf, 0, n);
-                    JobFrames.write(out, MigrationFrames.DATA, buf, n);
+                    FrameCodec.write(out, MessageType.DATA, buf, n);
                     size += n;
                 }
             }
-            JobFrames.write(out, MigrationFrames.FILE_END, ByteBuffer.allocate(12).putLong(size).putInt((int) crc.getValue()).array());
+            FrameCodec.write(out, ImageStreamCodec.fileEnd(size, (int) crc.getValue()));
             bytes += size;
         }
-        JobFrames.write(out, MigrationFrames.ROUND_END, round.getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(out, ImageStreamCodec.roundEnd(round));
         return bytes;
     }
 
     /**
-     * Receives one round into {@code root}, checking every path stays inside it and every file
-     * matches its size and checksum. Returns the round's name, or null if the next frame is not
-     * a round (it is then in {@code first}'s place: the caller handles it).
+     * Receives one round into {@code root}, beginning with {@code first} (read by the caller,
+     * which recognised the start of a round), up to and including its ROUND_END.
      */
-    static void receive(DataInputStream in, Path root, JobFrames.Frame first) throws IOException {
-        JobFrames.Frame f = first;
+    static void receive(DataInputStream in, Path root, Frame first) throws IOException {
+        ImageStreamCodec.Decoder round = new ImageStreamCodec.Decoder();
+        Frame f = first;
         OutputStream file = null;
-        Path current = null;
-        CRC32C crc = new CRC32C();
-        long size = 0;
         try {
             while (true) {
-                switch (f.kind()) {
-                    case MigrationFrames.FILE -> {
-                        current = inside(root, new String(f.payload(), StandardCharsets.UTF_8));
-                        Files.createDirectories(current.getParent());
-                        file = Files.newOutputStream(current);
-                        crc.reset();
-                        size = 0;
-                    }
-                    case MigrationFrames.DATA -> {
-                        if (file == null) throw new IOException("image data outside a file");
-                        file.write(f.payload());
-                        crc.update(f.payload());
-                        size += f.payload().length;
-                    }
-                    case MigrationFrames.FILE_END -> {
-                        if (file == null) throw new IOException("end of a file that was not begun");
-                        file.close();
-                        file = null;
-                        ByteBuffer b = ByteBuffer.wrap(f.payload());
-                        long wantSize = b.getLong();
-                        int wantCrc = b.getInt();
-                        if (wantSize != size || wantCrc != (int) crc.getValue() || Files.size(current) != size) {
-                            throw new IOException("checksum mismatch in " + root.relativize(current));
-                        }
-                    }
-                    case MigrationFrames.LINK -> {
-                        String[] parts = new String(f.payload(), StandardCharsets.UTF_8).split("\0", 2);
-                        Path link = inside(root, parts[0]);
-                        if (parts.length != 2 || !parts[1].matches("\\.\\./[0-9]+")) throw new IOException("bad image link " + parts[0]);
-                        Files.createDirectories(link.getParent());
-                        Files.deleteIfExists(link);
-                        Files.createSymbolicLink(link, Path.of(parts[1]));
-                    }
-                    case MigrationFrames.ROUND_END -> {
-                        if (file != null) throw new IOException("round ended inside a file");
-                        return;
-                    }
-                    default -> throw new IOException("unexpected frame " + f.kind() + " in an image round");
+                ImageStreamCodec.Event e = round.next(f);
+                if (e instanceof ImageStreamCodec.FileBegins b) {
+                    Path p = root.resolve(b.path());
+                    Files.createDirectories(p.getParent());
+                    file = Files.newOutputStream(p);
+                } else if (e instanceof ImageStreamCodec.FileData d) {
+                    file.write(d.bytes());
+                } else if (e instanceof ImageStreamCodec.FileEnds end) {
+                    file.close();
+                    file = null;
+                    if (Files.size(root.resolve(end.path())) != end.size()) throw new IOException("checksum mismatch in " + end.path());
+                } else if (e instanceof ImageStreamCodec.Link l) {
+                    Path link = root.resolve(l.path());
+                    Files.createDirectories(link.getParent());
+                    Files.deleteIfExists(link);
+                    Files.createSymbolicLink(link, Path.of(l.target()));
+                } else {
+                    return; // the round's end
                 }
-                f = JobFrames.read(in);
+                f = FrameCodec.read(in);
                 if (f == null) throw new IOException("the source went away during a round");
             }
         } finally {
             if (file != null) file.close();
         }
-    }
-
-    private static Path inside(Path root, String name) throws IOException {
-        if (!name.matches("[0-9]+/[A-Za-z0-9._-]+")) throw new IOException("bad image path " + name);
-        return root.resolve(name);
     }
 }

@@ -3,18 +3,18 @@ package dev.mosvm.agent.migrate;
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.JobView;
-import dev.mosvm.agent.jobs.MigrationRecord;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.api.Json;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -82,9 +82,9 @@ public final class Migrations implements JobServer.Migrations {
             if (job == null) throw new IOException("job " + req.job() + " no longer runs on " + table.self());
             MigrationRecord m = migrateHere(job, req.node(), req.uid() == null ? -1 : req.uid(),
                     req.mode() == null ? MigrationMode.DEFAULT : req.mode(), MoveIntent.USER);
-            JobFrames.write(ch.out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
+            FrameCodec.write(ch.out, Frame.json(MessageType.REPLY, m));
         } catch (IOException e) {
-            JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
+            FrameCodec.writeText(ch.out, MessageType.ERROR, String.valueOf(e.getMessage()));
         }
     }
 
@@ -115,16 +115,16 @@ public final class Migrations implements JobServer.Migrations {
 
     /** A peer asks for the moves this node sent jobs on. */
     public void serveMoves(PeerChannel ch) throws IOException {
-        JobFrames.write(ch.out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(log.recent()));
+        FrameCodec.write(ch.out, Frame.json(MessageType.LIST, log.recent()));
     }
 
     private String find(String id) {
         for (String peer : table.peers().alivePeers()) {
             try (PeerChannel ch = table.peers().connect(peer)) {
                 PeerRequest.write(ch.out, PeerRequest.list());
-                JobFrames.Frame f = JobFrames.read(ch.in);
-                if (f == null || f.kind() != JobFrames.LIST) continue;
-                List<JobView> jobs = Json.MAPPER.readValue(f.payload(), new com.fasterxml.jackson.core.type.TypeReference<List<JobView>>() {});
+                Frame f = FrameCodec.read(ch.in);
+                if (f == null || f.type() != MessageType.LIST) continue;
+                List<JobView> jobs = f.json(JobView.LIST_TYPE);
                 if (jobs.stream().anyMatch(j -> j.id().equals(id))) return peer;
             } catch (IOException e) {
                 LOG.fine("cannot ask " + peer + " for job " + id + ": " + e.getMessage());
@@ -134,10 +134,10 @@ public final class Migrations implements JobServer.Migrations {
     }
 
     private static MigrationRecord reply(PeerChannel ch, String where) throws IOException {
-        JobFrames.Frame f = JobFrames.read(ch.in);
+        Frame f = FrameCodec.read(ch.in);
         if (f == null) throw new IOException(where + " closed the connection during the migration");
-        if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
-        return Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+        if (f.type() == MessageType.ERROR) throw new IOException(f.text());
+        return f.json(MigrationRecord.class);
     }
 
     String imageVersion() {

@@ -1,15 +1,16 @@
 package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.agent.jobs.JobFrames;
-import dev.mosvm.agent.jobs.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerDirectory;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.api.Json;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MalformedFrameException;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.MigrationFrames;
+import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -70,7 +71,7 @@ final class SourceMigration {
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
                     job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
                     rssKb)));
-            expect(ch, MigrationFrames.ACCEPT, target);
+            expect(ch, MessageType.ACCEPT, target);
             ImageRounds images = new ImageRounds(ch, target, dir, peers.plainPageStreams());
             phases.mark("gate");
 
@@ -93,7 +94,6 @@ final class SourceMigration {
             }
 
             long freezeStart = System.nanoTime();
-            String finalRound = String.valueOf(rounds + 1);
             try {
                 long pages = images.send(rounds + 1, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log");
                 bytes += pages + images.lastFileBytes;
@@ -104,8 +104,8 @@ final class SourceMigration {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
             }
             double workDone = workOf.applyAsDouble(job); // frozen: its CPU time here is final
-            JobFrames.write(ch.out, MigrationFrames.RESTORE, finalRound.getBytes(StandardCharsets.UTF_8));
-            expect(ch, MigrationFrames.RESTORED, target);
+            FrameCodec.write(ch.out, new MigrationFrames.Restore(rounds + 1).frame());
+            expect(ch, MessageType.RESTORED, target);
             phases.mark("restore");
 
             try {
@@ -115,9 +115,9 @@ final class SourceMigration {
             }
             held = job.migrated(); // from here on the target's copy is the job
             committed = true;
-            JobFrames.write(ch.out, MigrationFrames.COMMIT, Json.MAPPER.writeValueAsBytes(held));
+            FrameCodec.write(ch.out, Frame.json(MessageType.COMMIT, held));
             try {
-                expect(ch, MigrationFrames.RUNNING, target);
+                expect(ch, MessageType.RUNNING, target);
             } catch (IOException e) {
                 if (!runsOn(target, job.id())) throw e; // the target never resumed it: resume here (below)
             }
@@ -128,7 +128,7 @@ final class SourceMigration {
                     (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes, intent.reason(), intent.why(), workDone,
                     images.plain ? "plain" : "sealed");
             try {
-                JobFrames.write(ch.out, MigrationFrames.RECORD, Json.MAPPER.writeValueAsBytes(record));
+                FrameCodec.write(ch.out, Frame.json(MessageType.RECORD, record));
             } catch (IOException e) {
                 LOG.fine("record of " + job.id() + " not delivered: " + e.getMessage());
             }
@@ -250,33 +250,33 @@ final class SourceMigration {
             String name = String.valueOf(n);
             Path round = dir.resolve(name);
             Files.createDirectories(round);
-            JobFrames.write(ch.out, MigrationFrames.PAGES, (n > 1 ? name + "\0" + (n - 1) : name).getBytes(StandardCharsets.UTF_8));
-            String[] ready = new String(expect(ch, MigrationFrames.PAGES_READY, target).payload(), StandardCharsets.UTF_8).split(" ", 2);
+            FrameCodec.write(ch.out, new MigrationFrames.Pages(n, n - 1).frame());
+            MigrationFrames.PagesReady ready;
             String linkInput;
             try {
-                if (ready.length != 2 || !ready[0].matches("[0-9]{1,5}")) throw new IllegalArgumentException("no port");
-                linkInput = PageLink.sourceLine(ready[1], plainAllowed, target);
-            } catch (IllegalArgumentException e) {
+                ready = MigrationFrames.PagesReady.of(expect(ch, MessageType.PAGES_READY, target));
+                linkInput = PageLink.sourceLine(ready.keys(), plainAllowed, target);
+            } catch (MalformedFrameException | IllegalArgumentException e) {
                 throw new IOException("bad page-server answer from " + target + ": " + e.getMessage());
             }
             List<String> args = new ArrayList<>(criu);
             args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
-            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), Integer.parseInt(ready[0]), args), linkInput);
+            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), ready.port(), args), linkInput);
             plain = linkInput.startsWith(PageLink.PLAIN);
             criuEnded = System.nanoTime();
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);
-            return ByteBuffer.wrap(expect(ch, MigrationFrames.ROUND_OK, target).payload()).getLong();
+            return MigrationFrames.roundOk(expect(ch, MessageType.ROUND_OK, target));
         }
     }
 
     /** The next frame must be {@code kind}; an ERROR frame is the target's reason. */
-    private static JobFrames.Frame expect(PeerChannel ch, int kind, String target) throws IOException {
-        JobFrames.Frame f = JobFrames.read(ch.in);
+    private static Frame expect(PeerChannel ch, MessageType type, String target) throws IOException {
+        Frame f = FrameCodec.read(ch.in);
         if (f == null) throw new IOException(target + " closed the connection");
-        if (f.kind() == JobFrames.ERROR) throw new IOException(new String(f.payload(), StandardCharsets.UTF_8));
-        if (f.kind() != kind) throw new IOException("unexpected frame " + f.kind() + " from " + target);
+        if (f.type() == MessageType.ERROR) throw new IOException(f.text());
+        if (f.type() != type) throw new IOException("unexpected frame " + f.type() + " from " + target);
         return f;
     }
 
@@ -301,9 +301,9 @@ final class SourceMigration {
     private boolean runsOn(String target, String id) {
         while (true) {
             try (PeerChannel ch = peers.connect(target)) {
-                PeerRequest.write(ch.out, new PeerRequest("has", id, null, null, null, null, null, null, null));
-                JobFrames.Frame f = JobFrames.read(ch.in);
-                if (f != null && f.kind() == JobFrames.REPLY) return Boolean.parseBoolean(new String(f.payload(), StandardCharsets.UTF_8));
+                PeerRequest.write(ch.out, PeerRequest.has(id));
+                Frame f = FrameCodec.read(ch.in);
+                if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
             } catch (IOException e) {
                 if (peers.isGone(target)) return false;
             }

@@ -2,16 +2,16 @@ package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.agent.jobs.JobFrames;
-import dev.mosvm.agent.jobs.JobSpec;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.MigrationRecord;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.api.Json;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.MigrationFrames;
+import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,28 +62,28 @@ final class TargetMigration {
         try {
             String refusal = refusal(spec, offer, imageVersion, dir);
             if (refusal != null) {
-                JobFrames.write(ch.out, JobFrames.ERROR, refusal.getBytes(StandardCharsets.UTF_8));
+                FrameCodec.writeText(ch.out, MessageType.ERROR, refusal);
                 return;
             }
-            JobFrames.write(ch.out, MigrationFrames.ACCEPT, new byte[0]);
+            FrameCodec.writeEmpty(ch.out, MessageType.ACCEPT);
             while (true) {
-                JobFrames.Frame f = JobFrames.read(ch.in);
+                Frame f = FrameCodec.read(ch.in);
                 if (f == null) throw new IOException("the source closed the connection");
-                switch (f.kind()) {
-                    case MigrationFrames.PAGES -> {
+                switch (f.type()) {
+                    case PAGES -> {
                         if (pages != null) throw new IOException("a round began before the last one ended");
                         PageStreamKeys keys = table.peers().plainPageStreams() ? null : PageStreamKeys.fresh(); // new keys for every connection
                         try {
                             makeRoomForRound(dir);
-                            pagesRound = roundDir(dir, new String(f.payload(), StandardCharsets.UTF_8));
+                            pagesRound = roundDir(dir, MigrationFrames.Pages.of(f));
                             pages = PageServer.start(pagesRound, ch.localAddress(), ch.remoteAddress(), keys);
                         } catch (IOException e) {
-                            JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.PAGES_READY, (pages.port + " " + PageLink.wire(keys)).getBytes(StandardCharsets.UTF_8));
+                        FrameCodec.write(ch.out, new MigrationFrames.PagesReady(pages.port, PageLink.wire(keys)).frame());
                     }
-                    case MigrationFrames.FILE, MigrationFrames.LINK, MigrationFrames.ROUND_END -> {
+                    case FILE, LINK, ROUND_END -> {
                         long pageBytes = 0;
                         try {
                             ImageStream.receive(ch.in, dir, f);
@@ -93,15 +93,14 @@ final class TargetMigration {
                                 pages = null;
                             }
                         } catch (IOException e) {
-                            JobFrames.write(ch.out, JobFrames.ERROR, ("on " + table.self() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.ROUND_OK, ByteBuffer.allocate(8).putLong(pageBytes).array());
+                        FrameCodec.write(ch.out, MigrationFrames.roundOk(pageBytes));
                     }
-                    case MigrationFrames.RESTORE -> {
+                    case RESTORE -> {
                         try {
-                            String round = new String(f.payload(), StandardCharsets.UTF_8);
-                            if (!round.matches("[0-9]{1,3}")) throw new IOException("bad round " + round);
+                            String round = String.valueOf(MigrationFrames.Restore.of(f).round());
                             long t0 = System.nanoTime();
                             if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
                             long t1 = System.nanoTime();
@@ -109,14 +108,14 @@ final class TargetMigration {
                             timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
                                     + (System.nanoTime() - t1) / 1_000_000 + " ms";
                         } catch (IOException e) {
-                            JobFrames.write(ch.out, JobFrames.ERROR, ("restore on " + table.self() + " failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            FrameCodec.writeText(ch.out, MessageType.ERROR, "restore on " + table.self() + " failed: " + e.getMessage());
                             throw e;
                         }
-                        JobFrames.write(ch.out, MigrationFrames.RESTORED, new byte[0]);
+                        FrameCodec.writeEmpty(ch.out, MessageType.RESTORED);
                     }
-                    case MigrationFrames.COMMIT -> {
+                    case COMMIT -> {
                         if (restored == null) throw new IOException("commit before restore");
-                        Job.Held held = Json.MAPPER.readValue(f.payload(), Job.Held.class);
+                        Job.Held held = f.json(Job.Held.class);
                         restored.beginMigration(); // input and signals from home wait behind what the source held
                         // Back home the sink is local and may refuse, and the caller's input goes to
                         // the job in the table as soon as the source stops relaying: both before the
@@ -128,20 +127,20 @@ final class TargetMigration {
                         long t0 = System.nanoTime();
                         restored.resume();
                         running = true;
-                        JobFrames.write(ch.out, MigrationFrames.RUNNING, new byte[0]);
+                        FrameCodec.writeEmpty(ch.out, MessageType.RUNNING);
                         timings += ", resume " + (System.nanoTime() - t0) / 1_000_000 + " ms";
                         if (!home) adopt(restored, spec);
                         // an end of input the caller sent before the move comes after the input J had not read yet
                         restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
                         LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
                     }
-                    case MigrationFrames.RECORD -> {
-                        MigrationRecord m = Json.MAPPER.readValue(f.payload(), MigrationRecord.class);
+                    case RECORD -> {
+                        MigrationRecord m = f.json(MigrationRecord.class);
                         if (restored != null) restored.spec(spec.movedBy(m));
                         return;
                     }
-                    case MigrationFrames.ABORT -> throw new IOException("the source aborted");
-                    default -> throw new IOException("unexpected frame " + f.kind());
+                    case ABORT -> throw new IOException("the source aborted");
+                    default -> throw new IOException("unexpected frame " + f.type());
                 }
             }
         } catch (IOException e) {
@@ -162,18 +161,16 @@ final class TargetMigration {
     }
 
     /**
-     * Makes the directory of a round announced as "ROUND" or "ROUND\0PARENT", with its link to
-     * the parent round: CRIU's page server reads it to tell pages that stay in the parent.
+     * Makes the directory of a round a PAGES frame announced, with its link to the parent round:
+     * CRIU's page server reads it to tell pages that stay in the parent.
      */
-    static Path roundDir(Path dir, String spec) throws IOException {
-        String[] parts = spec.split("\0", 2);
-        if (!parts[0].matches("[0-9]{1,3}") || parts.length == 2 && !parts[1].matches("[0-9]{1,3}")) throw new IOException("bad round " + spec);
-        Path round = dir.resolve(parts[0]);
+    static Path roundDir(Path dir, MigrationFrames.Pages pages) throws IOException {
+        Path round = dir.resolve(String.valueOf(pages.round()));
         Files.createDirectories(round);
-        if (parts.length == 2) {
+        if (pages.parent() != 0) {
             Path link = round.resolve("parent");
             Files.deleteIfExists(link);
-            Files.createSymbolicLink(link, Path.of("..", parts[1]));
+            Files.createSymbolicLink(link, Path.of("..", String.valueOf(pages.parent())));
         }
         return round;
     }

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.net;
 
+import dev.mosvm.agent.wire.Protocol;
+import dev.mosvm.agent.wire.WireLimits;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -22,19 +24,24 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The agents' channel to each other (jobs' output, migration images, pool-wide job lists):
  * a TCP connection on which both ends first prove they hold a current pool gossip key, then
- * every record is AES-256-GCM sealed under a per-connection, per-direction key.
+ * every record is AES-256-GCM sealed under a per-connection, per-direction key, and the first
+ * record each way says the sender's {@link Protocol} version.
  *
  * <p>Handshake: the client sends magic, key id, its node name and a nonce; the server answers
  * with its nonce and HMAC(key, "server" | transcript); the client answers with
  * HMAC(key, "client" | transcript). Session keys are HMAC(key, direction | transcript), so
  * each connection has fresh keys and the GCM nonce can be a plain record counter. A node
  * removed from the pool never learns the rotated key, so it cannot connect or be connected.
+ *
+ * <p>Versions: the server seals its VERSION frame right behind its proof, the client its own
+ * right behind its proof, so the exchange costs no round trip; each side refuses a peer of
+ * another version with a {@link dev.mosvm.agent.wire.ProtocolMismatchException} naming both.
  */
 public final class PeerChannel implements AutoCloseable {
     private static final byte[] MAGIC = "MOSVMP1\n".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 32;
-    /** Largest sealed record: one job frame (1 MiB) plus its header and the GCM tag. */
-    private static final int MAX_RECORD = (1 << 20) + 64;
+    /** Largest sealed record: one frame's payload plus room for its header and the GCM tag. */
+    private static final int MAX_RECORD = WireLimits.MAX_FRAME_PAYLOAD + 64;
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -72,9 +79,14 @@ public final class PeerChannel implements AutoCloseable {
 
     /** Connects to a peer agent as {@code self}, proving the pool's primary key. */
     public static PeerChannel connect(Socket socket, Keyring ring, String self) throws IOException {
+        return connect(socket, ring, self, Protocol.VERSION);
+    }
+
+    /** As {@link #connect(Socket, Keyring, String)}, speaking protocol {@code version} (tests speak others). */
+    static PeerChannel connect(Socket socket, Keyring ring, String self, int version) throws IOException {
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            PeerChannel c = handshakeAsClient(socket, ring, self);
+            PeerChannel c = handshakeAsClient(socket, ring, self, version);
             socket.setSoTimeout(0);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -83,7 +95,7 @@ public final class PeerChannel implements AutoCloseable {
         }
     }
 
-    private static PeerChannel handshakeAsClient(Socket socket, Keyring ring, String self) throws IOException {
+    private static PeerChannel handshakeAsClient(Socket socket, Keyring ring, String self, int version) throws IOException {
         int keyId = ring.primaryId();
         byte[] key = ring.raw(keyId);
         byte[] nonceC = random();
@@ -104,7 +116,10 @@ public final class PeerChannel implements AutoCloseable {
         }
         o.write(mac(key, "client", transcript));
         o.flush();
-        return new PeerChannel(socket, i, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
+        PeerChannel c = new PeerChannel(socket, i, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
+        Protocol.sendVersion(c.out, version);
+        Protocol.checkPeerVersion(c.in, server, version);
+        return c;
     }
 
     /**
@@ -112,9 +127,14 @@ public final class PeerChannel implements AutoCloseable {
      * and has not retired, and must not be a removed node. Throws on any failure.
      */
     public static PeerChannel accept(Socket socket, PoolKeys keys, String self) throws IOException {
+        return accept(socket, keys, self, Protocol.VERSION);
+    }
+
+    /** As {@link #accept(Socket, PoolKeys, String)}, speaking protocol {@code version} (tests speak others). */
+    static PeerChannel accept(Socket socket, PoolKeys keys, String self, int version) throws IOException {
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            PeerChannel c = handshakeAsServer(socket, keys, self);
+            PeerChannel c = handshakeAsServer(socket, keys, self, version);
             socket.setSoTimeout(0);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -123,7 +143,7 @@ public final class PeerChannel implements AutoCloseable {
         }
     }
 
-    private static PeerChannel handshakeAsServer(Socket socket, PoolKeys keys, String self) throws IOException {
+    private static PeerChannel handshakeAsServer(Socket socket, PoolKeys keys, String self, int version) throws IOException {
         DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
         DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         byte[] magic = i.readNBytes(MAGIC.length);
@@ -141,9 +161,12 @@ public final class PeerChannel implements AutoCloseable {
         o.writeUTF(self);
         o.write(mac(key, "server", transcript));
         o.flush();
+        PeerChannel c = new PeerChannel(socket, i, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
+        Protocol.sendVersion(c.out, version); // sealed: only a holder of the key reads it
         byte[] proof = i.readNBytes(32);
         if (!MessageDigest.isEqual(proof, mac(key, "client", transcript))) throw new IOException("peer " + client + " failed the key proof");
-        return new PeerChannel(socket, i, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
+        Protocol.checkPeerVersion(c.in, client, version);
+        return c;
     }
 
     private static byte[] transcript(int keyId, String client, String server, byte[] nonceC, byte[] nonceS) {

@@ -3,6 +3,7 @@ package dev.mosvm.agent.pool;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.agent.wire.ProtocolMismatchException;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.NodeView;
 import java.io.IOException;
@@ -52,6 +53,8 @@ public final class LivePeers implements PeerDirectory {
             s.connect(new InetSocketAddress(v.info().address(), port), CONNECT_TIMEOUT_MS);
             s.setTcpNoDelay(true);
             return PeerChannel.connect(s, keys.ring(), self);
+        } catch (ProtocolMismatchException e) {
+            throw e; // reached, and it says why it cannot be talked to
         } catch (IOException e) {
             s.close();
             throw new IOException("cannot reach " + node + " (" + e.getMessage() + ")");

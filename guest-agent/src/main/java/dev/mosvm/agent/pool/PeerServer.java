@@ -1,17 +1,18 @@
 package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.api.Json;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MalformedFrameException;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.logging.Logger;
 
 /**
@@ -62,27 +63,31 @@ public final class PeerServer implements AutoCloseable {
         }
         boolean keepOpen = false;
         try {
-            PeerRequest req = PeerRequest.read(ch.in);
+            PeerRequest req;
+            try {
+                req = PeerRequest.read(ch.in);
+            } catch (MalformedFrameException e) {
+                FrameCodec.writeText(ch.out, MessageType.ERROR, "bad request: " + e.getMessage());
+                throw e;
+            }
             switch (req.op()) {
-                case "list" -> JobFrames.write(ch.out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(table.views()));
-                case "moves" -> migrations.serveMoves(ch);
-                case "has" -> {
+                case LIST -> FrameCodec.write(ch.out, Frame.json(MessageType.LIST, table.views()));
+                case MOVES -> migrations.serveMoves(ch);
+                case HAS -> {
                     Job j = table.running(req.job());
-                    boolean runs = j != null && j.state() != Job.State.MOVED;
-                    JobFrames.write(ch.out, JobFrames.REPLY, String.valueOf(runs).getBytes(StandardCharsets.UTF_8));
+                    FrameCodec.write(ch.out, Frame.json(MessageType.REPLY, j != null && j.state() != Job.State.MOVED));
                 }
-                case "start" -> {
+                case START -> {
                     try {
                         table.startForHome(req, ch);
                         keepOpen = true; // the job's link to its home now
                     } catch (IOException e) {
-                        JobFrames.write(ch.out, JobFrames.ERROR, String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                        FrameCodec.writeText(ch.out, MessageType.ERROR, String.valueOf(e.getMessage()));
                     }
                 }
-                case "attach" -> table.attachFromRunner(req, ch);
-                case "migrate" -> migrations.serveRequest(ch, req);
-                case "migrate-in" -> migrations.serveIncoming(ch, req);
-                default -> JobFrames.write(ch.out, JobFrames.ERROR, ("unknown request " + req.op()).getBytes(StandardCharsets.UTF_8));
+                case ATTACH -> table.attachFromRunner(req, ch);
+                case MIGRATE -> migrations.serveRequest(ch, req);
+                case MIGRATE_IN -> migrations.serveIncoming(ch, req);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

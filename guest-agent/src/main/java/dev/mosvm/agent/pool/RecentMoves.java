@@ -1,12 +1,13 @@
 package dev.mosvm.agent.pool;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.PeerDirectory;
-import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.migrate.MoveLog;
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.api.Json;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -54,9 +55,9 @@ public final class RecentMoves {
     private List<MoveEvent> ask(String peer) {
         try (PeerChannel ch = peers.connect(peer)) {
             PeerRequest.write(ch.out, PeerRequest.moves());
-            JobFrames.Frame f = JobFrames.read(ch.in);
-            if (f == null || f.kind() != JobFrames.LIST) return List.of();
-            return Json.MAPPER.readValue(f.payload(), new TypeReference<List<MoveEvent>>() {});
+            Frame f = FrameCodec.read(ch.in);
+            if (f == null || f.type() != MessageType.LIST) return List.of();
+            return f.json(new TypeReference<List<MoveEvent>>() {});
         } catch (IOException e) {
             return List.of();
         }

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -23,7 +27,7 @@ class HomeRecordTest {
     String callerSaw() throws Exception {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
         StringBuilder b = new StringBuilder();
-        for (JobFrames.Frame f; (f = JobFrames.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
         return b.toString();
     }
 
@@ -37,14 +41,14 @@ class HomeRecordTest {
         JobSink back = home.arrivingHome("a");
         CompletableFuture<Void> fromHome = CompletableFuture.runAsync(() -> {
             try {
-                back.output(JobFrames.STDOUT, bytes("after"), 5); // the job resumed at home and writes at once
+                back.output(MessageType.STDOUT, bytes("after"), 5); // the job resumed at home and writes at once
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         });
         Thread.sleep(200);
         assertFalse(fromHome.isDone(), "home's new output waits while b still relays");
-        home.output(JobFrames.STDOUT, bytes("before|"), 7); // what b still had
+        home.output(MessageType.STDOUT, bytes("before|"), 7); // what b still had
         home.releaseRelay(); // b's stream ended (MOVED)
         fromHome.get(5, TimeUnit.SECONDS);
         assertEquals("before|after", callerSaw());
@@ -56,13 +60,13 @@ class HomeRecordTest {
         ByteArrayOutputStream toB = new ByteArrayOutputStream();
         ByteArrayOutputStream toC = new ByteArrayOutputStream();
         assertTrue(home.takeRelay("b", new DataOutputStream(toB), 0));
-        assertTrue(home.toRunner(JobFrames.STDIN, bytes("one")));
+        assertTrue(home.toRunner(MessageType.STDIN, bytes("one")));
         home.releaseRelay(); // the job left b
-        assertFalse(home.toRunner(JobFrames.STDIN, bytes("two")), "no node to take it: the caller's side holds it and tries again");
+        assertFalse(home.toRunner(MessageType.STDIN, bytes("two")), "no node to take it: the caller's side holds it and tries again");
         assertTrue(home.takeRelay("c", new DataOutputStream(toC), 0));
-        assertTrue(home.toRunner(JobFrames.STDIN, bytes("two")));
-        assertEquals("one", new String(JobFrames.read(new DataInputStream(new ByteArrayInputStream(toB.toByteArray()))).payload(), StandardCharsets.UTF_8));
-        assertEquals("two", new String(JobFrames.read(new DataInputStream(new ByteArrayInputStream(toC.toByteArray()))).payload(), StandardCharsets.UTF_8));
+        assertTrue(home.toRunner(MessageType.STDIN, bytes("two")));
+        assertEquals("one", new String(FrameCodec.read(new DataInputStream(new ByteArrayInputStream(toB.toByteArray()))).payload(), StandardCharsets.UTF_8));
+        assertEquals("two", new String(FrameCodec.read(new DataInputStream(new ByteArrayInputStream(toC.toByteArray()))).payload(), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -70,18 +74,18 @@ class HomeRecordTest {
         ByteArrayOutputStream toB = new ByteArrayOutputStream();
         ByteArrayOutputStream toC = new ByteArrayOutputStream();
         assertTrue(home.takeRelay("b", new DataOutputStream(toB), 0));
-        assertTrue(home.toRunner(JobFrames.STDIN, bytes("one")));
+        assertTrue(home.toRunner(MessageType.STDIN, bytes("one")));
         home.hold(); // b begins moving the job
         assertTrue(home.moving());
-        assertFalse(home.toRunner(JobFrames.STDIN, bytes("two")), "kept at home while the job moves");
+        assertFalse(home.toRunner(MessageType.STDIN, bytes("two")), "kept at home while the job moves");
         DataInputStream b = new DataInputStream(new ByteArrayInputStream(toB.toByteArray()));
-        assertEquals("one", new String(JobFrames.read(b).payload(), StandardCharsets.UTF_8));
-        assertEquals(JobFrames.HOLD_ACK, JobFrames.read(b).kind(), "b carries everything before the ACK along");
-        assertEquals(null, JobFrames.read(b), "and gets nothing after it");
+        assertEquals("one", new String(FrameCodec.read(b).payload(), StandardCharsets.UTF_8));
+        assertEquals(MessageType.HOLD_ACK, FrameCodec.read(b).type(), "b carries everything before the ACK along");
+        assertEquals(null, FrameCodec.read(b), "and gets nothing after it");
         home.releaseRelay(); // b's copy is retired (MOVED)
         assertTrue(home.takeRelay("c", new DataOutputStream(toC), 0));
         assertFalse(home.moving());
-        assertTrue(home.toRunner(JobFrames.STDIN, bytes("two")), "what waited goes to the job's next node");
+        assertTrue(home.toRunner(MessageType.STDIN, bytes("two")), "what waited goes to the job's next node");
     }
 
     @Test
@@ -92,7 +96,7 @@ class HomeRecordTest {
         home.hold();
         home.resumeControl(b); // the job runs on at b
         assertFalse(home.moving());
-        assertTrue(home.toRunner(JobFrames.STDIN, bytes("three")));
+        assertTrue(home.toRunner(MessageType.STDIN, bytes("three")));
     }
 
     @Test

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,7 +26,7 @@ class JobHeldInputTest {
         cat = new ProcessBuilder("cat").start();
         JobSink sink = new JobSink() {
             @Override
-            public synchronized void output(int kind, byte[] b, int n) {
+            public synchronized void output(MessageType kind, byte[] b, int n) {
                 out.write(b, 0, n);
             }
 
@@ -43,8 +46,8 @@ class JobHeldInputTest {
         if (cat != null) cat.destroyForcibly();
     }
 
-    private static JobFrames.Frame in(String s) {
-        return new JobFrames.Frame(JobFrames.STDIN, s.getBytes(StandardCharsets.UTF_8));
+    private static Frame in(String s) {
+        return new Frame(MessageType.STDIN, s.getBytes(StandardCharsets.UTF_8));
     }
 
     private String outputAfterEof(Job j) throws Exception {
@@ -61,7 +64,7 @@ class JobHeldInputTest {
         j.control(in("a\n"));
         assertTrue(j.beginMigration());
         j.control(in("b\n"));
-        j.control(new JobFrames.Frame(JobFrames.STDIN_EOF, new byte[0]));
+        j.control(new Frame(MessageType.STDIN_EOF, new byte[0]));
         j.reclaimUnreadInput("(unread)\n".getBytes(StandardCharsets.UTF_8));
         j.migrationAborted();
         assertEquals("a\n(unread)\nb\n", outputAfterEof(j));

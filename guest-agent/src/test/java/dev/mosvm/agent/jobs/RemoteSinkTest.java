@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.PoolMembership;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -82,19 +87,19 @@ class RemoteSinkTest {
     void anExitHomeNeverConfirmedIsSentAgainOverANewLinkUntilItIs() throws Exception {
         RemoteSink sink = sink();
         PeerChannel first = homeEnds.take();
-        sink.output(JobFrames.STDOUT, "hi\n".getBytes(), 3);
+        sink.output(MessageType.STDOUT, "hi\n".getBytes(), 3);
         sink.exited(3); // home reads nothing back: the link died after the write
-        assertEquals(JobFrames.STDOUT, JobFrames.read(first.in).kind());
-        assertEquals(3, JobFrames.read(first.in).asInt());
+        assertEquals(MessageType.STDOUT, FrameCodec.read(first.in).type());
+        assertEquals(3, FrameCodec.read(first.in).u32());
         first.close();
         assertTrue(Files.exists(sink.spoolFile()), "the unconfirmed status is kept");
 
         PeerChannel second = homeEnds.poll(10, TimeUnit.SECONDS);
-        assertEquals("attach", PeerRequest.read(second.in).op());
-        JobFrames.Frame again = JobFrames.read(second.in);
-        assertEquals(JobFrames.EXIT, again.kind(), "only the status is sent again, not the output home already has");
-        assertEquals(3, again.asInt());
-        JobFrames.write(second.out, JobFrames.EXIT_ACK, new byte[0]);
+        assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(second.in).op());
+        Frame again = FrameCodec.read(second.in);
+        assertEquals(MessageType.EXIT, again.type(), "only the status is sent again, not the output home already has");
+        assertEquals(3, again.u32());
+        FrameCodec.write(second.out, MessageType.EXIT_ACK, new byte[0]);
         for (int i = 0; i < 100 && Files.exists(sink.spoolFile()); i++) Thread.sleep(50);
         assertFalse(Files.exists(sink.spoolFile()), "confirmed: forgotten");
     }
@@ -104,13 +109,13 @@ class RemoteSinkTest {
         RemoteSink sink = sink();
         PeerChannel home = homeEnds.take();
         CompletableFuture<Void> held = CompletableFuture.runAsync(sink::holdControl);
-        assertEquals(JobFrames.HOLD, JobFrames.read(home.in).kind());
+        assertEquals(MessageType.HOLD, FrameCodec.read(home.in).type());
         Thread.sleep(200);
         assertFalse(held.isDone(), "the move waits for home's answer");
-        JobFrames.write(home.out, JobFrames.HOLD_ACK, new byte[0]);
+        FrameCodec.write(home.out, MessageType.HOLD_ACK, new byte[0]);
         held.get(5, TimeUnit.SECONDS);
         sink.keepControl(); // the move failed
-        assertEquals(JobFrames.RESUME_CONTROL, JobFrames.read(home.in).kind());
+        assertEquals(MessageType.RESUME_CONTROL, FrameCodec.read(home.in).type());
     }
 
     @Test
@@ -119,8 +124,8 @@ class RemoteSinkTest {
         PeerChannel home = homeEnds.take();
         Thread homeSide = new Thread(() -> {
             try {
-                assertEquals(0, JobFrames.read(home.in).asInt());
-                JobFrames.write(home.out, JobFrames.EXIT_ACK, new byte[0]);
+                assertEquals(0, FrameCodec.read(home.in).u32());
+                FrameCodec.write(home.out, MessageType.EXIT_ACK, new byte[0]);
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }

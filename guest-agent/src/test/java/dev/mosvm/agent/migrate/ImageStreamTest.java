@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.agent.jobs.JobFrames;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -39,7 +40,7 @@ class ImageStreamTest {
 
     void receive(byte[] wire) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(wire));
-        ImageStream.receive(in, dst, JobFrames.read(in));
+        ImageStream.receive(in, dst, FrameCodec.read(in));
     }
 
     @Test
@@ -63,10 +64,10 @@ class ImageStreamTest {
     void pathsOutsideTheMigrationDirectoryAreRefused() throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(wire);
-        JobFrames.write(out, MigrationFrames.FILE, "../../etc/passwd".getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(out, MessageType.FILE, "../../etc/passwd".getBytes(StandardCharsets.UTF_8));
         assertThrows(IOException.class, () -> receive(wire.toByteArray()));
         ByteArrayOutputStream link = new ByteArrayOutputStream();
-        JobFrames.write(new DataOutputStream(link), MigrationFrames.LINK, "1/parent\0/etc".getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(new DataOutputStream(link), MessageType.LINK, "1/parent\0/etc".getBytes(StandardCharsets.UTF_8));
         assertThrows(IOException.class, () -> receive(link.toByteArray()));
     }
 }

@@ -2,8 +2,14 @@ package dev.mosvm.agent.net;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Protocol;
+import dev.mosvm.agent.wire.ProtocolMismatchException;
 import dev.mosvm.api.PoolMembership;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -12,9 +18,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Two ends of the peer channel over loopback: mutual key proof, sealed records both ways. */
+/** Two ends of the peer channel over loopback: mutual key proof, sealed records both ways, the protocol version checked. */
 class PeerChannelTest {
     static PoolKeys keys(String node, int fill, List<String> revoked) {
         byte[] key = new byte[32];
@@ -117,5 +124,78 @@ class PeerChannelTest {
     void aNodeWithoutThePoolKeyOrRemovedFromThePoolIsRefused() {
         assertThrows(Exception.class, () -> pair(keys("a", 7, List.of()), keys("x", 8, List.of()), "x"), "wrong key");
         assertThrows(Exception.class, () -> pair(keys("a", 7, List.of("c")), keys("c", 7, List.of()), "c"), "removed node");
+    }
+
+    /** What the server end of a connection ended with: its channel, or the exception that refused the peer. */
+    record Served(PeerChannel channel, IOException refusal) {}
+
+    /**
+     * Server a speaking {@code serverVersion} and client b speaking {@code clientVersion}; the
+     * server end's outcome comes back in {@code served}. Returns the client's channel, or throws its refusal.
+     */
+    static PeerChannel versions(int serverVersion, int clientVersion, CompletableFuture<Served> served) throws Exception {
+        try (ServerSocket ss = new ServerSocket(0)) {
+            CompletableFuture.runAsync(() -> {
+                try {
+                    served.complete(new Served(PeerChannel.accept(ss.accept(), keys("a", 7, List.of()), "a", serverVersion), null));
+                } catch (IOException e) {
+                    served.complete(new Served(null, e));
+                }
+            });
+            return PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()).ring(), "b", clientVersion);
+        }
+    }
+
+    static IOException refusal(CompletableFuture<Served> served) throws Exception {
+        return served.get(30, TimeUnit.SECONDS).refusal();
+    }
+
+    @Test
+    void agentsOfOneVersionTalk() throws Exception {
+        CompletableFuture<Served> served = new CompletableFuture<>();
+        try (PeerChannel c = versions(Protocol.VERSION, Protocol.VERSION, served); PeerChannel s = served.get(30, TimeUnit.SECONDS).channel()) {
+            PeerRequest.write(c.out, PeerRequest.list());
+            assertEquals(PeerRequest.list(), PeerRequest.read(s.in), "the request follows the version exchange");
+        }
+    }
+
+    @Test
+    void agentsOfDifferentVersionsBothRefuseNamingBoth() throws Exception {
+        CompletableFuture<Served> served = new CompletableFuture<>();
+        ProtocolMismatchException client = assertThrows(ProtocolMismatchException.class, () -> versions(2, 3, served));
+        assertEquals("peer a speaks mosvm protocol 2, this node speaks 3", client.getMessage());
+        IOException server = refusal(served);
+        assertEquals(ProtocolMismatchException.class, server.getClass());
+        assertEquals("peer b speaks mosvm protocol 3, this node speaks 2", server.getMessage());
+    }
+
+    @Test
+    void anAgentOfTheUnversionedProtocolIsRefusedByName() throws Exception {
+        // a protocol-1 client opens with its request: this server names its version
+        CompletableFuture<Served> served = new CompletableFuture<>();
+        try (PeerChannel old = versions(Protocol.VERSION, 1, served)) {
+            PeerRequest.write(old.out, PeerRequest.list());
+            IOException server = refusal(served);
+            assertEquals("peer b speaks mosvm protocol 1, this node speaks " + Protocol.VERSION, server.getMessage());
+            assertEquals(MessageType.VERSION, FrameCodec.read(old.in).type(), "all it hears: a frame it does not know (\"unexpected frame 17\")");
+            assertNull(FrameCodec.read(old.in), "then the end");
+        }
+    }
+
+    @Test
+    void aServerOfTheUnversionedProtocolIsRefusedByName() throws Exception {
+        // a protocol-1 server reads this client's VERSION frame as its request, refuses it and hangs up
+        CompletableFuture<Served> served = new CompletableFuture<>();
+        CompletableFuture<Void> oldServer = served.thenAccept(s -> {
+            try (PeerChannel ch = s.channel()) {
+                assertThrows(IOException.class, () -> PeerRequest.read(ch.in));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        ProtocolMismatchException client = assertThrows(ProtocolMismatchException.class, () -> versions(1, Protocol.VERSION, served));
+        assertEquals("peer a closed the connection without saying its protocol version (as mosvm protocol 1 agents do), this node speaks "
+                + Protocol.VERSION, client.getMessage());
+        oldServer.get(30, TimeUnit.SECONDS);
     }
 }

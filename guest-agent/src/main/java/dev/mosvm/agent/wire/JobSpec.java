@@ -1,4 +1,4 @@
-package dev.mosvm.agent.jobs;
+package dev.mosvm.agent.wire;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.ArrayList;

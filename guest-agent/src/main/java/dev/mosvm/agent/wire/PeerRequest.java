@@ -1,0 +1,151 @@
+package dev.mosvm.agent.wire;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.api.MigrationMode;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The first frame on a peer connection (after the version exchange), a {@link MessageType#REQUEST}
+ * with this record as JSON: what one agent asks of another.
+ * <ul>
+ * <li>{@code list}: the jobs running there (answer: LIST of job views);
+ * <li>{@code moves}: the latest migrations that node sent jobs on, for mon (answer: LIST of moves);
+ * <li>{@code has}: whether job {@code job} runs there (answer: REPLY true or false);
+ * <li>{@code start}: run {@code spec} there for its home (mosrun -r); the connection then
+ *     carries the job's output to home and the caller's signals and input back;
+ * <li>{@code attach}: a job that arrived by migration reconnects to its home the same way;
+ * <li>{@code migrate}: move job {@code job}, which runs there, to {@code node}, on behalf of
+ *     user {@code uid} (answer: REPLY with the migration's record, or ERROR);
+ * <li>{@code migrate-in}: the source of a migration offers the target the job ({@link MigrationFrames}).
+ * </ul>
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
+                          String cwd, MigrationOffer offer, MigrationMode mode) {
+    /** What is asked; on the wire by name. Append only, as the message types. */
+    public enum Op {
+        LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in");
+
+        private final String wire;
+
+        Op(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+
+        static Op of(String wire) {
+            for (Op o : values()) if (o.wire.equals(wire)) return o;
+            return null;
+        }
+    }
+
+    /**
+     * What a migration's source tells its target before any image is sent.
+     *
+     * @param eagerRestore copy the job's memory in before resuming it (else restore lazily from the images)
+     * @param reason       why the job moves ("moved", "balanced", "ushered"): the target checks balancer moves against its own load
+     * @param rateAtSource reference-core seconds per second the job gets where it is (a balanced move must beat it)
+     * @param rssKb        the job's resident memory
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
+                                 List<String> paths, boolean eagerRestore, String reason, double rateAtSource, long rssKb) {}
+
+    /** A job id names files and cgroups on the node it runs on: one safe path component. */
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (WireLimits.MAX_JOB_ID_CHARS - 1) + "}");
+
+    public static PeerRequest moves() {
+        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null);
+    }
+
+    public static PeerRequest list() {
+        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null);
+    }
+
+    public static PeerRequest has(String job) {
+        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null);
+    }
+
+    public static PeerRequest start(JobSpec spec, Map<String, String> env, String cwd) {
+        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null);
+    }
+
+    public static PeerRequest attach(JobSpec spec) {
+        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null);
+    }
+
+    public static PeerRequest migrate(String job, String node, int uid, MigrationMode mode) {
+        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode);
+    }
+
+    public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {
+        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null);
+    }
+
+    public Frame frame() {
+        return Frame.json(MessageType.REQUEST, this);
+    }
+
+    public static void write(DataOutputStream out, PeerRequest r) throws IOException {
+        FrameCodec.write(out, r.frame());
+    }
+
+    /** The request opening a connection; an end of stream before it is an IOException, anything else than a valid request malformed. */
+    public static PeerRequest read(DataInputStream in) throws IOException {
+        Frame f = FrameCodec.read(in);
+        if (f == null) throw new IOException("no request");
+        return decode(f);
+    }
+
+    /** The request in {@code f}, with everything its op needs. */
+    public static PeerRequest decode(Frame f) throws MalformedFrameException {
+        if (f.type() != MessageType.REQUEST) throw new MalformedFrameException("a " + f.type() + " frame where a request belongs");
+        JsonNode tree = WireJson.tree(f.payload());
+        JsonNode op = tree.get("op");
+        if (op == null || !op.isTextual()) throw new MalformedFrameException("a request without an op");
+        if (Op.of(op.textValue()) == null) throw new MalformedFrameException("unknown request " + MalformedFrameException.quoted(op.textValue()));
+        PeerRequest r = WireJson.read(tree, PeerRequest.class);
+        switch (r.op) {
+            case LIST, MOVES -> {}
+            case HAS -> r.needJob();
+            case MIGRATE -> {
+                r.needJob();
+                if (r.node == null) throw new MalformedFrameException("migrate without a node");
+            }
+            case START, ATTACH -> r.needSpec();
+            case MIGRATE_IN -> {
+                r.needSpec();
+                if (r.offer == null) throw new MalformedFrameException("migrate-in without an offer");
+            }
+        }
+        return r;
+    }
+
+    private void needJob() throws MalformedFrameException {
+        jobId(job);
+    }
+
+    private void needSpec() throws MalformedFrameException {
+        if (spec == null) throw new MalformedFrameException(op.wire + " without a job spec");
+        jobId(spec.id());
+        if (spec.home() == null) throw new MalformedFrameException(op.wire + " of job " + spec.id() + " without its home");
+    }
+
+    private void jobId(String id) throws MalformedFrameException {
+        if (id == null) throw new MalformedFrameException(op.wire + " without a job");
+        if (!JOB_ID.matcher(id).matches()) throw new MalformedFrameException(op.wire + " of a job with a bad id");
+    }
+}

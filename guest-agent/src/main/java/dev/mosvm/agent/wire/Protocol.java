@@ -1,0 +1,59 @@
+package dev.mosvm.agent.wire;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * The version of what agents say to each other, exchanged first on every agent-to-agent
+ * connection (right after the channel's key proof: net.PeerChannel), so two agents of
+ * different versions refuse each other with a sentence instead of misreading each other's
+ * frames. Nodes of one pool run one appliance image, so one version; a mismatch means an image
+ * upgrade reached some nodes and not others.
+ *
+ * <p>Versions (raise {@link #VERSION} whenever a frame, a payload or a request changes meaning):
+ * <ol>
+ * <li>Frames ({@link FrameCodec}) of the types 1-16 and 20-34 of {@link MessageType}, the
+ *     {@link PeerRequest} ops list, moves, has, start, attach, migrate and migrate-in, the
+ *     migration's conversation ({@link MigrationFrames}) and image stream ({@link ImageStreamCodec}).
+ *     No version exchange: a connection starts with the client's REQUEST.
+ * <li>As 1, with the VERSION frame (17) opening every connection in both directions.
+ * </ol>
+ * The local stream between {@code mosrun} and its agent has the same frames and no version
+ * exchange: a node's tools and agent come from one image.
+ */
+public final class Protocol {
+    private Protocol() {}
+
+    public static final int VERSION = 2;
+    /** The last version without a version exchange: a peer that opens with anything else speaks it. */
+    static final int UNVERSIONED = 1;
+
+    /** Says this node's version to the peer (nothing, for a node speaking the unversioned protocol). */
+    public static void sendVersion(DataOutputStream out, int version) throws IOException {
+        if (version > UNVERSIONED) FrameCodec.writeU32(out, MessageType.VERSION, version);
+    }
+
+    /**
+     * Reads the peer's version and refuses any other than {@code ours}, naming both, whatever the
+     * peer sent instead: an unversioned peer's request, an end of stream, a frame this version
+     * cannot parse.
+     */
+    public static void checkPeerVersion(DataInputStream in, String peer, int ours) throws IOException {
+        if (ours <= UNVERSIONED) return;
+        Frame f;
+        try {
+            f = FrameCodec.read(in);
+        } catch (MalformedFrameException e) {
+            throw new ProtocolMismatchException("peer " + peer + " does not speak the mosvm protocol (" + e.getMessage() + "), this node speaks " + ours);
+        }
+        if (f == null) {
+            throw new ProtocolMismatchException("peer " + peer + " closed the connection without saying its protocol version (as mosvm protocol "
+                    + UNVERSIONED + " agents do), this node speaks " + ours);
+        }
+        int theirs = f.type() == MessageType.VERSION ? f.u32() : UNVERSIONED;
+        if (theirs != ours) {
+            throw new ProtocolMismatchException("peer " + peer + " speaks mosvm protocol " + Integer.toUnsignedString(theirs) + ", this node speaks " + ours);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.mosvm.agent.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+/** Peer requests: each op goes through whole, and a request lacking what its op needs is refused before anything acts on it. */
+class PeerRequestTest {
+    static String refusal(String json) {
+        return assertThrows(MalformedFrameException.class, () -> PeerRequest.decode(Frame.text(MessageType.REQUEST, json))).getMessage();
+    }
+
+    @Test
+    void everyOpRoundTrips() throws IOException {
+        for (PeerRequest r : WireSamples.requests()) {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(WireSamples.encode(java.util.List.of(r.frame()))));
+            assertEquals(r, PeerRequest.read(in), r.op().wire());
+        }
+    }
+
+    @Test
+    void opsGoByTheirNamesAsProtocolOneSentThem() throws MalformedFrameException {
+        assertEquals("{\"op\":\"has\",\"job\":\"a.7\"}", PeerRequest.has("a.7").frame().text());
+        assertEquals("{\"op\":\"migrate-in\",", PeerRequest.migrateIn(WireSamples.SPEC, WireSamples.OFFER).frame().text().substring(0, 19));
+        PeerRequest later = PeerRequest.decode(Frame.text(MessageType.REQUEST, "{\"op\":\"has\",\"job\":\"a.7\",\"since\":3}"));
+        assertEquals(PeerRequest.has("a.7"), later, "fields this version does not know are skipped");
+    }
+
+    @Test
+    void refusesRequestsThatCannotBeServed() {
+        assertEquals("unknown request fly", refusal("{\"op\":\"fly\"}"));
+        assertEquals("a request without an op", refusal("{\"job\":\"a.7\"}"));
+        assertEquals("a request without an op", refusal("[\"list\"]"));
+        assertEquals("has without a job", refusal("{\"op\":\"has\"}"));
+        assertEquals("has of a job with a bad id", refusal("{\"op\":\"has\",\"job\":\"../../etc\"}"));
+        assertEquals("migrate without a node", refusal("{\"op\":\"migrate\",\"job\":\"a.7\"}"));
+        assertEquals("start without a job spec", refusal("{\"op\":\"start\",\"job\":\"a.7\"}"));
+        assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
+        assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));
+        refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\"}}"); // a spec without its command
+        refusal("{\"op\":\"list\"");
+        assertEquals("a LIST frame where a request belongs",
+                assertThrows(MalformedFrameException.class, () -> PeerRequest.decode(Frame.text(MessageType.LIST, "[]"))).getMessage());
+    }
+}
