@@ -30,12 +30,7 @@ public final class Migrate implements Callable<Integer> {
     Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
-        CommandLine cl = new CommandLine(new Migrate());
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("migrate: " + e.getMessage());
-            return 1;
-        });
-        System.exit(cl.execute(argv));
+        System.exit(GuestCli.commandLine(new Migrate()).execute(argv));
     }
 
     @Override

@@ -33,12 +33,7 @@ public final class Mosps implements Callable<Integer> {
     Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
-        CommandLine cl = new CommandLine(new Mosps());
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("mosps: " + e.getMessage());
-            return 1;
-        });
-        System.exit(cl.execute(argv));
+        System.exit(GuestCli.commandLine(new Mosps()).execute(argv));
     }
 
     public static List<JobView> list(Path socket) throws IOException {

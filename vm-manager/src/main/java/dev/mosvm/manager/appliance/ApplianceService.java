@@ -13,7 +13,7 @@ import dev.mosvm.builder.BuildException;
 import dev.mosvm.builder.ImageCache;
 import dev.mosvm.builder.ProcessRunner;
 import dev.mosvm.builder.ProgressListener;
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Accelerator;
 import dev.mosvm.manager.hypervisor.AcceleratorProbe;

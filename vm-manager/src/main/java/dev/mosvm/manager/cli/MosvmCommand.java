@@ -1,5 +1,6 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.CliErrors;
 import dev.mosvm.manager.appliance.ApplianceService;
 import dev.mosvm.manager.appliance.Reporter;
 import dev.mosvm.manager.hypervisor.Hypervisor;
@@ -38,9 +39,7 @@ public final class MosvmCommand implements Runnable {
 
     /** The configured command line; tests call this with their own home and hypervisor. */
     public static CommandLine commandLine(MosvmHome home, Supplier<Hypervisor> hypervisor) {
-        CommandLine cl = new CommandLine(new MosvmCommand(home, hypervisor));
-        cl.setExecutionExceptionHandler(new ErrorHandler());
-        cl.setParameterExceptionHandler(new ErrorHandler.ShortParameterErrors());
+        CommandLine cl = CliErrors.install(new CommandLine(new MosvmCommand(home, hypervisor)), ErrorHandler::explain);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         return cl;

@@ -11,7 +11,7 @@ import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.api.RemoveResponse;
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.appliance.ApplianceService;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.mosvm.manager.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
 import dev.mosvm.manager.instance.MosvmHome;
 import java.io.PrintWriter;
@@ -67,6 +67,33 @@ class CliTest {
         Run unknown = run("frobnicate");
         assertEquals(ExitCodes.INVALID_INPUT, unknown.exit());
         assertTrue(unknown.err().contains("see 'mosvm --help'"), unknown.err());
+    }
+
+    @Test
+    void anUnknownCommandIsAnErrorEvenWhenHelpFollowsIt() {
+        for (String[] args : List.of(new String[] {"frobnicate"}, new String[] {"frobnicate", "--help"},
+                new String[] {"--help", "frobnicate"}, new String[] {"frobnicate", "-h"})) {
+            Run r = run(args);
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), String.join(" ", args) + ": " + r.out());
+            assertEquals("", r.out(), "no help: " + String.join(" ", args));
+            assertEquals("mosvm: error: unknown command 'frobnicate'", r.err().lines().findFirst().orElseThrow(), r.err());
+            assertTrue(r.err().contains("see 'mosvm --help' for the commands"), r.err());
+        }
+        Run nested = run("image", "frob", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, nested.exit());
+        assertTrue(nested.err().startsWith("mosvm: error: unknown command 'image frob'\n"), nested.err());
+        assertTrue(nested.err().contains("see 'mosvm image --help'"), nested.err());
+        Run typo = run("statsu", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, typo.exit());
+        assertTrue(typo.err().contains("status"), "a near miss is suggested: " + typo.err());
+    }
+
+    @Test
+    void anExtraArgumentBeforeHelpIsStillAnErrorButNotAnUnknownCommand() {
+        Run r = run("status", "a", "b", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, r.exit(), r.out());
+        assertTrue(r.err().startsWith("mosvm: error: Unmatched argument at index 2: 'b'"), r.err());
+        assertTrue(r.err().contains("usage: mosvm status"), r.err());
     }
 
     @Test
