@@ -1,7 +1,10 @@
 package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.CliErrors;
-import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.AgentAccess;
+import dev.mosvm.manager.appliance.ApplianceInspection;
+import dev.mosvm.manager.appliance.ApplianceLifecycle;
+import dev.mosvm.manager.appliance.ShellAccess;
 import dev.mosvm.manager.appliance.Reporter;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
@@ -58,8 +61,22 @@ public final class MosvmCommand implements Runnable {
         return new InstanceStore(home);
     }
 
-    /** A service on a fresh connection; the caller closes the hypervisor. */
-    ApplianceService service(Hypervisor hv, CommandSpec cmd) {
-        return new ApplianceService(store(), hv, Reporter.lines(cmd.commandLine().getErr()));
+    // The services below work on a connection the calling command opened and closes.
+
+    /** up, down, destroy; progress and warnings go to the command's stderr. */
+    ApplianceLifecycle lifecycle(Hypervisor hv, CommandSpec cmd) {
+        return new ApplianceLifecycle(store(), hv, Reporter.lines(cmd.commandLine().getErr()));
+    }
+
+    ApplianceInspection inspection(Hypervisor hv) {
+        return new ApplianceInspection(store(), hv);
+    }
+
+    AgentAccess agents(Hypervisor hv) {
+        return new AgentAccess(store(), hv);
+    }
+
+    ShellAccess shells(Hypervisor hv) {
+        return new ShellAccess(store(), hv);
     }
 }

@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
     static int inAppliance(MosvmCommand root, CommandSpec spec, String instance, boolean tty, List<String> remote) throws Exception {
         List<String> args;
         try (Hypervisor hv = root.connect()) {
-            args = root.service(hv, spec).sshCommand(instance, tty, remote);
+            args = root.shells(hv).sshCommand(instance, tty, remote);
         }
         return SshCommand.exec(args);
     }

@@ -150,7 +150,7 @@ class CliTest {
     @Test
     void theSessionDaemonIsRefusedWithTheWayOut() {
         MosvmHome home = new MosvmHome(dir.resolve("home"), dir.resolve("cache"), dir.resolve("agent.jar"), dir.resolve("r.yaml"));
-        var svc = new dev.mosvm.manager.appliance.ApplianceService(new dev.mosvm.manager.instance.InstanceStore(home),
+        var svc = new dev.mosvm.manager.appliance.ApplianceLifecycle(new dev.mosvm.manager.instance.InstanceStore(home),
                 new SessionNamed(LibvirtConnector.connect("test:///default")), dev.mosvm.manager.appliance.Reporter.SILENT);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.mosvm.manager.MosvmException.class,
                 () -> svc.up(new dev.mosvm.manager.appliance.UpRequest("a", null, null, "tcg", null)));
