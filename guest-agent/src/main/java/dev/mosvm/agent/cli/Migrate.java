@@ -3,14 +3,14 @@ package dev.mosvm.agent.cli;
 import dev.mosvm.agent.jobs.JobConnection;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
-import dev.mosvm.agent.jobs.MigrationRecord;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrateArguments;
+import dev.mosvm.api.MigrationRecord;
+import dev.mosvm.console.MigrationSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,8 +46,7 @@ public final class Migrate implements Callable<Integer> {
         if (args.json) {
             out.println(Json.pretty(m));
         } else {
-            out.printf(Locale.ROOT, "%s moved %s -> %s: frozen %d ms, total %d ms, %.1f MiB in %d pre-copy rounds%n",
-                    args.job, m.from(), m.to(), m.freezeMillis(), m.totalMillis(), m.bytes() / 1048576.0, m.rounds());
+            MigrationSummary.print(out, args.job, m);
         }
         out.flush();
         return 0;

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.agent.jobs.JobConnection;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobRequest;
-import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.api.JobView;
 import dev.mosvm.api.Json;
+import dev.mosvm.console.JobsTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,16 +51,7 @@ public final class Mosps implements Callable<Integer> {
         if (json) {
             out.println(Json.pretty(jobs));
         } else {
-            out.printf("%-14s %-10s %-10s %-10s %-8s %8s %8s %4s %-9s %s%n", "JOB", "USER", "HOME", "WHERE", "STATE", "CPU", "RSS", "MIG",
-                    "WHY", "COMMAND");
-            for (JobView j : jobs) {
-                out.printf(Locale.ROOT, "%-14s %-10s %-10s %-10s %-8s %7.1fs %7s %4d %-9s %s%n", j.id(), j.user(), j.home(), j.where(), j.state(),
-                        Math.max(0, j.cpuSeconds()), j.rssKb() < 0 ? "-" : j.rssKb() / 1024 + "M", j.migrations(), j.reason(),
-                        String.join(" ", j.argv()));
-            }
-            if (verbose) {
-                for (JobView j : jobs) out.printf("%s: %s%s%n", j.id(), j.reason(), j.why() == null ? "" : " (" + j.why() + ")");
-            }
+            JobsTable.print(out, jobs, verbose);
         }
         out.flush();
         return 0;

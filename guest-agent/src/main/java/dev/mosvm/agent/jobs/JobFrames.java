@@ -25,7 +25,7 @@ public final class JobFrames {
     public static final int STDIN_EOF = 7;
     /** Payload: the signal number as u32. */
     public static final int SIGNAL = 8;
-    /** Payload: JSON array of {@link JobView}, the answer to a list request. */
+    /** Payload: JSON array of {@link dev.mosvm.api.JobView}, the answer to a list request. */
     public static final int LIST = 9;
     /** Runner to home: the job left that node; its next node attaches. */
     public static final int MOVED = 10;

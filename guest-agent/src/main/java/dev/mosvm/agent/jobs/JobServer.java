@@ -3,6 +3,7 @@ package dev.mosvm.agent.jobs;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
+import dev.mosvm.api.MigrationRecord;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -17,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,13 +46,13 @@ public final class JobServer implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final JobTable table;
-    private final Migrations migrations;
+    private final PoolJobs poolJobs;
     private final Placement placement;
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this.socket = socket;
         this.table = table;
-        this.migrations = migrations;
+        this.poolJobs = new PoolJobs(table, migrations);
         this.placement = placement;
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
@@ -68,6 +67,11 @@ public final class JobServer implements AutoCloseable {
 
     public JobTable table() {
         return table;
+    }
+
+    /** The list and the moves this server's callers ask for, for the agent's API to offer too. */
+    public PoolJobs poolJobs() {
+        return poolJobs;
     }
 
     private void acceptLoop() {
@@ -95,12 +99,12 @@ public final class JobServer implements AutoCloseable {
                 req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
                 switch (req.op() == null ? "run" : req.op()) {
                     case "list" -> {
-                        JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(poolViews()));
+                        JobFrames.write(out, JobFrames.LIST, Json.MAPPER.writeValueAsBytes(poolJobs.list()));
                         return;
                     }
                     case "migrate" -> {
                         try {
-                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, req.mode() == null ? MigrationMode.DEFAULT : req.mode());
+                            MigrationRecord m = poolJobs.migrate(req.job(), req.node(), uid, req.mode());
                             JobFrames.write(out, JobFrames.REPLY, Json.MAPPER.writeValueAsBytes(m));
                         } catch (IOException | RuntimeException e) {
                             error(out, e.getMessage());
@@ -119,41 +123,6 @@ public final class JobServer implements AutoCloseable {
             run(req, uid, gid, in, out);
         } catch (IOException e) {
             LOG.fine("caller connection ended: " + e);
-        }
-    }
-
-    /** Every job in the pool: this node's and, from each live peer, theirs. */
-    private List<JobView> poolViews() {
-        List<JobView> all = new ArrayList<>(table.views());
-        List<Thread> asks = new ArrayList<>();
-        for (String peer : table.peers().alivePeers()) {
-            Thread t = new Thread(() -> {
-                try (PeerChannel ch = table.peers().connect(peer)) {
-                    PeerRequest.write(ch.out, PeerRequest.list());
-                    JobFrames.Frame f = JobFrames.read(ch.in);
-                    if (f != null && f.kind() == JobFrames.LIST) {
-                        List<JobView> theirs = Json.MAPPER.readValue(f.payload(), new com.fasterxml.jackson.core.type.TypeReference<List<JobView>>() {});
-                        synchronized (all) {
-                            all.addAll(theirs);
-                        }
-                    }
-                } catch (IOException e) {
-                    LOG.fine("no job list from " + peer + ": " + e.getMessage());
-                }
-            }, "list-" + peer);
-            t.setDaemon(true);
-            t.start();
-            asks.add(t);
-        }
-        for (Thread t : asks) {
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        synchronized (all) {
-            return all.stream().sorted(Comparator.comparing(JobView::started)).toList();
         }
     }
 

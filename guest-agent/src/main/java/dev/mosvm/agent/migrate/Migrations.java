@@ -4,8 +4,8 @@ import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.JobView;
-import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.api.JobView;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;
@@ -64,7 +64,7 @@ public final class Migrations implements JobServer.Migrations {
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
         MigrationMode mode = "ushered".equals(intent.reason()) ? MigrationMode.USHER
-                : JobView.rssKb(job.cgroup()) < PRECOPY_FROM_KB ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT;
+                : job.rssKb() < PRECOPY_FROM_KB ? MigrationMode.STOP_AND_COPY : MigrationMode.DEFAULT;
         return migrateHere(job, target, 0, mode, intent);
     }
 

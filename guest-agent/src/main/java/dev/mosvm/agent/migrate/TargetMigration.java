@@ -4,7 +4,7 @@ import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobFrames;
 import dev.mosvm.agent.jobs.JobSpec;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.api.Json;

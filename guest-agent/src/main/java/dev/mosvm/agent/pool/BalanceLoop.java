@@ -10,8 +10,7 @@ import dev.mosvm.agent.balance.NodeLoad;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobSpec;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.JobView;
-import dev.mosvm.agent.jobs.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerRequest;
 import dev.mosvm.agent.jobs.Placement;
 import dev.mosvm.agent.migrate.Admission;
@@ -138,7 +137,7 @@ public final class BalanceLoop implements Admission, Placement {
         long now = System.currentTimeMillis();
         for (Job j : jobs) {
             if (j.state() != Job.State.RUNNING || !j.launcher().isAlive()) continue;
-            loads.add(new JobLoad(j.id(), Math.max(0, JobView.rssKb(j.cgroup())), table.workDone(j), !j.spec().balanced(),
+            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced(),
                     !j.spec().home().equals(self), (now - j.startedHere().toEpochMilli()) / 1000.0));
         }
         for (Move m : balancer.decide(here, peers, loads, inFlight.get(), rnd)) {
