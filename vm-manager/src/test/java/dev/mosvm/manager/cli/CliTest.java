@@ -111,7 +111,7 @@ class CliTest {
     }
 
     @Test
-    void migrateTakesTheGuestsArgumentsAndPassesThemOn() {
+    void migrateTakesTheGuestsArguments() {
         Run help = run("migrate", "--help");
         assertTrue(help.out().contains("--stop-and-copy") && help.out().contains("as mosps"), help.out());
         Run missing = run("migrate", "ca.17");
@@ -119,7 +119,7 @@ class CliTest {
         assertTrue(missing.err().startsWith("mosvm: error: Missing required parameter: 'NODE'"), missing.err());
         dev.mosvm.api.MigrateArguments args = new dev.mosvm.api.MigrateArguments();
         new picocli.CommandLine(args).parseArgs("ca.17", "home", "--stop-and-copy");
-        assertEquals(List.of("migrate", "ca.17", "home", "--stop-and-copy"), args.guestCommand());
+        assertEquals(List.of("ca.17", "home", dev.mosvm.api.MigrationMode.STOP_AND_COPY), List.of(args.job, args.node, args.mode()));
     }
 
     @Test
@@ -140,9 +140,10 @@ class CliTest {
 
     @Test
     void unknownInstancesAreStateErrors() {
-        for (String cmd : List.of("down", "destroy", "status")) {
-            Run r = run(cmd, "ghost");
-            assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd);
+        for (List<String> cmd : List.of(List.of("down", "ghost"), List.of("destroy", "ghost"), List.of("status", "ghost"),
+                List.of("ps", "-i", "ghost"), List.of("migrate", "-i", "ghost", "ca.17", "cb"), List.of("nodes", "-i", "ghost"))) {
+            Run r = run(cmd.toArray(String[]::new));
+            assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd.toString());
             assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
         }
     }
