@@ -1,5 +1,7 @@
 package dev.mosvm.api;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -7,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Talks to one agent over HTTPS, pinning its certificate and sending the instance secret.
@@ -76,11 +79,34 @@ public final class AgentClient {
         return post(AgentProtocol.POOL_REMOVE, new RemoveRequest(node), RemoveResponse.class);
     }
 
+    /** Every job in the pool, as `mosps` lists them. */
+    public List<JobView> jobs() throws AgentException {
+        return Json.MAPPER.convertValue(readTree(send("GET", AgentProtocol.JOBS)), new TypeReference<List<JobView>>() {});
+    }
+
+    /**
+     * Moves a job while it runs; waits up to {@code wait} for the move to end (a large job
+     * under emulation takes minutes), however short this client's other requests are.
+     */
+    public MigrationRecord migrate(MigrationRequest req, Duration wait) throws AgentException {
+        return parse(send("POST", AgentProtocol.MIGRATE, json(req), wait), MigrationRecord.class);
+    }
+
     private <T> T post(String path, Object body, Class<T> type) throws AgentException {
+        return parse(send("POST", path, json(body)), type);
+    }
+
+    private static String json(Object body) {
         try {
-            return Json.MAPPER.readValue(send("POST", path, Json.MAPPER.writeValueAsString(body)), type);
-        } catch (AgentException e) {
-            throw e;
+            return Json.MAPPER.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write " + body + " as JSON", e);
+        }
+    }
+
+    private static <T> T parse(String body, Class<T> type) throws AgentException {
+        try {
+            return Json.MAPPER.readValue(body, type);
         } catch (IOException e) {
             throw new AgentException("agent sent malformed JSON: " + e.getMessage(), -1, e);
         }
@@ -100,7 +126,11 @@ public final class AgentClient {
     }
 
     public String send(String method, String path, String jsonBody) throws AgentException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        return send(method, path, jsonBody, timeout);
+    }
+
+    private String send(String method, String path, String jsonBody, Duration wait) throws AgentException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).timeout(wait)
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         if (jsonBody != null) req.header("Content-Type", "application/json");
         if (secret != null) {
@@ -117,9 +147,19 @@ public final class AgentClient {
         }
         if (resp.statusCode() / 100 != 2) {
             throw new AgentException("agent refused " + method + " " + path + ": HTTP " + resp.statusCode()
-                    + (resp.body().isBlank() ? "" : " " + resp.body().strip()), resp.statusCode(), null);
+                    + (resp.body().isBlank() ? "" : " " + resp.body().strip()), resp.statusCode(), reason(resp.body()), null);
         }
         return resp.body();
+    }
+
+    /** The "error" line of a refusal's JSON body, or null if it has none. */
+    private static String reason(String body) {
+        try {
+            JsonNode error = Json.MAPPER.readTree(body).get("error");
+            return error != null && error.isTextual() ? error.asText() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String describe(Throwable e) {

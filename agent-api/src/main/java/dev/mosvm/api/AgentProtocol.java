@@ -31,6 +31,15 @@ public final class AgentProtocol {
     /** POST {@link RemoveRequest}: on the pool's founder, expel a member and rotate the gossip key. */
     public static final String POOL_REMOVE = "/v1/pool/remove";
 
+    /** GET: every job in the pool, oldest first (a JSON array of {@link JobView}), as `mosps` lists them. */
+    public static final String JOBS = "/v1/jobs";
+    /**
+     * POST {@link MigrationRequest}: move a job while it runs, as `migrate` does as root; the
+     * answer, when it has moved, is its {@link MigrationRecord}; a move that cannot be made is
+     * refused with 409 and the reason in one line.
+     */
+    public static final String MIGRATE = "/v1/migrate";
+
     public static final String AUTH_HEADER = "Authorization";
     public static final String BEARER = "Bearer ";
 

@@ -1,13 +1,11 @@
 package dev.mosvm.api;
 
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The arguments of `migrate` (in the guest) and `mosvm migrate` (on the host, which passes
- * them on to the guest's command): one definition, so the two cannot drift apart.
+ * The arguments of `migrate` (in the guest) and `mosvm migrate` (on the host, which asks the
+ * guest's agent for the same move): one definition, so the two cannot drift apart.
  */
 public final class MigrateArguments {
     @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as mosps (mosvm ps on the host) shows it.")
@@ -28,14 +26,5 @@ public final class MigrateArguments {
 
     public MigrationMode mode() {
         return new MigrationMode(stopAndCopy, eagerRestore);
-    }
-
-    /** The guest command line that asks for the same migration. */
-    public List<String> guestCommand() {
-        List<String> argv = new ArrayList<>(List.of("migrate", job, node));
-        if (json) argv.add("--json");
-        if (stopAndCopy) argv.add("--stop-and-copy");
-        if (eagerRestore) argv.add("--eager-restore");
-        return argv;
     }
 }

@@ -91,11 +91,11 @@ public final class AgentDaemon {
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
-        new JobServer(s.jobsSocket(), table, migrations, balance);
+        JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(PeerDirectory.PORT, peers, table, migrations);
         if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
-        server.jobs(balance, new RecentMoves(peers, migrations.log()));
+        server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());
         balance.start();
         // an idle node measures its speed again: a boot beside other booting VMs reads low
         speed.remeasureWhileIdle(NodeSpeed.PERIOD_MILLIS, s.speedBudgetMs(), () -> table.count() == 0 && idleCpus(), SpeedBenchmark::measure, table::speed);

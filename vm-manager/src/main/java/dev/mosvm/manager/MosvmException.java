@@ -1,23 +1,19 @@
 package dev.mosvm.manager;
 
-/**
- * A failure the user can act on: a one-line message, an optional hint or detail block
- * (printed after it), and the exit status from {@link ExitCodes}.
- */
-public class MosvmException extends RuntimeException {
-    private final int exitCode;
-    private final String hint;
+import dev.mosvm.api.CommandFailure;
+import dev.mosvm.api.ExitCodes;
 
+/**
+ * A failure of the host's `mosvm` the user can act on: a one-line message, an optional hint or
+ * detail block (printed after it), and the exit status from {@link ExitCodes}.
+ */
+public class MosvmException extends CommandFailure {
     public MosvmException(int exitCode, String message, String hint) {
-        super(message);
-        this.exitCode = exitCode;
-        this.hint = hint;
+        super(exitCode, message, hint);
     }
 
     public MosvmException(int exitCode, String message, String hint, Throwable cause) {
-        super(message, cause);
-        this.exitCode = exitCode;
-        this.hint = hint;
+        super(exitCode, message, hint, cause);
     }
 
     public static MosvmException invalid(String message) {
@@ -26,13 +22,5 @@ public class MosvmException extends RuntimeException {
 
     public static MosvmException state(String message, String hint) {
         return new MosvmException(ExitCodes.BAD_STATE, message, hint);
-    }
-
-    public int exitCode() {
-        return exitCode;
-    }
-
-    public String hint() {
-        return hint;
     }
 }

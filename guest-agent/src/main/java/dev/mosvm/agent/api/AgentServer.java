@@ -1,5 +1,6 @@
 package dev.mosvm.agent.api;
 
+import dev.mosvm.agent.jobs.PoolJobs;
 import dev.mosvm.agent.node.FactsCollector;
 import dev.mosvm.agent.node.PowerControl;
 import dev.mosvm.agent.pool.BalanceLoop;
@@ -14,6 +15,7 @@ import dev.mosvm.api.BalanceState;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
+import dev.mosvm.api.MigrationRequest;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.RemoveRequest;
@@ -76,15 +78,35 @@ public final class AgentServer {
                 .setAuthenticator(auth);
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
+        // What mosps and migrate ask on the job socket, for the host (`mosvm ps`, `mosvm migrate`).
+        server.createContext(AgentProtocol.JOBS, ownThread("api-jobs", json("GET", ex -> requireJobs().list())))
+                .setAuthenticator(auth);
+        server.createContext(AgentProtocol.MIGRATE, ownThread("api-migrate", json("POST", ex -> {
+            MigrationRequest r = body(ex, MigrationRequest.class);
+            try {
+                // the host holds the instance secret: it moves any job, as root in the appliance does
+                return requireJobs().migrate(r.job(), r.node(), 0, r.mode());
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e); // a move that cannot be made: 409 and why
+            }
+        }))).setAuthenticator(auth);
     }
 
     private volatile BalanceLoop balance;
     private volatile RecentMoves moves;
+    private volatile PoolJobs poolJobs;
 
     /** The job service's parts the API serves, once it runs. */
-    public void jobs(BalanceLoop b, RecentMoves m) {
+    public void jobs(BalanceLoop b, RecentMoves m, PoolJobs j) {
         balance = b;
         moves = m;
+        poolJobs = j;
+    }
+
+    private PoolJobs requireJobs() {
+        PoolJobs j = poolJobs;
+        if (j == null) throw new IllegalStateException("this agent runs no jobs");
+        return j;
     }
 
     public void start() {
@@ -147,6 +169,26 @@ public final class AgentServer {
             } finally {
                 ex.close();
             }
+        };
+    }
+
+    /**
+     * Runs {@code handler} on a thread of its own, as the job socket serves each caller: a job
+     * request waits on peers (a list up to 5 s, a move as long as it takes), and the API's two
+     * threads stay free for facts, nodes and the rest meanwhile.
+     */
+    private static HttpHandler ownThread(String name, HttpHandler handler) {
+        return ex -> {
+            Thread t = new Thread(() -> {
+                try {
+                    handler.handle(ex);
+                } catch (IOException e) {
+                    LOG.fine("request " + ex.getRequestURI() + " ended: " + e);
+                    ex.close();
+                }
+            }, name);
+            t.setDaemon(true);
+            t.start();
         };
     }
 

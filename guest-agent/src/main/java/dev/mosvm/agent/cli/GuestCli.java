@@ -1,6 +1,7 @@
 package dev.mosvm.agent.cli;
 
 import dev.mosvm.api.AgentException;
+import dev.mosvm.api.CliErrors;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,14 +36,21 @@ public final class GuestCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new GuestCli());
-        // one line, not a stack trace: the agent is down, or this is not root
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            String msg = e instanceof AgentException ? "cannot reach this appliance's agent: " + e.getMessage() : e.getMessage();
-            line.getErr().println("mosvm: " + msg);
-            return e instanceof AgentException ? 1 : 4;
-        });
-        System.exit(cl.execute(args));
+        System.exit(commandLine(new GuestCli()).execute(args));
+    }
+
+    /**
+     * An in-guest command line (mosvm, mosps, migrate) that reports failures as the host's
+     * does: one line, not a stack trace (the agent is down, or this is not root), and the
+     * shared exit statuses.
+     */
+    static CommandLine commandLine(Object command) {
+        return CliErrors.install(new CommandLine(command), GuestCli::explain);
+    }
+
+    static CliErrors.Explanation explain(Exception e) {
+        return e instanceof AgentException ? new CliErrors.Explanation("cannot reach this appliance's agent: " + e.getMessage(), null)
+                : CliErrors.plain(e);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

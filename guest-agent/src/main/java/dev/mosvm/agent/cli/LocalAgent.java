@@ -3,6 +3,8 @@ package dev.mosvm.agent.cli;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.api.AgentClient;
+import dev.mosvm.api.CommandFailure;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.api.GuestConfig;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ final class LocalAgent {
         try {
             cfg = GuestConfigSource.load(config, 0);
         } catch (java.io.IOException e) {
-            throw new IllegalStateException(e.getMessage() + (isRoot() ? "" : "; run as root"), e);
+            throw new CommandFailure(ExitCodes.ENVIRONMENT, e.getMessage() + (isRoot() ? "" : "; run as root"), null, e);
         }
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(new ByteArrayInputStream(Base64.getDecoder().decode(cfg.tlsKeystoreBase64())), cfg.tlsKeystorePassword().toCharArray());

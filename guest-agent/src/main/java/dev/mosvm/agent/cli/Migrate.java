@@ -5,13 +5,14 @@ import dev.mosvm.agent.jobs.JobRequest;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
-import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrateArguments;
+import dev.mosvm.api.MigrationRecord;
+import dev.mosvm.console.MigrationSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,12 +32,7 @@ public final class Migrate implements Callable<Integer> {
     Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
-        CommandLine cl = new CommandLine(new Migrate());
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("migrate: " + e.getMessage());
-            return 1;
-        });
-        System.exit(cl.execute(argv));
+        System.exit(GuestCli.commandLine(new Migrate()).execute(argv));
     }
 
     @Override
@@ -52,8 +48,7 @@ public final class Migrate implements Callable<Integer> {
         if (args.json) {
             out.println(Json.pretty(m));
         } else {
-            out.printf(Locale.ROOT, "%s moved %s -> %s: frozen %d ms, total %d ms, %.1f MiB in %d pre-copy rounds%n",
-                    args.job, m.from(), m.to(), m.freezeMillis(), m.totalMillis(), m.bytes() / 1048576.0, m.rounds());
+            MigrationSummary.print(out, args.job, m);
         }
         out.flush();
         return 0;

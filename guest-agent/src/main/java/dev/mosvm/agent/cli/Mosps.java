@@ -2,16 +2,17 @@ package dev.mosvm.agent.cli;
 
 import dev.mosvm.agent.jobs.JobConnection;
 import dev.mosvm.agent.jobs.JobRequest;
-import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.api.JobView;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.api.Json;
+import dev.mosvm.console.JobsTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,19 +35,14 @@ public final class Mosps implements Callable<Integer> {
     Path socket = LocalAgent.JOBS_SOCKET;
 
     public static void main(String[] argv) {
-        CommandLine cl = new CommandLine(new Mosps());
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("mosps: " + e.getMessage());
-            return 1;
-        });
-        System.exit(cl.execute(argv));
+        System.exit(GuestCli.commandLine(new Mosps()).execute(argv));
     }
 
     public static List<JobView> list(Path socket) throws IOException {
         try (JobConnection c = JobConnection.open(socket, JobRequest.list())) {
             Frame f = FrameCodec.read(c.in);
             if (f == null || f.type() != MessageType.LIST) throw new IOException("the agent did not answer the list request");
-            return f.json(JobView.LIST_TYPE);
+            return f.json(PeerRequest.JOB_LIST);
         }
     }
 
@@ -57,16 +53,7 @@ public final class Mosps implements Callable<Integer> {
         if (json) {
             out.println(Json.pretty(jobs));
         } else {
-            out.printf("%-14s %-10s %-10s %-10s %-8s %8s %8s %4s %-9s %s%n", "JOB", "USER", "HOME", "WHERE", "STATE", "CPU", "RSS", "MIG",
-                    "WHY", "COMMAND");
-            for (JobView j : jobs) {
-                out.printf(Locale.ROOT, "%-14s %-10s %-10s %-10s %-8s %7.1fs %7s %4d %-9s %s%n", j.id(), j.user(), j.home(), j.where(), j.state(),
-                        Math.max(0, j.cpuSeconds()), j.rssKb() < 0 ? "-" : j.rssKb() / 1024 + "M", j.migrations(), j.reason(),
-                        String.join(" ", j.argv()));
-            }
-            if (verbose) {
-                for (JobView j : jobs) out.printf("%s: %s%s%n", j.id(), j.reason(), j.why() == null ? "" : " (" + j.why() + ")");
-            }
+            JobsTable.print(out, jobs, verbose);
         }
         out.flush();
         return 0;

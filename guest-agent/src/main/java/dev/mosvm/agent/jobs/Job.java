@@ -78,6 +78,27 @@ public final class Job {
         return cgroup;
     }
 
+    /** CPU seconds every process of the job has used here (its cgroup's), or -1 where they are not accounted. */
+    public double cpuSeconds() {
+        try {
+            for (String line : Files.readAllLines(cgroup.resolve("cpu.stat"))) {
+                if (line.startsWith("usage_usec ")) return Long.parseLong(line.substring(11).trim()) / 1e6;
+            }
+        } catch (Exception e) {
+            // no cgroup, or not accounted
+        }
+        return -1;
+    }
+
+    /** The job's resident memory here in KiB (its cgroup's), or -1 where it is not accounted. */
+    public long rssKb() {
+        try {
+            return Long.parseLong(Files.readString(cgroup.resolve("memory.current")).trim()) / 1024;
+        } catch (Exception e) {
+            return -1; // the memory controller is not enabled for the jobs' cgroups
+        }
+    }
+
     public State state() {
         return state;
     }

@@ -6,11 +6,12 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
-import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.agent.wire.WireLimits;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
+import dev.mosvm.api.MigrationRecord;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -25,8 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,13 +54,13 @@ public final class JobServer implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final JobTable table;
-    private final Migrations migrations;
+    private final PoolJobs poolJobs;
     private final Placement placement;
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this.socket = socket;
         this.table = table;
-        this.migrations = migrations;
+        this.poolJobs = new PoolJobs(table, migrations);
         this.placement = placement;
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
@@ -76,6 +75,11 @@ public final class JobServer implements AutoCloseable {
 
     public JobTable table() {
         return table;
+    }
+
+    /** The list and the moves this server's callers ask for, for the agent's API to offer too. */
+    public PoolJobs poolJobs() {
+        return poolJobs;
     }
 
     private void acceptLoop() {
@@ -103,12 +107,12 @@ public final class JobServer implements AutoCloseable {
                 req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
                 switch (req.op() == null ? "run" : req.op()) {
                     case "list" -> {
-                        FrameCodec.write(out, Frame.json(MessageType.LIST, poolViews()));
+                        FrameCodec.write(out, Frame.json(MessageType.LIST, poolJobs.list()));
                         return;
                     }
                     case "migrate" -> {
                         try {
-                            MigrationRecord m = migrations.migrate(req.job(), req.node(), uid, req.mode() == null ? MigrationMode.DEFAULT : req.mode());
+                            MigrationRecord m = poolJobs.migrate(req.job(), req.node(), uid, req.mode());
                             FrameCodec.write(out, Frame.json(MessageType.REPLY, m));
                         } catch (IOException | RuntimeException e) {
                             error(out, e.getMessage());
@@ -127,41 +131,6 @@ public final class JobServer implements AutoCloseable {
             run(req, uid, gid, in, out);
         } catch (IOException e) {
             LOG.fine("caller connection ended: " + e);
-        }
-    }
-
-    /** Every job in the pool: this node's and, from each live peer, theirs. */
-    private List<JobView> poolViews() {
-        List<JobView> all = new ArrayList<>(table.views());
-        List<Thread> asks = new ArrayList<>();
-        for (String peer : table.peers().alivePeers()) {
-            Thread t = new Thread(() -> {
-                try (PeerChannel ch = table.peers().connect(peer)) {
-                    PeerRequest.write(ch.out, PeerRequest.list());
-                    Frame f = FrameCodec.read(ch.in);
-                    if (f != null && f.type() == MessageType.LIST) {
-                        List<JobView> theirs = f.json(JobView.LIST_TYPE);
-                        synchronized (all) {
-                            all.addAll(theirs);
-                        }
-                    }
-                } catch (IOException e) {
-                    LOG.fine("no job list from " + peer + ": " + e.getMessage());
-                }
-            }, "list-" + peer);
-            t.setDaemon(true);
-            t.start();
-            asks.add(t);
-        }
-        for (Thread t : asks) {
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        synchronized (all) {
-            return all.stream().sorted(Comparator.comparing(JobView::started)).toList();
         }
     }
 

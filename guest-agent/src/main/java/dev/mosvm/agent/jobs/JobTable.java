@@ -6,6 +6,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.api.JobView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +100,7 @@ public final class JobTable {
 
     /** Reference-core seconds job {@code j} has run: on earlier nodes, plus its CPU time here at this node's speed. */
     public double workDone(Job j) {
-        return j.spec().workBefore() + Math.max(0, JobView.cpuSeconds(j.cgroup())) * speed;
+        return j.spec().workBefore() + Math.max(0, j.cpuSeconds()) * speed;
     }
 
     /** Work done by every job running here, summed (gossiped: the balancer weighs whom a move would slow). */
@@ -117,7 +118,27 @@ public final class JobTable {
     /** What `mosps` shows of each job running here, oldest first. */
     public List<JobView> views() {
         return running.values().stream().sorted(Comparator.comparing(Job::started))
-                .map(j -> JobView.of(j, self, workDone(j))).toList();
+                .map(this::view).toList();
+    }
+
+    private JobView view(Job j) {
+        JobSpec s = j.spec();
+        String state = !j.launcher().isAlive() ? "EXITED" : j.state().name();
+        return new JobView(j.id(), j.uid(), userName(j.uid()), s.home(), self, state, j.argv(), s.started(),
+                j.cpuSeconds(), j.rssKb(), s.migrations().size(), s.pinned(), s.migrations(), s.reason(), s.reasonWhy(),
+                Math.round(workDone(j) * 10) / 10.0, !s.balanced());
+    }
+
+    private static String userName(int uid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && f[2].equals(String.valueOf(uid))) return f[0];
+            }
+        } catch (Exception e) {
+            // fall through to the number
+        }
+        return String.valueOf(uid);
     }
 
     /** Where a job whose home is here runs now, or null if it is not a job of this home. */

@@ -5,12 +5,13 @@ import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.api.JobView;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
-import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MoveEvent;
@@ -57,7 +58,7 @@ public final class Migrations implements JobServer.Migrations {
      * from the job's size now and why it moves.
      */
     public MigrationRecord migrate(Job job, String target, MoveIntent intent) throws IOException {
-        MigrationMode mode = MoveMode.of(Move.Reason.ofOffer(intent.reason()), JobView.rssKb(job.cgroup()));
+        MigrationMode mode = MoveMode.of(Move.Reason.ofOffer(intent.reason()), job.rssKb());
         return migrateHere(job, target, 0, mode, intent);
     }
 
@@ -124,7 +125,7 @@ public final class Migrations implements JobServer.Migrations {
                 PeerRequest.write(ch.out, PeerRequest.list());
                 Frame f = FrameCodec.read(ch.in);
                 if (f == null || f.type() != MessageType.LIST) continue;
-                List<JobView> jobs = f.json(JobView.LIST_TYPE);
+                List<JobView> jobs = f.json(PeerRequest.JOB_LIST);
                 if (jobs.stream().anyMatch(j -> j.id().equals(id))) return peer;
             } catch (IOException e) {
                 LOG.fine("cannot ask " + peer + " for job " + id + ": " + e.getMessage());

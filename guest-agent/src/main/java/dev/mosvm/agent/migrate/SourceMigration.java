@@ -1,6 +1,7 @@
 package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -8,7 +9,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MalformedFrameException;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.MigrationFrames;
-import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ final class SourceMigration {
             String cpu = cpuFeatures.ownRecord();
             long probeStart = System.nanoTime();
             boolean probing = policy.maxRounds() > 0 && clearSoftDirty(job); // the probe runs while the target checks the offer
-            long rssKb = Math.max(0, dev.mosvm.agent.jobs.JobView.rssKb(job.cgroup()));
+            long rssKb = Math.max(0, job.rssKb());
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
             PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,

@@ -9,14 +9,14 @@ import dev.mosvm.agent.balance.NodeBalancer;
 import dev.mosvm.agent.balance.NodeLoad;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.agent.jobs.JobView;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.Placement;
 import dev.mosvm.agent.migrate.Admission;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.migrate.MoveIntent;
 import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.wire.JobSpec;
-import dev.mosvm.agent.wire.MigrationRecord;
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
@@ -116,7 +116,7 @@ public final class BalanceLoop implements Admission, Placement {
         List<JobLoad> loads = new ArrayList<>();
         for (Job j : table.jobs()) {
             if (j.state() != Job.State.RUNNING || !j.launcher().isAlive()) continue;
-            loads.add(new JobLoad(j.id(), Math.max(0, JobView.rssKb(j.cgroup())), table.workDone(j), !j.spec().balanced(),
+            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced(),
                     !j.spec().home().equals(self), (now - j.startedHere().toEpochMilli()) / 1000.0));
         }
         NodeBalancer.Round round = core.decide(measured(), gossiped(), loads, inFlight.get(), rnd, now);

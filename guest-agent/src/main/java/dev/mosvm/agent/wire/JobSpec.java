@@ -1,6 +1,7 @@
 package dev.mosvm.agent.wire;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.mosvm.api.MigrationRecord;
 import java.util.ArrayList;
 import java.util.List;
 

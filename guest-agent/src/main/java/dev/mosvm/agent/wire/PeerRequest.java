@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mosvm.api.JobView;
 import dev.mosvm.api.MigrationMode;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -70,6 +72,9 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     public static PeerRequest moves() {
         return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null);
     }
+
+    /** The payload of the LIST frame that answers a list request: every job on the answering node. */
+    public static final TypeReference<List<JobView>> JOB_LIST = new TypeReference<>() {};
 
     public static PeerRequest list() {
         return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null);

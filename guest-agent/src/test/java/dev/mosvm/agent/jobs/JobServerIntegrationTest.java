@@ -3,7 +3,13 @@ package dev.mosvm.agent.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.api.LoopbackAgent;
 import dev.mosvm.agent.cli.Mosps;
+import dev.mosvm.api.JobView;
+import dev.mosvm.api.Json;
+import dev.mosvm.console.JobsTable;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
 
 /**
  * The job service with the real `mosrun` client, as separate processes on this machine
@@ -115,6 +122,36 @@ class JobServerIntegrationTest {
         Run r = run(null, "/no/such/program");
         assertEquals(127, r.exit(), r.err());
         assertTrue(r.err().contains("/no/such/program"), r.err());
+    }
+
+    @Test
+    void theAgentsApiListsWhatMospsListsAndTheHostPrintsItAlike() throws Exception {
+        Process p = mosrun(Path.of("/tmp"), null, "sh", "-c", "echo ready; sleep 31");
+        try (LoopbackAgent agent = LoopbackAgent.start("test")) {
+            assertEquals("ready\n", new String(p.getInputStream().readNBytes(6), StandardCharsets.UTF_8));
+            agent.server.jobs(null, null, server.poolJobs());
+            List<JobView> overHttps = agent.client(true).jobs();
+            assertTrue(overHttps.stream().anyMatch(j -> j.argv().contains("echo ready; sleep 31")), overHttps.toString());
+            String socket = dir.resolve("jobs.sock").toString();
+            // mosvm ps prints Json.pretty of the API's list, or JobsTable of it: what mosps prints
+            assertEquals(Json.pretty(overHttps) + "\n", mosps("--socket", socket, "--json"));
+            StringWriter table = new StringWriter();
+            PrintWriter out = new PrintWriter(table);
+            JobsTable.print(out, overHttps, false);
+            out.flush();
+            assertEquals(table.toString(), mosps("--socket", socket));
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
+    static String mosps(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new Mosps());
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute(args));
+        return out.toString();
     }
 
     @Test

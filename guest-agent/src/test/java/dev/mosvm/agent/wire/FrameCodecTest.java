@@ -1,5 +1,6 @@
 package dev.mosvm.agent.wire;
 
+import dev.mosvm.api.MigrationRecord;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.wire;
 
+import dev.mosvm.api.MigrationRecord;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;

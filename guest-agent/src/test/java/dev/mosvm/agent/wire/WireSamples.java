@@ -1,5 +1,6 @@
 package dev.mosvm.agent.wire;
 
+import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.api.MigrationMode;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -27,7 +27,7 @@ final class BalanceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            BalanceState s = BalanceSwitch.apply(root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true), mode);
+            BalanceState s = BalanceSwitch.apply(root.agents(hv).client(instance.name, Duration.ofSeconds(5), true), mode);
             output.print(spec, s, out -> BalanceSwitch.print(out, s));
         }
         return 0;

@@ -20,7 +20,7 @@ final class DestroyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            spec.commandLine().getOut().println(root.service(hv, spec).destroy(name));
+            spec.commandLine().getOut().println(root.lifecycle(hv, spec).destroy(name));
             spec.commandLine().getOut().flush();
         }
         return 0;

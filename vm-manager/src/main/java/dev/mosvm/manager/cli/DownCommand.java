@@ -26,7 +26,7 @@ final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            spec.commandLine().getOut().println(root.service(hv, spec).down(name, Duration.ofSeconds(timeout)));
+            spec.commandLine().getOut().println(root.lifecycle(hv, spec).down(name, Duration.ofSeconds(timeout)));
             spec.commandLine().getOut().flush();
         }
         return 0;

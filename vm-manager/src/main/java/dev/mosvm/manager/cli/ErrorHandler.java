@@ -1,72 +1,34 @@
 package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentException;
+import dev.mosvm.api.CliErrors;
+import dev.mosvm.api.CommandFailure;
 import dev.mosvm.builder.BuildException;
-import dev.mosvm.manager.ExitCodes;
-import dev.mosvm.manager.MosvmException;
-import java.io.PrintWriter;
-import picocli.CommandLine;
 
 /**
- * Turns failures into one "mosvm: error: ..." line (plus an indented hint) and an exit
- * status from {@link ExitCodes}. Stack traces only with MOSVM_DEBUG=1.
+ * How the host's failures are worded; {@link CliErrors} prints them and gives the exit status
+ * (from {@link dev.mosvm.api.ExitCodes}), the same way as the commands inside an appliance.
  */
-final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
-    @Override
-    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
-        int code;
-        String message;
-        String hint = null;
-        if (ex instanceof MosvmException m) {
-            code = m.exitCode();
-            message = m.getMessage();
-            hint = m.hint();
-        } else if (ex instanceof BuildException b) {
-            code = ExitCodes.FAILED;
-            message = b.getMessage();
-            hint = b.hint();
-        } else if (ex instanceof java.nio.file.AccessDeniedException a) {
-            code = ExitCodes.ENVIRONMENT;
-            message = "no permission to use " + a.getFile();
-            hint = "run as the user that owns it, or set MOSVM_HOME / MOSVM_CACHE to a directory of yours";
-        } else if (ex instanceof java.nio.file.FileSystemException f) {
-            code = ExitCodes.FAILED;
-            message = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
-        } else if (ex instanceof AgentException a) {
-            // the appliance's agent did not answer or refused: its state, not a bug here
-            code = ExitCodes.FAILED;
-            message = a.getMessage();
-            hint = a.status() < 0 ? "is the appliance up and its agent started? 'mosvm status' shows each appliance's state" : null;
-        } else if (ex instanceof InterruptedException) {
-            code = ExitCodes.FAILED;
-            message = "interrupted";
-        } else {
-            code = ExitCodes.FAILED;
-            message = ex.getClass().getSimpleName() + ": " + ex.getMessage();
-            hint = "this is a bug in mosvm; rerun with MOSVM_DEBUG=1 for the stack trace";
-        }
-        err.println("mosvm: error: " + message);
-        if (hint != null && !hint.isBlank()) {
-            hint.lines().forEach(l -> err.println("  " + l));
-        }
-        if (System.getenv("MOSVM_DEBUG") != null) ex.printStackTrace(err);
-        err.flush();
-        return code;
-    }
+final class ErrorHandler {
+    private ErrorHandler() {}
 
-    /** Bad options: the message, the synopsis and where to read more; exit 2. */
-    static final class ShortParameterErrors implements CommandLine.IParameterExceptionHandler {
-        @Override
-        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
-            CommandLine cl = ex.getCommandLine();
-            PrintWriter err = cl.getErr();
-            err.println("mosvm: error: " + ex.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-            err.print("  usage: " + cl.getHelp().synopsis(0));
-            err.println("  see '" + cl.getCommandSpec().qualifiedName() + " --help'");
-            err.flush();
-            return ExitCodes.INVALID_INPUT;
+    static CliErrors.Explanation explain(Exception ex) {
+        if (ex instanceof CommandFailure f) return new CliErrors.Explanation(f.getMessage(), f.hint());
+        if (ex instanceof BuildException b) return new CliErrors.Explanation(b.getMessage(), b.hint());
+        if (ex instanceof java.nio.file.AccessDeniedException a) {
+            return new CliErrors.Explanation("no permission to use " + a.getFile(),
+                    "run as the user that owns it, or set MOSVM_HOME / MOSVM_CACHE to a directory of yours");
         }
+        if (ex instanceof java.nio.file.FileSystemException f) {
+            return new CliErrors.Explanation(f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason()), null);
+        }
+        if (ex instanceof AgentException a) {
+            // the appliance's agent did not answer or refused: its state, not a bug here
+            return new CliErrors.Explanation(a.getMessage(),
+                    a.status() < 0 ? "is the appliance up and its agent started? 'mosvm status' shows each appliance's state" : null);
+        }
+        if (ex instanceof InterruptedException) return new CliErrors.Explanation("interrupted", null);
+        return new CliErrors.Explanation(ex.getClass().getSimpleName() + ": " + ex.getMessage(),
+                "this is a bug in mosvm; rerun with MOSVM_DEBUG=1 for the stack trace");
     }
 }

@@ -6,7 +6,7 @@ import dev.mosvm.builder.ImageCache;
 import dev.mosvm.builder.ImageManifest;
 import dev.mosvm.builder.Sizes;
 import dev.mosvm.manager.MosvmException;
-import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.ApplianceLifecycle;
 import dev.mosvm.manager.appliance.Reporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ final class ImageCommand implements Runnable {
             Path r = recipe != null ? recipe.toAbsolutePath() : image.root.home.recipe();
             long t0 = System.nanoTime();
             ApplianceImage img = new ApplianceBuilder(image.cache())
-                    .obtain(r, image.root.home.agentJar(), force, ApplianceService.buildProgress(rep));
+                    .obtain(r, image.root.home.agentJar(), force, ApplianceLifecycle.buildProgress(rep));
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "image %s (%s) in %s: disk %s, %.1f s%n", img.key(), img.manifest().imageVersion(),
                     img.dir(), Sizes.human(img.manifest().files().get(ApplianceImage.DISK).size()), (System.nanoTime() - t0) / 1e9);

@@ -1,7 +1,12 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.JobView;
 import dev.mosvm.api.MigrateArguments;
-import java.util.ArrayList;
+import dev.mosvm.api.MigrationRecord;
+import dev.mosvm.console.JobsTable;
+import dev.mosvm.console.MigrationSummary;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.pool.JobService;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** The pool's jobs from the host, through the local appliance (mosps and migrate inside it). */
+/** The pool's jobs from the host, through the local appliance's agent: what mosps and migrate show inside it. */
 final class JobCommands {
     private JobCommands() {}
 
@@ -27,9 +32,11 @@ final class JobCommands {
 
         @Override
         public Integer call() throws Exception {
-            List<String> remote = new ArrayList<>(List.of("mosps"));
-            if (json) remote.add("--json");
-            return RunCommand.inAppliance(root, spec, instance.name, false, remote);
+            try (Hypervisor hv = root.connect()) {
+                List<JobView> jobs = new JobService(root.agents(hv)).list(instance.name);
+                JsonOutput.print(spec, json, jobs, out -> JobsTable.print(out, jobs, false));
+            }
+            return 0;
         }
     }
 
@@ -45,7 +52,11 @@ final class JobCommands {
 
         @Override
         public Integer call() throws Exception {
-            return RunCommand.inAppliance(root, spec, instance.name, false, args.guestCommand());
+            try (Hypervisor hv = root.connect()) {
+                MigrationRecord m = new JobService(root.agents(hv)).migrate(instance.name, args.job, args.node, args.mode());
+                JsonOutput.print(spec, args.json, m, out -> MigrationSummary.print(out, args.job, m));
+            }
+            return 0;
         }
     }
 }

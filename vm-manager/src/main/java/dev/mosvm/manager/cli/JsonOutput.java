@@ -12,6 +12,11 @@ final class JsonOutput {
     boolean json;
 
     void print(CommandSpec spec, Object value, Consumer<PrintWriter> text) {
+        print(spec, json, value, text);
+    }
+
+    /** For commands whose --json says more than "Print JSON." (ps, and migrate's, which the guest shares). */
+    static void print(CommandSpec spec, boolean json, Object value, Consumer<PrintWriter> text) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.pretty(value));

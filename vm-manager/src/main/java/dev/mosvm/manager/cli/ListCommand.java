@@ -22,7 +22,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            List<InstanceView> views = root.service(hv, spec).list(false);
+            List<InstanceView> views = root.inspection(hv).list(false);
             output.print(spec, views, out -> {
                 out.printf("%-16s %-8s %-16s %4s %7s %-5s %s%n", "NAME", "STATE", "ADDRESS", "CPUS", "MEMORY", "ACCEL", "IMAGE");
                 for (InstanceView v : views) {

@@ -25,7 +25,7 @@ final class MonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            AgentClient agent = root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true);
+            AgentClient agent = root.agents(hv).client(instance.name, Duration.ofSeconds(5), true);
             monitor.show(agent::nodes, spec.commandLine().getOut());
         }
         return 0;

@@ -1,6 +1,10 @@
 package dev.mosvm.manager.cli;
 
-import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.api.CliErrors;
+import dev.mosvm.manager.appliance.AgentAccess;
+import dev.mosvm.manager.appliance.ApplianceInspection;
+import dev.mosvm.manager.appliance.ApplianceLifecycle;
+import dev.mosvm.manager.appliance.ShellAccess;
 import dev.mosvm.manager.appliance.Reporter;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
@@ -38,9 +42,7 @@ public final class MosvmCommand implements Runnable {
 
     /** The configured command line; tests call this with their own home and hypervisor. */
     public static CommandLine commandLine(MosvmHome home, Supplier<Hypervisor> hypervisor) {
-        CommandLine cl = new CommandLine(new MosvmCommand(home, hypervisor));
-        cl.setExecutionExceptionHandler(new ErrorHandler());
-        cl.setParameterExceptionHandler(new ErrorHandler.ShortParameterErrors());
+        CommandLine cl = CliErrors.install(new CommandLine(new MosvmCommand(home, hypervisor)), ErrorHandler::explain);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         return cl;
@@ -59,8 +61,22 @@ public final class MosvmCommand implements Runnable {
         return new InstanceStore(home);
     }
 
-    /** A service on a fresh connection; the caller closes the hypervisor. */
-    ApplianceService service(Hypervisor hv, CommandSpec cmd) {
-        return new ApplianceService(store(), hv, Reporter.lines(cmd.commandLine().getErr()));
+    // The services below work on a connection the calling command opened and closes.
+
+    /** up, down, destroy; progress and warnings go to the command's stderr. */
+    ApplianceLifecycle lifecycle(Hypervisor hv, CommandSpec cmd) {
+        return new ApplianceLifecycle(store(), hv, Reporter.lines(cmd.commandLine().getErr()));
+    }
+
+    ApplianceInspection inspection(Hypervisor hv) {
+        return new ApplianceInspection(store(), hv);
+    }
+
+    AgentAccess agents(Hypervisor hv) {
+        return new AgentAccess(store(), hv);
+    }
+
+    ShellAccess shells(Hypervisor hv) {
+        return new ShellAccess(store(), hv);
     }
 }

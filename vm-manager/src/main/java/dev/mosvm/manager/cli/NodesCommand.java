@@ -24,7 +24,7 @@ final class NodesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            PoolView v = root.service(hv, spec).client(instance.name, Duration.ofSeconds(5), true).nodes();
+            PoolView v = root.agents(hv).client(instance.name, Duration.ofSeconds(5), true).nodes();
             output.print(spec, v, out -> NodesTable.print(out, v));
         }
         return 0;

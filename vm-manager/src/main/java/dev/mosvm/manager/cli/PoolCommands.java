@@ -72,7 +72,7 @@ final class PoolCommands {
             if (bad != null) throw MosvmException.invalid(bad);
             if (ttlHours < 1) throw MosvmException.invalid("invalid --token-ttl " + ttlHours + ": at least 1 hour");
             try (Hypervisor hv = pool.root.connect()) {
-                String[] r = new PoolService(pool.root.service(hv, spec)).init(instance.name, name, Duration.ofHours(ttlHours),
+                String[] r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours),
                         intervalMillis, window, pageStreams == PageStreams.plain);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("pool '" + name + "' founded on " + instance.name + " (" + r[1] + ")"
@@ -100,7 +100,7 @@ final class PoolCommands {
         @Override
         public Integer call() throws Exception {
             try (Hypervisor hv = pool.root.connect()) {
-                RemoveResponse r = new PoolService(pool.root.service(hv, spec)).remove(instance.name, node);
+                RemoveResponse r = new PoolService(pool.root.agents(hv)).remove(instance.name, node);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members()
                         + " member(s) are being handed gossip key " + r.keyId() + " (members that are down get it when they return)");
@@ -128,7 +128,7 @@ final class PoolCommands {
         public Integer call() throws Exception {
             JoinToken t = JoinToken.parse(token);
             try (Hypervisor hv = root.connect()) {
-                PoolView v = new PoolService(root.service(hv, spec)).join(instance.name, address, t, Duration.ofSeconds(30));
+                PoolView v = new PoolService(root.agents(hv)).join(instance.name, address, t, Duration.ofSeconds(30));
                 PrintWriter out = spec.commandLine().getOut();
                 NodesTable.print(out, v);
                 out.flush();
@@ -147,7 +147,7 @@ final class PoolCommands {
         @Override
         public Integer call() throws Exception {
             try (Hypervisor hv = root.connect()) {
-                spec.commandLine().getOut().println(new PoolService(root.service(hv, spec)).leave(instance.name));
+                spec.commandLine().getOut().println(new PoolService(root.agents(hv)).leave(instance.name));
                 spec.commandLine().getOut().flush();
             }
             return 0;

@@ -37,14 +37,10 @@ final class RunCommand implements Callable<Integer> {
         if (node != null) remote.addAll(List.of("-r", node));
         if (local) remote.add("-L");
         remote.addAll(command);
-        return inAppliance(root, spec, instance.name, System.console() != null, remote);
-    }
-
-    /** Runs a command inside the appliance over ssh; a terminal here gets one there, so Ctrl-C travels as a signal. */
-    static int inAppliance(MosvmCommand root, CommandSpec spec, String instance, boolean tty, List<String> remote) throws Exception {
+        // over ssh: a terminal here gets one there, so Ctrl-C travels as a signal
         List<String> args;
         try (Hypervisor hv = root.connect()) {
-            args = root.service(hv, spec).sshCommand(instance, tty, remote);
+            args = root.shells(hv).sshCommand(instance.name, System.console() != null, remote);
         }
         return SshCommand.exec(args);
     }

@@ -1,6 +1,6 @@
 package dev.mosvm.manager.cli;
 
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import java.io.IOException;
@@ -34,7 +34,7 @@ final class SshCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> args;
         try (Hypervisor hv = root.connect()) {
-            args = root.service(hv, spec).sshCommand(instance.name, tty, command);
+            args = root.shells(hv).sshCommand(instance.name, tty, command);
         }
         return exec(args);
     }

@@ -2,7 +2,7 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.manager.MosvmException;
-import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.ApplianceInspection;
 import dev.mosvm.manager.appliance.InstanceView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import java.io.PrintWriter;
@@ -30,7 +30,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            ApplianceService svc = root.service(hv, spec);
+            ApplianceInspection svc = root.inspection(hv);
             List<InstanceView> views = name != null ? List.of(svc.status(name)) : svc.list(true);
             if (name == null && views.isEmpty()) {
                 throw MosvmException.state("no instances", "create one with `mosvm up`");

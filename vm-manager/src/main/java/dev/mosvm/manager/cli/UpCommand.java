@@ -65,7 +65,7 @@ final class UpCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cpu-model must be a QEMU CPU model name such as qemu64, not '" + cpuModel + "'");
         }
         try (Hypervisor hv = root.connect()) {
-            UpResult r = root.service(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
+            UpResult r = root.lifecycle(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
                     timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel));
             output.print(spec, r, out -> print(out, r));
         }

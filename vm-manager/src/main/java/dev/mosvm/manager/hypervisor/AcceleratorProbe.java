@@ -1,6 +1,6 @@
 package dev.mosvm.manager.hypervisor;
 
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import java.io.IOException;
 import java.nio.file.Files;

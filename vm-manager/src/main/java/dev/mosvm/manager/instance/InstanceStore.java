@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.mosvm.builder.SafeDelete;
+import dev.mosvm.manager.MosvmException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,13 @@ public final class InstanceStore {
 
     public boolean exists(String name) {
         return Files.isDirectory(layout(name).dir());
+    }
+
+    /** The layout of an instance that must exist; a state error (exit 3) names the way out if it does not. */
+    public InstanceLayout existing(String name) {
+        InstanceNames.validate(name);
+        if (!exists(name)) throw MosvmException.state("no instance named '" + name + "'", "see `mosvm list`");
+        return layout(name);
     }
 
     public Optional<InstanceConfig> load(String name) throws IOException {

@@ -11,24 +11,26 @@ import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.api.RemoveResponse;
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
-import dev.mosvm.manager.appliance.ApplianceService;
+import dev.mosvm.manager.appliance.AgentAccess;
+import dev.mosvm.manager.appliance.RunningInstance;
 import java.nio.file.Files;
 import java.time.Duration;
 
 /** Pool formation from the host: found a pool, join one with a token, remove a node, leave. */
 public final class PoolService {
-    private final ApplianceService appliances;
+    private final AgentAccess agents;
 
-    public PoolService(ApplianceService appliances) {
-        this.appliances = appliances;
+    public PoolService(AgentAccess agents) {
+        this.agents = agents;
     }
 
     /** Founds a pool on the local appliance; returns the join token and the address to join through. */
     public String[] init(String instance, String pool, Duration tokenTtl, long intervalMillis, int window, boolean plainPageStreams)
             throws Exception {
-        AgentClient local = appliances.client(instance, Duration.ofSeconds(10), true);
+        RunningInstance here = agents.running(instance);
+        AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
             r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams));
@@ -36,14 +38,13 @@ public final class PoolService {
             throw agentRefused("cannot found pool '" + pool + "'", e);
         }
         String certHash = PinnedCertificateTrust.sha256(PinnedCertificateTrust.parsePem(
-                Files.readString(appliances.layout(instance).agentCert())));
-        String address = appliances.status(instance).address();
-        return new String[] {new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), address};
+                Files.readString(here.layout().agentCert())));
+        return new String[] {new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), here.address()};
     }
 
     /** Joins the pool that {@code address} belongs to, then waits until a peer is seen. */
     public PoolView join(String instance, String address, JoinToken token, Duration wait) throws Exception {
-        AgentClient local = appliances.client(instance, Duration.ofSeconds(10), true);
+        AgentClient local = agents.client(instance, Duration.ofSeconds(10), true);
         AgentClient seed = new AgentClient(address, AgentProtocol.PORT, new PinnedCertificateTrust(token.certSha256()), null,
                 Duration.ofSeconds(10));
         PoolMembership m;
@@ -84,7 +85,7 @@ public final class PoolService {
     /** Expels {@code node}; only the founder's appliance can. */
     public RemoveResponse remove(String instance, String node) throws Exception {
         try {
-            return appliances.client(instance, Duration.ofSeconds(10), true).removeFromPool(node);
+            return agents.client(instance, Duration.ofSeconds(10), true).removeFromPool(node);
         } catch (AgentException e) {
             throw agentRefused("cannot remove " + node, e);
         }
@@ -92,7 +93,7 @@ public final class PoolService {
 
     public String leave(String instance) throws Exception {
         try {
-            appliances.client(instance, Duration.ofSeconds(10), true).leavePool();
+            agents.client(instance, Duration.ofSeconds(10), true).leavePool();
         } catch (AgentException e) {
             throw agentRefused("cannot leave", e);
         }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class SharedSshConnectionTest {
     @Test
     void aSocketInTheInstanceDirectoryThatGivesUpOnADeadGuest() {
-        List<String> opts = ApplianceService.sharedConnection(new InstanceLayout(Path.of("/tmp/mosvm-home/demo-a")));
+        List<String> opts = ShellAccess.sharedConnection(new InstanceLayout(Path.of("/tmp/mosvm-home/demo-a")));
         assertTrue(opts.contains("ControlPath=/tmp/mosvm-home/demo-a/ssh.sock"), opts.toString());
         assertTrue(opts.contains("ControlMaster=auto") && opts.contains("ServerAliveInterval=5"), opts.toString());
     }
@@ -20,6 +20,6 @@ class SharedSshConnectionTest {
     @Test
     void noSharingWhereTheSocketPathWouldBeTooLongForTheKernel() {
         Path deep = Path.of("/home/someone/" + "a-rather-long-directory-name/".repeat(4) + "demo-a");
-        assertEquals(List.of(), ApplianceService.sharedConnection(new InstanceLayout(deep)));
+        assertEquals(List.of(), ShellAccess.sharedConnection(new InstanceLayout(deep)));
     }
 }

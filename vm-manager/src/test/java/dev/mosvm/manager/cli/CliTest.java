@@ -3,7 +3,7 @@ package dev.mosvm.manager.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
 import dev.mosvm.manager.instance.MosvmHome;
 import java.io.PrintWriter;
@@ -70,6 +70,33 @@ class CliTest {
     }
 
     @Test
+    void anUnknownCommandIsAnErrorEvenWhenHelpFollowsIt() {
+        for (String[] args : List.of(new String[] {"frobnicate"}, new String[] {"frobnicate", "--help"},
+                new String[] {"--help", "frobnicate"}, new String[] {"frobnicate", "-h"})) {
+            Run r = run(args);
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), String.join(" ", args) + ": " + r.out());
+            assertEquals("", r.out(), "no help: " + String.join(" ", args));
+            assertEquals("mosvm: error: unknown command 'frobnicate'", r.err().lines().findFirst().orElseThrow(), r.err());
+            assertTrue(r.err().contains("see 'mosvm --help' for the commands"), r.err());
+        }
+        Run nested = run("image", "frob", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, nested.exit());
+        assertTrue(nested.err().startsWith("mosvm: error: unknown command 'image frob'\n"), nested.err());
+        assertTrue(nested.err().contains("see 'mosvm image --help'"), nested.err());
+        Run typo = run("statsu", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, typo.exit());
+        assertTrue(typo.err().contains("status"), "a near miss is suggested: " + typo.err());
+    }
+
+    @Test
+    void anExtraArgumentBeforeHelpIsStillAnErrorButNotAnUnknownCommand() {
+        Run r = run("status", "a", "b", "--help");
+        assertEquals(ExitCodes.INVALID_INPUT, r.exit(), r.out());
+        assertTrue(r.err().startsWith("mosvm: error: Unmatched argument at index 2: 'b'"), r.err());
+        assertTrue(r.err().contains("usage: mosvm status"), r.err());
+    }
+
+    @Test
     void cpuCapAndBalanceModeAreChecked() {
         Run cap = run("up", "--cpu-cap", "0");
         assertEquals(ExitCodes.INVALID_INPUT, cap.exit());
@@ -84,7 +111,7 @@ class CliTest {
     }
 
     @Test
-    void migrateTakesTheGuestsArgumentsAndPassesThemOn() {
+    void migrateTakesTheGuestsArguments() {
         Run help = run("migrate", "--help");
         assertTrue(help.out().contains("--stop-and-copy") && help.out().contains("as mosps"), help.out());
         Run missing = run("migrate", "ca.17");
@@ -92,7 +119,7 @@ class CliTest {
         assertTrue(missing.err().startsWith("mosvm: error: Missing required parameter: 'NODE'"), missing.err());
         dev.mosvm.api.MigrateArguments args = new dev.mosvm.api.MigrateArguments();
         new picocli.CommandLine(args).parseArgs("ca.17", "home", "--stop-and-copy");
-        assertEquals(List.of("migrate", "ca.17", "home", "--stop-and-copy"), args.guestCommand());
+        assertEquals(List.of("ca.17", "home", dev.mosvm.api.MigrationMode.STOP_AND_COPY), List.of(args.job, args.node, args.mode()));
     }
 
     @Test
@@ -113,9 +140,10 @@ class CliTest {
 
     @Test
     void unknownInstancesAreStateErrors() {
-        for (String cmd : List.of("down", "destroy", "status")) {
-            Run r = run(cmd, "ghost");
-            assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd);
+        for (List<String> cmd : List.of(List.of("down", "ghost"), List.of("destroy", "ghost"), List.of("status", "ghost"),
+                List.of("ps", "-i", "ghost"), List.of("migrate", "-i", "ghost", "ca.17", "cb"), List.of("nodes", "-i", "ghost"))) {
+            Run r = run(cmd.toArray(String[]::new));
+            assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd.toString());
             assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
         }
     }
@@ -123,7 +151,7 @@ class CliTest {
     @Test
     void theSessionDaemonIsRefusedWithTheWayOut() {
         MosvmHome home = new MosvmHome(dir.resolve("home"), dir.resolve("cache"), dir.resolve("agent.jar"), dir.resolve("r.yaml"));
-        var svc = new dev.mosvm.manager.appliance.ApplianceService(new dev.mosvm.manager.instance.InstanceStore(home),
+        var svc = new dev.mosvm.manager.appliance.ApplianceLifecycle(new dev.mosvm.manager.instance.InstanceStore(home),
                 new SessionNamed(LibvirtConnector.connect("test:///default")), dev.mosvm.manager.appliance.Reporter.SILENT);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.mosvm.manager.MosvmException.class,
                 () -> svc.up(new dev.mosvm.manager.appliance.UpRequest("a", null, null, "tcg", null)));

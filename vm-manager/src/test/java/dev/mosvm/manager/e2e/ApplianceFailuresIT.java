@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.builder.SafeDelete;
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

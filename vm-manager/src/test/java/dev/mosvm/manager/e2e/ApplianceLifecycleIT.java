@@ -12,7 +12,7 @@ import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.PinnedCertificateTrust;
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -38,6 +38,6 @@ class LibvirtTestDriverTest {
                 () -> LibvirtConnector.connect("qemu+unix:///system?socket=/nonexistent/libvirt-sock"));
         assertTrue(e.getMessage().contains("libvirtd is not running"), e.getMessage());
         assertTrue(e.hint().contains("start-libvirt.sh"), e.hint());
-        assertEquals(dev.mosvm.manager.ExitCodes.ENVIRONMENT, e.exitCode());
+        assertEquals(dev.mosvm.api.ExitCodes.ENVIRONMENT, e.exitCode());
     }
 }

@@ -195,7 +195,7 @@ class PoolOfLocalAgentsIntegrationTest {
                 "--config", dir.resolve("missing.json").toString()).redirectErrorStream(true).start();
         String err = new String(bad.getInputStream().readAllBytes());
         assertEquals(4, bad.waitFor(), err);
-        assertTrue(err.startsWith("mosvm: no guest configuration at") && err.lines().count() == 1, "one clear line: " + err);
+        assertTrue(err.startsWith("mosvm: error: no guest configuration at") && err.lines().count() == 1, "one clear line: " + err);
     }
 
     static Path agentJar() {

@@ -1,6 +1,6 @@
 package dev.mosvm.manager.hypervisor.libvirt;
 
-import dev.mosvm.manager.ExitCodes;
+import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.mosvm.agent.wire;
+package dev.mosvm.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 

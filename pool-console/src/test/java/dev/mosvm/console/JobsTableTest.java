@@ -1,0 +1,51 @@
+package dev.mosvm.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.mosvm.api.JobView;
+import dev.mosvm.api.MigrationRecord;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** The job views mosps and migrate print in an appliance, and `mosvm ps` and `mosvm migrate` on the host, to the column. */
+class JobsTableTest {
+    static final MigrationRecord BALANCED = new MigrationRecord("ca", "cb", "2026-12-04T12:00:00Z", 3, 412, 2870, 52_428_800,
+            "balanced", "1.00 there vs 0.21 here", 8.2, "sealed");
+    static final List<JobView> JOBS = List.of(
+            new JobView("ca.1700000001", 1000, "alice", "ca", "cb", "RUNNING", List.of("perl", "hog.pl", "200"), "2026-12-04T11:59:00Z",
+                    12.345, 204_800, 1, false, List.of(BALANCED), "balanced", "1.00 there vs 0.21 here", 10.4, false),
+            new JobView("ca.1700000002", 1001, "1001", "ca", "ca", "EXITED", List.of("sh", "-c", "'exit 3'"), "2026-12-04T11:59:30Z",
+                    -1, -1, 0, true, List.of(), "home", null, 0, true));
+
+    static String printed(Consumer<PrintWriter> print) {
+        StringWriter s = new StringWriter();
+        PrintWriter out = new PrintWriter(s);
+        print.accept(out);
+        out.flush();
+        return s.toString();
+    }
+
+    @Test
+    void aLinePerJobUnderTheHeader() {
+        assertEquals("""
+                JOB            USER       HOME       WHERE      STATE         CPU      RSS  MIG WHY       COMMAND
+                ca.1700000001  alice      ca         cb         RUNNING     12.3s    200M    1 balanced  perl hog.pl 200
+                ca.1700000002  1001       ca         ca         EXITED       0.0s       -    0 home      sh -c 'exit 3'
+                """, printed(out -> JobsTable.print(out, JOBS, false)));
+    }
+
+    @Test
+    void whyFollowsTheTableWhenAskedFor() {
+        List<String> lines = printed(out -> JobsTable.print(out, JOBS, true)).lines().toList();
+        assertEquals(List.of("ca.1700000001: balanced (1.00 there vs 0.21 here)", "ca.1700000002: home"), lines.subList(3, 5));
+    }
+
+    @Test
+    void aMoveInOneLine() {
+        assertEquals("ca.1700000001 moved ca -> cb: frozen 412 ms, total 2870 ms, 50.0 MiB in 3 pre-copy rounds\n",
+                printed(out -> MigrationSummary.print(out, "ca.1700000001", BALANCED)));
+    }
+}
