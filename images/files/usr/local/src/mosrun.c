@@ -1,7 +1,9 @@
 /*
  * mosrun [-h | -L | -r NODE [-l]] PROGRAM [ARGS...]: run PROGRAM as a pool job through this
  * appliance's agent. Its output reaches this terminal as it is produced, its exit status is
- * ours, and Ctrl-C, SIGTERM, SIGHUP, SIGUSR1/2 reach it wherever it runs.
+ * ours, and Ctrl-C, SIGTERM, SIGHUP, SIGUSR1/2 reach it wherever it runs. Our own statuses
+ * (docs/usage.md): 125 the job was lost with the node it ran on, 126 it could not be run (or
+ * the agent went away), 2 usage; a wait we stop ourselves (below) ends as 128 + the signal.
  *
  * In C, compiled statically when the image is built (appliance-builder's CompileTools step),
  * because start-up is the cost that matters: under emulation on a node capped at 40 % a JVM
@@ -14,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,26 +25,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_ERROR = 4, F_STARTED = 5, F_STDIN = 6, F_STDIN_EOF = 7, F_SIGNAL = 8 };
+enum { F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_ERROR = 4, F_STARTED = 5, F_STDIN = 6, F_STDIN_EOF = 7, F_SIGNAL = 8,
+       F_LOST = 18 };
+
+/* 126: as a shell reports a command it could not run. 125: the job was lost (its node is gone
+ * and it had no checkpoint), so a script can tell that from the job's own failures and from
+ * ours; the agent's LOST frame says which node. */
+enum { CANNOT_RUN = 126, LOST = 125 };
 
 extern char **environ;
 static int sock = -1;
 
-/* as a shell reports a command it could not run */
-static void fail(const char *fmt, ...) {
+static void die(int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("mosrun: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(126);
+    exit(status);
 }
+
+#define fail(...) die(CANNOT_RUN, __VA_ARGS__)
 
 static void usage(int status) {
     fputs("usage: mosrun [-h | -L | -r NODE [-l]] PROGRAM [ARGS...]\n"
@@ -105,10 +117,37 @@ static void write_all(int fd, const void *p, size_t n) {
     }
 }
 
+/* Frames for the agent not yet written (from `sent` on). The socket does not block: a wait for
+ * the agent to read is the loop's ppoll, where signals are caught, never a write. */
+static buf_t to_agent;
+static size_t sent;
+/* The agent's end is closed: what was left to send goes nowhere; its last frames are still read. */
+static int agent_closed;
+
 static void put_frame(int kind, const void *payload, uint32_t n) {
     unsigned char h[5] = {(unsigned char) kind, n >> 24, n >> 16, n >> 8, n};
-    write_all(sock, h, 5);
-    write_all(sock, payload, n);
+    put(&to_agent, h, 5);
+    put(&to_agent, payload, n);
+}
+
+static size_t unsent(void) { return agent_closed ? 0 : to_agent.len - sent; }
+
+static void send_frames(void) {
+    while (unsent() > 0) {
+        /* MSG_NOSIGNAL: an agent that closed after its last frame must not kill us before we read it */
+        ssize_t w = send(sock, to_agent.p + sent, to_agent.len - sent, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (w < 0) agent_closed = 1;
+        else sent += (size_t) w;
+    }
+    to_agent.len = sent = 0;
+}
+
+/* Whether the agent has read everything sent so far (the kernel's count of what it has not). */
+static int agent_read_all(void) {
+    int queued = 0;
+    return agent_closed || (unsent() == 0 && ioctl(sock, SIOCOUTQ, &queued) == 0 && queued == 0);
 }
 
 /* Signals caught since the loop last looked, by number; sent to the job as frames. */
@@ -116,6 +155,12 @@ static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 static volatile sig_atomic_t caught[65];
 
 static void on_signal(int sig) { caught[sig]++; }
+
+/* The signals that end a job: a second one while the agent has not read the first stops our wait. */
+static int ends_job(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIGHUP; }
+
+/* The job's id, once the agent has said it. */
+static char job_id[128];
 
 /* The caller's directory: $PWD when it names this directory (keeps the caller's symlinks), else the real path. */
 static char *working_directory(void) {
@@ -205,7 +250,14 @@ int main(int argc, char **argv) {
         sigaddset(&blocked, FORWARDED[k]);
     }
     sigprocmask(SIG_BLOCK, &blocked, &during_wait);
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
 
+    /* The agent passes each signal on as it reads it, and ends the wait itself when the job's
+     * node is gone. One that reads nothing (hung, or held up by a job between nodes) must not
+     * keep us here: after a Ctrl-C, SIGTERM or SIGHUP, input waits until the agent has read
+     * it, and another such signal before then ends the wait (closing the stream, which the
+     * agent takes as a hang-up of the job once it reads on). */
+    int signal_unread = 0;
     buf_t in = {0};
     int stdin_open = 1;
     static char chunk[65536];
@@ -213,19 +265,29 @@ int main(int argc, char **argv) {
         for (size_t k = 0; k < sizeof FORWARDED / sizeof *FORWARDED; k++) {
             int s = FORWARDED[k];
             for (; caught[s] > 0; caught[s]--) {
+                if (ends_job(s) && signal_unread) {
+                    if (*job_id) die(128 + s, "stopped waiting for job %s: the agent has not taken the signal before this one", job_id);
+                    die(128 + s, "stopped waiting: the agent has not answered");
+                }
                 unsigned char p[4] = {0, 0, 0, (unsigned char) s};
                 put_frame(F_SIGNAL, p, 4);
+                if (ends_job(s)) signal_unread = 1;
             }
         }
-        struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
-        int r = ppoll(fds, stdin_open ? 2 : 1, NULL, &during_wait);
+        send_frames();
+        if (signal_unread && agent_read_all()) signal_unread = 0;
+        int read_stdin = stdin_open && !signal_unread && unsent() < sizeof chunk;
+        struct pollfd fds[2] = {{.fd = sock, .events = POLLIN | (unsent() > 0 ? POLLOUT : 0)}, {.fd = 0, .events = POLLIN}};
+        /* nothing wakes us when the agent reads: look again shortly while a signal waits for it */
+        struct timespec shortly = {0, 100 * 1000 * 1000};
+        int r = ppoll(fds, read_stdin ? 2 : 1, signal_unread ? &shortly : NULL, &during_wait);
         if (r < 0) {
             if (errno == EINTR) continue;
             fail("waiting for the agent: %s", strerror(errno));
         }
-        if (fds[0].revents) {
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = read(sock, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
             if (n <= 0) fail("the agent closed the job's stream before it ended");
             put(&in, chunk, (size_t) n);
             size_t at = 0;
@@ -242,7 +304,8 @@ int main(int argc, char **argv) {
                         exit((int) ((uint32_t) (unsigned char) p[0] << 24 | (uint32_t) (unsigned char) p[1] << 16
                                 | (uint32_t) (unsigned char) p[2] << 8 | (unsigned char) p[3]));
                     case F_ERROR: fail("%.*s", (int) len, p);
-                    case F_STARTED: break;
+                    case F_LOST: die(LOST, "%.*s", (int) len, p);
+                    case F_STARTED: snprintf(job_id, sizeof job_id, "%.*s", (int) len, p); break;
                     default: fail("unexpected frame %d from the agent", h[0]);
                 }
                 at += 5 + len;
@@ -250,7 +313,7 @@ int main(int argc, char **argv) {
             memmove(in.p, in.p + at, in.len - at);
             in.len -= at;
         }
-        if (stdin_open && fds[1].revents) {
+        if (read_stdin && fds[1].revents) {
             ssize_t n = read(0, chunk, 8192);
             if (n < 0 && errno == EINTR) continue;
             if (n > 0) {

@@ -41,8 +41,8 @@ class LayeringTest {
                 .layer("jobs").definedBy("dev.mosvm.agent.jobs..")
                 .layer("homefs").definedBy("dev.mosvm.agent.homefs..")
                 .layer("net").definedBy("dev.mosvm.agent.net..")
-                .layer("cores").definedBy("dev.mosvm.agent.gossip..", "dev.mosvm.agent.balance..", "dev.mosvm.agent.node..",
-                        "dev.mosvm.agent.layout..", "dev.mosvm.agent.wire..")
+                .layer("cores").definedBy("dev.mosvm.agent.gossip..", "dev.mosvm.agent.balance..", "dev.mosvm.agent.recovery..",
+                        "dev.mosvm.agent.node..", "dev.mosvm.agent.layout..", "dev.mosvm.agent.wire..")
                 .whereLayer("entry").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("entry")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("entry", "cli")
@@ -60,9 +60,10 @@ class LayeringTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gossip", "balance"})
+    @ValueSource(strings = {"gossip", "balance", "recovery"})
     void theDecisionCoresArePure(String core) {
-        // what the simulator runs: no sockets, files, processes, threads or wall clock, and no other agent folder
+        // what the simulator runs (and recovery's decisions, tested with a clock the test moves): no sockets, files,
+        // processes, threads or wall clock, and no other agent folder
         String own = "dev.mosvm.agent." + core + "..";
         noClasses().that().resideInAPackage(own)
                 .should().dependOnClassesThat(resideInAnyPackage("java.net..", "java.nio.file..", "java.nio.channels..", "java.util.concurrent..")

@@ -1,10 +1,14 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.recovery.RunnerWatch;
+import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
+import java.io.Closeable;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -19,36 +23,68 @@ final class HomeRecord implements JobSink {
     final JobSpec spec;
     private final DataOutputStream caller;
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** Whether the node the job runs on is gone, and so the job lost. */
+    final RunnerWatch watch;
     private final Semaphore relay = new Semaphore(1);
-    private volatile String where;
+    /**
+     * Where the job runs and whether it is moving, read together without this record's lock
+     * (a write to a dead runner may hold that lock until its link is cut). Moving: the caller's
+     * frames wait here (however long the move takes) for the job's next node.
+     */
+    private volatile Runner runner;
     /** Control frames (signals, input) to the node the job runs on; null while it runs here, or while it moves. */
     private DataOutputStream toRunner;
-    /** The job is moving: the caller's frames wait here (however long the move takes) for its next node. */
-    private volatile boolean moving;
+    /** The link of the node that relays now, cut when that node is gone (a dead VM sends no reset); null at home. */
+    private volatile RelayLink relayLink;
+    /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #caller}. */
+    private boolean ended;
+
+    private record RelayLink(String node, Closeable link) {}
+
+    /** Where a job runs, and whether a move of it is under way. */
+    record Runner(String node, boolean moving) {}
 
     HomeRecord(JobSpec spec, DataOutputStream caller, String where) {
+        this(spec, caller, where, Clock.systemDefaultZone());
+    }
+
+    HomeRecord(JobSpec spec, DataOutputStream caller, String where, Clock clock) {
         this.spec = spec;
         this.caller = caller;
-        this.where = where;
+        this.runner = new Runner(where, false);
+        this.watch = new RunnerWatch(spec.id(), clock);
     }
 
     String where() {
-        return where;
+        return runner.node();
+    }
+
+    boolean moving() {
+        return runner.moving();
+    }
+
+    Runner runner() {
+        return runner;
     }
 
     /** Takes the relay for the node the job now runs on; waits for the previous node's output to end. */
     boolean takeRelay(String node, DataOutputStream control, long timeoutMillis) throws InterruptedException {
+        return takeRelay(node, control, null, timeoutMillis);
+    }
+
+    /** @param link the relaying node's connection, cut if that node is declared gone */
+    boolean takeRelay(String node, DataOutputStream control, Closeable link, long timeoutMillis) throws InterruptedException {
         if (!relay.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) return false;
         synchronized (this) {
-            where = node;
+            runner = new Runner(node, false);
             toRunner = control;
-            moving = false;
+            relayLink = link == null ? null : new RelayLink(node, link);
         }
         return true;
     }
 
-    boolean moving() {
-        return moving;
+    private synchronized void moving(boolean now) {
+        runner = new Runner(runner.node(), now);
     }
 
     /**
@@ -58,7 +94,7 @@ final class HomeRecord implements JobSink {
     synchronized void hold() {
         DataOutputStream out = toRunner;
         toRunner = null;
-        moving = true;
+        moving(true);
         if (out == null) return;
         try {
             FrameCodec.writeEmpty(out, MessageType.HOLD_ACK);
@@ -70,18 +106,18 @@ final class HomeRecord implements JobSink {
     /** The runner's move failed: its control stream takes the caller's frames again. */
     synchronized void resumeControl(DataOutputStream control) {
         toRunner = control;
-        moving = false;
+        moving(false);
     }
 
     /** The job runs here and begins a move (no link to hold: frames stop at its moved copy and wait). */
     @Override
     public void holdControl() {
-        moving = true;
+        moving(true);
     }
 
     @Override
     public void keepControl() {
-        moving = false;
+        moving(false);
     }
 
     /**
@@ -153,8 +189,23 @@ final class HomeRecord implements JobSink {
     void releaseRelay() {
         synchronized (this) {
             toRunner = null;
+            relayLink = null;
         }
         relay.release();
+    }
+
+    /**
+     * Cuts the link of {@code node}, which is gone, if it relays: its relay ends (releasing the
+     * relay for a next node), and a write blocked on it fails. No lock: such a write holds it.
+     */
+    void cutRunnerLink(String node) {
+        RelayLink r = relayLink;
+        if (r == null || !r.node().equals(node)) return;
+        try {
+            r.link().close();
+        } catch (IOException e) {
+            // closed already
+        }
     }
 
     /** Passes a caller's frame on to the node the job runs on; false if no node takes it now (it runs here, or is between nodes). */
@@ -171,7 +222,21 @@ final class HomeRecord implements JobSink {
 
     @Override
     public void output(MessageType kind, byte[] b, int n) throws IOException {
-        FrameCodec.write(caller, kind, b, n);
+        synchronized (caller) {
+            if (ended) throw new IOException("the wait of job " + spec.id() + "'s caller has ended");
+            FrameCodec.write(caller, kind, b, n);
+        }
+    }
+
+    /**
+     * The caller's last frame (EXIT, LOST or ERROR), after any output being written: a lost
+     * job's node may still be relaying (it left the pool, or was removed) when its caller is told.
+     */
+    void lastFrame(Frame f) throws IOException {
+        synchronized (caller) {
+            ended = true;
+            FrameCodec.write(caller, f);
+        }
     }
 
     @Override
@@ -182,6 +247,18 @@ final class HomeRecord implements JobSink {
     /** The job could not start where it was sent; the caller gets this one-line reason. */
     void failed(String message) {
         exit.completeExceptionally(new IOException(message));
+    }
+
+    /** The job is lost with the node it ran on; false if its caller's wait had ended already. */
+    boolean lost(String reason) {
+        return exit.completeExceptionally(new Lost(reason));
+    }
+
+    /** How a lost job ends its caller's wait: a LOST frame rather than an ERROR. */
+    static final class Lost extends IOException {
+        Lost(String reason) {
+            super(reason);
+        }
     }
 
     @Override

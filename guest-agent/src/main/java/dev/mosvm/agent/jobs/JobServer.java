@@ -2,11 +2,11 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.recovery.RunnerWatch;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
-import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.agent.wire.WireLimits;
 import dev.mosvm.api.Json;
@@ -25,11 +25,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -40,7 +45,9 @@ import jdk.net.UnixDomainPrincipal;
  * user. This node is the home of the jobs started here, wherever they run: output flows back
  * as it is produced, the caller's input, end of input and signals flow to the job, and the
  * last frame is the exit status. A caller that goes away (its terminal closed, or it was
- * killed) takes its job with it: the job gets SIGHUP, as a terminal's processes do.
+ * killed) takes its job with it: the job gets SIGHUP, as a terminal's processes do. A job
+ * whose node is gone (DEAD, LEFT or removed in the gossip) is lost, as it has no checkpoint:
+ * its caller's last frame is then LOST, with a line naming that node.
  */
 public final class JobServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobServer.class.getName());
@@ -56,12 +63,28 @@ public final class JobServer implements AutoCloseable {
     private final JobTable table;
     private final PoolJobs poolJobs;
     private final Placement placement;
+    private final Clock clock;
+    /** Looks at the nodes this home's jobs run on (every second). */
+    private final ScheduledExecutorService runnerWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jobs-runner-watch");
+        t.setDaemon(true);
+        return t;
+    });
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
+        this(socket, table, migrations, placement, Clock.systemDefaultZone(), WATCH_EVERY);
+    }
+
+    /**
+     * @param clock      the time a job's node is seen gone, told in this clock's zone
+     * @param watchEvery between looks at the nodes this home's jobs run on
+     */
+    JobServer(Path socket, JobTable table, Migrations migrations, Placement placement, Clock clock, Duration watchEvery) throws IOException {
         this.socket = socket;
         this.table = table;
         this.poolJobs = new PoolJobs(table, migrations);
         this.placement = placement;
+        this.clock = clock;
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -70,6 +93,7 @@ public final class JobServer implements AutoCloseable {
         Thread t = new Thread(this::acceptLoop, "jobs-accept");
         t.setDaemon(true);
         t.start();
+        runnerWatch.scheduleWithFixedDelay(this::watchRunners, watchEvery.toMillis(), watchEvery.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("jobs on " + socket);
     }
 
@@ -166,7 +190,7 @@ public final class JobServer implements AutoCloseable {
                 ch = null;
             }
         }
-        HomeRecord home = new HomeRecord(spec, out, node);
+        HomeRecord home = new HomeRecord(spec, out, node, clock);
         table.addHome(home);
         try {
             if (ch == null) {
@@ -183,18 +207,22 @@ public final class JobServer implements AutoCloseable {
                 relay.setDaemon(true);
                 relay.start();
             }
-            FrameCodec.writeText(out, MessageType.STARTED, spec.id());
+            // the caller's frames flow from now on, so a caller gone before it hears STARTED still hangs up its job
             Thread callerSide = new Thread(() -> fromCaller(home, in), "job-input-" + spec.id());
             callerSide.setDaemon(true);
             callerSide.start();
+            FrameCodec.writeText(out, MessageType.STARTED, spec.id());
+            Frame last;
             try {
-                int status = home.exit.get();
-                FrameCodec.writeU32(out, MessageType.EXIT, status);
+                last = Frame.u32(MessageType.EXIT, home.exit.get());
             } catch (ExecutionException e) {
-                error(out, e.getCause().getMessage());
+                String why = String.valueOf(e.getCause().getMessage());
+                last = Frame.text(e.getCause() instanceof HomeRecord.Lost ? MessageType.LOST : MessageType.ERROR, why);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
+            home.lastFrame(last);
         } finally {
             table.removeHome(spec.id());
         }
@@ -224,7 +252,7 @@ public final class JobServer implements AutoCloseable {
     static void relay(HomeRecord home, PeerChannel ch) {
         String node = ch.peer();
         try (ch) {
-            if (!home.takeRelay(node, ch.out, 600_000)) {
+            if (!home.takeRelay(node, ch.out, ch::close, 600_000)) {
                 LOG.warning("job " + home.spec.id() + ": " + node + " attached while another node still relays; refused");
                 return;
             }
@@ -266,7 +294,11 @@ public final class JobServer implements AutoCloseable {
                 home.releaseRelay();
             }
         } catch (IOException | InterruptedException e) {
-            LOG.warning("link to " + node + " for job " + home.spec.id() + " failed: " + e.getMessage() + "; waiting for it to reattach");
+            if (home.exit.isDone()) {
+                LOG.fine("link to " + node + " for job " + home.spec.id() + " ended with the job: " + e.getMessage());
+            } else {
+                LOG.warning("link to " + node + " for job " + home.spec.id() + " failed: " + e.getMessage() + "; waiting for it to reattach");
+            }
         }
     }
 
@@ -284,9 +316,16 @@ public final class JobServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Passes a caller's frame to its job wherever it runs, waiting for a link to the job's node
+     * while there is none; a job found lost meanwhile ends its caller's wait instead.
+     */
     private void toJob(HomeRecord home, Frame f) {
         long deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS;
-        while (true) {
+        for (boolean waited = false; ; waited = true) {
+            if (home.exit.isDone()) return;
+            // a signal looks at the gossip itself (a dead node's link would swallow it), input leaves that to the watch
+            if ((waited || f.type() == MessageType.SIGNAL) && runnerLost(home)) return;
             if (home.where().equals(table.self())) {
                 Job job = table.running(home.spec.id());
                 try {
@@ -300,7 +339,7 @@ public final class JobServer implements AutoCloseable {
             // no node takes it yet: a job sent to a peer has no link until the peer answers, and
             // a moving job none until its next node attaches; the input waits, it is not dropped
             if (home.moving()) deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS; // a move takes as long as it takes
-            if (home.exit.isDone() || System.currentTimeMillis() > deadline) return;
+            if (System.currentTimeMillis() > deadline) return;
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -310,12 +349,39 @@ public final class JobServer implements AutoCloseable {
         }
     }
 
+    private void watchRunners() {
+        for (HomeRecord home : table.homes()) {
+            try {
+                runnerLost(home);
+            } catch (RuntimeException e) {
+                LOG.warning("cannot check where job " + home.spec.id() + " runs: " + e);
+            }
+        }
+    }
+
+    /**
+     * Whether the job's node is gone with it (then its caller has been told); a gone node's
+     * link is cut, so its relay ends and a node the job moved to can attach.
+     */
+    private boolean runnerLost(HomeRecord home) {
+        HomeRecord.Runner runner = home.runner();
+        if (home.exit.isDone() || runner.node().equals(table.self())) return false; // its caller's wait is over, or the job is here
+        RunnerWatch.Verdict v = home.watch.check(runner.node(), table.peers().state(runner.node()), runner.moving());
+        if (v.kind() == RunnerWatch.Kind.RUNNING) return false;
+        home.cutRunnerLink(runner.node());
+        if (v.kind() == RunnerWatch.Kind.AWAITING_NEXT_NODE) return false;
+        if (home.lost(v.reason())) LOG.warning(v.reason());
+        return true;
+    }
+
     private static void error(DataOutputStream out, String message) throws IOException {
         FrameCodec.writeText(out, MessageType.ERROR, String.valueOf(message));
     }
 
     /** How long a caller's input or signal waits for the link to the node its job was sent to. */
     private static final long RUNNER_WAIT_MILLIS = 120_000;
+    /** Between looks at the nodes this home's jobs run on: a lost job's caller hears within this of the node's DEAD. */
+    private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
 
     /** Names resolved so far ("passwd:alice" to 1000): getent is a process start per lookup, slow under emulation. */
     private static final Map<String, Integer> IDS = new ConcurrentHashMap<>();
@@ -352,6 +418,7 @@ public final class JobServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        runnerWatch.shutdownNow();
         server.close();
         Files.deleteIfExists(socket);
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,11 @@ public final class JobTable {
 
     void removeHome(String id) {
         homes.remove(id);
+    }
+
+    /** The jobs whose home is here, whose callers wait here. */
+    Collection<HomeRecord> homes() {
+        return homes.values();
     }
 
     public int count() {

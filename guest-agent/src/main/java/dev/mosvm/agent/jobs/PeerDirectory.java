@@ -1,8 +1,11 @@
 package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.recovery.RunnerWatch;
+import dev.mosvm.api.NodeState;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /** The pool as the job service needs it: who is alive, and an authenticated channel to them. */
 public interface PeerDirectory {
@@ -12,8 +15,13 @@ public interface PeerDirectory {
     /** Live pool members other than this node. */
     List<String> alivePeers();
 
+    /** {@code node}'s state in this node's gossiped view; empty if it is not a member (removed, forgotten, or never was). */
+    Optional<NodeState> state(String node);
+
     /** True if the gossiped view has declared {@code node} dead (or it left, or was removed). */
-    boolean isGone(String node);
+    default boolean isGone(String node) {
+        return RunnerWatch.isGone(state(node));
+    }
 
     /**
      * Whether migrations' page streams may cross the network unsealed: the pool was founded
@@ -34,8 +42,8 @@ public interface PeerDirectory {
         }
 
         @Override
-        public boolean isGone(String node) {
-            return true;
+        public Optional<NodeState> state(String node) {
+            return Optional.empty();
         }
 
         @Override

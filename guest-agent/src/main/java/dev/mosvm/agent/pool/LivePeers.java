@@ -32,9 +32,8 @@ public final class LivePeers implements PeerDirectory {
     }
 
     @Override
-    public boolean isGone(String node) {
-        Optional<NodeView> v = find(node);
-        return v.isEmpty() || v.get().state() == NodeState.DEAD || v.get().state() == NodeState.LEFT;
+    public Optional<NodeState> state(String node) {
+        return find(node).map(NodeView::state);
     }
 
     @Override

@@ -51,6 +51,12 @@ public enum MessageType {
      * It keeps this form (code 17, a u32) in every version, so any two agents can tell each other apart.
      */
     VERSION(17, Payload.U32),
+    /**
+     * Agent to caller, in place of EXIT: the job is lost, a one-line reason naming the node it
+     * ran on (gone: DEAD, LEFT or removed) while it had no checkpoint. `mosrun` prints it and
+     * exits with 125. Only on the local socket: agents never send it to each other.
+     */
+    LOST(18, Payload.TEXT),
 
     /** Source to target: an image file of the round begins; its path "ROUND/NAME". */
     FILE(20, Payload.TEXT),

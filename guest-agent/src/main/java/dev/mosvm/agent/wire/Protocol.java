@@ -20,7 +20,8 @@ import java.io.IOException;
  * <li>As 1, with the VERSION frame (17) opening every connection in both directions.
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
- * exchange: a node's tools and agent come from one image.
+ * exchange: a node's tools and agent come from one image. So a type that only travels there
+ * (LOST, 18) is added without a new version: agents of version 2 say the same to each other.
  */
 public final class Protocol {
     private Protocol() {}

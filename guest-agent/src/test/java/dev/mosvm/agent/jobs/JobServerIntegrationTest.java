@@ -60,14 +60,20 @@ class JobServerIntegrationTest {
 
     record Run(int exit, String out, String err) {}
 
-    Process mosrun(Path cwd, String stdin, String... argv) throws Exception {
+    /** `mosrun ARGV` in {@code cwd}, its input left open for the test to write. */
+    Process mosrunWithInputOpen(Path cwd, String... argv) throws Exception {
         // the appliance's own client, built as the image build builds it, as users run it
         List<String> cmd = new ArrayList<>(List.of(mosrunBinary.toString()));
         cmd.addAll(List.of(argv));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         pb.environment().put("MOSVM_JOBS_SOCKET", dir.resolve("jobs.sock").toString());
         pb.environment().put("MOSRUN_TEST", "from the caller \"quoted\" \u00e9");
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    /** `mosrun ARGV` in {@code cwd} with {@code stdin} (null: none) as its whole input. */
+    Process mosrun(Path cwd, String stdin, String... argv) throws Exception {
+        Process p = mosrunWithInputOpen(cwd, argv);
         if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         return p;
@@ -97,6 +103,27 @@ class JobServerIntegrationTest {
     }
 
     @Test
+    void aLargeInputAndTheOutputItMakesFlowTogetherWholeAndInOrder() throws Exception {
+        // both ways at once: mosrun queues its input for the agent, sends it as the agent reads, and reads the output meanwhile
+        byte[] input = new byte[8 << 20];
+        new java.util.SplittableRandom(7).nextBytes(input);
+        Process p = mosrunWithInputOpen(Path.of("/tmp"), "cat");
+        Thread feed = new Thread(() -> {
+            try (var in = p.getOutputStream()) {
+                in.write(input);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        feed.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        feed.join();
+        assertTrue(java.util.Arrays.equals(input, out), "the job's output is its input: " + out.length + " of " + input.length + " bytes");
+        assertEquals(0, p.exitValue());
+    }
+
+    @Test
     void aSignalToTheCallerReachesTheJob() throws Exception {
         Process p = mosrun(Path.of("/tmp"), null, "sh", "-c", "trap 'echo got INT; exit 42' INT; echo ready; while :; do sleep 0.1; done");
         var out = p.getInputStream();
@@ -106,6 +133,22 @@ class JobServerIntegrationTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the job ended");
         assertEquals("got INT\n", new String(out.readAllBytes(), StandardCharsets.UTF_8));
         assertEquals(42, p.exitValue());
+    }
+
+    @Test
+    void everyCtrlCReachesAJobThatTakesThemAndTheCallerWaitsOn() throws Exception {
+        // an agent that reads the caller's signals never lets a second Ctrl-C end the wait: the job decides
+        Process p = mosrun(Path.of("/tmp"), null, "sh", "-c",
+                "n=0; trap 'n=$((n+1)); echo got $n' INT; echo ready; while [ $n -lt 2 ]; do sleep 0.1; done; exit 7");
+        var out = p.getInputStream();
+        assertEquals("ready\n", new String(out.readNBytes(6), StandardCharsets.UTF_8));
+        new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+        assertEquals("got 1\n", new String(out.readNBytes(6), StandardCharsets.UTF_8));
+        new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the job ended");
+        assertEquals("got 2\n", new String(out.readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals("", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(7, p.exitValue());
     }
 
     @Test

@@ -5,23 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.net.PeerChannel;
-import dev.mosvm.agent.net.PoolKeys;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
-import dev.mosvm.api.PoolMembership;
+import dev.mosvm.api.NodeState;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,52 +31,13 @@ class RemoteSinkTest {
     @TempDir
     Path spool;
 
-    static PoolKeys keys(String node) {
-        byte[] key = new byte[32];
-        java.util.Arrays.fill(key, (byte) 5);
-        return new PoolKeys(new PoolMembership("lab", node, "127.0.0.1", 7946,
-                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan", 0, 0,
-                "home", null, Base64.getEncoder().encodeToString(new byte[32]), 0, List.of()));
-    }
-
-    /** Home's ends of the links the runner opens; the runner's ends come from {@link #connect}. */
-    final BlockingQueue<PeerChannel> homeEnds = new LinkedBlockingQueue<>();
-
-    PeerChannel connect() throws IOException {
-        try (ServerSocket ss = new ServerSocket(0)) {
-            CompletableFuture<PeerChannel> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return PeerChannel.accept(ss.accept(), keys("home"), "home");
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            PeerChannel runner = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("runner").ring(), "runner");
-            homeEnds.add(accepted.join());
-            return runner;
-        }
-    }
-
-    final PeerDirectory peers = new PeerDirectory() {
-        @Override
-        public List<String> alivePeers() {
-            return List.of("home");
-        }
-
-        @Override
-        public boolean isGone(String node) {
-            return false;
-        }
-
-        @Override
-        public PeerChannel connect(String node) throws IOException {
-            return RemoteSinkTest.this.connect();
-        }
-    };
+    final LoopbackPeers peers = new LoopbackPeers("runner", Map.of("home", NodeState.ALIVE));
+    /** Home's ends of the links the runner opens. */
+    final BlockingQueue<PeerChannel> homeEnds = peers.farEnds;
 
     RemoteSink sink() throws Exception {
         JobSpec spec = JobSpec.fresh("home.7", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
-        return new RemoteSink(spec, connect(), peers, f -> { }, spool, 300, 50);
+        return new RemoteSink(spec, peers.connect("home"), peers, f -> { }, spool, 300, 50);
     }
 
     @Test

@@ -10,11 +10,9 @@ import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.agent.wire.Protocol;
 import dev.mosvm.agent.wire.ProtocolMismatchException;
-import dev.mosvm.api.PoolMembership;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -24,26 +22,12 @@ import org.junit.jupiter.api.Test;
 /** Two ends of the peer channel over loopback: mutual key proof, sealed records both ways, the protocol version checked. */
 class PeerChannelTest {
     static PoolKeys keys(String node, int fill, List<String> revoked) {
-        byte[] key = new byte[32];
-        java.util.Arrays.fill(key, (byte) fill);
-        return new PoolKeys(new PoolMembership("lab", node, "127.0.0.1", 7946,
-                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan", 0, 0,
-                "a", null, Base64.getEncoder().encodeToString(new byte[32]), 0, revoked));
+        return LoopbackChannels.keys(node, fill, revoked);
     }
 
     /** Connects b to a server accepting as a; returns what each side saw, or throws the client's failure. */
     static PeerChannel[] pair(PoolKeys server, PoolKeys client, String clientName) throws Exception {
-        try (ServerSocket ss = new ServerSocket(0)) {
-            CompletableFuture<PeerChannel> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return PeerChannel.accept(ss.accept(), server, "a");
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), client.ring(), clientName);
-            return new PeerChannel[] {accepted.get(), c};
-        }
+        return LoopbackChannels.pair(server, "a", client, clientName);
     }
 
     @Test

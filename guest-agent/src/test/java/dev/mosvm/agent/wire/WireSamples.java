@@ -41,6 +41,7 @@ final class WireSamples {
                 case SIGNAL -> Frame.u32(t, 15);
                 case VERSION -> Frame.u32(t, Protocol.VERSION);
                 case ERROR -> Frame.text(t, "no live node named 'c' in the pool");
+                case LOST -> Frame.text(t, "job a.7 lost: its node b stopped answering (DEAD at 12:34:56); it had no checkpoint");
                 case STARTED -> Frame.text(t, "a.7");
                 case LIST -> Frame.json(t, List.of(RECORD, RECORD));
                 case REQUEST -> PeerRequest.migrateIn(SPEC, OFFER).frame();

@@ -157,10 +157,20 @@ final class MosvmCli {
         return String.join(" ", command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
     }
 
-    Result run(String... args) throws IOException, InterruptedException {
-        List<String> cmd = command(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+    private ProcessBuilder builder(String... args) {
+        ProcessBuilder pb = new ProcessBuilder(command(args));
         pb.environment().putAll(env);
+        return pb;
+    }
+
+    /** Starts mosvm with no input and does not wait: for a command that runs on while the test does other things. */
+    Process start(String... args) throws IOException {
+        System.out.println("$ mosvm " + String.join(" ", args) + " &");
+        return builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = builder(args);
         Path out = Files.createTempFile("mosvm-out", ".txt");
         Path err = Files.createTempFile("mosvm-err", ".txt");
         out.toFile().setReadable(true, false);

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * sees all three with their real facts and fresh information (from the host, and inside a
  * guest over `mosvm ssh`, the live monitor on a real terminal), bad joins are refused
  * clearly, a job is not moved to a node whose CPU lacks features it uses (a VM given QEMU's
- * qemu64 model), a removed node is cut off, a stopped VM turns DEAD within the configured time and
- * rejoins by itself when started again, and a leaving one is LEFT at once.
+ * qemu64 model), a removed node is cut off, a stopped VM turns DEAD within the configured time (the
+ * callers of the jobs it ran hear that they are lost, with status 125) and rejoins by itself when
+ * started again, and a leaving one is LEFT at once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -185,6 +186,13 @@ class PoolIT {
         return id;
     }
 
+    /** How many of {@code jobs} run "sleep 600" on {@code node}. */
+    static long sleepersOn(JsonNode jobs, String node) {
+        long n = 0;
+        for (JsonNode j : jobs) if (j.get("argv").toString().contains("600") && j.get("where").asText().equals(node)) n++;
+        return n;
+    }
+
     /** What {@code observer}'s agent says of {@code node}: its state, or null if it does not list it. */
     String stateAt(String observer, String node) throws Exception {
         return stateOf(cli.nodes(observer), node);
@@ -220,16 +228,54 @@ class PoolIT {
         cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
     }
 
+    /** What a lost job's caller prints: one line naming the node, the time it was seen gone, and that it had no checkpoint. */
+    static final String LOST_LINE = "mosrun: job pa\\.\\d+ lost: its node pb stopped answering \\(DEAD at \\d\\d:\\d\\d:\\d\\d\\); it had no checkpoint\n";
+
+    String onPa(String script) throws Exception {
+        return cli.run("ssh", "-i", "pa", "--", "bash", "-c", script).ok().out().strip();
+    }
+
     @Test
     @Order(7)
     void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
-        Instant t0 = Instant.now();
-        MosvmCli.virsh("destroy", MosvmCli.domain("pb"));
-        // the 30 s dead threshold, and 15 s for gossip and polling
-        Await.by("pb DEAD at pa (its state there)", t0.plusSeconds(30 + 15), Duration.ofSeconds(1), () -> stateAt("pa", "pb"), "DEAD"::equals);
-        long deadAfter = Duration.between(t0, Instant.now()).toMillis();
-        System.out.println("pb DEAD at pa after " + deadAfter / 1000.0 + " s");
-        assertTrue(deadAfter >= 25_000, "not before its information is near the threshold");
+        // two jobs run on pb with their callers at home pa: one inside pa, one from the host (mosvm run: mosrun over ssh)
+        onPa("rm -f /tmp/lost.*; cat > /tmp/lost.sh <<'EOF'\n"
+                + "mosrun -r pb sh -c 'echo running on $(hostname); exec sleep 600' >/tmp/lost.out 2>/tmp/lost.err\n"
+                + "echo $? >/tmp/lost.status\n"
+                + "EOF\n"
+                + "cd /tmp && (setsid nohup sh /tmp/lost.sh >/dev/null 2>&1 </dev/null &)");
+        Process viaHost = cli.start("run", "-i", "pa", "--node", "pb", "--", "sh", "-c", "echo running on $(hostname); exec sleep 600");
+        try {
+            Await.until("both jobs on pb (mosps at pa)", Duration.ofSeconds(60), Duration.ofSeconds(1),
+                    () -> cli.run("ps", "-i", "pa", "--json").ok().json(), jobs -> sleepersOn(jobs, "pb") == 2);
+            assertEquals("running on pb", onPa("cat /tmp/lost.out"));
+
+            Instant t0 = Instant.now();
+            MosvmCli.virsh("destroy", MosvmCli.domain("pb"));
+            // the 30 s dead threshold, and 15 s for gossip and polling
+            Await.by("pb DEAD at pa (its state there)", t0.plusSeconds(30 + 15), Duration.ofSeconds(1), () -> stateAt("pa", "pb"), "DEAD"::equals);
+            Instant deadSeen = Instant.now();
+            long deadAfter = Duration.between(t0, deadSeen).toMillis();
+            System.out.println("pb DEAD at pa after " + deadAfter / 1000.0 + " s");
+            assertTrue(deadAfter >= 25_000, "not before its information is near the threshold");
+
+            // the jobs had no checkpoint: each caller ends within the failure-detection time plus 30 s, with one line and 125
+            String status = Await.by("the caller inside pa ended (its status file)", deadSeen.plusSeconds(30), Duration.ofSeconds(1),
+                    () -> onPa("cat /tmp/lost.status 2>/dev/null || true"), s -> !s.isEmpty());
+            String err = onPa("cat /tmp/lost.err") + "\n";
+            assertEquals("125", status, err);
+            assertTrue(err.matches(LOST_LINE), err);
+            System.out.println("lost job's caller: " + err.strip());
+            assertTrue(viaHost.waitFor(Duration.between(Instant.now(), deadSeen.plusSeconds(30)).toMillis() + 1, java.util.concurrent.TimeUnit.MILLISECONDS),
+                    "mosvm run ended");
+            String hostErr = new String(viaHost.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(125, viaHost.exitValue(), "mosvm run's status is mosrun's: " + hostErr);
+            assertTrue(hostErr.lines().anyMatch(l -> (l + "\n").matches(LOST_LINE)), hostErr);
+            assertEquals("running on pb\n", new String(viaHost.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(0, sleepersOn(cli.run("ps", "-i", "pa", "--json").ok().json(), "pb"), "neither is listed any more");
+        } finally {
+            viaHost.destroy();
+        }
 
         cli.run("up", "pb").ok(); // no join: it kept its membership (and the rotated key) on disk
         Await.until("pb rejoined (pb at pa, pa at pb)", Duration.ofSeconds(30), Duration.ofSeconds(1),
