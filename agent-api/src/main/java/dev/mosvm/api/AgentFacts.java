@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * What a node's agent reports about itself. Memory in KiB, speed relative to the
  * reference machine (1.0 = the calibration loop's reference rate, see the agent's
  * SpeedBenchmark), times in seconds of guest uptime; agentCpuSeconds is the agent's own
- * CPU time (user + system) since it started, so two readings give its CPU share.
+ * CPU time (user + system) since it started, so two readings give its CPU share. {@code serving}
+ * says how the agent holds up under load and abuse (null from agents older than it).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentFacts(
@@ -23,9 +24,18 @@ public record AgentFacts(
         double uptimeSeconds,
         BootTimings boot,
         long agentRssKb,
-        double agentCpuSeconds) {
+        double agentCpuSeconds,
+        Serving serving) {
 
     /** Guest-side milestones in seconds since the kernel started. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record BootTimings(double userlandAt, double agentStartAt, double agentReadyAt) {}
+
+    /**
+     * The agent's threads now; connections it refused since it started for being over one of its
+     * bounds (too many at once, from one address or user, or overall); and how often its
+     * periodic tasks and loops failed and were restarted.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Serving(int threads, long refusedConnections, long restartedTasks) {}
 }

@@ -42,9 +42,22 @@ class JsonRoundTripTest {
     @Test
     void factsComeBackWithTheirLoadAverages() throws Exception {
         AgentFacts f = new AgentFacts("ca", "192.168.122.2", 2, 0.21, 469_000, 371_000, new double[] {0.5, 0.25, 0.125}, "0.1.0",
-                "0.1.0+abc", "6.1.0", 34.2, new AgentFacts.BootTimings(3.1, 20.4, 31.9), 42_000, 1.25);
+                "0.1.0+abc", "6.1.0", 34.2, new AgentFacts.BootTimings(3.1, 20.4, 31.9), 42_000, 1.25, new AgentFacts.Serving(23, 1200, 2));
         String json = Json.MAPPER.writeValueAsString(f);
         assertEquals(json, Json.MAPPER.writeValueAsString(roundTrip(f, AgentFacts.class)));
+    }
+
+    @Test
+    void factsOfAnAgentThatDoesNotReportServingReadWithoutIt() throws Exception {
+        // an agent of an older image: every field but "serving"
+        String old = "{\"node\":\"ca\",\"address\":\"192.168.122.2\",\"cpus\":2,\"speed\":0.21,\"memTotalKb\":469000,"
+                + "\"memAvailableKb\":371000,\"loadAverage\":[0.5,0.25,0.125],\"agentVersion\":\"0.1.0\",\"imageVersion\":\"0.1.0+abc\","
+                + "\"kernel\":\"6.1.0\",\"uptimeSeconds\":34.2,\"boot\":{\"userlandAt\":3.1,\"agentStartAt\":20.4,\"agentReadyAt\":31.9},"
+                + "\"agentRssKb\":42000,\"agentCpuSeconds\":1.25}";
+        AgentFacts f = Json.MAPPER.readValue(old, AgentFacts.class);
+        assertEquals("ca", f.node());
+        assertEquals(42_000, f.agentRssKb());
+        assertEquals(null, f.serving());
     }
 
     @Test

@@ -20,7 +20,6 @@ import dev.mosvm.agent.homefs.HomeShares;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.LaunchCommand;
-import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
 import java.io.IOException;
@@ -81,7 +80,7 @@ public final class AgentDaemon {
      * reach, and (inside an appliance) the NFS shares of /pool and a tmpfs for migration images.
      */
     private static void startJobs(AgentSettings s, GuestConfig cfg, Membership pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
-        LivePeers peers = new LivePeers(pool, cfg.node(), PeerDirectory.PORT);
+        LivePeers peers = new LivePeers(pool, cfg.node(), s.peerPort());
         boolean appliance = Files.isRegularFile(GuestLayout.IMAGE_VERSION);
         JobTable table = new JobTable(cfg.node(), Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null, peers,
                 LaunchCommand.LAUNCHER, appliance ? GuestLayout.JOBS_INIT : null);
@@ -92,7 +91,7 @@ public final class AgentDaemon {
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
-        new PeerServer(PeerDirectory.PORT, peers, table, migrations);
+        new PeerServer(s.peerPort(), peers, table, migrations);
         if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());

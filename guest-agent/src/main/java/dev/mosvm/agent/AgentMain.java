@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import java.nio.file.Path;
@@ -46,10 +47,14 @@ public final class AgentMain {
                 + "the appliance's daemon uses GuestLayout.JOBS_SOCKET).")
         Path jobsSocket;
 
+        @Option(names = "--peer-port", defaultValue = "" + PeerDirectory.PORT,
+                description = "TCP port of the peer service, on this node and its peers (default: ${DEFAULT-VALUE}).")
+        int peerPort;
+
         @Override
         public Integer call() throws Exception {
             return AgentDaemon.run(new AgentSettings(config, port, speedBudget, powerOff, selfTest,
-                    pool == null ? GuestLayout.POOL_STATE : pool, jobsSocket));
+                    pool == null ? GuestLayout.POOL_STATE : pool, jobsSocket, peerPort));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import java.nio.file.Path;
@@ -17,9 +18,10 @@ import java.util.List;
  * @param selfTest      check itself over loopback, then exit
  * @param pool          pool membership file; the agent gossips only if it exists
  * @param jobsSocket    Unix socket `mosrun` reaches the agent on; null = no job service
+ * @param peerPort      TCP port of the peer service, this node's and its peers' (tests on one machine choose a free one)
  */
 record AgentSettings(Path config, int port, long speedBudgetMs, List<String> powerOff, boolean selfTest, Path pool,
-                     Path jobsSocket) {
+                     Path jobsSocket, int peerPort) {
 
 
     static AgentSettings fromSystemProperties() {
@@ -31,6 +33,7 @@ record AgentSettings(Path config, int port, long speedBudgetMs, List<String> pow
                 Boolean.getBoolean("mosvm.agent.selfTest"),
                 System.getProperty("mosvm.agent.pool") == null ? GuestLayout.POOL_STATE : Path.of(System.getProperty("mosvm.agent.pool")),
                 System.getProperty("mosvm.agent.jobsSocket") == null ? GuestLayout.JOBS_SOCKET
-                        : System.getProperty("mosvm.agent.jobsSocket").isEmpty() ? null : Path.of(System.getProperty("mosvm.agent.jobsSocket")));
+                        : System.getProperty("mosvm.agent.jobsSocket").isEmpty() ? null : Path.of(System.getProperty("mosvm.agent.jobsSocket")),
+                Integer.getInteger("mosvm.agent.peerPort", PeerDirectory.PORT));
     }
 }

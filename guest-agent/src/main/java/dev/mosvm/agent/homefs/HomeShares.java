@@ -1,5 +1,6 @@
 package dev.mosvm.agent.homefs;
 
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.NodeView;
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -30,11 +29,7 @@ public final class HomeShares implements AutoCloseable {
     private final Supplier<List<NodeView>> view;
     private final Set<String> exported = new HashSet<>();
     private final Map<String, String> mounted = new HashMap<>();
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pool-shares");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Supervised ticker;
 
     public HomeShares(String self, Supplier<List<NodeView>> view) throws IOException {
         this.self = self;
@@ -42,15 +37,11 @@ public final class HomeShares implements AutoCloseable {
         Path mine = ROOT.resolve(self);
         Files.createDirectories(mine);
         run("chmod", "1777", mine.toString()); // like /tmp: every user makes their own directory, no one removes another's
-        ticker.scheduleWithFixedDelay(this::reconcile, 1, 3, TimeUnit.SECONDS);
+        ticker = Supervised.periodic("pool-shares", 1000, 3000, this::reconcile);
     }
 
     private void reconcile() {
-        try {
-            for (SharePlan.Action a : SharePlan.plan(self, view.get(), Set.copyOf(exported), Map.copyOf(mounted))) apply(a);
-        } catch (RuntimeException e) {
-            LOG.warning("pool shares: " + e);
-        }
+        for (SharePlan.Action a : SharePlan.plan(self, view.get(), Set.copyOf(exported), Map.copyOf(mounted))) apply(a);
     }
 
     private void apply(SharePlan.Action a) {
@@ -113,6 +104,6 @@ public final class HomeShares implements AutoCloseable {
 
     @Override
     public void close() {
-        ticker.shutdownNow();
+        ticker.close();
     }
 }

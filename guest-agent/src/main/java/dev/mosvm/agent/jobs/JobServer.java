@@ -1,5 +1,11 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.guard.ByteBudget;
+import dev.mosvm.agent.guard.ConnectionGate;
+import dev.mosvm.agent.guard.Deadline;
+import dev.mosvm.agent.guard.ServingLimits;
+import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.guard.Workers;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.recovery.RunnerWatch;
@@ -28,13 +34,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -48,6 +54,12 @@ import jdk.net.UnixDomainPrincipal;
  * killed) takes its job with it: the job gets SIGHUP, as a terminal's processes do. A job
  * whose node is gone (DEAD, LEFT or removed in the gossip) is lost, as it has no checkpoint:
  * its caller's last frame is then LOST, with a line naming that node.
+ *
+ * <p>Any user may open the socket, so no user can exhaust the agent through it: a connection's
+ * request line must arrive within {@link ServingLimits#OPENING_MILLIS} while few per user wait
+ * for theirs ({@link #openings}), request lines being read share {@link #requestBytes}, and
+ * callers served at once are bounded per user and overall ({@link #callers}). A connection over a
+ * bound is closed at once, unread, or told it is over it.
  */
 public final class JobServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobServer.class.getName());
@@ -65,11 +77,15 @@ public final class JobServer implements AutoCloseable {
     private final Placement placement;
     private final Clock clock;
     /** Looks at the nodes this home's jobs run on (every second). */
-    private final ScheduledExecutorService runnerWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "jobs-runner-watch");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Supervised runnerWatch;
+    private final ConnectionGate openings = new ConnectionGate("a job-socket connection", ServingLimits.JOB_OPENINGS,
+            ServingLimits.JOB_OPENINGS_PER_USER);
+    private final ConnectionGate callers = new ConnectionGate("a job request", ServingLimits.JOB_CALLERS,
+            ServingLimits.JOB_CALLERS_PER_USER);
+    private final ByteBudget requestBytes = new ByteBudget(ServingLimits.JOB_REQUEST_BYTES);
+    /** A thread for each caller the gates admit (a running job's caller has one or two more of its own). */
+    private final ExecutorService workers = Workers.upTo(ServingLimits.JOB_OPENINGS + ServingLimits.JOB_CALLERS, "job-caller");
+    private final Supervised acceptLoop;
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this(socket, table, migrations, placement, Clock.systemDefaultZone(), WATCH_EVERY);
@@ -90,10 +106,8 @@ public final class JobServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-")); // identity comes from the kernel
-        Thread t = new Thread(this::acceptLoop, "jobs-accept");
-        t.setDaemon(true);
-        t.start();
-        runnerWatch.scheduleWithFixedDelay(this::watchRunners, watchEvery.toMillis(), watchEvery.toMillis(), TimeUnit.MILLISECONDS);
+        acceptLoop = Supervised.loop("jobs-accept", this::acceptOne);
+        runnerWatch = Supervised.periodic("jobs-runner-watch", watchEvery.toMillis(), watchEvery.toMillis(), this::watchRunners);
         LOG.info("jobs on " + socket);
     }
 
@@ -106,53 +120,92 @@ public final class JobServer implements AutoCloseable {
         return poolJobs;
     }
 
-    private void acceptLoop() {
-        while (server.isOpen()) {
-            try {
-                SocketChannel c = server.accept();
-                Thread t = new Thread(() -> serve(c), "job-caller");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                if (server.isOpen()) LOG.warning("accept failed: " + e);
-            }
+    /** Accepts one caller and starts serving it, or closes it at once if its user is over a bound; false once closed. */
+    private boolean acceptOne() throws IOException {
+        SocketChannel c;
+        try {
+            c = server.accept();
+        } catch (IOException e) {
+            if (!server.isOpen()) return false;
+            throw e; // out of file descriptors, say: the supervisor pauses before the next accept
         }
+        String user;
+        try {
+            user = c.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            return true;
+        }
+        ConnectionGate.Permit opening = openings.admit(user);
+        if (opening == null) {
+            c.close();
+            return true;
+        }
+        try {
+            workers.execute(() -> serve(c, user, opening));
+        } catch (RejectedExecutionException e) { // every thread busy for the moment: as over a bound
+            opening.close();
+            c.close();
+        } catch (Throwable e) { // no thread to be had: the caller goes, the loop stays
+            opening.close();
+            c.close();
+            throw e;
+        }
+        return true;
     }
 
-    private void serve(SocketChannel channel) {
+    private void serve(SocketChannel channel, String user, ConnectionGate.Permit opening) {
         try (channel) {
-            UnixDomainPrincipal who = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            int uid = numericId(who.user().getName(), "passwd");
-            int gid = numericId(who.group().getName(), "group");
             DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(channel)));
+            int uid;
+            int gid;
             JobRequest req;
-            try {
-                req = Json.MAPPER.readValue(readLine(in), JobRequest.class);
-                switch (req.op() == null ? "run" : req.op()) {
-                    case "list" -> {
-                        FrameCodec.write(out, Frame.json(MessageType.LIST, poolJobs.list()));
-                        return;
-                    }
-                    case "migrate" -> {
-                        try {
-                            MigrationRecord m = poolJobs.migrate(req.job(), req.node(), uid, req.mode());
-                            FrameCodec.write(out, Frame.json(MessageType.REPLY, m));
-                        } catch (IOException | RuntimeException e) {
-                            error(out, e.getMessage());
-                        }
-                        return;
-                    }
-                    case "run" -> {
-                        if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
-                    }
-                    default -> throw new IllegalArgumentException("unknown op " + req.op());
+            try (opening; Deadline deadline = Deadline.closing(channel, ServingLimits.OPENING_MILLIS)) {
+                UnixDomainPrincipal who = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+                uid = numericId(who.user().getName(), "passwd");
+                gid = numericId(who.group().getName(), "group");
+                try {
+                    req = Json.MAPPER.readValue(readLine(in, requestBytes), JobRequest.class);
+                } catch (IOException e) {
+                    deadline.check("the request line"); // too late: closed, nothing to answer
+                    error(out, "bad request: " + e.getMessage());
+                    return;
                 }
-            } catch (IOException | IllegalArgumentException e) {
-                error(out, "bad request: " + e.getMessage());
+            }
+            ConnectionGate.Permit calling = callers.admit(user);
+            if (calling == null) {
+                error(out, "busy: this node serves " + ServingLimits.JOB_CALLERS_PER_USER + " requests per user and "
+                        + ServingLimits.JOB_CALLERS + " in all at once; try again when some have ended");
                 return;
             }
-            run(req, uid, gid, in, out);
+            try (calling) {
+                try {
+                    switch (req.op() == null ? "run" : req.op()) {
+                        case "list" -> {
+                            FrameCodec.write(out, Frame.json(MessageType.LIST, poolJobs.list()));
+                            return;
+                        }
+                        case "migrate" -> {
+                            try {
+                                MigrationRecord m = poolJobs.migrate(req.job(), req.node(), uid, req.mode());
+                                FrameCodec.write(out, Frame.json(MessageType.REPLY, m));
+                            } catch (IOException | RuntimeException e) {
+                                error(out, e.getMessage());
+                            }
+                            return;
+                        }
+                        case "run" -> {
+                            if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
+                        }
+                        default -> throw new IllegalArgumentException("unknown op " + req.op());
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    error(out, "bad request: " + e.getMessage());
+                    return;
+                }
+                run(req, uid, gid, in, out);
+            }
         } catch (IOException e) {
             LOG.fine("caller connection ended: " + e);
         }
@@ -389,10 +442,18 @@ public final class JobServer implements AutoCloseable {
     /** The numeric uid/gid behind a name the JDK reports (it resolves them through NSS). */
     private static int numericId(String name, String database) throws IOException {
         if (name.matches("\\d+")) return Integer.parseInt(name);
-        String key = database + ":" + name;
-        Integer known = IDS.get(key);
-        if (known == null) IDS.put(key, known = lookUp(name, database));
-        return known;
+        try {
+            // one lookup per name however many of its callers arrive together (a burst would start a getent each)
+            return IDS.computeIfAbsent(database + ":" + name, k -> {
+                try {
+                    return lookUp(name, database);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private static int lookUp(String name, String database) throws IOException {
@@ -406,20 +467,37 @@ public final class JobServer implements AutoCloseable {
         }
     }
 
-    private static String readLine(DataInputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) throw new IOException("no request");
-            if (b.length() > WireLimits.MAX_FRAME_PAYLOAD) throw new IOException("request too long");
-            b.append((char) c);
+    /**
+     * The request line, at most {@link WireLimits#MAX_FRAME_PAYLOAD} bytes, in a buffer that
+     * grows as bytes arrive; what it grows by is taken from {@code budget} first and given back
+     * at the end, so many large lines at once are refused instead of filling the heap.
+     */
+    static String readLine(DataInputStream in, ByteBudget budget) throws IOException {
+        byte[] buf = new byte[0];
+        int n = 0;
+        try {
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) throw new IOException("no request");
+                if (n == buf.length) {
+                    if (n > WireLimits.MAX_FRAME_PAYLOAD) throw new IOException("request too long");
+                    int grown = Math.min(Math.max(1024, 2 * n), WireLimits.MAX_FRAME_PAYLOAD + 1);
+                    if (!budget.take(grown - n)) throw new IOException("this node is reading too many large requests at once; try again");
+                    buf = Arrays.copyOf(buf, grown);
+                }
+                buf[n++] = (byte) c;
+            }
+            return new String(buf, 0, n, StandardCharsets.UTF_8);
+        } finally {
+            budget.give(buf.length);
         }
-        return new String(b.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     @Override
     public void close() throws IOException {
-        runnerWatch.shutdownNow();
+        runnerWatch.close();
+        acceptLoop.close();
         server.close();
+        workers.shutdown();
         Files.deleteIfExists(socket);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -195,22 +196,13 @@ final class RemoteSink implements JobSink {
         return spool.resolve(jobId + ".frames");
     }
 
+    /** Attaches to home now and every {@link #retryMillis} until it works (a failing attempt is logged and retried later). */
     private void startReconnecting() {
-        Thread t = new Thread(() -> {
-            while (true) {
-                synchronized (this) {
-                    if (!spooling) return;
-                    if (reconnect()) return;
-                }
-                try {
-                    Thread.sleep(retryMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
+        Supervised.periodicWhile("job-reattach-" + jobId, 0, retryMillis, () -> {
+            synchronized (this) {
+                return spooling && !reconnect();
             }
-        }, "job-reattach-" + jobId);
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     /**

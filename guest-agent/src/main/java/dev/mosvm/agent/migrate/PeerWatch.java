@@ -1,10 +1,9 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.net.PeerChannel;
 import java.io.IOException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -20,14 +19,10 @@ import java.util.logging.Logger;
  */
 final class PeerWatch implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerWatch.class.getName());
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peer-watch");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Supervised timer;
 
     PeerWatch(PeerChannel ch, PeerDirectory peers, String node) {
-        timer.scheduleWithFixedDelay(() -> {
+        timer = Supervised.periodicWhile("peer-watch", 1000, 1000, () -> {
             if (!peers.alivePeers().contains(node)) {
                 LOG.warning(node + " is no longer alive in the pool's view: closing the migration's connection");
                 try {
@@ -36,9 +31,10 @@ final class PeerWatch implements AutoCloseable {
                     // closed already
                 }
                 killSockets(ch.remoteAddress().getHostAddress());
-                timer.shutdown();
+                return false;
             }
-        }, 1, 1, TimeUnit.SECONDS);
+            return true;
+        });
     }
 
     private static void killSockets(String address) {
@@ -55,6 +51,6 @@ final class PeerWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.close();
     }
 }

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.net;
 
+import dev.mosvm.agent.guard.Deadline;
+import dev.mosvm.agent.guard.ServingLimits;
 import dev.mosvm.agent.wire.Protocol;
 import dev.mosvm.agent.wire.WireLimits;
 import java.io.BufferedInputStream;
@@ -42,7 +44,10 @@ public final class PeerChannel implements AutoCloseable {
     private static final int NONCE = 32;
     /** Largest sealed record: one frame's payload plus room for its header and the GCM tag. */
     private static final int MAX_RECORD = WireLimits.MAX_FRAME_PAYLOAD + 64;
-    private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    /** A handshake's whole exchange, either side: a peer that is slower (however it paces its bytes) is dropped. */
+    private static final int HANDSHAKE_TIMEOUT_MS = (int) ServingLimits.OPENING_MILLIS;
+    /** The handshake's own writes: a hello or a proof, about a hundred bytes. */
+    private static final int HANDSHAKE_BUFFER = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Socket socket;
@@ -55,11 +60,11 @@ public final class PeerChannel implements AutoCloseable {
      *                    start of the first records (a client writes its request right after its
      *                    proof, and a busy server reads both at once), so records are read on from it
      */
-    private PeerChannel(Socket socket, InputStream handshakeIn, String peer, byte[] readKey, byte[] writeKey) throws IOException {
+    private PeerChannel(Socket socket, InputStream handshakeIn, String peer, byte[] readKey, SealedOutput sealedOut) {
         this.socket = socket;
         this.peer = peer;
         this.in = new DataInputStream(new BufferedInputStream(new OpenedInput(handshakeIn, readKey), 1 << 16));
-        this.out = new DataOutputStream(new BufferedOutputStream(new SealedOutput(socket.getOutputStream(), writeKey), 1 << 16));
+        this.out = new DataOutputStream(new BufferedOutputStream(sealedOut, 1 << 16));
     }
 
     /** The address the other end reaches this node at (where this side's bulk servers listen). */
@@ -99,7 +104,7 @@ public final class PeerChannel implements AutoCloseable {
         int keyId = ring.primaryId();
         byte[] key = ring.raw(keyId);
         byte[] nonceC = random();
-        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), HANDSHAKE_BUFFER));
         DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         o.write(MAGIC);
         o.writeByte(keyId);
@@ -107,7 +112,7 @@ public final class PeerChannel implements AutoCloseable {
         o.write(nonceC);
         o.flush();
         byte[] nonceS = i.readNBytes(NONCE);
-        String server = i.readUTF();
+        String server = readNodeName(i);
         byte[] proof = i.readNBytes(32);
         if (nonceS.length != NONCE || proof.length != 32) throw new IOException("the peer closed the handshake");
         byte[] transcript = transcript(keyId, self, server, nonceC, nonceS);
@@ -116,7 +121,8 @@ public final class PeerChannel implements AutoCloseable {
         }
         o.write(mac(key, "client", transcript));
         o.flush();
-        PeerChannel c = new PeerChannel(socket, i, server, mac(key, "s2c", transcript), mac(key, "c2s", transcript));
+        PeerChannel c = new PeerChannel(socket, i, server, mac(key, "s2c", transcript),
+                new SealedOutput(socket.getOutputStream(), mac(key, "c2s", transcript)));
         Protocol.sendVersion(c.out, version);
         Protocol.checkPeerVersion(c.in, server, version);
         return c;
@@ -132,24 +138,41 @@ public final class PeerChannel implements AutoCloseable {
 
     /** As {@link #accept(Socket, PoolKeys, String)}, speaking protocol {@code version} (tests speak others). */
     static PeerChannel accept(Socket socket, PoolKeys keys, String self, int version) throws IOException {
-        try {
-            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+        return accept(socket, keys, self, version, HANDSHAKE_TIMEOUT_MS);
+    }
+
+    /**
+     * As {@link #accept(Socket, PoolKeys, String, int)}, with the whole handshake due within
+     * {@code deadlineMillis}: the socket is closed then, however the client paces its bytes.
+     */
+    static PeerChannel accept(Socket socket, PoolKeys keys, String self, int version, long deadlineMillis) throws IOException {
+        Deadline deadline = Deadline.closing(socket, deadlineMillis);
+        try (deadline) {
+            socket.setSoTimeout((int) deadlineMillis);
             PeerChannel c = handshakeAsServer(socket, keys, self, version);
             socket.setSoTimeout(0);
+            deadline.check("the handshake");
             return c;
         } catch (IOException | RuntimeException e) {
             socket.close();
+            deadline.check("the handshake");
             throw e;
         }
     }
 
+    /**
+     * The server's side. Nothing sized by the client is allocated before its key proof checks
+     * out: the node name it claims is read only up to a node name's length, and the channel's
+     * buffers are made after the proof (this side's VERSION record goes out ahead of the proof,
+     * as before, through a buffer of a few bytes).
+     */
     private static PeerChannel handshakeAsServer(Socket socket, PoolKeys keys, String self, int version) throws IOException {
-        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+        DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), HANDSHAKE_BUFFER));
         DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         byte[] magic = i.readNBytes(MAGIC.length);
         if (!MessageDigest.isEqual(magic, MAGIC)) throw new IOException("not a mosvm peer");
         int keyId = i.readUnsignedByte();
-        String client = i.readUTF();
+        String client = readNodeName(i);
         byte[] nonceC = i.readNBytes(NONCE);
         Keyring ring = keys.ring();
         byte[] key = ring.has(keyId) && !ring.retired(keyId) ? ring.raw(keyId) : null;
@@ -161,12 +184,26 @@ public final class PeerChannel implements AutoCloseable {
         o.writeUTF(self);
         o.write(mac(key, "server", transcript));
         o.flush();
-        PeerChannel c = new PeerChannel(socket, i, client, mac(key, "c2s", transcript), mac(key, "s2c", transcript));
-        Protocol.sendVersion(c.out, version); // sealed: only a holder of the key reads it
+        SealedOutput sealedOut = new SealedOutput(socket.getOutputStream(), mac(key, "s2c", transcript));
+        // sealed: only a holder of the key reads it; one frame, so a buffer of one frame's size
+        Protocol.sendVersion(new DataOutputStream(new BufferedOutputStream(sealedOut, WireLimits.FRAME_HEADER_BYTES + 4)), version);
         byte[] proof = i.readNBytes(32);
         if (!MessageDigest.isEqual(proof, mac(key, "client", transcript))) throw new IOException("peer " + client + " failed the key proof");
+        PeerChannel c = new PeerChannel(socket, i, client, mac(key, "c2s", transcript), sealedOut);
         Protocol.checkPeerVersion(c.in, client, version);
         return c;
+    }
+
+    /**
+     * A node name as {@code writeUTF} sends it, refused unless it is no longer than a node name
+     * can be: before the key proof, a peer's declared length must not size what is allocated.
+     */
+    private static String readNodeName(DataInputStream in) throws IOException {
+        int length = in.readUnsignedShort();
+        if (length > WireLimits.MAX_NODE_ID_BYTES) throw new IOException("a node name of " + length + " bytes: not a mosvm peer");
+        byte[] name = in.readNBytes(length);
+        if (name.length != length) throw new EOFException("the peer closed the handshake");
+        return new String(name, StandardCharsets.UTF_8);
     }
 
     private static byte[] transcript(int keyId, String client, String server, byte[] nonceC, byte[] nonceS) {

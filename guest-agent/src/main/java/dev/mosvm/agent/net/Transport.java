@@ -18,7 +18,10 @@ public interface Transport extends AutoCloseable {
     @Override
     void close();
 
-    /** What a transport hands each datagram it receives, on its own receiving thread. */
+    /**
+     * What a transport hands each datagram it receives, on its own receiving thread: the first
+     * {@code length} bytes of {@code data}, which the transport may reuse once the call returns.
+     */
     @FunctionalInterface
     interface Receiver {
         void packet(byte[] data, int length);

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.node;
 
+import dev.mosvm.agent.guard.ConnectionGate;
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentFacts;
 import java.io.IOException;
@@ -50,6 +52,7 @@ public final class FactsCollector {
 
     public AgentFacts collect() throws IOException {
         Map<String, Long> mem = ProcFiles.parseMeminfo(ProcFiles.read("/proc/meminfo"));
+        String status = ProcFiles.read("/proc/self/status");
         return new AgentFacts(
                 node,
                 primaryAddress(),
@@ -63,8 +66,9 @@ public final class FactsCollector {
                 System.getProperty("os.version"),
                 ProcFiles.parseUptime(ProcFiles.read("/proc/uptime")),
                 new AgentFacts.BootTimings(userlandAt, agentStartAt, agentReadyAt),
-                ProcFiles.parseRssKb(ProcFiles.read("/proc/self/status")),
-                ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")));
+                ProcFiles.parseRssKb(status),
+                ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")),
+                new AgentFacts.Serving((int) ProcFiles.parseThreads(status), ConnectionGate.allRefused(), Supervised.allRestarts()));
     }
 
     /**

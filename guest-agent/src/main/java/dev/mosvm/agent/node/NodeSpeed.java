@@ -1,8 +1,6 @@
 package dev.mosvm.agent.node;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import dev.mosvm.agent.guard.Supervised;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 import java.util.function.LongToDoubleFunction;
@@ -58,26 +56,20 @@ public final class NodeSpeed {
 
     /**
      * Re-measures every {@code periodMillis} while {@code idle} holds, until settled; each rise
-     * goes to {@code changed} (the job table and the log). The thread is a daemon and ends when settled.
+     * goes to {@code changed} (the job table and the log). The thread is a daemon and ends when settled;
+     * a reading that fails is logged and tried again later.
      */
     public void remeasureWhileIdle(long periodMillis, long budgetMillis, BooleanSupplier idle, LongToDoubleFunction benchmark,
                             DoubleConsumer changed) {
-        ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread th = new Thread(r, "speed-remeasure");
-            th.setDaemon(true);
-            return th;
-        });
-        t.scheduleWithFixedDelay(() -> {
-            if (settled()) {
-                t.shutdown();
-                return;
-            }
-            if (!idle.getAsBoolean()) return;
+        Supervised.periodicWhile("speed-remeasure", periodMillis, periodMillis, () -> {
+            if (settled()) return false;
+            if (!idle.getAsBoolean()) return true;
             double before = get();
             if (offer(benchmark.applyAsDouble(budgetMillis))) {
                 LOG.info("speed " + get() + " (was " + before + "), measured again while idle");
                 changed.accept(get());
             }
-        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+            return true;
+        });
     }
 }

@@ -78,6 +78,11 @@ public final class ProcFiles {
         return parseMeminfo(status).getOrDefault("VmRSS", -1L);
     }
 
+    /** The process's threads, from /proc/PID/status ("Threads:  23"); -1 if absent. */
+    public static long parseThreads(String status) {
+        return parseMeminfo(status).getOrDefault("Threads", -1L);
+    }
+
     public static String read(String path) throws IOException {
         return Files.readString(Path.of(path));
     }

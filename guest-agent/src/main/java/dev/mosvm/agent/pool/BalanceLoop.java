@@ -7,6 +7,7 @@ import dev.mosvm.agent.balance.JobLoad;
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.NodeBalancer;
 import dev.mosvm.agent.balance.NodeLoad;
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.api.MigrationRecord;
@@ -30,8 +31,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -60,7 +59,7 @@ public final class BalanceLoop implements Admission, Placement {
     private final SplittableRandom rnd = new SplittableRandom();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService movers = Executors.newCachedThreadPool(r -> daemon(r, "balance-move"));
-    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "balance"));
+    private Supervised ticks;
 
     public static final Path OFF_MARKER = GuestLayout.BALANCE_OFF;
 
@@ -84,7 +83,9 @@ public final class BalanceLoop implements Admission, Placement {
 
     public void start() {
         long period = Math.round(core.config().periodSeconds() * 1000);
-        ticks.scheduleWithFixedDelay(this::tickSafely, period, period, TimeUnit.MILLISECONDS);
+        ticks = Supervised.periodic("balance", period, period, () -> {
+            if (enabled()) tick();
+        });
         LOG.info("balancer " + (enabled() ? "on" : "off (" + offMarker + ")") + ", every " + period + " ms");
     }
 
@@ -100,14 +101,6 @@ public final class BalanceLoop implements Admission, Placement {
             Files.writeString(offMarker, "balancing off since " + Instant.ofEpochMilli(clock.getAsLong()) + "\n");
         }
         LOG.info("balancer turned " + (on ? "on" : "off"));
-    }
-
-    private void tickSafely() {
-        try {
-            if (enabled()) tick();
-        } catch (RuntimeException e) {
-            LOG.warning("balancer round failed: " + e);
-        }
     }
 
     /** One round: decide from what is known now, start the chosen moves (each on its own thread). */

@@ -11,6 +11,7 @@ import dev.mosvm.agent.gossip.GossipMessage;
 import dev.mosvm.agent.gossip.GossipNode;
 import dev.mosvm.agent.gossip.NodeIds;
 import dev.mosvm.agent.gossip.Outbound;
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.NodeState;
@@ -22,9 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.SplittableRandom;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -41,11 +39,7 @@ public final class GossipService implements AutoCloseable {
     private final PacketSealer sealer;
     private final Transport transport;
     private final DropCounters drops = new DropCounters();
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "gossip-tick");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Supervised ticker;
     private final Supplier<NodeInfo> localFacts;
     private final long start = System.nanoTime();
     private final PoolKeys keys;
@@ -74,7 +68,7 @@ public final class GossipService implements AutoCloseable {
             node.addSeed(seed.substring(0, colon), Integer.parseInt(seed.substring(colon + 1)));
         }
         this.transport = network.open(new InetSocketAddress(s.port()), this::receive);
-        ticker.scheduleAtFixedRate(this::tick, 0, cfg.intervalMillis(), TimeUnit.MILLISECONDS);
+        this.ticker = Supervised.periodicAtRate("gossip-tick", 0, cfg.intervalMillis(), this::tick);
         LOG.info("gossip for pool " + s.pool() + " as " + s.node() + " on udp/" + transport.port());
     }
 
@@ -84,29 +78,25 @@ public final class GossipService implements AutoCloseable {
     }
 
     private void tick() {
-        try {
-            List<Outbound> out;
-            List<NodeView> members;
-            synchronized (node) {
-                node.updateSelf(localFacts.get());
-                out = node.onTick(now());
-                // only after a removal does the founder have keys to hand out (not every tick of every pool)
-                members = keys.isAuthority() && keys.epoch() > 0 ? node.view(now()) : List.of();
+        List<Outbound> out;
+        List<NodeView> members;
+        synchronized (node) {
+            node.updateSelf(localFacts.get());
+            out = node.onTick(now());
+            // only after a removal does the founder have keys to hand out (not every tick of every pool)
+            members = keys.isAuthority() && keys.epoch() > 0 ? node.view(now()) : List.of();
+        }
+        keys.tick(now());
+        send(out);
+        // After a rotation, every live member not yet heard using the new key is handed it
+        // (each acknowledges by gossiping back under it).
+        int primary = keys.ring().primaryId();
+        for (NodeView m : members) {
+            Integer used = keyInUse.get(m.info().id());
+            if (m.state() != NodeState.DEAD && !m.info().id().equals(node.id())
+                    && (used == null || used != primary)) {
+                rekey(m.info().id(), used == null ? -1 : used, m.info());
             }
-            keys.tick(now());
-            send(out);
-            // After a rotation, every live member not yet heard using the new key is handed it
-            // (each acknowledges by gossiping back under it).
-            int primary = keys.ring().primaryId();
-            for (NodeView m : members) {
-                Integer used = keyInUse.get(m.info().id());
-                if (m.state() != NodeState.DEAD && !m.info().id().equals(node.id())
-                        && (used == null || used != primary)) {
-                    rekey(m.info().id(), used == null ? -1 : used, m.info());
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warning("gossip tick failed: " + e); // the next tick tries again
         }
     }
 
@@ -237,7 +227,7 @@ public final class GossipService implements AutoCloseable {
 
     @Override
     public void close() {
-        ticker.shutdownNow();
+        ticker.close();
         transport.close();
     }
 }

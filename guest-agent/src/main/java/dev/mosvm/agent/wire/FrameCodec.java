@@ -9,6 +9,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Frames, as every stream of the agents carries them: a job's stream between {@code mosrun} and
@@ -17,9 +18,10 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   frame = type:u8 length:u32 payload[length]        (type: MessageType.code, length &lt;= WireLimits.MAX_FRAME_PAYLOAD)
  * </pre>
- * The reader checks the type is known, the length is within the limit before it allocates, the
- * payload has its type's shape (fixed lengths, valid UTF-8 text), and the frame is whole; any
- * other input is a {@link MalformedFrameException}.
+ * The reader checks the type is known, the length is within the limit before it allocates (a
+ * large payload is allocated as it arrives, not as declared), the payload has its type's shape
+ * (fixed lengths, valid UTF-8 text), and the frame is whole; any other input is a
+ * {@link MalformedFrameException}.
  */
 public final class FrameCodec {
     private FrameCodec() {}
@@ -74,14 +76,31 @@ public final class FrameCodec {
         if (length < 0 || length > WireLimits.MAX_FRAME_PAYLOAD) throw new MalformedFrameException("bad " + type + " frame length " + Integer.toUnsignedString(length));
         int fixed = type.payload.fixedLength;
         if (fixed >= 0 && length != fixed) throw new MalformedFrameException(type + " frame of " + length + " bytes, not " + fixed);
-        byte[] payload = new byte[length];
+        byte[] payload = readPayload(in, length, type);
+        if (type.payload == MessageType.Payload.TEXT && !validUtf8(payload)) throw new MalformedFrameException(type + " text is not UTF-8");
+        return new Frame(type, payload);
+    }
+
+    /** Payloads up to this size are allocated whole; larger ones grow as their bytes arrive. */
+    static final int FIRST_CHUNK = 64 * 1024;
+
+    /**
+     * The payload's bytes, in an array that grows (doubling) as they arrive: a frame that
+     * declares a megabyte and sends nothing holds a megabyte of no one's memory.
+     */
+    private static byte[] readPayload(DataInputStream in, int length, MessageType type) throws IOException {
+        byte[] payload = new byte[Math.min(length, FIRST_CHUNK)];
+        int got = 0;
         try {
-            in.readFully(payload);
+            while (true) {
+                in.readFully(payload, got, payload.length - got);
+                got = payload.length;
+                if (got == length) return payload;
+                payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * got));
+            }
         } catch (EOFException e) {
             throw new MalformedFrameException("truncated " + type + " frame");
         }
-        if (type.payload == MessageType.Payload.TEXT && !validUtf8(payload)) throw new MalformedFrameException(type + " text is not UTF-8");
-        return new Frame(type, payload);
     }
 
     /** Checks UTF-8 through a small window, so a megabyte of text costs no megabytes of chars. */

@@ -17,7 +17,9 @@ public final class WireLimits {
     public static final int MAX_FRAME_PAYLOAD = 1 << 20;
     /** How deep a JSON payload may nest (the deepest, a request's job spec with its migrations, needs 5). */
     public static final int MAX_JSON_NESTING = 32;
-    /** The longest job id ("HOME.N", HOME a node id of at most 64 characters). */
+    /** The longest node id: its name in the pool, of at most 64 ASCII characters (Membership checks new ones). */
+    public static final int MAX_NODE_ID_BYTES = 64;
+    /** The longest job id ("HOME.N", HOME a node id of at most {@link #MAX_NODE_ID_BYTES} characters). */
     public static final int MAX_JOB_ID_CHARS = 96;
     /** The highest image round of one migration (rounds are named 1, 2, ...; pre-copy stops after a handful). */
     public static final int MAX_ROUND = 999;

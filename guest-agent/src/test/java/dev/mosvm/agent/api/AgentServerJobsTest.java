@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.guard.ServingLimits;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.jobs.PoolJobs;
@@ -40,6 +41,8 @@ class AgentServerJobsTest {
     final List<List<Object>> asked = Collections.synchronizedList(new ArrayList<>());
     final CountDownLatch slowMovesStarted = new CountDownLatch(3);
     final CountDownLatch slowMovesMayEnd = new CountDownLatch(1);
+    final CountDownLatch busyMovesStarted = new CountDownLatch(ServingLimits.API_LONG_REQUESTS);
+    final CountDownLatch busyMovesMayEnd = new CountDownLatch(1);
 
     @BeforeAll
     void start() throws Exception {
@@ -52,17 +55,37 @@ class AgentServerJobsTest {
         agent.close();
     }
 
+    /** A move under way: counts itself {@code started}, then lasts until {@code mayEnd}. */
+    static void holdUntil(CountDownLatch started, CountDownLatch mayEnd) throws IOException {
+        started.countDown();
+        try {
+            mayEnd.await();
+        } catch (InterruptedException e) {
+            throw new IOException("interrupted");
+        }
+    }
+
+    /** {@code n} moves of jobs PREFIX0, PREFIX1, ... to "b", each asked for on its own. */
+    List<CompletableFuture<MigrationRecord>> startMoves(String prefix, int n) {
+        List<CompletableFuture<MigrationRecord>> moves = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MigrationRequest r = new MigrationRequest(prefix + i, "b", null);
+            moves.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return agent.client(true).migrate(r, WAIT);
+                } catch (AgentException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        return moves;
+    }
+
     /** The job service's side: moves to "b" succeed, others are refused as Migrations refuses them. */
     MigrationRecord migrate(String job, String node, int uid, MigrationMode mode) throws IOException {
         asked.add(List.of(job, node, uid, mode));
-        if (job.startsWith("test.slow")) {
-            slowMovesStarted.countDown();
-            try {
-                slowMovesMayEnd.await();
-            } catch (InterruptedException e) {
-                throw new IOException("interrupted");
-            }
-        }
+        if (job.startsWith("test.slow")) holdUntil(slowMovesStarted, slowMovesMayEnd);
+        if (job.startsWith("test.busy")) holdUntil(busyMovesStarted, busyMovesMayEnd);
         if (!node.equals("b")) throw new IOException("no live node named '" + node + "' in the pool");
         return MOVED;
     }
@@ -114,21 +137,27 @@ class AgentServerJobsTest {
     @Test
     void movesInProgressHoldUpNothingElse() throws Exception {
         // more moves at once than the API has threads: each runs on its own, as job socket callers do
-        List<CompletableFuture<MigrationRecord>> moves = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            MigrationRequest r = new MigrationRequest("test.slow" + i, "b", null);
-            moves.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return agent.client(true).migrate(r, WAIT);
-                } catch (AgentException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
-        }
+        List<CompletableFuture<MigrationRecord>> moves = startMoves("test.slow", 3);
         assertTrue(slowMovesStarted.await(20, TimeUnit.SECONDS), "three moves under way together");
         assertEquals("test", agent.client(true).facts().node(), "facts are answered meanwhile");
         assertEquals(List.of(), agent.client(true).jobs(), "and so is the job list");
         slowMovesMayEnd.countDown();
         for (CompletableFuture<MigrationRecord> m : moves) assertEquals(MOVED, m.get(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void moreJobRequestsAtOnceThanTheBoundAreAnsweredBusyAndFactsStillServed() throws Exception {
+        List<CompletableFuture<MigrationRecord>> moves = startMoves("test.busy", ServingLimits.API_LONG_REQUESTS);
+        try {
+            assertTrue(busyMovesStarted.await(20, TimeUnit.SECONDS), "the bound's worth of moves under way");
+            AgentException busy = assertThrows(AgentException.class, () -> agent.client(true).jobs());
+            assertEquals(503, busy.status());
+            assertEquals("busy: " + ServingLimits.API_LONG_REQUESTS + " job requests are under way; try again", busy.reason());
+            assertEquals("test", agent.client(true).facts().node(), "facts are answered meanwhile");
+        } finally {
+            busyMovesMayEnd.countDown();
+        }
+        for (CompletableFuture<MigrationRecord> m : moves) assertEquals(MOVED, m.get(20, TimeUnit.SECONDS));
+        assertEquals(List.of(), agent.client(true).jobs(), "and job requests once they are done");
     }
 }

@@ -52,6 +52,14 @@ public final class LoopbackAgent implements AutoCloseable {
         return new AgentClient("127.0.0.1", server.port(), certificate, withSecret ? config.secret() : null, Duration.ofSeconds(10));
     }
 
+    /** A TLS connection to this agent, its certificate pinned, for tests that write HTTP by hand. */
+    public javax.net.ssl.SSLSocket rawConnection() throws java.io.IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) new dev.mosvm.api.PinnedCertificateTrust(certificate).sslContext()
+                .getSocketFactory().createSocket("127.0.0.1", server.port());
+        s.startHandshake();
+        return s;
+    }
+
     /** A PKCS#12 key and self-signed certificate from keytool, and a random secret. */
     private static GuestConfig identity(String node) throws Exception {
         Path dir = Files.createTempDirectory("mosvm-identity");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
@@ -181,5 +182,53 @@ class PeerChannelTest {
         assertEquals("peer a closed the connection without saying its protocol version (as mosvm protocol 1 agents do), this node speaks "
                 + Protocol.VERSION, client.getMessage());
         oldServer.get(30, TimeUnit.SECONDS);
+    }
+
+    /** What accepting a connection from a client that sends {@code bytes}, paced by {@code pauseMillis}, ends with, and when. */
+    static IOException refusalOfRawClient(byte[] bytes, long pauseMillis, long deadlineMillis, long[] tookMillis) throws Exception {
+        try (ServerSocket ss = new ServerSocket(0); Socket client = new Socket("127.0.0.1", ss.getLocalPort())) {
+            CompletableFuture<IOException> served = CompletableFuture.supplyAsync(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    PeerChannel.accept(ss.accept(), keys("a", 7, List.of()), "a", Protocol.VERSION, deadlineMillis).close();
+                    return null;
+                } catch (IOException e) {
+                    return e;
+                } finally {
+                    tookMillis[0] = (System.nanoTime() - t0) / 1_000_000;
+                }
+            });
+            try {
+                for (byte b : bytes) {
+                    client.getOutputStream().write(b);
+                    if (served.isDone()) break;
+                    Thread.sleep(pauseMillis); // the client's pace: what is being tested
+                }
+            } catch (IOException closedByTheServer) {
+                // expected once the server gives up
+            }
+            return served.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aClientThatTricklesItsHandshakeIsDroppedAtTheDeadlineHoweverItPacesItsBytes() throws Exception {
+        // each byte well inside the read timeout; the whole handshake far past the deadline
+        byte[] hello = new byte[64];
+        System.arraycopy("MOSVMP1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, hello, 0, 8);
+        long[] took = new long[1];
+        IOException e = refusalOfRawClient(hello, 100, 600, took);
+        assertEquals("the handshake not done within 0.6 s", e.getMessage());
+        assertTrue(took[0] < 5_000, "dropped at the deadline, not after the client's 6 s: " + took[0] + " ms");
+    }
+
+    @Test
+    void aNodeNameLongerThanAnyIsRefusedBeforeItIsRead() throws Exception {
+        java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
+        hello.write("MOSVMP1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        hello.write(new byte[] {1, (byte) 0xff, (byte) 0xff}); // key 1, a name of 65535 bytes
+        long[] took = new long[1];
+        IOException e = refusalOfRawClient(hello.toByteArray(), 0, 10_000, took);
+        assertEquals("a node name of 65535 bytes: not a mosvm peer", e.getMessage());
     }
 }

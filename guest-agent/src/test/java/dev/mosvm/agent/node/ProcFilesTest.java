@@ -39,8 +39,9 @@ class ProcFilesTest {
     }
 
     @Test
-    void rssFromStatus() {
+    void rssAndThreadsFromStatus() {
         assertEquals(51200L, ProcFiles.parseRssKb("Name:\tjava\nVmRSS:\t   51200 kB\nThreads: 12\n"));
+        assertEquals(12L, ProcFiles.parseThreads("Name:\tjava\nVmRSS:\t   51200 kB\nThreads:\t12\n"));
     }
 
     @Test

@@ -75,6 +75,24 @@ class FrameCodecTest {
     }
 
     @Test
+    void aLargePayloadArrivingInPiecesReadsWholeAndOneThatStopsShortIsTruncated() throws IOException {
+        byte[] payload = new byte[WireLimits.MAX_FRAME_PAYLOAD];
+        new java.util.SplittableRandom(3).nextBytes(payload);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        FrameCodec.write(new DataOutputStream(b), MessageType.DATA, payload);
+        // a stream handing out at most 1000 bytes a read, as a slow network does
+        java.io.InputStream trickle = new java.io.FilterInputStream(new ByteArrayInputStream(b.toByteArray())) {
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                return super.read(buf, off, Math.min(len, 1000));
+            }
+        };
+        assertArrayEquals(payload, FrameCodec.read(new DataInputStream(trickle)).payload());
+        byte[] cut = Arrays.copyOf(b.toByteArray(), WireLimits.FRAME_HEADER_BYTES + FrameCodec.FIRST_CHUNK + 5);
+        assertEquals("truncated DATA frame", refusal(cut), "declared a megabyte, sent 64 KiB and a bit");
+    }
+
+    @Test
     void jsonPayloadsThatAreNotTheirRecordAreMalformed() throws IOException {
         assertThrows(MalformedFrameException.class, () -> Frame.text(MessageType.RECORD, "null").json(MigrationRecord.class));
         assertThrows(MalformedFrameException.class, () -> Frame.text(MessageType.RECORD, "{\"rounds\":\"many\"}").json(MigrationRecord.class));

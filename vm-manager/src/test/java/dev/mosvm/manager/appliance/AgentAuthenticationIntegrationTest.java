@@ -9,7 +9,7 @@ import dev.mosvm.api.AgentException;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.PinnedCertificateTrust;
-import java.net.ServerSocket;
+import dev.mosvm.manager.LocalAgents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,9 +37,7 @@ class AgentAuthenticationIntegrationTest {
         id = GuestIdentity.generate("unit");
         Path cfg = dir.resolve("guest-config.json");
         Files.writeString(cfg, Json.MAPPER.writeValueAsString(id.guestConfig()));
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = LocalAgents.freeTcp();
         Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
         assertTrue(Files.isRegularFile(jar), "agent jar missing: " + jar);
         agent = new ProcessBuilder("java", "-jar", jar.toString(), "serve", "--config", cfg.toString(),

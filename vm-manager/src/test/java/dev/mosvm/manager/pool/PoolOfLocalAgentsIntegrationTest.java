@@ -14,12 +14,10 @@ import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.api.AgentException;
 import dev.mosvm.agent.net.KeyEnvelope;
+import dev.mosvm.manager.LocalAgents;
 import dev.mosvm.manager.appliance.GuestIdentity;
-import java.net.DatagramSocket;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -55,30 +53,12 @@ class PoolOfLocalAgentsIntegrationTest {
     final Map<String, AgentClient> clients = new HashMap<>();
     final Map<String, Integer> gossipPorts = new HashMap<>();
     final Map<String, Integer> httpsPorts = new HashMap<>();
-    final String poolKey = randomKey();
-    final byte[] master = Base64.getDecoder().decode(randomKey());
+    final String poolKey = LocalAgents.randomKey();
+    final byte[] master = Base64.getDecoder().decode(LocalAgents.randomKey());
     static final List<String> NAMES = List.of("n1", "n2", "n3", "n4", "n5");
-
-    static String randomKey() {
-        byte[] k = new byte[32];
-        new SecureRandom().nextBytes(k);
-        return Base64.getEncoder().encodeToString(k);
-    }
 
     static String encode(byte[] b) {
         return Base64.getEncoder().encodeToString(b);
-    }
-
-    static int freeTcp() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    static int freeUdp() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     void start(String name, String key, boolean seedless) throws Exception {
@@ -87,7 +67,7 @@ class PoolOfLocalAgentsIntegrationTest {
         Files.writeString(cfg, Json.MAPPER.writeValueAsString(id.guestConfig()));
         int udp = gossipPorts.computeIfAbsent(name, n -> {
             try {
-                return freeUdp();
+                return LocalAgents.freeUdp();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -100,7 +80,7 @@ class PoolOfLocalAgentsIntegrationTest {
                 "test", 0, 0, "n1", founder ? encode(master) : null,
                 encode(KeyEnvelope.nodeKey(master, "test-pool", name)), 0, List.of());
         if (!Files.exists(pool)) Files.writeString(pool, Json.MAPPER.writeValueAsString(m)); // a restart keeps what the agent saved
-        int https = freeTcp();
+        int https = LocalAgents.freeTcp();
         httpsPorts.put(name, https);
         Path jar = agentJar();
         Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", cfg.toString(),
@@ -226,7 +206,7 @@ class PoolOfLocalAgentsIntegrationTest {
     @Test
     @Order(4)
     void anAgentWithAnotherKeyGetsNothingAndIsCounted() throws Exception {
-        start("intruder", randomKey(), false);
+        start("intruder", LocalAgents.randomKey(), false);
         Thread.sleep(3_000);
         for (String n : NAMES) assertEquals(null, stateOf(view(n), "intruder"), n + " must not know the intruder");
         assertEquals(1, view("intruder").nodes().size(), "the intruder learned nothing");
