@@ -79,9 +79,28 @@ public final class ConnectionGate {
         return null;
     }
 
+    /**
+     * A place for a connection from {@code key}, waiting up to {@code waitMillis} for one to free
+     * when it is over a bound: for a burst that is legitimate, such as a script starting dozens of
+     * jobs at once, whose callers should queue rather than be turned away. Null (counted and logged)
+     * if none frees in time.
+     */
+    public Permit admitWithin(String key, long waitMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+        synchronized (this) {
+            while (total >= overall || open.getOrDefault(key, 0) >= perKey) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) break;
+                wait(left);
+            }
+        }
+        return admit(key);
+    }
+
     private synchronized void release(String key) {
         total--;
         open.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+        notifyAll();
     }
 
     /** Connections refused so far. */

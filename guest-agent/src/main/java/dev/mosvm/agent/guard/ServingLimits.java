@@ -67,8 +67,10 @@ public final class ServingLimits {
     public static final int API_LONG_REQUESTS = 4;
 
     /**
-     * Job-socket connections whose request line is still being read, per user: a user's
-     * `mosrun` sends it at once, so even a script starting many jobs holds few here.
+     * Job-socket connections whose request line is still being read, per user. Reading one
+     * includes looking the caller up (getent, slow under emulation), so a script starting a dozen
+     * jobs at once goes over it: those callers queue for a place, up to {@link #OPENING_MILLIS},
+     * rather than being turned away.
      */
     public static final int JOB_OPENINGS_PER_USER = 8;
     /** Job-socket connections whose request line is still being read, from all users. */

@@ -121,7 +121,7 @@ public final class JobServer implements AutoCloseable {
     }
 
     /** Accepts one caller and starts serving it, or closes it at once if its user is over a bound; false once closed. */
-    private boolean acceptOne() throws IOException {
+    private boolean acceptOne() throws IOException, InterruptedException {
         SocketChannel c;
         try {
             c = server.accept();
@@ -136,7 +136,9 @@ public final class JobServer implements AutoCloseable {
             c.close();
             return true;
         }
-        ConnectionGate.Permit opening = openings.admit(user);
+        // a user's burst of mosruns queues here (the rest wait in the socket's backlog) for as
+        // long as one opening may take, rather than being turned away
+        ConnectionGate.Permit opening = openings.admitWithin(user, ServingLimits.OPENING_MILLIS);
         if (opening == null) {
             c.close();
             return true;
