@@ -23,6 +23,7 @@ public final class ConnectionGate {
     private int total;
     private final AtomicLong refused = new AtomicLong();
     private final LogThrottle log;
+    private volatile Runnable released;
 
     /**
      * @param what    what is admitted, for the log ("peer connections opening")
@@ -57,50 +58,47 @@ public final class ConnectionGate {
 
     /** A place for a connection from {@code key}, or null if it is over a bound (counted and logged). */
     public Permit admit(String key) {
+        Permit p = tryAdmit(key);
+        if (p != null) return p;
         int mine;
         int all;
         synchronized (this) {
             mine = open.getOrDefault(key, 0);
             all = total;
-            if (all < overall && mine < perKey) {
-                open.put(key, mine + 1);
-                total++;
-                return new Permit(key);
-            }
         }
-        refused.incrementAndGet();
-        ALL_REFUSED.incrementAndGet();
-        long unlogged = log.event();
-        if (unlogged >= 0) {
-            LOG.warning("refused " + what + " from " + key + ": "
-                    + (mine >= perKey ? mine + " open from there, the most one may hold" : all + " open, the most this agent holds")
-                    + LogThrottle.since(unlogged));
-        }
+        refuse(key, mine >= perKey ? mine + " open from there, the most one may hold" : all + " open, the most this agent holds");
         return null;
     }
 
-    /**
-     * A place for a connection from {@code key}, waiting up to {@code waitMillis} for one to free
-     * when it is over a bound: for a burst that is legitimate, such as a script starting dozens of
-     * jobs at once, whose callers should queue rather than be turned away. Null (counted and logged)
-     * if none frees in time.
-     */
-    public Permit admitWithin(String key, long waitMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-        synchronized (this) {
-            while (total >= overall || open.getOrDefault(key, 0) >= perKey) {
-                long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0) break;
-                wait(left);
-            }
-        }
-        return admit(key);
+    /** A place for a connection from {@code key}, or null if it is over a bound; a null here is no refusal yet (see {@link WaitingRoom}). */
+    public synchronized Permit tryAdmit(String key) {
+        int mine = open.getOrDefault(key, 0);
+        if (total >= overall || mine >= perKey) return null;
+        open.put(key, mine + 1);
+        total++;
+        return new Permit(key);
     }
 
-    private synchronized void release(String key) {
-        total--;
-        open.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
-        notifyAll();
+    /** Counts a connection from {@code key} refused, and logs it (at most once an interval) with {@code why}. */
+    public void refuse(String key, String why) {
+        refused.incrementAndGet();
+        ALL_REFUSED.incrementAndGet();
+        long unlogged = log.event();
+        if (unlogged >= 0) LOG.warning("refused " + what + " from " + key + ": " + why + LogThrottle.since(unlogged));
+    }
+
+    /** Runs {@code listener} after each place frees, outside this gate's lock (one listener: a {@link WaitingRoom}'s). */
+    void onRelease(Runnable listener) {
+        this.released = listener;
+    }
+
+    private void release(String key) {
+        synchronized (this) {
+            total--;
+            open.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+        }
+        Runnable r = released;
+        if (r != null) r.run();
     }
 
     /** Connections refused so far. */

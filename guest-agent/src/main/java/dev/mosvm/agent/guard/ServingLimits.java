@@ -69,8 +69,9 @@ public final class ServingLimits {
     /**
      * Job-socket connections whose request line is still being read, per user. Reading one
      * includes looking the caller up (getent, slow under emulation), so a script starting a dozen
-     * jobs at once goes over it: those callers queue for a place, up to {@link #OPENING_MILLIS},
-     * rather than being turned away.
+     * jobs at once goes over it: as many again per user queue for a place, unread and with no
+     * thread of their own, within the same {@link #OPENING_MILLIS} from their accept, rather than
+     * being turned away.
      */
     public static final int JOB_OPENINGS_PER_USER = 8;
     /** Job-socket connections whose request line is still being read, from all users. */

@@ -5,6 +5,7 @@ import dev.mosvm.agent.guard.ConnectionGate;
 import dev.mosvm.agent.guard.Deadline;
 import dev.mosvm.agent.guard.ServingLimits;
 import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.guard.WaitingRoom;
 import dev.mosvm.agent.guard.Workers;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
@@ -56,8 +57,8 @@ import jdk.net.UnixDomainPrincipal;
  * its caller's last frame is then LOST, with a line naming that node.
  *
  * <p>Any user may open the socket, so no user can exhaust the agent through it: a connection's
- * request line must arrive within {@link ServingLimits#OPENING_MILLIS} while few per user wait
- * for theirs ({@link #openings}), request lines being read share {@link #requestBytes}, and
+ * request line must arrive within {@link ServingLimits#OPENING_MILLIS} of its accept while few per
+ * user are read at once ({@link #openings}; a burst beyond waits unread, in {@link #waiting}), request lines being read share {@link #requestBytes}, and
  * callers served at once are bounded per user and overall ({@link #callers}). A connection over a
  * bound is closed at once, unread, or told it is over it.
  */
@@ -82,6 +83,9 @@ public final class JobServer implements AutoCloseable {
             ServingLimits.JOB_OPENINGS_PER_USER);
     private final ConnectionGate callers = new ConnectionGate("a job request", ServingLimits.JOB_CALLERS,
             ServingLimits.JOB_CALLERS_PER_USER);
+    /** A user's burst of mosruns over the openings bound waits here, unread, for a place (up to the opening deadline). */
+    private final WaitingRoom<Caller> waiting = new WaitingRoom<>(openings, ServingLimits.JOB_OPENINGS_PER_USER,
+            ServingLimits.JOB_OPENINGS, this::start);
     private final ByteBudget requestBytes = new ByteBudget(ServingLimits.JOB_REQUEST_BYTES);
     /** A thread for each caller the gates admit (a running job's caller has one or two more of its own). */
     private final ExecutorService workers = Workers.upTo(ServingLimits.JOB_OPENINGS + ServingLimits.JOB_CALLERS, "job-caller");
@@ -136,34 +140,52 @@ public final class JobServer implements AutoCloseable {
             c.close();
             return true;
         }
-        // a user's burst of mosruns queues here (the rest wait in the socket's backlog) for as
-        // long as one opening may take, rather than being turned away
-        ConnectionGate.Permit opening = openings.admitWithin(user, ServingLimits.OPENING_MILLIS);
-        if (opening == null) {
+        // the opening's deadline runs from here: waiting for a place counts against it
+        Deadline deadline = Deadline.closing(c, ServingLimits.OPENING_MILLIS);
+        if (!waiting.enter(user, new Caller(c, user, deadline))) {
+            deadline.close();
             c.close();
-            return true;
-        }
-        try {
-            workers.execute(() -> serve(c, user, opening));
-        } catch (RejectedExecutionException e) { // every thread busy for the moment: as over a bound
-            opening.close();
-            c.close();
-        } catch (Throwable e) { // no thread to be had: the caller goes, the loop stays
-            opening.close();
-            c.close();
-            throw e;
         }
         return true;
     }
 
-    private void serve(SocketChannel channel, String user, ConnectionGate.Permit opening) {
+    /** A connection accepted, its caller known, its opening's deadline running. */
+    private record Caller(SocketChannel channel, String user, Deadline deadline) implements java.nio.channels.Channel {
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            deadline.close();
+            channel.close();
+        }
+    }
+
+    /** Starts serving a caller that has its place among the openings, or lets it go if no thread is to be had. */
+    private void start(Caller c, ConnectionGate.Permit opening) {
+        try {
+            workers.execute(() -> serve(c.channel(), c.user(), opening, c.deadline()));
+        } catch (RuntimeException | Error e) { // every thread busy for the moment (as over a bound), or none to be had
+            opening.close();
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+            if (!(e instanceof RejectedExecutionException)) LOG.warning("no thread for a job caller: " + e);
+        }
+    }
+
+    private void serve(SocketChannel channel, String user, ConnectionGate.Permit opening, Deadline openingDeadline) {
         try (channel) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel)));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(ChannelStreams.out(channel)));
             int uid;
             int gid;
             JobRequest req;
-            try (opening; Deadline deadline = Deadline.closing(channel, ServingLimits.OPENING_MILLIS)) {
+            try (opening; Deadline deadline = openingDeadline) {
                 UnixDomainPrincipal who = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
                 uid = numericId(who.user().getName(), "passwd");
                 gid = numericId(who.group().getName(), "group");
@@ -499,6 +521,7 @@ public final class JobServer implements AutoCloseable {
         runnerWatch.close();
         acceptLoop.close();
         server.close();
+        waiting.closeAll();
         workers.shutdown();
         Files.deleteIfExists(socket);
     }

@@ -35,25 +35,6 @@ class ConnectionGateTest {
     }
 
     @Test
-    void aBurstOverItsShareQueuesUntilAPlaceFrees() throws Exception {
-        ConnectionGate.Permit first = gate.admit("alice");
-        assertNotNull(gate.admit("alice"));
-        Thread release = new Thread(() -> {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                return;
-            }
-            first.close();
-        });
-        release.start();
-        assertNotNull(gate.admitWithin("alice", 10_000), "the third waits for the first to close, not refused");
-        assertEquals(0, gate.refused());
-        assertNull(gate.admitWithin("alice", 50), "nothing frees within the wait: refused");
-        assertEquals(1, gate.refused());
-    }
-
-    @Test
     void refusalsAreLoggedOncePerIntervalWithTheCountBetween() {
         List<String> lines = new ArrayList<>();
         Logger logger = Logger.getLogger(ConnectionGate.class.getName());
