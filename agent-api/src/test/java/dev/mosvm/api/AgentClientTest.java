@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentClientTest {
     static final String SECRET = "s3cret";
     static final JobView JOB = new JobView("a.1", 0, "root", "a", "b", "RUNNING", List.of("sleep", "60"), "2026-12-04T12:00:00Z",
-            1.5, 2048, 1, false, List.of(), "moved", "asked by a user", 1.5, true);
+            1.5, 2048, 1, false, List.of(), "moved", "asked by a user", 1.5, true, null, 0);
     static final MigrationRecord MOVED = new MigrationRecord("a", "b", "2026-12-04T12:00:01Z", 0, 80, 300, 1 << 20, "moved", null, 1.5, "plain");
 
     @TempDir static Path dir;

@@ -19,7 +19,8 @@ class JsonRoundTripTest {
     static final MigrationRecord RECORD = new MigrationRecord("ca", "cb", "2026-12-04T12:00:00Z", 3, 412, 2870, 52_428_800,
             "balanced", "1.00 there vs 0.21 here", 8.2, "sealed");
     static final JobView JOB = new JobView("ca.1700000001", 1000, "alice", "ca", "cb", "RUNNING", List.of("perl", "hog.pl", "200"),
-            "2026-12-04T11:59:00Z", 12.345, 204_800, 1, false, List.of(RECORD), "balanced", null, 10.4, false);
+            "2026-12-04T11:59:00Z", 12.345, 204_800, 1, false, List.of(RECORD), "balanced", null, 10.4, false,
+            new CheckpointRecord("ca.1700000001", 2, "/pool/ca/.mosvm-checkpoints/ca.1700000001/2", "2026-12-04T12:01:00Z", "cb", 1 << 20, 1, 9 << 20, 310, 1), 1);
 
     static <T> T roundTrip(Object value, Class<T> type) throws Exception {
         return Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(value), type);

@@ -2,6 +2,7 @@ package dev.mosvm.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.JobView;
 import dev.mosvm.api.MigrationRecord;
 import java.io.PrintWriter;
@@ -16,9 +17,10 @@ class JobsTableTest {
             "balanced", "1.00 there vs 0.21 here", 8.2, "sealed");
     static final List<JobView> JOBS = List.of(
             new JobView("ca.1700000001", 1000, "alice", "ca", "cb", "RUNNING", List.of("perl", "hog.pl", "200"), "2026-12-04T11:59:00Z",
-                    12.345, 204_800, 1, false, List.of(BALANCED), "balanced", "1.00 there vs 0.21 here", 10.4, false),
+                    12.345, 204_800, 1, false, List.of(BALANCED), "balanced", "1.00 there vs 0.21 here", 10.4, false,
+                    new CheckpointRecord("ca.1700000001", 4, "/pool/ca/.mosvm-checkpoints/ca.1700000001/4", "2026-12-04T12:01:00Z", "cb", 3 << 20, 3, 40 << 20, 420, 1), 1),
             new JobView("ca.1700000002", 1001, "1001", "ca", "ca", "EXITED", List.of("sh", "-c", "'exit 3'"), "2026-12-04T11:59:30Z",
-                    -1, -1, 0, true, List.of(), "home", null, 0, true));
+                    -1, -1, 0, true, List.of(), "home", null, 0, true, null, 0));
 
     static String printed(Consumer<PrintWriter> print) {
         StringWriter s = new StringWriter();

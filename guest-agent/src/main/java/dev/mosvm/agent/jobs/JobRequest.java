@@ -12,23 +12,33 @@ import java.util.Map;
  * ({@code node}, or {@code local} to stay home, or {@code startHome} to start home and let
  * the balancer move it; none of these: the best node). "list": what `mosps` asks for, every job in
  * the pool (one LIST frame comes back). "migrate": move {@code job} to {@code node} ("home"
- * for its home node); one REPLY or ERROR frame comes back.
+ * for its home node); one REPLY or ERROR frame comes back. "checkpoint": take a checkpoint of
+ * {@code job} now; one REPLY (a CheckpointRecord) or ERROR frame comes back.
+ *
+ * <p>With "run": {@code checkpointEvery} minutes between periodic checkpoints (mosrun -A),
+ * {@code keepCheckpoints} how many to keep (-N), and {@code restart} a checkpoint to restart
+ * from instead of starting {@code argv} (-R: a job id for its latest, JOB.N, or a checkpoint's path).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job,
-                         MigrationMode mode, Boolean migratable, Boolean startHome) {
+                         MigrationMode mode, Boolean migratable, Boolean startHome, Integer checkpointEvery, Integer keepCheckpoints,
+                         String restart) {
     /** @param migratable with {@code node}: the balancer may move it on later (mosrun -l) */
     public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local, boolean migratable) {
-        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null);
+        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null, null, null, null);
     }
 
     public static JobRequest list() {
-        return new JobRequest("list", null, null, null, null, null, null, null, null, null);
+        return new JobRequest("list", null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static JobRequest migrate(String job, String node, MigrationMode mode) {
-        return new JobRequest("migrate", null, null, null, node, null, job, mode, null, null);
+        return new JobRequest("migrate", null, null, null, node, null, job, mode, null, null, null, null, null);
+    }
+
+    public static JobRequest checkpoint(String job) {
+        return new JobRequest("checkpoint", null, null, null, null, null, job, null, null, null, null, null, null);
     }
 
     boolean pinned() {

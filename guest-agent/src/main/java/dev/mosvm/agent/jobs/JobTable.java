@@ -36,6 +36,7 @@ public final class JobTable {
     private final AtomicLong nextId = new AtomicLong(1);
     /** This node's speed (reference cores per CPU): turns a job's CPU seconds here into work. */
     private volatile double speed = 1.0;
+    private volatile Checkpoints checkpoints = Checkpoints.NONE;
 
     /** @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none */
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers) {
@@ -121,6 +122,15 @@ public final class JobTable {
         return running.values().stream().sorted(Comparator.comparing(Job::started)).toList();
     }
 
+    /** Where jobs' checkpoints are taken and found (set once the agent has them). */
+    public void checkpoints(Checkpoints c) {
+        checkpoints = c;
+    }
+
+    public Checkpoints checkpoints() {
+        return checkpoints;
+    }
+
     /** What `mosps` shows of each job running here, oldest first. */
     public List<JobView> views() {
         return running.values().stream().sorted(Comparator.comparing(Job::started))
@@ -132,7 +142,7 @@ public final class JobTable {
         String state = !j.launcher().isAlive() ? "EXITED" : j.state().name();
         return new JobView(j.id(), j.uid(), userName(j.uid()), s.home(), self, state, j.argv(), s.started(),
                 j.cpuSeconds(), j.rssKb(), s.migrations().size(), s.pinned(), s.migrations(), s.reason(), s.reasonWhy(),
-                Math.round(workDone(j) * 10) / 10.0, !s.balanced());
+                Math.round(workDone(j) * 10) / 10.0, !s.balanced(), checkpoints.latest(j), s.checkpointEvery());
     }
 
     private static String userName(int uid) {

@@ -14,26 +14,40 @@ import java.util.List;
  * @param placement  how its first node was chosen: "home" (-L), "requested" (-r), "placed" (best node)
  * @param placedWhy  one line on that choice, for mosps
  * @param workBefore reference-core seconds it ran on nodes before this one
+ * @param checkpointEvery minutes between periodic checkpoints (mosrun -A; 0: only when asked)
+ * @param keepCheckpoints how many of its checkpoints its home keeps (mosrun -N)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobSpec(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned,
-                      List<MigrationRecord> migrations, boolean stay, String placement, String placedWhy, double workBefore) {
+                      List<MigrationRecord> migrations, boolean stay, String placement, String placedWhy, double workBefore,
+                      int checkpointEvery, int keepCheckpoints) {
+    /** Checkpoints kept when mosrun -N does not say. */
+    public static final int DEFAULT_KEEP = 3;
+
     public JobSpec {
         argv = List.copyOf(argv);
         migrations = migrations == null ? List.of() : List.copyOf(migrations);
+        if (keepCheckpoints <= 0) keepCheckpoints = DEFAULT_KEEP; // absent in a peer's older frame
+        if (checkpointEvery < 0) checkpointEvery = 0;
     }
 
     /** A new job, before it has run anywhere. */
     public static JobSpec fresh(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned, boolean stay,
                                 String placement, String placedWhy) {
-        return new JobSpec(id, home, uid, gid, argv, started, pinned, List.of(), stay, placement, placedWhy, 0);
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, List.of(), stay, placement, placedWhy, 0, 0, DEFAULT_KEEP);
     }
 
     /** The job after move {@code m}, which carries the work it had done by then. */
     public JobSpec movedBy(MigrationRecord m) {
         List<MigrationRecord> all = new ArrayList<>(migrations);
         all.add(m);
-        return new JobSpec(id, home, uid, gid, argv, started, pinned, all, stay, placement, placedWhy, Math.max(workBefore, m.workDone()));
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, all, stay, placement, placedWhy, Math.max(workBefore, m.workDone()),
+                checkpointEvery, keepCheckpoints);
+    }
+
+    /** The job checkpointed every {@code minutes} (0: only when asked), its home keeping the last {@code keep}. */
+    public JobSpec checkpointed(int minutes, int keep) {
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, migrations, stay, placement, placedWhy, workBefore, minutes, keep);
     }
 
     /** Whether the balancer may move it (the user still may, unless it is pinned). */
