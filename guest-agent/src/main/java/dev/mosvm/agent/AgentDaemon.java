@@ -1,5 +1,7 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.checkpoint.CheckpointStore;
+import dev.mosvm.agent.checkpoint.Checkpointer;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
@@ -25,6 +27,7 @@ import dev.mosvm.agent.migrate.Migrations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.logging.Logger;
@@ -90,6 +93,9 @@ public final class AgentDaemon {
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
+        Path checkpointsOutside = appliance ? null : Files.createTempDirectory("mosvm-checkpoints");
+        table.checkpoints(new Checkpointer(table, home -> CheckpointStore.forHome(
+                appliance ? GuestLayout.checkpointsOf(home) : checkpointsOutside.resolve(home)), images, Clock.systemUTC()));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(s.peerPort(), peers, table, migrations);
         if (appliance) new HomeShares(cfg.node(), pool::members);

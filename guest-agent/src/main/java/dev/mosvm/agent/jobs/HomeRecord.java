@@ -38,6 +38,9 @@ final class HomeRecord implements JobSink {
     private volatile RelayLink relayLink;
     /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #caller}. */
     private boolean ended;
+    /** Bytes of stdout and stderr the caller has had, and how many the job will write again (after a recovery). Guarded by {@link #caller}. */
+    private final long[] delivered = new long[2];
+    private final long[] toSkip = new long[2];
 
     private record RelayLink(String node, Closeable link) {}
 
@@ -53,6 +56,18 @@ final class HomeRecord implements JobSink {
         this.caller = caller;
         this.runner = new Runner(where, false);
         this.watch = new RunnerWatch(spec.id(), clock);
+        this.epoch = spec.epoch();
+    }
+
+    /** The epoch of the job's current copy: the spec's, raised by each recovery. */
+    private volatile int epoch;
+
+    int epoch() {
+        return epoch;
+    }
+
+    void epoch(int e) {
+        epoch = e;
     }
 
     String where() {
@@ -224,7 +239,28 @@ final class HomeRecord implements JobSink {
     public void output(MessageType kind, byte[] b, int n) throws IOException {
         synchronized (caller) {
             if (ended) throw new IOException("the wait of job " + spec.id() + "'s caller has ended");
-            FrameCodec.write(caller, kind, b, n);
+            int err = kind == MessageType.STDERR ? 1 : 0;
+            int skip = (int) Math.min(n, toSkip[err]);
+            toSkip[err] -= skip;
+            delivered[err] += n - skip;
+            if (n > skip) FrameCodec.write(caller, kind, skip == 0 ? b : java.util.Arrays.copyOfRange(b, skip, n), n - skip);
+        }
+    }
+
+    /**
+     * The job continues from a checkpoint taken when it had written {@code out} and {@code err}
+     * bytes: what the caller has had beyond those, the restored job writes again, and it is not
+     * passed on twice. Returns the bytes the caller never got (written before the checkpoint, on
+     * their way home when the node died), per stream.
+     */
+    long[] continueFrom(long out, long err) {
+        synchronized (caller) {
+            long[] gap = {Math.max(0, out - delivered[0]), Math.max(0, err - delivered[1])};
+            toSkip[0] = Math.max(0, delivered[0] - out);
+            toSkip[1] = Math.max(0, delivered[1] - err);
+            delivered[0] = Math.min(delivered[0], out);
+            delivered[1] = Math.min(delivered[1], err);
+            return gap;
         }
     }
 

@@ -38,6 +38,11 @@ public final class Job {
     private final ByteArrayOutputStream heldInput = new ByteArrayOutputStream();
     private boolean heldEof;
     private final List<Thread> pumps = new ArrayList<>();
+    /** Bytes of stdout and stderr the job wrote before this copy (a restored checkpoint's), and read from it here since. */
+    private volatile long outBefore;
+    private volatile long errBefore;
+    private final java.util.concurrent.atomic.AtomicLong outHere = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong errHere = new java.util.concurrent.atomic.AtomicLong();
 
     Job(JobSpec spec, Process launcher, Path cgroup, JobSink sink) {
         this.spec = spec;
@@ -240,16 +245,33 @@ public final class Job {
         pumps.add(pump(launcher.getErrorStream(), MessageType.STDERR));
     }
 
+    /** The output this copy continues from: what the job had written when its checkpoint was taken. */
+    public void outputBefore(long out, long err) {
+        outBefore = out;
+        errBefore = err;
+    }
+
+    /** Bytes of stdout the job has written so far that were read from it (on this node and, for a restored copy, before). */
+    public long stdoutBytes() {
+        return outBefore + outHere.get();
+    }
+
+    public long stderrBytes() {
+        return errBefore + errHere.get();
+    }
+
     /** Waits until every byte of output has been handed to the sink (the job's pipes closed). */
     public void drainOutput() throws InterruptedException {
         for (Thread t : pumps) t.join();
     }
 
     private Thread pump(InputStream from, MessageType kind) {
+        java.util.concurrent.atomic.AtomicLong read = kind == MessageType.STDOUT ? outHere : errHere;
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (from) {
                 for (int n; (n = from.read(buf)) > 0; ) {
+                    read.addAndGet(n);
                     try {
                         sink.output(kind, buf, n);
                     } catch (IOException e) {

@@ -240,6 +240,10 @@ public final class JobServer implements AutoCloseable {
             error(out, "-L keeps a job home; it cannot also run on " + req.node());
             return;
         }
+        if (req.restart() != null) {
+            restart(req, uid, in, out);
+            return;
+        }
         String id = table.newId();
         Placement.Choice where = choose(req, id);
         String node = where.node();
@@ -284,25 +288,104 @@ public final class JobServer implements AutoCloseable {
                 relay.setDaemon(true);
                 relay.start();
             }
-            // the caller's frames flow from now on, so a caller gone before it hears STARTED still hangs up its job
-            Thread callerSide = new Thread(() -> fromCaller(home, in), "job-input-" + spec.id());
-            callerSide.setDaemon(true);
-            callerSide.start();
-            FrameCodec.writeText(out, MessageType.STARTED, spec.id());
-            Frame last;
-            try {
-                last = Frame.u32(MessageType.EXIT, home.exit.get());
-            } catch (ExecutionException e) {
-                String why = String.valueOf(e.getCause().getMessage());
-                last = Frame.text(e.getCause() instanceof HomeRecord.Lost ? MessageType.LOST : MessageType.ERROR, why);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            home.lastFrame(last);
+            serveCaller(home, in, out);
         } finally {
             table.removeHome(spec.id());
         }
+    }
+
+    /**
+     * The caller's side of a job that has started: its input and signals flow to the job, it
+     * hears STARTED, then output until the last frame (the exit status, or why the job is lost).
+     */
+    private void serveCaller(HomeRecord home, DataInputStream in, DataOutputStream out) throws IOException {
+        JobSpec spec = home.spec;
+        // the caller's frames flow from now on, so a caller gone before it hears STARTED still hangs up its job
+        Thread callerSide = new Thread(() -> fromCaller(home, in), "job-input-" + spec.id());
+        callerSide.setDaemon(true);
+        callerSide.start();
+        FrameCodec.writeText(out, MessageType.STARTED, spec.id());
+        Frame last;
+        try {
+            int status = home.exit.get();
+            last = Frame.u32(MessageType.EXIT, status);
+            if (status < 128) table.checkpoints().ended(spec); // it exited; one a signal killed keeps its checkpoints for mosrun -R
+        } catch (ExecutionException e) {
+            String why = String.valueOf(e.getCause().getMessage());
+            last = Frame.text(e.getCause() instanceof HomeRecord.Lost ? MessageType.LOST : MessageType.ERROR, why);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        home.lastFrame(last);
+    }
+
+    /**
+     * mosrun -R: the job comes back from one of its checkpoints, here at its home (where its
+     * checkpoints are), for this caller, who sees its output from the checkpoint on; with -r
+     * NODE it then moves there, and otherwise the balancer may move it, as a new job. A job
+     * that still runs is never restarted: that would run it twice.
+     */
+    private void restart(JobRequest req, int uid, DataInputStream in, DataOutputStream out) throws IOException {
+        Checkpoints.Restorable r;
+        try {
+            r = table.checkpoints().prepare(req.restart(), uid);
+        } catch (IOException e) {
+            error(out, e.getMessage());
+            return;
+        }
+        JobSpec was = r.spec();
+        if (!was.home().equals(table.self())) {
+            error(out, "checkpoint " + r.name() + " is of a job whose home is " + was.home() + ": restart it there (mosrun -R on " + was.home() + ")");
+            return;
+        }
+        String runs = table.running(was.id()) != null || table.home(was.id()) != null ? table.self() : runningElsewhere(was.id());
+        if (runs != null) {
+            error(out, "job " + was.id() + " still runs on " + runs + ": restarting it from " + r.name() + " would run it twice");
+            return;
+        }
+        boolean requested = req.node() != null && !req.node().equals(table.self());
+        JobSpec spec = was.recovered(table.supersededEpoch(was.id()), req.pinned(), req.pinned() || requested && !Boolean.TRUE.equals(req.migratable()),
+                req.pinned() ? "home" : requested ? "requested" : "restarted", "restarted from checkpoint " + r.name());
+        HomeRecord home = new HomeRecord(spec, out, table.self(), clock);
+        if (!table.addHomeIfAbsent(home)) {
+            error(out, "job " + was.id() + " is being restarted already");
+            return;
+        }
+        try {
+            Job job;
+            try {
+                home.takeRelay(table.self(), null, 0);
+                job = r.restore();
+                job.spec(spec);
+                job.sink(home);
+                table.adopt(job);
+                job.resume();
+            } catch (IOException | InterruptedException e) {
+                error(out, e.getMessage());
+                return;
+            }
+            if (requested) {
+                Thread move = new Thread(() -> {
+                    try {
+                        poolJobs.migrate(spec.id(), req.node(), uid, MigrationMode.DEFAULT);
+                    } catch (IOException e) {
+                        LOG.warning("restarted job " + spec.id() + " stays on " + table.self() + ": " + e.getMessage());
+                    }
+                }, "restart-move-" + spec.id());
+                move.setDaemon(true);
+                move.start();
+            }
+            serveCaller(home, in, out);
+        } finally {
+            table.removeHome(spec.id());
+        }
+    }
+
+    /** The node a job runs on elsewhere in the pool, as the live nodes list it; null if none does. */
+    private String runningElsewhere(String id) {
+        return poolJobs.list().stream().filter(j -> j.id().equals(id) && !"EXITED".equals(j.state())).map(dev.mosvm.api.JobView::where)
+                .findFirst().orElse(null);
     }
 
     /**
@@ -447,8 +530,61 @@ public final class JobServer implements AutoCloseable {
         if (v.kind() == RunnerWatch.Kind.RUNNING) return false;
         home.cutRunnerLink(runner.node());
         if (v.kind() == RunnerWatch.Kind.AWAITING_NEXT_NODE) return false;
-        if (home.lost(v.reason())) LOG.warning(v.reason());
-        return true;
+        if (!recovering.add(home.spec.id())) return false; // its recovery is under way
+        Thread t = new Thread(() -> {
+            try {
+                recover(home, runner.node(), v.reason());
+            } finally {
+                recovering.remove(home.spec.id());
+            }
+        }, "job-recovery-" + home.spec.id());
+        t.setDaemon(true);
+        t.start();
+        return false;
+    }
+
+    /** Jobs whose node is gone being brought back here from a checkpoint, or found to have none. */
+    private final java.util.Set<String> recovering = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A job whose node is gone comes back here, at its home, from its latest checkpoint, for the
+     * same caller: the output the caller already had is not passed on again, and a copy the lost
+     * node may still run is stale from now on (a higher epoch). The balancer may move it on, as
+     * any job here. A job with no usable checkpoint is lost: its caller hears why.
+     */
+    private void recover(HomeRecord home, String gone, String lostReason) {
+        String id = home.spec.id();
+        Checkpoints.Restorable r;
+        try {
+            r = table.checkpoints().prepare(id, 0);
+        } catch (Checkpoints.NoCheckpoint e) {
+            endLost(home, lostReason);
+            return;
+        } catch (IOException e) {
+            endLost(home, lostReason.replace("it had no checkpoint", "its checkpoint could not be used (" + e.getMessage() + ")"));
+            return;
+        }
+        try {
+            if (!home.takeRelay(table.self(), null, RUNNER_WAIT_MILLIS)) throw new IOException("the lost node's relay did not end");
+            Job job = r.restore();
+            JobSpec now = r.spec().recovered(home.epoch(), home.spec.pinned(), home.spec.stay(), home.spec.placement(),
+                    "recovered from checkpoint " + r.name() + " after " + gone + " was lost");
+            home.epoch(now.epoch());
+            long[] gap = home.continueFrom(job.stdoutBytes(), job.stderrBytes());
+            job.spec(now);
+            job.sink(home);
+            table.adopt(job);
+            job.resume();
+            LOG.warning("job " + id + " recovered here from checkpoint " + r.name() + " after its node " + gone + " was lost"
+                    + (gap[0] + gap[1] > 0 ? "; " + gap[0] + " bytes of output and " + gap[1] + " of errors it wrote before the checkpoint never arrived" : ""));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            endLost(home, lostReason.replace("it had no checkpoint", "recovering it from checkpoint " + r.name() + " failed: " + e.getMessage()));
+        }
+    }
+
+    private void endLost(HomeRecord home, String why) {
+        table.supersede(home.spec.id(), home.epoch());
+        if (home.lost(why)) LOG.warning(why);
     }
 
     private static void error(DataOutputStream out, String message) throws IOException {

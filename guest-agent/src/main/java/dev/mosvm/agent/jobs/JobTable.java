@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -86,6 +87,48 @@ public final class JobTable {
 
     void addHome(HomeRecord r) {
         homes.put(r.spec.id(), r);
+    }
+
+    /**
+     * Jobs whose caller heard they were lost, with the epoch any copy of theirs must reach to
+     * be the job: a node that comes back with an older copy is told to stop it. Bounded: the
+     * oldest are forgotten first.
+     */
+    private final Map<String, Integer> superseded = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > 4096;
+        }
+    });
+
+    /** The job ended lost for its caller: every copy of it still out there is stale. */
+    void supersede(String id, int epoch) {
+        superseded.put(id, epoch + 1);
+    }
+
+    /** The epoch a copy of a job ended lost must exceed to be the job (0 if none was lost here). */
+    int supersededEpoch(String id) {
+        return superseded.getOrDefault(id, 0);
+    }
+
+    /** Stops a stale copy of a job here (home said a newer copy is the job): its end reports nothing. */
+    private void killStale(Job j, String why) {
+        j.migrated(); // as after a move: the copy's exit is not the job's
+        running.remove(j.id(), j);
+        try {
+            List<String> cmd = new ArrayList<>(List.of("kill", "-KILL"));
+            if (j.cgroup() != null) for (String pid : Files.readAllLines(j.cgroup().resolve("cgroup.procs"))) if (!pid.isBlank()) cmd.add(pid.strip());
+            if (cmd.size() > 2) new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            j.launcher().destroyForcibly();
+        } catch (IOException | InterruptedException e) {
+            LOG.warning("cannot stop the stale copy of " + j.id() + ": " + e);
+        }
+        LOG.warning("stopped the stale copy of job " + j.id() + ": " + why);
+    }
+
+    /** Adds a home for a job that has none here; false if it has one (a caller waits on it already). */
+    boolean addHomeIfAbsent(HomeRecord r) {
+        return homes.putIfAbsent(r.spec.id(), r) == null;
     }
 
     void removeHome(String id) {
@@ -259,6 +302,15 @@ public final class JobTable {
     /** Home's side of a link from the node a job runs on: relays until the job ends or moves on. */
     public void attachFromRunner(PeerRequest req, PeerChannel link) throws IOException {
         HomeRecord r = homes.get(req.job());
+        int epoch = req.spec() == null ? 0 : req.spec().epoch();
+        Integer current = r != null ? Integer.valueOf(r.epoch()) : superseded.get(req.job());
+        if (current != null && epoch < current) {
+            FrameCodec.writeText(link.out, MessageType.FENCED, "the copy of job " + req.job() + " on " + link.peer() + " is stale: "
+                    + (r != null ? "its home brought the job back from a checkpoint after that node was lost" : "the job ended lost with that node")
+                    + "; it is stopped");
+            LOG.warning("stale copy of job " + req.job() + " (epoch " + epoch + ", now " + current + ") on " + link.peer() + " fenced");
+            return;
+        }
         if (r == null) {
             FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
@@ -269,6 +321,10 @@ public final class JobTable {
     private void control(String id, Frame f) {
         Job j = running.get(id);
         if (j == null) return;
+        if (f.type() == MessageType.FENCED) {
+            killStale(j, f.text());
+            return;
+        }
         try {
             // home holds the caller's frames from a move's start (HOLD): one here now was lost in flight
             if (!j.control(f)) LOG.warning("job " + id + " has moved on: a frame of kind " + f.type() + " from home came too late");

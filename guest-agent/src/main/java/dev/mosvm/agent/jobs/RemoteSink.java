@@ -44,6 +44,8 @@ final class RemoteSink implements JobSink {
     private boolean done;
     /** Home answered the EXIT on the current link (or said it has no caller waiting). */
     private boolean settled;
+    /** Home said this copy is stale (FENCED): it sends nothing more, and is being killed. */
+    private volatile boolean fenced;
     /** Home answered HOLD: it sends nothing more on the current link. */
     private boolean held;
     /** How long a move waits for home to answer HOLD before it goes ahead. */
@@ -88,6 +90,21 @@ final class RemoteSink implements JobSink {
                             held = true;
                             notifyAll();
                         }
+                    } else if (f.type() == MessageType.FENCED) {
+                        // a newer copy of the job is the job now: this one says nothing more and goes
+                        LOG.warning("job " + jobId + ": " + f.text());
+                        synchronized (this) {
+                            fenced = true;
+                            settled = true;
+                            done = true;
+                            notifyAll();
+                        }
+                        try {
+                            Files.deleteIfExists(spoolFile());
+                        } catch (IOException e) {
+                            LOG.fine("spool of fenced job " + jobId + " stays: " + e.getMessage());
+                        }
+                        control.accept(f);
                     } else if (f.type() == MessageType.EXIT_ACK || f.type() == MessageType.ERROR) {
                         // ERROR: home has no caller waiting for this job (it got the status, or gave up)
                         synchronized (this) {
@@ -167,6 +184,7 @@ final class RemoteSink implements JobSink {
     }
 
     private void send(MessageType kind, byte[] b, int n) {
+        if (fenced) return; // a stale copy: nothing of it reaches the caller
         if (!spooling) {
             try {
                 FrameCodec.write(link.out, kind, b, n);
@@ -210,6 +228,7 @@ final class RemoteSink implements JobSink {
      * job: when home confirmed its EXIT, and only then is the spool deleted).
      */
     private boolean reconnect() {
+        if (fenced) return true;
         PeerChannel ch = null;
         try {
             ch = peers.connect(home);
@@ -225,7 +244,7 @@ final class RemoteSink implements JobSink {
             settled = false;
             listen(ch);
             if (done && !awaitSettled()) throw new IOException("no answer to the replayed exit status");
-            Files.deleteIfExists(file);
+            if (!fenced || !Files.exists(file)) Files.deleteIfExists(file);
             spooling = false;
             retrying = false;
             LOG.info("job " + jobId + " attached to its home " + home);

@@ -32,18 +32,33 @@ final class Criu {
      * with {@code input} (its keys) as its standard input; throws with the log's first error.
      */
     static void runCommand(Path dir, String log, List<String> command, String input) throws IOException {
+        runCommand(dir, log, command, input, null);
+    }
+
+    /** As above; a run longer than {@code limit} (null: none) is killed and fails with that reason. */
+    static void runCommand(Path dir, String log, List<String> command, String input, java.time.Duration limit) throws IOException {
         List<String> cmd = new ArrayList<>(command);
         cmd.addAll(List.of("-o", log));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String what = "criu " + command.get(command.indexOf("criu") + 1);
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture<Void> killer = limit == null ? null
+                : java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    late.set(true);
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }, java.util.concurrent.CompletableFuture.delayedExecutor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
         try (var stdin = p.getOutputStream()) {
             if (input != null) stdin.write(input.getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             // it ended before reading: its output says why
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String what = "criu " + command.get(command.indexOf("criu") + 1);
         try {
-            if (p.waitFor() != 0) throw new IOException(what + " failed: " + firstError(dir.resolve(log), out));
+            int status = p.waitFor();
+            if (killer != null) killer.cancel(false);
+            if (status != 0 && late.get()) throw new IOException(what + " did not finish within " + limit.toSeconds() + " s: stopped");
+            if (status != 0) throw new IOException(what + " failed: " + firstError(dir.resolve(log), out));
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -116,6 +131,19 @@ final class Criu {
             if (target.startsWith("/") && !target.startsWith("/dev/") && !target.startsWith("/proc/") && !target.endsWith(" (deleted)")) paths.add(target);
         } catch (IOException e) {
             // gone, or not a link
+        }
+    }
+
+    /**
+     * Bytes waiting unread in the pipe behind {@code fd} of a process (0 if it is not a pipe): the
+     * pipe opened anew through /proc, read-write so the open never waits, and asked (FIONREAD)
+     * without reading.
+     */
+    static long unreadPipeBytes(long pid, int fd) throws IOException {
+        if (pid < 0 || pipeOf(pid, fd) == null) return 0;
+        try (java.io.RandomAccessFile pipe = new java.io.RandomAccessFile("/proc/" + pid + "/fd/" + fd, "rw");
+             java.io.FileInputStream in = new java.io.FileInputStream(pipe.getFD())) {
+            return in.available();
         }
     }
 

@@ -227,35 +227,7 @@ final class TargetMigration {
      * Lazily, its memory is copied in behind it by {@link LazyPages}.
      */
     private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily) throws IOException {
-        Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
-        table.initDirFor(spec.id()); // and the init back into its directory, by path
-        List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, dir.toString(), "criu", "restore", "-D", dir.resolve(round).toString(),
-                "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile", dir.resolve("restored.pid").toString(),
-                "-o", "restore.log"));
-        if (lazily) cmd.add("--lazy-pages");
-        for (int fd = 0; fd < 3; fd++) {
-            String pipe = offer.stdio() == null || offer.stdio().size() <= fd ? null : offer.stdio().get(fd);
-            if (pipe != null && pipe.matches("pipe:\\[[0-9]+\\]")) cmd.addAll(List.of("--inherit-fd", "fd[" + fd + "]:" + pipe));
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        Path ok = dir.resolve("restored");
-        Path failed = dir.resolve("failed");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!Files.exists(ok)) {
-            if (Files.exists(failed) || !p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                JobTable.removeCgroup(cgroup);
-                table.removeInitDir(spec.id());
-                throw new IOException(Criu.firstError(dir.resolve(round).resolve("restore.log"), "the restore supervisor gave up"));
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
-        return table.restoredJob(spec, p, cgroup);
+        return JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazily);
     }
 
     private void adopt(Job restored, JobSpec spec) throws IOException {

@@ -16,11 +16,14 @@ import java.util.List;
  * @param workBefore reference-core seconds it ran on nodes before this one
  * @param checkpointEvery minutes between periodic checkpoints (mosrun -A; 0: only when asked)
  * @param keepCheckpoints how many of its checkpoints its home keeps (mosrun -N)
+ * @param epoch      which copy of the job this is: raised each time home brings it back from a
+ *                   checkpoint after its node was lost, so an older copy (a node that comes back
+ *                   after a partition) is told apart and stopped (a fencing token); a move keeps it
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobSpec(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned,
                       List<MigrationRecord> migrations, boolean stay, String placement, String placedWhy, double workBefore,
-                      int checkpointEvery, int keepCheckpoints) {
+                      int checkpointEvery, int keepCheckpoints, int epoch) {
     /** Checkpoints kept when mosrun -N does not say. */
     public static final int DEFAULT_KEEP = 3;
 
@@ -34,7 +37,7 @@ public record JobSpec(String id, String home, int uid, int gid, List<String> arg
     /** A new job, before it has run anywhere. */
     public static JobSpec fresh(String id, String home, int uid, int gid, List<String> argv, String started, boolean pinned, boolean stay,
                                 String placement, String placedWhy) {
-        return new JobSpec(id, home, uid, gid, argv, started, pinned, List.of(), stay, placement, placedWhy, 0, 0, DEFAULT_KEEP);
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, List.of(), stay, placement, placedWhy, 0, 0, DEFAULT_KEEP, 0);
     }
 
     /** The job after move {@code m}, which carries the work it had done by then. */
@@ -42,12 +45,22 @@ public record JobSpec(String id, String home, int uid, int gid, List<String> arg
         List<MigrationRecord> all = new ArrayList<>(migrations);
         all.add(m);
         return new JobSpec(id, home, uid, gid, argv, started, pinned, all, stay, placement, placedWhy, Math.max(workBefore, m.workDone()),
-                checkpointEvery, keepCheckpoints);
+                checkpointEvery, keepCheckpoints, epoch);
     }
 
     /** The job checkpointed every {@code minutes} (0: only when asked), its home keeping the last {@code keep}. */
     public JobSpec checkpointed(int minutes, int keep) {
-        return new JobSpec(id, home, uid, gid, argv, started, pinned, migrations, stay, placement, placedWhy, workBefore, minutes, keep);
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, migrations, stay, placement, placedWhy, workBefore, minutes, keep, epoch);
+    }
+
+    /**
+     * The next copy of the job, brought back from a checkpoint: its epoch above this one's and
+     * above {@code newest} (the newest copy home knows of: the checkpoint may be older than it);
+     * {@code why} is how it runs now.
+     */
+    public JobSpec recovered(int newest, boolean pinned, boolean stay, String placement, String why) {
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, migrations, stay, placement, why, workBefore, checkpointEvery,
+                keepCheckpoints, Math.max(epoch, newest) + 1);
     }
 
     /** Whether the balancer may move it (the user still may, unless it is pinned). */

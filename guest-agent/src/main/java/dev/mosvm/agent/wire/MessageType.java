@@ -57,6 +57,12 @@ public enum MessageType {
      * exits with 125. Only on the local socket: agents never send it to each other.
      */
     LOST(18, Payload.TEXT),
+    /**
+     * Home to a node attaching for a job: that node's copy is stale (the node was declared gone,
+     * and the job recovered from a checkpoint or ended lost); the node kills it, and it never
+     * writes output or an exit status. The text says why.
+     */
+    FENCED(19, Payload.TEXT),
 
     /** Source to target: an image file of the round begins; its path "ROUND/NAME". */
     FILE(20, Payload.TEXT),

@@ -18,6 +18,8 @@ import java.io.IOException;
  *     migration's conversation ({@link MigrationFrames}) and image stream ({@link ImageStreamCodec}).
  *     No version exchange: a connection starts with the client's REQUEST.
  * <li>As 1, with the VERSION frame (17) opening every connection in both directions.
+ * <li>As 2, with FENCED (19), home's answer to a stale copy of a job attaching, and the
+ *     checkpoint request (a job's checkpoint taken by the node it runs on).
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -26,7 +28,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

@@ -113,4 +113,39 @@ class HomeRecordTest {
         home.exited(3);
         assertEquals(3, home.exit.get(1, TimeUnit.SECONDS));
     }
+
+    /** Stdout and stderr as the caller saw them, in frame order, tagged. */
+    String callerSawTagged() throws Exception {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
+        StringBuilder b = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            b.append(f.type() == MessageType.STDERR ? "E:" : "O:").append(new String(f.payload(), StandardCharsets.UTF_8)).append('|');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aJobRecoveredFromACheckpointWritesAgainWhatTheCallerHadAndNoneOfItIsPrintedTwice() throws Exception {
+        home.output(MessageType.STDOUT, bytes("0123"), 4);
+        home.output(MessageType.STDERR, bytes("ab"), 2);
+        home.output(MessageType.STDOUT, bytes("4567"), 4); // the checkpoint was taken after "012", "a"
+        long[] gap = home.continueFrom(3, 1);
+        assertEquals(0, gap[0] + gap[1], "everything before the checkpoint had arrived");
+        // the restored copy runs again from the checkpoint: "34567" and "b" again, then new output
+        home.output(MessageType.STDOUT, bytes("34"), 2);
+        home.output(MessageType.STDOUT, bytes("567"), 3);
+        home.output(MessageType.STDOUT, bytes("89"), 2); // "34567" the caller had, "89" is new
+        home.output(MessageType.STDERR, bytes("bc"), 2);
+        assertEquals("O:0123|E:ab|O:4567|O:89|E:c|", callerSawTagged());
+    }
+
+    @Test
+    void outputStillOnItsWayWhenTheNodeDiedIsReportedAsAGap() throws Exception {
+        home.output(MessageType.STDOUT, bytes("01"), 2);
+        long[] gap = home.continueFrom(5, 0); // the checkpoint counted 5 bytes; 3 never arrived
+        assertEquals(3, gap[0]);
+        assertEquals(0, gap[1]);
+        home.output(MessageType.STDOUT, bytes("56"), 2);
+        assertEquals("O:01|O:56|", callerSawTagged());
+    }
 }

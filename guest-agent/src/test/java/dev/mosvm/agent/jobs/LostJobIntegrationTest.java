@@ -155,6 +155,27 @@ class LostJobIntegrationTest {
     }
 
     @Test
+    void aLostJobsNodeComingBackIsToldItsCopyIsStaleAndNothingOfItReachesTheCaller() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            b.peers().states.put("b", NodeState.DEAD);
+            assertLost(b, "stopped answering (DEAD at 12:34:56)");
+            // b was only cut off: its copy runs on and reattaches once it reaches home again
+            PeerChannel[] ab = LoopbackChannels.pair(LoopbackChannels.keys("a", 5, List.of()), "a", LoopbackChannels.keys("b", 5, List.of()), "b");
+            CompletableFuture<Void> attach = CompletableFuture.runAsync(() -> {
+                try {
+                    b.home().table().attachFromRunner(PeerRequest.attach(b.spec()), ab[0]);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Frame f = FrameCodec.read(ab[1].in);
+            assertEquals(MessageType.FENCED, f.type(), "the copy of a job that ended lost is stale");
+            assertTrue(f.text().contains("the job ended lost with that node"), f.text());
+            attach.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aSignalEndsTheWaitAtOnceWhenTheJobsNodeIsKnownGone() throws Exception {
         try (OnB b = jobOnB(Duration.ofHours(1), "-r", "b", "sleep", "600")) { // home's own look never comes: the signal finds it
             b.peers().states.remove("b"); // removed from the pool

@@ -1,5 +1,6 @@
 package dev.mosvm.manager.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -118,5 +119,33 @@ abstract class PoolTestBase {
             if (in == null) throw new IOException("no test resource /jobs/" + name);
             return in.readAllBytes();
         }
+    }
+
+    // --- jobs as `mosvm ps --json` shows them ---
+
+    JsonNode jobs(String vm) throws Exception {
+        return cli.run("ps", "-i", vm, "--json").ok().json();
+    }
+
+    JsonNode job(String vm, String id) throws Exception {
+        for (JsonNode j : jobs(vm)) if (j.get("id").asText().equals(id)) return j;
+        throw new AssertionError("no job " + id + " in " + jobs(vm));
+    }
+
+    /** The first running job whose command line contains {@code marker}, once it shows in mosps. */
+    JsonNode waitForJob(String vm, String marker, int seconds) throws Exception {
+        JsonNode jobs = Await.until("a job with '" + marker + "' in mosps on " + vm, Duration.ofSeconds(seconds), Duration.ofSeconds(1),
+                () -> jobs(vm), js -> withMarker(js, marker) != null);
+        return withMarker(jobs, marker);
+    }
+
+    /** The first of {@code jobs} whose command line contains {@code marker} ("-L": the first pinned one), or null. */
+    static JsonNode withMarker(JsonNode jobs, String marker) {
+        for (JsonNode j : jobs) {
+            List<String> argv = new ArrayList<>();
+            j.get("argv").forEach(a -> argv.add(a.asText()));
+            if (String.join(" ", argv).contains(marker) || (marker.equals("-L") && j.get("pinned").asBoolean())) return j;
+        }
+        return null;
     }
 }

@@ -1,0 +1,300 @@
+package dev.mosvm.agent.checkpoint;
+
+import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.jobs.Checkpoints;
+import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.migrate.JobImages;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.api.CheckpointRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * Takes checkpoints of the jobs running on this node: when asked (`migrate JOB checkpoint`,
+ * `mosvm checkpoint`) and every {@code mosrun -A} minutes. A checkpoint is a CRIU dump written
+ * straight into the job's home ({@link CheckpointStore}), so it outlives this node; it is
+ * incremental on the last one this node took of the same running copy (CRIU's memory tracking
+ * tells which pages were dirtied since), and full otherwise.
+ *
+ * <p>The job is frozen only for the dump: it is left stopped, the output it wrote before is
+ * let through to home (so the checkpoint records exactly how many bytes of output precede it,
+ * and a recovery prints none twice), then it runs on while the files are summed and sealed.
+ * Input and signals that arrive meanwhile are held and delivered after, as during a move; a
+ * move and a checkpoint of one job never overlap.
+ */
+public final class Checkpointer implements Checkpoints, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Checkpointer.class.getName());
+    /** How often periodic checkpoints are looked at: well under the shortest interval, a minute. */
+    static final long TICK_MILLIS = 5_000;
+    /** How long output written before the freeze may take to reach this agent's relay. */
+    static final long DRAIN_MILLIS = 10_000;
+
+    private final JobTable table;
+    private final Function<String, CheckpointStore> storeOfHome;
+    private final Clock clock;
+    /** The last checkpoint this node took of each job, with the very copy it dumped: the next is incremental on it. */
+    private final Map<String, Taken> takenHere = new ConcurrentHashMap<>();
+    private final Map<String, CheckpointRecord> latest = new ConcurrentHashMap<>();
+    private final Supervised periodic;
+    private final Path scratchRoot;
+
+    private record Taken(Job copy, int number, Instant at) {}
+
+    /**
+     * @param storeOfHome the store of a home node's checkpoints, by the node's name
+     * @param scratchRoot where a restore keeps its notes (a tmpfs; the checkpoint itself stays untouched)
+     */
+    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Clock clock) {
+        this.table = table;
+        this.scratchRoot = scratchRoot;
+        this.storeOfHome = storeOfHome;
+        this.clock = clock;
+        this.periodic = Supervised.periodic("checkpoints", TICK_MILLIS, TICK_MILLIS, this::tick);
+    }
+
+    @Override
+    public CheckpointRecord checkpoint(String id, int uid) throws IOException {
+        Job job = table.running(id);
+        if (job == null) throw new IOException("job " + id + " does not run on " + table.self());
+        if (uid != 0 && uid != job.uid()) throw new IOException("job " + id + " belongs to another user");
+        return take(job);
+    }
+
+    @Override
+    public CheckpointRecord latest(Job job) {
+        CheckpointRecord r = latest.get(job.id());
+        if (r != null || latest.containsKey(job.id())) return r;
+        return null; // looked up by the periodic tick, never on a listing's path (home's files may be slow)
+    }
+
+    @Override
+    public Restorable prepare(String reference, int uid) throws IOException {
+        String home = homeOfReference(reference);
+        CheckpointStore store = storeOfHome.apply(home);
+        if (!reference.contains("/") && store.latest(reference).isEmpty()) {
+            throw new NoCheckpoint("no checkpoint of job " + reference + " at home " + home);
+        }
+        CheckpointStore.Verified v = store.verify(reference, uid);
+        CheckpointManifest m = v.manifest();
+        Path dir = store.dirOf(m.job(), m.number());
+        String name = m.job() + "/" + m.number();
+        return new Restorable() {
+            @Override
+            public JobSpec spec() {
+                return m.spec();
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Job restore() throws IOException {
+                Path scratch = scratchRoot.resolve("restart-" + m.job());
+                CheckpointStore.deleteQuietly(scratch);
+                try {
+                    Job job = JobImages.restore(table, m.spec(), m.stdio(), scratch, dir, scratch, false);
+                    job.outputBefore(m.outBytes(), m.errBytes());
+                    LOG.info("job " + m.job() + " restored from checkpoint " + name + " (taken " + m.takenAt() + " on " + m.node() + ")");
+                    return job;
+                } catch (IOException e) {
+                    throw new IOException("cannot restart from checkpoint " + name + ": " + e.getMessage());
+                } finally {
+                    CheckpointStore.deleteQuietly(scratch);
+                }
+            }
+        };
+    }
+
+    /**
+     * The home node whose store holds a checkpoint named by a job id ("ca.17", its latest),
+     * "JOB/N", or a path under {@code /pool/HOME/}: a job's id begins with its home's name.
+     */
+    static String homeOfReference(String reference) throws IOException {
+        if (reference == null || reference.isBlank()) throw new IOException("no checkpoint named");
+        if (reference.startsWith("/")) {
+            Path p = Path.of(reference).normalize();
+            Path pool = dev.mosvm.agent.layout.GuestLayout.POOL_ROOT;
+            if (!p.startsWith(pool) || p.getNameCount() < pool.getNameCount() + 2) {
+                throw new IOException(reference + " is not a checkpoint: checkpoints are under /pool/NODE/"
+                        + dev.mosvm.agent.layout.GuestLayout.CHECKPOINTS_DIR_NAME);
+            }
+            return p.getName(pool.getNameCount()).toString();
+        }
+        String job = reference.contains("/") ? reference.substring(0, reference.indexOf('/')) : reference;
+        int dot = job.lastIndexOf('.');
+        if (dot <= 0) throw new IOException(reference + " names no checkpoint: give a job id (its latest), JOB/N, or a checkpoint's path");
+        return job.substring(0, dot);
+    }
+
+    /** A job that ended by itself needs none of its checkpoints: they go (a lost or killed one's stay, for mosrun -R). */
+    @Override
+    public void ended(JobSpec spec) {
+        takenHere.remove(spec.id());
+        latest.remove(spec.id());
+        try {
+            storeOfHome.apply(spec.home()).forget(spec.id());
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot delete the checkpoints of ended job " + spec.id() + ": " + e.getMessage());
+        }
+    }
+
+    /** Checkpoints {@code job} now; throws with a one-line reason, the job running on whatever happens. */
+    CheckpointRecord take(Job job) throws IOException {
+        JobSpec spec = job.spec();
+        if (table.peers().isGone(spec.home())) {
+            throw new IOException("job " + job.id() + "'s home " + spec.home() + " is not answering: its checkpoints cannot be stored now");
+        }
+        if (!job.beginMigration()) throw new IOException("job " + job.id() + " is being moved or checkpointed, or has just finished");
+        CheckpointStore store = storeOfHome.apply(spec.home());
+        Path dir = null;
+        boolean stopped = false;
+        try {
+            List<CheckpointManifest> sealed = store.list(job.id());
+            Taken mine = takenHere.get(job.id());
+            int parent = Retention.parentFor(sealed, mine != null && mine.copy() == job ? mine.number() : null,
+                    Math.min(Retention.CHAIN_MAX, spec.keepCheckpoints())); // a chain no longer than what is kept: -N bounds the storage
+            dir = store.reserve(job.id());
+            int number = Integer.parseInt(dir.getFileName().toString());
+            List<String> stdio = JobImages.stdio(job);
+            long t0 = System.nanoTime();
+            long pages;
+            try {
+                pages = JobImages.dumpStopped(job, dir, parent == 0 ? null : String.valueOf(parent), dumpLimit(job));
+            } finally {
+                stopped = job.launcher().isAlive(); // a failed dump lets the job run on; resuming a running one is harmless
+            }
+            long[] written = outputSoFar(job);
+            job.resume();
+            stopped = false;
+            long frozen = (System.nanoTime() - t0) / 1_000_000;
+            Instant at = clock.instant();
+            CheckpointManifest m = store.seal(dir, CheckpointManifest.unsigned(job.id(), number, parent, spec, at, table.self(),
+                    imageVersion(), stdio, job.stdinClosed(), written[0], written[1], pages, frozen));
+            takenHere.put(job.id(), new Taken(job, number, at));
+            CheckpointRecord r = record(store, m);
+            latest.put(job.id(), r);
+            try {
+                store.prune(job.id(), spec.keepCheckpoints());
+            } catch (IOException e) {
+                LOG.warning("cannot prune the checkpoints of " + job.id() + ": " + e.getMessage());
+            }
+            LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
+                    + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
+            return r;
+        } catch (IOException | RuntimeException e) {
+            if (dir != null) CheckpointStore.deleteQuietly(dir);
+            throw new IOException("cannot checkpoint job " + job.id() + ": " + e.getMessage() + " (it runs on)");
+        } finally {
+            if (stopped) {
+                try {
+                    job.resume();
+                } catch (IOException e) {
+                    LOG.warning("job " + job.id() + " may still be stopped after its checkpoint: " + e.getMessage());
+                }
+            }
+            job.migrationAborted(); // runs as before: what was held meanwhile is delivered
+        }
+    }
+
+    /**
+     * The bytes of stdout and stderr the stopped job has written: once every byte waiting in its
+     * pipes has been read by this agent, the counts of what was read are exact.
+     */
+    private static long[] outputSoFar(Job job) throws IOException {
+        long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000;
+        long[] last = {-1, -1};
+        while (true) {
+            long unread = JobImages.unreadOutput(job, 1) + JobImages.unreadOutput(job, 2);
+            long[] now = {job.stdoutBytes(), job.stderrBytes()};
+            if (unread == 0 && now[0] == last[0] && now[1] == last[1]) return now; // and nothing read in between
+            if (System.nanoTime() > deadline) {
+                throw new IOException("its output is not reaching home (" + unread + " bytes waiting after " + DRAIN_MILLIS / 1000 + " s)");
+            }
+            last = now;
+            try {
+                Thread.sleep(unread == 0 ? 50 : 20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+    }
+
+    /** How long a dump may keep the job frozen: a minute, and a second more for each 4 MiB it holds (writing to home under emulation). */
+    static Duration dumpLimit(Job job) {
+        return Duration.ofSeconds(60 + Math.max(0, job.rssKb()) / 4096);
+    }
+
+    private void tick() {
+        Instant now = clock.instant();
+        for (Job job : table.jobs()) {
+            int every = job.spec().checkpointEvery();
+            if (every <= 0 || job.state() != Job.State.RUNNING || !job.launcher().isAlive()) continue;
+            Instant last = lastAt(job);
+            if (Duration.between(last, now).compareTo(Duration.ofMinutes(every)) < 0) continue;
+            try {
+                take(job);
+            } catch (IOException e) {
+                LOG.warning(e.getMessage());
+                takenHere.compute(job.id(), (k, t) -> new Taken(t == null ? null : t.copy(), t == null ? 0 : t.number(), now)); // try again an interval on
+            }
+        }
+        latest.keySet().retainAll(table.jobs().stream().map(Job::id).toList());
+    }
+
+    /** When the job was last checkpointed (by any node), or came to run here if later, or never: when it started here. */
+    private Instant lastAt(Job job) {
+        Taken t = takenHere.get(job.id());
+        if (t != null) return t.at();
+        Instant since = job.startedHere();
+        try {
+            Optional<CheckpointManifest> m = storeOfHome.apply(job.spec().home()).latest(job.id());
+            if (m.isPresent()) {
+                latest.put(job.id(), record(storeOfHome.apply(job.spec().home()), m.get()));
+                Instant taken = Instant.parse(m.get().takenAt());
+                if (taken.isAfter(since)) since = taken;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.fine("no earlier checkpoint of " + job.id() + " read: " + e.getMessage());
+        }
+        takenHere.put(job.id(), new Taken(null, 0, since));
+        return since;
+    }
+
+    static CheckpointRecord record(CheckpointStore store, CheckpointManifest m) {
+        long chain;
+        try {
+            chain = store.chainBytes(m);
+        } catch (IOException e) {
+            chain = -1;
+        }
+        return new CheckpointRecord(m.job(), m.number(), store.dirOf(m.job(), m.number()).toString(), m.takenAt(), m.node(),
+                m.pagesBytes(), m.parent(), chain, m.frozenMillis(), m.spec().checkpointEvery());
+    }
+
+    private static String imageVersion() {
+        try {
+            return Files.readString(dev.mosvm.agent.layout.GuestLayout.IMAGE_VERSION).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() {
+        periodic.close();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.mosvm.agent.migrate;
+
+import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.wire.JobSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A job's images on their own, apart from a move: what checkpoints dump and restore with. A
+ * migration's target restores through the same {@link #restore}, so a job comes back from a
+ * checkpoint exactly as it arrives from another node.
+ */
+public final class JobImages {
+    private JobImages() {}
+
+    /** The pipes behind the job's standard input, output and error ("pipe:[123]", or null): a restore binds new ones in their place. */
+    public static List<String> stdio(Job job) {
+        long init = job.initPid();
+        List<String> stdio = new ArrayList<>();
+        for (int fd = 0; fd < 3; fd++) stdio.add(init < 0 ? null : Criu.pipeOf(init, fd));
+        return stdio;
+    }
+
+    /**
+     * Dumps the job into {@code dir} and leaves it stopped (the caller resumes it), with CRIU's
+     * memory tracking on, so the next dump can send only the pages dirtied since; incremental on
+     * {@code parent} (a sibling directory's name) unless that is null. Returns the bytes of memory
+     * pages written. A dump that takes longer than {@code limit} (a hung criu, a home whose files
+     * stopped answering) is killed, which lets the job run on: it fails with that reason.
+     */
+    public static long dumpStopped(Job job, Path dir, String parent, Duration limit) throws IOException {
+        long init = job.initPid();
+        if (init < 0) throw new IOException("job " + job.id() + " has no process to dump");
+        List<String> cmd = new ArrayList<>(List.of("criu", "dump", "-t", String.valueOf(init), "-D", dir.toString(), "--track-mem",
+                "--leave-stopped"));
+        if (parent != null) cmd.addAll(List.of("--prev-images-dir", "../" + parent));
+        Criu.runCommand(dir, "dump.log", cmd, null, limit);
+        return Criu.pagesBytes(dir);
+    }
+
+    /** Bytes written into the job's pipe at {@code fd} (1 or 2) not yet read by this agent. */
+    public static long unreadOutput(Job job, int fd) throws IOException {
+        return Criu.unreadPipeBytes(job.initPid(), fd);
+    }
+
+    /**
+     * Restores a job from {@code images} under the restore supervisor, stopped, its standard
+     * streams bound to the supervisor's ({@code stdio}: the pipes they replace); returns it once
+     * CRIU has handed it over, not yet in the table. {@code scratch} takes the supervisor's
+     * notes and the pid file, {@code workDir} CRIU's log (a checkpoint's images stay untouched).
+     */
+    public static Job restore(JobTable table, JobSpec spec, List<String> stdio, Path scratch, Path images, Path workDir, boolean lazily)
+            throws IOException {
+        Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
+        table.initDirFor(spec.id()); // and the init back into its directory, by path
+        Files.createDirectories(scratch);
+        List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, scratch.toString(), "criu", "restore", "-D", images.toString(),
+                "-W", workDir.toString(), "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile",
+                scratch.resolve("restored.pid").toString(), "-o", "restore.log"));
+        if (lazily) cmd.add("--lazy-pages");
+        for (int fd = 0; fd < 3; fd++) {
+            String pipe = stdio == null || stdio.size() <= fd ? null : stdio.get(fd);
+            if (pipe != null && pipe.matches("pipe:\\[[0-9]+\\]")) cmd.addAll(List.of("--inherit-fd", "fd[" + fd + "]:" + pipe));
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        Path ok = scratch.resolve("restored");
+        Path failed = scratch.resolve("failed");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.exists(ok)) {
+            if (Files.exists(failed) || !p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                JobTable.removeCgroup(cgroup);
+                table.removeInitDir(spec.id());
+                throw new IOException(Criu.firstError(workDir.resolve("restore.log"), "the restore supervisor gave up"));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+                throw new IOException("interrupted");
+            }
+        }
+        return table.restoredJob(spec, p, cgroup);
+    }
+}

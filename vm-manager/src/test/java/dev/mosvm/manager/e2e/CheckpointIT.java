@@ -1,0 +1,192 @@
+package dev.mosvm.manager.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.builder.SafeDelete;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Checkpoints on the run's pool of two (ca home, cb): a job running on cb checkpointed by
+ * hand, stored at its home; once it is killed, `mosrun -R` brings it back at home from that
+ * checkpoint and it finishes with exactly the rest of an unbroken run's output and its status;
+ * periodic checkpoints (`-A 1`) are incremental; restarts from a missing, damaged or altered
+ * checkpoint, another user's, or one of a job that still runs are refused with one line and
+ * harm nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(PoolOfTwo.Shared.class)
+@Order(4) // after FloodIT, on the pool of two as it leaves it
+class CheckpointIT extends PoolTestBase {
+    static final String DIR = "/pool/ca/alice";
+    Path scratch;
+
+    @BeforeAll
+    void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
+        scratch = Files.createTempDirectory("mosvm-e2e-checkpoint-ref");
+        cli = pool.running().cli();
+        for (String vm : List.of("ca", "cb")) {
+            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; id bob >/dev/null 2>&1 || useradd -m -u 1501 bob");
+            install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
+        }
+        sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
+        install("ca", DIR + "/count.pl", resource("count.pl"), "644");
+    }
+
+    @AfterAll
+    void cleanUp() throws Exception {
+        SafeDelete.deleteTree(scratch);
+    }
+
+    @Test
+    @Order(1)
+    void aJobCheckpointedByHandThenKilledRestartsFromItsCheckpointAndFinishesAsAnUnbrokenRun() throws Exception {
+        String reference = onHost("count.pl", "40", "2000000");
+        assertTrue(criuWorks("cb"));
+        sh("ca", "rm -f " + DIR + "/ck.*; su alice -c 'bg-job " + DIR + " ck -r cb perl count.pl 40 2000000'");
+        String id = waitForJob("ca", "count.pl 40", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/ck.out", s -> Integer.parseInt(s) >= 3, 120);
+
+        String said = sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
+        assertTrue(said.startsWith("checkpoint 1 of " + id + ":"), said);
+        assertTrue(said.contains("/pool/ca/.mosvm-checkpoints/" + id + "/1"), said);
+        JsonNode ck = job("ca", id).get("checkpoint");
+        assertEquals(1, ck.get("number").asInt(), "mosps shows the latest checkpoint: " + ck);
+        assertTrue(ck.get("chainBytes").asLong() > 0 && ck.get("frozenMillis").asLong() > 0, ck.toString());
+        assertEquals("700", sh("ca", "stat -c %a /pool/ca/.mosvm-checkpoints/" + id + "/1"), "only the agents read a job's memory");
+
+        // a job that still runs is not restarted: that would run it twice
+        MosvmCli.Result twice = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "'mosrun -R " + id + "'").exitIs(126);
+        assertTrue(twice.err().contains("still runs on cb"), twice.err());
+
+        int before = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/ck.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/ck.out", s -> Integer.parseInt(s) >= before + 2, 120); // it ran on past the checkpoint
+        sh("cb", "kill -KILL $(cat /sys/fs/cgroup/mosvm/" + id + "/cgroup.procs)");
+        waitUntil("ca", "cat " + DIR + "/ck.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        String first = sh("ca", "cat " + DIR + "/ck.out") + "\n";
+
+        sh("ca", "su alice -c 'bg-job " + DIR + " ck2 -R " + id + "'");
+        waitUntil("ca", "cat " + DIR + "/ck2.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        String rest = sh("ca", "cat " + DIR + "/ck2.out; echo status $(cat " + DIR + "/ck2.status)") + "\n";
+        assertEquals("", sh("ca", "cat " + DIR + "/ck2.err"), "nothing on stderr");
+        // the restart prints what the job printed after its checkpoint: the unbroken run's
+        // output is what the first run printed up to the checkpoint, then the restart's
+        assertTrue(reference.endsWith(rest) && rest.length() < reference.length(), "a tail of the unbroken run: " + rest);
+        String upToCheckpoint = reference.substring(0, reference.length() - rest.length());
+        assertTrue(first.startsWith(upToCheckpoint), "the first run printed up to the checkpoint, then more: " + first);
+        assertTrue(first.length() > upToCheckpoint.length(), "the first run went on past its checkpoint");
+        System.out.println("restart from checkpoint 1 of " + id + ": " + upToCheckpoint.lines().count() + " lines before it, "
+                + (rest.lines().count() - 1) + " after; " + said);
+    }
+
+    @Test
+    @Order(2)
+    void restartsFromMissingDamagedAlteredOrAnotherUsersCheckpointsAreRefusedAndHarmNothing() throws Exception {
+        sh("ca", "rm -f " + DIR + "/bad.*; su alice -c 'bg-job " + DIR + " bad -L perl count.pl 200 2000000'");
+        String id = waitForJob("ca", "count.pl 200", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/bad.out", s -> Integer.parseInt(s) >= 2, 120);
+        sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
+        sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
+        String root = "/pool/ca/.mosvm-checkpoints/" + id;
+        sh("ca", "kill -KILL $(cat /sys/fs/cgroup/mosvm/" + id + "/cgroup.procs)");
+        waitUntil("ca", "cat " + DIR + "/bad.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+
+        assertRefused("nosuch.1", "no checkpoint");
+        assertRefused(id + "/9", "no checkpoint " + id + "/9");
+        assertRefused("/tmp", "is not a checkpoint");
+        assertRefusedAs("bob", id, "belongs to user 1500");
+        // a byte changed in the latest: refused; its intact parent still restores (below, by number)
+        String pages = sh("ca", "ls " + root + "/2 | grep '^pages-' | head -1");
+        sh("ca", "printf x | dd of=" + root + "/2/" + pages + " bs=1 seek=10 conv=notrunc status=none");
+        assertRefused(id, "was altered");
+        sh("ca", "cp -a " + root + "/1 " + root + "/7 && rm " + root + "/7/manifest.json");
+        assertRefused(id + "/7", "is incomplete");
+        String inventory = "inventory.img";
+        sh("ca", "truncate -s -1 " + root + "/1/" + inventory);
+        assertRefused(id + "/1", "is damaged");
+        assertEquals("active", sh("ca", "systemctl is-active mosvm-agent"), "the agent lives on");
+    }
+
+    @Test
+    @Order(3)
+    void periodicCheckpointsAreIncrementalAndOnlyTheLastFewAreKept() throws Exception {
+        sh("ca", "rm -f " + DIR + "/per.*; su alice -c 'bg-job " + DIR + " per -A 1 -N 3 -r cb perl count.pl 1000 2000000'");
+        String id = waitForJob("ca", "count.pl 1000", 60).get("id").asText();
+        String root = "/pool/ca/.mosvm-checkpoints/" + id;
+        waitUntil("ca", "ls " + root + " 2>/dev/null | grep -c '^[0-9]' || true", s -> Integer.parseInt(s.isEmpty() ? "0" : s) >= 2, 200);
+        waitUntil("ca", "test -f " + root + "/3/manifest.json && echo yes || true", "yes"::equals, 120);
+        JsonNode ck = job("ca", id).get("checkpoint");
+        assertEquals(1, job("ca", id).get("checkpointEveryMinutes").asInt());
+        assertTrue(ck.get("number").asInt() >= 3 && ck.get("parent").asInt() >= 2, "incremental on its predecessor: " + ck);
+        long full = pagesBytes(root + "/1");
+        long later = pagesBytes(root + "/" + ck.get("number").asInt());
+        assertTrue(later < full, "a later checkpoint sends only the pages dirtied since: " + later + " bytes against " + full);
+        String kept = sh("ca", "ls " + root + " | sort -n | tr '\\n' ' '").strip();
+        assertTrue(kept.split(" ").length <= 3, "-N 3 keeps the last three: " + kept);
+        sh("ca", "su alice -c 'pkill -TERM -f \"^mosrun -A 1 -N 3 -r cb perl count.pl 1000\"' || true");
+        waitUntil("ca", "cat " + DIR + "/per.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        System.out.println("periodic checkpoints of " + id + ": latest " + ck);
+    }
+
+    @Test
+    @Order(4) // last: it destroys cb (the next class on the pool of two starts it again)
+    void aCheckpointedJobWhoseNodeIsDestroyedIsRecoveredAtHomeAndItsCallerSeesExactlyAnUnbrokenRun() throws Exception {
+        String reference = onHost("count.pl", "60", "2000000");
+        sh("ca", "rm -f " + DIR + "/rec.*; su alice -c 'bg-job " + DIR + " rec -r cb perl count.pl 60 2000000'");
+        String id = waitForJob("ca", "count.pl 60", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= 3, 120);
+        sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
+        int then = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/rec.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= then + 2, 120); // output after the checkpoint reached the caller
+
+        long t0 = System.nanoTime();
+        MosvmCli.virsh("destroy", MosvmCli.domain("cb"));
+        waitUntil("ca", "grep -c 'recovered here from checkpoint' <(journalctl -u mosvm-agent --no-pager) || true",
+                s -> !s.isEmpty() && !s.equals("0"), 180);
+        long recoveredAfter = (System.nanoTime() - t0) / 1_000_000_000;
+        JsonNode j = job("ca", id);
+        assertEquals("ca", j.get("where").asText(), "running again at its home: " + j);
+        waitUntil("ca", "cat " + DIR + "/rec.status 2>/dev/null || true", s -> !s.isEmpty(), 600);
+        String got = sh("ca", "cat " + DIR + "/rec.out; echo status $(cat " + DIR + "/rec.status)") + "\n";
+        assertEquals(reference, got, "byte for byte what an unbroken run prints, and its status: no line twice, none missing");
+        assertEquals("", sh("ca", "cat " + DIR + "/rec.err"), "nothing on stderr");
+        System.out.println("job " + id + " recovered at home " + recoveredAfter + " s after its node was destroyed");
+    }
+
+    long pagesBytes(String checkpoint) throws Exception {
+        String m = sh("ca", "grep -o '\"pagesBytes\":[0-9]*' " + checkpoint + "/manifest.json | cut -d: -f2");
+        return Long.parseLong(m);
+    }
+
+    void assertRefused(String reference, String says) throws Exception {
+        assertRefusedAs("alice", reference, says);
+    }
+
+    void assertRefusedAs(String user, String reference, String says) throws Exception {
+        MosvmCli.Result r = cli.run("ssh", "-i", "ca", "--", "su", user, "-c", "'cd /tmp && mosrun -R " + reference + "'");
+        assertEquals(126, r.exit(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains(says), r.err());
+    }
+
+    /** The unbroken run, on the host: output then "status N". */
+    String onHost(String... cmd) throws Exception {
+        Files.write(scratch.resolve("count.pl"), resource("count.pl"));
+        Process p = new ProcessBuilder(List.of("perl", cmd[0], cmd[1], cmd[2])).directory(scratch.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return out + "status " + p.waitFor() + "\n";
+    }
+}
