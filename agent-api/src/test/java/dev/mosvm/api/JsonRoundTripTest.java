@@ -68,7 +68,7 @@ class JsonRoundTripTest {
         List<String> fields = new ArrayList<>();
         job.fieldNames().forEachRemaining(fields::add);
         assertEquals(List.of("id", "uid", "user", "home", "where", "state", "argv", "started", "cpuSeconds", "rssKb", "migrations",
-                "pinned", "migrationHistory", "reason", "why", "workDone", "stays"), fields);
+                "pinned", "migrationHistory", "reason", "why", "workDone", "stays", "checkpoint", "checkpointEveryMinutes"), fields);
         List<String> moveFields = new ArrayList<>();
         job.get("migrationHistory").get(0).fieldNames().forEachRemaining(moveFields::add);
         assertEquals(List.of("from", "to", "at", "rounds", "freezeMillis", "totalMillis", "bytes", "reason", "why", "workDone",

@@ -37,6 +37,7 @@ class LayeringTest {
                 .layer("cli").definedBy("dev.mosvm.agent.cli..")
                 .layer("api").definedBy("dev.mosvm.agent.api..")
                 .layer("pool").definedBy("dev.mosvm.agent.pool..")
+                .layer("checkpoint").definedBy("dev.mosvm.agent.checkpoint..")
                 .layer("migrate").definedBy("dev.mosvm.agent.migrate..")
                 .layer("jobs").definedBy("dev.mosvm.agent.jobs..")
                 .layer("homefs").definedBy("dev.mosvm.agent.homefs..")
@@ -47,8 +48,9 @@ class LayeringTest {
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("entry")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("entry", "cli")
                 .whereLayer("pool").mayOnlyBeAccessedByLayers("entry", "api")
-                .whereLayer("migrate").mayOnlyBeAccessedByLayers("entry", "api", "pool")
-                .whereLayer("jobs").mayOnlyBeAccessedByLayers("entry", "cli", "api", "pool", "migrate")
+                .whereLayer("checkpoint").mayOnlyBeAccessedByLayers("entry", "api", "pool")
+                .whereLayer("migrate").mayOnlyBeAccessedByLayers("entry", "api", "pool", "checkpoint")
+                .whereLayer("jobs").mayOnlyBeAccessedByLayers("entry", "cli", "api", "pool", "migrate", "checkpoint")
                 .whereLayer("homefs").mayOnlyBeAccessedByLayers("entry", "pool")
                 .whereLayer("net").mayOnlyBeAccessedByLayers("entry", "cli", "api", "pool", "migrate", "jobs", "homefs")
                 .check(agent);
@@ -71,6 +73,23 @@ class LayeringTest {
                         .or(resideInAPackage("dev.mosvm.agent..").and(not(resideInAPackage(own)))))
                 .orShould().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(System.class, "nanoTime")
+                .check(agent);
+    }
+
+    @Test
+    void theCheckpointStoreRunsNothing() {
+        // files only: whoever takes or restores a checkpoint runs CRIU and owns the threads and sockets
+        noClasses().that().resideInAPackage("dev.mosvm.agent.checkpoint..")
+                .should().dependOnClassesThat(resideInAnyPackage("java.net..", "java.nio.channels.spi..", "java.util.concurrent..")
+                        .or(belongToAnyOf(ProcessBuilder.class, Process.class, Thread.class, java.nio.channels.SocketChannel.class)))
+                .check(agent);
+    }
+
+    @Test
+    void checkpointRetentionIsPure() {
+        // decides on numbers only, so its properties can be tested on any history
+        noClasses().that().haveNameMatching("dev\\.mosvm\\.agent\\.checkpoint\\.Retention(\\$.*)?")
+                .should().dependOnClassesThat(resideInAnyPackage("java.io..", "java.nio..").or(belongToAnyOf(System.class, Thread.class)))
                 .check(agent);
     }
 

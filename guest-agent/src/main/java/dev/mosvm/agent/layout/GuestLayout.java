@@ -41,6 +41,8 @@ public final class GuestLayout {
 
     /** Every node's shared files: /pool/NODE is NODE's, exported over NFS and mounted by the others. */
     public static final Path POOL_ROOT = Path.of("/pool");
+    /** In a home's shared directory: its jobs' checkpoints, root's only (mode 0700), one directory per job. */
+    public static final String CHECKPOINTS_DIR_NAME = ".mosvm-checkpoints";
 
     /** The static job launcher (PID namespace, cgroup, user) built from images/files/usr/local/src. */
     public static final Path LAUNCHER = Path.of("/usr/local/bin/mosvm-launch");
@@ -54,5 +56,10 @@ public final class GuestLayout {
     /** NODE's shared directory, {@code /pool/NODE}. */
     public static Path homeOf(String node) {
         return POOL_ROOT.resolve(node);
+    }
+
+    /** Where the checkpoints of the jobs whose home is {@code home} live, {@code /pool/HOME/.mosvm-checkpoints}. */
+    public static Path checkpointsOf(String home) {
+        return homeOf(home).resolve(CHECKPOINTS_DIR_NAME);
     }
 }

@@ -69,6 +69,11 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     /** A job id names files and cgroups on the node it runs on: one safe path component. */
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (WireLimits.MAX_JOB_ID_CHARS - 1) + "}");
 
+    /** Whether {@code id} has a job id's shape (wherever a job id names a file or directory, it is checked with this). */
+    public static boolean isJobId(String id) {
+        return id != null && JOB_ID.matcher(id).matches();
+    }
+
     public static PeerRequest moves() {
         return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null);
     }
@@ -151,6 +156,6 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
 
     private void jobId(String id) throws MalformedFrameException {
         if (id == null) throw new MalformedFrameException(op.wire + " without a job");
-        if (!JOB_ID.matcher(id).matches()) throw new MalformedFrameException(op.wire + " of a job with a bad id");
+        if (!isJobId(id)) throw new MalformedFrameException(op.wire + " of a job with a bad id");
     }
 }

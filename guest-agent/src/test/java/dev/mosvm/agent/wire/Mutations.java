@@ -16,16 +16,17 @@ import java.util.SplittableRandom;
  * The fuzz tests' mutations of valid encodings: what a broken or hostile peer could send that is
  * close to right, so decoding goes past the first check. Byte-level (bit flips, overwritten
  * lengths, cuts, insertions, duplications, splices) and, for JSON payloads, structural (a value
- * replaced by one of another type, size or meaning, a field removed or added).
+ * replaced by one of another type, size or meaning, a field removed or added). The checkpoint
+ * manifests' fuzz test uses them too: a manifest is read from a filesystem every node can write.
  */
-final class Mutations {
+public final class Mutations {
     private Mutations() {}
 
     /** Values a length or count field is worth trying: at and around the limits, and past them. */
     private static final int[] LENGTHS = {0, 1, 3, 4, 7, 8, 12, 255, 65535, WireLimits.MAX_FRAME_PAYLOAD, WireLimits.MAX_FRAME_PAYLOAD + 1, -1,
             Integer.MAX_VALUE, Integer.MIN_VALUE};
 
-    static byte[] bytes(byte[] valid, List<byte[]> others, SplittableRandom r) {
+    public static byte[] bytes(byte[] valid, List<byte[]> others, SplittableRandom r) {
         byte[] b = valid;
         for (int k = r.nextInt(1, 7); k > 0; k--) b = once(b, others, r);
         return b;
@@ -90,7 +91,7 @@ final class Mutations {
     }
 
     /** {@code json} with one to three values replaced, removed or added. */
-    static byte[] json(byte[] json, SplittableRandom r) {
+    public static byte[] json(byte[] json, SplittableRandom r) {
         try {
             JsonNode root = Json.MAPPER.readTree(json);
             for (int k = r.nextInt(1, 4); k > 0; k--) root = mutate(root, r);

@@ -1,0 +1,98 @@
+package dev.mosvm.agent.checkpoint;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Which of a job's checkpoint directories to delete, and what the next checkpoint builds on:
+ * decisions on numbers only, without files, so they can be tested on any history.
+ */
+public final class Retention {
+    private Retention() {}
+
+    /**
+     * The most checkpoints one chain may hold: a full one and up to seven incremental ones on
+     * it. A restart reads every directory of its chain, and retention must keep every ancestor
+     * of a kept checkpoint; bounding the chain bounds both (as each checkpoint builds on the one
+     * before, the last {@code keep} need at most {@code keep + CHAIN_MAX - 1} directories), while
+     * a full checkpoint after every seven cheap ones costs one dump of the whole memory.
+     */
+    public static final int CHAIN_MAX = 8;
+
+    /** A sealed checkpoint as retention sees it: its number and its parent's (0: a full one). */
+    public record Sealed(int number, int parent) {
+        public static Sealed of(CheckpointManifest m) {
+            return new Sealed(m.number(), m.parent());
+        }
+    }
+
+    /**
+     * The numbers to delete: every directory but the last {@code keep} sealed checkpoints and
+     * the ancestors they need. A directory that is not sealed goes too when a newer checkpoint is
+     * sealed (its taker stopped part-way); one newer than every sealed checkpoint may still be
+     * being taken, and stays.
+     *
+     * @param sealed  the sealed checkpoints
+     * @param present every checkpoint directory, sealed or not
+     * @param keep    how many to keep, at least 1 (a smaller number counts as 1: forgetting all is another decision)
+     */
+    public static SortedSet<Integer> toDelete(Collection<Sealed> sealed, Collection<Integer> present, int keep) {
+        Map<Integer, Sealed> byNumber = byNumber(sealed);
+        NavigableSet<Integer> numbers = new TreeSet<>(byNumber.keySet());
+        Set<Integer> kept = new HashSet<>();
+        Iterator<Integer> newestFirst = numbers.descendingIterator();
+        for (int left = Math.max(1, keep); left > 0 && newestFirst.hasNext(); left--) {
+            for (Sealed s = byNumber.get(newestFirst.next()); s != null && kept.add(s.number); s = byNumber.get(s.parent)) {
+                // a kept checkpoint's chain, down to its full ancestor or to where the chain is broken
+            }
+        }
+        int newest = numbers.isEmpty() ? 0 : numbers.last();
+        TreeSet<Integer> delete = new TreeSet<>(present);
+        delete.addAll(numbers);
+        delete.removeIf(n -> kept.contains(n) || (!byNumber.containsKey(n) && n > newest));
+        return delete;
+    }
+
+    /**
+     * The parent of the next checkpoint this node takes, 0 for a full one. It builds on the
+     * latest sealed checkpoint only if this node took that one in this agent's life: CRIU's
+     * memory tracking (--track-mem) resets the kernel's dirty bits at each dump, so the pages
+     * dirtied since are known only to the node that dumped, and only until the job moves or the
+     * agent restarts. And only while that checkpoint's chain is shorter than {@code maxChain},
+     * so the new one's chain holds at most {@code maxChain} checkpoints.
+     *
+     * @param lastTakenHere the number of the last checkpoint of this job this node took in this agent's life, or null
+     */
+    public static int parentFor(Collection<Sealed> sealed, Integer lastTakenHere, int maxChain) {
+        Map<Integer, Sealed> byNumber = byNumber(sealed);
+        if (byNumber.isEmpty() || lastTakenHere == null) return 0;
+        int latest = new TreeSet<>(byNumber.keySet()).last();
+        if (lastTakenHere != latest) return 0;
+        int length = chainLength(byNumber, latest);
+        return length > 0 && length < maxChain ? latest : 0;
+    }
+
+    /** How many checkpoints the chain of {@code number} holds (itself to its full ancestor), or 0 if an ancestor is missing. */
+    static int chainLength(Map<Integer, Sealed> byNumber, int number) {
+        int length = 0;
+        for (Sealed s = byNumber.get(number); s != null; s = byNumber.get(s.parent)) {
+            length++;
+            if (s.parent == 0) return length;
+            if (s.parent >= s.number) return 0;
+        }
+        return 0; // an ancestor is missing
+    }
+
+    private static Map<Integer, Sealed> byNumber(Collection<Sealed> sealed) {
+        Map<Integer, Sealed> byNumber = new HashMap<>();
+        for (Sealed s : sealed) byNumber.put(s.number, s);
+        return byNumber;
+    }
+}
