@@ -94,8 +94,9 @@ public final class AgentDaemon {
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
         Path checkpointsOutside = appliance ? null : Files.createTempDirectory("mosvm-checkpoints");
-        table.checkpoints(new Checkpointer(table, home -> CheckpointStore.forHome(
-                appliance ? GuestLayout.checkpointsOf(home) : checkpointsOutside.resolve(home)), images, Clock.systemUTC()));
+        table.checkpoints(new Checkpointer(table, home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
+                : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC()),
+                images, Clock.systemUTC()));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(s.peerPort(), peers, table, migrations);
         if (appliance) new HomeShares(cfg.node(), pool::members);

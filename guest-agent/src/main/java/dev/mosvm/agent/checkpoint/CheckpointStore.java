@@ -92,7 +92,7 @@ public final class CheckpointStore {
 
     /**
      * @param root  one home's checkpoints, {@code /pool/HOME/.mosvm-checkpoints} (the home is its parent's name)
-     * @param key   what manifests are signed with: every node of the pool has it, nobody else
+     * @param key   what manifests are sealed with (see Checkpointer.SEAL_KEY: the seal detects damage and edits; who may write rests on the root-owned directory)
      * @param clock stamps the time a checkpoint is sealed
      */
     public CheckpointStore(Path root, byte[] key, Clock clock) {

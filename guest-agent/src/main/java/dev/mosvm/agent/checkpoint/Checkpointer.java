@@ -40,6 +40,21 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     /** How long output written before the freeze may take to reach this agent's relay. */
     static final long DRAIN_MILLIS = 10_000;
 
+    /**
+     * What manifests are sealed with. It is no secret (every appliance carries it): the seal
+     * tells a checkpoint's files from damaged or edited ones, and who may write a checkpoint at
+     * all rests on its directory, which only root (the agents) can write.
+     */
+    public static final byte[] SEAL_KEY = sha256("mosvm checkpoint seal, format " + CheckpointManifest.FORMAT);
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private final JobTable table;
     private final Function<String, CheckpointStore> storeOfHome;
     private final Clock clock;
@@ -103,7 +118,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             @Override
             public Job restore() throws IOException {
                 Path scratch = scratchRoot.resolve("restart-" + m.job());
-                CheckpointStore.deleteQuietly(scratch);
+                deleteQuietly(scratch);
                 try {
                     Job job = JobImages.restore(table, m.spec(), m.stdio(), scratch, dir, scratch, false);
                     job.outputBefore(m.outBytes(), m.errBytes());
@@ -112,7 +127,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 } catch (IOException e) {
                     throw new IOException("cannot restart from checkpoint " + name + ": " + e.getMessage());
                 } finally {
-                    CheckpointStore.deleteQuietly(scratch);
+                    deleteQuietly(scratch);
                 }
             }
         };
@@ -164,7 +179,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         try {
             List<CheckpointManifest> sealed = store.list(job.id());
             Taken mine = takenHere.get(job.id());
-            int parent = Retention.parentFor(sealed, mine != null && mine.copy() == job ? mine.number() : null,
+            int parent = Retention.parentFor(sealed.stream().map(Retention.Sealed::of).toList(), mine != null && mine.copy() == job ? mine.number() : null,
                     Math.min(Retention.CHAIN_MAX, spec.keepCheckpoints())); // a chain no longer than what is kept: -N bounds the storage
             dir = store.reserve(job.id());
             int number = Integer.parseInt(dir.getFileName().toString());
@@ -180,10 +195,9 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             job.resume();
             stopped = false;
             long frozen = (System.nanoTime() - t0) / 1_000_000;
-            Instant at = clock.instant();
-            CheckpointManifest m = store.seal(dir, CheckpointManifest.unsigned(job.id(), number, parent, spec, at, table.self(),
-                    imageVersion(), stdio, job.stdinClosed(), written[0], written[1], pages, frozen));
-            takenHere.put(job.id(), new Taken(job, number, at));
+            CheckpointManifest m = store.seal(dir, CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
+                    job.stdinClosed(), written[0], written[1], pages, frozen));
+            takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
             try {
@@ -195,7 +209,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                     + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
             return r;
         } catch (IOException | RuntimeException e) {
-            if (dir != null) CheckpointStore.deleteQuietly(dir);
+            if (dir != null) deleteQuietly(dir);
             throw new IOException("cannot checkpoint job " + job.id() + ": " + e.getMessage() + " (it runs on)");
         } finally {
             if (stopped) {
@@ -283,6 +297,15 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         }
         return new CheckpointRecord(m.job(), m.number(), store.dirOf(m.job(), m.number()).toString(), m.takenAt(), m.node(),
                 m.pagesBytes(), m.parent(), chain, m.frozenMillis(), m.spec().checkpointEvery());
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot remove " + dir + ": " + e.getMessage());
+        }
     }
 
     private static String imageVersion() {

@@ -42,6 +42,7 @@ final class WireSamples {
                 case VERSION -> Frame.u32(t, Protocol.VERSION);
                 case ERROR -> Frame.text(t, "no live node named 'c' in the pool");
                 case LOST -> Frame.text(t, "job a.7 lost: its node b stopped answering (DEAD at 12:34:56); it had no checkpoint");
+                case FENCED -> Frame.text(t, "the copy of job a.7 on b is stale: the job ended lost with that node; it is stopped");
                 case STARTED -> Frame.text(t, "a.7");
                 case LIST -> Frame.json(t, List.of(RECORD, RECORD));
                 case REQUEST -> PeerRequest.migrateIn(SPEC, OFFER).frame();
