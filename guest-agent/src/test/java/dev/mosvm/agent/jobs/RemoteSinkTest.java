@@ -93,4 +93,20 @@ class RemoteSinkTest {
         assertFalse(Files.exists(sink.spoolFile()));
         assertEquals(null, homeEnds.poll(500, TimeUnit.MILLISECONDS), "no second link");
     }
+
+    @Test
+    void aCopyHomeCallsStaleIsHandedToTheTableAndSendsNothingMoreNotEvenItsExit() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.8", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        BlockingQueue<Frame> toTable = new java.util.concurrent.LinkedBlockingQueue<>();
+        RemoteSink sink = new RemoteSink(spec, peers.connect("home"), peers, toTable::add, spool, 300, 50);
+        PeerChannel home = homeEnds.take();
+        FrameCodec.writeText(home.out, MessageType.FENCED, "the copy of job home.8 on runner is stale");
+        Frame f = toTable.poll(10, TimeUnit.SECONDS);
+        assertEquals(MessageType.FENCED, f == null ? null : f.type(), "the table hears it (and stops the copy)");
+        sink.output(MessageType.STDOUT, "late\n".getBytes(), 5);
+        sink.exited(137); // the copy, killed
+        home.close();
+        assertFalse(Files.exists(sink.spoolFile()), "nothing of a stale copy is kept to send again");
+        assertEquals(null, homeEnds.poll(500, TimeUnit.MILLISECONDS), "and it never reattaches");
+    }
 }
