@@ -1,0 +1,73 @@
+package dev.mosvm.manager.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What periodic checkpoints cost a job: the same job (dirty.pl: MIB of memory, fixed CPU work,
+ * 10 % of its memory dirtied a minute) run on cb from home ca, once without checkpoints and
+ * once with `mosrun -A 1`, one after the other in one run; its own run times give the overhead,
+ * and the manifests at home give what each checkpoint sent against the job's memory. CI runs a
+ * small smoke pass; scripts/bench-checkpoint.sh the issue's 200 MiB job for several minutes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(PoolOfTwo.Shared.class)
+@Order(5) // after CheckpointIT
+class CheckpointBenchmarkIT extends PoolTestBase {
+    static final String DIR = "/pool/ca/bench";
+    static final int MIB = Integer.getInteger("bench.checkpointMib", 16);
+    static final int STEPS = Integer.getInteger("bench.checkpointSteps", 4000);
+    static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/checkpoint.md"));
+
+    @BeforeAll
+    void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
+        cli = pool.running().cli();
+        install("ca", "/usr/local/bin/bg-job", resource("bg-job"), "755");
+        sh("ca", "mkdir -p " + DIR);
+        install("ca", DIR + "/dirty.pl", resource("dirty.pl"), "644");
+    }
+
+    @Test
+    void periodicCheckpointsCostLittleAndLaterOnesSendOnlyDirtiedPages() throws Exception {
+        double plain = run("plain", "");
+        String since = sh("cb", "date +%s");
+        double checkpointed = run("ck", "-A 1 -N 3 ");
+        // the agent's own account of each (its manifests go with the job once it exits)
+        List<long[]> sent = new ArrayList<>(); // number, KiB of pages, frozen ms
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("checkpoint (\\d+) of job \\S+ \\((?:full|on \\d+)\\): (\\d+) KiB of pages, frozen (\\d+) ms")
+                .matcher(sh("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep 'checkpoint .* of job' || true"));
+        while (m.find()) sent.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) << 10, Long.parseLong(m.group(3))});
+        double overhead = checkpointed / plain - 1;
+        StringBuilder md = new StringBuilder("| job | run alone | with -A 1 | overhead | checkpoints (n: MiB sent, frozen s) |\n|---|---|---|---|---|\n");
+        md.append(String.format("| %d MiB, 10 %%/min dirtied | %.1f s | %.1f s | %+.1f %% | ", MIB, plain, checkpointed, overhead * 100));
+        for (long[] s : sent) md.append(String.format("%d: %.1f MiB, %.1f s; ", s[0], s[1] / 1048576.0, s[2] / 1000.0));
+        md.append("|\n");
+        Files.createDirectories(REPORT.getParent());
+        Files.writeString(REPORT, md.toString());
+        System.out.println(md);
+        assertTrue(!sent.isEmpty(), "the job was checkpointed while it ran");
+        for (int i = 1; i < sent.size(); i++) {
+            assertTrue(sent.get(i)[1] < sent.get(0)[1], "a later checkpoint sends less than the full first one: " + md);
+        }
+    }
+
+    /** Runs the job on cb with {@code options}; its own run time in seconds. */
+    double run(String name, String options) throws Exception {
+        sh("ca", "rm -f " + DIR + "/" + name + ".*; bg-job " + DIR + " " + name + " " + options + "-r cb perl dirty.pl " + MIB + " " + STEPS + " 10");
+        waitUntil("ca", "cat " + DIR + "/" + name + ".status 2>/dev/null || true", s -> !s.isEmpty(), 3600);
+        assertEquals("0", sh("ca", "cat " + DIR + "/" + name + ".status"), sh("ca", "cat " + DIR + "/" + name + ".err"));
+        String out = sh("ca", "tail -1 " + DIR + "/" + name + ".out");
+        assertTrue(out.startsWith("elapsed "), out);
+        return Double.parseDouble(out.substring(8));
+    }
+}
