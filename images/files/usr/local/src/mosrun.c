@@ -1,9 +1,11 @@
 /*
- * mosrun [-h | -L | -r NODE [-l]] PROGRAM [ARGS...]: run PROGRAM as a pool job through this
- * appliance's agent. Its output reaches this terminal as it is produced, its exit status is
- * ours, and Ctrl-C, SIGTERM, SIGHUP, SIGUSR1/2 reach it wherever it runs. Our own statuses
- * (docs/usage.md): 125 the job was lost with the node it ran on, 126 it could not be run (or
- * the agent went away), 2 usage; a wait we stop ourselves (below) ends as 128 + the signal.
+ * mosrun [-h | -L | -r NODE [-l]] [-A MINUTES] [-N COUNT] PROGRAM [ARGS...]: run PROGRAM as a
+ * pool job through this appliance's agent; with -R CHECKPOINT instead of PROGRAM, restart a job
+ * from one of its checkpoints. Its output reaches this terminal as it is produced, its exit
+ * status is ours, and Ctrl-C, SIGTERM, SIGHUP, SIGUSR1/2 reach it wherever it runs. Our own
+ * statuses (docs/usage.md): 125 the job was lost with the node it ran on, 126 it could not be
+ * run (or the agent went away), 2 usage (no program, a bad -A, -N or -R); a wait we stop
+ * ourselves (below) ends as 128 + the signal.
  *
  * In C, compiled statically when the image is built (appliance-builder's CompileTools step),
  * because start-up is the cost that matters: under emulation on a node capped at 40 % a JVM
@@ -37,12 +39,16 @@ enum { F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_ERROR = 4, F_STARTED = 5, F_STD
 /* 126: as a shell reports a command it could not run. 125: the job was lost (its node is gone
  * and it had no checkpoint), so a script can tell that from the job's own failures and from
  * ours; the agent's LOST frame says which node. */
-enum { CANNOT_RUN = 126, LOST = 125 };
+enum { CANNOT_RUN = 126, LOST = 125, USAGE = 2 };
+
+/* The bounds the agent checks too (dev.mosvm.agent.jobs.JobRequest): a week between checkpoints at most. */
+enum { MAX_EVERY_MINUTES = 10080, MAX_KEEP = 100 };
 
 extern char **environ;
 static int sock = -1;
 
-static void die(int status, const char *fmt, ...) {
+/* noreturn: the compiler knows a frame's case that ends mosrun does not fall through to the next */
+__attribute__((noreturn, format(printf, 2, 3))) static void die(int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("mosrun: ", stderr);
@@ -54,14 +60,30 @@ static void die(int status, const char *fmt, ...) {
 
 #define fail(...) die(CANNOT_RUN, __VA_ARGS__)
 
-static void usage(int status) {
-    fputs("usage: mosrun [-h | -L | -r NODE [-l]] PROGRAM [ARGS...]\n"
+__attribute__((noreturn)) static void usage(int status) {
+    fputs("usage: mosrun [-h | -L | -r NODE [-l]] [-A MINUTES] [-N COUNT] PROGRAM [ARGS...]\n"
+          "       mosrun [-h | -L | -r NODE [-l]] [-A MINUTES] [-N COUNT] -R CHECKPOINT\n"
           "  (no option)  start on the pool's best node; the balancer may move it later\n"
           "  -h           start on this (home) node; the balancer may move it later\n"
           "  -L           stay on this (home) node: never migrated\n"
           "  -r NODE      run on NODE, and stay there unless -l is also given\n"
-          "  -l           with -r: the balancer may move it on later\n", stderr);
+          "  -l           with -r: the balancer may move it on later\n"
+          "  -A MINUTES   checkpoint the job every MINUTES (1 to 10080) while it runs\n"
+          "  -N COUNT     keep its last COUNT checkpoints (1 to 100, default 3), periodic ones\n"
+          "               and those taken with `migrate JOB checkpoint` alike\n"
+          "  -R CHECKPOINT  restart a job from a checkpoint instead of running PROGRAM: a job id\n"
+          "               (its latest checkpoint), JOB/N, or the checkpoint's path; -h, -L and\n"
+          "               -r NODE say where it restarts\n", stderr);
     exit(status);
+}
+
+/* A whole number from lo to hi, in plain decimal; anything else ends mosrun as a usage error naming the option. */
+static int bounded(const char *option, const char *what, const char *s, int lo, int hi) {
+    long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && v <= hi; p++) v = v * 10 + (*p - '0');
+    if (p == s || *p || v < lo || v > hi) die(USAGE, "%s takes %s, %d to %d, not '%s'", option, what, lo, hi, s);
+    return (int) v;
 }
 
 /* A growing byte buffer. */
@@ -173,9 +195,17 @@ static char *working_directory(void) {
     return cwd;
 }
 
+/* The value of option -X: glued to it (-XVALUE) or the next word; a usage error naming it when there is none. */
+static const char *value(int argc, char **argv, int *i, const char *what) {
+    const char *o = argv[*i];
+    if (o[2]) return o + 2;
+    if (++*i >= argc || !*argv[*i]) die(USAGE, "%.2s needs %s", o, what);
+    return argv[*i];
+}
+
 int main(int argc, char **argv) {
-    int local = 0, home = 0, migratable = 0, i = 1;
-    const char *node = NULL;
+    int local = 0, home = 0, migratable = 0, every = 0, keep = 0, i = 1;
+    const char *node = NULL, *restart = NULL;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--")) { i++; break; }
@@ -184,11 +214,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "-l")) migratable = 1;
         else if (!strcmp(o, "-r")) { if (++i >= argc) fail("-r needs a node name"); node = argv[i]; }
         else if (!strncmp(o, "-r", 2)) node = o + 2;
+        else if (!strncmp(o, "-A", 2)) every = bounded("-A", "minutes between checkpoints", value(argc, argv, &i, "minutes"), 1, MAX_EVERY_MINUTES);
+        else if (!strncmp(o, "-N", 2)) keep = bounded("-N", "the number of checkpoints to keep", value(argc, argv, &i, "a count"), 1, MAX_KEEP);
+        else if (!strncmp(o, "-R", 2)) restart = value(argc, argv, &i, "a checkpoint: a job id, JOB/N or a checkpoint's path");
         else if (!strcmp(o, "--help")) usage(0);
         else if (!strcmp(o, "-V") || !strcmp(o, "--version")) { puts("mosrun (mosvm)"); return 0; }
         else fail("unknown option %s (mosrun --help)", o);
     }
-    if (i >= argc) usage(2);
+    if (restart && i < argc) die(USAGE, "-R restarts a job from checkpoint %s: it takes no PROGRAM (%s)", restart, argv[i]);
+    if (!restart && i >= argc) usage(USAGE);
     if (local && node) fail("-L keeps a job home; it cannot also run on %s", node);
     if (migratable && !node) fail("-l only goes with -r NODE");
     if (home + local + (node != NULL) > 1) fail("choose one of -h, -L and -r NODE");
@@ -221,6 +255,10 @@ int main(int argc, char **argv) {
     if (local) puts_(&req, ",\"local\":true");
     if (migratable) puts_(&req, ",\"migratable\":true");
     if (home) puts_(&req, ",\"startHome\":true");
+    char number[16];
+    if (every) { snprintf(number, sizeof number, "%d", every); puts_(&req, ",\"checkpointEvery\":"); puts_(&req, number); }
+    if (keep) { snprintf(number, sizeof number, "%d", keep); puts_(&req, ",\"keepCheckpoints\":"); puts_(&req, number); }
+    if (restart) { puts_(&req, ",\"restart\":"); put_json(&req, restart, strlen(restart)); }
     puts_(&req, "}\n");
 
     const char *path = getenv("MOSVM_JOBS_SOCKET");

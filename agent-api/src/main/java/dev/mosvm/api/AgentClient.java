@@ -92,6 +92,14 @@ public final class AgentClient {
         return parse(send("POST", AgentProtocol.MIGRATE, json(req), wait), MigrationRecord.class);
     }
 
+    /**
+     * Takes a checkpoint of a running job now; waits up to {@code wait} for it (the job's memory
+     * goes to its home's disk, which under emulation takes a while for a large job).
+     */
+    public CheckpointRecord checkpoint(String job, Duration wait) throws AgentException {
+        return parse(send("POST", AgentProtocol.CHECKPOINT, json(new CheckpointRequest(job)), wait), CheckpointRecord.class);
+    }
+
     private <T> T post(String path, Object body, Class<T> type) throws AgentException {
         return parse(send("POST", path, json(body)), type);
     }

@@ -39,6 +39,12 @@ public final class AgentProtocol {
      * refused with 409 and the reason in one line.
      */
     public static final String MIGRATE = "/v1/migrate";
+    /**
+     * POST {@link CheckpointRequest}: take a checkpoint of a running job now, as `migrate JOB
+     * checkpoint` does as root; the answer is its {@link CheckpointRecord}, a refusal 409 with
+     * the reason in one line, as for {@link #MIGRATE}.
+     */
+    public static final String CHECKPOINT = "/v1/checkpoint";
 
     public static final String AUTH_HEADER = "Authorization";
     public static final String BEARER = "Bearer ";

@@ -1,17 +1,20 @@
 package dev.mosvm.api;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * The arguments of `migrate` (in the guest) and `mosvm migrate` (on the host, which asks the
- * guest's agent for the same move): one definition, so the two cannot drift apart.
+ * guest's agent for the same move, or the same checkpoint): one definition, so the two cannot
+ * drift apart.
  */
 public final class MigrateArguments {
     @Parameters(index = "0", paramLabel = "JOB", description = "Job id, as mosps (mosvm ps on the host) shows it.")
     public String job;
 
-    @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'.")
+    @Parameters(index = "1", paramLabel = "NODE", description = "Target node, or 'home'; or 'checkpoint' to take a checkpoint of the job "
+            + "where it runs instead of moving it.")
     public String node;
 
     @Option(names = "--json", description = "Print the migration's figures as JSON.")
@@ -26,5 +29,17 @@ public final class MigrateArguments {
 
     public MigrationMode mode() {
         return new MigrationMode(stopAndCopy, eagerRestore);
+    }
+
+    /** The word in NODE's place that asks for a checkpoint of the job instead of a move, as MOSIX's `migrate JOB checkpoint`. */
+    public static final String CHECKPOINT = "checkpoint";
+
+    /** Whether a checkpoint is asked for rather than a move; a usage error if a move's options came with it. */
+    public boolean checkpoint(CommandLine cl) {
+        if (!CHECKPOINT.equals(node)) return false;
+        if (stopAndCopy || eagerRestore) {
+            throw new CommandLine.ParameterException(cl, "--stop-and-copy and --eager-restore are for moves: a checkpoint takes neither");
+        }
+        return true;
     }
 }

@@ -41,6 +41,8 @@ class AgentClientTest {
     static final String SECRET = "s3cret";
     static final JobView JOB = new JobView("a.1", 0, "root", "a", "b", "RUNNING", List.of("sleep", "60"), "2026-12-04T12:00:00Z",
             1.5, 2048, 1, false, List.of(), "moved", "asked by a user", 1.5, true, null, 0);
+    static final CheckpointRecord TAKEN = new CheckpointRecord("a.1", 2, "/pool/a/.mosvm-checkpoints/a.1/2", "2026-12-04T12:00:02Z", "b",
+            1 << 20, 1, 3 << 20, 200, 5);
     static final MigrationRecord MOVED = new MigrationRecord("a", "b", "2026-12-04T12:00:01Z", 0, 80, 300, 1 << 20, "moved", null, 1.5, "plain");
 
     @TempDir static Path dir;
@@ -76,6 +78,7 @@ class AgentClientTest {
             return r.node().equals("b") || r.node().equals("slow") ? new Reply(200, Json.MAPPER.writeValueAsString(MOVED))
                     : new Reply(409, "{\"error\":\"no live node named '" + r.node() + "' in the pool\"}");
         }));
+        server.createContext(AgentProtocol.CHECKPOINT, endpoint(body -> new Reply(200, Json.MAPPER.writeValueAsString(TAKEN))));
         server.createContext(AgentProtocol.FACTS, endpoint(body -> new Reply(503, "busy")));
         server.start();
     }
@@ -142,6 +145,13 @@ class AgentClientTest {
         assertEquals(MOVED, m);
         assertEquals(new MigrationRequest("a.1", "b", MigrationMode.USHER),
                 Json.MAPPER.readValue(received.get(AgentProtocol.MIGRATE).body(), MigrationRequest.class));
+    }
+
+    @Test
+    void aCheckpointSendsTheJobAndReadsItsRecord() throws Exception {
+        assertEquals(TAKEN, client().checkpoint("a.1", Duration.ofSeconds(10)));
+        assertEquals("{\"job\":\"a.1\"}", received.get(AgentProtocol.CHECKPOINT).body());
+        assertEquals(AgentProtocol.BEARER + SECRET, received.get(AgentProtocol.CHECKPOINT).authorization());
     }
 
     @Test

@@ -68,7 +68,12 @@ class JsonRoundTripTest {
         List<String> fields = new ArrayList<>();
         job.fieldNames().forEachRemaining(fields::add);
         assertEquals(List.of("id", "uid", "user", "home", "where", "state", "argv", "started", "cpuSeconds", "rssKb", "migrations",
-                "pinned", "migrationHistory", "reason", "why", "workDone", "stays", "checkpoint", "checkpointEveryMinutes"), fields);
+                "pinned", "migrationHistory", "reason", "why", "workDone", "stays", "checkpoint", "checkpointEveryMinutes"), fields,
+                "new fields only ever after the old ones");
+        List<String> checkpointFields = new ArrayList<>();
+        job.get("checkpoint").fieldNames().forEachRemaining(checkpointFields::add);
+        assertEquals(List.of("job", "number", "path", "at", "node", "pagesBytes", "parent", "chainBytes", "frozenMillis", "everyMinutes"),
+                checkpointFields);
         List<String> moveFields = new ArrayList<>();
         job.get("migrationHistory").get(0).fieldNames().forEachRemaining(moveFields::add);
         assertEquals(List.of("from", "to", "at", "rounds", "freezeMillis", "totalMillis", "bytes", "reason", "why", "workDone",

@@ -14,6 +14,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.BalanceState;
+import dev.mosvm.api.CheckpointRequest;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.Json;
@@ -127,17 +128,31 @@ public final class AgentServer {
         secured(AgentProtocol.POOL_REMOVE, json("POST", ex -> pool.remove(body(ex, RemoveRequest.class))));
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
-        // What mosps and migrate ask on the job socket, for the host (`mosvm ps`, `mosvm migrate`).
+        // What mosps and migrate ask on the job socket, for the host (`mosvm ps`, `mosvm migrate`, `mosvm checkpoint`).
         secured(AgentProtocol.JOBS, ownThread(json("GET", ex -> requireJobs().list())));
+        // the host holds the instance secret: it moves and checkpoints any job, as root in the appliance does
         secured(AgentProtocol.MIGRATE, ownThread(json("POST", ex -> {
             MigrationRequest r = body(ex, MigrationRequest.class);
-            try {
-                // the host holds the instance secret: it moves any job, as root in the appliance does
-                return requireJobs().migrate(r.job(), r.node(), 0, r.mode());
-            } catch (IOException e) {
-                throw new IllegalStateException(e.getMessage(), e); // a move that cannot be made: 409 and why
-            }
+            return refusable(() -> requireJobs().migrate(r.job(), r.node(), 0, r.mode()));
         })));
+        secured(AgentProtocol.CHECKPOINT, ownThread(json("POST", ex -> {
+            CheckpointRequest r = body(ex, CheckpointRequest.class);
+            return refusable(() -> requireJobs().checkpoint(r.job(), 0));
+        })));
+    }
+
+    /** A request of the job service, which refuses with a one-line reason. */
+    private interface JobCall {
+        Object run() throws IOException;
+    }
+
+    /** The job service's answer; its refusal (a move or a checkpoint that cannot be made) a 409 and why. */
+    private static Object refusable(JobCall call) {
+        try {
+            return call.run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Serves {@code path} to requests bearing the instance secret only. */
@@ -251,8 +266,8 @@ public final class AgentServer {
 
     /**
      * Runs {@code handler} on a thread of its own, as the job socket serves each caller: a job
-     * request waits on peers (a list up to 5 s, a move as long as it takes), and the API's
-     * threads stay free for facts, nodes and the rest meanwhile. With
+     * request waits on peers (a list up to 5 s, a move or a checkpoint as long as it takes), and
+     * the API's threads stay free for facts, nodes and the rest meanwhile. With
      * {@link ServingLimits#API_LONG_REQUESTS} under way, another is answered 503.
      */
     private HttpHandler ownThread(HttpHandler handler) {

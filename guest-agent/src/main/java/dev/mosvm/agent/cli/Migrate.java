@@ -5,10 +5,11 @@ import dev.mosvm.agent.jobs.JobRequest;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
-import dev.mosvm.api.MigrationRecord;
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrateArguments;
 import dev.mosvm.api.MigrationRecord;
+import dev.mosvm.console.CheckpointSummary;
 import dev.mosvm.console.MigrationSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,9 +21,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** `migrate JOB NODE|home`: moves a running job (yours, or any as root) to another node of the pool. */
+/**
+ * `migrate JOB NODE|home`: moves a running job (yours, or any as root) to another node of the
+ * pool; `migrate JOB checkpoint` takes a checkpoint of it where it runs.
+ */
 @Command(name = "migrate", mixinStandardHelpOptions = true, versionProvider = GuestCli.Version.class,
-        description = "Move a running job to NODE (or back to its home) while it runs.")
+        description = {"Move a running job to NODE (or back to its home) while it runs.",
+                "migrate JOB checkpoint takes a checkpoint of the job instead (mosrun -R restarts it from one)."})
 public final class Migrate implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -37,20 +42,27 @@ public final class Migrate implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MigrationRecord m;
-        try (JobConnection c = JobConnection.open(socket, JobRequest.migrate(args.job, args.node, args.mode()))) {
-            Frame f = FrameCodec.read(c.in);
-            if (f == null) throw new IOException("the agent closed the connection");
-            if (f.type() == MessageType.ERROR) throw new IOException(f.text());
-            m = f.json(MigrationRecord.class);
-        }
         PrintWriter out = spec.commandLine().getOut();
-        if (args.json) {
-            out.println(Json.pretty(m));
+        if (args.checkpoint(spec.commandLine())) {
+            CheckpointRecord c = ask(JobRequest.checkpoint(args.job), CheckpointRecord.class);
+            if (args.json) out.println(Json.pretty(c));
+            else CheckpointSummary.print(out, c);
         } else {
-            MigrationSummary.print(out, args.job, m);
+            MigrationRecord m = ask(JobRequest.migrate(args.job, args.node, args.mode()), MigrationRecord.class);
+            if (args.json) out.println(Json.pretty(m));
+            else MigrationSummary.print(out, args.job, m);
         }
         out.flush();
         return 0;
+    }
+
+    /** The agent's one answer to {@code request}, or its one-line reason thrown. */
+    private <T> T ask(JobRequest request, Class<T> type) throws IOException {
+        try (JobConnection c = JobConnection.open(socket, request)) {
+            Frame f = FrameCodec.read(c.in);
+            if (f == null) throw new IOException("the agent closed the connection");
+            if (f.type() == MessageType.ERROR) throw new IOException(f.text());
+            return f.json(type);
+        }
     }
 }

@@ -28,7 +28,8 @@ public final class Mosps implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Option(names = {"-v", "--why"}, description = "Also say why each job is where it is (the placement or migration decision).")
+    @Option(names = {"-v", "--why"}, description = "Also say why each job is where it is (the placement or migration decision), "
+            + "and its latest checkpoint.")
     boolean verbose;
 
     @Option(names = "--socket", hidden = true, paramLabel = "PATH", description = "The agent's job socket (tests).")

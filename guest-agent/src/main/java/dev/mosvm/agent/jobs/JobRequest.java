@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.api.MigrationMode;
 import java.util.List;
 import java.util.Map;
@@ -43,5 +44,28 @@ public record JobRequest(String op, List<String> argv, Map<String, String> env, 
 
     boolean pinned() {
         return Boolean.TRUE.equals(local);
+    }
+
+    /** Most minutes between a job's periodic checkpoints (mosrun -A): a week. mosrun.c checks the same bounds. */
+    public static final int MAX_CHECKPOINT_EVERY = 10080;
+    /** Most checkpoints a job's home keeps (mosrun -N). */
+    public static final int MAX_KEEP_CHECKPOINTS = 100;
+
+    /** Minutes between the job's periodic checkpoints, 0 for none; throws naming the field if it is out of bounds. */
+    int checkpointMinutes() {
+        if (checkpointEvery == null) return 0;
+        if (checkpointEvery < 1 || checkpointEvery > MAX_CHECKPOINT_EVERY) {
+            throw new IllegalArgumentException("checkpointEvery (mosrun -A) must be 1 to " + MAX_CHECKPOINT_EVERY + " minutes, not " + checkpointEvery);
+        }
+        return checkpointEvery;
+    }
+
+    /** How many of the job's checkpoints to keep, {@link JobSpec#DEFAULT_KEEP} unless asked; throws naming the field if it is out of bounds. */
+    int checkpointsKept() {
+        if (keepCheckpoints == null) return JobSpec.DEFAULT_KEEP;
+        if (keepCheckpoints < 1 || keepCheckpoints > MAX_KEEP_CHECKPOINTS) {
+            throw new IllegalArgumentException("keepCheckpoints (mosrun -N) must be 1 to " + MAX_KEEP_CHECKPOINTS + ", not " + keepCheckpoints);
+        }
+        return keepCheckpoints;
     }
 }

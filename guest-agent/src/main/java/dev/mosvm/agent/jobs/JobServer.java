@@ -47,9 +47,9 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * Serves `mosrun`, `mosps` and `migrate` callers on this node over a Unix socket that any
- * user may open: the kernel tells who is calling (SO_PEERCRED), and the job runs as that
- * user. This node is the home of the jobs started here, wherever they run: output flows back
+ * Serves `mosrun`, `mosps` and `migrate` (moves and checkpoints) callers on this node over a
+ * Unix socket that any user may open: the kernel tells who is calling (SO_PEERCRED), and the
+ * job runs as that user. This node is the home of the jobs started here, wherever they run: output flows back
  * as it is produced, the caller's input, end of input and signals flow to the job, and the
  * last frame is the exit status. A caller that goes away (its terminal closed, or it was
  * killed) takes its job with it: the job gets SIGHUP, as a terminal's processes do. A job
@@ -211,16 +211,22 @@ public final class JobServer implements AutoCloseable {
                             return;
                         }
                         case "migrate" -> {
-                            try {
-                                MigrationRecord m = poolJobs.migrate(req.job(), req.node(), uid, req.mode());
-                                FrameCodec.write(out, Frame.json(MessageType.REPLY, m));
-                            } catch (IOException | RuntimeException e) {
-                                error(out, e.getMessage());
-                            }
+                            answer(out, () -> poolJobs.migrate(req.job(), req.node(), uid, req.mode()));
+                            return;
+                        }
+                        case "checkpoint" -> {
+                            answer(out, () -> poolJobs.checkpoint(req.job(), uid));
                             return;
                         }
                         case "run" -> {
-                            if (req.argv() == null || req.argv().isEmpty()) throw new IllegalArgumentException("no program to run");
+                            // bad settings are named before anything starts
+                            req.checkpointMinutes();
+                            req.checkpointsKept();
+                            boolean program = req.argv() != null && !req.argv().isEmpty();
+                            if (req.restart() != null && program) {
+                                throw new IllegalArgumentException("a restart from a checkpoint runs no program of its own");
+                            }
+                            if (req.restart() == null && !program) throw new IllegalArgumentException("no program to run");
                         }
                         default -> throw new IllegalArgumentException("unknown op " + req.op());
                     }
@@ -250,7 +256,8 @@ public final class JobServer implements AutoCloseable {
         boolean requested = req.node() != null;
         boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
         JobSpec spec = JobSpec.fresh(id, table.self(), uid, gid, req.argv(), Instant.now().toString(), req.pinned(), stay,
-                req.pinned() || Boolean.TRUE.equals(req.startHome()) ? "home" : requested ? "requested" : "placed", where.why());
+                req.pinned() || Boolean.TRUE.equals(req.startHome()) ? "home" : requested ? "requested" : "placed", where.why())
+                .checkpointed(req.checkpointMinutes(), req.checkpointsKept());
         if ("placed".equals(spec.placement())) LOG.info("job " + id + " placed on " + node + ": " + where.why());
         PeerChannel ch = null;
         if (!node.equals(table.self())) {
@@ -266,7 +273,8 @@ public final class JobServer implements AutoCloseable {
                 }
                 LOG.info("job " + spec.id() + " placed on " + node + " starts here instead: " + e.getMessage());
                 spec = JobSpec.fresh(spec.id(), spec.home(), uid, gid, spec.argv(), spec.started(), false, false, "placed",
-                        node + " could not take it (" + e.getMessage() + "); started home");
+                        node + " could not take it (" + e.getMessage() + "); started home")
+                        .checkpointed(spec.checkpointEvery(), spec.keepCheckpoints());
                 node = table.self();
                 ch = null;
             }
@@ -345,8 +353,11 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         boolean requested = req.node() != null && !req.node().equals(table.self());
-        JobSpec spec = was.recovered(table.supersededEpoch(was.id()), req.pinned(), req.pinned() || requested && !Boolean.TRUE.equals(req.migratable()),
+        JobSpec restarted = was.recovered(table.supersededEpoch(was.id()), req.pinned(), req.pinned() || requested && !Boolean.TRUE.equals(req.migratable()),
                 req.pinned() ? "home" : requested ? "requested" : "restarted", "restarted from checkpoint " + r.name());
+        // -A or -N given again replace the checkpoint's
+        JobSpec spec = restarted.checkpointed(req.checkpointEvery() != null ? req.checkpointMinutes() : restarted.checkpointEvery(),
+                req.keepCheckpoints() != null ? req.checkpointsKept() : restarted.keepCheckpoints());
         HomeRecord home = new HomeRecord(spec, out, table.self(), clock);
         if (!table.addHomeIfAbsent(home)) {
             error(out, "job " + was.id() + " is being restarted already");
@@ -585,6 +596,23 @@ public final class JobServer implements AutoCloseable {
     private void endLost(HomeRecord home, String why) {
         table.supersede(home.spec.id(), home.epoch());
         if (home.lost(why)) LOG.warning(why);
+    }
+
+    /** What a one-answer request asks for, or a one-line reason it cannot be had. */
+    private interface Answer {
+        Object get() throws IOException;
+    }
+
+    /** One REPLY frame with the answer as JSON, or one ERROR frame with the reason. */
+    private static void answer(DataOutputStream out, Answer a) throws IOException {
+        Object reply;
+        try {
+            reply = a.get();
+        } catch (IOException | RuntimeException e) {
+            error(out, e.getMessage());
+            return;
+        }
+        FrameCodec.write(out, Frame.json(MessageType.REPLY, reply));
     }
 
     private static void error(DataOutputStream out, String message) throws IOException {

@@ -6,6 +6,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.JobView;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -316,6 +317,21 @@ public final class JobTable {
             return;
         }
         JobServer.relay(r, link);
+    }
+
+    /**
+     * A peer asks for a checkpoint of a job running here: this node's own checkpoints take it,
+     * never passed on (the asking node found the job here). One REPLY with its record, or ERROR.
+     */
+    public void serveCheckpoint(PeerRequest req, PeerChannel link) throws IOException {
+        CheckpointRecord c;
+        try {
+            c = checkpoints.checkpoint(req.job(), req.uid());
+        } catch (IOException | RuntimeException e) {
+            FrameCodec.writeText(link.out, MessageType.ERROR, String.valueOf(e.getMessage()));
+            return;
+        }
+        FrameCodec.write(link.out, Frame.json(MessageType.REPLY, c));
     }
 
     private void control(String id, Frame f) {

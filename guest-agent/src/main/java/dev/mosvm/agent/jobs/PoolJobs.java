@@ -5,6 +5,7 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.JobView;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
@@ -16,8 +17,9 @@ import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * What `mosps` and `migrate` ask of this node, whoever asks: a caller on the job socket inside
- * the appliance, or the host through the agent's HTTPS API (`mosvm ps`, `mosvm migrate`).
+ * What `mosps`, `migrate` and `migrate JOB checkpoint` ask of this node, whoever asks: a
+ * caller on the job socket inside the appliance, or the host through the agent's HTTPS API
+ * (`mosvm ps`, `mosvm migrate`, `mosvm checkpoint`).
  */
 public final class PoolJobs {
     private static final Logger LOG = Logger.getLogger(PoolJobs.class.getName());
@@ -73,5 +75,17 @@ public final class PoolJobs {
      */
     public MigrationRecord migrate(String job, String node, int uid, MigrationMode mode) throws IOException {
         return migrations.migrate(job, node, uid, mode == null ? MigrationMode.DEFAULT : mode);
+    }
+
+    /**
+     * Takes a checkpoint of {@code job} now, for the user {@code uid} (0 may ask for any job):
+     * the node it runs on takes it, so a job running elsewhere is asked of that node; throws
+     * with a one-line reason when none can be taken.
+     */
+    public CheckpointRecord checkpoint(String job, int uid) throws IOException {
+        if (job == null) throw new IOException("usage: migrate JOB checkpoint");
+        if (table.running(job) != null) return table.checkpoints().checkpoint(job, uid);
+        String where = Runners.find(table, job);
+        return Runners.ask(table.peers(), where, PeerRequest.checkpoint(job, uid), CheckpointRecord.class, "the checkpoint");
     }
 }

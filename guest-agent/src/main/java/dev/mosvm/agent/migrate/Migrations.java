@@ -5,7 +5,7 @@ import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
-import dev.mosvm.api.JobView;
+import dev.mosvm.agent.jobs.Runners;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -18,7 +18,6 @@ import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -67,13 +66,8 @@ public final class Migrations implements JobServer.Migrations {
         if (id == null || node == null) throw new IOException("usage: migrate JOB NODE|home");
         Job job = table.running(id);
         if (job != null) return migrateHere(job, node, uid, mode, MoveIntent.USER);
-        String where = table.whereIs(id);
-        if (where == null || where.equals(table.self())) where = find(id);
-        if (where == null) throw new IOException("no job " + id + " is running in the pool (it has finished, or never existed)");
-        try (PeerChannel ch = table.peers().connect(where)) {
-            PeerRequest.write(ch.out, PeerRequest.migrate(id, node, uid, mode));
-            return reply(ch, where);
-        }
+        String where = Runners.find(table, id);
+        return Runners.ask(table.peers(), where, PeerRequest.migrate(id, node, uid, mode), MigrationRecord.class, "the migration");
     }
 
     /** A peer asks this node to move a job running here. */
@@ -117,28 +111,6 @@ public final class Migrations implements JobServer.Migrations {
     /** A peer asks for the moves this node sent jobs on. */
     public void serveMoves(PeerChannel ch) throws IOException {
         FrameCodec.write(ch.out, Frame.json(MessageType.LIST, log.recent()));
-    }
-
-    private String find(String id) {
-        for (String peer : table.peers().alivePeers()) {
-            try (PeerChannel ch = table.peers().connect(peer)) {
-                PeerRequest.write(ch.out, PeerRequest.list());
-                Frame f = FrameCodec.read(ch.in);
-                if (f == null || f.type() != MessageType.LIST) continue;
-                List<JobView> jobs = f.json(PeerRequest.JOB_LIST);
-                if (jobs.stream().anyMatch(j -> j.id().equals(id))) return peer;
-            } catch (IOException e) {
-                LOG.fine("cannot ask " + peer + " for job " + id + ": " + e.getMessage());
-            }
-        }
-        return null;
-    }
-
-    private static MigrationRecord reply(PeerChannel ch, String where) throws IOException {
-        Frame f = FrameCodec.read(ch.in);
-        if (f == null) throw new IOException(where + " closed the connection during the migration");
-        if (f.type() == MessageType.ERROR) throw new IOException(f.text());
-        return f.json(MigrationRecord.class);
     }
 
     String imageVersion() {

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * <li>{@code attach}: a job that arrived by migration reconnects to its home the same way;
  * <li>{@code migrate}: move job {@code job}, which runs there, to {@code node}, on behalf of
  *     user {@code uid} (answer: REPLY with the migration's record, or ERROR);
- * <li>{@code migrate-in}: the source of a migration offers the target the job ({@link MigrationFrames}).
+ * <li>{@code migrate-in}: the source of a migration offers the target the job ({@link MigrationFrames});
+ * <li>{@code checkpoint}: take a checkpoint of job {@code job}, which runs there, on behalf of
+ *     user {@code uid} (answer: REPLY with the checkpoint's record, or ERROR).
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,7 +37,8 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
                           String cwd, MigrationOffer offer, MigrationMode mode) {
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
-        LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in");
+        LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
+        CHECKPOINT("checkpoint");
 
         private final String wire;
 
@@ -105,6 +108,10 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null);
     }
 
+    public static PeerRequest checkpoint(String job, int uid) {
+        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null);
+    }
+
     public Frame frame() {
         return Frame.json(MessageType.REQUEST, this);
     }
@@ -139,6 +146,10 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
             case MIGRATE_IN -> {
                 r.needSpec();
                 if (r.offer == null) throw new MalformedFrameException("migrate-in without an offer");
+            }
+            case CHECKPOINT -> {
+                r.needJob();
+                if (r.uid == null) throw new MalformedFrameException("checkpoint without a uid"); // whose rights it is taken with
             }
         }
         return r;

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.guard.ServingLimits;
+import dev.mosvm.agent.jobs.FakeCheckpoints;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.jobs.PoolJobs;
 import dev.mosvm.api.AgentException;
+import dev.mosvm.api.AgentProtocol;
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.api.MigrationRequest;
@@ -26,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The job endpoints of the agent's HTTPS API, which the host's `mosvm ps` and `mosvm migrate`
- * use: only with the instance secret, a move made with root's rights and the mode asked for, a
- * refusal in the job service's own words, and moves in progress holding up nothing else.
+ * The job endpoints of the agent's HTTPS API, which the host's `mosvm ps`, `mosvm migrate` and
+ * `mosvm checkpoint` use: only with the instance secret, a move made with root's rights and the
+ * mode asked for, a checkpoint with root's rights, a refusal in the job service's own words, and
+ * moves in progress holding up nothing else.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentServerJobsTest {
@@ -44,16 +48,30 @@ class AgentServerJobsTest {
     final CountDownLatch busyMovesStarted = new CountDownLatch(ServingLimits.API_LONG_REQUESTS);
     final CountDownLatch busyMovesMayEnd = new CountDownLatch(1);
 
+    /** An agent whose node runs two jobs (sleeps), test.30 and test.31, for the checkpoint endpoint. */
+    LoopbackAgent withJobs;
+    final JobTable table = new JobTable("test", null, PeerDirectory.NONE);
+    final FakeCheckpoints checkpoints = new FakeCheckpoints("test", 1000).refuse("test.31", "job test.31 is being migrated; try again when it has moved");
+
     @BeforeAll
     void start() throws Exception {
         agent = LoopbackAgent.start("test");
         agent.server.jobs(null, null, new PoolJobs(new JobTable("test", null, PeerDirectory.NONE), this::migrate));
+        withJobs = LoopbackAgent.start("test");
+        table.checkpoints(checkpoints);
+        FakeCheckpoints.sleeping(table, "test.30", 1000);
+        FakeCheckpoints.sleeping(table, "test.31", 1000);
+        withJobs.server.jobs(null, null, new PoolJobs(table, this::migrate));
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws InterruptedException {
         agent.close();
+        withJobs.close();
+        FakeCheckpoints.stopSleeping(table);
     }
+
+    static final CheckpointRecord TAKEN = FakeCheckpoints.record("test.30", "test");
 
     /** A move under way: counts itself {@code started}, then lasts until {@code mayEnd}. */
     static void holdUntil(CountDownLatch started, CountDownLatch mayEnd) throws IOException {
@@ -108,6 +126,29 @@ class AgentServerJobsTest {
     }
 
     @Test
+    void aCheckpointIsTakenWithRootsRightsAndARefusalIsA409WithTheReason() throws Exception {
+        assertEquals(TAKEN, withJobs.client(true).checkpoint("test.30", WAIT));
+        assertTrue(checkpoints.asked.contains(List.of("test.30", 0)), "as root: " + checkpoints.asked);
+        AgentException busy = assertThrows(AgentException.class, () -> withJobs.client(true).checkpoint("test.31", WAIT));
+        assertEquals(409, busy.status());
+        assertEquals("job test.31 is being migrated; try again when it has moved", busy.reason());
+        AgentException nowhere = assertThrows(AgentException.class, () -> withJobs.client(true).checkpoint("test.99", WAIT));
+        assertEquals(409, nowhere.status());
+        assertEquals("no job test.99 is running in the pool (it has finished, or never existed)", nowhere.reason());
+        AgentException noJob = assertThrows(AgentException.class, () -> withJobs.client(true).send("POST", AgentProtocol.CHECKPOINT, "{}"));
+        assertEquals(409, noJob.status());
+        assertEquals("usage: migrate JOB checkpoint", noJob.reason());
+    }
+
+    @Test
+    void withoutTheSecretNoCheckpointIsTaken() {
+        int before = checkpoints.asked.size();
+        AgentException e = assertThrows(AgentException.class, () -> withJobs.client(false).checkpoint("test.30", WAIT));
+        assertEquals(401, e.status());
+        assertEquals(before, checkpoints.asked.size(), "the node's checkpoints never heard of it: " + checkpoints.asked);
+    }
+
+    @Test
     void withoutTheSecretNothingIsListedOrMoved() {
         AgentException list = assertThrows(AgentException.class, () -> agent.client(false).jobs());
         assertEquals(401, list.status());
@@ -131,6 +172,8 @@ class AgentServerJobsTest {
             AgentException move = assertThrows(AgentException.class,
                     () -> bare.client(true).migrate(new MigrationRequest("bare.1", "b", null), WAIT));
             assertEquals("this agent runs no jobs", move.reason());
+            AgentException checkpoint = assertThrows(AgentException.class, () -> bare.client(true).checkpoint("bare.1", WAIT));
+            assertEquals("this agent runs no jobs", checkpoint.reason());
         }
     }
 

@@ -60,5 +60,19 @@ class GuestCliTest {
         assertEquals(ExitCodes.FAILED, mig.exit());
         assertTrue(mig.err().startsWith("migrate: error: cannot reach this appliance's agent"), mig.err());
         assertEquals(ExitCodes.INVALID_INPUT, run(new Migrate(), "a.1").exit(), "NODE is missing");
+        Run ckpt = run(new Migrate(), "--socket", "/nonexistent/jobs.sock", "a.1", "checkpoint");
+        assertEquals(ExitCodes.FAILED, ckpt.exit());
+        assertTrue(ckpt.err().startsWith("migrate: error: cannot reach this appliance's agent"), ckpt.err());
+    }
+
+    @Test
+    void aCheckpointTakesNoneOfAMovesOptions() {
+        for (String option : List.of("--stop-and-copy", "--eager-restore")) {
+            Run r = run(new Migrate(), "--socket", "/nonexistent/jobs.sock", "a.1", "checkpoint", option); // refused before the agent is asked
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), r.err());
+            assertEquals("migrate: error: --stop-and-copy and --eager-restore are for moves: a checkpoint takes neither",
+                    r.err().lines().findFirst().orElseThrow());
+        }
+        assertTrue(run(new Migrate(), "--help").out().contains("'checkpoint'"), "NODE's help names it");
     }
 }

@@ -25,6 +25,7 @@ class PeerRequestTest {
     @Test
     void opsGoByTheirNamesAsProtocolOneSentThem() throws MalformedFrameException {
         assertEquals("{\"op\":\"has\",\"job\":\"a.7\"}", PeerRequest.has("a.7").frame().text());
+        assertEquals("{\"op\":\"checkpoint\",\"job\":\"a.7\",\"uid\":1000}", PeerRequest.checkpoint("a.7", 1000).frame().text());
         assertEquals("{\"op\":\"migrate-in\",", PeerRequest.migrateIn(WireSamples.SPEC, WireSamples.OFFER).frame().text().substring(0, 19));
         PeerRequest later = PeerRequest.decode(Frame.text(MessageType.REQUEST, "{\"op\":\"has\",\"job\":\"a.7\",\"since\":3}"));
         assertEquals(PeerRequest.has("a.7"), later, "fields this version does not know are skipped");
@@ -38,6 +39,9 @@ class PeerRequestTest {
         assertEquals("has without a job", refusal("{\"op\":\"has\"}"));
         assertEquals("has of a job with a bad id", refusal("{\"op\":\"has\",\"job\":\"../../etc\"}"));
         assertEquals("migrate without a node", refusal("{\"op\":\"migrate\",\"job\":\"a.7\"}"));
+        assertEquals("checkpoint without a uid", refusal("{\"op\":\"checkpoint\",\"job\":\"a.7\"}"));
+        assertEquals("checkpoint without a job", refusal("{\"op\":\"checkpoint\",\"uid\":0}"));
+        assertEquals("checkpoint of a job with a bad id", refusal("{\"op\":\"checkpoint\",\"job\":\"../x\",\"uid\":0}"));
         assertEquals("start without a job spec", refusal("{\"op\":\"start\",\"job\":\"a.7\"}"));
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));

@@ -28,7 +28,8 @@ final class WireSamples {
     static List<PeerRequest> requests() {
         return List.of(PeerRequest.list(), PeerRequest.moves(), PeerRequest.has("a.7"),
                 PeerRequest.start(SPEC, Map.of("HOME", "/home/alice", "LANG", "C.UTF-8"), "/pool/a/alice"), PeerRequest.attach(MOVED_SPEC),
-                PeerRequest.migrate("a.7", "home", 1000, MigrationMode.USHER), PeerRequest.migrateIn(MOVED_SPEC, OFFER));
+                PeerRequest.migrate("a.7", "home", 1000, MigrationMode.USHER), PeerRequest.migrateIn(MOVED_SPEC, OFFER),
+                PeerRequest.checkpoint("a.7", 1000), PeerRequest.start(SPEC.checkpointed(5, 4), Map.of(), "/"));
     }
 
     /** A frame of every type, with a payload of its shape (and for structured ones, of its meaning). */

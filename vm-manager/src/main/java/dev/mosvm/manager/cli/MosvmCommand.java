@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mosvm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the mosvm appliance VM: a MOSIX-style compute pool node on this workstation.",
         subcommands = {UpCommand.class, StatusCommand.class, ListCommand.class, DownCommand.class, DestroyCommand.class, NodesCommand.class,
-                PoolCommands.Pool.class, PoolCommands.Join.class, PoolCommands.Leave.class, MonCommand.class, SshCommand.class, RunCommand.class, JobCommands.Ps.class, JobCommands.Migrate.class, BalanceCommand.class,
+                PoolCommands.Pool.class, PoolCommands.Join.class, PoolCommands.Leave.class, MonCommand.class, SshCommand.class, RunCommand.class, JobCommands.Ps.class, JobCommands.Migrate.class, JobCommands.Checkpoint.class, BalanceCommand.class,
                 ImageCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {"", "Instances live in $MOSVM_HOME (default ~/.mosvm); images are cached in $MOSVM_CACHE (default ~/.cache/mosvm)."})
 public final class MosvmCommand implements Runnable {

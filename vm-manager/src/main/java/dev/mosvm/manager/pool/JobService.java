@@ -1,6 +1,7 @@
 package dev.mosvm.manager.pool;
 
 import dev.mosvm.api.AgentException;
+import dev.mosvm.api.CheckpointRecord;
 import dev.mosvm.api.ExitCodes;
 import dev.mosvm.api.JobView;
 import dev.mosvm.api.MigrationMode;
@@ -12,7 +13,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
-/** The pool's jobs from the host, through the local appliance's agent: list them (`mosvm ps`), move one (`mosvm migrate`). */
+/**
+ * The pool's jobs from the host, through the local appliance's agent: list them (`mosvm ps`),
+ * move one (`mosvm migrate`), take a checkpoint of one (`mosvm checkpoint`).
+ */
 public final class JobService {
     /** The agent waits up to 5 s for each peer's list: room for that and a slow guest. */
     static final Duration LIST_WAIT = Duration.ofSeconds(30);
@@ -23,6 +27,8 @@ public final class JobService {
      * that stops answering altogether (an HTTP request, unlike ssh's keepalives, does not notice).
      */
     static final Duration MIGRATE_WAIT = Duration.ofMinutes(15);
+    /** How long the host waits for a checkpoint: it writes the job's memory to its home over NFS, as long as a move may take. */
+    static final Duration CHECKPOINT_WAIT = MIGRATE_WAIT;
 
     private final AgentAccess agents;
 
@@ -41,6 +47,14 @@ public final class JobService {
     public MigrationRecord migrate(String instance, String job, String node, MigrationMode mode) throws IOException, AgentException {
         try {
             return agents.client(instance, CONNECT_WAIT, true).migrate(new MigrationRequest(job, node, mode), MIGRATE_WAIT);
+        } catch (AgentException e) {
+            throw refused(instance, e);
+        }
+    }
+
+    public CheckpointRecord checkpoint(String instance, String job) throws IOException, AgentException {
+        try {
+            return agents.client(instance, CONNECT_WAIT, true).checkpoint(job, CHECKPOINT_WAIT);
         } catch (AgentException e) {
             throw refused(instance, e);
         }

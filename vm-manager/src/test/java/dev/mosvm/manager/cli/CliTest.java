@@ -36,7 +36,7 @@ class CliTest {
         for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
                 List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"),
                 List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"),
-                List.of("balance"), List.of("ps"), List.of("migrate"))) {
+                List.of("balance"), List.of("ps"), List.of("migrate"), List.of("checkpoint"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
             assertEquals(0, r.exit(), cmd + ": " + r.err());
@@ -123,6 +123,20 @@ class CliTest {
     }
 
     @Test
+    void checkpointTakesAJobAsMigrateJobCheckpointDoes() {
+        Run help = run("checkpoint", "--help");
+        assertTrue(help.out().contains("JOB") && help.out().contains("--json") && help.out().contains("mosrun -R"), help.out());
+        Run missing = run("checkpoint");
+        assertEquals(ExitCodes.INVALID_INPUT, missing.exit());
+        assertTrue(missing.err().startsWith("mosvm: error: Missing required parameter: 'JOB'"), missing.err());
+        Run moveOption = run("migrate", "-i", "ghost", "ca.17", "checkpoint", "--stop-and-copy");
+        assertEquals(ExitCodes.INVALID_INPUT, moveOption.exit(), "refused before any instance is looked at: " + moveOption.err());
+        assertEquals("mosvm: error: --stop-and-copy and --eager-restore are for moves: a checkpoint takes neither",
+                moveOption.err().lines().findFirst().orElseThrow());
+        assertTrue(run("ps", "--help").out().contains("latest checkpoint"), "ps -v says it");
+    }
+
+    @Test
     void joinNeedsAWellFormedToken() {
         Run r = run("join", "192.168.122.10", "--token", "mosvm1.pool.short.abc");
         assertEquals(ExitCodes.INVALID_INPUT, r.exit());
@@ -141,7 +155,9 @@ class CliTest {
     @Test
     void unknownInstancesAreStateErrors() {
         for (List<String> cmd : List.of(List.of("down", "ghost"), List.of("destroy", "ghost"), List.of("status", "ghost"),
-                List.of("ps", "-i", "ghost"), List.of("migrate", "-i", "ghost", "ca.17", "cb"), List.of("nodes", "-i", "ghost"))) {
+                List.of("ps", "-i", "ghost"), List.of("ps", "-v", "-i", "ghost"), List.of("migrate", "-i", "ghost", "ca.17", "cb"),
+                List.of("migrate", "-i", "ghost", "ca.17", "checkpoint"), List.of("checkpoint", "-i", "ghost", "ca.17"),
+                List.of("nodes", "-i", "ghost"))) {
             Run r = run(cmd.toArray(String[]::new));
             assertEquals(ExitCodes.BAD_STATE, r.exit(), cmd.toString());
             assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
