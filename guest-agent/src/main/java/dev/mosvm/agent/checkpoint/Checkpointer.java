@@ -122,6 +122,8 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 try {
                     Job job = JobImages.restore(table, m.spec(), m.stdio(), scratch, dir, scratch, false);
                     job.outputBefore(m.outBytes(), m.errBytes());
+                    // its input had ended: the new pipe ends too (a read would otherwise wait for ever)
+                    if (m.stdinClosed()) job.control(dev.mosvm.agent.wire.Frame.empty(dev.mosvm.agent.wire.MessageType.STDIN_EOF));
                     LOG.info("job " + m.job() + " restored from checkpoint " + name + " (taken " + m.takenAt() + " on " + m.node() + ")");
                     return job;
                 } catch (IOException e) {
