@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CheckpointBenchmarkIT extends PoolTestBase {
     static final String DIR = "/pool/ca/bench";
     static final int MIB = Integer.getInteger("bench.checkpointMib", 16);
-    static final int STEPS = Integer.getInteger("bench.checkpointSteps", 4000);
+    static final int STEPS = Integer.getInteger("bench.checkpointSteps", 3000);
     static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/checkpoint.md"));
 
     @BeforeAll

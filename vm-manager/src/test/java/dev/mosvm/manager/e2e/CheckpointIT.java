@@ -69,12 +69,12 @@ class CheckpointIT extends PoolTestBase {
         assertEquals("700", sh("ca", "stat -c %a /pool/ca/.mosvm-checkpoints/" + id + "/1"), "only the agents read a job's memory");
 
         // a job that still runs is not restarted: that would run it twice
-        MosvmCli.Result twice = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "'mosrun -R " + id + "'").exitIs(126);
+        MosvmCli.Result twice = cli.run("ssh", "-i", "ca", "--", "bash", "-c", "su alice -c 'mosrun -R " + id + "'").exitIs(126);
         assertTrue(twice.err().contains("still runs on cb"), twice.err());
 
         int before = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/ck.out"));
         waitUntil("ca", "wc -l < " + DIR + "/ck.out", s -> Integer.parseInt(s) >= before + 2, 120); // it ran on past the checkpoint
-        sh("cb", "kill -KILL $(cat /sys/fs/cgroup/mosvm/" + id + "/cgroup.procs)");
+        sh("cb", "kill -KILL $(cat /sys/fs/cgroup/mosvm/job-" + id + "/cgroup.procs)");
         waitUntil("ca", "cat " + DIR + "/ck.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
         String first = sh("ca", "cat " + DIR + "/ck.out") + "\n";
 
@@ -101,7 +101,7 @@ class CheckpointIT extends PoolTestBase {
         sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
         sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
         String root = "/pool/ca/.mosvm-checkpoints/" + id;
-        sh("ca", "kill -KILL $(cat /sys/fs/cgroup/mosvm/" + id + "/cgroup.procs)");
+        sh("ca", "kill -KILL $(cat /sys/fs/cgroup/mosvm/job-" + id + "/cgroup.procs)");
         waitUntil("ca", "cat " + DIR + "/bad.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
 
         assertRefused("nosuch.1", "no checkpoint");
@@ -167,7 +167,7 @@ class CheckpointIT extends PoolTestBase {
     }
 
     long pagesBytes(String checkpoint) throws Exception {
-        String m = sh("ca", "grep -o '\"pagesBytes\":[0-9]*' " + checkpoint + "/manifest.json | cut -d: -f2");
+        String m = sh("ca", "grep -o '\"pagesBytes\" *: *[0-9]*' " + checkpoint + "/manifest.json | grep -o '[0-9]*$'");
         return Long.parseLong(m);
     }
 
@@ -176,7 +176,7 @@ class CheckpointIT extends PoolTestBase {
     }
 
     void assertRefusedAs(String user, String reference, String says) throws Exception {
-        MosvmCli.Result r = cli.run("ssh", "-i", "ca", "--", "su", user, "-c", "'cd /tmp && mosrun -R " + reference + "'");
+        MosvmCli.Result r = cli.run("ssh", "-i", "ca", "--", "bash", "-c", "su " + user + " -c 'cd /tmp && mosrun -R " + reference + "'");
         assertEquals(126, r.exit(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertTrue(r.err().contains(says), r.err());
