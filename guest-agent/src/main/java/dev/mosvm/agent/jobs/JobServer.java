@@ -347,7 +347,8 @@ public final class JobServer implements AutoCloseable {
             error(out, "checkpoint " + r.name() + " is of a job whose home is " + was.home() + ": restart it there (mosrun -R on " + was.home() + ")");
             return;
         }
-        String runs = table.running(was.id()) != null || table.home(was.id()) != null ? table.self() : runningElsewhere(was.id());
+        HomeRecord waiting = table.home(was.id()); // its caller waits here: it runs where that record says
+        String runs = table.running(was.id()) != null ? table.self() : waiting != null ? waiting.where() : runningElsewhere(was.id());
         if (runs != null) {
             error(out, "job " + was.id() + " still runs on " + runs + ": restarting it from " + r.name() + " would run it twice");
             return;

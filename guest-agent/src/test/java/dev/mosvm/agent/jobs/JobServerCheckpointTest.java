@@ -164,13 +164,22 @@ class JobServerCheckpointTest {
         FakeCheckpoints fake = new FakeCheckpoints("a", 0).refuse("a.2/1", "checkpoint a.2/1 was altered after it was taken: pages-1.img does not match its checksum")
                 .offer("b.5", JobSpec.fresh("b.5", "b", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "home", "test"))
                 .offer("a.6", JobSpec.fresh("a.6", "a", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "home", "test"))
-                .offer("a.7", JobSpec.fresh("a.7", "a", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "home", "test"));
+                .offer("a.7", JobSpec.fresh("a.7", "a", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "home", "test"))
+                .offer("a.8", JobSpec.fresh("a.8", "a", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "placed", "test"));
         table.checkpoints(fake);
         try {
             assertEquals("no checkpoint a.1/3 at home a", error("{\"op\":\"run\",\"argv\":[],\"restart\":\"a.1/3\"}"));
             assertEquals("checkpoint a.2/1 was altered after it was taken: pages-1.img does not match its checksum",
                     error("{\"op\":\"run\",\"restart\":\"a.2/1\"}"));
             assertEquals("checkpoint b.5 is of a job whose home is b: restart it there (mosrun -R on b)", error("{\"op\":\"run\",\"restart\":\"b.5\"}"));
+            // a.8's caller waits here while it runs on b
+            JobSpec a8 = JobSpec.fresh("a.8", "a", 0, 0, List.of("x"), "2026-12-04T11:00:00Z", false, false, "placed", "test");
+            table.addHome(new HomeRecord(a8, new DataOutputStream(OutputStream.nullOutputStream()), "b", Clock.systemUTC()));
+            try {
+                assertEquals("job a.8 still runs on b: restarting it from a.8 would run it twice", error("{\"op\":\"run\",\"restart\":\"a.8\"}"));
+            } finally {
+                table.removeHome("a.8");
+            }
             // a.6 still runs on b: the pool's list says so
             CompletableFuture<Frame> running = CompletableFuture.supplyAsync(() -> {
                 try {
