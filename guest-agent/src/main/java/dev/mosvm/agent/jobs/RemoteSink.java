@@ -32,6 +32,15 @@ final class RemoteSink implements JobSink {
     /** Between attempts to reach an unreachable home. */
     static final long RETRY_MILLIS = 5_000;
     private final Path spool;
+    /**
+     * The most output a job's spool holds while its home is away. Past it the job's output is not
+     * read any more: its pipe fills and the job waits in its next write until home is back, so
+     * nothing is lost and a job printing without end cannot fill this node's disk.
+     */
+    static final long SPOOL_LIMIT_BYTES = 64L << 20;
+    private final long spoolLimit;
+    /** Bytes in the spool file now (this sink writes it alone). */
+    private long spooled;
     private final long ackMillis;
     private final long retryMillis;
     private final String jobId;
@@ -57,6 +66,12 @@ final class RemoteSink implements JobSink {
 
     RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<Frame> control, Path spool, long ackMillis,
                long retryMillis) {
+        this(spec, link, peers, control, spool, ackMillis, retryMillis, SPOOL_LIMIT_BYTES);
+    }
+
+    RemoteSink(JobSpec spec, PeerChannel link, PeerDirectory peers, Consumer<Frame> control, Path spool, long ackMillis,
+               long retryMillis, long spoolLimit) {
+        this.spoolLimit = spoolLimit;
         this.spool = spool;
         this.ackMillis = ackMillis;
         this.retryMillis = retryMillis;
@@ -183,7 +198,30 @@ final class RemoteSink implements JobSink {
         if (!spooling) closeLink();
     }
 
+    /**
+     * Waits (releasing this sink, so a reattach can go on) while the spool is full and home away;
+     * output only: the exit status always goes in.
+     */
+    private void waitForSpoolRoom(MessageType kind, int n) {
+        if (kind != MessageType.STDOUT && kind != MessageType.STDERR) return;
+        boolean told = false;
+        while (spooling && !fenced && spooled + n > spoolLimit) {
+            if (!told) {
+                LOG.warning("job " + jobId + "'s output waiting for its home " + home + " fills its spool (" + spoolLimit / (1 << 20)
+                        + " MiB): the job waits in its next write until home is back");
+                told = true;
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private void send(MessageType kind, byte[] b, int n) {
+        waitForSpoolRoom(kind, n);
         if (fenced) return; // a stale copy: nothing of it reaches the caller
         if (!spooling) {
             try {
@@ -202,6 +240,18 @@ final class RemoteSink implements JobSink {
     private void spoolFrame(MessageType kind, byte[] b, int n) {
         try {
             Files.createDirectories(spool);
+            if (!Files.exists(spoolFile())) {
+                // it holds the job's output: its owner's to read, and nobody else's
+                Files.createFile(spoolFile(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                try {
+                    Files.setAttribute(spoolFile(), "unix:uid", spec.uid());
+                } catch (IOException | UnsupportedOperationException e) {
+                    LOG.fine("spool of " + jobId + " stays root's: " + e.getMessage());
+                }
+                spooled = 0;
+            }
+            spooled += 5 + n; // the frame's header and payload
             try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
                 FrameCodec.write(out, kind, b, n);
             }
@@ -244,9 +294,11 @@ final class RemoteSink implements JobSink {
             settled = false;
             listen(ch);
             if (done && !awaitSettled()) throw new IOException("no answer to the replayed exit status");
-            if (!fenced || !Files.exists(file)) Files.deleteIfExists(file);
+            Files.deleteIfExists(file);
+            spooled = 0;
             spooling = false;
             retrying = false;
+            notifyAll(); // output waiting for room in the spool goes straight home now
             LOG.info("job " + jobId + " attached to its home " + home);
             if (done) closeLink();
             return true;

@@ -18,6 +18,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class LoopbackPeers implements PeerDirectory {
     /** Each node's state in this node's view; a node not here is not a member. */
     final Map<String, NodeState> states = new ConcurrentHashMap<>();
+    /** Every connect fails while set (a network down). */
+    volatile boolean unreachable;
     /** The other nodes' ends of the channels this node opened, in order. */
     final BlockingQueue<PeerChannel> farEnds = new LinkedBlockingQueue<>();
     private final String self;
@@ -40,6 +42,7 @@ final class LoopbackPeers implements PeerDirectory {
 
     @Override
     public PeerChannel connect(String node) throws IOException {
+        if (unreachable) throw new IOException("no route to " + node);
         PeerChannel[] ends = LoopbackChannels.pair(LoopbackChannels.keys(node, 5, List.of()), node,
                 LoopbackChannels.keys(self, 5, List.of()), self);
         farEnds.add(ends[0]);

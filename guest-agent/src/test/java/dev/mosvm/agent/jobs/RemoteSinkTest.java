@@ -109,4 +109,32 @@ class RemoteSinkTest {
         assertFalse(Files.exists(sink.spoolFile()), "nothing of a stale copy is kept to send again");
         assertEquals(null, homeEnds.poll(500, TimeUnit.MILLISECONDS), "and it never reattaches");
     }
+
+    @Test
+    void outputBeyondAFullSpoolWaitsForHomeAndNothingIsLost() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.9", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        PeerChannel mine = peers.connect("home");
+        RemoteSink sink = new RemoteSink(spec, mine, peers, f -> { }, spool, 300, 50, 100);
+        homeEnds.take();
+        peers.unreachable = true; // home goes away: the link fails, and so does every attempt to reattach
+        mine.close();
+        byte[] line = "0123456789012345678901234567890123456789\n".getBytes(); // 41 bytes: two fit in 100 with their headers
+        sink.output(MessageType.STDOUT, line, line.length); // the write that finds the link down starts the spool
+        sink.output(MessageType.STDOUT, line, line.length);
+        CompletableFuture<Void> third = CompletableFuture.runAsync(() -> sink.output(MessageType.STDOUT, line, line.length));
+        Thread.sleep(300);
+        assertFalse(third.isDone(), "the third waits: the spool is full");
+        assertTrue(Files.size(sink.spoolFile()) <= 100, "the spool holds no more than its bound");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(sink.spoolFile())));
+
+        peers.unreachable = false;
+        PeerChannel again = homeEnds.poll(10, TimeUnit.SECONDS); // home is back: the sink reattaches and replays
+        assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(again.in).op());
+        third.get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            Frame f = FrameCodec.read(again.in);
+            assertEquals(MessageType.STDOUT, f.type());
+            assertEquals(new String(line), new String(f.payload()), "frame " + i + " in order, none lost");
+        }
+    }
 }
