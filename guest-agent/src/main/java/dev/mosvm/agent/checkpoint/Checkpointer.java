@@ -88,9 +88,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
 
     @Override
     public CheckpointRecord latest(Job job) {
-        CheckpointRecord r = latest.get(job.id());
-        if (r != null || latest.containsKey(job.id())) return r;
-        return null; // looked up by the periodic tick, never on a listing's path (home's files may be slow)
+        return latest.get(job.id()); // filled by takes and the periodic tick, never on a listing's path (home's files may be slow)
     }
 
     @Override
