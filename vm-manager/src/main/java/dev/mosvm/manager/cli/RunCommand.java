@@ -28,14 +28,37 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-L", description = "Keep the job on the local appliance; never migrate it.")
     boolean local;
 
-    @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "Program and its arguments (after --).")
+    @Option(names = "-A", paramLabel = "MINUTES", description = "Checkpoint the job every MINUTES (1 to 10080) while it runs, at its home.")
+    Integer checkpointEvery;
+
+    @Option(names = "-N", paramLabel = "COUNT", description = "Keep the job's last COUNT checkpoints (1 to 100, default 3).")
+    Integer keep;
+
+    @Option(names = "-R", paramLabel = "CHECKPOINT",
+            description = "Restart a job from a checkpoint instead of running PROGRAM: a job id (its latest), JOB/N, or a checkpoint's path.")
+    String restart;
+
+    @Parameters(arity = "0..*", paramLabel = "PROGRAM", description = "Program and its arguments (after --); none with -R.")
     List<String> command = new ArrayList<>();
+
+    /** mosrun's own bounds (images/files/usr/local/src/mosrun.c), checked here so a typo costs no ssh session. */
+    static final int MAX_EVERY_MINUTES = 10080;
+    static final int MAX_KEEP = 100;
 
     @Override
     public Integer call() throws Exception {
         List<String> remote = new ArrayList<>(List.of("mosrun"));
         if (node != null) remote.addAll(List.of("-r", node));
         if (local) remote.add("-L");
+        if (checkpointEvery != null) remote.addAll(List.of("-A", String.valueOf(bounded("-A", checkpointEvery, MAX_EVERY_MINUTES))));
+        if (keep != null) remote.addAll(List.of("-N", String.valueOf(bounded("-N", keep, MAX_KEEP))));
+        if (restart != null) {
+            if (!command.isEmpty()) throw usage("-R restarts a job from checkpoint " + restart + ": it takes no PROGRAM (" + command.get(0) + ")");
+            if (restart.isBlank() || restart.startsWith("-")) throw usage("-R needs a checkpoint: a job id, JOB/N or a checkpoint's path");
+            remote.addAll(List.of("-R", restart));
+        } else if (command.isEmpty()) {
+            throw usage("a PROGRAM to run is required (or -R CHECKPOINT to restart one)");
+        }
         remote.addAll(command);
         // over ssh: a terminal here gets one there, so Ctrl-C travels as a signal
         List<String> args;
@@ -43,5 +66,14 @@ final class RunCommand implements Callable<Integer> {
             args = root.shells(hv).sshCommand(instance.name, System.console() != null, remote);
         }
         return SshCommand.exec(args);
+    }
+
+    private int bounded(String option, int value, int max) {
+        if (value < 1 || value > max) throw usage(option + " must be between 1 and " + max + ", not " + value);
+        return value;
+    }
+
+    private picocli.CommandLine.ParameterException usage(String message) {
+        return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

@@ -137,6 +137,28 @@ class CliTest {
     }
 
     @Test
+    void runTakesMosrunsCheckpointOptionsAndRefusesBadOnesBeforeAnyInstance() {
+        Run help = run("run", "--help");
+        assertTrue(help.out().contains("-A=MINUTES") && help.out().contains("-N=COUNT") && help.out().contains("-R=CHECKPOINT"), help.out());
+        record Bad(List<String> args, String line) {}
+        for (Bad b : List.of(
+                new Bad(List.of("-A", "0", "--", "true"), "mosvm: error: -A must be between 1 and 10080, not 0"),
+                new Bad(List.of("-A", "10081", "--", "true"), "mosvm: error: -A must be between 1 and 10080, not 10081"),
+                new Bad(List.of("-N", "101", "--", "true"), "mosvm: error: -N must be between 1 and 100, not 101"),
+                new Bad(List.of("-R", "ca.17", "--", "true"), "mosvm: error: -R restarts a job from checkpoint ca.17: it takes no PROGRAM (true)"),
+                new Bad(List.of("-A", "1"), "mosvm: error: a PROGRAM to run is required (or -R CHECKPOINT to restart one)"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("run", "-i", "ghost"));
+            args.addAll(b.args());
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), b + ": " + r.err());
+            assertEquals(b.line(), r.err().lines().findFirst().orElseThrow(), b.toString());
+        }
+        Run notANumber = run("run", "-i", "ghost", "-A", "often", "--", "true");
+        assertEquals(ExitCodes.INVALID_INPUT, notANumber.exit());
+        assertTrue(notANumber.err().startsWith("mosvm: error: Invalid value for option '-A'"), notANumber.err());
+    }
+
+    @Test
     void joinNeedsAWellFormedToken() {
         Run r = run("join", "192.168.122.10", "--token", "mosvm1.pool.short.abc");
         assertEquals(ExitCodes.INVALID_INPUT, r.exit());

@@ -105,6 +105,10 @@ class CheckpointIT extends PoolTestBase {
         waitUntil("ca", "cat " + DIR + "/bad.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
 
         assertRefused("nosuch.1", "no checkpoint");
+        MosvmCli.Result fromHost = cli.run("run", "-i", "ca", "-R", id + "/9"); // the host's `mosvm run -R` is mosrun's
+        assertEquals(126, fromHost.exit(), fromHost.out() + fromHost.err());
+        assertEquals(1, fromHost.err().strip().lines().count(), "one line: " + fromHost.err());
+        assertTrue(fromHost.err().contains("no checkpoint " + id + "/9"), fromHost.err());
         assertRefused(id + "/9", "no checkpoint " + id + "/9");
         assertRefused("/tmp", "is not a checkpoint");
         assertRefusedAs("bob", id, "belongs to user 1500");
