@@ -8,7 +8,9 @@ import dev.mosvm.agent.wire.JobSpec;
  * Every copy's output and exit status go to home, so home can decide for good: a target whose
  * copy has already reached home (attached, or ended and reported) has the job; otherwise home
  * fences that target's copy of this epoch, which is stopped when it attaches, and the source
- * resumes its own. Both answers are final: home remembers them.
+ * resumes its own. Both answers are final: home remembers them. When the source resumes, its
+ * copy is the job at a higher epoch from then on (the implementation gives it that epoch before
+ * returning), so the job can later move to the same target again.
  */
 public interface CopyArbiter {
     enum Verdict {
@@ -16,10 +18,20 @@ public interface CopyArbiter {
         TARGET_HAS_IT,
         /** Home fenced the target's copy: the source resumes the job. */
         SOURCE_RESUMES,
-        /** Home could not be asked now (unreachable, or it does not know the job): ask again later. */
+        /**
+         * Home could not be asked now (unreachable, gone, or it refused the question): ask again
+         * later. A job home does not know (its agent restarted, or it ended long ago) is settled
+         * all the same, for the source: waiting for an answer that cannot change would leave it
+         * frozen for ever.
+         */
         NO_ANSWER
     }
 
-    /** Settles the move of job {@code spec} to node {@code target}. */
+    /**
+     * Settles the move of job {@code spec} to node {@code target}.
+     *
+     * @param spec the job's spec as the source sent it to the target (the target's copy attaches
+     *             to home with it, which is how home tells this move's copy from earlier visits)
+     */
     Verdict settle(JobSpec spec, String target);
 }

@@ -56,18 +56,14 @@ final class HomeRecord implements JobSink {
         this.caller = caller;
         this.runner = new Runner(where, false);
         this.watch = new RunnerWatch(spec.id(), clock);
-        this.epoch = spec.epoch();
+        this.copies = new CopyLedger(spec.epoch());
     }
 
-    /** The epoch of the job's current copy: the spec's, raised by each recovery. */
-    private volatile int epoch;
+    /** The job's copies as they reach home, and its epoch: the spec's, raised by each recovery and by a move settled for its source. */
+    final CopyLedger copies;
 
     int epoch() {
-        return epoch;
-    }
-
-    void epoch(int e) {
-        epoch = e;
+        return copies.epoch();
     }
 
     String where() {

@@ -579,9 +579,10 @@ public final class JobServer implements AutoCloseable {
         try {
             if (!home.takeRelay(table.self(), null, RUNNER_WAIT_MILLIS)) throw new IOException("the lost node's relay did not end");
             Job job = r.restore();
-            JobSpec now = r.spec().recovered(home.epoch(), home.spec.pinned(), home.spec.stay(), home.spec.placement(),
+            // the new epoch is claimed in one step with the ledger: a move settled meanwhile cannot claim it too
+            int epoch = home.copies.nextEpoch(r.spec().epoch());
+            JobSpec now = r.spec().recovered(epoch - 1, home.spec.pinned(), home.spec.stay(), home.spec.placement(),
                     "recovered from checkpoint " + r.name() + " after " + gone + " was lost");
-            home.epoch(now.epoch());
             long[] gap = home.continueFrom(job.stdoutBytes(), job.stderrBytes());
             job.spec(now);
             job.sink(home);

@@ -132,8 +132,80 @@ public final class JobTable {
         return homes.putIfAbsent(r.spec.id(), r) == null;
     }
 
+    /** The job's caller has its last frame: its home goes, and its ledger stays among the ended jobs'. */
     void removeHome(String id) {
+        HomeRecord r = homes.get(id);
+        if (r != null) ended.put(id, r.copies); // first: a settlement finds the one ledger, live or ended, at every moment
         homes.remove(id);
+    }
+
+    /**
+     * The ledgers of jobs whose callers have had their last frame, and of jobs home settled a move
+     * of without knowing them: a copy that reaches home late is judged as it would have been
+     * while the caller waited (a target that reported the job's end has it; a fenced copy is
+     * stopped). Bounded: the oldest are forgotten first.
+     */
+    private final Map<String, CopyLedger> ended = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CopyLedger> eldest) {
+            return size() > 4096;
+        }
+    });
+
+    /** The ledger of job {@code id}: its caller's, while one waits here, else an ended job's; null if home knows neither. */
+    private CopyLedger ledger(String id) {
+        HomeRecord r = homes.get(id);
+        return r != null ? r.copies : ended.get(id);
+    }
+
+    /**
+     * Settles the move of job {@code spec} (as its source sent it) to {@code target} for the
+     * source, node {@code source} ({@link CopyLedger#settle}). A job home does not know (its
+     * agent restarted, so its caller is gone; or it ended so long ago that it is forgotten) is
+     * settled as any other: its target's copy has not reached this agent, so it is fenced and the
+     * source resumes. Answering nothing instead would leave the source asking for ever, its copy
+     * frozen, and the job run nowhere.
+     */
+    CopyLedger.Settlement settle(JobSpec spec, String target, String source) {
+        CopyLedger ledger = ledger(spec.id());
+        if (ledger == null) ledger = ended.computeIfAbsent(spec.id(), k -> new CopyLedger(Math.max(spec.epoch(), supersededEpoch(k))));
+        CopyLedger.Settlement s = ledger.settle(CopyLedger.Copy.of(target, spec), source);
+        LOG.warning("the move of job " + spec.id() + " from " + source + " to " + target + " went unanswered: "
+                + (s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT ? target + "'s copy reached home, it is the job"
+                : target + "'s copy is fenced, the one on " + source + " runs on (epoch " + s.epoch() + ")"));
+        return s;
+    }
+
+    /**
+     * A move's source asks home (this node) which copy of a job runs: one REPLY with the
+     * verdict, or ERROR if this node is not the job's home. The source is the node the channel
+     * proved; what home decides rests on its own ledger, never on the source's word.
+     */
+    public void serveSettle(PeerRequest req, PeerChannel link) throws IOException {
+        JobSpec spec = req.spec();
+        if (!spec.home().equals(self)) {
+            FrameCodec.writeText(link.out, MessageType.ERROR, "the home of job " + spec.id() + " is " + spec.home() + ", not " + self);
+            return;
+        }
+        CopyLedger.Settlement s = settle(spec, req.node(), link.peer());
+        FrameCodec.write(link.out, new PeerRequest.Settled(s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT
+                ? PeerRequest.Settled.TARGET_HAS_IT : PeerRequest.Settled.SOURCE_RESUMES, s.epoch()).frame());
+    }
+
+    /** Home settles the unanswered commits of moves from this node ({@link HomeArbiter}). */
+    public CopyArbiter arbiter() {
+        return new HomeArbiter(this, HomeArbiter.ASK_MILLIS);
+    }
+
+    /**
+     * The copy of job {@code id} here is the job at epoch {@code epoch} from now on (home settled
+     * its move this node's way): its spec, and the link that reattaches it to home, say so.
+     */
+    void renew(String id, int epoch) {
+        Job j = running.get(id);
+        if (j == null || j.spec().epoch() >= epoch) return;
+        j.spec(j.spec().withEpoch(epoch));
+        if (j.sink() instanceof RemoteSink r) r.renew(epoch);
     }
 
     /** The jobs whose home is here, whose callers wait here. */
@@ -270,6 +342,9 @@ public final class JobTable {
         if (spec.home().equals(self)) {
             HomeRecord r = homes.get(spec.id());
             if (r == null) throw new IOException("job " + spec.id() + " has no caller left at home");
+            CopyLedger.Arrival a = r.copies.arrive(CopyLedger.Copy.of(self, spec));
+            // a stale copy coming home is let in as before; one whose move home settled away is not
+            if (a == CopyLedger.Arrival.SETTLED_AWAY) throw new IOException("the copy of job " + spec.id() + " that arrived home is " + fenced(a));
             return r.arrivingHome(self);
         }
         return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
@@ -303,13 +378,18 @@ public final class JobTable {
     /** Home's side of a link from the node a job runs on: relays until the job ends or moves on. */
     public void attachFromRunner(PeerRequest req, PeerChannel link) throws IOException {
         HomeRecord r = homes.get(req.job());
-        int epoch = req.spec() == null ? 0 : req.spec().epoch();
-        Integer current = r != null ? Integer.valueOf(r.epoch()) : superseded.get(req.job());
-        if (current != null && epoch < current) {
-            FrameCodec.writeText(link.out, MessageType.FENCED, "the copy of job " + req.job() + " on " + link.peer() + " is stale: "
-                    + (r != null ? "its home brought the job back from a checkpoint after that node was lost" : "the job ended lost with that node")
-                    + "; it is stopped");
-            LOG.warning("stale copy of job " + req.job() + " (epoch " + epoch + ", now " + current + ") on " + link.peer() + " fenced");
+        CopyLedger ledger = r != null ? r.copies : ended.get(req.job());
+        // whether the copy reached home is judged in one step with any settlement of its move
+        CopyLedger.Arrival arrival = ledger == null ? CopyLedger.Arrival.ADMITTED : ledger.arrive(CopyLedger.Copy.of(link.peer(), req.spec()));
+        int epoch = req.spec().epoch();
+        if (arrival == CopyLedger.Arrival.ADMITTED && r == null && epoch < supersededEpoch(req.job())) arrival = CopyLedger.Arrival.STALE;
+        if (arrival != CopyLedger.Arrival.ADMITTED) {
+            String why = arrival == CopyLedger.Arrival.SETTLED_AWAY ? fenced(arrival)
+                    : r != null ? "stale: its home brought the job back from a checkpoint after that node was lost"
+                    : epoch < supersededEpoch(req.job()) ? "stale: the job ended lost with that node" : fenced(arrival);
+            FrameCodec.writeText(link.out, MessageType.FENCED, "the copy of job " + req.job() + " on " + link.peer() + " is " + why + "; it is stopped");
+            LOG.warning((arrival == CopyLedger.Arrival.SETTLED_AWAY ? "settled-away" : "stale") + " copy of job " + req.job() + " (epoch " + epoch
+                    + ") on " + link.peer() + " fenced");
             return;
         }
         if (r == null) {
@@ -317,6 +397,12 @@ public final class JobTable {
             return;
         }
         JobServer.relay(r, link);
+    }
+
+    private static String fenced(CopyLedger.Arrival a) {
+        return a == CopyLedger.Arrival.SETTLED_AWAY
+                ? "fenced: its move's commit went unanswered and home settled that the copy on the node it left runs on"
+                : "stale: a newer copy of it runs";
     }
 
     /**

@@ -47,7 +47,8 @@ final class RemoteSink implements JobSink {
     private final String home;
     private final PeerDirectory peers;
     private final Consumer<Frame> control;
-    private final JobSpec spec;
+    /** The spec it attaches to home with: its epoch raised when home settles a move of the job this node's way. */
+    private volatile JobSpec spec;
     private PeerChannel link;
     private boolean spooling;
     private boolean done;
@@ -92,6 +93,11 @@ final class RemoteSink implements JobSink {
             s.reconnect();
         }
         return s;
+    }
+
+    /** The job here is its copy of epoch {@code epoch} from now on: later attaches say so. */
+    void renew(int epoch) {
+        spec = spec.withEpoch(epoch);
     }
 
     private void listen(PeerChannel ch) {

@@ -152,6 +152,7 @@ public final class PeerServer implements AutoCloseable {
                 case MIGRATE -> migrations.serveRequest(ch, req);
                 case MIGRATE_IN -> migrations.serveIncoming(ch, req);
                 case CHECKPOINT -> table.serveCheckpoint(req, ch);
+                case SETTLE -> table.serveSettle(req, ch);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

@@ -63,6 +63,12 @@ public record JobSpec(String id, String home, int uid, int gid, List<String> arg
                 keepCheckpoints, Math.max(epoch, newest) + 1);
     }
 
+    /** The same copy of the job, known from now on as epoch {@code e} (home settled a move's unanswered commit for it). */
+    public JobSpec withEpoch(int e) {
+        return new JobSpec(id, home, uid, gid, argv, started, pinned, migrations, stay, placement, placedWhy, workBefore, checkpointEvery,
+                keepCheckpoints, e);
+    }
+
     /** Whether the balancer may move it (the user still may, unless it is pinned). */
     public boolean balanced() {
         return !pinned && !stay;

@@ -28,7 +28,10 @@ import java.util.regex.Pattern;
  *     user {@code uid} (answer: REPLY with the migration's record, or ERROR);
  * <li>{@code migrate-in}: the source of a migration offers the target the job ({@link MigrationFrames});
  * <li>{@code checkpoint}: take a checkpoint of job {@code job}, which runs there, on behalf of
- *     user {@code uid} (answer: REPLY with the checkpoint's record, or ERROR).
+ *     user {@code uid} (answer: REPLY with the checkpoint's record, or ERROR);
+ * <li>{@code settle}: to the job's home, from the source of a move whose commit went unanswered:
+ *     which copy of job {@code spec} runs, the source's or node {@code node}'s (answer: REPLY
+ *     with the {@link Settled} verdict, or ERROR).
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -38,7 +41,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
         LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
-        CHECKPOINT("checkpoint");
+        CHECKPOINT("checkpoint"), SETTLE("settle");
 
         private final String wire;
 
@@ -69,8 +72,42 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
                                  List<String> paths, boolean eagerRestore, String reason, double rateAtSource, long rssKb) {}
 
+    /**
+     * Home's answer to a settle request: {@link #TARGET_HAS_IT} (the target's copy reached home:
+     * it is the job), or {@link #SOURCE_RESUMES} (home fenced the target's copy: the source's is
+     * the job, from now on of epoch {@code epoch}).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Settled(String verdict, int epoch) {
+        public static final String TARGET_HAS_IT = "target-has-it";
+        public static final String SOURCE_RESUMES = "source-resumes";
+
+        public Frame frame() {
+            return Frame.json(MessageType.REPLY, this);
+        }
+
+        /** The verdict in {@code f}, a REPLY; anything else, or a verdict this version does not know, is malformed. */
+        public static Settled of(Frame f) throws MalformedFrameException {
+            if (f.type() != MessageType.REPLY) throw new MalformedFrameException("a " + f.type() + " frame where a settlement belongs");
+            Settled s = WireJson.read(WireJson.tree(f.payload()), Settled.class);
+            if (!TARGET_HAS_IT.equals(s.verdict) && !SOURCE_RESUMES.equals(s.verdict)) {
+                throw new MalformedFrameException("a settlement with verdict " + MalformedFrameException.quoted(String.valueOf(s.verdict)));
+            }
+            if (s.epoch < 0) throw new MalformedFrameException("a settlement with epoch " + s.epoch);
+            return s;
+        }
+    }
+
     /** A job id names files and cgroups on the node it runs on: one safe path component. */
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (WireLimits.MAX_JOB_ID_CHARS - 1) + "}");
+
+    /** A node's name as the pool knows it (gossip, checkpoint manifests): one safe path component. */
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (WireLimits.MAX_NODE_ID_BYTES - 1) + "}");
+
+    /** Whether {@code node} has a node name's shape. */
+    public static boolean isNodeName(String node) {
+        return node != null && NODE_NAME.matcher(node).matches();
+    }
 
     /** Whether {@code id} has a job id's shape (wherever a job id names a file or directory, it is checked with this). */
     public static boolean isJobId(String id) {
@@ -112,6 +149,14 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null);
     }
 
+    /**
+     * Asks the home of job {@code spec} (the spec the move's source sent its target) which copy
+     * of it runs after the move to {@code target}.
+     */
+    public static PeerRequest settle(JobSpec spec, String target) {
+        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null);
+    }
+
     public Frame frame() {
         return Frame.json(MessageType.REQUEST, this);
     }
@@ -150,6 +195,12 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
             case CHECKPOINT -> {
                 r.needJob();
                 if (r.uid == null) throw new MalformedFrameException("checkpoint without a uid"); // whose rights it is taken with
+            }
+            case SETTLE -> {
+                r.needSpec();
+                if (r.node == null) throw new MalformedFrameException("settle without a node");
+                if (!isNodeName(r.node)) throw new MalformedFrameException("settle with a bad node name");
+                if (r.spec.epoch() < 0) throw new MalformedFrameException("settle of job " + r.spec.id() + " at epoch " + r.spec.epoch());
             }
         }
         return r;

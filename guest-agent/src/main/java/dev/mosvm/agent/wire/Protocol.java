@@ -20,6 +20,10 @@ import java.io.IOException;
  * <li>As 1, with the VERSION frame (17) opening every connection in both directions.
  * <li>As 2, with FENCED (19), home's answer to a stale copy of a job attaching, and the
  *     checkpoint request (a job's checkpoint taken by the node it runs on).
+ * <li>As 3, with the settle request (home settling which copy of a job runs after a move whose
+ *     commit went unanswered) and its {@link PeerRequest.Settled} answer. A version-3 agent would
+ *     refuse the request as unknown; the version exchange refuses the connection instead, with
+ *     both versions named.
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -28,7 +32,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

@@ -32,6 +32,22 @@ class PeerRequestTest {
     }
 
     @Test
+    void settlementsRoundTripAndUnknownVerdictsAreRefused() throws MalformedFrameException {
+        for (PeerRequest.Settled s : WireSamples.settlements()) assertEquals(s, PeerRequest.Settled.of(s.frame()));
+        assertEquals("{\"verdict\":\"source-resumes\",\"epoch\":3}", WireSamples.settlements().get(1).frame().text());
+        assertEquals("a settlement with verdict both", assertThrows(MalformedFrameException.class,
+                () -> PeerRequest.Settled.of(Frame.text(MessageType.REPLY, "{\"verdict\":\"both\",\"epoch\":1}"))).getMessage());
+        assertEquals("a settlement with verdict null", assertThrows(MalformedFrameException.class,
+                () -> PeerRequest.Settled.of(Frame.text(MessageType.REPLY, "{\"epoch\":1}"))).getMessage());
+        assertEquals("a settlement with epoch -4", assertThrows(MalformedFrameException.class,
+                () -> PeerRequest.Settled.of(Frame.text(MessageType.REPLY, "{\"verdict\":\"target-has-it\",\"epoch\":-4}"))).getMessage());
+        assertEquals("a ERROR frame where a settlement belongs", assertThrows(MalformedFrameException.class,
+                () -> PeerRequest.Settled.of(Frame.text(MessageType.ERROR, "no"))).getMessage());
+        String settle = "{\"op\":\"settle\",\"job\":\"a.7\",\"node\":\"b\",\"spec\":{";
+        assertEquals(settle, PeerRequest.settle(WireSamples.SPEC, "b").frame().text().substring(0, settle.length()));
+    }
+
+    @Test
     void refusesRequestsThatCannotBeServed() {
         assertEquals("unknown request fly", refusal("{\"op\":\"fly\"}"));
         assertEquals("a request without an op", refusal("{\"job\":\"a.7\"}"));
@@ -42,6 +58,13 @@ class PeerRequestTest {
         assertEquals("checkpoint without a uid", refusal("{\"op\":\"checkpoint\",\"job\":\"a.7\"}"));
         assertEquals("checkpoint without a job", refusal("{\"op\":\"checkpoint\",\"uid\":0}"));
         assertEquals("checkpoint of a job with a bad id", refusal("{\"op\":\"checkpoint\",\"job\":\"../x\",\"uid\":0}"));
+        String spec = "\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[\"x\"]";
+        assertEquals("settle without a node", refusal("{\"op\":\"settle\"," + spec + "}}"));
+        assertEquals("settle with a bad node name", refusal("{\"op\":\"settle\",\"node\":\"../b\"," + spec + "}}"));
+        assertEquals("settle with a bad node name", refusal("{\"op\":\"settle\",\"node\":\"" + "b".repeat(65) + "\"," + spec + "}}"));
+        assertEquals("settle of job a.7 at epoch -1", refusal("{\"op\":\"settle\",\"node\":\"b\"," + spec + ",\"epoch\":-1}}"));
+        assertEquals("settle without a job spec", refusal("{\"op\":\"settle\",\"job\":\"a.7\",\"node\":\"b\"}"));
+        assertEquals("settle of a job with a bad id", refusal("{\"op\":\"settle\",\"node\":\"b\",\"spec\":{\"id\":\"../a\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("start without a job spec", refusal("{\"op\":\"start\",\"job\":\"a.7\"}"));
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));

@@ -66,6 +66,12 @@ class WireFuzzTest {
         }
     };
 
+    /** Home's answer to a settle request, as the move's source reads it. */
+    static final Decoder SETTLEMENT = in -> {
+        Frame f = FrameCodec.read(in);
+        if (f != null) PeerRequest.Settled.of(f);
+    };
+
     static final Decoder IMAGE_ROUND = in -> {
         ImageStreamCodec.Decoder round = new ImageStreamCodec.Decoder();
         for (Frame f; !round.ended() && (f = FrameCodec.read(in)) != null; ) round.next(f);
@@ -73,7 +79,7 @@ class WireFuzzTest {
 
     static {
         // the first decode of each kind builds the JSON mapper's readers and compiles patterns: not a per-input cost
-        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, IMAGE_ROUND)) {
+        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, SETTLEMENT, IMAGE_ROUND)) {
             for (byte[] seed : List.of(WireSamples.encode(WireSamples.frames()), WireSamples.encode(WireSamples.migration()),
                     WireSamples.encode(WireSamples.imageRound()), WireSamples.encode(List.of(PeerRequest.list().frame())))) {
                 try {
@@ -128,6 +134,11 @@ class WireFuzzTest {
     }
 
     @Property(tries = TRIES)
+    void theSettlementDecoderReadsOrRefuses(@ForAll("settlements") byte[] input) {
+        check(SETTLEMENT, input, 1);
+    }
+
+    @Property(tries = TRIES)
     void theImageStreamDecoderReadsOrRefuses(@ForAll("imageRounds") byte[] input) {
         check(IMAGE_ROUND, input, 0.1); // a round is read only if every file matches its checksum
     }
@@ -160,6 +171,17 @@ class WireFuzzTest {
         });
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, inputs(seeds, List.of(WireSamples.encode(WireSamples.migration())), b -> b)),
                 net.jqwik.api.Tuple.of(1, restructured));
+    }
+
+    @Provide
+    Arbitrary<byte[]> settlements() {
+        List<Frame> frames = WireSamples.settlements().stream().map(PeerRequest.Settled::frame).toList();
+        List<byte[]> seeds = frames.stream().map(f -> WireSamples.encode(List.of(f))).toList();
+        Arbitrary<byte[]> restructured = Arbitraries.longs().map(seed -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            return WireSamples.encode(List.of(new Frame(MessageType.REPLY, Mutations.json(frames.get(r.nextInt(frames.size())).payload(), r))));
+        });
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, inputs(seeds, seeds, b -> b)), net.jqwik.api.Tuple.of(2, restructured));
     }
 
     @Provide

@@ -29,7 +29,13 @@ final class WireSamples {
         return List.of(PeerRequest.list(), PeerRequest.moves(), PeerRequest.has("a.7"),
                 PeerRequest.start(SPEC, Map.of("HOME", "/home/alice", "LANG", "C.UTF-8"), "/pool/a/alice"), PeerRequest.attach(MOVED_SPEC),
                 PeerRequest.migrate("a.7", "home", 1000, MigrationMode.USHER), PeerRequest.migrateIn(MOVED_SPEC, OFFER),
-                PeerRequest.checkpoint("a.7", 1000), PeerRequest.start(SPEC.checkpointed(5, 4), Map.of(), "/"));
+                PeerRequest.checkpoint("a.7", 1000), PeerRequest.start(SPEC.checkpointed(5, 4), Map.of(), "/"),
+                PeerRequest.settle(MOVED_SPEC.withEpoch(2), "b"));
+    }
+
+    /** Home's answers to a settle request, one of each verdict. */
+    static List<PeerRequest.Settled> settlements() {
+        return List.of(new PeerRequest.Settled(PeerRequest.Settled.TARGET_HAS_IT, 2), new PeerRequest.Settled(PeerRequest.Settled.SOURCE_RESUMES, 3));
     }
 
     /** A frame of every type, with a payload of its shape (and for structured ones, of its meaning). */
