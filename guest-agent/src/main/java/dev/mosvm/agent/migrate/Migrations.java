@@ -2,6 +2,7 @@ package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.MoveMode;
+import dev.mosvm.agent.jobs.CopyArbiter;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
@@ -33,6 +34,8 @@ public final class Migrations implements JobServer.Migrations {
     private final MoveLog log = new MoveLog();
     private final CpuFeatures cpuFeatures;
     private volatile Admission admission = Admission.ANY;
+    /** Until home's arbiter is wired, a lost commit answer is settled by the target's word alone (and gossip, once home is gone). */
+    private volatile CopyArbiter arbiter = (spec, target) -> CopyArbiter.Verdict.NO_ANSWER;
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
     public Migrations(JobTable table, Path work, Path imageVersionFile) {
@@ -45,6 +48,11 @@ public final class Migrations implements JobServer.Migrations {
     /** The target-side check on incoming jobs (the balancer's, once it runs). */
     public void admission(Admission a) {
         admission = a;
+    }
+
+    /** Home's word on which copy of a job lives when a move's commit goes unanswered. */
+    public void arbiter(CopyArbiter a) {
+        arbiter = a;
     }
 
     public MoveLog log() {
@@ -98,7 +106,7 @@ public final class Migrations implements JobServer.Migrations {
         LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
         try {
             MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, cpuFeatures, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
-                    mode.eagerRestore(), intent, table::workDone).run(job, target, imageVersion());
+                    mode.eagerRestore(), intent, table::workDone, arbiter).run(job, target, imageVersion());
             log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
             return m;
         } catch (IOException e) {

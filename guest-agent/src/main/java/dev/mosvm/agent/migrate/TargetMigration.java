@@ -3,6 +3,9 @@ package dev.mosvm.agent.migrate;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.migrate.steps.StepDeadlines;
+import dev.mosvm.agent.migrate.steps.TargetMachine;
+import dev.mosvm.agent.migrate.steps.TargetState;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -55,7 +58,9 @@ final class TargetMigration {
         PeerRequest.MigrationOffer offer = req.offer();
         Path dir = work.resolve("in-" + spec.id());
         Job restored = null;
+        boolean registered = false;
         boolean running = false;
+        TargetMachine steps = null;
         LazyPages lazy = null;
         String timings = "";
         PageServer pages = null;
@@ -67,9 +72,14 @@ final class TargetMigration {
                 return;
             }
             FrameCodec.writeEmpty(ch.out, MessageType.ACCEPT);
+            steps = new TargetMachine(new StepDeadlines(Math.max(0, offer.rssKb()) << 10), MoveClock::millis);
             while (true) {
+                ch.readUntil(steps.remaining()); // a source that stops sending, or never commits, is given up at the step's deadline
                 Frame f = FrameCodec.read(ch.in);
                 if (f == null) throw new IOException("the source closed the connection");
+                if (steps.on(eventOf(f.type())) == TargetState.DROPPED) {
+                    throw new IOException(f.type() == MessageType.ABORT ? "the source aborted" : "unexpected frame " + f.type());
+                }
                 switch (f.type()) {
                     case PAGES -> {
                         if (pages != null) throw new IOException("a round began before the last one ended");
@@ -89,7 +99,7 @@ final class TargetMigration {
                         try {
                             ImageStream.receive(ch.in, dir, f);
                             if (pages != null) {
-                                pages.finish();
+                                pages.finish(steps.remaining());
                                 pageBytes = Criu.pagesBytes(pagesRound);
                                 pages = null;
                             }
@@ -105,13 +115,14 @@ final class TargetMigration {
                             long t0 = System.nanoTime();
                             if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
                             long t1 = System.nanoTime();
-                            restored = restore(spec, offer, dir, round, lazy != null);
+                            restored = restore(spec, offer, dir, round, lazy != null, java.time.Duration.ofMillis(Math.max(1, steps.remaining())));
                             timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
                                     + (System.nanoTime() - t1) / 1_000_000 + " ms";
                         } catch (IOException e) {
                             FrameCodec.writeText(ch.out, MessageType.ERROR, "restore on " + table.self() + " failed: " + e.getMessage());
                             throw e;
                         }
+                        steps.on(TargetMachine.Event.RESTORED);
                         FrameCodec.writeEmpty(ch.out, MessageType.RESTORED);
                     }
                     case COMMIT -> {
@@ -123,14 +134,23 @@ final class TargetMigration {
                         // job runs. Elsewhere the sink connects to home (under emulation, most of a
                         // second) and home sends nothing before it has: after, the job's output
                         // waiting in its pipe meanwhile, so the connection is not part of the freeze.
+                        // Either way the copy is in the table before it runs: a source that lost RUNNING and
+                        // asks whether the job runs here must never hear "no" while it does.
                         boolean home = spec.home().equals(table.self());
-                        if (home) adopt(restored, spec);
+                        if (home) restored.sink(table.sinkFor(spec));
+                        table.register(restored);
+                        registered = true;
+                        if (home) table.relay(restored);
                         long t0 = System.nanoTime();
                         restored.resume();
                         running = true;
+                        steps.on(TargetMachine.Event.RESUMED);
                         FrameCodec.writeEmpty(ch.out, MessageType.RUNNING);
                         timings += ", resume " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-                        if (!home) adopt(restored, spec);
+                        if (!home) {
+                            restored.sink(table.sinkFor(spec));
+                            table.relay(restored);
+                        }
                         // an end of input the caller sent before the move comes after the input J had not read yet
                         restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
                         LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
@@ -147,7 +167,14 @@ final class TargetMigration {
         } catch (IOException e) {
             if (!running) {
                 LOG.warning("incoming job " + spec.id() + " from " + (offer == null ? "?" : offer.from()) + " dropped here: " + e.getMessage());
-                if (restored != null) kill(restored);
+                if (steps != null) steps.on(TargetMachine.Event.FAILED);
+                if (restored != null) {
+                    if (registered) {
+                        restored.migrated(); // this copy never ran: its end is not the job's
+                        table.unregister(restored);
+                    }
+                    kill(restored);
+                }
             }
             if (running) LOG.fine("after the job resumed here: " + e.getMessage());
         } finally {
@@ -226,13 +253,20 @@ final class TargetMigration {
      * Restores the job under the supervisor, stopped; returns it once CRIU has handed it over.
      * Lazily, its memory is copied in behind it by {@link LazyPages}.
      */
-    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily) throws IOException {
-        return JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazily);
+    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily, java.time.Duration limit)
+            throws IOException {
+        return JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazily, limit);
     }
 
-    private void adopt(Job restored, JobSpec spec) throws IOException {
-        restored.sink(table.sinkFor(spec));
-        table.adopt(restored);
+    /** What a frame from the source is to the target's steps. */
+    static TargetMachine.Event eventOf(MessageType type) {
+        return switch (type) {
+            case PAGES, FILE, LINK, ROUND_END -> TargetMachine.Event.ROUND;
+            case RESTORE -> TargetMachine.Event.RESTORE;
+            case COMMIT -> TargetMachine.Event.COMMIT;
+            case RECORD -> TargetMachine.Event.RECORD;
+            default -> TargetMachine.Event.FAILED;
+        };
     }
 
     private void kill(Job job) {
