@@ -29,9 +29,11 @@ import java.util.logging.Logger;
 /**
  * The source's side of moving one job: pre-copy rounds while it runs, then freeze (CRIU dump,
  * leaving the job stopped here), send the last round, have the target restore it stopped,
- * commit, and only when the target says it runs, kill the stopped copy here. Until the
- * commit, every failure resumes the job here; after it, the target is asked whether the job
- * runs there before anything is decided, so the job runs in exactly one place.
+ * commit, and only when the target says it runs, kill the stopped copy here. The steps and
+ * what follows each outcome are {@link SourceMove}'s ({@code migrate.steps}, pure); this class
+ * is their edge, which ends every step by its deadline. Until the commit, every failure
+ * resumes the job here; after it, home's arbiter, then the target, settle which copy runs
+ * ({@link Settlement}), so the job runs in exactly one place.
  */
 final class SourceMigration {
     private static final Logger LOG = Logger.getLogger(SourceMigration.class.getName());
@@ -288,7 +290,7 @@ final class SourceMigration {
         @Override
         public Boolean targetHas(long deadline) {
             try (PeerChannel c = peers.connect(target)) {
-                c.readUntil(deadline - MoveClock.millis());
+                c.readTimeout(Math.max(1, deadline - MoveClock.millis()));
                 PeerRequest.write(c.out, PeerRequest.has(job.id()));
                 Frame f = FrameCodec.read(c.in);
                 if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
@@ -470,7 +472,7 @@ final class SourceMigration {
 
     /** The next frame, read by {@code deadline}, must be {@code kind}; an ERROR frame is the target's reason. */
     private static Frame expect(PeerChannel ch, MessageType type, String target, long deadline) throws IOException {
-        ch.readUntil(deadline - MoveClock.millis());
+        ch.readTimeout(Math.max(1, deadline - MoveClock.millis()));
         Frame f = FrameCodec.read(ch.in);
         if (f == null) throw new IOException(target + " closed the connection");
         if (f.type() == MessageType.ERROR) throw new IOException(f.text());

@@ -28,8 +28,10 @@ import java.util.stream.Stream;
 /**
  * The target's side of a migration: the compatibility gate (same appliance image, the CPU
  * features the job's source had), the image rounds, a restore that leaves the job stopped,
- * and on the source's commit, resuming it with its output going home. If the source goes
- * away before committing, the restored copy is killed: the source still has the job.
+ * and on the source's commit, registering it in the job table and resuming it with its output
+ * going home. Its steps and their deadlines are {@link TargetMachine}'s: each wait for the
+ * source's next frame, and the restore, ends by the step's deadline. If the source goes away
+ * or falls silent before committing, the restored copy is killed: the source still has the job.
  */
 final class TargetMigration {
     private static final Logger LOG = Logger.getLogger(TargetMigration.class.getName());
@@ -74,7 +76,7 @@ final class TargetMigration {
             FrameCodec.writeEmpty(ch.out, MessageType.ACCEPT);
             steps = new TargetMachine(new StepDeadlines(Math.max(0, offer.rssKb()) << 10), MoveClock::millis);
             while (true) {
-                ch.readUntil(steps.remaining()); // a source that stops sending, or never commits, is given up at the step's deadline
+                ch.readTimeout(Math.max(1, steps.remaining())); // a source that stops sending, or never commits, is given up at the step's deadline
                 Frame f = FrameCodec.read(ch.in);
                 if (f == null) throw new IOException("the source closed the connection");
                 if (steps.on(eventOf(f.type())) == TargetState.DROPPED) {

@@ -343,15 +343,11 @@ public final class PeerChannel implements AutoCloseable {
     /**
      * Bounds each read from now on to {@code millis} (0: reads wait as long as it takes): a read
      * that waits longer fails with a {@link java.net.SocketTimeoutException}, and the channel is
-     * of no further use (a record may have been cut).
+     * of no further use (a record may have been cut). A migration's steps set what is left of
+     * theirs, at least a millisecond once it has passed.
      */
     public void readTimeout(long millis) throws IOException {
         socket.setSoTimeout(millis <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, millis));
-    }
-
-    /** Bounds each read to what is left until {@code deadline} (now + left), at least a millisecond once it has passed. */
-    public void readUntil(long left) throws IOException {
-        readTimeout(Math.max(1, left));
     }
 
     @Override
