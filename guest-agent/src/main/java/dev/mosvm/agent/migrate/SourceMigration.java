@@ -269,8 +269,13 @@ final class SourceMigration {
 
         @Override
         public Settlement.HomeWord askHome(long deadline) {
-            java.util.concurrent.CompletableFuture<CopyArbiter.Verdict> v =
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> arbiter.settle(job.spec(), target));
+            // on a thread of its own: asking home is network I/O that may hang past the deadline
+            java.util.concurrent.CompletableFuture<CopyArbiter.Verdict> v = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> arbiter.settle(job.spec(), target), r -> {
+                        Thread t = new Thread(r, "settle-" + job.id());
+                        t.setDaemon(true);
+                        t.start();
+                    });
             try {
                 return switch (v.get(Math.max(1, deadline - MoveClock.millis()), TimeUnit.MILLISECONDS)) {
                     case TARGET_HAS_IT -> Settlement.HomeWord.TARGET_HAS_IT;
