@@ -28,7 +28,8 @@ public final class SourceMove {
         while (!m.state().terminal()) {
             SourceState s = m.state();
             if (s == SourceState.SETTLING) {
-                Settlement.HomeWord home = ports.askHome(m.deadline());
+                // each question gets its own share of the step: a hung home must not leave none for the target
+                Settlement.HomeWord home = ports.askHome(m.deadline() - StepDeadlines.ANSWER_MILLIS);
                 Boolean has = home == Settlement.HomeWord.NO_ANSWER ? ports.targetHas(m.deadline()) : null;
                 Settlement.Decision d = Settlement.decide(home, has, ports.homeGone(), ports.targetGone());
                 if (d == Settlement.Decision.ASK_AGAIN) ports.pause(StepDeadlines.backoffMillis(asked++));

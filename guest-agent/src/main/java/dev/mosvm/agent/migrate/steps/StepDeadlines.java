@@ -33,13 +33,14 @@ public record StepDeadlines(long residentBytes) {
         return criuMillis() + ANSWER_MILLIS;
     }
 
-    /** How long the source may spend in {@code s} (each pre-copy round, and each question while settling, anew). */
+    /** How long the source may spend in {@code s} (each pre-copy round, and each round of questions while settling, anew). */
     public long millis(SourceState s) {
         return switch (s) {
             case OFFERED -> GATE_MILLIS;
             case PRECOPY, DUMPING -> roundMillis();
             case RESTORING -> criuMillis() + ANSWER_MILLIS;
-            case COMMITTED, SETTLING -> ANSWER_MILLIS;
+            case COMMITTED -> ANSWER_MILLIS;
+            case SETTLING -> 2 * ANSWER_MILLIS; // home's word, then the target's
             case MOVED, STAYED, ENDED -> 0;
         };
     }

@@ -65,6 +65,8 @@ final class FakeMove {
     final class Source implements SourcePorts {
         SourceCopy job = SourceCopy.RUNNING;
         int rounds;
+        /** Sees each deadline the target's question is given. */
+        java.util.function.LongConsumer targetAsked = d -> {};
         /** What the world does while the source waits to ask again. */
         Runnable pauseHook = () -> {};
         boolean dumpCut;
@@ -181,6 +183,7 @@ final class FakeMove {
 
         @Override
         public Boolean targetHas(long deadline) {
+            targetAsked.accept(deadline);
             if (!asked(Call.TARGET_HAS, deadline) || target.gone) return null;
             return target.copy == TargetCopy.RUNNING;
         }

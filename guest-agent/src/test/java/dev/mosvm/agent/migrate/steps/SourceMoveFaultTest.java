@@ -116,6 +116,16 @@ class SourceMoveFaultTest {
     }
 
     @Test
+    void aHomeThatHangsLeavesTheTargetItsOwnHalfOfTheQuestion() {
+        FakeMove w = new FakeMove().fault(Call.COMMIT, Fault.ANSWER_LOST).fault(Call.ASK_HOME, Fault.LATE);
+        long[] targetAsked = {-1};
+        w.source.targetAsked = deadline -> targetAsked[0] = deadline - w.now();
+        SourceMove.Result r = w.run();
+        assertEquals(SourceState.MOVED, r.end());
+        assertEquals(StepDeadlines.ANSWER_MILLIS, targetAsked[0], "the target still had 30 s after home's 30 s passed");
+    }
+
+    @Test
     void withoutHomesWordTheTargetsYesRetiresTheCopyHere() {
         FakeMove w = new FakeMove().fault(Call.COMMIT, Fault.ANSWER_LOST);
         w.arbiterWired = false;

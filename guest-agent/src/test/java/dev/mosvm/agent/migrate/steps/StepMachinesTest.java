@@ -75,6 +75,7 @@ class StepMachinesTest {
         assertEquals(60_000 + 256_000, big.criuMillis());
         assertEquals(StepDeadlines.GATE_MILLIS, big.millis(SourceState.OFFERED));
         assertEquals(StepDeadlines.ANSWER_MILLIS, big.millis(SourceState.COMMITTED));
+        assertEquals(2 * StepDeadlines.ANSWER_MILLIS, big.millis(SourceState.SETTLING), "home's word, then the target's");
         assertEquals(big.criuMillis(), big.millis(TargetState.RESTORING));
         assertEquals(StepDeadlines.ANSWER_MILLIS, big.millis(TargetState.RESTORED), "a restored copy waits half a minute for its commit");
         assertEquals(60_000, new StepDeadlines(-5).criuMillis());
