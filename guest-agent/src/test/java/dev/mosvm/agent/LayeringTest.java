@@ -62,7 +62,7 @@ class LayeringTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gossip", "balance", "recovery"})
+    @ValueSource(strings = {"gossip", "balance", "recovery", "migrate.steps"})
     void theDecisionCoresArePure(String core) {
         // what the simulator runs (and recovery's decisions, tested with a clock the test moves): no sockets, files,
         // processes, threads or wall clock, and no other agent folder

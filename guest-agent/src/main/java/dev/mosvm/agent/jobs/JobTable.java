@@ -312,7 +312,29 @@ public final class JobTable {
      * reports its status to its sink unless it has moved away meanwhile.
      */
     public void adopt(Job job) {
+        register(job);
+        relay(job);
+    }
+
+    /**
+     * Puts a job into this node's table without relaying anything yet: from here on "does it run
+     * here?" says yes. A migration's target registers a committed copy before resuming it, so no
+     * instant exists where the copy runs and the table denies it; {@link #relay} follows.
+     */
+    public void register(Job job) {
         running.put(job.id(), job);
+    }
+
+    /** Takes a registered job out again (its copy is being killed before it ever ran here). */
+    public void unregister(Job job) {
+        running.remove(job.id(), job);
+    }
+
+    /**
+     * Relays a registered job's output to its sink and, when its launcher ends, reports its status
+     * unless it has moved away meanwhile; then takes it out of the table.
+     */
+    public void relay(Job job) {
         job.startPumps();
         Thread waiter = new Thread(() -> {
             try {

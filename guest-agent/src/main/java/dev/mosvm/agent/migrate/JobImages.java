@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A job's images on their own, apart from a move: what checkpoints dump and restore with. A
@@ -57,6 +56,12 @@ public final class JobImages {
      */
     public static Job restore(JobTable table, JobSpec spec, List<String> stdio, Path scratch, Path images, Path workDir, boolean lazily)
             throws IOException {
+        return restore(table, spec, stdio, scratch, images, workDir, lazily, Duration.ofMinutes(5));
+    }
+
+    /** As above; a restore that has not handed the job over within {@code limit} is stopped and fails. */
+    public static Job restore(JobTable table, JobSpec spec, List<String> stdio, Path scratch, Path images, Path workDir, boolean lazily,
+                              Duration limit) throws IOException {
         Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
         table.initDirFor(spec.id()); // and the init back into its directory, by path
         Files.createDirectories(scratch);
@@ -71,12 +76,15 @@ public final class JobImages {
         Process p = new ProcessBuilder(cmd).start();
         Path ok = scratch.resolve("restored");
         Path failed = scratch.resolve("failed");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        long deadline = System.nanoTime() + limit.toNanos();
         while (!Files.exists(ok)) {
-            if (Files.exists(failed) || !p.isAlive() || System.nanoTime() > deadline) {
+            boolean late = System.nanoTime() > deadline;
+            if (Files.exists(failed) || !p.isAlive() || late) {
+                if (late) p.descendants().forEach(ProcessHandle::destroyForcibly); // a hung criu, and what it restored so far
                 p.destroyForcibly();
                 JobTable.removeCgroup(cgroup);
                 table.removeInitDir(spec.id());
+                if (late) throw new IOException("criu restore did not finish within " + limit.toSeconds() + " s: stopped");
                 throw new IOException(Criu.firstError(workDir.resolve("restore.log"), "the restore supervisor gave up"));
             }
             try {

@@ -2,6 +2,7 @@ package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.balance.Move;
 import dev.mosvm.agent.balance.MoveMode;
+import dev.mosvm.agent.jobs.CopyArbiter;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
@@ -33,6 +34,8 @@ public final class Migrations implements JobServer.Migrations {
     private final MoveLog log = new MoveLog();
     private final CpuFeatures cpuFeatures;
     private volatile Admission admission = Admission.ANY;
+    /** Home's word on a move whose commit went unanswered (its ledger when home is this node, else asked over the pool). */
+    private final CopyArbiter arbiter;
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
     public Migrations(JobTable table, Path work, Path imageVersionFile) {
@@ -40,6 +43,7 @@ public final class Migrations implements JobServer.Migrations {
         this.work = work;
         this.imageVersionFile = imageVersionFile;
         this.cpuFeatures = new CpuFeatures(work);
+        this.arbiter = table.arbiter();
     }
 
     /** The target-side check on incoming jobs (the balancer's, once it runs). */
@@ -98,7 +102,7 @@ public final class Migrations implements JobServer.Migrations {
         LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
         try {
             MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, cpuFeatures, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
-                    mode.eagerRestore(), intent, table::workDone).run(job, target, imageVersion());
+                    mode.eagerRestore(), intent, table::workDone, arbiter).run(job, target, imageVersion());
             log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
             return m;
         } catch (IOException e) {

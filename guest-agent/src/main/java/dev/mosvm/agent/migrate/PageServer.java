@@ -48,10 +48,10 @@ final class PageServer implements AutoCloseable {
         return new PageServer(p, dir, Integer.parseInt(line));
     }
 
-    /** Waits for the page server to finish its one connection; throws unless it ended well. */
-    void finish() throws IOException {
+    /** Waits (a minute at most, and no longer than {@code limitMillis}) for the page server to finish its one connection; throws unless it ended well. */
+    void finish(long limitMillis) throws IOException {
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) throw new IOException("the page server did not finish");
+            if (!process.waitFor(Math.max(1, Math.min(60_000, limitMillis)), TimeUnit.MILLISECONDS)) throw new IOException("the page server did not finish");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");

@@ -1,8 +1,13 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.jobs.CopyArbiter;
 import dev.mosvm.agent.jobs.Job;
-import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.jobs.PeerDirectory;
+import dev.mosvm.agent.migrate.steps.Settlement;
+import dev.mosvm.agent.migrate.steps.SourceMachine;
+import dev.mosvm.agent.migrate.steps.SourceMove;
+import dev.mosvm.agent.migrate.steps.SourcePorts;
+import dev.mosvm.agent.migrate.steps.StepDeadlines;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
@@ -18,14 +23,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
  * The source's side of moving one job: pre-copy rounds while it runs, then freeze (CRIU dump,
  * leaving the job stopped here), send the last round, have the target restore it stopped,
- * commit, and only when the target says it runs, kill the stopped copy here. Until the
- * commit, every failure resumes the job here; after it, the target is asked whether the job
- * runs there before anything is decided, so the job runs in exactly one place.
+ * commit, and only when the target says it runs, kill the stopped copy here. The steps and
+ * what follows each outcome are {@link SourceMove}'s ({@code migrate.steps}, pure); this class
+ * is their edge, which ends every step by its deadline. Until the commit, every failure
+ * resumes the job here; after it, home's arbiter, then the target, settle which copy runs
+ * ({@link Settlement}), so the job runs in exactly one place.
  */
 final class SourceMigration {
     private static final Logger LOG = Logger.getLogger(SourceMigration.class.getName());
@@ -37,10 +45,15 @@ final class SourceMigration {
     private final boolean eagerRestore;
     private final MoveIntent intent;
     private final java.util.function.ToDoubleFunction<Job> workOf;
+    private final CopyArbiter arbiter;
+    private final LongSupplier clock;
 
-    /** @param workOf the reference-core seconds a job has run (read when it is frozen: it travels with the job) */
+    /**
+     * @param workOf  the reference-core seconds a job has run (read when it is frozen: it travels with the job)
+     * @param arbiter home's word on which copy lives when the commit's answer is lost
+     */
     SourceMigration(String self, PeerDirectory peers, Path workRoot, CpuFeatures cpuFeatures, PrecopyPolicy policy, boolean eagerRestore,
-                    MoveIntent intent, java.util.function.ToDoubleFunction<Job> workOf) {
+                    MoveIntent intent, java.util.function.ToDoubleFunction<Job> workOf, CopyArbiter arbiter) {
         this.cpuFeatures = cpuFeatures;
         this.self = self;
         this.peers = peers;
@@ -49,83 +62,201 @@ final class SourceMigration {
         this.eagerRestore = eagerRestore;
         this.intent = intent;
         this.workOf = workOf;
+        this.arbiter = arbiter;
+        this.clock = MoveClock::millis;
     }
 
     MigrationRecord run(Job job, String target, String imageVersion) throws IOException {
-        long t0 = System.nanoTime();
-        long init = job.initPid();
-        Phases phases = new Phases();
-        Path dir = work.resolve("out-" + job.id());
-        boolean frozen = false;
-        boolean committed = false;
-        Job.Held held = Job.Held.NONE; // what reached the job during the move, once taken for the target
         job.sink().holdControl(); // the caller's input and signals stay at home from here: what came before is held here
-        try (PeerChannel ch = peers.connect(target); PeerWatch watch = new PeerWatch(ch, peers, target)) {
+        Edge edge = new Edge(job, target, imageVersion);
+        SourceMove.Result r;
+        try {
+            r = SourceMove.run(edge, new SourceMachine(new StepDeadlines(Math.max(0, job.rssKb()) << 10), clock));
+        } finally {
+            edge.close();
+        }
+        return switch (r.end()) {
+            case MOVED -> edge.record;
+            case ENDED -> throw new IOException("job " + job.id() + " ended during its migration to " + target);
+            default -> {
+                LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + r.reason());
+                throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + r.reason() + " (it runs on " + self + ")");
+            }
+        };
+    }
+
+    /**
+     * The real world of one move, step by step for {@link SourceMove}: the peer channel (each
+     * read bounded by the step's deadline, and the channel closed if a write outlasts it), CRIU
+     * (killed at the step's deadline), the job, home's arbiter.
+     */
+    private final class Edge implements SourcePorts {
+        private final Job job;
+        private final String target;
+        private final String imageVersion;
+        private final long init;
+        private final long t0 = System.nanoTime();
+        private final Phases phases = new Phases();
+        private final Path dir;
+        private PeerChannel ch;
+        private PeerWatch watch;
+        private ImageRounds images;
+        private boolean probing;
+        private long probeStart;
+        private long rssKb;
+        private long bytes;
+        private long last = -1;
+        private long prev = -1;
+        private long dirty = -1;
+        private boolean probed;
+        private int roundsDone;
+        private long freezeStart;
+        private double workDone;
+        /** The job is stopped here (a dump ended; its files may not have arrived). */
+        private boolean frozen;
+        /** A dump was stopped at its deadline: CRIU may have left the job's processes stopped. */
+        private boolean dumpCut;
+        /** What reached the job during the move, once taken for the target. */
+        private Job.Held held = Job.Held.NONE;
+        MigrationRecord record;
+
+        Edge(Job job, String target, String imageVersion) {
+            this.job = job;
+            this.target = target;
+            this.imageVersion = imageVersion;
+            this.init = job.initPid();
+            this.dir = work.resolve("out-" + job.id());
+        }
+
+        @Override
+        public void offer(long deadline) throws IOException {
             TargetMigration.deleteTree(dir);
             Files.createDirectories(dir);
+            ch = peers.connect(target);
+            watch = new PeerWatch(ch, peers, target);
             String cpu = cpuFeatures.ownRecord();
-            long probeStart = System.nanoTime();
-            boolean probing = policy.maxRounds() > 0 && clearSoftDirty(job); // the probe runs while the target checks the offer
-            long rssKb = Math.max(0, job.rssKb());
+            probeStart = System.nanoTime();
+            probing = policy.maxRounds() > 0 && clearSoftDirty(job); // the probe runs while the target checks the offer
+            rssKb = Math.max(0, job.rssKb());
             List<String> stdio = new ArrayList<>();
             for (int fd = 0; fd < 3; fd++) stdio.add(Criu.pipeOf(init, fd));
-            PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
-                    job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
-                    rssKb)));
-            expect(ch, MessageType.ACCEPT, target);
-            ImageRounds images = new ImageRounds(ch, target, dir, peers.plainPageStreams());
-            phases.mark("gate");
-
-            int rounds = 0;
-            long bytes = 0;
-            long prev = -1;
-            if (probing) sleepUntil(probeStart + PrecopyPolicy.probeMillis(rssKb << 10) * 1_000_000);
-            SoftDirtyPages.Count probe = probing ? softDirty(job) : null;
-            long last = probe == null ? -1 : probe.residentBytes();
-            if (probe != null) phases.mark("probe (" + probe.dirtyBytes() / 1024 + " KiB of " + last / 1024 + " dirtied)");
-            long dirty = probe == null ? -1 : probe.dirtyBytes();
-            while (policy.anotherRound(rounds, last, prev, dirty)) {
-                rounds++;
-                prev = rounds == 1 ? -1 : last;
-                last = images.send(rounds, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log");
-                bytes += last + images.lastFileBytes;
-                phases.mark("pre-dump " + rounds + " (" + last / 1024 + " KiB of pages)");
-                SoftDirtyPages.Count now = probing ? softDirty(job) : null;
-                dirty = now == null ? -1 : now.dirtyBytes();
+            try (Cutoff c = cutoff(deadline)) {
+                PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
+                        job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
+                        rssKb)));
+                expect(ch, MessageType.ACCEPT, target, deadline);
             }
+            images = new ImageRounds(ch, target, dir, peers.plainPageStreams());
+            phases.mark("gate");
+        }
 
-            long freezeStart = System.nanoTime();
-            try {
-                long pages = images.send(rounds + 1, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log");
+        @Override
+        public boolean anotherRound() {
+            if (!probed) {
+                probed = true;
+                if (probing) sleepUntil(probeStart + PrecopyPolicy.probeMillis(rssKb << 10) * 1_000_000);
+                SoftDirtyPages.Count probe = probing ? softDirty(job) : null;
+                last = probe == null ? -1 : probe.residentBytes();
+                if (probe != null) phases.mark("probe (" + probe.dirtyBytes() / 1024 + " KiB of " + last / 1024 + " dirtied)");
+                dirty = probe == null ? -1 : probe.dirtyBytes();
+            }
+            return policy.anotherRound(roundsDone, last, prev, dirty);
+        }
+
+        @Override
+        public void preDump(int round, long deadline) throws IOException {
+            prev = round == 1 ? -1 : last;
+            try (Cutoff c = cutoff(deadline)) {
+                last = images.send(round, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log", deadline);
+            }
+            roundsDone = round;
+            bytes += last + images.lastFileBytes;
+            phases.mark("pre-dump " + round + " (" + last / 1024 + " KiB of pages)");
+            SoftDirtyPages.Count now = probing ? softDirty(job) : null;
+            dirty = now == null ? -1 : now.dirtyBytes();
+        }
+
+        @Override
+        public void dump(int round, long deadline) throws IOException {
+            freezeStart = System.nanoTime();
+            try (Cutoff c = cutoff(deadline)) {
+                long pages = images.send(round, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log", deadline);
                 bytes += pages + images.lastFileBytes;
                 freezeStart = images.frozenSince(freezeStart);
                 phases.mark("dump (" + pages / 1024 + " KiB of pages, job frozen for the last "
                         + (images.criuEnded - freezeStart) / 1_000_000 + " ms of it)");
+            } catch (IOException | RuntimeException e) {
+                dumpCut = !images.dumped && MoveClock.millis() >= deadline;
+                throw e;
             } finally {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
             }
-            double workDone = workOf.applyAsDouble(job); // frozen: its CPU time here is final
-            FrameCodec.write(ch.out, new MigrationFrames.Restore(rounds + 1).frame());
-            expect(ch, MessageType.RESTORED, target);
-            phases.mark("restore");
+            workDone = workOf.applyAsDouble(job); // frozen: its CPU time here is final
+        }
 
+        @Override
+        public void restore(int round, long deadline) throws IOException {
+            try (Cutoff c = cutoff(deadline)) {
+                FrameCodec.write(ch.out, new MigrationFrames.Restore(round).frame());
+                expect(ch, MessageType.RESTORED, target, deadline);
+            }
+            phases.mark("restore");
+        }
+
+        @Override
+        public void commit(long deadline) throws IOException {
             try {
                 job.reclaimUnreadInput(Criu.takeUnreadPipeBytes(init, 0));
             } catch (IOException e) {
                 LOG.warning("input job " + job.id() + " had not read yet stays behind: " + e.getMessage());
             }
             held = job.migrated(); // from here on the target's copy is the job
-            committed = true;
-            FrameCodec.write(ch.out, Frame.json(MessageType.COMMIT, held));
-            try {
-                expect(ch, MessageType.RUNNING, target);
-            } catch (IOException e) {
-                if (!runsOn(target, job.id())) throw e; // the target never resumed it: resume here (below)
+            try (Cutoff c = cutoff(deadline)) {
+                FrameCodec.write(ch.out, Frame.json(MessageType.COMMIT, held));
+                expect(ch, MessageType.RUNNING, target, deadline);
             }
+        }
+
+        @Override
+        public boolean jobEnded() {
+            return !job.launcher().isAlive();
+        }
+
+        @Override
+        public void resumeHere() throws IOException {
+            try {
+                if (frozen) job.resume();
+                else if (dumpCut) resumeAfterCutDump();
+            } finally {
+                job.finishMove(held); // a commit the target never acted on: what it was sent is delivered here
+                job.sink().keepControl(); // and what home kept comes here after it
+            }
+        }
+
+        /** CRIU killed in the middle of a dump may leave the job's cgroup frozen and its processes stopped: let them go. */
+        private void resumeAfterCutDump() {
+            try {
+                if (job.cgroup() != null && Files.exists(job.cgroup().resolve("cgroup.freeze"))) {
+                    Files.writeString(job.cgroup().resolve("cgroup.freeze"), "0");
+                }
+                job.resume();
+            } catch (IOException e) {
+                LOG.warning("job " + job.id() + " after its dump was stopped: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void endedHere() {
+            job.migrationAborted();
+            job.sink().keepControl();
+        }
+
+        @Override
+        public void retireHere() {
             long freezeEnd = System.nanoTime();
             phases.mark("resume");
             retireStoppedCopy(job, init);
-            MigrationRecord record = new MigrationRecord(self, target, Instant.now().toString(), rounds,
+            record = new MigrationRecord(self, target, Instant.now().toString(), roundsDone,
                     (freezeEnd - freezeStart) / 1_000_000, (freezeEnd - t0) / 1_000_000, bytes, intent.reason(), intent.why(), workDone,
                     images.plain ? "plain" : "sealed");
             try {
@@ -134,24 +265,96 @@ final class SourceMigration {
                 LOG.fine("record of " + job.id() + " not delivered: " + e.getMessage());
             }
             LOG.info("migrated job " + job.id() + " to " + target + ": " + record + "; phases: " + phases);
-            return record;
-        } catch (IOException | RuntimeException e) {
-            if (committed && runsOnOrUnknown(target, job.id())) {
-                retireStoppedCopy(job, init);
-                throw new IOException("job " + job.id() + " moved to " + target + " but the migration did not finish cleanly: " + e.getMessage());
+        }
+
+        @Override
+        public Settlement.HomeWord askHome(long deadline) {
+            // on a thread of its own: asking home is network I/O that may hang past the deadline
+            java.util.concurrent.CompletableFuture<CopyArbiter.Verdict> v = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> arbiter.settle(job.spec(), target), r -> {
+                        Thread t = new Thread(r, "settle-" + job.id());
+                        t.setDaemon(true);
+                        t.start();
+                    });
+            try {
+                return switch (v.get(Math.max(1, deadline - MoveClock.millis()), TimeUnit.MILLISECONDS)) {
+                    case TARGET_HAS_IT -> Settlement.HomeWord.TARGET_HAS_IT;
+                    case SOURCE_RESUMES -> Settlement.HomeWord.SOURCE_RESUMES;
+                    case NO_ANSWER -> Settlement.HomeWord.NO_ANSWER;
+                };
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                v.cancel(true);
+                LOG.fine("home of " + job.id() + " gave no verdict: " + e);
+                return Settlement.HomeWord.NO_ANSWER;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Settlement.HomeWord.NO_ANSWER;
             }
-            if (!job.launcher().isAlive() && !frozen) {
-                job.migrationAborted();
-                job.sink().keepControl();
-                throw new IOException("job " + job.id() + " ended during its migration to " + target);
+        }
+
+        @Override
+        public Boolean targetHas(long deadline) {
+            try (PeerChannel c = peers.connect(target)) {
+                c.readTimeout(Math.max(1, deadline - MoveClock.millis()));
+                PeerRequest.write(c.out, PeerRequest.has(job.id()));
+                Frame f = FrameCodec.read(c.in);
+                if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
+            } catch (IOException | RuntimeException e) {
+                LOG.fine("no answer from " + target + " on job " + job.id() + ": " + e.getMessage());
             }
-            if (frozen) job.resume();
-            job.finishMove(held); // a commit the target never acted on: what it was sent is delivered here
-            job.sink().keepControl(); // and what home kept comes here after it
-            LOG.warning("migration of job " + job.id() + " to " + target + " failed, the job runs on here: " + e.getMessage());
-            throw new IOException("cannot migrate job " + job.id() + " to " + target + ": " + e.getMessage() + " (it runs on " + self + ")");
-        } finally {
+            return null;
+        }
+
+        @Override
+        public boolean homeGone() {
+            return peers.isGone(job.spec().home());
+        }
+
+        @Override
+        public boolean targetGone() {
+            return peers.isGone(target);
+        }
+
+        @Override
+        public void pause(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Closes the channel if the step outlasts its deadline (a write blocked on a peer that stopped reading). */
+        private Cutoff cutoff(long deadline) {
+            PeerChannel c = ch;
+            return new Cutoff(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    // closed already
+                }
+            }, java.util.concurrent.CompletableFuture.delayedExecutor(Math.max(1, deadline - MoveClock.millis()) + CUTOFF_GRACE_MILLIS,
+                    TimeUnit.MILLISECONDS)));
+        }
+
+        void close() {
+            if (watch != null) watch.close();
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException e) {
+                // closed already
+            }
             TargetMigration.deleteTree(dir);
+        }
+    }
+
+    /** After a step's deadline, the read timeout ends a wait; this is the backstop for a write that blocks past it. */
+    private static final long CUTOFF_GRACE_MILLIS = 2000;
+
+    private record Cutoff(java.util.concurrent.CompletableFuture<Void> timer) implements AutoCloseable {
+        @Override
+        public void close() {
+            timer.cancel(false);
         }
     }
 
@@ -167,14 +370,13 @@ final class SourceMigration {
     }
 
     /** Waits until {@code deadline} (System.nanoTime), if it is still ahead. */
-    private static void sleepUntil(long deadline) throws IOException {
+    private static void sleepUntil(long deadline) {
         long left = deadline - System.nanoTime();
         if (left <= 0) return;
         try {
             TimeUnit.NANOSECONDS.sleep(left);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
+            Thread.currentThread().interrupt(); // the next step's I/O ends at once
         }
     }
 
@@ -245,7 +447,7 @@ final class SourceMigration {
         }
 
         /** Runs {@code criu ARGS} for round {@code n} into the target; returns the bytes of pages it moved. */
-        long send(int n, List<String> criu, String log) throws IOException {
+        long send(int n, List<String> criu, String log, long deadline) throws IOException {
             dumped = false;
             lastRound = n;
             String name = String.valueOf(n);
@@ -255,7 +457,7 @@ final class SourceMigration {
             MigrationFrames.PagesReady ready;
             String linkInput;
             try {
-                ready = MigrationFrames.PagesReady.of(expect(ch, MessageType.PAGES_READY, target));
+                ready = MigrationFrames.PagesReady.of(expect(ch, MessageType.PAGES_READY, target, deadline));
                 linkInput = PageLink.sourceLine(ready.keys(), plainAllowed, target);
             } catch (MalformedFrameException | IllegalArgumentException e) {
                 throw new IOException("bad page-server answer from " + target + ": " + e.getMessage());
@@ -263,17 +465,19 @@ final class SourceMigration {
             List<String> args = new ArrayList<>(criu);
             args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
-            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), ready.port(), args), linkInput);
+            Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), ready.port(), args), linkInput,
+                    java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));
             plain = linkInput.startsWith(PageLink.PLAIN);
             criuEnded = System.nanoTime();
             dumped = true;
             lastFileBytes = ImageStream.send(ch.out, dir, name);
-            return MigrationFrames.roundOk(expect(ch, MessageType.ROUND_OK, target));
+            return MigrationFrames.roundOk(expect(ch, MessageType.ROUND_OK, target, deadline));
         }
     }
 
-    /** The next frame must be {@code kind}; an ERROR frame is the target's reason. */
-    private static Frame expect(PeerChannel ch, MessageType type, String target) throws IOException {
+    /** The next frame, read by {@code deadline}, must be {@code kind}; an ERROR frame is the target's reason. */
+    private static Frame expect(PeerChannel ch, MessageType type, String target, long deadline) throws IOException {
+        ch.readTimeout(Math.max(1, deadline - MoveClock.millis()));
         Frame f = FrameCodec.read(ch.in);
         if (f == null) throw new IOException(target + " closed the connection");
         if (f.type() == MessageType.ERROR) throw new IOException(f.text());
@@ -293,31 +497,5 @@ final class SourceMigration {
             LOG.warning("cannot retire the stopped copy of " + job.id() + ": " + e);
         }
         job.sink().moved();
-    }
-
-    /**
-     * After a commit whose answer was lost: does the target run the job? Asked until it
-     * answers; a target the pool has declared gone cannot be running it.
-     */
-    private boolean runsOn(String target, String id) {
-        while (true) {
-            try (PeerChannel ch = peers.connect(target)) {
-                PeerRequest.write(ch.out, PeerRequest.has(id));
-                Frame f = FrameCodec.read(ch.in);
-                if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
-            } catch (IOException e) {
-                if (peers.isGone(target)) return false;
-            }
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return true; // undecided: never risk a second copy
-            }
-        }
-    }
-
-    private boolean runsOnOrUnknown(String target, String id) {
-        return runsOn(target, id);
     }
 }

@@ -3,6 +3,10 @@ package dev.mosvm.agent.migrate;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.migrate.steps.StepDeadlines;
+import dev.mosvm.agent.migrate.steps.TargetMachine;
+import dev.mosvm.agent.migrate.steps.TargetMove;
+import dev.mosvm.agent.migrate.steps.TargetPorts;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -10,12 +14,10 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.MigrationFrames;
-import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +27,10 @@ import java.util.stream.Stream;
 /**
  * The target's side of a migration: the compatibility gate (same appliance image, the CPU
  * features the job's source had), the image rounds, a restore that leaves the job stopped,
- * and on the source's commit, resuming it with its output going home. If the source goes
- * away before committing, the restored copy is killed: the source still has the job.
+ * and on the source's commit, registering it in the job table and resuming it with its output
+ * going home. Its steps and their deadlines are {@link TargetMachine}'s: each wait for the
+ * source's next frame, and the restore, ends by the step's deadline. If the source goes away
+ * or falls silent before committing, the restored copy is killed: the source still has the job.
  */
 final class TargetMigration {
     private static final Logger LOG = Logger.getLogger(TargetMigration.class.getName());
@@ -54,12 +58,7 @@ final class TargetMigration {
         JobSpec spec = req.spec();
         PeerRequest.MigrationOffer offer = req.offer();
         Path dir = work.resolve("in-" + spec.id());
-        Job restored = null;
-        boolean running = false;
-        LazyPages lazy = null;
-        String timings = "";
-        PageServer pages = null;
-        Path pagesRound = null;
+        Edge edge = null;
         try {
             String refusal = refusal(spec, offer, imageVersion, dir);
             if (refusal != null) {
@@ -67,90 +66,182 @@ final class TargetMigration {
                 return;
             }
             FrameCodec.writeEmpty(ch.out, MessageType.ACCEPT);
-            while (true) {
-                Frame f = FrameCodec.read(ch.in);
-                if (f == null) throw new IOException("the source closed the connection");
-                switch (f.type()) {
-                    case PAGES -> {
-                        if (pages != null) throw new IOException("a round began before the last one ended");
-                        PageStreamKeys keys = table.peers().plainPageStreams() ? null : PageStreamKeys.fresh(); // new keys for every connection
-                        try {
-                            makeRoomForRound(dir);
-                            pagesRound = roundDir(dir, MigrationFrames.Pages.of(f));
-                            pages = PageServer.start(pagesRound, ch.localAddress(), ch.remoteAddress(), keys);
-                        } catch (IOException e) {
-                            FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
-                            throw e;
-                        }
-                        FrameCodec.write(ch.out, new MigrationFrames.PagesReady(pages.port, PageLink.wire(keys)).frame());
-                    }
-                    case FILE, LINK, ROUND_END -> {
-                        long pageBytes = 0;
-                        try {
-                            ImageStream.receive(ch.in, dir, f);
-                            if (pages != null) {
-                                pages.finish();
-                                pageBytes = Criu.pagesBytes(pagesRound);
-                                pages = null;
-                            }
-                        } catch (IOException e) {
-                            FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
-                            throw e;
-                        }
-                        FrameCodec.write(ch.out, MigrationFrames.roundOk(pageBytes));
-                    }
-                    case RESTORE -> {
-                        try {
-                            String round = String.valueOf(MigrationFrames.Restore.of(f).round());
-                            long t0 = System.nanoTime();
-                            if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
-                            long t1 = System.nanoTime();
-                            restored = restore(spec, offer, dir, round, lazy != null);
-                            timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
-                                    + (System.nanoTime() - t1) / 1_000_000 + " ms";
-                        } catch (IOException e) {
-                            FrameCodec.writeText(ch.out, MessageType.ERROR, "restore on " + table.self() + " failed: " + e.getMessage());
-                            throw e;
-                        }
-                        FrameCodec.writeEmpty(ch.out, MessageType.RESTORED);
-                    }
-                    case COMMIT -> {
-                        if (restored == null) throw new IOException("commit before restore");
-                        Job.Held held = f.json(Job.Held.class);
-                        restored.beginMigration(); // input and signals from home wait behind what the source held
-                        // Back home the sink is local and may refuse, and the caller's input goes to
-                        // the job in the table as soon as the source stops relaying: both before the
-                        // job runs. Elsewhere the sink connects to home (under emulation, most of a
-                        // second) and home sends nothing before it has: after, the job's output
-                        // waiting in its pipe meanwhile, so the connection is not part of the freeze.
-                        boolean home = spec.home().equals(table.self());
-                        if (home) adopt(restored, spec);
-                        long t0 = System.nanoTime();
-                        restored.resume();
-                        running = true;
-                        FrameCodec.writeEmpty(ch.out, MessageType.RUNNING);
-                        timings += ", resume " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-                        if (!home) adopt(restored, spec);
-                        // an end of input the caller sent before the move comes after the input J had not read yet
-                        restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
-                        LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
-                    }
-                    case RECORD -> {
-                        MigrationRecord m = f.json(MigrationRecord.class);
-                        if (restored != null) restored.spec(spec.movedBy(m));
-                        return;
-                    }
-                    case ABORT -> throw new IOException("the source aborted");
-                    default -> throw new IOException("unexpected frame " + f.type());
-                }
-            }
-        } catch (IOException e) {
-            if (!running) {
-                LOG.warning("incoming job " + spec.id() + " from " + (offer == null ? "?" : offer.from()) + " dropped here: " + e.getMessage());
-                if (restored != null) kill(restored);
-            }
-            if (running) LOG.fine("after the job resumed here: " + e.getMessage());
+            edge = new Edge(ch, spec, offer, dir);
+            TargetMove.run(edge, new TargetMachine(new StepDeadlines(Math.max(0, offer.rssKb()) << 10), MoveClock::millis));
         } finally {
+            if (edge != null) {
+                edge.close();
+            } else {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    /**
+     * The real world of one incoming move, step by step for {@link TargetMove}: the peer channel
+     * (each read bounded by the step's deadline), the page servers, CRIU's restore (stopped at the
+     * step's deadline), the job table.
+     */
+    private final class Edge implements TargetPorts {
+        private final PeerChannel ch;
+        private final JobSpec spec;
+        private final PeerRequest.MigrationOffer offer;
+        private final Path dir;
+        private final boolean home;
+        private Frame frame;
+        private Job restored;
+        private boolean registered;
+        private boolean running;
+        private LazyPages lazy;
+        private String timings = "";
+        private PageServer pages;
+        private Path pagesRound;
+        private Job.Held held;
+        private long resumeStart;
+
+        Edge(PeerChannel ch, JobSpec spec, PeerRequest.MigrationOffer offer, Path dir) {
+            this.ch = ch;
+            this.spec = spec;
+            this.offer = offer;
+            this.dir = dir;
+            this.home = spec.home().equals(table.self());
+        }
+
+        @Override
+        public TargetMachine.Event next(long deadline) throws IOException {
+            ch.readTimeout(Math.max(1, deadline - MoveClock.millis())); // a source that stops sending, or never commits, is given up
+            frame = FrameCodec.read(ch.in);
+            if (frame == null) throw new IOException("the source closed the connection");
+            return switch (frame.type()) {
+                case PAGES, FILE, LINK, ROUND_END -> TargetMachine.Event.ROUND;
+                case RESTORE -> TargetMachine.Event.RESTORE;
+                case COMMIT -> TargetMachine.Event.COMMIT;
+                case RECORD -> TargetMachine.Event.RECORD;
+                case ABORT -> throw new IOException("the source aborted");
+                default -> throw new IOException("unexpected frame " + frame.type());
+            };
+        }
+
+        @Override
+        public void round(long deadline) throws IOException {
+            if (frame.type() == MessageType.PAGES) {
+                if (pages != null) throw new IOException("a round began before the last one ended");
+                PageStreamKeys keys = table.peers().plainPageStreams() ? null : PageStreamKeys.fresh(); // new keys for every connection
+                try {
+                    makeRoomForRound(dir);
+                    pagesRound = roundDir(dir, MigrationFrames.Pages.of(frame));
+                    pages = PageServer.start(pagesRound, ch.localAddress(), ch.remoteAddress(), keys);
+                } catch (IOException e) {
+                    FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
+                    throw e;
+                }
+                FrameCodec.write(ch.out, new MigrationFrames.PagesReady(pages.port, PageLink.wire(keys)).frame());
+                return;
+            }
+            long pageBytes = 0;
+            try {
+                ImageStream.receive(ch.in, dir, frame);
+                if (pages != null) {
+                    pages.finish(deadline - MoveClock.millis());
+                    pageBytes = Criu.pagesBytes(pagesRound);
+                    pages = null;
+                }
+            } catch (IOException e) {
+                FrameCodec.writeText(ch.out, MessageType.ERROR, "on " + table.self() + ": " + e.getMessage());
+                throw e;
+            }
+            FrameCodec.write(ch.out, MigrationFrames.roundOk(pageBytes));
+        }
+
+        @Override
+        public void restore(long deadline) throws IOException {
+            try {
+                String round = String.valueOf(MigrationFrames.Restore.of(frame).round());
+                long t0 = System.nanoTime();
+                if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
+                long t1 = System.nanoTime();
+                restored = JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazy != null,
+                        java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));
+                timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
+                        + (System.nanoTime() - t1) / 1_000_000 + " ms";
+            } catch (IOException e) {
+                FrameCodec.writeText(ch.out, MessageType.ERROR, "restore on " + table.self() + " failed: " + e.getMessage());
+                throw e;
+            }
+        }
+
+        @Override
+        public void restored() throws IOException {
+            FrameCodec.writeEmpty(ch.out, MessageType.RESTORED);
+        }
+
+        @Override
+        public void register() throws IOException {
+            if (restored == null) throw new IOException("commit before restore");
+            held = frame.json(Job.Held.class);
+            restored.beginMigration(); // input and signals from home wait behind what the source held
+            // Back home the sink is local and may refuse, and the caller's input goes to
+            // the job in the table as soon as the source stops relaying: both before the
+            // job runs. Elsewhere the sink connects to home (under emulation, most of a
+            // second) and home sends nothing before it has: after, the job's output
+            // waiting in its pipe meanwhile, so the connection is not part of the freeze.
+            // Either way the copy is in the table before it runs: a source that lost RUNNING
+            // and asks whether the job runs here must never hear "no" while it does.
+            if (home) restored.sink(table.sinkFor(spec));
+            table.register(restored);
+            registered = true;
+            if (home) table.relay(restored);
+        }
+
+        @Override
+        public void resume() throws IOException {
+            resumeStart = System.nanoTime();
+            restored.resume();
+            running = true;
+        }
+
+        @Override
+        public void running() throws IOException {
+            IOException unanswered = null;
+            try {
+                FrameCodec.writeEmpty(ch.out, MessageType.RUNNING);
+            } catch (IOException e) {
+                unanswered = e; // the source settles with home or asks: the copy runs here all the same, so its output goes home
+            }
+            timings += ", resume " + (System.nanoTime() - resumeStart) / 1_000_000 + " ms";
+            if (!home) {
+                restored.sink(table.sinkFor(spec));
+                table.relay(restored);
+            }
+            // an end of input the caller sent before the move comes after the input J had not read yet
+            restored.finishMove(new Job.Held(held.signals(), held.input(), held.eof() || offer.stdinClosed()));
+            LOG.info("job " + spec.id() + " from " + offer.from() + " runs here (" + timings + ")");
+            if (unanswered != null) throw unanswered;
+        }
+
+        @Override
+        public void record() throws IOException {
+            MigrationRecord m = frame.json(MigrationRecord.class);
+            restored.spec(spec.movedBy(m));
+        }
+
+        @Override
+        public void drop(String why) {
+            LOG.warning("incoming job " + spec.id() + " from " + offer.from() + " dropped here: " + why);
+            if (restored == null) return;
+            if (registered) {
+                restored.migrated(); // this copy never ran: its end is not the job's
+                table.unregister(restored);
+            }
+            kill(restored);
+        }
+
+        @Override
+        public void afterRunning(String why) {
+            LOG.fine("after the job resumed here: " + why);
+        }
+
+        void close() {
             if (pages != null) pages.close();
             if (lazy != null && running) {
                 lazy.whenDone(() -> deleteTree(dir)); // the images are its memory until every page is in
@@ -220,19 +311,6 @@ final class TargetMigration {
             return "the CPU of " + table.self() + " lacks features the job uses on " + offer.from() + " (criu cpuinfo check: " + e.getMessage() + ")";
         }
         return null;
-    }
-
-    /**
-     * Restores the job under the supervisor, stopped; returns it once CRIU has handed it over.
-     * Lazily, its memory is copied in behind it by {@link LazyPages}.
-     */
-    private Job restore(JobSpec spec, PeerRequest.MigrationOffer offer, Path dir, String round, boolean lazily) throws IOException {
-        return JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazily);
-    }
-
-    private void adopt(Job restored, JobSpec spec) throws IOException {
-        restored.sink(table.sinkFor(spec));
-        table.adopt(restored);
     }
 
     private void kill(Job job) {

@@ -340,6 +340,16 @@ public final class PeerChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * Bounds each read from now on to {@code millis} (0: reads wait as long as it takes): a read
+     * that waits longer fails with a {@link java.net.SocketTimeoutException}, and the channel is
+     * of no further use (a record may have been cut). A migration's steps set what is left of
+     * theirs, at least a millisecond once it has passed.
+     */
+    public void readTimeout(long millis) throws IOException {
+        socket.setSoTimeout(millis <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, millis));
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

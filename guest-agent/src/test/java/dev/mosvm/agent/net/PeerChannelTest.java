@@ -57,6 +57,22 @@ class PeerChannelTest {
         p[1].close();
     }
 
+    @Test
+    void aReadBoundedByATimeoutEndsWhenNothingComesAndWaitsAgainOnceCleared() throws Exception {
+        PeerChannel[] p = pair(keys("a", 7, List.of()), keys("b", 7, List.of()), "b");
+        p[0].readTimeout(50);
+        long t0 = System.nanoTime();
+        assertThrows(java.net.SocketTimeoutException.class, () -> p[0].in.readInt(), "a silent peer");
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "ended at its timeout, not TCP's");
+        p[1].readTimeout(50);
+        p[1].readTimeout(0);
+        p[0].out.writeInt(7);
+        p[0].out.flush();
+        assertEquals(7, p[1].in.readInt(), "cleared: the read waits for the answer");
+        p[0].close();
+        p[1].close();
+    }
+
     /** A server that reads late: everything the client sent is waiting by the time it reads. */
     static final class SlowReadingServer extends ServerSocket {
         SlowReadingServer() throws IOException {
