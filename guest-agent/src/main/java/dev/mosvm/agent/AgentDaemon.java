@@ -21,6 +21,7 @@ import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.homefs.HomeShares;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.Orphans;
 import dev.mosvm.agent.jobs.LaunchCommand;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -85,9 +87,13 @@ public final class AgentDaemon {
     private static void startJobs(AgentSettings s, GuestConfig cfg, Membership pool, NodeSpeed speed, FactsCollector facts, AgentServer server) throws Exception {
         LivePeers peers = new LivePeers(pool, cfg.node(), s.peerPort());
         boolean appliance = Files.isRegularFile(GuestLayout.IMAGE_VERSION);
-        JobTable table = new JobTable(cfg.node(), Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null, peers,
-                LaunchCommand.LAUNCHER, appliance ? GuestLayout.JOBS_INIT : null);
+        Path cgroups = Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null;
+        Path inits = appliance ? GuestLayout.JOBS_INIT : null;
+        new Orphans(cgroups, inits).reap(); // a previous agent's jobs: nothing can reach them, and their homes recover them
+        JobTable table = new JobTable(cfg.node(), cgroups, peers, LaunchCommand.LAUNCHER, inits);
         Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createTempDirectory("mosvm-images");
+        List<String> unfinished = ImageScratch.clearUnfinished(images);
+        if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
         Migrations migrations = new Migrations(table, images, GuestLayout.IMAGE_VERSION);
         table.speed(speed.get());
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,

@@ -56,6 +56,24 @@ public final class ImageScratch {
         }
     }
 
+    /**
+     * Removes the images of moves a previous agent left unfinished ({@code in-JOB}, {@code
+     * out-JOB}): nothing resumes them, and they hold memory in the tmpfs. Returns what it removed.
+     */
+    public static java.util.List<String> clearUnfinished(Path dir) throws IOException {
+        java.util.List<String> cleared = new java.util.ArrayList<>();
+        if (!Files.isDirectory(dir)) return cleared;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (!Files.isDirectory(p) || !(name.startsWith("in-") || name.startsWith("out-"))) continue;
+                TargetMigration.deleteTree(p);
+                cleared.add(name);
+            }
+        }
+        return cleared;
+    }
+
     public static Path mount(Path dir) throws IOException {
         Files.createDirectories(dir);
         if (isOwnTmpfs(dir)) return dir;
