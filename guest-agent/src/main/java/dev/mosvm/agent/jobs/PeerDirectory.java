@@ -2,6 +2,10 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.recovery.RunnerWatch;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.NodeState;
 import java.io.IOException;
 import java.util.List;
@@ -33,6 +37,22 @@ public interface PeerDirectory {
 
     /** Opens a channel to {@code node}'s agent, or fails with a one-line reason. */
     PeerChannel connect(String node) throws IOException;
+
+    /**
+     * Whether {@code node}'s agent runs {@code job} now (HAS); null if it gives no answer within
+     * {@code timeoutMillis} (unreachable, an error): no answer says nothing about the job.
+     */
+    default Boolean has(String node, String job, long timeoutMillis) {
+        try (PeerChannel c = connect(node)) {
+            c.readTimeout(Math.max(1, timeoutMillis));
+            PeerRequest.write(c.out, PeerRequest.has(job));
+            Frame f = FrameCodec.read(c.in);
+            if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
+        } catch (IOException | RuntimeException e) {
+            // no answer
+        }
+        return null;
+    }
 
     /** A directory for nodes outside any pool: no peers. */
     PeerDirectory NONE = new PeerDirectory() {

@@ -294,15 +294,9 @@ final class SourceMigration {
 
         @Override
         public Boolean targetHas(long deadline) {
-            try (PeerChannel c = peers.connect(target)) {
-                c.readTimeout(Math.max(1, deadline - MoveClock.millis()));
-                PeerRequest.write(c.out, PeerRequest.has(job.id()));
-                Frame f = FrameCodec.read(c.in);
-                if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
-            } catch (IOException | RuntimeException e) {
-                LOG.fine("no answer from " + target + " on job " + job.id() + ": " + e.getMessage());
-            }
-            return null;
+            Boolean has = peers.has(target, job.id(), deadline - MoveClock.millis());
+            if (has == null) LOG.fine("no answer from " + target + " on job " + job.id());
+            return has;
         }
 
         @Override
