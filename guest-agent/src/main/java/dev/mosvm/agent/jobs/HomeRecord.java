@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.recovery.RunnerAsk;
 import dev.mosvm.agent.recovery.RunnerWatch;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
@@ -25,6 +26,8 @@ final class HomeRecord implements JobSink {
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     /** Whether the node the job runs on is gone, and so the job lost. */
     final RunnerWatch watch;
+    /** When to ask the job's node whether it still has the job (its link down), and whether it said no. */
+    final RunnerAsk ask;
     private final Semaphore relay = new Semaphore(1);
     /**
      * Where the job runs and whether it is moving, read together without this record's lock
@@ -56,6 +59,7 @@ final class HomeRecord implements JobSink {
         this.caller = caller;
         this.runner = new Runner(where, false);
         this.watch = new RunnerWatch(spec.id(), clock);
+        this.ask = new RunnerAsk(clock);
         this.copies = new CopyLedger(spec.epoch());
     }
 
@@ -76,6 +80,11 @@ final class HomeRecord implements JobSink {
 
     Runner runner() {
         return runner;
+    }
+
+    /** Whether a node relays for the job now: its link to home is up (false while the job runs here). */
+    boolean linked() {
+        return relayLink != null;
     }
 
     /** Takes the relay for the node the job now runs on; waits for the previous node's output to end. */

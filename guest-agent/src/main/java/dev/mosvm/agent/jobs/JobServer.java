@@ -9,6 +9,7 @@ import dev.mosvm.agent.guard.WaitingRoom;
 import dev.mosvm.agent.guard.Workers;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.recovery.RunnerAsk;
 import dev.mosvm.agent.recovery.RunnerWatch;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
@@ -538,7 +539,8 @@ public final class JobServer implements AutoCloseable {
     private boolean runnerLost(HomeRecord home) {
         HomeRecord.Runner runner = home.runner();
         if (home.exit.isDone() || runner.node().equals(table.self())) return false; // its caller's wait is over, or the job is here
-        RunnerWatch.Verdict v = home.watch.check(runner.node(), table.peers().state(runner.node()), runner.moving());
+        if (home.ask.due(runner.node(), home.linked())) askRunner(home, runner.node());
+        RunnerWatch.Verdict v = home.watch.check(runner.node(), table.peers().state(runner.node()), runner.moving(), home.ask.disowned());
         if (v.kind() == RunnerWatch.Kind.RUNNING) return false;
         home.cutRunnerLink(runner.node());
         if (v.kind() == RunnerWatch.Kind.AWAITING_NEXT_NODE) return false;
@@ -554,6 +556,21 @@ public final class JobServer implements AutoCloseable {
         t.start();
         return false;
     }
+
+    /**
+     * Asks the job's node, off the watch's thread, whether it still has the job (an agent that
+     * restarted there does not); the answer counts at a later look.
+     */
+    private void askRunner(HomeRecord home, String node) {
+        try {
+            asks.execute(() -> home.ask.answered(node, table.peers().has(node, home.spec.id(), RunnerAsk.DEADLINE.toMillis())));
+        } catch (RejectedExecutionException e) {
+            home.ask.answered(node, null); // every asker busy: ask again later
+        }
+    }
+
+    /** Where home asks its jobs' nodes whether they still have them, a few at a time. */
+    private final ExecutorService asks = Workers.upTo(4, "job-runner-ask");
 
     /** Jobs whose node is gone being brought back here from a checkpoint, or found to have none. */
     private final java.util.Set<String> recovering = ConcurrentHashMap.newKeySet();
@@ -685,6 +702,7 @@ public final class JobServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         runnerWatch.close();
+        asks.shutdown();
         acceptLoop.close();
         server.close();
         waiting.closeAll();

@@ -19,6 +19,11 @@ import java.util.Optional;
  * to home once the gone node's link is cut; it gets {@link #MOVE_GRACE} to do so. A node that
  * is only SUSPECT, or back ALIVE, keeps its job: gossip's dead threshold is the one place that
  * decides a node is gone.
+ *
+ * <p>A node whose agent restarted is back ALIVE within seconds but no longer has the job (its
+ * processes were reaped at the agent's start): when it disowns the job ({@link RunnerAsk}
+ * decides when that answer counts), the job is lost too; while moving, the node it moved to
+ * gets the same grace to attach.
  */
 public final class RunnerWatch {
     /**
@@ -52,6 +57,7 @@ public final class RunnerWatch {
     private Instant goneSince;
     private Optional<NodeState> goneAs;
     private Verdict lost;
+    private Instant disownedSince;
 
     /** @param clock the time, and the zone the caller's line tells it in */
     public RunnerWatch(String job, Clock clock) {
@@ -64,15 +70,24 @@ public final class RunnerWatch {
      * @param state  that node's state in this node's gossip view; empty if it is not a member
      * @param moving whether a move of the job is under way
      */
-    public synchronized Verdict check(String node, Optional<NodeState> state, boolean moving) {
+    public Verdict check(String node, Optional<NodeState> state, boolean moving) {
+        return check(node, state, moving, false);
+    }
+
+    /**
+     * @param disowned whether that node, answering, says it no longer has the job (while its
+     *                 link to home is down): its agent restarted, or the job left it
+     */
+    public synchronized Verdict check(String node, Optional<NodeState> state, boolean moving, boolean disowned) {
         if (lost != null) return lost;
         if (!node.equals(watched)) {
             watched = node;
             goneSince = null;
+            disownedSince = null;
         }
         if (!isGone(state)) {
             goneSince = null;
-            return Verdict.RUNNING;
+            return disowned ? disowned(moving) : running();
         }
         Instant now = clock.instant();
         if (goneSince == null) {
@@ -82,6 +97,21 @@ public final class RunnerWatch {
         if (!moving) return lost = new Verdict(Kind.LOST, reason(""));
         if (now.isBefore(goneSince.plus(MOVE_GRACE))) return Verdict.AWAITING;
         return lost = new Verdict(Kind.LOST, reason(" while the job was moving, and no node took it over"));
+    }
+
+    private Verdict running() {
+        disownedSince = null;
+        return Verdict.RUNNING;
+    }
+
+    private Verdict disowned(boolean moving) {
+        Instant now = clock.instant();
+        if (disownedSince == null) disownedSince = now;
+        if (!moving) return lost = new Verdict(Kind.LOST, "job " + job + " lost: the agent on " + watched
+                + " restarted and no longer has it; it had no checkpoint");
+        if (now.isBefore(disownedSince.plus(MOVE_GRACE))) return Verdict.AWAITING;
+        return lost = new Verdict(Kind.LOST, "job " + job + " lost: it left " + watched
+                + " while moving, and no node took it over; it had no checkpoint");
     }
 
     /** Whether a node in this state is gone for good: DEAD or LEFT in the gossip, or no longer a member (empty). */

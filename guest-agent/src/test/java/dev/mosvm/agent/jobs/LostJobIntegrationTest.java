@@ -42,9 +42,10 @@ import org.junit.jupiter.api.TestInstance;
  * The end of a caller's wait, with the real `mosrun` against the real job service at home
  * node a, and node b (and c) played by the test over real peer channels: a job whose node is
  * declared gone ends with the one line naming it and status 125, by the home's own look or at
- * once on a signal; a job caught moving runs on when its next node attaches; a node that
- * answers gets the caller's signals; and an agent that reads nothing cannot keep `mosrun`
- * past a second Ctrl-C.
+ * once on a signal; a job caught moving runs on when its next node attaches; a node whose
+ * agent restarted, saying it no longer has the job, loses it, but a move's source saying so
+ * before its target attaches does not; a node that answers gets the caller's signals; and an
+ * agent that reads nothing cannot keep `mosrun` past a second Ctrl-C.
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -146,6 +147,20 @@ class LostJobIntegrationTest {
         assertEquals(MessageType.HOLD_ACK, FrameCodec.read(b.link().in).type());
     }
 
+    /** c, where the job moved, attaches to home; returns c's end of its link. */
+    static PeerChannel attachesFromC(OnB b) throws IOException {
+        PeerChannel[] ac = LoopbackChannels.pair(LoopbackChannels.keys("a", 5, List.of()), "a", LoopbackChannels.keys("c", 5, List.of()), "c");
+        Thread attach = new Thread(() -> {
+            try {
+                b.home().table().attachFromRunner(PeerRequest.attach(b.spec()), ac[0]);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        attach.start();
+        return ac[1];
+    }
+
     @Test
     void aJobWhoseNodeTurnsDeadEndsItsCallersWaitWithOneLineAndStatus125() throws Exception {
         try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
@@ -207,18 +222,10 @@ class LostJobIntegrationTest {
             b.peers().states.put("b", NodeState.DEAD); // b dies after the commit, before its MOVED
             assertEquals(List.of(), framesUntilTheLinkEnds(b.link()), "b's link is cut, so c may relay");
 
-            PeerChannel[] ac = LoopbackChannels.pair(LoopbackChannels.keys("a", 5, List.of()), "a", LoopbackChannels.keys("c", 5, List.of()), "c");
-            Thread attach = new Thread(() -> {
-                try {
-                    b.home().table().attachFromRunner(PeerRequest.attach(b.spec()), ac[0]);
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            attach.start();
-            FrameCodec.write(ac[1].out, MessageType.STDOUT, "on c\n".getBytes(StandardCharsets.UTF_8));
-            FrameCodec.write(ac[1].out, Frame.u32(MessageType.EXIT, 0));
-            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(ac[1].in).type());
+            PeerChannel c = attachesFromC(b);
+            FrameCodec.write(c.out, MessageType.STDOUT, "on c\n".getBytes(StandardCharsets.UTF_8));
+            FrameCodec.write(c.out, Frame.u32(MessageType.EXIT, 0));
+            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(c.in).type());
             String err = errOf(b.caller());
             assertEquals(0, b.caller().exitValue(), err);
             assertEquals("on c\n", new String(b.caller().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -234,6 +241,85 @@ class LostJobIntegrationTest {
             assertTrue(b.caller().isAlive(), "within the grace the caller still waits");
             clock.advance(RunnerWatch.MOVE_GRACE);
             assertLost(b, "stopped answering (DEAD at 12:34:56) while the job was moving, and no node took it over");
+        }
+    }
+
+    /**
+     * b's link to home drops and stays down, as when b's agent restarts: waits for home to see
+     * it down, then advances home's clock until home asks b whether it still has the job, and
+     * answers as b's new agent would.
+     */
+    static void linkDrops(OnB b) throws Exception {
+        b.link().close();
+        HomeRecord home = b.home().table().home(b.job());
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); home.linked(); ) {
+            assertTrue(System.nanoTime() < until, "home sees b's link down");
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The next HAS home asks b, its clock advanced a second at a time until it does; b answers {@code has}. */
+    void bAnswersHas(OnB b, boolean has) throws Exception {
+        for (int i = 0; i < 120; i++) {
+            PeerChannel asked = b.peers().farEnds.poll(200, TimeUnit.MILLISECONDS);
+            if (asked == null) {
+                clock.advance(Duration.ofSeconds(1));
+                continue;
+            }
+            try (asked) {
+                PeerRequest req = PeerRequest.read(asked.in);
+                assertEquals(PeerRequest.Op.HAS, req.op());
+                assertEquals(b.job(), req.job());
+                FrameCodec.write(asked.out, Frame.json(MessageType.REPLY, has));
+            }
+            return;
+        }
+        throw new AssertionError("home never asked b whether it has the job");
+    }
+
+    @Test
+    void aJobWhoseNodesAgentRestartedEndsItsCallersWaitWithOneLineAndStatus125() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            linkDrops(b); // b's agent restarts: its link goes, b stays ALIVE, and its new agent reaped the job
+            bAnswersHas(b, false);
+            assertTrue(b.caller().isAlive(), "one no may be a job that exited while its link was down");
+            bAnswersHas(b, false);
+            String err = errOf(b.caller());
+            assertEquals(125, b.caller().exitValue(), err);
+            assertEquals("mosrun: job " + b.job() + " lost: the agent on b restarted and no longer has it; it had no checkpoint\n", err);
+        }
+    }
+
+    @Test
+    void aRunnerThatStillHasTheJobKeepsItWhileItsLinkIsDown() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            linkDrops(b);
+            bAnswersHas(b, false);
+            bAnswersHas(b, true); // it had exited, say, and its status is on its way: the count starts over
+            bAnswersHas(b, false);
+            assertTrue(b.caller().isAlive(), "no two noes in a row");
+        }
+    }
+
+    @Test
+    void aMovedJobsSourceSayingNoBeforeItsTargetAttachesLosesNothing() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "-l", "sleep", "600")) {
+            beginsMoving(b); // to c
+            FrameCodec.write(b.link().out, Frame.empty(MessageType.MOVED));
+            linkDrops(b); // b retired its copy
+            bAnswersHas(b, false);
+            bAnswersHas(b, false); // c is slow to attach
+            clock.advance(RunnerWatch.MOVE_GRACE.minusSeconds(1));
+            assertTrue(b.caller().isAlive(), "within the grace the caller still waits");
+
+            PeerChannel c = attachesFromC(b);
+            FrameCodec.write(c.out, MessageType.STDOUT, "on c\n".getBytes(StandardCharsets.UTF_8));
+            clock.advance(RunnerWatch.MOVE_GRACE);
+            FrameCodec.write(c.out, Frame.u32(MessageType.EXIT, 0));
+            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(c.in).type());
+            String err = errOf(b.caller());
+            assertEquals(0, b.caller().exitValue(), err);
+            assertEquals("on c\n", new String(b.caller().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 

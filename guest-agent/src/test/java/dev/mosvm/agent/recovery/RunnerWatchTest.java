@@ -82,6 +82,43 @@ class RunnerWatchTest {
         assertEquals(lost, watch.check("b", is(NodeState.ALIVE), false), "its caller has been told");
     }
 
+    @Test
+    void aJobWhoseAliveNodeDisownsItIsLostWithALineSayingItsAgentRestarted() {
+        assertEquals(Kind.RUNNING, watch.check("b", is(NodeState.ALIVE), false, false).kind());
+        assertEquals(new Verdict(Kind.LOST, "job a.123 lost: the agent on b restarted and no longer has it; it had no checkpoint"),
+                watch.check("b", is(NodeState.ALIVE), false, true));
+        assertEquals(Kind.LOST, watch.check("b", is(NodeState.ALIVE), false, false).kind(), "lost stays lost");
+    }
+
+    @Test
+    void aMovingJobWhoseNodeDisownsItWaitsForItsNextNodeForTheGrace() {
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind(), "b let it go: its target attaches");
+        clock.advance(RunnerWatch.MOVE_GRACE.minusSeconds(1));
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind());
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(new Verdict(Kind.LOST, "job a.123 lost: it left b while moving, and no node took it over; it had no checkpoint"),
+                watch.check("b", is(NodeState.ALIVE), true, true));
+    }
+
+    @Test
+    void aMovingJobsNextNodeAttachingInTheGraceKeepsIt() {
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind());
+        clock.advance(RunnerWatch.MOVE_GRACE.minusSeconds(1));
+        assertEquals(Kind.RUNNING, watch.check("c", is(NodeState.ALIVE), false, false).kind(), "c attached");
+        clock.advance(RunnerWatch.MOVE_GRACE);
+        assertEquals(Kind.RUNNING, watch.check("c", is(NodeState.ALIVE), false, false).kind());
+    }
+
+    @Test
+    void aFailedMoveThatKeepsTheJobOnItsNodeStartsTheGraceAfresh() {
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind());
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(Kind.RUNNING, watch.check("b", is(NodeState.ALIVE), false, false).kind(), "b resumed the job and has it");
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind(), "a new move, a new grace");
+        clock.advance(RunnerWatch.MOVE_GRACE.minusSeconds(1));
+        assertEquals(Kind.AWAITING_NEXT_NODE, watch.check("b", is(NodeState.ALIVE), true, true).kind());
+    }
+
     /** One look: the runner's state, whether the job moves, and the time since the previous look. */
     record Look(String node, Optional<NodeState> state, boolean moving, Duration after) {}
 
