@@ -291,6 +291,22 @@ class LostJobIntegrationTest {
     }
 
     @Test
+    void aJobWhoseNodesAgentRestartedIsRecoveredFromItsCheckpointAtHome() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            FakeCheckpoints checkpoints = new FakeCheckpoints("a", 0).offer(b.job(), b.spec());
+            b.home().table().checkpoints(checkpoints);
+            linkDrops(b);
+            bAnswersHas(b, false);
+            bAnswersHas(b, false);
+            String err = errOf(b.caller());
+            assertEquals(125, b.caller().exitValue(), err);
+            assertEquals("mosrun: job " + b.job() + " lost: the agent on b restarted and no longer has it; recovering it from checkpoint "
+                    + b.job() + " failed: cannot restart from checkpoint " + b.job() + ": no CRIU in this test\n", err,
+                    "home restored its latest checkpoint (which this test cannot run)");
+        }
+    }
+
+    @Test
     void aRunnerThatStillHasTheJobKeepsItWhileItsLinkIsDown() throws Exception {
         try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
             linkDrops(b);
