@@ -164,30 +164,4 @@ class OrphansTest {
         assertEquals(List.of(), new Orphans(null, null).reap());
         assertEquals(List.of(), new Orphans(dir.resolve("none"), dir.resolve("none")).reap());
     }
-
-    /** A real cgroup v2 child of the test's own, with a frozen process in it, reaped as a restarted agent would. */
-    @Test
-    @Tag("integration")
-    void aRealFrozenJobCgroupIsKilledAndRemoved() throws Exception {
-        Path base = Path.of("/sys/fs/cgroup");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(base.resolve("cgroup.controllers")) && Files.isWritable(base),
-                "cgroup v2, as root");
-        Path root = base.resolve("mosvm-orphans-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        Files.createDirectory(root);
-        Path g = root.resolve("job-t.1");
-        Process p = null;
-        try {
-            Files.createDirectory(g);
-            p = new ProcessBuilder("sleep", "600").start();
-            Files.writeString(g.resolve("cgroup.procs"), String.valueOf(p.pid()));
-            Files.writeString(g.resolve("cgroup.freeze"), "1");
-            assertEquals(List.of("t.1"), new Orphans(root, null).reap());
-            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the frozen process is killed");
-            assertFalse(Files.exists(g), "its cgroup is removed");
-        } finally {
-            if (p != null) p.destroyForcibly();
-            if (Files.exists(g)) JobTable.removeCgroup(g);
-            JobTable.removeCgroup(root);
-        }
-    }
 }
