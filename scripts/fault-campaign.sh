@@ -8,9 +8,9 @@
 # caller (the `migrate` and the job's `mosrun`) answered within 120 s of the fault.
 #
 #   scripts/fault-campaign.sh [--migrations N] [--losses N] [--seed S] [--kinds K1,K2,...]
-#                             [--nodes A,B] [--report FILE] [--results FILE] [--logs DIR] [--keep] [--down]
+#                             [--nodes A,B] [--job-seconds S] [--report FILE] [--results FILE] [--logs DIR] [--keep] [--down]
 #
-# Defaults: 200 faulted migrations, 20 node losses, seed from $RANDOM, every kind, nodes
+# Defaults: 200 faulted migrations, 20 node losses, seed from $RANDOM, every kind, jobs of about 60 s, nodes
 # fc-a,fc-b (booted here if absent, 1 vCPU and 1 GiB each, pool "fc", balancers off), report
 # target/fault-campaign.md; --results FILE gets one tab-separated line a round (round, fault, point, outcome,
 # migrate s, caller s, caller late 0/1, unmanaged 0/1, detail) for tests to read; a round that goes wrong
@@ -38,6 +38,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 MIGRATIONS=200
+JOB_S=60
 LOSSES=20
 SEED=$RANDOM
 KINDS=all
@@ -52,6 +53,7 @@ while [ $# -gt 0 ]; do
     --migrations) MIGRATIONS=$2; shift 2 ;;
     --losses) LOSSES=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
+    --job-seconds) JOB_S=$2; shift 2 ;;
     --kinds) KINDS=$2; shift 2 ;;
     --nodes) NODES=$2; shift 2 ;;
     --report) REPORT=$2; shift 2 ;;
@@ -89,7 +91,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 log() { echo "$*" >&2; }
 # only the domains of this campaign's two instances, by exact name
 domain() { case "$1" in "$A"|"$B") echo "$PREFIX$1" ;; *) log "not a node of this campaign: $1"; exit 1 ;; esac; }
-running() { [ "$(virsh -q domstate "$(domain "$1")" 2>/dev/null)" = running ]; }
+running() { [ "$(virsh -c qemu:///system -q domstate "$(domain "$1")" 2>/dev/null)" = running ]; }
 # writes a host file into a node (base64 in the command: no stdin through ssh's retries)
 put() { on "$1" "echo $(base64 -w0 "$2") | base64 -d > $3 && chmod $4 $3" >/dev/null; }
 
@@ -109,9 +111,12 @@ mounts_both() {
   done
   log "the nodes do not mount each other's /pool after 180 s"; return 1
 }
-bring_up() { # NODE: start it again if it is not running, then wait until both mount each other
-  running "$1" || mosvm up "$1" >/dev/null || { log "mosvm up $1 failed"; return 1; }
-  on "$1" "systemctl is-active mosvm-agent" >/dev/null
+bring_up() { # start again whichever node is not running (resume a paused one), then wait until both mount each other
+  local n
+  for n in "$A" "$B"; do
+    [ "$(virsh -c qemu:///system -q domstate "$(domain "$n")" 2>/dev/null)" = paused ] && virsh -c qemu:///system -q resume "$(domain "$n")" >/dev/null
+    running "$n" || mosvm up "$n" >/dev/null || { log "mosvm up $n failed"; return 1; }
+  done
   mounts_both
 }
 if ! bin/mosvm status "$A" >/dev/null 2>&1 || ! bin/mosvm status "$B" >/dev/null 2>&1; then
@@ -126,15 +131,15 @@ if bin/mosvm nodes -i "$A" --json | grep -q '"pool" : null'; then
   address=$(bin/mosvm status "$A" --json | sed -n 's/.*"address" : "\(.*\)".*/\1/p' | head -1)
   mosvm join "$address" --token "$token" -i "$B" >/dev/null || exit 1
 fi
-for n in "$A" "$B"; do bring_up "$n" || exit 1; mosvm balance -i "$n" off >/dev/null; done
+bring_up || exit 1
+for n in "$A" "$B"; do mosvm balance -i "$n" off >/dev/null; done
 for n in "$A" "$B"; do put "$n" vm-manager/src/test/resources/jobs/bg-job /usr/local/bin/bg-job 755; done
 on "$A" "mkdir -p $DIR" >/dev/null
 put "$A" vm-manager/src/test/resources/jobs/count.pl $DIR/count.pl 644
 
 # The job: count.pl, a numbered line at a steady pace, sized to about JOB_S s (its pace timed in A first).
-JOB_S=${FC_JOB_SECONDS:-60}
 WORK=200000
-ms20=$(on "$A" "cd $DIR && s=\$(date +%s%N) && perl count.pl 20 $WORK >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))")
+ms20=$(on "$A" "cd $DIR && s=\$(date +%s%N) && perl count.pl 20 $WORK >/dev/null; echo \$(( (\$(date +%s%N) - s) / 1000000 ))")
 STEPS=$(awk -v ms="$ms20" -v j="$JOB_S" 'BEGIN { s = int(j * 1000 * 20 / (ms > 100 ? ms : 100)); print (s < 40 ? 40 : s) }')
 STEPS=${FC_STEPS:-$STEPS}
 expected=$(mktemp); trap 'rm -f "$expected"' EXIT
@@ -212,18 +217,17 @@ sweep() { # TAG
   UNMANAGED_DETAIL=
   for n in "$A" "$B"; do
     running "$n" || continue
-    left=$(on "$n" "for c in /sys/fs/cgroup/mosvm/job-*; do [ -d \$c ] && [ -n \"\$(cat \$c/cgroup.procs)\" ] && echo \"\${c##*/}:\$(cat \$c/cgroup.procs | tr '\n' ,)\"; done; pgrep -f 'count[.]pl $STEPS $WORK' | sed 's/^/perl:/'; pgrep -x criu | sed 's/^/criu:/'" | tr '\n' ' ')
+    left=$(on "$n" "for c in /sys/fs/cgroup/mosvm/job-*; do [ -d \$c ] && [ -n \"\$(cat \$c/cgroup.procs)\" ] && echo \"\${c##*/}:\$(cat \$c/cgroup.procs | tr '\n' ,)\"; done; pgrep -f '^perl count[.]pl $STEPS $WORK' | sed 's/^/job:/'; pgrep -x criu | sed 's/^/criu:/'" | tr '\n' ' ')
     [ -n "$left" ] && UNMANAGED_DETAIL="$UNMANAGED_DETAIL $n: $left"
-    on "$n" "for c in /sys/fs/cgroup/mosvm/job-*; do [ -d \$c ] && kill -KILL \$(cat \$c/cgroup.procs) 2>/dev/null; done; pkill -KILL -f 'count[.]pl $STEPS $WORK'; pkill -KILL -x criu; tc qdisc del dev \$(ip -o route show default | awk '{print \$5; exit}') ingress 2>/dev/null; rm -f $SCRATCH/fc-fill; true" >/dev/null
+    on "$n" "for c in /sys/fs/cgroup/mosvm/job-*; do [ -d \$c ] && kill -KILL \$(cat \$c/cgroup.procs) 2>/dev/null; done; pkill -KILL -f '^perl count[.]pl $STEPS $WORK'; pkill -KILL -x criu; tc qdisc del dev \$(ip -o route show default | awk '{print \$5; exit}') ingress 2>/dev/null; rm -f $SCRATCH/fc-fill; true" >/dev/null
   done
   # a caller still waiting after the round is given up on: its agent no longer serves it
   on "$A" "pkill -KILL -f 'bg-jo[b] $DIR $1 '; pkill -KILL -f 'mosrun .*count[.]pl $STEPS $WORK $1\$'; true" >/dev/null
 }
 healthy() { # both nodes up, agents active, mounts back: the next round starts from a clean pool
   local n
+  bring_up || return 1
   for n in "$A" "$B"; do
-    [ "$(virsh -q domstate "$(domain "$n")")" = paused ] && virsh -q resume "$(domain "$n")" >/dev/null
-    bring_up "$n" || return 1
     for _ in $(seq 30); do on "$n" "systemctl is-active mosvm-agent" | grep -qx active && break; sleep 2; done
   done
 }
@@ -248,10 +252,10 @@ inject() { # KIND SOURCE TARGET: prints the victim and what the injection saw
   case "$kind" in
     kill-target-agent) on "$tgt" "systemctl kill --kill-whom=main -s KILL mosvm-agent && echo killed" >/dev/null; echo "$tgt" ;;
     kill-source-agent) on "$src" "systemctl kill --kill-whom=main -s KILL mosvm-agent && echo killed" >/dev/null; echo "$src" ;;
-    destroy-target) virsh -q destroy "$(domain "$tgt")" >/dev/null; echo "$tgt" ;;
+    destroy-target) virsh -c qemu:///system -q destroy "$(domain "$tgt")" >/dev/null; echo "$tgt" ;;
     pause-15|pause-45)
       v=$([ $((RANDOM % 2)) = 0 ] && echo "$src" || echo "$tgt")
-      virsh -q suspend "$(domain "$v")" >/dev/null; sleep "${kind#pause-}"; virsh -q resume "$(domain "$v")" >/dev/null; echo "$v" ;;
+      virsh -c qemu:///system -q suspend "$(domain "$v")" >/dev/null; sleep "${kind#pause-}"; virsh -c qemu:///system -q resume "$(domain "$v")" >/dev/null; echo "$v" ;;
     block-15|block-45) echo "$tgt $(block_port "$tgt" "${kind#block-}" | tail -1)"; sleep "${kind#block-}" ;;
     fill-scratch)
       echo "$tgt $(on "$tgt" "mkdir -p $SCRATCH; f=$SCRATCH/fc-fill; room=\$(( \$(df --output=avail -B1M $SCRATCH | tail -1) )); mem=\$(( \$(awk '/MemAvailable/ {print int(\$2 / 1024)}' /proc/meminfo) - 128 )); fallocate -l \$(( (room < mem ? room : mem) ))M \$f; echo full \$(df --output=avail -B1M $SCRATCH | tail -1)M-left")"
@@ -337,7 +341,7 @@ for ((l = 0; l < LOSSES; l++)); do
   delay=$(awk -v r=$RANDOM 'BEGIN { printf "%.1f", 5 * r / 32768 }')
   sleep "$delay"
   tf=$(now)
-  virsh -q destroy "$(domain "$B")" >/dev/null
+  virsh -c qemu:///system -q destroy "$(domain "$B")" >/dev/null
   watch_job "$tag" $(( ${tf%.*} + WAIT_LIMIT + JOB_S * 3 ))
   caller_wait=0; [ -n "$ENDED" ] && caller_wait=$(secs "$tf" "$ENDED")
   may=0; [ "$kind" = loss-unprotected ] && may=1
@@ -346,7 +350,7 @@ for ((l = 0; l < LOSSES; l++)); do
   late=0
   [ "$OUTCOME" = waited ] && late=1
   [ "$kind" = loss-unprotected ] && awk -v w="$caller_wait" -v l=$WAIT_LIMIT 'BEGIN { exit !(w > l) }' && late=1
-  bring_up "$B" >/dev/null 2>&1
+  bring_up >/dev/null 2>&1
   sweep "$tag"
   unmanaged=0; [ -n "$UNMANAGED_DETAIL" ] && unmanaged=1
   [ "$OUTCOME" = ok ] || [ "$OUTCOME" = lost-declared ] && [ $unmanaged = 0 ] && [ $late = 0 ] || keep_logs "$tag" "${t0%.*}"
