@@ -102,6 +102,13 @@ fi
 
 # --- the pool ---------------------------------------------------------------------------------
 BOOTED=0
+expected= RESULTS=
+# at any exit: the temporary files, and the VMs this run booted unless --keep
+finish() {
+  rm -f "$expected" "$RESULTS"
+  if [ $BOOTED = 1 ] && [ $KEEP = 0 ]; then for n in "$A" "$B"; do bin/mosvm destroy "$n" >/dev/null || true; done; fi
+}
+trap finish EXIT
 mounts_both() {
   local i
   for i in $(seq 90); do
@@ -142,7 +149,7 @@ WORK=200000
 ms20=$(on "$A" "cd $DIR && s=\$(date +%s%N) && perl count.pl 20 $WORK >/dev/null; echo \$(( (\$(date +%s%N) - s) / 1000000 ))")
 STEPS=$(awk -v ms="$ms20" -v j="$JOB_S" 'BEGIN { s = int(j * 1000 * 20 / (ms > 100 ? ms : 100)); print (s < 40 ? 40 : s) }')
 STEPS=${FC_STEPS:-$STEPS}
-expected=$(mktemp); trap 'rm -f "$expected"' EXIT
+expected=$(mktemp)
 perl vm-manager/src/test/resources/jobs/count.pl "$STEPS" "$WORK" > "$expected"
 log "== job: count.pl $STEPS $WORK (20 lines took ${ms20} ms in $A), seed $SEED"
 
@@ -267,7 +274,7 @@ inject() { # KIND SOURCE TARGET: prints the victim and what the injection saw
 }
 
 # --- rounds -------------------------------------------------------------------------------------
-RESULTS=$(mktemp); trap 'rm -f "$expected" "$RESULTS"' EXIT
+RESULTS=$(mktemp)
 : > "$ROUNDS_FILE"
 record() { # KIND OUTCOME LATE UNMANAGED [ROUND POINT MIGRATE_S CALLER_S DETAIL]
   echo "$1 $2 $3 0 $4" >> "$RESULTS"
@@ -383,5 +390,4 @@ awk -v seed="$SEED" -v steps="$STEPS" -v typical="$TYPICAL" '
   }' "$RESULTS" | tee "$REPORT"
 bad=$(awk '$2 != "ok" && $2 != "lost-declared" || $3 || $5 { b++ } END { print b + 0 }' "$RESULTS")
 
-if [ $BOOTED = 1 ] && [ $KEEP = 0 ]; then for n in "$A" "$B"; do bin/mosvm destroy "$n" >/dev/null || true; done; fi
 [ "$bad" = 0 ]
