@@ -30,10 +30,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>Only kinds that pass on the current code run here; the script keeps every kind. Failing
  * today (docs/benchmarks.md, "Fault campaign", has the rounds and the agents' log lines):
  * kill-target-agent and kill-source-agent, since an agent killed and restarted by systemd takes
- * its node's jobs with it (their output pipes are the agent's): the home's agent killed just after
- * a move committed to it answered the caller 126, "the agent closed the job's stream before it
- * ended"; the runner's agent killed during a move left the caller waiting for good ("waiting for
- * it to reattach"). destroy-target and pause-45 / block-45 pass but are left out for time (a boot,
+ * its node's jobs with it (their output pipes are the agent's): the home's agent killed answers
+ * the caller 126, "the agent closed the job's stream before it ended", and the job dies with it or,
+ * moved on, runs on unmanaged on its runner; the runner's agent killed leaves the caller waiting
+ * for good ("waiting for it to reattach"). destroy-target and pause-45 / block-45 pass but are left out for time (a boot,
  * 45 s each); JobsIT destroys a target mid-move and CheckpointIT a runner. {@code -Dcampaign.kinds}
  * picks other kinds, {@code -Dcampaign.rounds} runs more rounds (cycling through the kinds),
  * {@code -Dcampaign.seed} replays a campaign's choices.
