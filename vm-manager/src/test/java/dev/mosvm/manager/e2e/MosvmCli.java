@@ -187,6 +187,17 @@ final class MosvmCli {
         return r;
     }
 
+    /** Starts a script of this repository (scripts/...) against this run's instances: their MOSVM_HOME and domain prefix. */
+    Process startScript(Path script, List<String> args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
+        cmd.addAll(args);
+        System.out.println("$ " + String.join(" ", cmd) + " &");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
     /** `virsh` against the system daemon, for checks independent of mosvm's own code. */
     static String virsh(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("virsh", "-c", "qemu:///system"));
