@@ -11,14 +11,15 @@ import java.util.Optional;
 
 /**
  * A home's judgement of the node one of its jobs runs on, from the gossip's view of that node,
- * whether the job is moving, and the time. Jobs have no checkpoint, so a job whose node is
- * gone (DEAD or LEFT in the gossip, or no longer a member) cannot be brought back: it is lost,
- * and its caller is told so instead of waiting for an exit that never comes.
+ * whether the job is moving, whether that node still has it, and the time. A job whose node is
+ * gone (DEAD or LEFT in the gossip, or no longer a member), or whose ALIVE node says it no
+ * longer has it (its agent restarted), is lost there: home brings it back from its latest
+ * checkpoint, or tells its caller instead of letting it wait for an exit that never comes.
  *
  * <p>A job caught moving when its node goes may already run on the next node, which attaches
  * to home once the gone node's link is cut; it gets {@link #MOVE_GRACE} to do so. A node that
- * is only SUSPECT, or back ALIVE, keeps its job: gossip's dead threshold is the one place that
- * decides a node is gone.
+ * is only SUSPECT, or back ALIVE, keeps its job unless it disowns it: gossip's dead threshold
+ * is the one place that decides a node is gone.
  *
  * <p>A node whose agent restarted is back ALIVE within seconds but no longer has the job (its
  * processes were reaped at the agent's start): when it disowns the job ({@link RunnerAsk}
