@@ -11,13 +11,9 @@ import java.util.function.LongSupplier;
  * a {@link Settlement.Decision} leaves.
  */
 public final class SourceMachine extends StepMachine<SourceState> {
-    private final StepDeadlines deadlines;
-
     /** @param clock milliseconds, any origin */
     public SourceMachine(StepDeadlines deadlines, LongSupplier clock) {
-        super(clock);
-        this.deadlines = deadlines;
-        enter(SourceState.OFFERED);
+        super(clock, deadlines::millis, SourceState.OFFERED);
     }
 
     /** The state after {@code s} ended with {@code o}. */
@@ -60,9 +56,5 @@ public final class SourceMachine extends StepMachine<SourceState> {
     public SourceState ended() {
         if (state() != SourceState.STAYED) throw new IllegalStateException("not resuming but " + state());
         return enter(SourceState.ENDED);
-    }
-
-    private SourceState enter(SourceState s) {
-        return enter(s, deadlines.millis(s));
     }
 }

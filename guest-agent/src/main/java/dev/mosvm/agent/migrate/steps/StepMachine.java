@@ -1,15 +1,20 @@
 package dev.mosvm.agent.migrate.steps;
 
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /** A side of a move: the state it is in, and that state's deadline on an injected clock (milliseconds, any origin). */
 public abstract class StepMachine<S extends Enum<S>> {
     private final LongSupplier clock;
+    private final ToLongFunction<S> budget;
     private S state;
     private long deadline;
 
-    StepMachine(LongSupplier clock) {
+    /** @param budget how long each state may last ({@link StepDeadlines}); the machine begins in {@code first} */
+    StepMachine(LongSupplier clock, ToLongFunction<S> budget, S first) {
         this.clock = clock;
+        this.budget = budget;
+        enter(first);
     }
 
     public final S state() {
@@ -30,10 +35,10 @@ public abstract class StepMachine<S extends Enum<S>> {
         return clock.getAsLong() >= deadline;
     }
 
-    /** Step {@code s} begins now and may take {@code millis}. */
-    final S enter(S s, long millis) {
+    /** Step {@code s} begins now, with its deadline from its budget. */
+    final S enter(S s) {
         state = s;
-        deadline = clock.getAsLong() + millis;
+        deadline = clock.getAsLong() + budget.applyAsLong(s);
         return s;
     }
 }

@@ -29,12 +29,8 @@ public final class TargetMachine extends StepMachine<TargetState> {
         FAILED
     }
 
-    private final StepDeadlines deadlines;
-
     public TargetMachine(StepDeadlines deadlines, LongSupplier clock) {
-        super(clock);
-        this.deadlines = deadlines;
-        enter(TargetState.ACCEPTED);
+        super(clock, deadlines::millis, TargetState.ACCEPTED);
     }
 
     /** The state after {@code e} in {@code s}; an event out of order is a failure. */
@@ -56,9 +52,5 @@ public final class TargetMachine extends StepMachine<TargetState> {
         TargetState n = next(state(), e);
         if (n != state() || e == Event.ROUND) enter(n); // every round frame gives the source a fresh wait
         return n;
-    }
-
-    private void enter(TargetState s) {
-        enter(s, deadlines.millis(s));
     }
 }
