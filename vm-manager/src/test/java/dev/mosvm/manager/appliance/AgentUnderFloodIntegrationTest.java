@@ -122,18 +122,21 @@ class AgentUnderFloodIntegrationTest {
         return names;
     }
 
-    /** Samples the agent's thread count every 20 ms while it runs; the highest seen, and the threads then. */
+    /** Samples the agent's threads every 20 ms while it runs: the highest count seen, the threads then, and each name's highest. */
     final class ThreadWatch implements AutoCloseable {
         final AtomicInteger most = new AtomicInteger();
         volatile Map<String, Integer> atMost = Map.of();
+        final Map<String, Integer> mostByName = new java.util.concurrent.ConcurrentSkipListMap<>();
         volatile boolean stop;
         final Thread t = new Thread(() -> {
             while (!stop && agent.isAlive()) {
                 try {
                     int n = threads();
+                    Map<String, Integer> names = threadNames();
+                    names.forEach((name, count) -> mostByName.merge(name, count, Math::max));
                     if (n > most.get()) {
                         most.set(n);
-                        atMost = threadNames();
+                        atMost = names;
                     }
                     Thread.sleep(20); // the sampling interval
                 } catch (Exception e) {
@@ -179,13 +182,20 @@ class AgentUnderFloodIntegrationTest {
             out = new String(flood.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(flood.waitFor(90, TimeUnit.SECONDS), "the flood stops by itself");
             assertEquals(0, flood.exitValue(), out);
-            // all of it from one address and one user: the API's threads, one address's share of peer
-            // openings, one user's of the job socket's; and a few more: the deadline timer, a process
-            // reaper (a user's id looked up), a server's thread started while another is between two connections
-            int bound = baseline + ServingLimits.API_THREADS + ServingLimits.PEER_OPENINGS_PER_ADDRESS + ServingLimits.JOB_OPENINGS_PER_USER + 8;
+            // all of it from one address and one user. Each server's pool holds at most its gate's
+            // share of threads busy (the API's threads, one address's share of peer openings, one
+            // user's of the job socket's), plus as many again that its gate has freed but that are
+            // not yet back in the pool when the next connection is handed over; and a few more
+            // overall: the deadline timer, a process reaper (a user's id looked up)
             watch.close();
+            Map<String, Integer> pools = Map.of("agent-http", ServingLimits.API_THREADS, "peer-serve", 2 * ServingLimits.PEER_OPENINGS_PER_ADDRESS,
+                    "job-caller", 2 * ServingLimits.JOB_OPENINGS_PER_USER);
+            String seen = "at the most: " + watch.atMost + "; each name's most: " + watch.mostByName + "; before: " + namesBefore;
+            pools.forEach((name, most) -> assertTrue(watch.mostByName.getOrDefault(name, 0) <= most,
+                    name + " threads: at most " + watch.mostByName.get(name) + " while flooded; bound " + most + "; " + seen));
+            int bound = baseline + pools.values().stream().mapToInt(Integer::intValue).sum() + 8;
             assertTrue(watch.most.get() <= bound, "threads: at most " + watch.most.get() + " while flooded, " + baseline + " before; bound "
-                    + bound + "; at the most: " + watch.atMost + "; before: " + namesBefore);
+                    + bound + "; " + seen);
             System.out.println(out.strip() + "; threads " + baseline + " before, at most " + watch.most.get() + " during: " + watch.atMost);
         }
         Map<String, Integer> s = FloodSummary.parse(out);
