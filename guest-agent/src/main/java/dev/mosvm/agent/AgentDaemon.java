@@ -91,6 +91,8 @@ public final class AgentDaemon {
         Path inits = appliance ? GuestLayout.JOBS_INIT : null;
         new Orphans(cgroups, inits).reap(); // a previous agent's jobs: nothing can reach them, and their homes recover them
         JobTable table = new JobTable(cfg.node(), cgroups, peers, LaunchCommand.LAUNCHER, inits);
+        // a job of this home running elsewhere attaches again with no caller (it went with the previous agent)
+        table.deliverCallerlessTo(appliance ? GuestLayout.CALLERLESS_OUTPUT : Files.createTempDirectory("mosvm-output"));
         Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createTempDirectory("mosvm-images");
         List<String> unfinished = ImageScratch.clearUnfinished(images);
         if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));

@@ -280,6 +280,14 @@ final class HomeRecord implements JobSink {
         }
     }
 
+    /** The caller's last frame for how the job ended: its exit status, or why it was lost or could not run. */
+    static Frame lastFrameOf(Integer status, Throwable failure) {
+        if (failure == null) return Frame.u32(MessageType.EXIT, status);
+        Throwable cause = failure instanceof java.util.concurrent.ExecutionException || failure instanceof java.util.concurrent.CompletionException
+                ? failure.getCause() : failure;
+        return Frame.text(cause instanceof Lost ? MessageType.LOST : MessageType.ERROR, String.valueOf(cause.getMessage()));
+    }
+
     @Override
     public void exited(int status) {
         exit.complete(status);

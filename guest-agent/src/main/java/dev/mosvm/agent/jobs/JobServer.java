@@ -317,11 +317,10 @@ public final class JobServer implements AutoCloseable {
         Frame last;
         try {
             int status = home.exit.get();
-            last = Frame.u32(MessageType.EXIT, status);
+            last = HomeRecord.lastFrameOf(status, null);
             if (status < 128) table.checkpoints().ended(spec); // it exited; one a signal killed keeps its checkpoints for mosrun -R
         } catch (ExecutionException e) {
-            String why = String.valueOf(e.getCause().getMessage());
-            last = Frame.text(e.getCause() instanceof HomeRecord.Lost ? MessageType.LOST : MessageType.ERROR, why);
+            last = HomeRecord.lastFrameOf(null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -414,11 +414,60 @@ public final class JobTable {
                     + ") on " + link.peer() + " fenced");
             return;
         }
+        // a job home knows nothing of (not one that ended here: that is its exit replayed, and ERROR settles it)
+        if (r == null && ledger == null) r = callerless(req.spec(), link.peer());
         if (r == null) {
             FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
         }
         JobServer.relay(r, link);
+    }
+
+    /** Where a job's output goes at its home once its caller is gone ({@link OutputFiles}); null: such a job is refused. */
+    private volatile Path callerlessOutput;
+
+    /** Jobs of this home that attach with no caller waiting (this agent restarted) write their output under {@code root}. */
+    public void deliverCallerlessTo(Path root) {
+        callerlessOutput = root;
+    }
+
+    /**
+     * A job of this home attaches from another node, and no caller waits for it here: this agent
+     * restarted (or this node rebooted) while it ran there, and its caller went with the old agent.
+     * Home takes it on again, with files for a caller ({@link OutputFiles}), so the job is managed
+     * here as before (listed, moved, recovered) and what it prints reaches its owner. Null if it
+     * is not this home's job or its files cannot be made.
+     */
+    private HomeRecord callerless(JobSpec spec, String node) {
+        Path root = callerlessOutput;
+        if (root == null || !self.equals(spec.home())) return null;
+        OutputFiles files;
+        try {
+            files = OutputFiles.open(root, spec.id(), spec.uid(), spec.gid());
+        } catch (IOException e) {
+            LOG.warning("job " + spec.id() + " attached from " + node + " with no caller here; its output has nowhere to go: " + e);
+            return null;
+        }
+        HomeRecord r = new HomeRecord(spec, files.stream(), node);
+        if (!addHomeIfAbsent(r)) { // another copy's attach took it on first: this one attaches again, and the ledger judges it
+            files.close();
+            return null;
+        }
+        r.copies.arrive(CopyLedger.Copy.of(node, spec));
+        r.exit.whenComplete((status, failure) -> {
+            try {
+                r.lastFrame(HomeRecord.lastFrameOf(status, failure));
+                if (status != null && status < 128) checkpoints.ended(spec);
+            } catch (IOException e) {
+                LOG.warning("job " + spec.id() + "'s end could not be written to " + files.files() + ".status: " + e);
+            } finally {
+                files.close();
+                removeHome(spec.id());
+            }
+        });
+        LOG.warning("job " + spec.id() + " of uid " + spec.uid() + " attached from " + node + " with no caller waiting here (this agent restarted):"
+                + " its output and exit status go to " + files.files() + ".{out,err,status}");
+        return r;
     }
 
     private static String fenced(CopyLedger.Arrival a) {

@@ -36,6 +36,11 @@ public final class GuestLayout {
     public static final Path STATE_DIR = Path.of("/var/lib/mosvm");
     /** Present while the owner has turned balancing off (`mosvm balance off`). */
     public static final Path BALANCE_OFF = STATE_DIR.resolve("balance-off");
+    /**
+     * At a home: output and exit status of its jobs that ran elsewhere while its agent restarted
+     * (their callers went with it), one directory per user (theirs, mode 0700), JOB.out, .err, .status.
+     */
+    public static final Path CALLERLESS_OUTPUT = STATE_DIR.resolve("output");
     /** Output of guest jobs waiting for their home to take it. */
     public static final Path OUTPUT_SPOOL = Path.of("/var/spool/mosvm");
 

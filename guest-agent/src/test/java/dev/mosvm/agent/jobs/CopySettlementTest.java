@@ -67,6 +67,11 @@ class CopySettlementTest {
     record Attached(PeerChannel runner, CompletableFuture<Void> served) {}
 
     Attached attach(String node, JobSpec spec) throws IOException {
+        return attachTo(table, node, spec);
+    }
+
+    /** A copy of the job on {@code node} attaching to home a ({@code table}) over a real channel. */
+    static Attached attachTo(JobTable table, String node, JobSpec spec) throws IOException {
         PeerChannel[] ends = LoopbackChannels.pair(LoopbackChannels.keys("a", 5, List.of()), "a", LoopbackChannels.keys(node, 5, List.of()), node);
         CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
             try (PeerChannel homeEnd = ends[0]) {

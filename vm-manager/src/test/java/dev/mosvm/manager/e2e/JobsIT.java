@@ -298,7 +298,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(10)
+    @Order(11) // last: it destroys cb
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
@@ -327,6 +327,39 @@ class JobsIT extends PoolTestBase {
         sh("ca", "pkill -TERM -f '^mosrun perl hog.pl'");
         waitUntil("ca", "cat " + DIR + "/hog.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
         assertEquals("143", sh("ca", "cat " + DIR + "/hog.status"), "exactly one copy, stopped by SIGTERM");
+    }
+
+    @Test
+    @Order(10)
+    void aJobWhoseHomesAgentRestartsRunsOnAndItsOwnerFindsTheRestOfItsOutputAtHome() throws Exception {
+        String reference = onHost("perl", "count.pl", "40", "2000000");
+        List<String> lines = reference.lines().filter(l -> !l.startsWith("status")).toList();
+        sh("ca", "su alice -c 'bg-job " + DIR + " homeless -r cb perl count.pl 40 2000000'");
+        String id = waitForJob("ca", "count.pl 40", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/homeless.out", s -> Integer.parseInt(s) >= 3, 120);
+        sh("ca", "systemctl restart mosvm-agent");
+        // the caller went with the old agent: it ends at once, with the one line and 126
+        waitUntil("ca", "cat " + DIR + "/homeless.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        assertEquals("126", sh("ca", "cat " + DIR + "/homeless.status"));
+        String err = sh("ca", "cat " + DIR + "/homeless.err");
+        assertEquals(1, err.lines().count(), err);
+        // the job runs on at cb; cb attaches to the new agent, which takes it on again for its owner
+        String files = "/var/lib/mosvm/output/1500/" + id;
+        waitUntil("ca", "test -f " + files + ".out && echo yes || true", "yes"::equals, 120);
+        waitUntil("ca", "cat " + files + ".status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        assertEquals("3", sh("ca", "cat " + files + ".status"), "the job's own exit status: " + sh("ca", "cat " + files + ".err"));
+        assertEquals("alice 600", sh("ca", "stat -c '%U %a' " + files + ".out"), "the owner's file, and no one else's");
+        List<String> toCaller = sh("ca", "cat " + DIR + "/homeless.out").lines().toList();
+        List<String> toFile = sh("ca", "cat " + files + ".out").lines().toList();
+        assertEquals(lines.subList(0, toCaller.size()), toCaller, "the caller had the start, in order");
+        assertTrue(!toFile.isEmpty() && toFile.equals(lines.subList(lines.size() - toFile.size(), lines.size())),
+                "the owner's file has the rest, in order, to the last line: " + toFile);
+        int lost = lines.size() - toCaller.size() - toFile.size();
+        assertTrue(lost >= 0, "no line both printed to the caller and written to the file: " + toCaller + " / " + toFile);
+        assertEquals("", sh("ca", "cat " + files + ".err"));
+        assertEquals("0", sh("cb", "pgrep -fc 'count.pl 40' || true"), "no copy left on cb");
+        System.out.println("job " + id + " after its home's agent restarted: " + toCaller.size() + " lines to the caller, " + toFile.size()
+                + " to " + files + ".out, " + lost + " in flight lost");
     }
 
     // --- helpers ---
