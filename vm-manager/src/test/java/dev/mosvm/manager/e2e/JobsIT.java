@@ -357,9 +357,9 @@ class JobsIT extends PoolTestBase {
         int lost = lines.size() - toCaller.size() - toFile.size();
         assertTrue(lost >= 0, "no line both printed to the caller and written to the file: " + toCaller + " / " + toFile);
         assertEquals("", sh("ca", "cat " + files + ".err"));
-        assertEquals("0", sh("cb", "pgrep -fc 'count.pl 40' || true"), "no copy left on cb");
         System.out.println("job " + id + " after its home's agent restarted: " + toCaller.size() + " lines to the caller, " + toFile.size()
                 + " to " + files + ".out, " + lost + " in flight lost");
+        assertEquals("0", sh("cb", "pgrep -fc '^perl count.pl 40' || true"), "no copy left on cb");
     }
 
     // --- helpers ---
