@@ -9,6 +9,8 @@ import dev.mosvm.agent.wire.MessageType;
 import java.io.Closeable;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -59,7 +61,7 @@ final class HomeRecord implements JobSink {
         this.caller = caller;
         this.runner = new Runner(where, false);
         this.watch = new RunnerWatch(spec.id(), clock);
-        this.ask = new RunnerAsk(clock);
+        this.ask = new RunnerAsk(clock, spec.home());
         this.copies = new CopyLedger(spec.epoch());
     }
 
@@ -101,6 +103,33 @@ final class HomeRecord implements JobSink {
             relayLink = link == null ? null : new RelayLink(node, link);
         }
         return true;
+    }
+
+    /**
+     * Where the job runs now as its node {@code asked} told it ({@link RunnerAsk#told()}): the
+     * job may have moved on, or be moving, while that node's link to home was down, so no HOLD
+     * told home. Applied only if the job still runs on {@code asked} as far as home knows and no
+     * node relays (one that attached or held meanwhile knows better: compare-and-set, without
+     * this record's lock, which a write to a dead runner may hold). The next node the job runs
+     * on is watched as a moving job's ({@link RunnerWatch#handedOver}). Returns where the job runs now.
+     */
+    Runner follow(String asked, RunnerAsk.Told told) {
+        Runner known = runner;
+        if (relayLink != null || !known.node().equals(asked)) return known;
+        Runner next = new Runner(told.node(), told.moving());
+        if (!RUNNER.compareAndSet(this, known, next)) return runner;
+        if (!told.node().equals(asked)) watch.handedOver(asked, told.node());
+        return next;
+    }
+
+    private static final VarHandle RUNNER;
+
+    static {
+        try {
+            RUNNER = MethodHandles.lookup().findVarHandle(HomeRecord.class, "runner", Runner.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     private synchronized void moving(boolean now) {

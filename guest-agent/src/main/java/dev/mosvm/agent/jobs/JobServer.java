@@ -16,6 +16,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.agent.wire.WireLimits;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationMode;
@@ -536,9 +537,10 @@ public final class JobServer implements AutoCloseable {
      * link is cut, so its relay ends and a node the job moved to can attach.
      */
     private boolean runnerLost(HomeRecord home) {
-        HomeRecord.Runner runner = home.runner();
-        if (home.exit.isDone() || runner.node().equals(table.self())) return false; // its caller's wait is over, or the job is here
-        if (home.ask.due(runner.node(), home.linked())) askRunner(home, runner.node());
+        HomeRecord.Runner known = home.runner();
+        if (home.exit.isDone() || known.node().equals(table.self())) return false; // its caller's wait is over, or the job is here
+        if (home.ask.due(known.node(), home.linked())) askRunner(home, known.node());
+        HomeRecord.Runner runner = follow(home, known);
         RunnerWatch.Verdict v = home.watch.check(runner.node(), table.peers().state(runner.node()), runner.moving(), home.ask.disowned());
         if (v.kind() == RunnerWatch.Kind.RUNNING) return false;
         home.cutRunnerLink(runner.node());
@@ -556,16 +558,36 @@ public final class JobServer implements AutoCloseable {
         return false;
     }
 
+    /** Where the job runs as its node, asked, last told it: the job may have left that node while its link to home was down. */
+    private static HomeRecord.Runner follow(HomeRecord home, HomeRecord.Runner known) {
+        RunnerAsk.Told told = home.ask.told();
+        if (told == null) return known;
+        HomeRecord.Runner now = home.follow(known.node(), told);
+        if (!now.node().equals(known.node())) LOG.info("job " + home.spec.id() + ": " + known.node() + " says it left for " + now.node() + "; watching it there");
+        return now;
+    }
+
     /**
      * Asks the job's node, off the watch's thread, whether it still has the job (an agent that
-     * restarted there does not); the answer counts at a later look.
+     * restarted there does not) or where it went; the answer counts at a later look.
      */
     private void askRunner(HomeRecord home, String node) {
         try {
-            asks.execute(() -> home.ask.answered(node, table.peers().has(node, home.spec.id(), RunnerAsk.DEADLINE.toMillis())));
+            asks.execute(() -> home.ask.answered(node, heard(table.peers().has(node, home.spec.id(), RunnerAsk.DEADLINE.toMillis())), home.epoch()));
         } catch (RejectedExecutionException e) {
-            home.ask.answered(node, null); // every asker busy: ask again later
+            home.ask.answered(node, null, home.epoch()); // every asker busy: ask again later
         }
+    }
+
+    /** A node's answer to has in the watch's terms; null for none. */
+    static RunnerAsk.Answer heard(Whereabouts w) {
+        if (w == null) return null;
+        return switch (w.kind()) {
+            case RUNS -> RunnerAsk.Answer.RUNS;
+            case ABSENT -> RunnerAsk.Answer.ABSENT;
+            case MOVING -> RunnerAsk.Answer.moving(w.node(), w.epoch());
+            case LEFT -> RunnerAsk.Answer.left(w.node(), w.epoch());
+        };
     }
 
     /** Where home asks its jobs' nodes whether they still have them, a few at a time. */

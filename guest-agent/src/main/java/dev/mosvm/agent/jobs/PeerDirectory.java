@@ -6,6 +6,7 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.api.NodeState;
 import java.io.IOException;
 import java.util.List;
@@ -39,15 +40,16 @@ public interface PeerDirectory {
     PeerChannel connect(String node) throws IOException;
 
     /**
-     * Whether {@code node}'s agent runs {@code job} now (HAS); null if it gives no answer within
-     * {@code timeoutMillis} (unreachable, an error): no answer says nothing about the job.
+     * Whether {@code node}'s agent runs {@code job} now, or where it went from there (HAS); null
+     * if it gives no answer within {@code timeoutMillis} (unreachable, an error, an answer it
+     * cannot read): no answer says nothing about the job.
      */
-    default Boolean has(String node, String job, long timeoutMillis) {
+    default Whereabouts has(String node, String job, long timeoutMillis) {
         try (PeerChannel c = connect(node)) {
             c.readTimeout(Math.max(1, timeoutMillis));
             PeerRequest.write(c.out, PeerRequest.has(job));
             Frame f = FrameCodec.read(c.in);
-            if (f != null && f.type() == MessageType.REPLY) return f.json(Boolean.class);
+            if (f != null && f.type() == MessageType.REPLY) return Whereabouts.of(f);
         } catch (IOException | RuntimeException e) {
             // no answer
         }

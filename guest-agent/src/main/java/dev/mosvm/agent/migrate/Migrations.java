@@ -14,6 +14,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MoveEvent;
 import java.io.IOException;
@@ -36,6 +37,8 @@ public final class Migrations implements JobServer.Migrations {
     private volatile Admission admission = Admission.ANY;
     /** Home's word on a move whose commit went unanswered (its ledger when home is this node, else asked over the pool). */
     private final CopyArbiter arbiter;
+    /** Where jobs that left this node went, for their homes' has. */
+    private final Departures departures = new Departures(java.time.Clock.systemUTC());
 
     /** @param work where images are staged (a tmpfs, so pages never touch a disk) */
     public Migrations(JobTable table, Path work, Path imageVersionFile) {
@@ -89,6 +92,7 @@ public final class Migrations implements JobServer.Migrations {
 
     /** A source offers this node a job. */
     public void serveIncoming(PeerChannel ch, PeerRequest req) throws IOException {
+        departures.arriving(req.spec().id());
         new TargetMigration(table, work, admission, cpuFeatures).receive(ch, req, imageVersion());
     }
 
@@ -102,7 +106,7 @@ public final class Migrations implements JobServer.Migrations {
         LOG.info("migrating job " + job.id() + " to " + target + " (" + intent.reason() + ": " + intent.why() + ")");
         try {
             MigrationRecord m = new SourceMigration(table.self(), table.peers(), work, cpuFeatures, mode.stopAndCopy() ? PrecopyPolicy.STOP_AND_COPY : PrecopyPolicy.DEFAULT,
-                    mode.eagerRestore(), intent, table::workDone, arbiter).run(job, target, imageVersion());
+                    mode.eagerRestore(), intent, table::workDone, arbiter, departures).run(job, target, imageVersion());
             log.add(new MoveEvent(job.id(), table.self(), target, m.at(), intent.reason(), intent.why(), m.freezeMillis(), m.totalMillis(), null));
             return m;
         } catch (IOException e) {
@@ -110,6 +114,12 @@ public final class Migrations implements JobServer.Migrations {
                     e.getMessage()));
             throw e;
         }
+    }
+
+    /** This node's answer to a peer asking whether it has {@code job}: it runs here, is moving from here, left, or is absent. */
+    public Whereabouts whereabouts(String job) {
+        Job j = table.running(job);
+        return departures.of(job, j == null ? null : j.state());
     }
 
     /** A peer asks for the moves this node sent jobs on. */

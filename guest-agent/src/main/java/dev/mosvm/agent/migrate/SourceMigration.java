@@ -16,6 +16,7 @@ import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.MigrationFrames;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Whereabouts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,14 +47,16 @@ final class SourceMigration {
     private final MoveIntent intent;
     private final java.util.function.ToDoubleFunction<Job> workOf;
     private final CopyArbiter arbiter;
+    private final Departures departures;
     private final LongSupplier clock;
 
     /**
-     * @param workOf  the reference-core seconds a job has run (read when it is frozen: it travels with the job)
-     * @param arbiter home's word on which copy lives when the commit's answer is lost
+     * @param workOf     the reference-core seconds a job has run (read when it is frozen: it travels with the job)
+     * @param arbiter    home's word on which copy lives when the commit's answer is lost
+     * @param departures where this node tells a job's home the job went (asked while its link to home is down)
      */
     SourceMigration(String self, PeerDirectory peers, Path workRoot, CpuFeatures cpuFeatures, PrecopyPolicy policy, boolean eagerRestore,
-                    MoveIntent intent, java.util.function.ToDoubleFunction<Job> workOf, CopyArbiter arbiter) {
+                    MoveIntent intent, java.util.function.ToDoubleFunction<Job> workOf, CopyArbiter arbiter, Departures departures) {
         this.cpuFeatures = cpuFeatures;
         this.self = self;
         this.peers = peers;
@@ -63,6 +66,7 @@ final class SourceMigration {
         this.intent = intent;
         this.workOf = workOf;
         this.arbiter = arbiter;
+        this.departures = departures;
         this.clock = MoveClock::millis;
     }
 
@@ -70,9 +74,11 @@ final class SourceMigration {
         job.sink().holdControl(); // the caller's input and signals stay at home from here: what came before is held here
         Edge edge = new Edge(job, target, imageVersion);
         SourceMove.Result r;
+        departures.moving(job.id(), target, job.spec().epoch());
         try {
             r = SourceMove.run(edge, new SourceMachine(new StepDeadlines(Math.max(0, job.rssKb()) << 10), clock));
         } finally {
+            departures.ended(job.id());
             edge.close();
         }
         return switch (r.end()) {
@@ -253,6 +259,7 @@ final class SourceMigration {
 
         @Override
         public void retireHere() {
+            departures.left(job.id(), target, job.spec().epoch()); // before the copy here goes: asked meanwhile, this node never says "absent"
             long freezeEnd = System.nanoTime();
             phases.mark("resume");
             retireStoppedCopy(job, init);
@@ -294,9 +301,9 @@ final class SourceMigration {
 
         @Override
         public Boolean targetHas(long deadline) {
-            Boolean has = peers.has(target, job.id(), deadline - MoveClock.millis());
-            if (has == null) LOG.fine("no answer from " + target + " on job " + job.id());
-            return has;
+            Whereabouts w = peers.has(target, job.id(), deadline - MoveClock.millis());
+            if (w == null) LOG.fine("no answer from " + target + " on job " + job.id());
+            return w == null ? null : w.runsThere();
         }
 
         @Override

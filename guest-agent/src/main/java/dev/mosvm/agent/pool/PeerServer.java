@@ -5,7 +5,6 @@ import dev.mosvm.agent.guard.LogThrottle;
 import dev.mosvm.agent.guard.ServingLimits;
 import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.guard.Workers;
-import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.net.PeerChannel;
@@ -136,10 +135,7 @@ public final class PeerServer implements AutoCloseable {
             switch (req.op()) {
                 case LIST -> FrameCodec.write(ch.out, Frame.json(MessageType.LIST, table.views()));
                 case MOVES -> migrations.serveMoves(ch);
-                case HAS -> {
-                    Job j = table.running(req.job());
-                    FrameCodec.write(ch.out, Frame.json(MessageType.REPLY, j != null && j.state() != Job.State.MOVED));
-                }
+                case HAS -> FrameCodec.write(ch.out, migrations.whereabouts(req.job()).frame());
                 case START -> {
                     try {
                         table.startForHome(req, ch);

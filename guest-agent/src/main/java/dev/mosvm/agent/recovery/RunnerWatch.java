@@ -25,6 +25,10 @@ import java.util.Optional;
  * processes were reaped at the agent's start): when it disowns the job ({@link RunnerAsk}
  * decides when that answer counts), the job is lost too; while moving, the node it moved to
  * gets the same grace to attach.
+ *
+ * <p>A node that says the job left it for another while its link to home was down hands the
+ * job over ({@link #handedOver}): the next node is watched from then on as a moving job's, and
+ * a job it disowns in turn is lost with a line naming both.
  */
 public final class RunnerWatch {
     /**
@@ -59,6 +63,8 @@ public final class RunnerWatch {
     private Optional<NodeState> goneAs;
     private Verdict lost;
     private Instant disownedSince;
+    /** The node that said the job left it for the one watched, while the job has not been seen there yet; else null. */
+    private String handedFrom;
 
     /** @param clock the time, and the zone the caller's line tells it in */
     public RunnerWatch(String job, Clock clock) {
@@ -85,7 +91,9 @@ public final class RunnerWatch {
             watched = node;
             goneSince = null;
             disownedSince = null;
+            handedFrom = null;
         }
+        if (!moving) handedFrom = null; // it attached there, or that node said it runs it
         if (!isGone(state)) {
             goneSince = null;
             return disowned ? disowned(moving) : running();
@@ -100,6 +108,15 @@ public final class RunnerWatch {
         return lost = new Verdict(Kind.LOST, reason(" while the job was moving, and no node took it over"));
     }
 
+    /** {@code from}, asked, said the job left it for {@code to}: {@code to} is watched from now on, as the node a moving job went to. */
+    public synchronized void handedOver(String from, String to) {
+        if (lost != null) return;
+        watched = to;
+        goneSince = null;
+        disownedSince = null;
+        handedFrom = from;
+    }
+
     private Verdict running() {
         disownedSince = null;
         return Verdict.RUNNING;
@@ -111,6 +128,8 @@ public final class RunnerWatch {
         if (!moving) return lost = new Verdict(Kind.LOST, "job " + job + " lost: the agent on " + watched
                 + " restarted and no longer has it; it had no checkpoint");
         if (now.isBefore(disownedSince.plus(MOVE_GRACE))) return Verdict.AWAITING;
+        if (handedFrom != null) return lost = new Verdict(Kind.LOST, "job " + job + " lost: " + handedFrom + " said it moved to " + watched
+                + ", and " + watched + " does not have it; it had no checkpoint");
         return lost = new Verdict(Kind.LOST, "job " + job + " lost: it left " + watched
                 + " while moving, and no node took it over; it had no checkpoint");
     }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>{@code list}: the jobs running there (answer: LIST of job views);
  * <li>{@code moves}: the latest migrations that node sent jobs on, for mon (answer: LIST of moves);
- * <li>{@code has}: whether job {@code job} runs there (answer: REPLY true or false);
+ * <li>{@code has}: whether job {@code job} runs there, or where it went (answer: REPLY with its {@link Whereabouts});
  * <li>{@code start}: run {@code spec} there for its home (mosrun -r); the connection then
  *     carries the job's output to home and the caller's signals and input back;
  * <li>{@code attach}: a job that arrived by migration reconnects to its home the same way;

@@ -24,6 +24,9 @@ import java.io.IOException;
  *     commit went unanswered) and its {@link PeerRequest.Settled} answer. A version-3 agent would
  *     refuse the request as unknown; the version exchange refuses the connection instead, with
  *     both versions named.
+ * <li>As 4, with the has request answered by a {@link Whereabouts} (the job runs there, is
+ *     moving from there to a node, left there for a node, or is absent) instead of true or false:
+ *     a home whose job's node lost its link hears where the job went.
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -32,7 +35,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

@@ -22,6 +22,8 @@ final class LoopbackPeers implements PeerDirectory {
     volatile boolean unreachable;
     /** The other nodes' ends of the channels this node opened, in order. */
     final BlockingQueue<PeerChannel> farEnds = new LinkedBlockingQueue<>();
+    /** The node each far end plays. */
+    final Map<PeerChannel, String> nodeOf = new ConcurrentHashMap<>();
     private final String self;
 
     LoopbackPeers(String self, Map<String, NodeState> states) {
@@ -45,6 +47,7 @@ final class LoopbackPeers implements PeerDirectory {
         if (unreachable) throw new IOException("no route to " + node);
         PeerChannel[] ends = LoopbackChannels.pair(LoopbackChannels.keys(node, 5, List.of()), node,
                 LoopbackChannels.keys(self, 5, List.of()), self);
+        nodeOf.put(ends[0], node);
         farEnds.add(ends[0]);
         return ends[1];
     }

@@ -12,6 +12,7 @@ import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
+import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.api.NodeState;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -161,6 +162,17 @@ class LostJobIntegrationTest {
         return ac[1];
     }
 
+    /** c attaches, prints a line and ends the job with status 0: the caller prints the line and exits 0. */
+    static void cRunsItToItsEnd(OnB b) throws Exception {
+        PeerChannel c = attachesFromC(b);
+        FrameCodec.write(c.out, MessageType.STDOUT, "on c\n".getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(c.out, Frame.u32(MessageType.EXIT, 0));
+        assertEquals(MessageType.EXIT_ACK, FrameCodec.read(c.in).type());
+        String err = errOf(b.caller());
+        assertEquals(0, b.caller().exitValue(), err);
+        assertEquals("on c\n", new String(b.caller().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
     @Test
     void aJobWhoseNodeTurnsDeadEndsItsCallersWaitWithOneLineAndStatus125() throws Exception {
         try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
@@ -222,13 +234,7 @@ class LostJobIntegrationTest {
             b.peers().states.put("b", NodeState.DEAD); // b dies after the commit, before its MOVED
             assertEquals(List.of(), framesUntilTheLinkEnds(b.link()), "b's link is cut, so c may relay");
 
-            PeerChannel c = attachesFromC(b);
-            FrameCodec.write(c.out, MessageType.STDOUT, "on c\n".getBytes(StandardCharsets.UTF_8));
-            FrameCodec.write(c.out, Frame.u32(MessageType.EXIT, 0));
-            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(c.in).type());
-            String err = errOf(b.caller());
-            assertEquals(0, b.caller().exitValue(), err);
-            assertEquals("on c\n", new String(b.caller().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            cRunsItToItsEnd(b);
         }
     }
 
@@ -260,6 +266,11 @@ class LostJobIntegrationTest {
 
     /** The next HAS home asks b, its clock advanced a second at a time until it does; b answers {@code has}. */
     void bAnswersHas(OnB b, boolean has) throws Exception {
+        answersHas(b, "b", has ? Whereabouts.runs() : Whereabouts.absent());
+    }
+
+    /** The next HAS home asks, its clock advanced a second at a time until it does, goes to {@code node}, which answers {@code answer}. */
+    void answersHas(OnB b, String node, Whereabouts answer) throws Exception {
         for (int i = 0; i < 120; i++) {
             PeerChannel asked = b.peers().farEnds.poll(200, TimeUnit.MILLISECONDS);
             if (asked == null) {
@@ -267,14 +278,15 @@ class LostJobIntegrationTest {
                 continue;
             }
             try (asked) {
+                assertEquals(node, b.peers().nodeOf.get(asked), "the node home asks");
                 PeerRequest req = PeerRequest.read(asked.in);
                 assertEquals(PeerRequest.Op.HAS, req.op());
                 assertEquals(b.job(), req.job());
-                FrameCodec.write(asked.out, Frame.json(MessageType.REPLY, has));
+                FrameCodec.write(asked.out, answer.frame());
             }
             return;
         }
-        throw new AssertionError("home never asked b whether it has the job");
+        throw new AssertionError("home never asked " + node + " whether it has the job");
     }
 
     @Test
@@ -336,6 +348,37 @@ class LostJobIntegrationTest {
             String err = errOf(b.caller());
             assertEquals(0, b.caller().exitValue(), err);
             assertEquals("on c\n", new String(b.caller().getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aJobWhoseSourceSaysItLeftForCWhileItsLinkWasDownIsNotLostAndRunsOnWhenCAttaches() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "-l", "sleep", "600")) {
+            linkDrops(b); // b's link drops before it moves the job to c: home never hears its HOLD
+            int epoch = b.spec().epoch();
+            answersHas(b, "b", Whereabouts.moving("c", epoch));
+            answersHas(b, "b", Whereabouts.left("c", epoch)); // where b alone would have said "no"
+            answersHas(b, "c", Whereabouts.runs()); // home follows the job to c, whose link is not up yet either
+            answersHas(b, "c", Whereabouts.runs());
+            assertTrue(b.caller().isAlive(), "the job is not lost: it runs on c");
+
+            cRunsItToItsEnd(b);
+        }
+    }
+
+    @Test
+    void aJobWhoseSourceSaysItLeftForCIsLostWhenCDisownsItInTurn() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "-l", "sleep", "600")) {
+            linkDrops(b);
+            answersHas(b, "b", Whereabouts.left("c", b.spec().epoch()));
+            answersHas(b, "c", Whereabouts.absent());
+            answersHas(b, "c", Whereabouts.absent());
+            int waited = 0;
+            for (; waited < 60 && !b.caller().waitFor(300, TimeUnit.MILLISECONDS); waited++) clock.advance(Duration.ofSeconds(1));
+            assertTrue(waited >= RunnerWatch.MOVE_GRACE.toSeconds() - 1, "c, a moving job's next node, had the grace to attach: " + waited + " s");
+            String err = errOf(b.caller());
+            assertEquals(125, b.caller().exitValue(), err);
+            assertEquals("mosrun: job " + b.job() + " lost: b said it moved to c, and c does not have it; it had no checkpoint\n", err);
         }
     }
 

@@ -72,6 +72,12 @@ class WireFuzzTest {
         if (f != null) PeerRequest.Settled.of(f);
     };
 
+    /** A node's answer to a has request, as a home or a move's source reads it. */
+    static final Decoder WHEREABOUTS = in -> {
+        Frame f = FrameCodec.read(in);
+        if (f != null) Whereabouts.of(f);
+    };
+
     static final Decoder IMAGE_ROUND = in -> {
         ImageStreamCodec.Decoder round = new ImageStreamCodec.Decoder();
         for (Frame f; !round.ended() && (f = FrameCodec.read(in)) != null; ) round.next(f);
@@ -79,7 +85,7 @@ class WireFuzzTest {
 
     static {
         // the first decode of each kind builds the JSON mapper's readers and compiles patterns: not a per-input cost
-        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, SETTLEMENT, IMAGE_ROUND)) {
+        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, SETTLEMENT, WHEREABOUTS, IMAGE_ROUND)) {
             for (byte[] seed : List.of(WireSamples.encode(WireSamples.frames()), WireSamples.encode(WireSamples.migration()),
                     WireSamples.encode(WireSamples.imageRound()), WireSamples.encode(List.of(PeerRequest.list().frame())))) {
                 try {
@@ -139,6 +145,11 @@ class WireFuzzTest {
     }
 
     @Property(tries = TRIES)
+    void theWhereaboutsDecoderReadsOrRefuses(@ForAll("whereabouts") byte[] input) {
+        check(WHEREABOUTS, input, 1);
+    }
+
+    @Property(tries = TRIES)
     void theImageStreamDecoderReadsOrRefuses(@ForAll("imageRounds") byte[] input) {
         check(IMAGE_ROUND, input, 0.1); // a round is read only if every file matches its checksum
     }
@@ -175,7 +186,16 @@ class WireFuzzTest {
 
     @Provide
     Arbitrary<byte[]> settlements() {
-        List<Frame> frames = WireSamples.settlements().stream().map(PeerRequest.Settled::frame).toList();
+        return replies(WireSamples.settlements().stream().map(PeerRequest.Settled::frame).toList());
+    }
+
+    @Provide
+    Arbitrary<byte[]> whereabouts() {
+        return replies(WireSamples.whereabouts().stream().map(Whereabouts::frame).toList());
+    }
+
+    /** {@code frames} (JSON REPLY frames) mutated byte by byte, and their JSON restructured. */
+    private static Arbitrary<byte[]> replies(List<Frame> frames) {
         List<byte[]> seeds = frames.stream().map(f -> WireSamples.encode(List.of(f))).toList();
         Arbitrary<byte[]> restructured = Arbitraries.longs().map(seed -> {
             SplittableRandom r = new SplittableRandom(seed);

@@ -38,6 +38,11 @@ final class WireSamples {
         return List.of(new PeerRequest.Settled(PeerRequest.Settled.TARGET_HAS_IT, 2), new PeerRequest.Settled(PeerRequest.Settled.SOURCE_RESUMES, 3));
     }
 
+    /** Answers to a has request, one of each kind. */
+    static List<Whereabouts> whereabouts() {
+        return List.of(Whereabouts.runs(), Whereabouts.moving("c", 0), Whereabouts.left("node-c.pool", 3), Whereabouts.absent());
+    }
+
     /** A frame of every type, with a payload of its shape (and for structured ones, of its meaning). */
     static List<Frame> frames() {
         List<Frame> all = new ArrayList<>();
