@@ -1,6 +1,7 @@
 /*
- * mosvm-launch CGROUP INITDIR UID GID PROGRAM [ARGS...]: how the agent starts a pool job so that
- * CRIU can move it later (docs/migration.md). Run in the job's working directory. In order:
+ * mosvm-launch [--job-dir JOBDIR] CGROUP INITDIR UID GID PROGRAM [ARGS...]: how the agent starts
+ * a pool job so that CRIU can move it later (docs/migration.md). Run in the job's working
+ * directory. In order:
  *   - every signal back at its default and none blocked (a daemon's ignored SIGINT would
  *     otherwise stay ignored in the job, and a shell cannot trap it again);
  *   - into the job's cgroup (CGROUP, or "-" for none), before anything else runs;
@@ -20,6 +21,13 @@
  *     shows in the user's listing. INITDIR is the job's own, local to
  *     the node; the agent makes it, and makes it again on a node the job moves to;
  *   - this process waits outside the namespace and ends as the child did, as unshare --fork.
+ * With --job-dir it also keeps the job alive across a restart of the agent, whose pipes are the
+ * job's standard streams: it holds each of them open a second time (/proc/self/fd/N, O_RDWR),
+ * so with no agent reading the job's output fills the pipe and waits instead of dying of
+ * SIGPIPE, and with no agent writing its input it waits instead of reading EOF. SIGUSR1 lets go
+ * of the input (the agent sends it once the caller's input has ended), and the status it exits
+ * with is written to JOBDIR/status first: a restarted agent adopts the job from JOBDIR's
+ * record, and reads that status, as it is not this process's parent.
  * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
  * start: under TCG that chain costs most of a second of CPU per job on a capped node
  * (docs/benchmarks.md has the figures).
@@ -43,6 +51,7 @@ enum { MAX_GROUPS = 1024 };
 
 static const char *TINI = "/usr/bin/tini-static";
 static const char *AS_USER = "--as";
+static const char *JOB_DIR = "--job-dir";
 
 static void fail(const char *fmt, ...) {
     va_list ap;
@@ -54,12 +63,57 @@ static void fail(const char *fmt, ...) {
     exit(127);
 }
 
+static const char *fdpath(int fd) {
+    static char path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return path;
+}
+
 static long number(const char *s, const char *what) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || *s == '\0' || *end != '\0' || v < 0) fail("%s must be a number, not '%s'", what, s);
     return v;
+}
+
+/* The second hold of the job's standard input; -1 once let go (or never taken). */
+static volatile int stdin_hold = -1;
+
+static void let_go_of_input(int sig) {
+    (void) sig;
+    int fd = stdin_hold;
+    stdin_hold = -1;
+    if (fd >= 0) close(fd);
+}
+
+/* Holds fds 0-2 open a second time (close-on-exec: the job holds only its own), then takes
+ * SIGUSR1: the agent sends it only once it sees the signal caught, so the holds are in place. */
+static void hold_streams(void) {
+    for (int fd = 1; fd <= 2; fd++) {
+        if (open(fdpath(fd), O_RDWR | O_CLOEXEC) < 0) fail("cannot hold fd %d open: %s", fd, strerror(errno));
+    }
+    stdin_hold = open(fdpath(0), O_RDWR | O_CLOEXEC);
+    if (stdin_hold < 0) fail("cannot hold fd 0 open: %s", strerror(errno));
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = let_go_of_input;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL)) fail("cannot take SIGUSR1: %s", strerror(errno));
+}
+
+/* JOBDIR/status, written whole (a new file renamed into place) before this process exits with it. */
+static void note_status(const char *jobdir, int status) {
+    if (!jobdir) return;
+    char tmp[PATH_MAX], path[PATH_MAX], text[16];
+    snprintf(tmp, sizeof tmp, "%s/status.tmp", jobdir);
+    snprintf(path, sizeof path, "%s/status", jobdir);
+    int len = snprintf(text, sizeof text, "%d\n", status);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return; /* the agent that adopts the job then takes it as killed */
+    int ok = write(fd, text, (size_t) len) == len;
+    close(fd);
+    if (ok) rename(tmp, path);
 }
 
 /* The user's groups as /etc/group lists them, plus GID: what setpriv --init-groups gives,
@@ -106,8 +160,17 @@ static int run_as(char **argv) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 6) fail("usage: mosvm-launch CGROUP INITDIR UID GID PROGRAM [ARGS...]");
-    if (!strcmp(argv[1], AS_USER)) return run_as(argv);
+    if (argc > 1 && !strcmp(argv[1], AS_USER)) {
+        if (argc < 6) fail("usage: mosvm-launch --as UID GID DIR PROGRAM [ARGS...]");
+        return run_as(argv);
+    }
+    const char *jobdir = NULL;
+    if (argc > 2 && !strcmp(argv[1], JOB_DIR)) {
+        jobdir = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc < 6) fail("usage: mosvm-launch [--job-dir JOBDIR] CGROUP INITDIR UID GID PROGRAM [ARGS...]");
     const char *cgroup = argv[1];
     const char *initdir = argv[2];
     number(argv[3], "UID"); /* checked here, used by --as: a bad one fails before the job exists */
@@ -128,6 +191,7 @@ int main(int argc, char **argv) {
         if (fd < 0 || write(fd, pid, (size_t) len) != len) fail("cannot join the cgroup %s: %s", cgroup, strerror(errno));
         close(fd);
     }
+    if (jobdir) hold_streams();
     if (unshare(CLONE_NEWPID)) fail("cannot make a PID namespace: %s", strerror(errno));
 
     /* as unshare --fork: the waiting parent is not ended by an interrupt meant for the job */
@@ -164,8 +228,12 @@ int main(int argc, char **argv) {
     while (waitpid(child, &status, 0) < 0) {
         if (errno != EINTR) fail("cannot wait for the job: %s", strerror(errno));
     }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFEXITED(status)) {
+        note_status(jobdir, WEXITSTATUS(status));
+        return WEXITSTATUS(status);
+    }
     int sig = WTERMSIG(status);
+    note_status(jobdir, 128 + sig);
     signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     kill(getpid(), sig);

@@ -19,6 +19,8 @@ import dev.mosvm.agent.pool.PeerServer;
 import dev.mosvm.agent.pool.RecentMoves;
 import dev.mosvm.agent.balance.BalancerConfig;
 import dev.mosvm.agent.homefs.HomeShares;
+import dev.mosvm.agent.jobs.Adoption;
+import dev.mosvm.agent.jobs.JobRecords;
 import dev.mosvm.agent.jobs.JobServer;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.Orphans;
@@ -32,6 +34,7 @@ import java.time.Clock;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -89,10 +92,10 @@ public final class AgentDaemon {
         boolean appliance = Files.isRegularFile(GuestLayout.IMAGE_VERSION);
         Path cgroups = Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null;
         Path inits = appliance ? GuestLayout.JOBS_INIT : null;
-        new Orphans(cgroups, inits).reap(); // a previous agent's jobs: nothing can reach them, and their homes recover them
         JobTable table = new JobTable(cfg.node(), cgroups, peers, LaunchCommand.LAUNCHER, inits);
         // a job of this home running elsewhere attaches again with no caller (it went with the previous agent)
         table.deliverCallerlessTo(appliance ? GuestLayout.CALLERLESS_OUTPUT : Files.createTempDirectory("mosvm-output"));
+        table.keepRecords(new JobRecords(appliance ? GuestLayout.JOBS_DIR : Files.createTempDirectory("mosvm-jobs")));
         Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createTempDirectory("mosvm-images");
         List<String> unfinished = ImageScratch.clearUnfinished(images);
         if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
@@ -105,6 +108,8 @@ public final class AgentDaemon {
         table.checkpoints(new Checkpointer(table, home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
                 : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC()),
                 images, Clock.systemUTC()));
+        // a previous agent's jobs, before anyone is served: adopted if their supervisors still run, else ended (their homes recover them)
+        new Orphans(cgroups, inits).reap(Set.copyOf(Adoption.adoptAll(table)));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(s.peerPort(), peers, table, migrations);
         if (appliance) new HomeShares(cfg.node(), pool::members);

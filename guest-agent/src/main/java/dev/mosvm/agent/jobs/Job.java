@@ -28,7 +28,7 @@ public final class Job {
     public enum State { RUNNING, MIGRATING, MOVED }
 
     private volatile JobSpec spec;
-    private final Process launcher;
+    private final Supervisor launcher;
     private final Path cgroup;
     private final Instant startedHere = Instant.now();
     private volatile JobSink sink;
@@ -41,14 +41,25 @@ public final class Job {
     /** Bytes of stdout and stderr the job wrote before this copy (a restored checkpoint's), and read from it here since. */
     private volatile long outBefore;
     private volatile long errBefore;
-    private final java.util.concurrent.atomic.AtomicLong outHere = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong errHere = new java.util.concurrent.atomic.AtomicLong();
+    private final OutputCounts here;
+    /** Told when what a restarted agent needs to adopt this job changes (its spec, its input's end). */
+    private volatile Runnable changed = () -> {};
 
     Job(JobSpec spec, Process launcher, Path cgroup, JobSink sink) {
+        this(spec, Supervisor.of(launcher, false), cgroup, sink, OutputCounts.inMemory());
+    }
+
+    Job(JobSpec spec, Supervisor launcher, Path cgroup, JobSink sink, OutputCounts here) {
         this.spec = spec;
         this.launcher = launcher;
         this.cgroup = cgroup;
         this.sink = sink;
+        this.here = here;
+    }
+
+    /** Runs {@code r} whenever the spec changes or the input ends (the table rewrites the job's record). */
+    void onChange(Runnable r) {
+        changed = r;
     }
 
     public String id() {
@@ -61,6 +72,7 @@ public final class Job {
 
     public void spec(JobSpec s) {
         spec = s;
+        changed.run();
     }
 
     public int uid() {
@@ -112,7 +124,22 @@ public final class Job {
         return stdinClosed;
     }
 
-    public Process launcher() {
+    private volatile boolean memoryArriving;
+
+    /**
+     * Whether the job runs before all its memory is in (a lazy restore's daemon still copies it):
+     * an agent that restarts meanwhile does not adopt it, as that daemon ends with the agent.
+     */
+    public boolean memoryArriving() {
+        return memoryArriving;
+    }
+
+    public void memoryArriving(boolean now) {
+        memoryArriving = now;
+        changed.run();
+    }
+
+    public Supervisor launcher() {
         return launcher;
     }
 
@@ -226,7 +253,7 @@ public final class Job {
     }
 
     private void writeInput(byte[] bytes) throws IOException {
-        OutputStream in = launcher.getOutputStream();
+        OutputStream in = launcher.stdin();
         in.write(bytes);
         in.flush();
     }
@@ -241,23 +268,32 @@ public final class Job {
 
     /** Starts relaying the launcher's output to the sink. */
     void startPumps() {
-        pumps.add(pump(launcher.getInputStream(), MessageType.STDOUT));
-        pumps.add(pump(launcher.getErrorStream(), MessageType.STDERR));
+        pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
+        pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }
 
     /** The output this copy continues from: what the job had written when its checkpoint was taken. */
     public void outputBefore(long out, long err) {
         outBefore = out;
         errBefore = err;
+        changed.run();
+    }
+
+    long outBefore() {
+        return outBefore;
+    }
+
+    long errBefore() {
+        return errBefore;
     }
 
     /** Bytes of stdout the job has written so far that were read from it (on this node and, for a restored copy, before). */
     public long stdoutBytes() {
-        return outBefore + outHere.get();
+        return outBefore + here.get(OutputCounts.STDOUT);
     }
 
     public long stderrBytes() {
-        return errBefore + errHere.get();
+        return errBefore + here.get(OutputCounts.STDERR);
     }
 
     /** Waits until every byte of output has been handed to the sink (the job's pipes closed). */
@@ -266,12 +302,12 @@ public final class Job {
     }
 
     private Thread pump(InputStream from, MessageType kind) {
-        java.util.concurrent.atomic.AtomicLong read = kind == MessageType.STDOUT ? outHere : errHere;
+        int stream = kind == MessageType.STDOUT ? OutputCounts.STDOUT : OutputCounts.STDERR;
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (from) {
                 for (int n; (n = from.read(buf)) > 0; ) {
-                    read.addAndGet(n);
+                    here.add(stream, n);
                     try {
                         sink.output(kind, buf, n);
                     } catch (IOException e) {
@@ -338,7 +374,8 @@ public final class Job {
     /** The caller's end of input. */
     private void closeInput() throws IOException {
         stdinClosed = true;
-        launcher.getOutputStream().close();
+        changed.run(); // first: an agent that adopts the job after a restart must not hold its input open again
+        launcher.endInput();
     }
 
     /**
@@ -346,8 +383,13 @@ public final class Job {
      * once CRIU has handed it over). Signals go to it, and CRIU dumps the tree from it.
      */
     public long initPid() {
+        return firstChild(launcher.pid());
+    }
+
+    /** The first child of process {@code pid}, or -1 if it has none (or is gone). */
+    static long firstChild(long pid) {
         try {
-            String children = Files.readString(Path.of("/proc/" + launcher.pid() + "/task/" + launcher.pid() + "/children")).strip();
+            String children = Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).strip();
             return children.isEmpty() ? -1 : Long.parseLong(children.split("\\s+")[0]);
         } catch (IOException | NumberFormatException e) {
             return -1;

@@ -39,6 +39,8 @@ public final class JobTable {
     /** This node's speed (reference cores per CPU): turns a job's CPU seconds here into work. */
     private volatile double speed = 1.0;
     private volatile Checkpoints checkpoints = Checkpoints.NONE;
+    /** Where each job running here has its directory for a restarted agent to adopt it from; null: none (jobs end with this agent). */
+    private volatile JobRecords records;
 
     /** @param cgroupRoot where each job gets its cgroup (cgroup v2), or null for none */
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers) {
@@ -72,6 +74,67 @@ public final class JobTable {
 
     public PeerDirectory peers() {
         return peers;
+    }
+
+    /** Keeps a record of each job that runs here from now on in {@code r}, so an agent that restarts adopts it ({@link Adoption}). */
+    public void keepRecords(JobRecords r) {
+        records = r;
+    }
+
+    JobRecords records() {
+        return records;
+    }
+
+    /**
+     * The directory of job {@code id} for its record and its supervisor's status, made if new;
+     * null if this table keeps no records or it cannot be made (the job then runs as one that
+     * ends with this agent).
+     */
+    public Path jobDirFor(String id) {
+        JobRecords r = records;
+        if (r == null) return null;
+        try {
+            return r.dirFor(id);
+        } catch (IOException e) {
+            LOG.warning("no record of job " + id + " for an agent that restarts to adopt it: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Removes job {@code id}'s directory unless a copy of the job runs here again (it came back). */
+    public void removeJobDir(String id) {
+        JobRecords r = records;
+        if (r == null || running.containsKey(id)) return;
+        try {
+            r.remove(id);
+        } catch (IOException e) {
+            LOG.warning("cannot remove the record of job " + id + ": " + e.getMessage());
+        }
+    }
+
+    /** Rewrites the record of {@code job} if it is the copy of its job running here. */
+    private void writeRecord(Job job) {
+        JobRecords r = records;
+        if (r == null || running.get(job.id()) != job) return;
+        long pid = job.launcher().pid();
+        try {
+            r.write(new JobRecord(job.spec(), pid, JobRecords.startTime(pid), job.cgroup() == null ? null : job.cgroup().toString(),
+                    job.stdinClosed(), job.outBefore(), job.errBefore(), job.memoryArriving()));
+        } catch (IOException e) {
+            LOG.warning("cannot write the record of job " + job.id() + " (an agent that restarts will not adopt it): " + e.getMessage());
+        }
+    }
+
+    /** The counts of output read from job {@code id}, kept in its directory {@code jobDir} if it has one. */
+    private OutputCounts countsFor(String id, Path jobDir) {
+        if (jobDir != null) {
+            try {
+                return records.freshCounts(id);
+            } catch (IOException e) {
+                LOG.warning("the output counts of job " + id + " stay in memory: " + e.getMessage());
+            }
+        }
+        return OutputCounts.inMemory();
     }
 
     public String newId() {
@@ -288,8 +351,9 @@ public final class JobTable {
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
         Path cgroup = cgroupFor(spec);
         Path init = initDirFor(spec.id());
+        Path jobDir = jobDirFor(spec.id());
         ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(launcher, spec.argv(), spec.uid(), spec.gid(),
-                cgroup == null ? null : cgroup.toString(), init == null ? null : init.toString()));
+                cgroup == null ? null : cgroup.toString(), init == null ? null : init.toString(), jobDir == null ? null : jobDir.toString()));
         pb.environment().clear();
         if (env != null) pb.environment().putAll(env);
         pb.directory(dir.toFile());
@@ -299,9 +363,10 @@ public final class JobTable {
         } catch (IOException e) {
             removeCgroup(cgroup);
             removeInitDir(spec.id());
+            removeJobDir(spec.id());
             throw new IOException("cannot start the job: " + e.getMessage());
         }
-        Job job = new Job(spec, p, cgroup, sink);
+        Job job = new Job(spec, Supervisor.of(p, jobDir != null), cgroup, sink, countsFor(spec.id(), jobDir));
         adopt(job);
         LOG.info("job " + spec.id() + " (home " + spec.home() + ") started for uid " + spec.uid() + ": " + spec.argv());
         return job;
@@ -323,11 +388,14 @@ public final class JobTable {
      */
     public void register(Job job) {
         running.put(job.id(), job);
+        job.onChange(() -> writeRecord(job));
+        writeRecord(job);
     }
 
     /** Takes a registered job out again (its copy is being killed before it ever ran here). */
     public void unregister(Job job) {
         running.remove(job.id(), job);
+        removeJobDir(job.id());
     }
 
     /**
@@ -350,6 +418,7 @@ public final class JobTable {
                 running.remove(job.id(), job);
                 if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
                 removeInitDir(job.id()); // its processes here are gone, whether it ended or moved on
+                removeJobDir(job.id());
             }
         }, "job-wait-" + job.id());
         waiter.setDaemon(true);
@@ -372,9 +441,13 @@ public final class JobTable {
         return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
     }
 
-    /** A job CRIU restored here, still stopped: not in the table until its migration commits. */
-    public Job restoredJob(JobSpec spec, Process supervisor, Path cgroup) {
-        return new Job(spec, supervisor, cgroup, null);
+    /**
+     * A job CRIU restored here, still stopped: not in the table until its migration commits.
+     *
+     * @param jobDir the directory given to its supervisor ({@link #jobDirFor}), or null if none was
+     */
+    public Job restoredJob(JobSpec spec, Process supervisor, Path cgroup, Path jobDir) {
+        return new Job(spec, Supervisor.of(supervisor, jobDir != null), cgroup, null, countsFor(spec.id(), jobDir));
     }
 
     /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */
@@ -415,7 +488,7 @@ public final class JobTable {
             return;
         }
         // a job home knows nothing of (not one that ended here: that is its exit replayed, and ERROR settles it)
-        if (r == null && ledger == null) r = callerless(req.spec(), link.peer());
+        if (r == null && ledger == null) r = callerless(req.spec(), link.peer(), "attached from " + link.peer() + " with no caller waiting here (this agent restarted)");
         if (r == null) {
             FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
@@ -432,20 +505,21 @@ public final class JobTable {
     }
 
     /**
-     * A job of this home attaches from another node, and no caller waits for it here: this agent
-     * restarted (or this node rebooted) while it ran there, and its caller went with the old agent.
-     * Home takes it on again, with files for a caller ({@link OutputFiles}), so the job is managed
+     * A job of this home with no caller waiting for it here: this agent restarted (or this node
+     * rebooted) while it ran, and its caller went with the old agent. It attaches from the node
+     * it runs on ({@code node}), or this agent adopts it here ({@code node} is this one). Home
+     * takes it on again, with files for a caller ({@link OutputFiles}), so the job is managed
      * here as before (listed, moved, recovered) and what it prints reaches its owner. Null if it
-     * is not this home's job or its files cannot be made.
+     * is not this home's job, it has a home record already, or its files cannot be made.
      */
-    private HomeRecord callerless(JobSpec spec, String node) {
+    HomeRecord callerless(JobSpec spec, String node, String how) {
         Path root = callerlessOutput;
         if (root == null || !self.equals(spec.home())) return null;
         OutputFiles files;
         try {
             files = OutputFiles.open(root, spec.id(), spec.uid(), spec.gid());
         } catch (IOException e) {
-            LOG.warning("job " + spec.id() + " attached from " + node + " with no caller here; its output has nowhere to go: " + e);
+            LOG.warning("job " + spec.id() + " " + how + "; its output has nowhere to go: " + e);
             return null;
         }
         HomeRecord r = new HomeRecord(spec, files.stream(), node);
@@ -465,8 +539,7 @@ public final class JobTable {
                 removeHome(spec.id());
             }
         });
-        LOG.warning("job " + spec.id() + " of uid " + spec.uid() + " attached from " + node + " with no caller waiting here (this agent restarted):"
-                + " its output and exit status go to " + files.files() + ".{out,err,status}");
+        LOG.warning("job " + spec.id() + " of uid " + spec.uid() + " " + how + ": its output and exit status go to " + files.files() + ".{out,err,status}");
         return r;
     }
 

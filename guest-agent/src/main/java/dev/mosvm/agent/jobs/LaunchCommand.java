@@ -23,9 +23,18 @@ public final class LaunchCommand {
      *                  null to leave it in the caller's
      */
     public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir, String initDir) {
+        return of(launcher, argv, uid, gid, cgroupDir, initDir, null);
+    }
+
+    /**
+     * @param jobDir the job's directory ({@link JobRecords}): the launcher holds the job's streams
+     *               open across a restart of the agent and writes its status there; null for neither
+     */
+    public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir, String initDir, String jobDir) {
         if (argv.isEmpty()) throw new IllegalArgumentException("no program to run");
-        List<String> cmd = new ArrayList<>(List.of(launcher, cgroupDir == null ? "-" : cgroupDir, initDir == null ? "-" : initDir,
-                String.valueOf(uid), String.valueOf(gid)));
+        List<String> cmd = new ArrayList<>(List.of(launcher));
+        if (jobDir != null) cmd.addAll(List.of("--job-dir", jobDir));
+        cmd.addAll(List.of(cgroupDir == null ? "-" : cgroupDir, initDir == null ? "-" : initDir, String.valueOf(uid), String.valueOf(gid)));
         cmd.addAll(argv);
         return cmd;
     }

@@ -6,12 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 
 /**
- * The jobs a previous agent on this node left behind, ended before the agent serves anyone.
- * Their output went to pipes that ended with that agent, so nothing can reach them: a job
+ * The jobs a previous agent on this node left behind that this one could not adopt
+ * ({@link Adoption}), ended before the agent serves anyone. Nothing can reach them: a job
  * that never writes would run on unmanaged, one a move left frozen would stay frozen, and
  * their homes find them gone ({@code RunnerAsk}) and recover them from a checkpoint. Each job's
  * cgroup is killed whole (cgroup v2 {@code cgroup.kill}, which also ends a frozen cgroup's
@@ -73,9 +74,15 @@ public final class Orphans {
 
     /** Ends every job left here, logging one line for each; returns their ids. */
     public List<String> reap() throws InterruptedException {
+        return reap(Set.of());
+    }
+
+    /** Ends every job left here but those in {@code adopted} (this agent took them on), logging one line for each; returns their ids. */
+    public List<String> reap(Set<String> adopted) throws InterruptedException {
         TreeSet<String> ids = new TreeSet<>();
         for (Path cgroup : entries(cgroupRoot, "job-*")) {
             String id = cgroup.getFileName().toString().substring("job-".length());
+            if (adopted.contains(id)) continue;
             ids.add(id);
             int killed = kill(cgroup);
             boolean removed = emptyAndRemove(cgroup);
@@ -86,7 +93,7 @@ public final class Orphans {
         }
         for (Path init : entries(initRoot, "*")) {
             String id = init.getFileName().toString();
-            if (ids.add(id)) removeInitDir(id); // a job with no cgroup of its own left its init's directory
+            if (!adopted.contains(id) && ids.add(id)) removeInitDir(id); // a job with no cgroup of its own left its init's directory
         }
         return new ArrayList<>(ids);
     }

@@ -26,6 +26,11 @@ public final class GuestLayout {
     public static final Path JOBS_SOCKET = RUN_DIR.resolve("jobs.sock");
     /** Node-local working directories of the jobs' PID-namespace inits (CRIU writes beside them). */
     public static final Path JOBS_INIT = RUN_DIR.resolve("init");
+    /**
+     * One directory per job running here: its record, output counts and supervisor's status, so
+     * an agent that restarts adopts the job (a reboot ends the jobs, and the tmpfs forgets them).
+     */
+    public static final Path JOBS_DIR = RUN_DIR.resolve("jobs");
     /** A tmpfs for migration images being sent or received. */
     public static final Path MIGRATION_IMAGES = RUN_DIR.resolve("images");
 

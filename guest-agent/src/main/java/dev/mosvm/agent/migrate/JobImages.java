@@ -64,8 +64,11 @@ public final class JobImages {
                               Duration limit) throws IOException {
         Path cgroup = table.cgroupFor(spec); // CRIU puts the tasks back into the same-named cgroup
         table.initDirFor(spec.id()); // and the init back into its directory, by path
+        Path jobDir = table.jobDirFor(spec.id()); // so an agent that restarts adopts the job
         Files.createDirectories(scratch);
-        List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB, scratch.toString(), "criu", "restore", "-D", images.toString(),
+        List<String> cmd = new ArrayList<>(List.of(Criu.RESTORE_JOB));
+        if (jobDir != null) cmd.addAll(List.of("--job-dir", jobDir.toString()));
+        cmd.addAll(List.of(scratch.toString(), "criu", "restore", "-D", images.toString(),
                 "-W", workDir.toString(), "--restore-detached", "--restore-sibling", "--leave-stopped", "--pidfile",
                 scratch.resolve("restored.pid").toString(), "-o", "restore.log"));
         if (lazily) cmd.add("--lazy-pages");
@@ -84,6 +87,7 @@ public final class JobImages {
                 p.destroyForcibly();
                 JobTable.removeCgroup(cgroup);
                 table.removeInitDir(spec.id());
+                table.removeJobDir(spec.id());
                 if (late) throw new IOException("criu restore did not finish within " + limit.toSeconds() + " s: stopped");
                 throw new IOException(Criu.firstError(workDir.resolve("restore.log"), "the restore supervisor gave up"));
             }
@@ -95,6 +99,6 @@ public final class JobImages {
                 throw new IOException("interrupted");
             }
         }
-        return table.restoredJob(spec, p, cgroup);
+        return table.restoredJob(spec, p, cgroup, jobDir);
     }
 }

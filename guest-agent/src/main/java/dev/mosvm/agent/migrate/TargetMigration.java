@@ -188,6 +188,7 @@ final class TargetMigration {
             // Either way the copy is in the table before it runs: a source that lost RUNNING
             // and asks whether the job runs here must never hear "no" while it does.
             if (home) restored.sink(table.sinkFor(spec));
+            if (lazy != null) restored.memoryArriving(true);
             table.register(restored);
             registered = true;
             if (home) table.relay(restored);
@@ -244,7 +245,10 @@ final class TargetMigration {
         void close() {
             if (pages != null) pages.close();
             if (lazy != null && running) {
-                lazy.whenDone(() -> deleteTree(dir)); // the images are its memory until every page is in
+                lazy.whenDone(() -> {
+                    restored.memoryArriving(false);
+                    deleteTree(dir); // the images are its memory until every page is in
+                });
             } else {
                 if (lazy != null) lazy.close();
                 deleteTree(dir);

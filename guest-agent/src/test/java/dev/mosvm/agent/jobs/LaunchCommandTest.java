@@ -19,6 +19,12 @@ class LaunchCommandTest {
     }
 
     @Test
+    void aJobDirectoryComesFirst() {
+        assertEquals(List.of("/x/launch", "--job-dir", "/run/mosvm/jobs/x", "-", "-", "0", "0", "prog"),
+                LaunchCommand.of("/x/launch", List.of("prog"), 0, 0, null, null, "/run/mosvm/jobs/x"));
+    }
+
+    @Test
     void noProgramIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchCommand.of(LaunchCommand.LAUNCHER, List.of(), 0, 0, null, null));
     }

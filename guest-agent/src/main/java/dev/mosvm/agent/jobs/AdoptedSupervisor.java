@@ -1,0 +1,114 @@
+package dev.mosvm.agent.jobs;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
+
+/**
+ * A supervisor a previous agent started, adopted by this one: its job's pipes opened again
+ * through /proc/PID/fd (opening a pipe's fd there opens the pipe itself, as a FIFO: fd 0 for
+ * writing, 1 and 2 for reading). Not this agent's child, so its status comes from the file it
+ * writes before it exits ({@link JobRecords#STATUS}).
+ */
+final class AdoptedSupervisor implements Supervisor {
+    private static final Logger LOG = Logger.getLogger(AdoptedSupervisor.class.getName());
+    /** The status of a supervisor that left none: only SIGKILL ends it before it writes one. */
+    static final int KILLED = 128 + 9;
+    private final ProcessHandle handle;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final CompletableFuture<Integer> exit;
+
+    private AdoptedSupervisor(ProcessHandle handle, OutputStream stdin, InputStream stdout, InputStream stderr, Path status) {
+        this.handle = handle;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.exit = handle.onExit().thenApply(h -> statusIn(status, h.pid()));
+    }
+
+    /**
+     * Adopts supervisor {@code pid}, which writes its status to {@code status}; its job's input
+     * is not opened if it has ended ({@code inputEnded}: holding it would keep the job from EOF).
+     */
+    static AdoptedSupervisor adopt(long pid, Path status, boolean inputEnded) throws IOException {
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IOException("supervisor " + pid + " has ended"));
+        for (int fd = 0; fd < 3; fd++) {
+            String target = Files.readSymbolicLink(fdPath(pid, fd)).toString();
+            if (!target.startsWith("pipe:")) throw new IOException("fd " + fd + " of supervisor " + pid + " is " + target + ", not a job's pipe");
+        }
+        InputStream out = new FileInputStream(fdPath(pid, 1).toFile());
+        InputStream err = null;
+        try {
+            err = new FileInputStream(fdPath(pid, 2).toFile());
+            OutputStream in = inputEnded ? OutputStream.nullOutputStream() : new FileOutputStream(fdPath(pid, 0).toFile());
+            return new AdoptedSupervisor(h, in, out, err, status);
+        } catch (IOException e) {
+            out.close();
+            if (err != null) err.close();
+            throw e;
+        }
+    }
+
+    private static Path fdPath(long pid, int fd) {
+        return Path.of("/proc/" + pid + "/fd/" + fd);
+    }
+
+    /** The status in {@code file}, or {@link #KILLED} if there is none. */
+    static int statusIn(Path file, long pid) {
+        try {
+            return Integer.parseInt(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            LOG.warning("supervisor " + pid + " left no status in " + file + " (" + e.getMessage() + "): taken as killed");
+            return KILLED;
+        }
+    }
+
+    @Override
+    public long pid() {
+        return handle.pid();
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    @Override
+    public CompletableFuture<Integer> exit() {
+        return exit;
+    }
+
+    @Override
+    public void destroy() {
+        handle.destroy();
+    }
+
+    @Override
+    public void destroyForcibly() {
+        handle.destroyForcibly();
+    }
+
+    @Override
+    public void endInput() throws IOException {
+        stdin.close();
+        StreamHolds.letGoOfInput(pid());
+    }
+}

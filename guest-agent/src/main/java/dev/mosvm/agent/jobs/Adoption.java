@@ -1,0 +1,169 @@
+package dev.mosvm.agent.jobs;
+
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * An agent that starts finds the jobs a previous agent on this node left running (its records,
+ * {@link JobRecords}) and takes them on, before it serves anyone: each supervisor held its job's
+ * streams open meanwhile, so the job waited in its writes (and, with its input still open, in
+ * its reads) and lost nothing. A job whose home is another node reattaches to it, as one that
+ * arrived by migration does, and its home relays again. A job whose home is here has no caller
+ * any more (it went with the previous agent): its output and status go to its owner's files, as
+ * for a job of this home that attaches with no caller. A job that ended meanwhile has its status
+ * reported the same ways. What cannot be adopted is left to {@link Orphans}.
+ */
+public final class Adoption {
+    private static final Logger LOG = Logger.getLogger(Adoption.class.getName());
+
+    private Adoption() {}
+
+    /** Adopts every job recorded in {@code table}'s records whose supervisor still runs; returns their ids. */
+    public static List<String> adoptAll(JobTable table) {
+        List<String> adopted = new ArrayList<>();
+        JobRecords records = table.records();
+        if (records == null) return adopted;
+        List<Path> dirs;
+        try {
+            dirs = records.dirs();
+        } catch (IOException e) {
+            LOG.warning("cannot look for jobs a previous agent left running: " + e.getMessage());
+            return adopted;
+        }
+        for (Path dir : dirs) {
+            if (adoptFrom(table, dir)) adopted.add(dir.getFileName().toString());
+        }
+        return adopted;
+    }
+
+    /** Adopts the job recorded in {@code dir}, or reports how it ended and removes the record; true if adopted. */
+    static boolean adoptFrom(JobTable table, Path dir) {
+        JobRecord r;
+        try {
+            r = JobRecords.read(dir);
+        } catch (IOException e) {
+            LOG.warning("job " + dir.getFileName() + " left no record a restarted agent can read (" + e.getMessage() + "): not adopted");
+            forget(dir);
+            return false;
+        }
+        String id = r.spec().id();
+        long start = JobRecords.startTime(r.supervisor());
+        if (start >= 0 && start == r.supervisorStart()) {
+            String refused = refusal(r);
+            if (refused != null) {
+                LOG.warning("job " + id + " is not adopted: " + refused + "; it is reaped, and its home recovers it or tells its caller");
+                forget(dir);
+                return false;
+            }
+            try {
+                adopt(table, r, dir);
+                LOG.warning("job " + id + " (home " + r.spec().home() + ", uid " + r.spec().uid() + ") adopted from the agent that ran before:"
+                        + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home"));
+                return true;
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("job " + id + " could not be adopted (" + e.getMessage() + "): it ends with the agent that ran before");
+                forget(dir);
+                return false;
+            }
+        }
+        // its supervisor has ended (a process with its pid now is another one: it started at another time)
+        Path statusFile = dir.resolve(JobRecords.STATUS);
+        if (Files.exists(statusFile)) {
+            int status = AdoptedSupervisor.statusIn(statusFile, r.supervisor());
+            LOG.warning("job " + id + " ended with " + status + " while no agent ran here: not adopted, its end reported");
+            reportEnd(table, r.spec(), status);
+        } else {
+            LOG.warning("job " + id + " is not adopted: its supervisor " + r.supervisor() + " has ended without a status"
+                    + (start >= 0 ? " (that pid is another process's now)" : "") + "; what is left of it is reaped");
+        }
+        forget(dir);
+        return false;
+    }
+
+    /**
+     * Why a job whose supervisor runs on cannot be adopted, or null: its memory was still being
+     * copied in by a daemon that ended with the agent (what is missing would read as zeros), or
+     * it is stopped: a dump (a move's, a checkpoint's) left it so, and whether it is still the
+     * job only its home can say; it would otherwise stay stopped for ever.
+     */
+    static String refusal(JobRecord r) {
+        if (r.memoryArriving()) return "its lazy restore had not copied all its memory in when the agent stopped";
+        long init = Job.firstChild(r.supervisor());
+        if (init > 0 && stopped(init)) return "it is stopped (the agent stopped while it dumped the job for a move or a checkpoint)";
+        return null;
+    }
+
+    private static boolean stopped(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'T' || state == 't';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void adopt(JobTable table, JobRecord r, Path dir) throws IOException {
+        JobSpec spec = r.spec();
+        AdoptedSupervisor s = AdoptedSupervisor.adopt(r.supervisor(), dir.resolve(JobRecords.STATUS), r.stdinClosed());
+        Job job = new Job(spec, s, r.cgroup() == null ? null : Path.of(r.cgroup()), null, JobRecords.countsIn(dir));
+        job.outputBefore(r.outBefore(), r.errBefore());
+        JobSink sink;
+        try {
+            sink = sinkFor(table, spec, "adopted here with no caller (its caller went with the agent that ran before)");
+        } catch (IOException e) {
+            s.stdout().close();
+            s.stderr().close();
+            s.stdin().close();
+            throw e;
+        }
+        job.sink(sink);
+        table.register(job);
+        // the supervisor may not have let go of the input yet (the agent stopped between recording the end and telling it)
+        if (r.stdinClosed()) job.control(Frame.empty(MessageType.STDIN_EOF));
+        table.relay(job);
+    }
+
+    /** Where an adopted job's output and end go: a link to its home elsewhere, or files for its owner here. */
+    private static JobSink sinkFor(JobTable table, JobSpec spec, String how) throws IOException {
+        if (!spec.home().equals(table.self())) return table.sinkFor(spec);
+        HomeRecord home = table.callerless(spec, table.self(), how);
+        if (home == null) throw new IOException("its home is here and its output has nowhere to go");
+        try {
+            home.takeRelay(table.self(), null, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return home;
+    }
+
+    /** Reports the end of a job that ended while no agent ran here: to its home (in the background: home may take a while to answer). */
+    private static void reportEnd(JobTable table, JobSpec spec, int status) {
+        JobSink sink;
+        try {
+            sink = sinkFor(table, spec, "ended here while no agent ran (its caller went with the agent that ran before)");
+        } catch (IOException e) {
+            LOG.warning("the end of job " + spec.id() + " cannot be reported: " + e.getMessage());
+            return;
+        }
+        Thread t = new Thread(() -> sink.exited(status), "job-end-" + spec.id());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void forget(Path dir) {
+        try {
+            JobRecords.removeDir(dir);
+        } catch (IOException e) {
+            LOG.warning("cannot remove " + dir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.mosvm.agent.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.MessageType;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * An agent that restarts adopts the jobs still running on its node: the real mosvm-launch,
+ * an agent killed as a crash kills it (a JVM of its own, {@link DyingAgent}), and a new
+ * {@link JobTable} that adopts the job from the records the dead one kept.
+ */
+@Tag("integration")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AdoptionIntegrationTest {
+    static final long WAIT_MILLIS = 30_000;
+    Path dir;
+    Path launcher;
+    Path records;
+    Path output;
+    Path work;
+
+    @BeforeAll
+    void build() throws Exception {
+        NativeTools.assertCanLaunchJobs();
+        dir = Files.createTempDirectory("mosvm-adopt");
+        launcher = NativeTools.compile("mosvm-launch", dir);
+    }
+
+    @BeforeEach
+    void fresh() throws Exception {
+        records = Files.createTempDirectory(dir, "jobs");
+        output = dir.resolve("output-" + records.getFileName());
+        work = Files.createTempDirectory(dir, "work");
+    }
+
+    @AfterAll
+    void clean() throws Exception {
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** The old agent, its job started: it has printed the job's first line. */
+    record Old(Process agent, long supervisor, BufferedReader lines) {}
+
+    Old startDying(String job, String script) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), DyingAgent.class.getName(), launcher.toString(), records.toString(), "a", job,
+                "sh", "-c", script));
+        Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+        // in either order: the job's output is relayed while the agent prints the pid
+        List<String> two = new ArrayList<>(List.of(String.valueOf(lines.readLine()), String.valueOf(lines.readLine())));
+        two.sort(null);
+        assertEquals("first", two.get(0), "the job's first line reached the agent that started it: " + two);
+        assertTrue(two.get(1).startsWith("started "), "the dying agent started the job: " + two);
+        return new Old(agent, Long.parseLong(two.get(1).substring(8)), lines);
+    }
+
+    /** Kills the old agent as a crash does; its job's supervisor runs on. */
+    static void crash(Old old) throws Exception {
+        old.agent().destroyForcibly();
+        assertTrue(old.agent().waitFor(10, TimeUnit.SECONDS));
+        assertTrue(ProcessHandle.of(old.supervisor()).map(ProcessHandle::isAlive).orElse(false), "the supervisor outlives the agent");
+    }
+
+    JobTable newAgent() {
+        JobTable t = new JobTable("a", null, PeerDirectory.NONE, launcher.toString());
+        t.keepRecords(new JobRecords(records));
+        t.deliverCallerlessTo(output);
+        return t;
+    }
+
+    static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long end = System.currentTimeMillis() + WAIT_MILLIS;
+        while (!done.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Whether the job's program (the init's child: tini runs it) waits in a write into a full pipe. */
+    static boolean blockedInWrite(long supervisor) {
+        long init = Job.firstChild(supervisor);
+        long program = init < 0 ? -1 : Job.firstChild(init);
+        try {
+            return program > 0 && Files.readString(Path.of("/proc/" + program + "/wchan")).contains("pipe_write");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    Path files(String job, String ext) {
+        return output.resolve("0").resolve(job + "." + ext);
+    }
+
+    @Test
+    void aJobOutlivesItsAgentAndTheNextOneAdoptsItLosingNothing() throws Exception {
+        Path gap = work.resolve("gap");
+        // 120 KiB during the gap: past the pipe's 64 KiB, so the job waits in a write rather than die of SIGPIPE
+        String script = "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; echo small; i=0; while [ $i -lt 12288 ]; do echo gap-$i-xyz; i=$((i+1)); done;"
+                + " echo after; read line; echo got:$line; if read more; then echo more:$more; else echo eof; fi; exit 7";
+        Old old = startDying("a.1", script);
+        crash(old);
+        Files.createFile(gap);
+        await("the job to fill its pipe with no agent reading", () -> blockedInWrite(old.supervisor()));
+        assertTrue(ProcessHandle.of(old.supervisor()).isPresent(), "the job waits rather than dies");
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.1"), Adoption.adoptAll(table));
+        Job job = table.running("a.1");
+        assertNotNull(job, "the adopted job is in the table");
+        await("the job to ask for input", () -> {
+            try {
+                return Files.readString(files("a.1", "out")).contains("after\n");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        job.control(new Frame(MessageType.STDIN, "hello\n".getBytes(StandardCharsets.UTF_8)));
+        job.control(Frame.empty(MessageType.STDIN_EOF));
+        await("the job's status", () -> Files.exists(files("a.1", "status")));
+
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.writeBytes("small\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 12288; i++) expected.writeBytes(("gap-" + i + "-xyz\n").getBytes(StandardCharsets.UTF_8));
+        expected.writeBytes("after\ngot:hello\neof\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(expected.toString(StandardCharsets.UTF_8), Files.readString(files("a.1", "out")), "every byte, in order");
+        assertEquals("7\n", Files.readString(files("a.1", "status")), "the job's own status");
+        assertEquals(6 + expected.size(), job.stdoutBytes(), "output counted on from the 6 bytes the old agent read");
+        await("its record to go", () -> !Files.exists(records.resolve("a.1")));
+    }
+
+    @Test
+    void aJobThatEndedWhileNoAgentRanHasItsStatusReported() throws Exception {
+        Path gap = work.resolve("gap");
+        Old old = startDying("a.2", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; exit 5");
+        crash(old);
+        Files.createFile(gap);
+        await("the job's supervisor to note its status", () -> Files.exists(records.resolve("a.2").resolve(JobRecords.STATUS)));
+        await("the supervisor to end", () -> JobRecords.startTime(old.supervisor()) < 0);
+
+        JobTable table = newAgent();
+        assertEquals(List.of(), Adoption.adoptAll(table));
+        await("its status for its owner", () -> Files.exists(files("a.2", "status")));
+        assertEquals("5\n", Files.readString(files("a.2", "status")));
+        assertFalse(Files.exists(records.resolve("a.2")), "its record is gone");
+    }
+
+    @Test
+    void aRecordWhosePidIsAnotherProcessNowIsNotAdopted() throws Exception {
+        long pid = ProcessHandle.current().pid(); // alive, but not started when the record says
+        JobSpec spec = JobSpec.fresh("a.3", "a", 0, 0, List.of("true"), "2026-12-05T10:00:00Z", true, false, "home", "test");
+        new JobRecords(records).write(new JobRecord(spec, pid, JobRecords.startTime(pid) + 1, null, false, 0, 0, false));
+
+        JobTable table = newAgent();
+        assertEquals(List.of(), Adoption.adoptAll(table));
+        assertEquals(null, table.running("a.3"));
+        assertFalse(Files.exists(records.resolve("a.3")), "its record is gone");
+        assertFalse(Files.exists(files("a.3", "out")), "nothing is reported for it");
+    }
+
+    @Test
+    void theEndOfTheCallersInputReachesAJobWhoseSupervisorHoldsItOpen() throws Exception {
+        JobTable table = newAgent();
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        JobSpec spec = JobSpec.fresh("a.4", "a", 0, 0, List.of("sh", "-c", "cat; echo done; exit 3"), "2026-12-05T10:00:00Z", true, false, "home", "test");
+        Job job = table.start(spec, Map.of("PATH", "/usr/bin:/bin"), "/", new JobSink() {
+            @Override
+            public synchronized void output(MessageType kind, byte[] b, int n) {
+                out.write(b, 0, n);
+            }
+
+            @Override
+            public void exited(int status) {
+                exit.complete(status);
+            }
+
+            @Override
+            public void moved() {}
+        });
+        assertTrue(Files.exists(records.resolve("a.4").resolve(JobRecords.RECORD)), "a job started here has its record");
+        // at once: the supervisor may not have taken SIGUSR1 yet, and must not die of it
+        job.control(new Frame(MessageType.STDIN, "x\n".getBytes(StandardCharsets.UTF_8)));
+        job.control(Frame.empty(MessageType.STDIN_EOF));
+        assertEquals(3, exit.get(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the job read EOF and exited with its status");
+        job.drainOutput();
+        assertEquals("x\ndone\n", out.toString(StandardCharsets.UTF_8));
+        assertTrue(JobRecords.read(records.resolve("a.4")).stdinClosed() || !Files.exists(records.resolve("a.4")), "the record says the input ended");
+        await("its record to go", () -> !Files.exists(records.resolve("a.4")));
+    }
+}
