@@ -61,6 +61,8 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     /** The last checkpoint this node took of each job, with the very copy it dumped: the next is incremental on it. */
     private final Map<String, Taken> takenHere = new ConcurrentHashMap<>();
     private final Map<String, CheckpointRecord> latest = new ConcurrentHashMap<>();
+    /** Jobs whose last fold was refused, so the reason is logged once, not at every checkpoint. */
+    private final java.util.Set<String> foldRefused = ConcurrentHashMap.newKeySet();
     private final Supervised periodic;
     private final Path scratchRoot;
 
@@ -158,6 +160,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     @Override
     public void ended(JobSpec spec) {
         takenHere.remove(spec.id());
+        foldRefused.remove(spec.id());
         latest.remove(spec.id());
         try {
             storeOfHome.apply(spec.home()).forget(spec.id());
@@ -177,10 +180,10 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         Path dir = null;
         boolean stopped = false;
         try {
-            List<CheckpointManifest> sealed = store.list(job.id());
             Taken mine = takenHere.get(job.id());
-            int parent = Retention.parentFor(sealed.stream().map(Retention.Sealed::of).toList(), mine != null && mine.copy() == job ? mine.number() : null,
-                    Math.min(Retention.CHAIN_MAX, spec.keepCheckpoints())); // a chain no longer than what is kept: -N bounds the storage
+            // one more than is kept: compacting after the seal folds the chain back to -N, which bounds the storage
+            int parent = Retention.parentFor(store.history(job.id()), mine != null && mine.copy() == job ? mine.number() : null,
+                    spec.keepCheckpoints() + 1);
             dir = store.reserve(job.id());
             int number = Integer.parseInt(dir.getFileName().toString());
             List<String> stdio = JobImages.stdio(job);
@@ -200,11 +203,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
-            try {
-                store.prune(job.id(), spec.keepCheckpoints());
-            } catch (IOException e) {
-                LOG.warning("cannot prune the checkpoints of " + job.id() + ": " + e.getMessage());
-            }
+            compact(store, job.id(), spec.keepCheckpoints());
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
                     + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
             return r;
@@ -220,6 +219,22 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 }
             }
             job.migrationAborted(); // runs as before: what was held meanwhile is delivered
+        }
+    }
+
+    /**
+     * Keeps the job's last {@code keep} checkpoints, folding the oldest of its chain into the next
+     * rather than dumping the job in full again; runs once the job runs on and the new checkpoint
+     * is sealed. A refused fold leaves the chain at its bound, so the next checkpoint is full;
+     * it is logged once per job.
+     */
+    private void compact(CheckpointStore store, String job, int keep) {
+        try {
+            String refused = store.compact(job, keep);
+            if (refused == null) foldRefused.remove(job);
+            else if (foldRefused.add(job)) LOG.info("checkpoints of " + job + " not folded (" + refused + "): its next checkpoint is full");
+        } catch (IOException e) {
+            LOG.warning("cannot compact the checkpoints of " + job + ": " + e.getMessage());
         }
     }
 
