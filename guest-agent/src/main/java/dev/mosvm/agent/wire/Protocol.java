@@ -24,6 +24,8 @@ import java.io.IOException;
  *     commit went unanswered) and its {@link PeerRequest.Settled} answer. A version-3 agent would
  *     refuse the request as unknown; the version exchange refuses the connection instead, with
  *     both versions named.
+ * <li>As 4, with the compact request (the node that sealed a job's checkpoint asks the job's
+ *     home to fold and prune its checkpoints there).
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -32,7 +34,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 
