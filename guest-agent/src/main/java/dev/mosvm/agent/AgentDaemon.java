@@ -2,6 +2,7 @@ package dev.mosvm.agent;
 
 import dev.mosvm.agent.checkpoint.CheckpointStore;
 import dev.mosvm.agent.checkpoint.Checkpointer;
+import dev.mosvm.agent.checkpoint.HomeFolds;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
@@ -13,6 +14,7 @@ import dev.mosvm.agent.node.PowerControl;
 import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.node.SpeedBenchmark;
 import dev.mosvm.agent.pool.BalanceLoop;
+import dev.mosvm.agent.pool.CompactRequests;
 import dev.mosvm.agent.pool.LivePeers;
 import dev.mosvm.agent.pool.Membership;
 import dev.mosvm.agent.pool.PeerServer;
@@ -32,6 +34,7 @@ import java.time.Clock;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -102,11 +105,13 @@ public final class AgentDaemon {
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
         Path checkpointsOutside = appliance ? null : Files.createTempDirectory("mosvm-checkpoints");
-        table.checkpoints(new Checkpointer(table, home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
-                : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC()),
-                images, Clock.systemUTC()));
+        Function<String, CheckpointStore> storeOfHome = home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
+                : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC());
+        // this node folds its own jobs' checkpoints, on its own disk, whichever node runs them
+        CompactRequests compactions = new CompactRequests(cfg.node(), peers, new HomeFolds(cfg.node(), storeOfHome.apply(cfg.node())));
+        table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, Clock.systemUTC()));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
-        new PeerServer(s.peerPort(), peers, table, migrations);
+        new PeerServer(s.peerPort(), peers, table, migrations, compactions);
         if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());

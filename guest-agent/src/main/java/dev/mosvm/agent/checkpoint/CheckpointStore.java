@@ -423,6 +423,17 @@ public final class CheckpointStore {
      * Every step can be done again: a fold cut short is finished by folding again (the plan of
      * the pagemaps not switched yet names the same files).
      *
+     * <p>Home folds while the job's node may take the next checkpoint, and that is safe. A fold
+     * touches only sealed checkpoints, the base and the child; a checkpoint being written has no
+     * manifest, is numbered after every directory ({@link #reserve}: the numbers come from
+     * atomic directory creation), and prune keeps an unsealed directory newer than the newest
+     * sealed one. A new checkpoint adds only to the newest one, and only while its chain holds at
+     * most {@code keep} ({@link Retention#parentFor}, with {@code keep + 1}); a fold starts only on a
+     * chain longer than {@code keep} and, until COMMIT, {@link #history} still counts the base in
+     * it: so no checkpoint is added to a chain while it is being folded, but for DELETE_BASE,
+     * whose base nothing refers to any more. (ConcurrentFoldTest runs both at once.) A reader
+     * of the chain's manifests meanwhile ({@link #chainBytes}) may find the base gone.
+     *
      * @return why there is no fold (a process mapped or dropped memory since the base), or null once folded
      */
     public String fold(String job, int base, int child) throws IOException {

@@ -61,19 +61,30 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     /** The last checkpoint this node took of each job, with the very copy it dumped: the next is incremental on it. */
     private final Map<String, Taken> takenHere = new ConcurrentHashMap<>();
     private final Map<String, CheckpointRecord> latest = new ConcurrentHashMap<>();
-    /** Jobs whose last fold was refused, so the reason is logged once, not at every checkpoint. */
-    private final java.util.Set<String> foldRefused = ConcurrentHashMap.newKeySet();
+    private final Compactions compactions;
     private final Supervised periodic;
     private final Path scratchRoot;
 
     private record Taken(Job copy, int number, Instant at) {}
 
     /**
+     * How the node a job runs on has the job's home keep its checkpoints few, once it sealed one:
+     * home folds and prunes them ({@link HomeFolds}) with its own disk and CPU, not this node's
+     * (the job's) over NFS. It returns at once; asking happens elsewhere, and one that fails is
+     * only logged: the next checkpoint asks again, and until a fold, the next checkpoint is full.
+     */
+    public interface Compactions {
+        void ask(String home, String job, int keep);
+    }
+
+    /**
      * @param storeOfHome the store of a home node's checkpoints, by the node's name
      * @param scratchRoot where a restore keeps its notes (a tmpfs; the checkpoint itself stays untouched)
+     * @param compactions asks a job's home to fold its checkpoints after each one is sealed
      */
-    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Clock clock) {
+    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Compactions compactions, Clock clock) {
         this.table = table;
+        this.compactions = compactions;
         this.scratchRoot = scratchRoot;
         this.storeOfHome = storeOfHome;
         this.clock = clock;
@@ -160,7 +171,6 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     @Override
     public void ended(JobSpec spec) {
         takenHere.remove(spec.id());
-        foldRefused.remove(spec.id());
         latest.remove(spec.id());
         try {
             storeOfHome.apply(spec.home()).forget(spec.id());
@@ -169,8 +179,22 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         }
     }
 
-    /** Checkpoints {@code job} now; throws with a one-line reason, the job running on whatever happens. */
+    /**
+     * Checkpoints {@code job} now; throws with a one-line reason, the job running on whatever
+     * happens. Once it is sealed and the job is free to move again, its home is asked to fold
+     * and prune its checkpoints: this node prunes none itself, so only home ever deletes a
+     * sealed checkpoint, and never while it folds (two deleters would race for the same
+     * directories). Until home folds, the chain stays at {@code -N} + 1 and the next
+     * checkpoint is full.
+     */
     CheckpointRecord take(Job job) throws IOException {
+        CheckpointRecord r = dumpAndSeal(job);
+        compactions.ask(job.spec().home(), job.id(), job.spec().keepCheckpoints());
+        return r;
+    }
+
+    /** The checkpoint of {@code take}, with the job marked as being checkpointed (a move waits) from the dump to the seal. */
+    private CheckpointRecord dumpAndSeal(Job job) throws IOException {
         JobSpec spec = job.spec();
         if (table.peers().isGone(spec.home())) {
             throw new IOException("job " + job.id() + "'s home " + spec.home() + " is not answering: its checkpoints cannot be stored now");
@@ -181,7 +205,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         boolean stopped = false;
         try {
             Taken mine = takenHere.get(job.id());
-            // one more than is kept: compacting after the seal folds the chain back to -N, which bounds the storage
+            // one more than is kept: home's compaction after the seal folds the chain back to -N, which bounds the storage
             int parent = Retention.parentFor(store.history(job.id()), mine != null && mine.copy() == job ? mine.number() : null,
                     spec.keepCheckpoints() + 1);
             dir = store.reserve(job.id());
@@ -203,7 +227,6 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
-            compact(store, job.id(), spec.keepCheckpoints());
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
                     + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
             return r;
@@ -219,22 +242,6 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 }
             }
             job.migrationAborted(); // runs as before: what was held meanwhile is delivered
-        }
-    }
-
-    /**
-     * Keeps the job's last {@code keep} checkpoints, folding the oldest of its chain into the next
-     * rather than dumping the job in full again; runs once the job runs on and the new checkpoint
-     * is sealed. A refused fold leaves the chain at its bound, so the next checkpoint is full;
-     * it is logged once per job.
-     */
-    private void compact(CheckpointStore store, String job, int keep) {
-        try {
-            String refused = store.compact(job, keep);
-            if (refused == null) foldRefused.remove(job);
-            else if (foldRefused.add(job)) LOG.info("checkpoints of " + job + " not folded (" + refused + "): its next checkpoint is full");
-        } catch (IOException e) {
-            LOG.warning("cannot compact the checkpoints of " + job + ": " + e.getMessage());
         }
     }
 
