@@ -2,7 +2,6 @@ package dev.mosvm.agent;
 
 import dev.mosvm.agent.checkpoint.CheckpointStore;
 import dev.mosvm.agent.checkpoint.Checkpointer;
-import dev.mosvm.agent.checkpoint.HomeFolds;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
@@ -15,6 +14,7 @@ import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.node.SpeedBenchmark;
 import dev.mosvm.agent.pool.BalanceLoop;
 import dev.mosvm.agent.pool.CompactRequests;
+import dev.mosvm.agent.pool.HomeFolds;
 import dev.mosvm.agent.pool.LivePeers;
 import dev.mosvm.agent.pool.Membership;
 import dev.mosvm.agent.pool.PeerServer;

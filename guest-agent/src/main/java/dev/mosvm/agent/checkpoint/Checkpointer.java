@@ -69,7 +69,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
 
     /**
      * How the node a job runs on has the job's home keep its checkpoints few, once it sealed one:
-     * home folds and prunes them ({@link HomeFolds}) with its own disk and CPU, not this node's
+     * home folds and prunes them (pool.HomeFolds) with its own disk and CPU, not this node's
      * (the job's) over NFS. It returns at once; asking happens elsewhere, and one that fails is
      * only logged: the next checkpoint asks again, and until a fold, the next checkpoint is full.
      */
@@ -150,7 +150,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
      * The home node whose store holds a checkpoint named by a job id ("ca.17", its latest),
      * "JOB/N", or a path under {@code /pool/HOME/}: a job's id begins with its home's name.
      */
-    static String homeOfReference(String reference) throws IOException {
+    public static String homeOfReference(String reference) throws IOException {
         if (reference == null || reference.isBlank()) throw new IOException("no checkpoint named");
         if (reference.startsWith("/")) {
             Path p = Path.of(reference).normalize();

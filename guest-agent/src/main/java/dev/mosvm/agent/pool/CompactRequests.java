@@ -1,7 +1,6 @@
 package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.checkpoint.Checkpointer;
-import dev.mosvm.agent.checkpoint.HomeFolds;
 import dev.mosvm.agent.guard.Deadline;
 import dev.mosvm.agent.guard.Workers;
 import dev.mosvm.agent.jobs.PeerDirectory;

@@ -1,5 +1,7 @@
-package dev.mosvm.agent.checkpoint;
+package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.checkpoint.CheckpointChains;
+import dev.mosvm.agent.checkpoint.CheckpointStore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

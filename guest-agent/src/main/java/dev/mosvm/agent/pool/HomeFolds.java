@@ -1,5 +1,7 @@
-package dev.mosvm.agent.checkpoint;
+package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.checkpoint.CheckpointStore;
+import dev.mosvm.agent.checkpoint.Checkpointer;
 import dev.mosvm.agent.guard.Workers;
 import java.io.IOException;
 import java.util.HashMap;
