@@ -13,6 +13,8 @@ import dev.mosvm.agent.node.PowerControl;
 import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.node.SpeedBenchmark;
 import dev.mosvm.agent.pool.BalanceLoop;
+import dev.mosvm.agent.pool.CompactRequests;
+import dev.mosvm.agent.pool.HomeFolds;
 import dev.mosvm.agent.pool.LivePeers;
 import dev.mosvm.agent.pool.Membership;
 import dev.mosvm.agent.pool.PeerServer;
@@ -35,6 +37,7 @@ import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -105,13 +108,15 @@ public final class AgentDaemon {
                 appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
         migrations.admission(balance);
         Path checkpointsOutside = appliance ? null : Files.createTempDirectory("mosvm-checkpoints");
-        table.checkpoints(new Checkpointer(table, home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
-                : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC()),
-                images, Clock.systemUTC()));
+        Function<String, CheckpointStore> storeOfHome = home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
+                : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC());
+        // this node folds its own jobs' checkpoints, on its own disk, whichever node runs them
+        CompactRequests compactions = new CompactRequests(cfg.node(), peers, new HomeFolds(cfg.node(), storeOfHome.apply(cfg.node())));
+        table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, Clock.systemUTC()));
         // a previous agent's jobs, before anyone is served: adopted if their supervisors still run, else ended (their homes recover them)
         new Orphans(cgroups, inits).reap(Set.copyOf(Adoption.adoptAll(table)));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
-        new PeerServer(s.peerPort(), peers, table, migrations);
+        new PeerServer(s.peerPort(), peers, table, migrations, compactions);
         if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());

@@ -109,6 +109,16 @@ public record CheckpointManifest(int format, String job, int number, int parent,
         return m.withMac(m.macWith(key));
     }
 
+    /**
+     * This checkpoint once its parent is folded into it: full, holding {@code pagesBytes} of
+     * pages in {@code files}; when it was taken and how long its job was frozen stay the same.
+     */
+    CheckpointManifest folded(long pagesBytes, Map<String, FileSum> files, byte[] key) {
+        CheckpointManifest m = new CheckpointManifest(FORMAT, job, number, 0, spec, takenAt, node, imageVersion, stdio, stdinClosed,
+                outBytes, errBytes, pagesBytes, frozenMillis, files, null);
+        return m.withMac(m.macWith(key));
+    }
+
     CheckpointManifest withMac(String mac) {
         return new CheckpointManifest(format, job, number, parent, spec, takenAt, node, imageVersion, stdio, stdinClosed, outBytes, errBytes,
                 pagesBytes, frozenMillis, files, mac);

@@ -4,6 +4,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import dev.mosvm.agent.checkpoint.CheckpointManifest.FileSum;
 import dev.mosvm.agent.layout.GuestLayout;
+import dev.mosvm.agent.migrate.ImageFold;
 import dev.mosvm.agent.wire.PeerRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,8 +58,12 @@ public final class CheckpointStore {
     public static final String MANIFEST = "manifest.json";
     /** CRIU's link from an incremental checkpoint to the one it adds to ({@code ../M}). */
     public static final String PARENT_LINK = "parent";
-    /** The manifest while it is written: renamed to {@link #MANIFEST} once on disk. */
-    private static final String MANIFEST_PART = "manifest.json.part";
+    /** A full checkpoint being folded into the one that adds to it: its manifest, moved aside, so it is listed no more but still read as that one's parent. */
+    public static final String FOLDED = "folded.json";
+    /** The manifest a checkpoint has once its parent is folded into it: sealed before the fold changes its files, renamed to {@link #MANIFEST} to end it. */
+    public static final String FOLD_MANIFEST = "manifest.fold.json";
+    /** What a file is called while it is written, before its rename. */
+    private static final String PART = ".part";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIR = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
@@ -190,7 +195,7 @@ public final class CheckpointStore {
         }
         if (!rootExists() || !Files.isDirectory(d, NOFOLLOW_LINKS)) throw missing(job, unsigned.number());
         if (Files.exists(d.resolve(MANIFEST), NOFOLLOW_LINKS)) throw new CheckpointException(subject, "cannot be sealed: it is sealed already");
-        Files.deleteIfExists(d.resolve(MANIFEST_PART)); // a seal that stopped before its rename
+        Files.deleteIfExists(d.resolve(MANIFEST + PART)); // a seal that stopped before its rename
 
         Map<String, FileSum> files = new TreeMap<>();
         boolean linked = false;
@@ -214,7 +219,7 @@ public final class CheckpointStore {
         CheckpointManifest sealed = unsigned.sealed(clock.instant(), files, key);
         bad = sealed.problem(true); // never write what no reader would take (too many files, say)
         if (bad != null) throw new CheckpointException(subject, "cannot be sealed: its manifest " + bad);
-        writeManifest(d, sealed.toJson());
+        writeManifest(d, MANIFEST, sealed.toJson());
         return sealed;
     }
 
@@ -229,14 +234,20 @@ public final class CheckpointStore {
         needed(unsigned.name(), "cannot be sealed: it adds to ", unsigned.job(), unsigned.parent(), this::readSealed);
     }
 
-    private static void writeManifest(Path dir, byte[] json) throws IOException {
-        Path part = dir.resolve(MANIFEST_PART);
+    private static void writeManifest(Path dir, String name, byte[] json) throws IOException {
+        writeAtomically(dir, name, json);
+    }
+
+    /** Writes {@code bytes} as {@code dir/name}, replacing it whole: a temporary file, synced, renamed, the directory synced. */
+    private static void writeAtomically(Path dir, String name, byte[] bytes) throws IOException {
+        Path part = dir.resolve(name + PART);
+        Files.deleteIfExists(part); // a write that stopped before its rename
         try (FileChannel ch = FileChannel.open(part, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY_FILE)) {
-            ByteBuffer b = ByteBuffer.wrap(json);
+            ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);
         }
-        Files.move(part, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         syncDir(dir);
     }
 
@@ -274,7 +285,7 @@ public final class CheckpointStore {
     /** The bytes a restart from {@code m} reads: its image files and those of every ancestor (from their manifests). */
     public long chainBytes(CheckpointManifest m) throws IOException {
         long total = 0;
-        for (CheckpointManifest c : chain(m, this::readSealed)) total += c.bytes();
+        for (CheckpointManifest c : chain(m, this::readAncestor)) total += c.bytes();
         return total;
     }
 
@@ -293,9 +304,9 @@ public final class CheckpointStore {
         String job = target.job;
         try {
             int number = target.number == null ? newestSealed(job) : target.number;
-            CheckpointManifest top = check(job, number, callerUid);
+            CheckpointManifest top = check(job, number, callerUid, false);
             List<Path> chain = new ArrayList<>();
-            for (CheckpointManifest c : chain(top, (j, n) -> check(j, n, callerUid))) chain.add(dirOf(job, c.number()));
+            for (CheckpointManifest c : chain(top, (j, n) -> check(j, n, callerUid, true))) chain.add(dirOf(job, c.number()));
             return new Verified(top, chain);
         } catch (CheckpointException e) {
             throw e;
@@ -325,7 +336,8 @@ public final class CheckpointStore {
      * if it is gone or fails, that is {@code subject}'s problem: {@code needs} + "checkpoint JOB/N, which ...".
      */
     private CheckpointManifest needed(String subject, String needs, String job, int number, Reader reader) throws IOException {
-        if (!Files.exists(dirOf(job, number).resolve(MANIFEST), NOFOLLOW_LINKS)) { // pruning removes the manifest first
+        Path dir = dirOf(job, number);
+        if (!Files.exists(dir.resolve(MANIFEST), NOFOLLOW_LINKS) && !Files.exists(dir.resolve(FOLDED), NOFOLLOW_LINKS)) { // pruning removes the manifest first
             throw new CheckpointException(subject, needs + CheckpointManifest.nameOf(job, number) + ", which is gone");
         }
         try {
@@ -339,8 +351,203 @@ public final class CheckpointStore {
     public void prune(String job, int keep) throws IOException {
         requireJobId(job);
         if (!rootExists()) return;
-        List<Retention.Sealed> sealed = list(job).stream().map(Retention.Sealed::of).toList();
-        for (int n : Retention.toDelete(sealed, numbers(job), keep)) delete(dirOf(job, n));
+        for (int n : Retention.toDelete(history(job), numbers(job), keep)) delete(dirOf(job, n));
+    }
+
+    /**
+     * The sealed checkpoints of {@code job} as retention sees them: those {@link #list} lists,
+     * and a full one being folded (a fold cut short) while a listed one still adds to it: not a
+     * checkpoint of its own any more, yet needed, and folded again by the next {@link #compact}.
+     */
+    public List<Retention.Sealed> history(String job) throws IOException {
+        List<Retention.Sealed> sealed = new ArrayList<>(list(job).stream().map(Retention.Sealed::of).toList());
+        Set<Integer> parents = new TreeSet<>(sealed.stream().map(Retention.Sealed::parent).toList());
+        for (int n : numbers(job)) {
+            if (parents.contains(n) && !Files.exists(dirOf(job, n).resolve(MANIFEST), NOFOLLOW_LINKS)
+                    && Files.exists(dirOf(job, n).resolve(FOLDED), NOFOLLOW_LINKS)) {
+                sealed.add(new Retention.Sealed(n, 0));
+            }
+        }
+        return sealed;
+    }
+
+    /**
+     * Keeps {@code job}'s last {@code keep} checkpoints and no more, without dumping any again:
+     * while the newest one's chain is longer than {@code keep}, its full base is folded into the
+     * next one ({@link Retention#toFold}), then what is no longer needed is deleted ({@link #prune}).
+     *
+     * @return why a fold was refused (the chain then stays as it is: the next checkpoint is full), or null
+     */
+    public String compact(String job, int keep) throws IOException {
+        requireJobId(job);
+        if (!rootExists()) return null;
+        return holding(job, () -> {
+            String refused = null;
+            for (Retention.Fold f; refused == null && (f = Retention.toFold(history(job), keep)) != null; ) {
+                refused = fold(job, f.base(), f.child());
+            }
+            prune(job, keep);
+            return refused;
+        });
+    }
+
+    /** The steps of a {@link #fold}, in order: a fold cut short after any of them leaves the child restorable, and folding again finishes it. */
+    enum FoldStep { PLAN, UNLIST_BASE, PATCH_BASE, SEAL_FOLDED, LINK_PAGES, SWITCH_PAGEMAPS, DROP_OLD, COMMIT, DELETE_BASE }
+
+    /**
+     * Folds checkpoint {@code base} (a full one) into {@code child} (incremental on it), so the
+     * child holds every page itself and the base goes ({@link ImageFold}): no dump, no freeze.
+     *
+     * <p>The node may die at any step, and another may restore the child meanwhile, so the
+     * child restores, and verifies, after every step:
+     * <ol>
+     * <li>PLAN reads only. A refusal changes nothing.
+     * <li>UNLIST_BASE moves the base's manifest aside ({@link #FOLDED}): the base's pages file
+     *     is about to change, so it must stop being a checkpoint of its own first. It is still
+     *     read, and verified, as the child's parent.
+     * <li>PATCH_BASE writes each page the child holds itself over the base's copy of it. CRIU
+     *     reads from the base only the pages the child does not hold, which stay untouched, so
+     *     the child (and any checkpoint on it) restores the same throughout. The base's pages
+     *     files are checked by size only from UNLIST_BASE on: their sums are in flux.
+     * <li>SEAL_FOLDED sums the patched files and seals the child's folded manifest beside its
+     *     own ({@link #FOLD_MANIFEST}); until it replaces it, a file of the child may match
+     *     either manifest.
+     * <li>LINK_PAGES hard-links each patched pages file into the child under the new name the
+     *     folded manifest lists (no copy: the same file).
+     * <li>SWITCH_PAGEMAPS replaces each of the child's pagemaps, atomically, by the folded one
+     *     (the base's pages, all in the linked file). Each process image is whole either way:
+     *     an old pagemap still finds its pages file and its parent, a new one its linked file.
+     * <li>DROP_OLD removes what only the old pagemaps needed: the child's own pages files and its
+     *     parent link. The directory then matches the folded manifest exactly.
+     * <li>COMMIT renames the folded manifest over the child's: it is a full checkpoint.
+     * <li>DELETE_BASE deletes the base, which nothing needs any more.
+     * </ol>
+     * Every step can be done again: a fold cut short is finished by folding again (the plan of
+     * the pagemaps not switched yet names the same files).
+     *
+     * <p>Home folds while the job's node may take the next checkpoint, and that is safe. A fold
+     * touches only sealed checkpoints, the base and the child; a checkpoint being written has no
+     * manifest, is numbered after every directory ({@link #reserve}: the numbers come from
+     * atomic directory creation), and prune keeps an unsealed directory newer than the newest
+     * sealed one. A new checkpoint adds only to the newest one, and only while its chain holds at
+     * most {@code keep} ({@link Retention#parentFor}, with {@code keep + 1}); a fold starts only on a
+     * chain longer than {@code keep} and, until COMMIT, {@link #history} still counts the base in
+     * it: so no checkpoint is added to a chain while it is being folded, but for DELETE_BASE,
+     * whose base nothing refers to any more. (ConcurrentFoldTest runs both at once.) A reader
+     * of the chain's manifests meanwhile ({@link #chainBytes}) may find the base gone.
+     *
+     * @return why there is no fold (a process mapped or dropped memory since the base), or null once folded
+     */
+    public String fold(String job, int base, int child) throws IOException {
+        return fold(job, base, child, FoldStep.DELETE_BASE);
+    }
+
+    /** {@link #fold} stopped after step {@code last}, as if its node died there. */
+    String fold(String job, int base, int child, FoldStep last) throws IOException {
+        requireJobId(job);
+        return holding(job, () -> foldHeld(job, base, child, last));
+    }
+
+    /** Work on a job's checkpoints that must not overlap a fold of them. */
+    public interface Held<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * One lock per job's checkpoint directory in this JVM. Home folds its jobs' checkpoints and
+     * home alone restores from them (recovery, mosrun -R), so holding it while a restore verifies
+     * and reads a chain keeps a fold from moving files under it; a fold's readers elsewhere
+     * (a runner listing manifests) need no lock, as {@link #fold} says.
+     */
+    public <T> T holding(String job, Held<T> body) throws IOException {
+        java.util.concurrent.locks.ReentrantLock lock = JOB_LOCKS.computeIfAbsent(root.resolve(job).toAbsolutePath().normalize(),
+                d -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
+            return body.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> JOB_LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String foldHeld(String job, int base, int child, FoldStep last) throws IOException {
+        Path b = dirOf(job, base);
+        Path c = dirOf(job, child);
+        CheckpointManifest mc = readSealed(job, child);
+        if (mc.parent() == 0) { // folded already; its base may be left
+            if (Files.exists(b.resolve(FOLDED), NOFOLLOW_LINKS) && !Files.exists(b.resolve(MANIFEST), NOFOLLOW_LINKS)) delete(b);
+            return null;
+        }
+        if (mc.parent() != base) throw new CheckpointException(mc.name(), "cannot be folded: it adds to " + mc.parent() + ", not to " + base);
+        CheckpointManifest mb = readAncestor(job, base);
+        if (mb.parent() != 0) throw new CheckpointException(mb.name(), "cannot be folded: it is not a full checkpoint");
+        Set<String> names = new TreeSet<>(mc.files().keySet());
+        names.addAll(mb.files().keySet());
+        ImageFold plan = ImageFold.plan(c, b, names);
+        if (plan.refusal() != null || last == FoldStep.PLAN) return plan.refusal();
+
+        if (Files.exists(b.resolve(MANIFEST), NOFOLLOW_LINKS)) {
+            Files.move(b.resolve(MANIFEST), b.resolve(FOLDED), StandardCopyOption.ATOMIC_MOVE);
+            syncDir(b);
+        }
+        if (last == FoldStep.UNLIST_BASE) return null;
+
+        plan.patchBase();
+        if (last == FoldStep.PATCH_BASE) return null;
+
+        CheckpointManifest folded = pendingFold(job, child);
+        if (folded == null) { // no pagemap is switched before it is sealed: the plan covers every one
+            Map<String, FileSum> files = new TreeMap<>(mc.files());
+            long pagesBytes = 0;
+            for (ImageFold.Image i : plan.images()) {
+                files.remove(i.childPages());
+                files.put(i.pagemap(), sum(i.foldedPagemap()));
+                files.put(i.foldedPages(), sum(b.resolve(i.basePages()), true));
+            }
+            for (Map.Entry<String, FileSum> f : files.entrySet()) if (ImageFold.isPagesFile(f.getKey())) pagesBytes += f.getValue().size();
+            folded = mc.folded(pagesBytes, files, key);
+            String bad = folded.problem(true);
+            if (bad != null) throw new CheckpointException(mc.name(), "cannot be folded: its manifest " + bad);
+            writeManifest(c, FOLD_MANIFEST, folded.toJson());
+        }
+        if (last == FoldStep.SEAL_FOLDED) return null;
+
+        for (ImageFold.Image i : plan.images()) {
+            Path linked = c.resolve(i.foldedPages());
+            if (!Files.exists(linked, NOFOLLOW_LINKS)) Files.createLink(linked, b.resolve(i.basePages()));
+        }
+        syncDir(c);
+        if (last == FoldStep.LINK_PAGES) return null;
+
+        for (ImageFold.Image i : plan.images()) writeAtomically(c, i.pagemap(), i.foldedPagemap());
+        if (last == FoldStep.SWITCH_PAGEMAPS) return null;
+
+        for (String name : entries(c).keySet()) { // the parent link last: while an old pages file is left, the child still verifies as adding to the base
+            if (!name.equals(MANIFEST) && !name.equals(FOLD_MANIFEST) && !name.equals(PARENT_LINK) && !folded.files().containsKey(name)) {
+                Files.delete(c.resolve(name));
+            }
+        }
+        Files.deleteIfExists(c.resolve(PARENT_LINK));
+        syncDir(c);
+        if (last == FoldStep.DROP_OLD) return null;
+
+        Files.move(c.resolve(FOLD_MANIFEST), c.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDir(c);
+        if (last == FoldStep.COMMIT) return null;
+
+        delete(b);
+        return null;
+    }
+
+    /** The folded manifest beside checkpoint {@code number}'s own, if a fold sealed one (checked and its MAC verified), or null. */
+    private CheckpointManifest pendingFold(String job, int number) throws IOException {
+        Path file = dirOf(job, number).resolve(FOLD_MANIFEST);
+        if (!Files.isRegularFile(file, NOFOLLOW_LINKS)) return null;
+        CheckpointManifest f = readManifest(job, number, FOLD_MANIFEST);
+        return f.parent() == 0 ? f : null;
     }
 
     /** Deletes every checkpoint of {@code job}, sealed or not (the job ended, or its user asked). */
@@ -375,6 +582,11 @@ public final class CheckpointStore {
     }
 
     /** What a reference names: a job's checkpoint, or (no number) its newest sealed one. */
+    /** The job a checkpoint reference names (a job id, JOB/N, or a checkpoint's path); throws as {@link #verify} would. */
+    public String jobOf(String reference) throws CheckpointException {
+        return resolve(reference).job;
+    }
+
     private record Target(String job, Integer number) {
         static Target of(String job, String number) {
             return new Target(job, number == null ? null : Integer.valueOf(number));
@@ -432,40 +644,60 @@ public final class CheckpointStore {
         throw new CheckpointException("no checkpoint of job " + job, "at home " + home);
     }
 
-    /** Checkpoint {@code number} of {@code job} read, checked for {@code callerUid}, and every file summed against its manifest. */
-    private CheckpointManifest check(String job, int number, int callerUid) throws IOException {
-        CheckpointManifest m = readSealed(job, number);
+    /**
+     * Checkpoint {@code number} of {@code job} read, checked for {@code callerUid}, and every file
+     * summed against its manifest. Mid-fold ({@link #fold}), as the parent of another
+     * ({@code ancestor}), a base being folded is read from its manifest moved aside, its pages
+     * files checked by size; a child being folded may have each file as either manifest says,
+     * and all of one's files. Returns the manifest its files are: the folded one once they all
+     * are (a full checkpoint), else its own.
+     */
+    private CheckpointManifest check(String job, int number, int callerUid, boolean ancestor) throws IOException {
+        Path dir = dirOf(job, number);
+        boolean folding = ancestor && !Files.exists(dir.resolve(MANIFEST), NOFOLLOW_LINKS) && Files.exists(dir.resolve(FOLDED), NOFOLLOW_LINKS);
+        CheckpointManifest m = folding ? readManifest(job, number, FOLDED) : readSealed(job, number);
         String subject = m.name();
         if (callerUid != 0 && m.spec().uid() != callerUid) {
             throw new CheckpointException(subject, "belongs to user " + m.spec().uid() + ", not to you (uid " + callerUid + ")");
         }
-        Path dir = dirOf(job, number);
+        CheckpointManifest f = folding ? null : pendingFold(job, number);
         Map<String, BasicFileAttributes> entries = entries(dir);
         for (Map.Entry<String, BasicFileAttributes> e : entries.entrySet()) {
             String file = e.getKey();
             BasicFileAttributes a = e.getValue();
-            if (file.equals(MANIFEST)) continue;
+            if (file.equals(MANIFEST) || file.equals(FOLDED) || file.equals(FOLD_MANIFEST) || file.endsWith(PART)) continue; // a fold's, not CRIU's
             if (file.equals(PARENT_LINK) && m.parent() != 0) {
                 if (!a.isSymbolicLink() || !Files.readSymbolicLink(dir.resolve(file)).toString().equals("../" + m.parent())) {
                     throw altered(subject, "its parent link does not lead to ../" + m.parent());
                 }
-            } else if (!m.files().containsKey(file)) {
+            } else if (!m.files().containsKey(file) && (f == null || !f.files().containsKey(file))) {
                 throw altered(subject, quoted(file) + " is not in its manifest");
             } else if (!a.isRegularFile()) {
                 throw altered(subject, file + " is " + kind(a));
             }
         }
+        CheckpointManifest whole = f != null && f.files().keySet().stream().allMatch(entries::containsKey) ? f : m;
+        for (String file : whole.files().keySet()) if (!entries.containsKey(file)) throw damaged(subject, file + " is missing");
+        boolean asFolded = whole == f;
+        for (String file : entries.keySet()) {
+            FileSum mine = m.files().get(file);
+            FileSum folded = f == null ? null : f.files().get(file);
+            if (mine == null && folded == null) continue; // the manifests and the parent link
+            if (folding && ImageFold.isPagesFile(file)) { // being written into: its sum is in flux, its size is not
+                sizeMatches(subject, file, entries.get(file).size(), mine);
+                continue;
+            }
+            FileSum actual = sum(dir.resolve(file), false);
+            boolean matches = actual.equals(mine) || actual.equals(folded);
+            if (!actual.equals(folded)) asFolded = false;
+            if (!matches) {
+                FileSum expected = mine != null ? mine : folded;
+                sizeMatches(subject, file, actual.size(), expected);
+                throw altered(subject, file + " does not match its checksum");
+            }
+        }
+        if (asFolded && !entries.containsKey(PARENT_LINK)) return f;
         if (m.parent() != 0 && !entries.containsKey(PARENT_LINK)) throw damaged(subject, "its parent link is missing");
-        for (Map.Entry<String, FileSum> f : m.files().entrySet()) {
-            BasicFileAttributes a = entries.get(f.getKey());
-            if (a == null) throw damaged(subject, f.getKey() + " is missing");
-            sizeMatches(subject, f.getKey(), a.size(), f.getValue());
-        }
-        for (Map.Entry<String, FileSum> f : m.files().entrySet()) {
-            FileSum actual = sum(dir.resolve(f.getKey()), false);
-            sizeMatches(subject, f.getKey(), actual.size(), f.getValue()); // it changed while read
-            if (!actual.sha256().equals(f.getValue().sha256())) throw altered(subject, f.getKey() + " does not match its checksum");
-        }
         return m;
     }
 
@@ -475,11 +707,22 @@ public final class CheckpointStore {
 
     /** The manifest of checkpoint {@code number} of {@code job}, its fields and MAC checked; an I/O failure is an IOException of its own. */
     private CheckpointManifest readSealed(String job, int number) throws IOException {
+        return readManifest(job, number, MANIFEST);
+    }
+
+    /** As {@link #readSealed}, or, for a full checkpoint being folded into another, its manifest moved aside. */
+    private CheckpointManifest readAncestor(String job, int number) throws IOException {
+        Path dir = dirOf(job, number);
+        boolean folding = !Files.exists(dir.resolve(MANIFEST), NOFOLLOW_LINKS) && Files.exists(dir.resolve(FOLDED), NOFOLLOW_LINKS);
+        return readManifest(job, number, folding ? FOLDED : MANIFEST);
+    }
+
+    private CheckpointManifest readManifest(String job, int number, String name) throws IOException {
         String subject = CheckpointManifest.nameOf(job, number);
         Path dir = dirOf(job, number);
         if (!rootExists() || !Files.isDirectory(root.resolve(job), NOFOLLOW_LINKS) || !Files.exists(dir, NOFOLLOW_LINKS)) throw missing(job, number);
         if (!Files.isDirectory(dir, NOFOLLOW_LINKS)) throw altered(subject, "it is not a directory");
-        Path file = dir.resolve(MANIFEST);
+        Path file = dir.resolve(name);
         byte[] json;
         try {
             if (!Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW_LINKS).isRegularFile()) {
@@ -489,6 +732,9 @@ public final class CheckpointStore {
                 json = in.readNBytes(CheckpointManifest.MAX_BYTES + 1);
             }
         } catch (NoSuchFileException e) {
+            if (name.equals(MANIFEST) && Files.exists(dir.resolve(FOLDED), NOFOLLOW_LINKS)) {
+                throw new CheckpointException(subject, "is being folded into the next checkpoint, which holds its pages now: restore that one");
+            }
             throw new CheckpointException(subject, "is incomplete: it was being taken when its node stopped (no manifest)");
         }
         CheckpointManifest m = CheckpointManifest.parse(json, subject);
@@ -543,6 +789,10 @@ public final class CheckpointStore {
     }
 
     /** A file's size and SHA-256, read through; with {@code sync}, also on disk once this returns (sealing). */
+    private static FileSum sum(byte[] bytes) {
+        return new FileSum(bytes.length, HEX.formatHex(sha256().digest(bytes)));
+    }
+
     private static FileSum sum(Path file, boolean sync) throws IOException {
         MessageDigest sha = sha256();
         long size = 0;

@@ -61,17 +61,30 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     /** The last checkpoint this node took of each job, with the very copy it dumped: the next is incremental on it. */
     private final Map<String, Taken> takenHere = new ConcurrentHashMap<>();
     private final Map<String, CheckpointRecord> latest = new ConcurrentHashMap<>();
+    private final Compactions compactions;
     private final Supervised periodic;
     private final Path scratchRoot;
 
     private record Taken(Job copy, int number, Instant at) {}
 
     /**
+     * How the node a job runs on has the job's home keep its checkpoints few, once it sealed one:
+     * home folds and prunes them (pool.HomeFolds) with its own disk and CPU, not this node's
+     * (the job's) over NFS. It returns at once; asking happens elsewhere, and one that fails is
+     * only logged: the next checkpoint asks again, and until a fold, the next checkpoint is full.
+     */
+    public interface Compactions {
+        void ask(String home, String job, int keep);
+    }
+
+    /**
      * @param storeOfHome the store of a home node's checkpoints, by the node's name
      * @param scratchRoot where a restore keeps its notes (a tmpfs; the checkpoint itself stays untouched)
+     * @param compactions asks a job's home to fold its checkpoints after each one is sealed
      */
-    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Clock clock) {
+    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Compactions compactions, Clock clock) {
         this.table = table;
+        this.compactions = compactions;
         this.scratchRoot = scratchRoot;
         this.storeOfHome = storeOfHome;
         this.clock = clock;
@@ -98,10 +111,12 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         if (!reference.contains("/") && store.latest(reference).isEmpty()) {
             throw new NoCheckpoint("no checkpoint of job " + reference + " at home " + home);
         }
-        CheckpointStore.Verified v = store.verify(reference, uid);
+        // verified, and later read by criu, while home folds none of the job's checkpoints
+        CheckpointStore.Verified v = store.holding(store.jobOf(reference), () -> store.verify(reference, uid));
         CheckpointManifest m = v.manifest();
         Path dir = store.dirOf(m.job(), m.number());
         String name = m.job() + "/" + m.number();
+        List<byte[]> sealedAs = manifestsOf(v.chain());
         return new Restorable() {
             @Override
             public JobSpec spec() {
@@ -118,7 +133,11 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 Path scratch = scratchRoot.resolve("restart-" + m.job());
                 deleteQuietly(scratch);
                 try {
-                    Job job = JobImages.restore(table, m.spec(), m.stdio(), scratch, dir, scratch, false);
+                    Job job = store.holding(m.job(), () -> {
+                        // a fold between the check and now changed the chain's files: check what is there now
+                        if (!java.util.Arrays.deepEquals(sealedAs.toArray(), manifestsOf(v.chain()).toArray())) store.verify(name, uid);
+                        return JobImages.restore(table, m.spec(), m.stdio(), scratch, dir, scratch, false);
+                    });
                     job.outputBefore(m.outBytes(), m.errBytes());
                     // its input had ended: the new pipe ends too (a read would otherwise wait for ever)
                     if (m.stdinClosed()) job.control(dev.mosvm.agent.wire.Frame.empty(dev.mosvm.agent.wire.MessageType.STDIN_EOF));
@@ -133,11 +152,24 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         };
     }
 
+    /** The manifests of a verified chain as they are on disk now (a directory a fold removed reads as empty). */
+    private static List<byte[]> manifestsOf(List<Path> chain) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (Path d : chain) {
+            try {
+                out.add(java.nio.file.Files.readAllBytes(d.resolve(CheckpointStore.MANIFEST)));
+            } catch (IOException e) {
+                out.add(new byte[0]);
+            }
+        }
+        return out;
+    }
+
     /**
      * The home node whose store holds a checkpoint named by a job id ("ca.17", its latest),
      * "JOB/N", or a path under {@code /pool/HOME/}: a job's id begins with its home's name.
      */
-    static String homeOfReference(String reference) throws IOException {
+    public static String homeOfReference(String reference) throws IOException {
         if (reference == null || reference.isBlank()) throw new IOException("no checkpoint named");
         if (reference.startsWith("/")) {
             Path p = Path.of(reference).normalize();
@@ -166,8 +198,22 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         }
     }
 
-    /** Checkpoints {@code job} now; throws with a one-line reason, the job running on whatever happens. */
+    /**
+     * Checkpoints {@code job} now; throws with a one-line reason, the job running on whatever
+     * happens. Once it is sealed and the job is free to move again, its home is asked to fold
+     * and prune its checkpoints: this node prunes none itself, so only home ever deletes a
+     * sealed checkpoint, and never while it folds (two deleters would race for the same
+     * directories). Until home folds, the chain stays at {@code -N} + 1 and the next
+     * checkpoint is full.
+     */
     CheckpointRecord take(Job job) throws IOException {
+        CheckpointRecord r = dumpAndSeal(job);
+        compactions.ask(job.spec().home(), job.id(), job.spec().keepCheckpoints());
+        return r;
+    }
+
+    /** The checkpoint of {@code take}, with the job marked as being checkpointed (a move waits) from the dump to the seal. */
+    private CheckpointRecord dumpAndSeal(Job job) throws IOException {
         JobSpec spec = job.spec();
         if (table.peers().isGone(spec.home())) {
             throw new IOException("job " + job.id() + "'s home " + spec.home() + " is not answering: its checkpoints cannot be stored now");
@@ -177,10 +223,10 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         Path dir = null;
         boolean stopped = false;
         try {
-            List<CheckpointManifest> sealed = store.list(job.id());
             Taken mine = takenHere.get(job.id());
-            int parent = Retention.parentFor(sealed.stream().map(Retention.Sealed::of).toList(), mine != null && mine.copy() == job ? mine.number() : null,
-                    Math.min(Retention.CHAIN_MAX, spec.keepCheckpoints())); // a chain no longer than what is kept: -N bounds the storage
+            // one more than is kept: home's compaction after the seal folds the chain back to -N, which bounds the storage
+            int parent = Retention.parentFor(store.history(job.id()), mine != null && mine.copy() == job ? mine.number() : null,
+                    spec.keepCheckpoints() + 1);
             dir = store.reserve(job.id());
             int number = Integer.parseInt(dir.getFileName().toString());
             List<String> stdio = JobImages.stdio(job);
@@ -200,11 +246,6 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
-            try {
-                store.prune(job.id(), spec.keepCheckpoints());
-            } catch (IOException e) {
-                LOG.warning("cannot prune the checkpoints of " + job.id() + ": " + e.getMessage());
-            }
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
                     + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
             return r;

@@ -17,14 +17,6 @@ import java.util.TreeSet;
 public final class Retention {
     private Retention() {}
 
-    /**
-     * The most checkpoints one chain may hold: a full one and up to seven incremental ones on
-     * it. A restart reads every directory of its chain, and retention must keep every ancestor
-     * of a kept checkpoint; bounding the chain bounds both (as each checkpoint builds on the one
-     * before, the last {@code keep} need at most {@code keep + CHAIN_MAX - 1} directories), while
-     * a full checkpoint after every seven cheap ones costs one dump of the whole memory.
-     */
-    public static final int CHAIN_MAX = 8;
 
     /** A sealed checkpoint as retention sees it: its number and its parent's (0: a full one). */
     public record Sealed(int number, int parent) {
@@ -66,7 +58,10 @@ public final class Retention {
      * memory tracking (--track-mem) resets the kernel's dirty bits at each dump, so the pages
      * dirtied since are known only to the node that dumped, and only until the job moves or the
      * agent restarts. And only while that checkpoint's chain is shorter than {@code maxChain},
-     * so the new one's chain holds at most {@code maxChain} checkpoints.
+     * so the new one's chain holds at most {@code maxChain} checkpoints: the agent passes one
+     * more than it keeps, and {@link #toFold folds} the chain back to {@code keep} once the new
+     * one is sealed; where a fold is refused, the chain stays at that bound and the next
+     * checkpoint is full.
      *
      * @param lastTakenHere the number of the last checkpoint of this job this node took in this agent's life, or null
      */
@@ -77,6 +72,31 @@ public final class Retention {
         if (lastTakenHere != latest) return 0;
         int length = chainLength(byNumber, latest);
         return length > 0 && length < maxChain ? latest : 0;
+    }
+
+    /** Fold checkpoint {@code base} (a full one) into {@code child} (the one incremental on it): the child becomes full, the base goes. */
+    public record Fold(int base, int child) {}
+
+    /**
+     * The fold that brings the chain of the newest checkpoint closer to {@code keep} checkpoints,
+     * or null when it holds no more (or is broken). Its full base folds into the next one up:
+     * no checkpoint is dumped again, and as the chain holds more than {@code keep}, the base is
+     * not one of the last {@code keep}. A base that another sealed checkpoint also adds to stays
+     * as it is (folding rewrites it); retention then keeps both as before.
+     */
+    public static Fold toFold(Collection<Sealed> sealed, int keep) {
+        Map<Integer, Sealed> byNumber = byNumber(sealed);
+        if (byNumber.isEmpty()) return null;
+        int latest = new TreeSet<>(byNumber.keySet()).last();
+        if (chainLength(byNumber, latest) <= Math.max(1, keep)) return null;
+        Sealed child = null;
+        Sealed s = byNumber.get(latest);
+        while (s.parent != 0) {
+            child = s;
+            s = byNumber.get(s.parent);
+        }
+        for (Sealed other : byNumber.values()) if (other.parent == s.number && other.number != child.number) return null;
+        return new Fold(s.number, child.number);
     }
 
     /** How many checkpoints the chain of {@code number} holds (itself to its full ancestor), or 0 if an ancestor is missing. */

@@ -1,6 +1,7 @@
 package dev.mosvm.agent.guard;
 
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -22,5 +23,21 @@ public final class Workers {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Threads for background work that may wait its turn: at most {@code threads}, at most
+     * {@code waiting} tasks queued (more are refused, {@link java.util.concurrent.RejectedExecutionException}),
+     * at the lowest priority, and none kept once idle for 30 s.
+     */
+    public static ExecutorService queued(int threads, int waiting, String name) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(waiting), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        });
+        p.allowCoreThreadTimeOut(true);
+        return p;
     }
 }

@@ -3,6 +3,7 @@ package dev.mosvm.agent.jobs;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mosvm.agent.wire.JobSpec;
+import dev.mosvm.agent.wire.WireLimits;
 import dev.mosvm.api.MigrationMode;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ public record JobRequest(String op, List<String> argv, Map<String, String> env, 
     /** Most minutes between a job's periodic checkpoints (mosrun -A): a week. mosrun.c checks the same bounds. */
     public static final int MAX_CHECKPOINT_EVERY = 10080;
     /** Most checkpoints a job's home keeps (mosrun -N). */
-    public static final int MAX_KEEP_CHECKPOINTS = 100;
+    public static final int MAX_KEEP_CHECKPOINTS = WireLimits.MAX_KEEP_CHECKPOINTS;
 
     /** Minutes between the job's periodic checkpoints, 0 for none; throws naming the field if it is out of bounds. */
     int checkpointMinutes() {

@@ -108,16 +108,7 @@ final class LazyPages implements AutoCloseable {
                 Pagemap base = images.get(images.size() - 1);
                 Path basePages = pagesFile(dirs.get(dirs.size() - 1), base);
                 try (FileChannel to = FileChannel.open(basePages, StandardOpenOption.WRITE)) {
-                    for (FlatImage.Copy c : plan) {
-                        try (FileChannel from = FileChannel.open(pagesFile(dirs.get(c.image()), images.get(c.image())))) {
-                            long done = 0;
-                            while (done < c.length()) {
-                                long n = to.transferFrom(from.position(c.from() + done), c.to() + done, c.length() - done);
-                                if (n <= 0) throw new IOException("short pages file in " + dirs.get(c.image()).getFileName());
-                                done += n;
-                            }
-                        }
-                    }
+                    for (FlatImage.Copy c : plan) ImageFold.copy(pagesFile(dirs.get(c.image()), images.get(c.image())), to, c);
                 }
                 Pagemap top = images.get(0);
                 Files.move(basePages, pagesFile(round, top), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -129,6 +120,6 @@ final class LazyPages implements AutoCloseable {
     }
 
     private static Path pagesFile(Path dir, Pagemap map) {
-        return dir.resolve("pages-" + map.pagesId() + ".img");
+        return dir.resolve(map.pagesFileName());
     }
 }

@@ -83,19 +83,24 @@ record Pagemap(byte[] magics, long pagesId, List<Entry> entries) {
 
     /** Writes this pagemap over {@code file}, atomically (a reader sees the old or the new one). */
     void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes());
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** This pagemap in CRIU's format. */
+    byte[] bytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(magics);
+        out.writeBytes(magics);
         record(out, Protobuf.field(1, pagesId));
         for (Entry e : entries) {
             ByteArrayOutputStream m = new ByteArrayOutputStream();
-            m.write(Protobuf.field(1, e.vaddr));
-            m.write(Protobuf.field(2, e.pages));
-            m.write(Protobuf.field(4, e.flags));
+            m.writeBytes(Protobuf.field(1, e.vaddr));
+            m.writeBytes(Protobuf.field(2, e.pages));
+            m.writeBytes(Protobuf.field(4, e.flags));
             record(out, m.toByteArray());
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, out.toByteArray());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return out.toByteArray();
     }
 
     private static void record(ByteArrayOutputStream out, byte[] message) {
@@ -105,5 +110,15 @@ record Pagemap(byte[] magics, long pagesId, List<Entry> entries) {
 
     Pagemap withEntries(List<Entry> replaced) {
         return new Pagemap(magics, pagesId, List.copyOf(replaced));
+    }
+
+    /** The same pages kept in another pages file ({@code pages-ID.img}). */
+    Pagemap withPagesId(long id) {
+        return new Pagemap(magics, id, entries);
+    }
+
+    /** The name of the pages file this pagemap's present pages are in. */
+    String pagesFileName() {
+        return "pages-" + pagesId + ".img";
     }
 }

@@ -36,6 +36,7 @@ public final class PeerServer implements AutoCloseable {
     private final LivePeers peers;
     private final JobTable table;
     private final Migrations migrations;
+    private final CompactRequests compactions;
     private final ConnectionGate openings = new ConnectionGate("a peer connection", ServingLimits.PEER_OPENINGS,
             ServingLimits.PEER_OPENINGS_PER_ADDRESS);
     private final ConnectionGate requests = new ConnectionGate("a peer's request", ServingLimits.PEER_REQUESTS,
@@ -45,13 +46,14 @@ public final class PeerServer implements AutoCloseable {
     private final ExecutorService workers = Workers.upTo(ServingLimits.PEER_OPENINGS + ServingLimits.PEER_REQUESTS, "peer-serve");
     private final Supervised acceptLoop;
 
-    public PeerServer(int port, LivePeers peers, JobTable table, Migrations migrations) throws IOException {
+    public PeerServer(int port, LivePeers peers, JobTable table, Migrations migrations, CompactRequests compactions) throws IOException {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(port));
         this.peers = peers;
         this.table = table;
         this.migrations = migrations;
+        this.compactions = compactions;
         this.acceptLoop = Supervised.loop("peer-accept", this::acceptOne);
     }
 
@@ -149,6 +151,7 @@ public final class PeerServer implements AutoCloseable {
                 case MIGRATE_IN -> migrations.serveIncoming(ch, req);
                 case CHECKPOINT -> table.serveCheckpoint(req, ch);
                 case SETTLE -> table.serveSettle(req, ch);
+                case COMPACT -> compactions.serve(req, ch);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

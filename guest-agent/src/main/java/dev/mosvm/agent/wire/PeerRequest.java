@@ -31,17 +31,20 @@ import java.util.regex.Pattern;
  *     user {@code uid} (answer: REPLY with the checkpoint's record, or ERROR);
  * <li>{@code settle}: to the job's home, from the source of a move whose commit went unanswered:
  *     which copy of job {@code spec} runs, the source's or node {@code node}'s (answer: REPLY
- *     with the {@link Settled} verdict, or ERROR).
+ *     with the {@link Settled} verdict, or ERROR);
+ * <li>{@code compact}: to the job's home, from the node that just sealed a checkpoint of job
+ *     {@code job}: fold and prune its checkpoints down to the last {@code keep}, at home, with
+ *     home's CPU and disk (answer: REPLY true at once, the fold runs after; or ERROR).
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
-                          String cwd, MigrationOffer offer, MigrationMode mode) {
+                          String cwd, MigrationOffer offer, MigrationMode mode, Integer keep) {
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
         LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
-        CHECKPOINT("checkpoint"), SETTLE("settle");
+        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact");
 
         private final String wire;
 
@@ -115,38 +118,38 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     }
 
     public static PeerRequest moves() {
-        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null, null);
     }
 
     /** The payload of the LIST frame that answers a list request: every job on the answering node. */
     public static final TypeReference<List<JobView>> JOB_LIST = new TypeReference<>() {};
 
     public static PeerRequest list() {
-        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest has(String job) {
-        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest start(JobSpec spec, Map<String, String> env, String cwd) {
-        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null);
+        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null, null);
     }
 
     public static PeerRequest attach(JobSpec spec) {
-        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null);
+        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null, null);
     }
 
     public static PeerRequest migrate(String job, String node, int uid, MigrationMode mode) {
-        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode);
+        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode, null);
     }
 
     public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {
-        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null);
+        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null, null);
     }
 
     public static PeerRequest checkpoint(String job, int uid) {
-        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null);
+        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null, null);
     }
 
     /**
@@ -154,7 +157,15 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * of it runs after the move to {@code target}.
      */
     public static PeerRequest settle(JobSpec spec, String target) {
-        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null);
+        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null, null);
+    }
+
+    /**
+     * Asks the home of job {@code job} to keep its last {@code keep} checkpoints, folding at home
+     * ({@code keep} is the job's {@code mosrun -N}, 1 to {@link WireLimits#MAX_KEEP_CHECKPOINTS}).
+     */
+    public static PeerRequest compact(String job, int keep) {
+        return new PeerRequest(Op.COMPACT, job, null, null, null, null, null, null, null, keep);
     }
 
     public Frame frame() {
@@ -201,6 +212,13 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
                 if (r.node == null) throw new MalformedFrameException("settle without a node");
                 if (!isNodeName(r.node)) throw new MalformedFrameException("settle with a bad node name");
                 if (r.spec.epoch() < 0) throw new MalformedFrameException("settle of job " + r.spec.id() + " at epoch " + r.spec.epoch());
+            }
+            case COMPACT -> {
+                r.needJob();
+                if (r.keep == null) throw new MalformedFrameException("compact without a count to keep");
+                if (r.keep < 1 || r.keep > WireLimits.MAX_KEEP_CHECKPOINTS) {
+                    throw new MalformedFrameException("compact keeping " + r.keep + " checkpoints (1 to " + WireLimits.MAX_KEEP_CHECKPOINTS + ")");
+                }
             }
         }
         return r;

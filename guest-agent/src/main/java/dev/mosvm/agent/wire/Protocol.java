@@ -27,6 +27,8 @@ import java.io.IOException;
  * <li>As 4, with the has request answered by a {@link Whereabouts} (the job runs there, is
  *     moving from there to a node, left there for a node, or is absent) instead of true or false:
  *     a home whose job's node lost its link hears where the job went.
+ * <li>As 5, with the compact request (the node that sealed a job's checkpoint asks the job's
+ *     home to fold and prune its checkpoints there).
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -35,7 +37,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

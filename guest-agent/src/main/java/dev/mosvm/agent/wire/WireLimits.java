@@ -27,6 +27,8 @@ public final class WireLimits {
     public static final int MAX_IMAGE_NAME_BYTES = 255;
     /** The longest text of a structured payload: a round, an image path or link, a page server's port and keys. */
     public static final int MAX_FIELD_BYTES = 1024;
+    /** The most checkpoints a job's home keeps (mosrun -N). */
+    public static final int MAX_KEEP_CHECKPOINTS = 100;
     /** The most of a peer's text an error message repeats. */
     static final int MAX_QUOTED_CHARS = 80;
 }

@@ -81,26 +81,62 @@ class RetentionTest {
     }
 
     @Property
-    void checkpointsTakenAsTheAgentTakesThemNeedAtMostAChainMore(@ForAll("takenHistory") History h, @ForAll @IntRange(min = 1, max = 6) int keep) {
-        SortedSet<Integer> delete = Retention.toDelete(h.sealed(), h.present(), keep);
-        long keptSealed = h.sealed().stream().filter(s -> !delete.contains(s.number())).count();
-        assertTrue(keptSealed <= keep + Retention.CHAIN_MAX - 1, keptSealed + " kept of " + h);
-        for (Sealed s : h.sealed()) assertTrue(h.chain(s.number()) <= Retention.CHAIN_MAX, s + " has a chain of " + h.chain(s.number()));
+    void everyKeptCheckpointRestoresFromKeptDirectories(@ForAll("takenHistory") Taken t) {
+        Map<Integer, Sealed> byNumber = t.history().byNumber();
+        for (Sealed s : t.history().sealed()) {
+            Sealed c = s;
+            while (c.parent() != 0) {
+                assertTrue(byNumber.containsKey(c.parent()), s + " needs " + c.parent() + ", which is gone: " + t);
+                assertTrue(t.history().present().contains(c.parent()), s + " needs " + c.parent() + ", deleted: " + t);
+                c = byNumber.get(c.parent());
+            }
+        }
+        long kept = t.history().sealed().size();
+        assertTrue(kept <= 2L * t.keep(), kept + " kept: " + t);
+    }
+
+    @Property
+    void whileFoldsSucceedAChainIsNoLongerThanWhatIsKept(@ForAll("takenHistory") Taken t) {
+        for (Sealed s : t.history().sealed()) {
+            int chain = t.history().chain(s.number());
+            assertTrue(chain <= t.keep() + 1, s + " has a chain of " + chain + ": " + t);
+            if (!t.refused()) assertTrue(chain <= t.keep(), s + " has a chain of " + chain + " though every fold succeeded: " + t);
+        }
+    }
+
+    @Property
+    void whileFoldsSucceedOnlyTheFirstCheckpointIsFull(@ForAll("takenHistory") Taken t) {
+        if (t.refused() || t.moved()) return;
+        assertTrue(t.fulls() <= 1, t.fulls() + " full checkpoints taken: " + t);
+    }
+
+    @Test
+    void theOldestOfAChainLongerThanWhatIsKeptFoldsIntoTheNext() {
+        List<Sealed> chain = List.of(new Sealed(1, 0), new Sealed(2, 1), new Sealed(3, 2), new Sealed(4, 3));
+        assertEquals(new Retention.Fold(1, 2), Retention.toFold(chain, 3));
+        assertEquals(null, Retention.toFold(chain, 4), "no longer than what is kept");
+        assertEquals(null, Retention.toFold(List.of(new Sealed(2, 1), new Sealed(3, 2)), 1), "a broken chain");
+        List<Sealed> moved = List.of(new Sealed(1, 0), new Sealed(2, 1), new Sealed(3, 2), new Sealed(4, 0));
+        assertEquals(null, Retention.toFold(moved, 2), "the newest is full: the old chain is pruned, not folded");
+        List<Sealed> twoOnOne = List.of(new Sealed(1, 0), new Sealed(2, 1), new Sealed(3, 1), new Sealed(4, 3));
+        assertEquals(null, Retention.toFold(twoOnOne, 2), "another checkpoint adds to the base as it is");
+        assertEquals(new Retention.Fold(1, 2), Retention.toFold(List.of(new Sealed(1, 0), new Sealed(2, 1)), 1), "keeping one");
     }
 
     @Test
     void aCheckpointBuildsOnTheLatestOnlyIfThisNodeTookItAndItsChainHasRoom() {
+        int maxChain = 8;
         List<Sealed> chainOfSeven = new ArrayList<>(List.of(new Sealed(1, 0)));
         for (int n = 2; n <= 7; n++) chainOfSeven.add(new Sealed(n, n - 1));
-        assertEquals(7, Retention.parentFor(chainOfSeven, 7, Retention.CHAIN_MAX));
-        assertEquals(0, Retention.parentFor(chainOfSeven, null, Retention.CHAIN_MAX), "the job moved here, or the agent restarted");
-        assertEquals(0, Retention.parentFor(chainOfSeven, 6, Retention.CHAIN_MAX), "another node took the latest");
-        assertEquals(0, Retention.parentFor(List.of(), null, Retention.CHAIN_MAX), "the job's first");
+        assertEquals(7, Retention.parentFor(chainOfSeven, 7, maxChain));
+        assertEquals(0, Retention.parentFor(chainOfSeven, null, maxChain), "the job moved here, or the agent restarted");
+        assertEquals(0, Retention.parentFor(chainOfSeven, 6, maxChain), "another node took the latest");
+        assertEquals(0, Retention.parentFor(List.of(), null, maxChain), "the job's first");
         List<Sealed> chainOfEight = new ArrayList<>(chainOfSeven);
         chainOfEight.add(new Sealed(8, 7));
-        assertEquals(0, Retention.parentFor(chainOfEight, 8, Retention.CHAIN_MAX), "a full one after seven increments");
+        assertEquals(0, Retention.parentFor(chainOfEight, 8, maxChain), "a full one when the chain is at its bound (a fold was refused)");
         List<Sealed> broken = List.of(new Sealed(1, 0), new Sealed(3, 2));
-        assertEquals(0, Retention.parentFor(broken, 3, Retention.CHAIN_MAX), "the chain below the latest is broken");
+        assertEquals(0, Retention.parentFor(broken, 3, maxChain), "the chain below the latest is broken");
     }
 
     @Test
@@ -125,33 +161,52 @@ class RetentionTest {
         });
     }
 
+    /** A history as the agent makes it, with what happened on the way. */
+    record Taken(History history, int keep, boolean refused, boolean moved, int fulls) {}
+
     /**
-     * Histories as the agent makes them: each checkpoint from parentFor with CHAIN_MAX, the job
-     * moving (no checkpoint taken here yet), takers stopping part-way, and prunes between.
+     * Histories as the agent makes them: each checkpoint from parentFor with one more than is
+     * kept, then folded back (some folds refused: a process mapped memory) and pruned, the job
+     * moving now and then (no checkpoint taken here yet), takers stopping part-way.
      */
     @Provide
-    Arbitrary<History> takenHistory() {
-        Arbitrary<List<Integer>> steps = Arbitraries.integers().between(0, 9).list().ofMaxSize(60);
+    Arbitrary<Taken> takenHistory() {
+        Arbitrary<List<Integer>> steps = Arbitraries.integers().between(0, 29).list().ofMaxSize(60);
         return Combinators.combine(steps, Arbitraries.integers().between(1, 5)).as((actions, keep) -> {
             List<Sealed> sealed = new ArrayList<>();
             Set<Integer> present = new HashSet<>();
             Integer lastHere = null;
+            boolean refused = false;
+            boolean moved = false;
+            int fulls = 0;
             int n = 0;
             for (int a : actions) {
-                if (a == 9) {
-                    SortedSet<Integer> delete = Retention.toDelete(sealed, present, keep);
-                    sealed.removeIf(s -> delete.contains(s.number()));
-                    present.removeAll(delete);
-                    continue;
-                }
                 n++;
                 present.add(n);
-                if (a == 8) continue; // its taker stopped
-                if (a >= 6) lastHere = null; // the job moved, or the agent restarted
-                sealed.add(new Sealed(n, Retention.parentFor(sealed, lastHere, Retention.CHAIN_MAX)));
+                if (a == 28) continue; // its taker stopped
+                if (a == 29) {
+                    lastHere = null; // the job moved, or the agent restarted
+                    moved = true;
+                }
+                int parent = Retention.parentFor(sealed, lastHere, keep + 1);
+                if (parent == 0) fulls++;
+                sealed.add(new Sealed(n, parent));
                 lastHere = n;
+                for (Retention.Fold f; (f = Retention.toFold(sealed, keep)) != null; ) {
+                    if (a == 27) { // the fold is refused
+                        refused = true;
+                        break;
+                    }
+                    Retention.Fold fold = f;
+                    sealed.removeIf(s -> s.number() == fold.base() || s.number() == fold.child());
+                    sealed.add(new Sealed(fold.child(), 0));
+                    present.remove(fold.base());
+                }
+                SortedSet<Integer> delete = Retention.toDelete(sealed, present, keep);
+                sealed.removeIf(s -> delete.contains(s.number()));
+                present.removeAll(delete);
             }
-            return new History(sealed, present);
+            return new Taken(new History(sealed, present), keep, refused, moved, fulls);
         });
     }
 }

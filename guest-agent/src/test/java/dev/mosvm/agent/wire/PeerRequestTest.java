@@ -27,6 +27,7 @@ class PeerRequestTest {
         assertEquals("{\"op\":\"has\",\"job\":\"a.7\"}", PeerRequest.has("a.7").frame().text());
         assertEquals("{\"op\":\"checkpoint\",\"job\":\"a.7\",\"uid\":1000}", PeerRequest.checkpoint("a.7", 1000).frame().text());
         assertEquals("{\"op\":\"migrate-in\",", PeerRequest.migrateIn(WireSamples.SPEC, WireSamples.OFFER).frame().text().substring(0, 19));
+        assertEquals("{\"op\":\"compact\",\"job\":\"a.7\",\"keep\":3}", PeerRequest.compact("a.7", 3).frame().text());
         PeerRequest later = PeerRequest.decode(Frame.text(MessageType.REQUEST, "{\"op\":\"has\",\"job\":\"a.7\",\"since\":3}"));
         assertEquals(PeerRequest.has("a.7"), later, "fields this version does not know are skipped");
     }
@@ -65,6 +66,11 @@ class PeerRequestTest {
         assertEquals("settle of job a.7 at epoch -1", refusal("{\"op\":\"settle\",\"node\":\"b\"," + spec + ",\"epoch\":-1}}"));
         assertEquals("settle without a job spec", refusal("{\"op\":\"settle\",\"job\":\"a.7\",\"node\":\"b\"}"));
         assertEquals("settle of a job with a bad id", refusal("{\"op\":\"settle\",\"node\":\"b\",\"spec\":{\"id\":\"../a\",\"home\":\"a\",\"argv\":[]}}"));
+        assertEquals("compact without a job", refusal("{\"op\":\"compact\",\"keep\":3}"));
+        assertEquals("compact of a job with a bad id", refusal("{\"op\":\"compact\",\"job\":\"../a\",\"keep\":3}"));
+        assertEquals("compact without a count to keep", refusal("{\"op\":\"compact\",\"job\":\"a.7\"}"));
+        assertEquals("compact keeping 0 checkpoints (1 to 100)", refusal("{\"op\":\"compact\",\"job\":\"a.7\",\"keep\":0}"));
+        assertEquals("compact keeping 101 checkpoints (1 to 100)", refusal("{\"op\":\"compact\",\"job\":\"a.7\",\"keep\":101}"));
         assertEquals("start without a job spec", refusal("{\"op\":\"start\",\"job\":\"a.7\"}"));
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));
