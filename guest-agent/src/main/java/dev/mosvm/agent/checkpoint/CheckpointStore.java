@@ -460,18 +460,14 @@ public final class CheckpointStore {
      * (a runner listing manifests) need no lock, as {@link #fold} says.
      */
     public <T> T holding(String job, Held<T> body) throws IOException {
-        java.util.concurrent.locks.ReentrantLock lock = JOB_LOCKS.computeIfAbsent(root.resolve(job).toAbsolutePath().normalize(),
-                d -> new java.util.concurrent.locks.ReentrantLock());
-        lock.lock();
-        try {
+        Object lock = JOB_LOCKS.computeIfAbsent(root.resolve(job).toAbsolutePath().normalize(), d -> new Object());
+        synchronized (lock) {
             return body.run();
-        } finally {
-            lock.unlock();
         }
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> JOB_LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** A lock per job directory ever folded or restored here: an object each, a few bytes a job. */
+    private static final Map<Path, Object> JOB_LOCKS = java.util.Collections.synchronizedMap(new java.util.HashMap<>());
 
     private String foldHeld(String job, int base, int child, FoldStep last) throws IOException {
         Path b = dirOf(job, base);

@@ -76,7 +76,13 @@ class CallerlessAttachTest {
 
         // the same copy attaching again (its EXIT_ACK lost) is judged by the ended job's ledger, not taken on twice
         CopySettlementTest.Attached again = attach(home, spec);
-        FrameCodec.write(again.runner().out, Frame.u32(MessageType.EXIT, 0));
+        try {
+            FrameCodec.write(again.runner().out, Frame.u32(MessageType.EXIT, 0));
+        } catch (IOException e) {
+            // home answered and hung up first
+        }
+        Frame settled = CompletableFuture.supplyAsync(() -> CopySettlementTest.read(again.runner())).get(30, TimeUnit.SECONDS);
+        assertEquals(MessageType.ERROR, settled.type(), "no caller waits: the runner's replayed exit is settled (it drops its spool)");
         again.served().get(30, TimeUnit.SECONDS);
         assertNull(home.home("a.41"));
         assertEquals("0\n", Files.readString(Path.of(files + ".status")));
