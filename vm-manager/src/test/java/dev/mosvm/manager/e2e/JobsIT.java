@@ -298,7 +298,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(11) // last: it destroys cb
+    @Order(12) // last: it destroys cb
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
@@ -331,6 +331,27 @@ class JobsIT extends PoolTestBase {
 
     @Test
     @Order(10)
+    void anAgentRestartedUnderItsJobAdoptsItAndTheCallerSeesAnUnbrokenRun() throws Exception {
+        String reference = onHost("perl", "count.pl", "40", "2000000");
+        sh("ca", "su alice -c 'bg-job " + DIR + " adopted -r cb perl count.pl 40 2000000'");
+        String id = waitForJob("ca", "count.pl 40", 60).get("id").asText();
+        waitUntil("ca", "wc -l < " + DIR + "/adopted.out", s -> Integer.parseInt(s) >= 3, 120);
+        String since = sh("cb", "date +%s");
+        sh("cb", "systemctl restart mosvm-agent");
+        // the job printed on while no agent ran on cb: it waits in its pipe, then the new agent takes it on
+        waitUntil("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -c 'job " + id + " .*adopted from the agent that ran before' || true",
+                s -> !s.isEmpty() && !s.equals("0"), 120);
+        JsonNode j = job("ca", id);
+        assertEquals("cb", j.get("where").asText(), "still on cb, as its home lists it: " + j);
+        waitUntil("ca", "cat " + DIR + "/adopted.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        String got = sh("ca", "cat " + DIR + "/adopted.out; echo status $(cat " + DIR + "/adopted.status)") + "\n";
+        assertEquals(reference, got, "byte for byte what an unbroken run prints, and its status");
+        assertEquals("", sh("ca", "cat " + DIR + "/adopted.err"), "nothing on stderr");
+        assertEquals("0", sh("cb", "pgrep -fc '^perl count.pl 40' || true"), "no copy left on cb");
+    }
+
+    @Test
+    @Order(11)
     void aJobWhoseHomesAgentRestartsRunsOnAndItsOwnerFindsTheRestOfItsOutputAtHome() throws Exception {
         String reference = onHost("perl", "count.pl", "40", "2000000");
         List<String> lines = reference.lines().filter(l -> !l.startsWith("status")).toList();
