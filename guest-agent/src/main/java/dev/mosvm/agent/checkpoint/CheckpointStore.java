@@ -373,8 +373,8 @@ public final class CheckpointStore {
 
     /**
      * Keeps {@code job}'s last {@code keep} checkpoints and no more, without dumping any again:
-     * while the newest one's chain is longer than {@code keep}, its full base is folded into the
-     * next one ({@link Retention#toFold}), then what is no longer needed is deleted ({@link #prune}).
+     * while one of them needs an older one, its chain's full base is folded into the next one
+     * ({@link Retention#toFold}), then what is no longer needed is deleted ({@link #prune}).
      *
      * @return why a fold was refused (the chain then stays as it is: the next checkpoint is full), or null
      */
@@ -430,11 +430,13 @@ public final class CheckpointStore {
      * manifest, is numbered after every directory ({@link #reserve}: the numbers come from
      * atomic directory creation), and prune keeps an unsealed directory newer than the newest
      * sealed one. A new checkpoint adds only to the newest one, and only while its chain holds at
-     * most {@code keep} ({@link Retention#parentFor}, with {@code keep + 1}); a fold starts only on a
-     * chain longer than {@code keep} and, until COMMIT, {@link #history} still counts the base in
-     * it: so no checkpoint is added to a chain while it is being folded, but for DELETE_BASE,
-     * whose base nothing refers to any more. (ConcurrentFoldTest runs both at once.) A reader
-     * of the chain's manifests meanwhile ({@link #chainBytes}) may find the base gone.
+     * most {@code keep} ({@link Retention#parentFor}, with {@code keep + 1}); a fold of the newest
+     * one's chain starts only when it is longer than {@code keep} and, until COMMIT,
+     * {@link #history} still counts the base in it: so no checkpoint is added to a chain while it
+     * is being folded, but for DELETE_BASE, whose base nothing refers to any more. The checkpoint
+     * taken meanwhile is full, and the chain folded stays one of the last {@code keep}: the next
+     * compaction folds it too, a chain no checkpoint is added to. (ConcurrentFoldTest runs both at
+     * once.) A reader of the chain's manifests meanwhile ({@link #chainBytes}) may find the base gone.
      *
      * @return why there is no fold (a process mapped or dropped memory since the base), or null once folded
      */

@@ -3,7 +3,6 @@ package dev.mosvm.agent.checkpoint;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
@@ -37,17 +36,15 @@ public final class Retention {
      */
     public static SortedSet<Integer> toDelete(Collection<Sealed> sealed, Collection<Integer> present, int keep) {
         Map<Integer, Sealed> byNumber = byNumber(sealed);
-        NavigableSet<Integer> numbers = new TreeSet<>(byNumber.keySet());
         Set<Integer> kept = new HashSet<>();
-        Iterator<Integer> newestFirst = numbers.descendingIterator();
-        for (int left = Math.max(1, keep); left > 0 && newestFirst.hasNext(); left--) {
-            for (Sealed s = byNumber.get(newestFirst.next()); s != null && kept.add(s.number); s = byNumber.get(s.parent)) {
+        for (int n : lastOf(byNumber, keep)) {
+            for (Sealed s = byNumber.get(n); s != null && kept.add(s.number); s = byNumber.get(s.parent)) {
                 // a kept checkpoint's chain, down to its full ancestor or to where the chain is broken
             }
         }
-        int newest = numbers.isEmpty() ? 0 : numbers.last();
+        int newest = byNumber.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
         TreeSet<Integer> delete = new TreeSet<>(present);
-        delete.addAll(numbers);
+        delete.addAll(byNumber.keySet());
         delete.removeIf(n -> kept.contains(n) || (!byNumber.containsKey(n) && n > newest));
         return delete;
     }
@@ -78,25 +75,43 @@ public final class Retention {
     public record Fold(int base, int child) {}
 
     /**
-     * The fold that brings the chain of the newest checkpoint closer to {@code keep} checkpoints,
-     * or null when it holds no more (or is broken). Its full base folds into the next one up:
-     * no checkpoint is dumped again, and as the chain holds more than {@code keep}, the base is
-     * not one of the last {@code keep}. A base that another sealed checkpoint also adds to stays
-     * as it is (folding rewrites it); retention then keeps both as before.
+     * The fold that brings the last {@code keep} checkpoints closer to needing no others, or
+     * null when none needs one. The newest of them whose chain reaches below the last
+     * {@code keep} has its chain's full base folded into the next one up: no checkpoint is
+     * dumped again, and the base is not one of the last {@code keep}. That is the newest
+     * checkpoint's chain once it holds more than {@code keep}; and an older kept one's when a
+     * full checkpoint came after it (taken after a move, or while a fold of its chain was
+     * pending, which {@link #parentFor} counts as one checkpoint too many): pruning cannot
+     * delete what a kept checkpoint needs, so only a fold gets them down to {@code keep}. A
+     * broken chain stays as it is, and so does a base that another sealed checkpoint also adds
+     * to (folding rewrites it); retention then keeps both as before.
      */
     public static Fold toFold(Collection<Sealed> sealed, int keep) {
         Map<Integer, Sealed> byNumber = byNumber(sealed);
-        if (byNumber.isEmpty()) return null;
-        int latest = new TreeSet<>(byNumber.keySet()).last();
-        if (chainLength(byNumber, latest) <= Math.max(1, keep)) return null;
-        Sealed child = null;
-        Sealed s = byNumber.get(latest);
-        while (s.parent != 0) {
-            child = s;
-            s = byNumber.get(s.parent);
+        NavigableSet<Integer> last = lastOf(byNumber, keep);
+        for (int top : last) {
+            if (chainLength(byNumber, top) < 2) continue; // full, or broken
+            Sealed child = null;
+            Sealed s = byNumber.get(top);
+            while (s.parent != 0) {
+                child = s;
+                s = byNumber.get(s.parent);
+            }
+            if (!last.contains(s.number) && !addedToByAnother(byNumber.values(), s.number, child.number)) return new Fold(s.number, child.number);
         }
-        for (Sealed other : byNumber.values()) if (other.parent == s.number && other.number != child.number) return null;
-        return new Fold(s.number, child.number);
+        return null;
+    }
+
+    /** The numbers of the last {@code keep} sealed checkpoints (at least one), newest first. */
+    private static NavigableSet<Integer> lastOf(Map<Integer, Sealed> byNumber, int keep) {
+        NavigableSet<Integer> last = new TreeSet<>(byNumber.keySet()).descendingSet();
+        while (last.size() > Math.max(1, keep)) last.pollLast();
+        return last;
+    }
+
+    private static boolean addedToByAnother(Collection<Sealed> sealed, int base, int child) {
+        for (Sealed other : sealed) if (other.parent == base && other.number != child) return true;
+        return false;
     }
 
     /** How many checkpoints the chain of {@code number} holds (itself to its full ancestor), or 0 if an ancestor is missing. */

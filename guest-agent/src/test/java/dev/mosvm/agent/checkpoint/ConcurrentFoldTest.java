@@ -82,6 +82,7 @@ class ConcurrentFoldTest {
         for (int n : left) assertArrayEquals(dumped.get(n), CheckpointChains.restored(store, n), "checkpoint " + n + " at the end");
         assertTrue(incremental.get() > TAKES / 2, "folds kept the chains going: " + incremental + " of " + TAKES + " incremental");
         assertEquals(null, store.compact(CheckpointChains.JOB, KEEP));
-        assertTrue(CheckpointChains.sealed(store).size() <= KEEP, "compacted down to -N: " + CheckpointChains.sealed(store));
+        assertTrue(CheckpointChains.sealed(store).size() <= KEEP, "compacted down to -N: " + CheckpointChains.sealed(store)
+                + " of " + store.history(CheckpointChains.JOB));
     }
 }

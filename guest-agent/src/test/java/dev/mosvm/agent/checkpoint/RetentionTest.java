@@ -106,8 +106,14 @@ class RetentionTest {
 
     @Property
     void whileFoldsSucceedOnlyTheFirstCheckpointIsFull(@ForAll("takenHistory") Taken t) {
-        if (t.refused() || t.moved()) return;
+        if (t.refused() || t.moved() || t.deferred()) return;
         assertTrue(t.fulls() <= 1, t.fulls() + " full checkpoints taken: " + t);
+    }
+
+    @Property
+    void whileFoldsSucceedNoMoreThanWhatIsKeptIsKept(@ForAll("takenHistory") Taken t) {
+        if (t.refused()) return;
+        assertTrue(t.history().sealed().size() <= t.keep(), t.history().sealed().size() + " kept: " + t);
     }
 
     @Test
@@ -117,10 +123,28 @@ class RetentionTest {
         assertEquals(null, Retention.toFold(chain, 4), "no longer than what is kept");
         assertEquals(null, Retention.toFold(List.of(new Sealed(2, 1), new Sealed(3, 2)), 1), "a broken chain");
         List<Sealed> moved = List.of(new Sealed(1, 0), new Sealed(2, 1), new Sealed(3, 2), new Sealed(4, 0));
-        assertEquals(null, Retention.toFold(moved, 2), "the newest is full: the old chain is pruned, not folded");
+        assertEquals(new Retention.Fold(1, 2), Retention.toFold(moved, 2), "the newest is full, and 3 is kept: its chain is folded");
+        assertEquals(null, Retention.toFold(moved, 1), "the newest is full, and alone kept: the old chain is pruned, not folded");
         List<Sealed> twoOnOne = List.of(new Sealed(1, 0), new Sealed(2, 1), new Sealed(3, 1), new Sealed(4, 3));
         assertEquals(null, Retention.toFold(twoOnOne, 2), "another checkpoint adds to the base as it is");
         assertEquals(new Retention.Fold(1, 2), Retention.toFold(List.of(new Sealed(1, 0), new Sealed(2, 1)), 1), "keeping one");
+    }
+
+    @Test
+    void aFullCheckpointTakenWhileAFoldWasPendingLeavesNoMoreThanWhatIsKept() {
+        int keep = 2;
+        List<Sealed> sealed = new ArrayList<>(List.of(new Sealed(297, 0), new Sealed(298, 297), new Sealed(299, 298)));
+        assertEquals(new Retention.Fold(297, 298), Retention.toFold(sealed, keep));
+        assertEquals(0, Retention.parentFor(sealed, 299, keep + 1), "home folds 297 into 298 meanwhile: 299's chain is at its bound");
+        sealed.add(new Sealed(300, 0));
+        sealed.removeIf(s -> s.number() <= 298);
+        sealed.add(new Sealed(298, 0)); // the fold commits
+
+        assertEquals(new Retention.Fold(298, 299), Retention.toFold(sealed, keep), "299 is kept and needs 298, which is not");
+        sealed.removeIf(s -> s.number() <= 299);
+        sealed.add(new Sealed(299, 0));
+        assertEquals(null, Retention.toFold(sealed, keep));
+        assertEquals(new TreeSet<>(), Retention.toDelete(sealed, Set.of(299, 300), keep), "299 and 300, and no other");
     }
 
     @Test
@@ -162,12 +186,14 @@ class RetentionTest {
     }
 
     /** A history as the agent makes it, with what happened on the way. */
-    record Taken(History history, int keep, boolean refused, boolean moved, int fulls) {}
+    record Taken(History history, int keep, boolean refused, boolean moved, boolean deferred, int fulls) {}
 
     /**
      * Histories as the agent makes them: each checkpoint from parentFor with one more than is
      * kept, then folded back (some folds refused: a process mapped memory) and pruned, the job
-     * moving now and then (no checkpoint taken here yet), takers stopping part-way.
+     * moving now and then (no checkpoint taken here yet), takers stopping part-way, and home
+     * compacting now and then only after the next checkpoint is taken (it was busy, or its fold
+     * was still pending when the runner chose that one's parent).
      */
     @Provide
     Arbitrary<Taken> takenHistory() {
@@ -178,6 +204,8 @@ class RetentionTest {
             Integer lastHere = null;
             boolean refused = false;
             boolean moved = false;
+            boolean deferred = false;
+            boolean pending = false;
             int fulls = 0;
             int n = 0;
             for (int a : actions) {
@@ -192,21 +220,31 @@ class RetentionTest {
                 if (parent == 0) fulls++;
                 sealed.add(new Sealed(n, parent));
                 lastHere = n;
-                for (Retention.Fold f; (f = Retention.toFold(sealed, keep)) != null; ) {
-                    if (a == 27) { // the fold is refused
-                        refused = true;
-                        break;
-                    }
-                    Retention.Fold fold = f;
-                    sealed.removeIf(s -> s.number() == fold.base() || s.number() == fold.child());
-                    sealed.add(new Sealed(fold.child(), 0));
-                    present.remove(fold.base());
-                }
-                SortedSet<Integer> delete = Retention.toDelete(sealed, present, keep);
-                sealed.removeIf(s -> delete.contains(s.number()));
-                present.removeAll(delete);
+                pending = a == 26; // home compacts after the next one
+                deferred |= pending;
+                if (!pending) refused |= compact(sealed, present, keep, a == 27);
             }
-            return new Taken(new History(sealed, present), keep, refused, moved, fulls);
+            if (pending) compact(sealed, present, keep, false);
+            return new Taken(new History(sealed, present), keep, refused, moved, deferred, fulls);
         });
+    }
+
+    /** Folds (or, with {@code refuse}, tries to: a process mapped memory) and prunes as home does; whether a fold was refused. */
+    private static boolean compact(List<Sealed> sealed, Set<Integer> present, int keep, boolean refuse) {
+        boolean refused = false;
+        for (Retention.Fold f; (f = Retention.toFold(sealed, keep)) != null; ) {
+            if (refuse) {
+                refused = true;
+                break;
+            }
+            Retention.Fold fold = f;
+            sealed.removeIf(s -> s.number() == fold.base() || s.number() == fold.child());
+            sealed.add(new Sealed(fold.child(), 0));
+            present.remove(fold.base());
+        }
+        SortedSet<Integer> delete = Retention.toDelete(sealed, present, keep);
+        sealed.removeIf(s -> delete.contains(s.number()));
+        present.removeAll(delete);
+        return refused;
     }
 }
