@@ -511,6 +511,12 @@ public final class CheckpointStore {
             if (bad != null) throw new CheckpointException(mc.name(), "cannot be folded: its manifest " + bad);
             writeManifest(c, FOLD_MANIFEST, folded.toJson());
         }
+        for (ImageFold.Image i : plan.images()) { // a fold resumed must do what its sealed manifest says, or nothing
+            if (!folded.files().containsKey(i.foldedPages()) || !sum(i.foldedPagemap()).equals(folded.files().get(i.pagemap()))) {
+                throw new CheckpointException(mc.name(), "cannot be folded: the fold under way does not match a new plan of " + i.pagemap()
+                        + "; it is left as it is");
+            }
+        }
         if (last == FoldStep.SEAL_FOLDED) return null;
 
         for (ImageFold.Image i : plan.images()) {

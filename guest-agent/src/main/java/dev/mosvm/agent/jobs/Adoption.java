@@ -68,9 +68,14 @@ public final class Adoption {
                         + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home"));
                 return true;
             } catch (IOException | RuntimeException e) {
-                LOG.warning("job " + id + " could not be adopted (" + e.getMessage() + "): it ends with the agent that ran before");
-                forget(dir);
-                return false;
+                if (JobRecords.startTime(r.supervisor()) != r.supervisorStart() && Files.exists(dir.resolve(JobRecords.STATUS))) {
+                    // it ended while being adopted: its end is reported below, not thrown away (its home would run it again)
+                    LOG.warning("job " + id + " ended while it was being adopted (" + e.getMessage() + ")");
+                } else {
+                    LOG.warning("job " + id + " could not be adopted (" + e.getMessage() + "): it ends with the agent that ran before");
+                    forget(dir);
+                    return false;
+                }
             }
         }
         // its supervisor has ended (a process with its pid now is another one: it started at another time)

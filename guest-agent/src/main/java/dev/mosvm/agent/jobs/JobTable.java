@@ -115,7 +115,8 @@ public final class JobTable {
     /** Rewrites the record of {@code job} if it is the copy of its job running here. */
     private void writeRecord(Job job) {
         JobRecords r = records;
-        if (r == null || running.get(job.id()) != job) return;
+        // a supervisor that has ended may have its pid taken by another process: its record is not rewritten (it goes with the job)
+        if (r == null || running.get(job.id()) != job || !job.launcher().isAlive()) return;
         long pid = job.launcher().pid();
         try {
             r.write(new JobRecord(job.spec(), pid, JobRecords.startTime(pid), job.cgroup() == null ? null : job.cgroup().toString(),

@@ -57,23 +57,32 @@ public final class ImageFold {
      * The fold is refused (see {@link #refusal}) when a process image of the child takes pages
      * from the base but has no plan: its process mapped or dropped memory since the base. The
      * folded pages files are numbered after every pages file in {@code namesInUse} (the files of
-     * both checkpoints), so planning again, part-way through a fold, names them the same.
+     * both checkpoints), each pagemap by its place among the child's pagemaps in name order,
+     * switched or not: planning again, part-way through a fold (some pagemaps switched already,
+     * so left out of the plan), names the rest the same.
      */
     public static ImageFold plan(Path child, Path base, Collection<String> namesInUse) throws IOException {
         List<Image> images = new ArrayList<>();
         List<List<FlatImage.Copy>> copiesOf = new ArrayList<>();
-        long nextId = maxPagesId(namesInUse) + 1;
+        long firstId = maxPagesId(namesInUse) + 1;
+        List<Path> sorted = new ArrayList<>();
         try (DirectoryStream<Path> maps = Files.newDirectoryStream(child, "pagemap-*.img")) {
-            for (Path map : maps) {
+            maps.forEach(sorted::add);
+        }
+        sorted.sort(java.util.Comparator.comparing(m -> m.getFileName().toString()));
+        {
+            for (int place = 0; place < sorted.size(); place++) {
+                Path map = sorted.get(place);
+                long id = firstId + place;
                 String name = map.getFileName().toString();
                 Pagemap top = Pagemap.read(map);
-                if (top.entries().stream().noneMatch(e -> e.has(Pagemap.PE_PARENT))) continue; // holds all its pages itself
+                if (top.entries().stream().noneMatch(e -> e.has(Pagemap.PE_PARENT))) continue; // holds all its pages itself (or is switched)
                 Path baseMap = base.resolve(name);
                 if (!Files.exists(baseMap)) return refused(child, base, name + " takes pages from a base that has no such image");
                 Pagemap bottom = Pagemap.read(baseMap);
                 List<FlatImage.Copy> copies = FlatImage.plan(List.of(top.entries(), bottom.entries()));
                 if (copies == null) return refused(child, base, "the process of " + name + " mapped or dropped memory since the base");
-                Pagemap folded = top.withEntries(bottom.entries()).withPagesId(nextId++);
+                Pagemap folded = top.withEntries(bottom.entries()).withPagesId(id);
                 images.add(new Image(name, bottom.pagesFileName(), top.pagesFileName(), folded.pagesFileName(), folded.bytes()));
                 copiesOf.add(copies);
             }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,6 +127,30 @@ class CheckpointFoldTest {
 
         assertNull(store.fold(JOB, 1, 2));
         assertFalse(Files.exists(store.dirOf(JOB, 1)));
+        assertEquals(0, store.verify(JOB + "/2", 0).manifest().parent());
+        restoresAsBefore(2);
+        restoresAsBefore(3);
+    }
+
+    @Test
+    void aFoldCutShortBetweenTwoPagemapSwitchesIsFinishedWithTheNamesItSealed() throws IOException {
+        assertNull(store.fold(JOB, 1, 2, FoldStep.LINK_PAGES));
+        Path two = store.dirOf(JOB, 2);
+        List<Path> maps;
+        try (var s = Files.list(two)) {
+            maps = s.filter(p -> p.getFileName().toString().startsWith("pagemap-")).sorted().toList();
+        }
+        assertEquals(2, maps.size());
+        // the node dies after switching the first pagemap only
+        Set<String> names = new java.util.TreeSet<>(store.verify(JOB + "/2", 0).manifest().files().keySet());
+        names.addAll(CheckpointManifest.parse(Files.readAllBytes(store.dirOf(JOB, 1).resolve(CheckpointStore.FOLDED)), "1").files().keySet());
+        dev.mosvm.agent.migrate.ImageFold.Image first = dev.mosvm.agent.migrate.ImageFold.plan(two, store.dirOf(JOB, 1), names).images().get(0);
+        assertEquals(maps.get(0).getFileName().toString(), first.pagemap());
+        Files.write(maps.get(0), first.foldedPagemap());
+        restoresAsBefore(2);
+        restoresAsBefore(3);
+
+        assertNull(store.fold(JOB, 1, 2));
         assertEquals(0, store.verify(JOB + "/2", 0).manifest().parent());
         restoresAsBefore(2);
         restoresAsBefore(3);
