@@ -185,10 +185,11 @@ class AgentUnderFloodIntegrationTest {
             // all of it from one address and one user. Each server's pool holds at most its gate's
             // share of threads busy (the API's threads, one address's share of peer openings, one
             // user's of the job socket's), plus as many again that its gate has freed but that are
-            // not yet back in the pool when the next connection is handed over; the job socket's
-            // waiting room hands its queued connections (as many again) to that pool as places free,
-            // so its pool may briefly hold three shares; and a few more overall: the deadline
-            // timer, a process reaper (a user's id looked up)
+            // not yet back in the pool when the next connection is handed over. The job socket's
+            // pool has been seen at twice its share plus one under this flood (its waiting room also
+            // hands connections to it), so it gets three shares: still far below what a server with
+            // a thread per connection would start here (hundreds). And a few more overall: the
+            // deadline timer, a process reaper (a user's id looked up)
             watch.close();
             Map<String, Integer> pools = Map.of("agent-http", ServingLimits.API_THREADS, "peer-serve", 2 * ServingLimits.PEER_OPENINGS_PER_ADDRESS,
                     "job-caller", 3 * ServingLimits.JOB_OPENINGS_PER_USER);
