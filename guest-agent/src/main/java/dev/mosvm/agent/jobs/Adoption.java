@@ -118,12 +118,23 @@ public final class Adoption {
     private static void adopt(JobTable table, JobRecord r, Path dir) throws IOException {
         JobSpec spec = r.spec();
         AdoptedSupervisor s = AdoptedSupervisor.adopt(r.supervisor(), dir.resolve(JobRecords.STATUS), r.stdinClosed());
-        Job job = new Job(spec, s, r.cgroup() == null ? null : Path.of(r.cgroup()), null, JobRecords.countsIn(dir));
+        OutputCounts counts = JobRecords.countsIn(dir);
+        long[] counted = {counts.get(OutputCounts.STDOUT), counts.get(OutputCounts.STDERR)};
+        OutputTail tail = OutputTail.resume(dir, counted);
+        long[] kept = tail.end();
+        // a chunk the stopped agent kept but had not counted yet: it was read from the job, so it counts
+        for (int stream = 0; stream < 2; stream++) if (kept[stream] > counted[stream]) counts.add(stream, kept[stream] - counted[stream]);
+        Job job = new Job(spec, s, r.cgroup() == null ? null : Path.of(r.cgroup()), null, counts, tail);
         job.outputBefore(r.outBefore(), r.errBefore());
         JobSink sink;
         try {
-            sink = sinkFor(table, spec, "adopted here with no caller (its caller went with the agent that ran before)");
+            if (spec.home().equals(table.self())) {
+                sink = sinkFor(table, spec, "adopted here with no caller (its caller went with the agent that ran before)");
+            } else { // what the stopped agent sent home last may not have arrived: it goes again, and home passes on what its caller lacks
+                sink = table.adoptedSinkFor(spec, out -> tail.replayTo(out, r.outBefore(), r.errBefore()));
+            }
         } catch (IOException e) {
+            tail.close();
             s.stdout().close();
             s.stderr().close();
             s.stdin().close();

@@ -43,9 +43,15 @@ final class HomeRecord implements JobSink {
     private volatile RelayLink relayLink;
     /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #caller}. */
     private boolean ended;
-    /** Bytes of stdout and stderr the caller has had, and how many the job will write again (after a recovery). Guarded by {@link #caller}. */
-    private final long[] delivered = new long[2];
-    private final long[] toSkip = new long[2];
+    /**
+     * Per stream (stdout, stderr), counted from the job's start: how far the caller's output
+     * reaches, and where the next output from the job begins. The second falls behind the
+     * first when the job writes again what the caller has had (a copy restored from a
+     * checkpoint, output sent again after a runner's agent restarted); that part is skipped.
+     * Guarded by {@link #caller}.
+     */
+    private final long[] had = new long[2];
+    private final long[] next = new long[2];
 
     private record RelayLink(String node, Closeable link) {}
 
@@ -274,26 +280,27 @@ final class HomeRecord implements JobSink {
         synchronized (caller) {
             if (ended) throw new IOException("the wait of job " + spec.id() + "'s caller has ended");
             int err = kind == MessageType.STDERR ? 1 : 0;
-            int skip = (int) Math.min(n, toSkip[err]);
-            toSkip[err] -= skip;
-            delivered[err] += n - skip;
+            int skip = (int) Math.max(0, Math.min(n, had[err] - next[err]));
+            next[err] += n;
+            had[err] = Math.max(had[err], next[err]);
             if (n > skip) FrameCodec.write(caller, kind, skip == 0 ? b : java.util.Arrays.copyOfRange(b, skip, n), n - skip);
         }
     }
 
     /**
-     * The job continues from a checkpoint taken when it had written {@code out} and {@code err}
-     * bytes: what the caller has had beyond those, the restored job writes again, and it is not
-     * passed on twice. Returns the bytes the caller never got (written before the checkpoint, on
-     * their way home when the node died), per stream.
+     * The job's output from here on begins at {@code out} bytes of its stdout and {@code err} of
+     * its stderr: a copy restored from a checkpoint taken then, or a runner sending again what
+     * may not have arrived. What the caller has had beyond those is written again by the job
+     * and not passed on twice. Returns the bytes before them the caller never got (output on
+     * its way home when a node died or an agent stopped), per stream; the stream goes on past them.
      */
     long[] continueFrom(long out, long err) {
         synchronized (caller) {
-            long[] gap = {Math.max(0, out - delivered[0]), Math.max(0, err - delivered[1])};
-            toSkip[0] = Math.max(0, delivered[0] - out);
-            toSkip[1] = Math.max(0, delivered[1] - err);
-            delivered[0] = Math.min(delivered[0], out);
-            delivered[1] = Math.min(delivered[1], err);
+            long[] gap = {Math.max(0, out - had[0]), Math.max(0, err - had[1])};
+            next[0] = out;
+            next[1] = err;
+            had[0] = Math.max(had[0], out);
+            had[1] = Math.max(had[1], err);
             return gap;
         }
     }

@@ -42,19 +42,26 @@ public final class Job {
     private volatile long outBefore;
     private volatile long errBefore;
     private final OutputCounts here;
+    /** The last output read here, kept for the agent that adopts the job after this one ({@link OutputTail}). */
+    private final OutputTail tail;
     /** Told when what a restarted agent needs to adopt this job changes (its spec, its input's end). */
     private volatile Runnable changed = () -> {};
 
     Job(JobSpec spec, Process launcher, Path cgroup, JobSink sink) {
-        this(spec, Supervisor.of(launcher, false), cgroup, sink, OutputCounts.inMemory());
+        this(spec, Supervisor.of(launcher, false), cgroup, sink, OutputCounts.inMemory(), OutputTail.none());
     }
 
-    Job(JobSpec spec, Supervisor launcher, Path cgroup, JobSink sink, OutputCounts here) {
+    Job(JobSpec spec, Supervisor launcher, Path cgroup, JobSink sink, OutputCounts here, OutputTail tail) {
         this.spec = spec;
         this.launcher = launcher;
         this.cgroup = cgroup;
         this.sink = sink;
         this.here = here;
+        this.tail = tail;
+    }
+
+    OutputTail tail() {
+        return tail;
     }
 
     /** Runs {@code r} whenever the spec changes or the input ends (the table rewrites the job's record). */
@@ -268,6 +275,7 @@ public final class Job {
 
     /** Starts relaying the launcher's output to the sink. */
     void startPumps() {
+        sink.startsAt(stdoutBytes(), stderrBytes()); // exact: nothing reads the job's output yet
         pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
         pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }
@@ -307,6 +315,7 @@ public final class Job {
             byte[] buf = new byte[8192];
             try (from) {
                 for (int n; (n = from.read(buf)) > 0; ) {
+                    tail.append(stream, buf, n); // kept before counted: an adopting agent's tail never lacks what was counted
                     here.add(stream, n);
                     try {
                         sink.output(kind, buf, n);

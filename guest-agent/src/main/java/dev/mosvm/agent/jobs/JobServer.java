@@ -15,6 +15,7 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.OutputPosition;
 import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.agent.wire.WireLimits;
@@ -456,6 +457,14 @@ public final class JobServer implements AutoCloseable {
                         case MOVED -> {
                             LOG.info("job " + home.spec.id() + " left " + node);
                             return;
+                        }
+                        case POSITION -> {
+                            OutputPosition at = OutputPosition.of(f);
+                            long[] gap = home.continueFrom(at.out(), at.err());
+                            if (gap[0] + gap[1] > 0) {
+                                LOG.warning("job " + home.spec.id() + ": " + gap[0] + " bytes of output and " + gap[1] + " of errors from " + node
+                                        + " never reached this caller (they were on their way when an agent stopped, or went to a caller before it)");
+                            }
                         }
                         case HOLD -> home.hold();
                         case RESUME_CONTROL -> home.resumeControl(ch.out);

@@ -11,6 +11,12 @@ public interface JobSink {
     /** A chunk of output; kind is {@link MessageType#STDOUT} or {@link MessageType#STDERR}. */
     void output(MessageType kind, byte[] b, int n) throws IOException;
 
+    /**
+     * The output that follows begins at {@code out} bytes of the job's stdout and {@code err} of
+     * its stderr (counted from the job's start): said once, before the first chunk.
+     */
+    default void startsAt(long out, long err) {}
+
     /** The job ended here with this status (128 + signal if a signal ended it). */
     void exited(int status);
 

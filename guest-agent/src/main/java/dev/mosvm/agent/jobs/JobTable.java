@@ -138,6 +138,18 @@ public final class JobTable {
         return OutputCounts.inMemory();
     }
 
+    /** The tail of output read from job {@code id}, kept in its directory {@code jobDir} if it has one. */
+    private OutputTail tailFor(String id, Path jobDir) {
+        if (jobDir != null) {
+            try {
+                return OutputTail.fresh(records.dirFor(id));
+            } catch (IOException e) {
+                LOG.warning("job " + id + " keeps no output tail (an agent that restarts cannot send its last output again): " + e.getMessage());
+            }
+        }
+        return OutputTail.none();
+    }
+
     public String newId() {
         return self + "." + nextId.getAndIncrement();
     }
@@ -367,7 +379,7 @@ public final class JobTable {
             removeJobDir(spec.id());
             throw new IOException("cannot start the job: " + e.getMessage());
         }
-        Job job = new Job(spec, Supervisor.of(p, jobDir != null), cgroup, sink, countsFor(spec.id(), jobDir));
+        Job job = new Job(spec, Supervisor.of(p, jobDir != null), cgroup, sink, countsFor(spec.id(), jobDir), tailFor(spec.id(), jobDir));
         adopt(job);
         LOG.info("job " + spec.id() + " (home " + spec.home() + ") started for uid " + spec.uid() + ": " + spec.argv());
         return job;
@@ -395,6 +407,7 @@ public final class JobTable {
 
     /** Takes a registered job out again (its copy is being killed before it ever ran here). */
     public void unregister(Job job) {
+        job.tail().close();
         running.remove(job.id(), job);
         removeJobDir(job.id());
     }
@@ -416,6 +429,7 @@ public final class JobTable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                job.tail().close();
                 running.remove(job.id(), job);
                 if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
                 removeInitDir(job.id()); // its processes here are gone, whether it ended or moved on
@@ -439,7 +453,15 @@ public final class JobTable {
             if (a == CopyLedger.Arrival.SETTLED_AWAY) throw new IOException("the copy of job " + spec.id() + " that arrived home is " + fenced(a));
             return r.arrivingHome(self);
         }
-        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
+        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f), null);
+    }
+
+    /**
+     * The link to home elsewhere of a job this agent adopted: it first sends again the output
+     * the previous agent may not have delivered ({@code backlog}).
+     */
+    JobSink adoptedSinkFor(JobSpec spec, RemoteSink.Backlog backlog) {
+        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f), backlog);
     }
 
     /**
@@ -448,7 +470,7 @@ public final class JobTable {
      * @param jobDir the directory given to its supervisor ({@link #jobDirFor}), or null if none was
      */
     public Job restoredJob(JobSpec spec, Process supervisor, Path cgroup, Path jobDir) {
-        return new Job(spec, Supervisor.of(supervisor, jobDir != null), cgroup, null, countsFor(spec.id(), jobDir));
+        return new Job(spec, Supervisor.of(supervisor, jobDir != null), cgroup, null, countsFor(spec.id(), jobDir), tailFor(spec.id(), jobDir));
     }
 
     /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */

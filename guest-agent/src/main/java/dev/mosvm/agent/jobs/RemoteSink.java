@@ -7,6 +7,7 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.OutputPosition;
 import dev.mosvm.agent.wire.PeerRequest;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -85,14 +86,38 @@ final class RemoteSink implements JobSink {
         listen(link);
     }
 
-    /** Opens an attach link to home for a job that arrived here by migration. */
-    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<Frame> control) {
+    /** Output a stopped agent had read from a job and may not have delivered: sent again, positioned, before anything else. */
+    interface Backlog {
+        void replayTo(DataOutputStream out) throws IOException;
+    }
+
+    /**
+     * Opens an attach link to home for a job that arrived here by migration, or that this
+     * agent adopted ({@code backlog}: what the previous agent may not have delivered; null for none).
+     */
+    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<Frame> control, Backlog backlog) {
         RemoteSink s = new RemoteSink(spec, null, peers, control);
         synchronized (s) {
+            s.backlog = backlog;
             s.spooling = true;
             s.reconnect();
         }
         return s;
+    }
+
+    /** Sent on the first link that comes up, then dropped. */
+    private Backlog backlog;
+    /**
+     * Where the job's next chunk of stdout and stderr begins (counted from the job's start);
+     * null until {@link #startsAt}. Each link and each spool file says it before its first chunk.
+     */
+    private long[] at;
+    /** The current link has been told {@link #at}. */
+    private boolean linkPositioned;
+
+    @Override
+    public synchronized void startsAt(long out, long err) {
+        at = new long[] {out, err};
     }
 
     /** The job here is its copy of epoch {@code epoch} from now on: later attaches say so. */
@@ -229,8 +254,18 @@ final class RemoteSink implements JobSink {
     private void send(MessageType kind, byte[] b, int n) {
         waitForSpoolRoom(kind, n);
         if (fenced) return; // a stale copy: nothing of it reaches the caller
+        boolean output = kind == MessageType.STDOUT || kind == MessageType.STDERR;
+        try {
+            sendOrSpool(kind, b, n);
+        } finally {
+            if (output && at != null) at[kind == MessageType.STDERR ? 1 : 0] += n;
+        }
+    }
+
+    private void sendOrSpool(MessageType kind, byte[] b, int n) {
         if (!spooling) {
             try {
+                if (kind == MessageType.STDOUT || kind == MessageType.STDERR) position(link.out);
                 FrameCodec.write(link.out, kind, b, n);
                 return;
             } catch (IOException | RuntimeException e) {
@@ -241,6 +276,13 @@ final class RemoteSink implements JobSink {
             }
         }
         spoolFrame(kind, b, n);
+    }
+
+    /** Tells the current link where the output that follows begins, once. */
+    private void position(DataOutputStream out) throws IOException {
+        if (linkPositioned || at == null) return;
+        FrameCodec.write(out, new OutputPosition(at[0], at[1]).frame());
+        linkPositioned = true;
     }
 
     private void spoolFrame(MessageType kind, byte[] b, int n) {
@@ -256,6 +298,11 @@ final class RemoteSink implements JobSink {
                     LOG.fine("spool of " + jobId + " stays root's: " + e.getMessage());
                 }
                 spooled = 0;
+                if (at != null) { // a spool replayed after output sent again (or replayed twice) passes on nothing twice
+                    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.APPEND))) {
+                        FrameCodec.write(out, new OutputPosition(at[0], at[1]).frame());
+                    }
+                }
             }
             spooled += 5 + n; // the frame's header and payload
             try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
@@ -289,6 +336,7 @@ final class RemoteSink implements JobSink {
         try {
             ch = peers.connect(home);
             PeerRequest.write(ch.out, PeerRequest.attach(spec));
+            if (backlog != null) backlog.replayTo(ch.out);
             Path file = spoolFile();
             if (Files.exists(file)) {
                 try (var in = Files.newInputStream(file)) {
@@ -296,6 +344,9 @@ final class RemoteSink implements JobSink {
                 }
                 ch.out.flush();
             }
+            linkPositioned = false;
+            position(ch.out);
+            backlog = null;
             link = ch;
             settled = false;
             listen(ch);

@@ -5,7 +5,8 @@ package dev.mosvm.agent.wire;
  * the shape of its payload. Append only: a code, once used, keeps its meaning; a type that is
  * no longer sent stays here so its code is never reused. Codes 1-19 are a job's stream
  * (between a caller and its agent, and between a job's home and the node it runs on), 20 and
- * above a migration (between its source and its target, after the migrate-in request).
+ * above a migration (between its source and its target, after the migrate-in request), and
+ * 35 a job's stream again (codes are append only).
  */
 public enum MessageType {
     /** Runner to home, agent to caller: a chunk of the job's standard output. */
@@ -96,7 +97,14 @@ public enum MessageType {
     /** Source to target: start a page server for a round, "ROUND" or "ROUND\0PARENT" ({@link MigrationFrames.Pages}). */
     PAGES(33, Payload.TEXT),
     /** Target to source: the page server listens; "PORT KEYS" ({@link MigrationFrames.PagesReady}). */
-    PAGES_READY(34, Payload.TEXT);
+    PAGES_READY(34, Payload.TEXT),
+    /**
+     * Runner to home, on a job's stream: the output frames that follow begin at these offsets
+     * of the job's stdout and stderr ({@link OutputPosition}). Sent before the first output on
+     * every link and in every spool, and before output sent again after an agent restart:
+     * home passes on only what its caller has not had, and counts what never came.
+     */
+    POSITION(35, Payload.OFFSETS);
 
     /** What a type's payload is; a decoder refuses a payload of another shape. */
     public enum Payload {
@@ -107,6 +115,8 @@ public enum MessageType {
         U64(8),
         /** u64 size, then u32 CRC32C. */
         SIZE_AND_CRC(12),
+        /** Two big-endian 64-bit integers. */
+        OFFSETS(16),
         /** Valid UTF-8. */
         TEXT(-1),
         /** UTF-8 JSON, read with the limits of {@link WireJson}. */

@@ -29,6 +29,9 @@ import java.io.IOException;
  *     a home whose job's node lost its link hears where the job went.
  * <li>As 5, with the compact request (the node that sealed a job's checkpoint asks the job's
  *     home to fold and prune its checkpoints there).
+ * <li>As 6, with POSITION (35) on a job's stream: where the output that follows begins, so
+ *     that a runner whose agent restarted sends again what may not have reached home, and home
+ *     passes on only what its caller has not had.
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
  * exchange: a node's tools and agent come from one image. So a type that only travels there
@@ -37,7 +40,7 @@ import java.io.IOException;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 6;
+    public static final int VERSION = 7;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

@@ -16,6 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /** The caller sees a moving job's output in order: one node relays at a time. */
@@ -147,5 +153,67 @@ class HomeRecordTest {
         assertEquals(0, gap[1]);
         home.output(MessageType.STDOUT, bytes("56"), 2);
         assertEquals("O:01|O:56|", callerSawTagged());
+    }
+
+    @Test
+    void aSecondRecoveryAfterAPartlySkippedResendPrintsNothingTwice() throws Exception {
+        home.output(MessageType.STDOUT, bytes("0123456789"), 10);
+        home.continueFrom(3, 0); // restored: writes "3456789" again
+        home.output(MessageType.STDOUT, bytes("3456789AB"), 9); // "AB" is new: the caller has 12 bytes
+        home.continueFrom(8, 0); // restored again from a checkpoint at byte 8
+        home.output(MessageType.STDOUT, bytes("89ABCD"), 6);
+        assertEquals("0123456789ABCD", callerSaw());
+    }
+
+    @Test
+    void aGapIsSteppedOverSoTheNextResendIsMeasuredFromWhereTheStreamStands() throws Exception {
+        home.output(MessageType.STDOUT, bytes("01"), 2);
+        assertEquals(3, home.continueFrom(5, 0)[0]); // "234" never came
+        home.output(MessageType.STDOUT, bytes("567"), 3);
+        assertEquals(0, home.continueFrom(6, 0)[0], "the runner sends again from byte 6");
+        home.output(MessageType.STDOUT, bytes("6789"), 4);
+        assertEquals("0156789", callerSaw());
+    }
+
+    /**
+     * Whatever the runner sends again, from any earlier point of the stream, the caller sees the
+     * job's output once, in order; and positions past what it had leave exactly those bytes out.
+     */
+    @Property(tries = 300)
+    void resentOutputIsPassedOnOnceAndGapsOnlyLeaveOutWhatNeverCame(@ForAll("resends") List<int[]> steps) throws Exception {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        HomeRecord h = new HomeRecord(home.spec, new DataOutputStream(sink), "a");
+        String text = "the quick brown fox jumps over the lazy dog, again and again and again".repeat(3);
+        StringBuilder expected = new StringBuilder();
+        int pos = 0; // where the runner's next chunk begins
+        int had = 0;
+        for (int[] step : steps) { // {resume at (0: no), a jump forward (a gap), chunk length}
+            if (step[0] > 0) {
+                pos = Math.max(0, had - step[0] + step[1]);
+                pos = Math.min(pos, text.length());
+                h.continueFrom(pos, 0);
+            }
+            int n = Math.min(step[2], text.length() - pos);
+            if (n <= 0) continue;
+            h.output(MessageType.STDOUT, bytes(text.substring(pos, pos + n)), n);
+            if (pos + n > had) {
+                expected.append(text, Math.max(pos, had), pos + n);
+                had = pos + n;
+            }
+            pos += n;
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(sink.toByteArray()));
+        StringBuilder saw = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) saw.append(new String(f.payload(), StandardCharsets.UTF_8));
+        assertEquals(expected.toString(), saw.toString());
+    }
+
+    @Provide
+    Arbitrary<List<int[]>> resends() {
+        Arbitrary<int[]> step = Combinators.combine(
+                Arbitraries.integers().between(0, 40).map(back -> back % 3 == 0 ? back : 0),
+                Arbitraries.integers().between(0, 6).map(gap -> gap > 4 ? gap : 0),
+                Arbitraries.integers().between(1, 30)).as((back, gap, len) -> new int[] {back, gap, len});
+        return step.list().ofMaxSize(25);
     }
 }

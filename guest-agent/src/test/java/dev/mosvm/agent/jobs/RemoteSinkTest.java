@@ -137,4 +137,31 @@ class RemoteSinkTest {
             assertEquals(new String(line), new String(f.payload()), "frame " + i + " in order, none lost");
         }
     }
+
+    @Test
+    void anAdoptingAgentSendsTheTailAgainAndTheCallerGetsEveryByteOnce() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.10", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        java.io.ByteArrayOutputStream callerBytes = new java.io.ByteArrayOutputStream();
+        HomeRecord record = new HomeRecord(spec, new java.io.DataOutputStream(callerBytes), "runner");
+        // the stopped agent's link delivered "one\ntw" before it died; its tail has all it read
+        record.output(MessageType.STDOUT, "one\ntw".getBytes(), 6);
+        OutputTail tail = OutputTail.fresh(spool);
+        for (String chunk : List.of("one\n", "two\n", "three\n")) tail.append(OutputCounts.STDOUT, chunk.getBytes(), chunk.length());
+
+        RemoteSink sink = RemoteSink.attach(spec, peers, f -> { }, out -> tail.replayTo(out, 0, 0));
+        PeerChannel home = homeEnds.take();
+        assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(home.in).op());
+        Thread relay = new Thread(() -> JobServer.relay(record, home));
+        relay.start();
+        long[] end = tail.end();
+        sink.startsAt(end[0], end[1]); // the adopted job's pumps start
+        sink.output(MessageType.STDOUT, "four\n".getBytes(), 5);
+        sink.exited(0);
+        assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
+        relay.join(10_000);
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(callerBytes.toByteArray()));
+        StringBuilder saw = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload()));
+        assertEquals("one\ntwo\nthree\nfour\n", saw.toString());
+    }
 }

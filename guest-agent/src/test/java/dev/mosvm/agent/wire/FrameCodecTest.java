@@ -38,8 +38,8 @@ class FrameCodecTest {
 
     @Test
     void todaysCodesAndTheByteLayoutStayAsMosrunKnowsThem() throws IOException {
-        // mosrun.c: F_STDOUT = 1 ... F_SIGNAL = 8, F_LOST = 18; FENCED = 19 between agents; the migration's codes 20-34 as agents of protocol 1 sent them
-        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34),
+        // mosrun.c: F_STDOUT = 1 ... F_SIGNAL = 8, F_LOST = 18; FENCED = 19 between agents; the migration's codes 20-34 as agents of protocol 1 sent them; POSITION 35 since protocol 7
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35),
                 Arrays.stream(MessageType.values()).map(t -> t.code).toList());
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         FrameCodec.writeU32(new DataOutputStream(b), MessageType.SIGNAL, 2);
@@ -57,7 +57,8 @@ class FrameCodecTest {
 
     @Test
     void refusesEachKindOfBadFrame() {
-        assertEquals("unknown frame type 35", refusal(new byte[] {35, 0, 0, 0, 0}));
+        assertEquals("unknown frame type 36", refusal(new byte[] {36, 0, 0, 0, 0}));
+        assertEquals("POSITION frame of 0 bytes, not 16", refusal(new byte[] {35, 0, 0, 0, 0}));
         assertEquals("unknown frame type 0", refusal(new byte[] {0, 0, 0, 0, 0}));
         assertEquals("truncated STDOUT frame header", refusal(new byte[] {1, 0, 0}));
         assertEquals("truncated STDOUT frame", refusal(new byte[] {1, 0, 0, 0, 9, 'x'}));

@@ -66,6 +66,13 @@ class WireFuzzTest {
         }
     };
 
+    /** A job's stream as home reads it from a runner: output, positions, the end. */
+    static final Decoder JOB_STREAM = in -> {
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            if (f.type() == MessageType.POSITION) OutputPosition.of(f);
+        }
+    };
+
     /** Home's answer to a settle request, as the move's source reads it. */
     static final Decoder SETTLEMENT = in -> {
         Frame f = FrameCodec.read(in);
@@ -85,7 +92,7 @@ class WireFuzzTest {
 
     static {
         // the first decode of each kind builds the JSON mapper's readers and compiles patterns: not a per-input cost
-        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, SETTLEMENT, WHEREABOUTS, IMAGE_ROUND)) {
+        for (Decoder d : List.of(FRAMES, PEER_REQUEST, MIGRATION, SETTLEMENT, WHEREABOUTS, IMAGE_ROUND, JOB_STREAM)) {
             for (byte[] seed : List.of(WireSamples.encode(WireSamples.frames()), WireSamples.encode(WireSamples.migration()),
                     WireSamples.encode(WireSamples.imageRound()), WireSamples.encode(List.of(PeerRequest.list().frame())))) {
                 try {
@@ -150,6 +157,11 @@ class WireFuzzTest {
     }
 
     @Property(tries = TRIES)
+    void theJobStreamDecoderReadsOrRefuses(@ForAll("jobStreams") byte[] input) {
+        check(JOB_STREAM, input, 1);
+    }
+
+    @Property(tries = TRIES)
     void theImageStreamDecoderReadsOrRefuses(@ForAll("imageRounds") byte[] input) {
         check(IMAGE_ROUND, input, 0.1); // a round is read only if every file matches its checksum
     }
@@ -158,6 +170,12 @@ class WireFuzzTest {
     Arbitrary<byte[]> frameStreams() {
         List<byte[]> seeds = WireSamples.frames().stream().map(f -> WireSamples.encode(List.of(f))).toList();
         return inputs(seeds, List.of(WireSamples.encode(WireSamples.frames())), b -> b);
+    }
+
+    @Provide
+    Arbitrary<byte[]> jobStreams() {
+        List<byte[]> seeds = WireSamples.jobStream().stream().map(f -> WireSamples.encode(List.of(f))).toList();
+        return inputs(seeds, List.of(WireSamples.encode(WireSamples.jobStream())), b -> b);
     }
 
     @Provide

@@ -69,10 +69,18 @@ final class WireSamples {
                 case RESTORE -> new MigrationFrames.Restore(3).frame();
                 case PAGES -> new MigrationFrames.Pages(2, 1).frame();
                 case PAGES_READY -> new MigrationFrames.PagesReady(40123, "0123456789abcdef".repeat(11)).frame();
+                case POSITION -> new OutputPosition(1L << 33, 17).frame();
                 case STDIN_EOF, MOVED, EXIT_ACK, HOLD, HOLD_ACK, RESUME_CONTROL, ACCEPT, RESTORED, ABORT, RUNNING -> Frame.empty(t);
             });
         }
         return all;
+    }
+
+    /** A runner's stream to home after its agent restarted: the output sent again from where it stood, then on. */
+    static List<Frame> jobStream() {
+        return List.of(new OutputPosition(4096, 12).frame(), new Frame(MessageType.STDOUT, "line 7\n".getBytes(StandardCharsets.US_ASCII)),
+                new Frame(MessageType.STDERR, "warning\n".getBytes(StandardCharsets.US_ASCII)), new OutputPosition(4103, 20).frame(),
+                new Frame(MessageType.STDOUT, "line 8\n".getBytes(StandardCharsets.US_ASCII)), Frame.u32(MessageType.EXIT, 3));
     }
 
     /** The frames of a migration's conversation, source's and target's, in the order they are sent. */
