@@ -4,7 +4,7 @@
  * from one of its checkpoints. Its output reaches this terminal as it is produced, its exit
  * status is ours, and Ctrl-C, SIGTERM, SIGHUP, SIGUSR1/2 reach it wherever it runs. Our own
  * statuses (docs/usage.md): 125 the job was lost with the node it ran on, 126 it could not be
- * run (or the agent went away), 2 usage (no program, a bad -A, -N or -R); a wait we stop
+ * run (or the agent went away and no successor took it back), 2 usage (no program, a bad -A, -N or -R); a wait we stop
  * ourselves (below) ends as 128 + the signal.
  *
  * In C, compiled statically when the image is built (appliance-builder's CompileTools step),
@@ -184,6 +184,75 @@ static int ends_job(int sig) { return sig == SIGINT || sig == SIGTERM || sig == 
 /* The job's id, once the agent has said it. */
 static char job_id[128];
 
+/* Bytes of the job's stdout and stderr we have had: a reattach says them, so nothing is printed twice. */
+static unsigned long long had_out, had_err;
+
+/* A connection to the agent's job socket at path, blocking; -1 with errno if there is none. */
+static int connect_agent(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) fail("socket path too long: %s", path);
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* The request line, written whole while the socket still blocks. */
+static void send_request(const buf_t *req) {
+    size_t done = 0;
+    while (done < req->len) {
+        ssize_t w = write(sock, req->p + done, req->len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) fail("cannot send the request: %s", strerror(errno));
+        done += (size_t) w;
+    }
+}
+
+/* How long we wait for a stopped agent's successor: systemd restarts it within seconds, and under
+ * emulation its start takes some more (the agent keeps the job's output for 60 s of that). */
+enum { REATTACH_SECONDS = 120 };
+
+/* The agent stopped under our job. Its successor adopts the job (or the job's node attaches to
+ * it) and we reattach, saying how much output we had, so that we get the rest once. Input the old
+ * agent had not passed on yet is lost with it. A Ctrl-C, SIGTERM or SIGHUP meanwhile ends our
+ * wait: the job runs on, and its output goes to its owner's files. */
+static void reattach(const char *path, const sigset_t *during_wait) {
+    fprintf(stderr, "mosrun: the agent stopped; reattaching to job %s\n", job_id);
+    close(sock);
+    to_agent.len = sent = 0;
+    agent_closed = 0;
+    buf_t req = {0};
+    puts_(&req, "{\"op\":\"reattach\",\"job\":");
+    put_json(&req, job_id, strlen(job_id));
+    char counts[64];
+    snprintf(counts, sizeof counts, ",\"out\":%llu,\"err\":%llu}\n", had_out, had_err);
+    puts_(&req, counts);
+    for (int waited = 0;; waited++) {
+        for (size_t k = 0; k < sizeof FORWARDED / sizeof *FORWARDED; k++) {
+            int s = FORWARDED[k];
+            if (ends_job(s) && caught[s] > 0)
+                die(128 + s, "stopped waiting for job %s while its agent restarts; it runs on, its output going to "
+                             "/var/lib/mosvm/output/%u/%s.out", job_id, (unsigned) getuid(), job_id);
+        }
+        sock = connect_agent(path);
+        if (sock >= 0) break;
+        if (waited >= REATTACH_SECONDS * 2)
+            fail("the agent did not come back within %d s; job %s may run on, its output going to /var/lib/mosvm/output/%u/%s.out",
+                 REATTACH_SECONDS, job_id, (unsigned) getuid(), job_id);
+        struct timespec half = {0, 500 * 1000 * 1000};
+        ppoll(NULL, 0, &half, during_wait);
+    }
+    send_request(&req);
+    free(req.p);
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
+}
+
 /* The caller's directory: $PWD when it names this directory (keeps the caller's symlinks), else the real path. */
 static char *working_directory(void) {
     const char *pwd = getenv("PWD");
@@ -263,19 +332,9 @@ int main(int argc, char **argv) {
 
     const char *path = getenv("MOSVM_JOBS_SOCKET");
     if (!path || !*path) path = "/run/mosvm/jobs.sock";
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof addr.sun_path) fail("socket path too long: %s", path);
-    strcpy(addr.sun_path, path);
-    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0)
-        fail("cannot reach this appliance's agent at %s: %s", path, strerror(errno));
-    size_t sent = 0;
-    while (sent < req.len) {
-        ssize_t w = write(sock, req.p + sent, req.len - sent);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) fail("cannot send the request: %s", strerror(errno));
-        sent += (size_t) w;
-    }
+    sock = connect_agent(path);
+    if (sock < 0) fail("cannot reach this appliance's agent at %s: %s", path, strerror(errno));
+    send_request(&req);
 
     /* The forwarded signals are blocked except inside ppoll, so none is caught between a look
      * at `caught` and the wait: ppoll returns EINTR at once and the loop sends it. */
@@ -326,7 +385,14 @@ int main(int argc, char **argv) {
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = read(sock, chunk, sizeof chunk);
             if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-            if (n <= 0) fail("the agent closed the job's stream before it ended");
+            if (n <= 0 && !*job_id) fail("the agent closed the job's stream before it started");
+            if (n <= 0) { /* the agent stopped under the job (a crash, an upgrade): the next one takes it on again */
+                reattach(path, &during_wait);
+                in.len = 0; /* a frame cut short by the old agent: never counted, the new one sends it again */
+                signal_unread = 0;
+                if (!stdin_open) put_frame(F_STDIN_EOF, "", 0);
+                continue;
+            }
             put(&in, chunk, (size_t) n);
             size_t at = 0;
             while (in.len - at >= 5) {
@@ -335,8 +401,8 @@ int main(int argc, char **argv) {
                 if (in.len - at - 5 < len) break;
                 const char *p = in.p + at + 5;
                 switch (h[0]) {
-                    case F_STDOUT: write_all(1, p, len); break;
-                    case F_STDERR: write_all(2, p, len); break;
+                    case F_STDOUT: write_all(1, p, len); had_out += len; break;
+                    case F_STDERR: write_all(2, p, len); had_err += len; break;
                     case F_EXIT:
                         if (len != 4) fail("malformed exit frame from the agent");
                         exit((int) ((uint32_t) (unsigned char) p[0] << 24 | (uint32_t) (unsigned char) p[1] << 16

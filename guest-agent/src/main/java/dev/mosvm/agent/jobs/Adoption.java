@@ -128,11 +128,7 @@ public final class Adoption {
         job.outputBefore(r.outBefore(), r.errBefore());
         JobSink sink;
         try {
-            if (spec.home().equals(table.self())) {
-                sink = sinkFor(table, spec, "adopted here with no caller (its caller went with the agent that ran before)");
-            } else { // what the stopped agent sent home last may not have arrived: it goes again, and home passes on what its caller lacks
-                sink = table.adoptedSinkFor(spec, out -> tail.replayTo(out, r.outBefore(), r.errBefore()));
-            }
+            sink = sinkFor(table, spec, "adopted here; its caller may reattach");
         } catch (IOException e) {
             tail.close();
             s.stdout().close();

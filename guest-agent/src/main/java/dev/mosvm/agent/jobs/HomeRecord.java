@@ -24,7 +24,26 @@ import java.util.concurrent.TimeUnit;
  */
 final class HomeRecord implements JobSink {
     final JobSpec spec;
-    private final DataOutputStream caller;
+    /** The caller's stream: its socket, or its files once it is gone for good ({@link OutputFiles}). Guarded by {@link #callerLock}. */
+    private DataOutputStream caller;
+    private final Object callerLock = new Object();
+    /**
+     * For a job whose caller went with the agent that ran before this one: its files, taken if no
+     * caller reattaches by {@link #graceEndNanos}. Until then output waits (the job waits in
+     * its next write once its pipe is full). Null once the caller is settled. Guarded by {@link #callerLock}.
+     */
+    private OutputFallback fallback;
+    private long graceEndNanos;
+    /** A caller came back ({@link #reattach}). */
+    private boolean reattached;
+    /** For a job that runs here: where its pumps' output begins, and its last output read here, to fill a reattached caller's gap. */
+    private long[] pumpsStart;
+    private JobSink.LastOutput lastOutput;
+
+    /** The stream a callerless job's output goes to when no caller came back. */
+    interface OutputFallback {
+        DataOutputStream open() throws IOException;
+    }
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
     /** Whether the node the job runs on is gone, and so the job lost. */
     final RunnerWatch watch;
@@ -41,14 +60,14 @@ final class HomeRecord implements JobSink {
     private DataOutputStream toRunner;
     /** The link of the node that relays now, cut when that node is gone (a dead VM sends no reset); null at home. */
     private volatile RelayLink relayLink;
-    /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #caller}. */
+    /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #callerLock}. */
     private boolean ended;
     /**
      * Per stream (stdout, stderr), counted from the job's start: how far the caller's output
      * reaches, and where the next output from the job begins. The second falls behind the
      * first when the job writes again what the caller has had (a copy restored from a
      * checkpoint, output sent again after a runner's agent restarted); that part is skipped.
-     * Guarded by {@link #caller}.
+     * Guarded by {@link #callerLock}.
      */
     private final long[] had = new long[2];
     private final long[] next = new long[2];
@@ -69,6 +88,109 @@ final class HomeRecord implements JobSink {
         this.watch = new RunnerWatch(spec.id(), clock);
         this.ask = new RunnerAsk(clock, spec.home());
         this.copies = new CopyLedger(spec.epoch());
+    }
+
+    /**
+     * A record for a job whose caller went with the agent that ran before this one (it restarted):
+     * for {@code graceMillis} its caller may reattach ({@link #reattach}) and sees the job's
+     * output on from what it had; after that the output goes to {@code fallback}.
+     */
+    static HomeRecord awaitingCaller(JobSpec spec, String where, OutputFallback fallback, long graceMillis) {
+        HomeRecord r = new HomeRecord(spec, null, where);
+        r.fallback = fallback;
+        r.graceEndNanos = System.nanoTime() + graceMillis * 1_000_000;
+        return r;
+    }
+
+    /**
+     * The job's caller is back ({@code mosrun} reattached after this agent restarted), having had
+     * {@code out} bytes of stdout and {@code err} of stderr: output goes to {@code to} from there
+     * on, output this node read before it took the job on included. False if the record waits
+     * for no caller (its caller never left, came back already, or its files took over).
+     */
+    boolean reattach(DataOutputStream to, long out, long err) throws IOException {
+        synchronized (callerLock) {
+            if (fallback == null) return false;
+            fallback = null;
+            reattached = true;
+            caller = to;
+            had[0] = out;
+            had[1] = err;
+            if (pumpsStart != null && lastOutput != null) fillFromLastOutput();
+            callerLock.notifyAll();
+            return true;
+        }
+    }
+
+    /** Whether the caller reattached (its stand-in files were never used). */
+    boolean reattached() {
+        synchronized (callerLock) {
+            return reattached;
+        }
+    }
+
+    /**
+     * Writes what this node read from the job before its pumps started here (the previous agent's
+     * last output) and the caller lacks: the part of its tail between {@link #had} and {@link #pumpsStart}.
+     */
+    private void fillFromLastOutput() throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        lastOutput.replayTo(new DataOutputStream(b));
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b.toByteArray()));
+        long[] at = new long[2];
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            if (f.type() == MessageType.POSITION) {
+                dev.mosvm.agent.wire.OutputPosition p = dev.mosvm.agent.wire.OutputPosition.of(f);
+                at[0] = p.out();
+                at[1] = p.err();
+                continue;
+            }
+            int i = f.type() == MessageType.STDERR ? 1 : 0;
+            long from = Math.max(at[i], had[i]);
+            long to = Math.min(at[i] + f.payload().length, pumpsStart[i]);
+            if (to > from) {
+                FrameCodec.write(caller, f.type(), java.util.Arrays.copyOfRange(f.payload(), (int) (from - at[i]), (int) (to - at[i])));
+                had[i] = to;
+            }
+            at[i] += f.payload().length;
+        }
+        next[0] = pumpsStart[0];
+        next[1] = pumpsStart[1];
+    }
+
+    /** Waits (releasing the lock) until the caller is settled: reattached, or its grace over and the fallback taken. */
+    private void settleCaller() throws IOException {
+        while (fallback != null) {
+            long left = graceEndNanos - System.nanoTime();
+            if (left <= 0) {
+                OutputFallback f = fallback;
+                fallback = null;
+                had[0] = next[0]; // the files begin where the stream stands
+                had[1] = next[1];
+                caller = f.open();
+                return;
+            }
+            try {
+                callerLock.wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while job " + spec.id() + " waited for its caller");
+            }
+        }
+    }
+
+    @Override
+    public void startsAt(long out, long err, JobSink.LastOutput last) {
+        synchronized (callerLock) {
+            pumpsStart = new long[] {out, err};
+            lastOutput = last;
+            next[0] = out;
+            next[1] = err;
+            if (fallback == null) {
+                had[0] = Math.max(had[0], out);
+                had[1] = Math.max(had[1], err);
+            }
+        }
     }
 
     /** The job's copies as they reach home, and its epoch: the spec's, raised by each recovery and by a move settled for its source. */
@@ -277,7 +399,8 @@ final class HomeRecord implements JobSink {
 
     @Override
     public void output(MessageType kind, byte[] b, int n) throws IOException {
-        synchronized (caller) {
+        synchronized (callerLock) {
+            settleCaller();
             if (ended) throw new IOException("the wait of job " + spec.id() + "'s caller has ended");
             int err = kind == MessageType.STDERR ? 1 : 0;
             int skip = (int) Math.max(0, Math.min(n, had[err] - next[err]));
@@ -295,7 +418,12 @@ final class HomeRecord implements JobSink {
      * its way home when a node died or an agent stopped), per stream; the stream goes on past them.
      */
     long[] continueFrom(long out, long err) {
-        synchronized (caller) {
+        synchronized (callerLock) {
+            if (fallback != null) { // what the caller had is known when it reattaches (or its files take over)
+                next[0] = out;
+                next[1] = err;
+                return new long[2];
+            }
             long[] gap = {Math.max(0, out - had[0]), Math.max(0, err - had[1])};
             next[0] = out;
             next[1] = err;
@@ -310,7 +438,8 @@ final class HomeRecord implements JobSink {
      * job's node may still be relaying (it left the pool, or was removed) when its caller is told.
      */
     void lastFrame(Frame f) throws IOException {
-        synchronized (caller) {
+        synchronized (callerLock) {
+            settleCaller();
             ended = true;
             FrameCodec.write(caller, f);
         }

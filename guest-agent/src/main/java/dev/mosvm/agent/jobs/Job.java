@@ -275,7 +275,9 @@ public final class Job {
 
     /** Starts relaying the launcher's output to the sink. */
     void startPumps() {
-        sink.startsAt(stdoutBytes(), stderrBytes()); // exact: nothing reads the job's output yet
+        long out = outBefore;
+        long err = errBefore;
+        sink.startsAt(stdoutBytes(), stderrBytes(), o -> tail.replayTo(o, out, err)); // exact: nothing reads the job's output yet
         pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
         pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }

@@ -20,27 +20,35 @@ import java.util.Map;
  * <p>With "run": {@code checkpointEvery} minutes between periodic checkpoints (mosrun -A),
  * {@code keepCheckpoints} how many to keep (-N), and {@code restart} a checkpoint to restart
  * from instead of starting {@code argv} (-R: a job id for its latest, JOB.N, or a checkpoint's path).
+ *
+ * <p>"reattach": `mosrun` whose agent stopped under its job {@code job} comes back to the new
+ * agent, having had {@code out} bytes of the job's stdout and {@code err} of its stderr; the
+ * stream then goes on as a run's after STARTED.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRequest(String op, List<String> argv, Map<String, String> env, String cwd, String node, Boolean local, String job,
                          MigrationMode mode, Boolean migratable, Boolean startHome, Integer checkpointEvery, Integer keepCheckpoints,
-                         String restart) {
+                         String restart, Long out, Long err) {
     /** @param migratable with {@code node}: the balancer may move it on later (mosrun -l) */
     public static JobRequest run(List<String> argv, Map<String, String> env, String cwd, String node, boolean local, boolean migratable) {
-        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null, null, null, null);
+        return new JobRequest("run", argv, env, cwd, node, local, null, null, migratable, null, null, null, null, null, null);
     }
 
     public static JobRequest list() {
-        return new JobRequest("list", null, null, null, null, null, null, null, null, null, null, null, null);
+        return new JobRequest("list", null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static JobRequest migrate(String job, String node, MigrationMode mode) {
-        return new JobRequest("migrate", null, null, null, node, null, job, mode, null, null, null, null, null);
+        return new JobRequest("migrate", null, null, null, node, null, job, mode, null, null, null, null, null, null, null);
     }
 
     public static JobRequest checkpoint(String job) {
-        return new JobRequest("checkpoint", null, null, null, null, null, job, null, null, null, null, null, null);
+        return new JobRequest("checkpoint", null, null, null, null, null, job, null, null, null, null, null, null, null, null);
+    }
+
+    public static JobRequest reattach(String job, long out, long err) {
+        return new JobRequest("reattach", null, null, null, null, null, job, null, null, null, null, null, null, out, err);
     }
 
     boolean pinned() {

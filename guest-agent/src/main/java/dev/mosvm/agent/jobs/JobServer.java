@@ -221,6 +221,14 @@ public final class JobServer implements AutoCloseable {
                             answer(out, () -> poolJobs.checkpoint(req.job(), uid));
                             return;
                         }
+                        case "reattach" -> {
+                            if (!PeerRequest.isJobId(req.job())) throw new IllegalArgumentException("reattach names no job");
+                            if (req.out() == null || req.err() == null || req.out() < 0 || req.err() < 0) {
+                                throw new IllegalArgumentException("reattach needs the bytes of output and errors had (out, err >= 0)");
+                            }
+                            reattach(req, uid, in, out);
+                            return;
+                        }
                         case "run" -> {
                             // bad settings are named before anything starts
                             req.checkpointMinutes();
@@ -328,6 +336,46 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         home.lastFrame(last);
+    }
+
+    /** How long a reattaching caller waits for its job to be taken on again (a runner attaches every 5 s; adoption runs at start). */
+    static final long REATTACH_WAIT_MILLIS = 60_000;
+
+    /**
+     * `mosrun` whose agent stopped under its job comes back to this one: once this agent has
+     * taken the job on again (adopted it, or its runner attached), the caller gets the job's
+     * output on from what it had, and its input and signals reach the job again. Only the
+     * job's owner (or root) may; a job whose caller never left, or whose grace ran out (its
+     * output went to files), is refused.
+     */
+    private void reattach(JobRequest req, int uid, DataInputStream in, DataOutputStream out) throws IOException {
+        String id = req.job();
+        long end = System.currentTimeMillis() + REATTACH_WAIT_MILLIS;
+        HomeRecord home;
+        while ((home = table.home(id)) == null && System.currentTimeMillis() < end) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (home == null) {
+            error(out, "job " + id + " was not taken on again after its agent restarted (it ended, or its node is gone); look for "
+                    + GuestLayout.CALLERLESS_OUTPUT.resolve(Integer.toString(uid)).resolve(id) + ".{out,err,status}");
+            return;
+        }
+        if (uid != 0 && uid != home.spec.uid()) {
+            error(out, "job " + id + " is not yours (uid " + home.spec.uid() + ")");
+            return;
+        }
+        FrameCodec.writeText(out, MessageType.STARTED, id);
+        if (!home.reattach(out, req.out(), req.err())) {
+            error(out, "job " + id + " has a caller already, or its output went to files when no caller came back");
+            return;
+        }
+        LOG.info("the caller of job " + id + " reattached, having had " + req.out() + " bytes of output and " + req.err() + " of errors");
+        fromCaller(home, in); // its last frame is written when the job ends; the caller then closes
     }
 
     /**

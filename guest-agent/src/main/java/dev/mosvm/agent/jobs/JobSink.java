@@ -1,6 +1,7 @@
 package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.wire.MessageType;
+import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
@@ -14,8 +15,16 @@ public interface JobSink {
     /**
      * The output that follows begins at {@code out} bytes of the job's stdout and {@code err} of
      * its stderr (counted from the job's start): said once, before the first chunk.
+     * {@code lastOutput} writes the job's last output read on this node, positioned (its
+     * {@link OutputTail}, which a previous agent may have begun): a sink that cannot tell
+     * whether what it sent arrived sends it again.
      */
-    default void startsAt(long out, long err) {}
+    default void startsAt(long out, long err, LastOutput lastOutput) {}
+
+    /** Writes a job's last output read here as POSITION and output frames. */
+    interface LastOutput {
+        void replayTo(DataOutputStream out) throws IOException;
+    }
 
     /** The job ended here with this status (128 + signal if a signal ended it). */
     void exited(int status);

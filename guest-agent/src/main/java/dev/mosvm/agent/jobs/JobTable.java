@@ -453,15 +453,7 @@ public final class JobTable {
             if (a == CopyLedger.Arrival.SETTLED_AWAY) throw new IOException("the copy of job " + spec.id() + " that arrived home is " + fenced(a));
             return r.arrivingHome(self);
         }
-        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f), null);
-    }
-
-    /**
-     * The link to home elsewhere of a job this agent adopted: it first sends again the output
-     * the previous agent may not have delivered ({@code backlog}).
-     */
-    JobSink adoptedSinkFor(JobSpec spec, RemoteSink.Backlog backlog) {
-        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f), backlog);
+        return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
     }
 
     /**
@@ -522,8 +514,20 @@ public final class JobTable {
     /** Where a job's output goes at its home once its caller is gone ({@link OutputFiles}); null: such a job is refused. */
     private volatile Path callerlessOutput;
 
-    /** Jobs of this home that attach with no caller waiting (this agent restarted) write their output under {@code root}. */
+    /** How long a job taken on again waits for its caller ({@code mosrun} retries for longer: 120 s from losing its agent). */
+    public static final long CALLER_GRACE_MILLIS = 60_000;
+    private volatile long callerGraceMillis = CALLER_GRACE_MILLIS;
+
+    /**
+     * Jobs of this home that attach with no caller waiting (this agent restarted) wait {@link
+     * #CALLER_GRACE_MILLIS} for their caller to reattach, then write their output under {@code root}.
+     */
     public void deliverCallerlessTo(Path root) {
+        deliverCallerlessTo(root, CALLER_GRACE_MILLIS);
+    }
+
+    public void deliverCallerlessTo(Path root, long graceMillis) {
+        callerGraceMillis = graceMillis;
         callerlessOutput = root;
     }
 
@@ -531,11 +535,13 @@ public final class JobTable {
      * A job of this home with no caller waiting for it here: this agent restarted (or this node
      * rebooted) while it ran, and its caller went with the old agent. It attaches from the node
      * it runs on ({@code node}), or this agent adopts it here ({@code node} is this one). Home
-     * takes it on again, with files for a caller ({@link OutputFiles}), so the job is managed
-     * here as before (listed, moved, recovered) and what it prints reaches its owner. Null if it
+     * takes it on again, so the job is managed here as before (listed, moved, recovered) and what
+     * it prints reaches its owner: its caller, {@code mosrun}, reattaches within the grace
+     * ({@link HomeRecord#reattach}), or else files take its place ({@link OutputFiles}). Null if it
      * is not this home's job, it has a home record already, or its files cannot be made.
      */
     HomeRecord callerless(JobSpec spec, String node, String how) {
+        long graceMillis = callerGraceMillis;
         Path root = callerlessOutput;
         if (root == null || !self.equals(spec.home())) return null;
         OutputFiles files;
@@ -545,7 +551,7 @@ public final class JobTable {
             LOG.warning("job " + spec.id() + " " + how + "; its output has nowhere to go: " + e);
             return null;
         }
-        HomeRecord r = new HomeRecord(spec, files.stream(), node);
+        HomeRecord r = HomeRecord.awaitingCaller(spec, node, files::stream, graceMillis);
         if (!addHomeIfAbsent(r)) { // another copy's attach took it on first: this one attaches again, and the ledger judges it
             files.close();
             return null;
@@ -558,11 +564,13 @@ public final class JobTable {
             } catch (IOException e) {
                 LOG.warning("job " + spec.id() + "'s end could not be written to " + files.files() + ".status: " + e);
             } finally {
-                files.close();
+                if (r.reattached()) files.discard(); // its caller came back and had it all
+                else files.close();
                 removeHome(spec.id());
             }
         });
-        LOG.warning("job " + spec.id() + " of uid " + spec.uid() + " " + how + ": its output and exit status go to " + files.files() + ".{out,err,status}");
+        LOG.warning("job " + spec.id() + " of uid " + spec.uid() + " " + how + ": its output waits " + graceMillis / 1000
+                + " s for its caller to reattach, then goes with its exit status to " + files.files() + ".{out,err,status}");
         return r;
     }
 

@@ -182,6 +182,18 @@ final class OutputFiles implements AutoCloseable {
         Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
+    /** Closes and removes the files: the job's caller came back, so nothing was written to them. */
+    synchronized void discard() {
+        close();
+        for (String suffix : new String[] {".out", ".err"}) {
+            try {
+                Files.deleteIfExists(dir.resolve(name + suffix));
+            } catch (IOException e) {
+                // an empty file its owner may remove
+            }
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;

@@ -86,27 +86,22 @@ final class RemoteSink implements JobSink {
         listen(link);
     }
 
-    /** Output a stopped agent had read from a job and may not have delivered: sent again, positioned, before anything else. */
-    interface Backlog {
-        void replayTo(DataOutputStream out) throws IOException;
-    }
-
-    /**
-     * Opens an attach link to home for a job that arrived here by migration, or that this
-     * agent adopted ({@code backlog}: what the previous agent may not have delivered; null for none).
-     */
-    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<Frame> control, Backlog backlog) {
+    /** Opens an attach link to home for a job that arrived here by migration, or that this agent adopted. */
+    static RemoteSink attach(JobSpec spec, PeerDirectory peers, Consumer<Frame> control) {
         RemoteSink s = new RemoteSink(spec, null, peers, control);
         synchronized (s) {
-            s.backlog = backlog;
             s.spooling = true;
             s.reconnect();
         }
         return s;
     }
 
-    /** Sent on the first link that comes up, then dropped. */
-    private Backlog backlog;
+    /**
+     * The job's last output read here (for an adopted job, also what the previous agent read),
+     * sent again first on every new link: what went out on a link that then broke, or from an
+     * agent that stopped, may not have arrived, and home passes on only what its caller lacks.
+     */
+    private JobSink.LastOutput lastOutput;
     /**
      * Where the job's next chunk of stdout and stderr begins (counted from the job's start);
      * null until {@link #startsAt}. Each link and each spool file says it before its first chunk.
@@ -116,8 +111,18 @@ final class RemoteSink implements JobSink {
     private boolean linkPositioned;
 
     @Override
-    public synchronized void startsAt(long out, long err) {
+    public synchronized void startsAt(long out, long err, JobSink.LastOutput lastOutput) {
         at = new long[] {out, err};
+        this.lastOutput = lastOutput;
+        if (spooling || fenced || link == null) return; // the next link sends it
+        try {
+            lastOutput.replayTo(link.out);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("home " + home + " of job " + jobId + " is unreachable (" + e.getMessage() + "); the job runs on, output kept in " + spoolFile());
+            spooling = true;
+            closeLink();
+            startReconnectingLater();
+        }
     }
 
     /** The job here is its copy of epoch {@code epoch} from now on: later attaches say so. */
@@ -336,7 +341,7 @@ final class RemoteSink implements JobSink {
         try {
             ch = peers.connect(home);
             PeerRequest.write(ch.out, PeerRequest.attach(spec));
-            if (backlog != null) backlog.replayTo(ch.out);
+            if (lastOutput != null) lastOutput.replayTo(ch.out);
             Path file = spoolFile();
             if (Files.exists(file)) {
                 try (var in = Files.newInputStream(file)) {
@@ -346,7 +351,6 @@ final class RemoteSink implements JobSink {
             }
             linkPositioned = false;
             position(ch.out);
-            backlog = null;
             link = ch;
             settled = false;
             listen(ch);

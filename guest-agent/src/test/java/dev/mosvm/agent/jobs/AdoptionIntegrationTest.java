@@ -88,9 +88,14 @@ class AdoptionIntegrationTest {
     }
 
     JobTable newAgent() {
+        return newAgent(0);
+    }
+
+    /** @param graceMillis how long an adopted job waits for its caller before its output goes to files */
+    JobTable newAgent(long graceMillis) {
         JobTable t = new JobTable("a", null, PeerDirectory.NONE, launcher.toString());
         t.keepRecords(new JobRecords(records));
-        t.deliverCallerlessTo(output);
+        t.deliverCallerlessTo(output, graceMillis);
         return t;
     }
 
@@ -216,5 +221,45 @@ class AdoptionIntegrationTest {
             // the job has ended and its record may be gone already: the next line waits for that
         }
         await("its record to go", () -> !Files.exists(records.resolve("a.4")));
+    }
+
+    @Test
+    void aCallerThatReattachesGetsTheRestOnceWithWhatTheOldAgentReadButNeverPassedOn() throws Exception {
+        Path gap = work.resolve("gap");
+        Old old = startDying("a.6", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; echo second; exit 4");
+        crash(old);
+        JobTable table = newAgent(30_000);
+        assertEquals(List.of("a.6"), Adoption.adoptAll(table));
+        HomeRecord home = table.home("a.6");
+        assertNotNull(home, "the adopted job waits for its caller");
+        ByteArrayOutputStream caller = new ByteArrayOutputStream();
+        // the caller had none of "first\n": the old agent read it and died before passing it on
+        assertTrue(home.reattach(new java.io.DataOutputStream(caller), 0, 0));
+        assertFalse(home.reattach(new java.io.DataOutputStream(new ByteArrayOutputStream()), 0, 0), "one caller only");
+        Files.createFile(gap);
+        await("the job's end to reach its caller", () -> {
+            try {
+                return home.exit.isDone() && framesOf(caller).stream().anyMatch(f -> f.type() == MessageType.EXIT);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        int status = -1;
+        for (Frame f : framesOf(caller)) {
+            if (f.type() == MessageType.STDOUT) out.append(new String(f.payload(), StandardCharsets.UTF_8));
+            if (f.type() == MessageType.EXIT) status = f.u32();
+        }
+        assertEquals("first\nsecond\n", out.toString(), "every byte once, the old agent's last read included");
+        assertEquals(4, status);
+        await("its stand-in files to go", () -> !Files.exists(files("a.6", "out")) && !Files.exists(files("a.6", "err")));
+        assertFalse(Files.exists(files("a.6", "status")), "the caller had the status");
+    }
+
+    static List<Frame> framesOf(ByteArrayOutputStream b) throws Exception {
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b.toByteArray()));
+        List<Frame> frames = new ArrayList<>();
+        for (Frame f; (f = dev.mosvm.agent.wire.FrameCodec.read(in)) != null; ) frames.add(f);
+        return frames;
     }
 }

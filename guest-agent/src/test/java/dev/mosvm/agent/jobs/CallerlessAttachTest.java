@@ -56,7 +56,7 @@ class CallerlessAttachTest {
 
     @Test
     void aJobAttachingWithNoCallerIsTakenOnAgainAndItsOutputAndStatusReachItsOwnersFiles() throws Exception {
-        home.deliverCallerlessTo(output);
+        home.deliverCallerlessTo(output, 0);
         CopySettlementTest.Attached a = attach(home, spec);
         FrameCodec.write(a.runner().out, MessageType.STDOUT, "line 5\n".getBytes(StandardCharsets.UTF_8));
         FrameCodec.write(a.runner().out, MessageType.STDERR, "note\n".getBytes(StandardCharsets.UTF_8));
@@ -91,7 +91,7 @@ class CallerlessAttachTest {
 
     @Test
     void anotherHomesJobOrAHomeKeepingNoFilesIsRefused() throws Exception {
-        home.deliverCallerlessTo(output);
+        home.deliverCallerlessTo(output, 0);
         JobSpec elsewhere = JobSpec.fresh("c.3", "c", uid, uid, List.of("x"), "2026-12-05T05:00:00Z", false, false, "placed", "b");
         CopySettlementTest.Attached a = attach(home, elsewhere);
         Frame f = CompletableFuture.supplyAsync(() -> CopySettlementTest.read(a.runner())).get(30, TimeUnit.SECONDS);
@@ -102,5 +102,30 @@ class CallerlessAttachTest {
         JobTable bare = new JobTable("a", null, new LoopbackPeers("a", Map.of("b", NodeState.ALIVE)));
         CopySettlementTest.Attached b = attach(bare, spec);
         assertEquals(MessageType.ERROR, CompletableFuture.supplyAsync(() -> CopySettlementTest.read(b.runner())).get(30, TimeUnit.SECONDS).type());
+    }
+
+    @Test
+    void aCallerReattachingToItsRestartedHomeGetsWhatItLacksOnceAndTheStandInFilesGo() throws Exception {
+        home.deliverCallerlessTo(output, 30_000);
+        CopySettlementTest.Attached a = attach(home, spec);
+        // the runner sends its last output again from where its tail begins, then goes on
+        FrameCodec.write(a.runner().out, new dev.mosvm.agent.wire.OutputPosition(0, 0).frame());
+        FrameCodec.write(a.runner().out, MessageType.STDOUT, "line 1\nline 2\n".getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(a.runner().out, new dev.mosvm.agent.wire.OutputPosition(14, 0).frame());
+        FrameCodec.write(a.runner().out, MessageType.STDOUT, "line 3\n".getBytes(StandardCharsets.UTF_8));
+        until("home takes the job on again", () -> home.home("a.41") != null);
+        java.io.ByteArrayOutputStream caller = new java.io.ByteArrayOutputStream();
+        assertTrue(home.home("a.41").reattach(new java.io.DataOutputStream(caller), 7, 0), "its caller had \"line 1\\n\"");
+        FrameCodec.write(a.runner().out, Frame.u32(MessageType.EXIT, 3));
+        a.served().get(30, TimeUnit.SECONDS);
+        until("the exit reaches the caller and home lets the job go", () -> home.home("a.41") == null);
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(caller.toByteArray()));
+        StringBuilder saw = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            saw.append(f.type() == MessageType.EXIT ? "exit " + f.u32() : new String(f.payload(), StandardCharsets.UTF_8));
+        }
+        assertEquals("line 2\nline 3\nexit 3", saw.toString());
+        Path files = output.resolve(String.valueOf(uid)).resolve("a.41");
+        assertTrue(Files.notExists(Path.of(files + ".out")) && Files.notExists(Path.of(files + ".status")), "no stand-in files left");
     }
 }

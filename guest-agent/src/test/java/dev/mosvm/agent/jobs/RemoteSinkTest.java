@@ -148,13 +148,13 @@ class RemoteSinkTest {
         OutputTail tail = OutputTail.fresh(spool);
         for (String chunk : List.of("one\n", "two\n", "three\n")) tail.append(OutputCounts.STDOUT, chunk.getBytes(), chunk.length());
 
-        RemoteSink sink = RemoteSink.attach(spec, peers, f -> { }, out -> tail.replayTo(out, 0, 0));
+        RemoteSink sink = RemoteSink.attach(spec, peers, f -> { });
         PeerChannel home = homeEnds.take();
         assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(home.in).op());
         Thread relay = new Thread(() -> JobServer.relay(record, home));
         relay.start();
         long[] end = tail.end();
-        sink.startsAt(end[0], end[1]); // the adopted job's pumps start
+        sink.startsAt(end[0], end[1], out -> tail.replayTo(out, 0, 0)); // the adopted job's pumps start: its tail goes first
         sink.output(MessageType.STDOUT, "four\n".getBytes(), 5);
         sink.exited(0);
         assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
