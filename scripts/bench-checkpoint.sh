@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -pl vm-manager -am verify -Dit.test=CheckpointBenchmarkIT -Dsurefire.skip=true -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dbench.checkpointMib="${BENCH_MIB:-200}" -Dbench.checkpointSteps="${BENCH_STEPS:-40000}" -Dbench.report="$PWD/vm-manager/target/benchmarks/checkpoint.md"
+  -Dbench.checkpointMib="${BENCH_MIB:-200}" -Dbench.checkpointSteps="${BENCH_STEPS:-40000}" -Dbench.full=true -Dbench.report="$PWD/vm-manager/target/benchmarks/checkpoint.md"
 cat vm-manager/target/benchmarks/checkpoint.md
 echo "(copy the row into docs/benchmarks.md)"

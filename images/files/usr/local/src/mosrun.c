@@ -222,8 +222,11 @@ enum { REATTACH_SECONDS = 120 };
  * it) and we reattach, saying how much output we had, so that we get the rest once. Input the old
  * agent had not passed on yet is lost with it. A Ctrl-C, SIGTERM or SIGHUP meanwhile ends our
  * wait: the job runs on, and its output goes to its owner's files. */
+static int said_reattaching; /* since the agent last sent a frame: an agent still stopping may take a try and drop it */
+
 static void reattach(const char *path, const sigset_t *during_wait) {
-    fprintf(stderr, "mosrun: the agent stopped; reattaching to job %s\n", job_id);
+    if (!said_reattaching) fprintf(stderr, "mosrun: the agent stopped; reattaching to job %s\n", job_id);
+    said_reattaching = 1;
     close(sock);
     to_agent.len = sent = 0;
     agent_closed = 0;
@@ -400,6 +403,7 @@ int main(int argc, char **argv) {
                 uint32_t len = (uint32_t) h[1] << 24 | (uint32_t) h[2] << 16 | (uint32_t) h[3] << 8 | h[4];
                 if (in.len - at - 5 < len) break;
                 const char *p = in.p + at + 5;
+                said_reattaching = 0;
                 switch (h[0]) {
                     case F_STDOUT: write_all(1, p, len); had_out += len; break;
                     case F_STDERR: write_all(2, p, len); had_err += len; break;

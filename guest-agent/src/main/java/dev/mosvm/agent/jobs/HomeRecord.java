@@ -122,6 +122,13 @@ final class HomeRecord implements JobSink {
         }
     }
 
+    /** Whether the record waits for its caller to reattach. */
+    boolean waitsForCaller() {
+        synchronized (callerLock) {
+            return fallback != null;
+        }
+    }
+
     /** Whether the caller reattached (its stand-in files were never used). */
     boolean reattached() {
         synchronized (callerLock) {

@@ -352,13 +352,19 @@ public final class JobServer implements AutoCloseable {
         String id = req.job();
         long end = System.currentTimeMillis() + REATTACH_WAIT_MILLIS;
         HomeRecord home;
-        while ((home = table.home(id)) == null && System.currentTimeMillis() < end) {
+        // an agent being stopped may still answer (its caller's stream cut first): it never lets
+        // the caller back, and the caller tries the next agent once this one has gone
+        while (((home = table.home(id)) == null || !home.waitsForCaller()) && System.currentTimeMillis() < end) {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+        if (home != null && !home.waitsForCaller()) {
+            error(out, "job " + id + " has a caller already, or its output went to files when no caller came back");
+            return;
         }
         if (home == null) {
             error(out, "job " + id + " was not taken on again after its agent restarted (it ended, or its node is gone); look for "

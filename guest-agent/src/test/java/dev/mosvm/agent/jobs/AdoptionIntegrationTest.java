@@ -170,7 +170,13 @@ class AdoptionIntegrationTest {
 
         JobTable table = newAgent();
         assertEquals(List.of(), Adoption.adoptAll(table));
-        await("its status for its owner", () -> Files.exists(files("a.2", "status")));
+        await("its status for its owner", () -> {
+            try {
+                return Files.readString(files("a.2", "status")).endsWith("\n"); // created, then written
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
         assertEquals("5\n", Files.readString(files("a.2", "status")));
         assertFalse(Files.exists(records.resolve("a.2")), "its record is gone");
     }

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Automatic balancing on three real appliances with unequal CPU caps (libvirt cputune quota,
  * `mosvm up --cpu-cap`): ba 100 %, bb 60 %, bc 40 %. Twelve CPU-bound jobs started on the
- * slowest node spread over the pool by themselves, give the right output, and finish sooner
- * than the same jobs with balancing off, measured in the same run. Jobs whose memory grows
+ * slowest node spread over the pool by themselves and give the right output (with
+ * -Dbalance.full=true they also finish sooner than the same jobs with balancing off, measured
+ * in the same run: a benchmark's figure). Jobs whose memory grows
  * until they overcommit one node twice are ushered away before the kernel kills anything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,6 +43,12 @@ class BalanceIT extends PoolTestBase {
      * docs/benchmarks.md before 2026-12-05 were (a move's fixed cost weighs less in longer jobs).
      */
     static final long JOB_MILLIS = Long.getLong("balance.jobMillis", 4000);
+    /**
+     * Also runs the batch with balancing off and checks balancing beats it: a speed figure, so a
+     * benchmark's (-Dbalance.full=true, docs/benchmarks.md), not the test suite's, whose batches
+     * check that the jobs spread, move and come out right.
+     */
+    static final boolean FULL = Boolean.getBoolean("balance.full");
     Path home;
     Path scratch;
 
@@ -87,7 +94,7 @@ class BalanceIT extends PoolTestBase {
 
     @Test
     @Order(2)
-    void twelveJobsOnTheSlowestNodeSpreadAndFinishSoonerThanWithoutBalancing() throws Exception {
+    void twelveJobsOnTheSlowestNodeSpreadOverThePoolAndComeOutRight() throws Exception {
         assertTrue(criuWorks("bc"));
         // work per job: JOB_MILLIS on the uncapped node, measured here (machines differ). The first
         // jobs through a fresh agent run its cold (interpreted) start path: warm it, then scale twice.
@@ -97,9 +104,12 @@ class BalanceIT extends PoolTestBase {
         double w = timeOnBa(n) / 1000;
         String expected = onHost("perl", "spin.pl", String.valueOf(n));
 
-        cli.run("balance", "-i", "bc", "off").ok();
-        double off = batch("off", n, expected, null, "-h");
-        cli.run("balance", "-i", "bc", "on").ok();
+        double off = Double.NaN;
+        if (FULL) {
+            cli.run("balance", "-i", "bc", "off").ok();
+            off = batch("off", n, expected, null, "-h");
+            cli.run("balance", "-i", "bc", "on").ok();
+        }
         Set<String> busy = new HashSet<>();
         double on = batch("on", n, expected, busy, "-h");
         // the same jobs without -h: each starts on the best node (placement), then balancing goes on
@@ -123,9 +133,11 @@ class BalanceIT extends PoolTestBase {
         StringBuilder speeds = new StringBuilder();
         for (String vm : NODES) speeds.append(vm).append('=').append(speed(view.get("nodes"), vm)).append(' ');
         double lowerBound = Math.max(JOBS * w / (CAPS[0] + CAPS[1] + CAPS[2]), w);
-        System.out.printf(Locale.ROOT, "balance e2e: %d jobs of %.1f s (uncapped): off %.1f s, on %.1f s (%.2f of off), lower bound %.1f s, "
+        String offSaid = FULL ? String.format(Locale.ROOT, "off %.1f s, on %.1f s (%.2f of off)", off, on, on / off)
+                : String.format(Locale.ROOT, "off not run (-Dbalance.full=true), on %.1f s", on);
+        System.out.printf(Locale.ROOT, "balance e2e: %d jobs of %.1f s (uncapped): %s, lower bound %.1f s, "
                 + "on / bound %.2f; nodes busy %s; balanced moves %d: %s; failed moves %s; speeds %s; placed at start: %.1f s, "
-                + "placed / bound %.2f, nodes busy %s, starts: %s%n", JOBS, w, off, on, on / off, lowerBound, on / lowerBound, busy, moves.size(), moves,
+                + "placed / bound %.2f, nodes busy %s, starts: %s%n", JOBS, w, offSaid, lowerBound, on / lowerBound, busy, moves.size(), moves,
                 failed, speeds, placed, placed / lowerBound, placedOn, starts);
         String streams = sh("bc", "journalctl -u mosvm-agent --no-pager | grep -o 'pageStream=[a-z]*' | sort | uniq -c | tr -s ' \\n' ' '");
         System.out.println("balance e2e: page streams of bc's moves: " + streams);
@@ -133,7 +145,7 @@ class BalanceIT extends PoolTestBase {
                 "a pool founded with --page-streams plain moves jobs unsealed: " + streams);
         assertTrue(busy.size() >= 2, "the jobs spread beyond bc: busy nodes seen " + busy + "; failed moves " + failed + "; speeds " + speeds);
         assertTrue(!moves.isEmpty(), "the balancer moved jobs started on bc");
-        assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");
+        if (FULL) assertTrue(on < off, "balancing on (" + on + " s) finishes before balancing off (" + off + " s)");
         assertTrue(placedOn.size() >= 2, "jobs placed at start ran beyond bc: busy nodes seen " + placedOn);
     }
 

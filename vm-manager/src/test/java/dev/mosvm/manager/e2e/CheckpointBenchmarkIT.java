@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 10 % of its memory dirtied a minute) run on cb from home ca, once without checkpoints and
  * once with `mosrun -A 1`, one after the other in one run; its own run times give the overhead,
  * and the manifests at home give what each checkpoint sent against the job's memory. CI runs a
- * small smoke pass; scripts/bench-checkpoint.sh the issue's 200 MiB job for several minutes.
+ * small smoke pass of the checkpointed run alone (later checkpoints send only dirtied pages; the
+ * run-time overhead is a figure, not a check); scripts/bench-checkpoint.sh (-Dbench.full=true)
+ * runs both, with the issue's 200 MiB job for several minutes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
@@ -28,6 +30,8 @@ class CheckpointBenchmarkIT extends PoolTestBase {
     static final int MIB = Integer.getInteger("bench.checkpointMib", 16);
     static final int STEPS = Integer.getInteger("bench.checkpointSteps", 7000);
     static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/checkpoint.md"));
+    /** Also runs the job without checkpoints, for the overhead figure. */
+    static final boolean FULL = Boolean.getBoolean("bench.full");
 
     @BeforeAll
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
@@ -38,8 +42,8 @@ class CheckpointBenchmarkIT extends PoolTestBase {
     }
 
     @Test
-    void periodicCheckpointsCostLittleAndLaterOnesSendOnlyDirtiedPages() throws Exception {
-        double plain = run("plain", "");
+    void periodicCheckpointsOfARunningJobSendOnlyTheDirtiedPagesAfterTheFirst() throws Exception {
+        double plain = FULL ? run("plain", "") : Double.NaN;
         String since = sh("cb", "date +%s");
         double checkpointed = run("ck", "-A 1 -N 3 ");
         // the agent's own account of each (its manifests go with the job once it exits)
@@ -49,14 +53,15 @@ class CheckpointBenchmarkIT extends PoolTestBase {
         while (m.find()) sent.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) << 10, Long.parseLong(m.group(3))});
         double overhead = checkpointed / plain - 1;
         StringBuilder md = new StringBuilder("| job | run alone | with -A 1 | overhead | checkpoints (n: MiB sent, frozen s) |\n|---|---|---|---|---|\n");
-        md.append(String.format("| %d MiB, 10 %%/min dirtied | %.1f s | %.1f s | %+.1f %% | ", MIB, plain, checkpointed, overhead * 100));
+        md.append(FULL ? String.format("| %d MiB, 10 %%/min dirtied | %.1f s | %.1f s | %+.1f %% | ", MIB, plain, checkpointed, overhead * 100)
+                : String.format("| %d MiB, 10 %%/min dirtied | not run (-Dbench.full=true) | %.1f s | - | ", MIB, checkpointed));
         for (long[] s : sent) md.append(String.format("%d: %.1f MiB, %.1f s; ", s[0], s[1] / 1048576.0, s[2] / 1000.0));
         md.append("|\n");
         Files.createDirectories(REPORT.getParent());
         Files.writeString(REPORT, md.toString());
         System.out.println(md);
         assertTrue(checkpointed < 60 || !sent.isEmpty(), "a job that ran over a minute with -A 1 was checkpointed: " + md);
-        assertTrue(plain > 60, "the smoke job runs long enough for a checkpoint (raise bench.checkpointSteps): " + md);
+        assertTrue(checkpointed > 60, "the smoke job runs long enough for a checkpoint (raise bench.checkpointSteps): " + md);
         for (int i = 1; i < sent.size(); i++) {
             assertTrue(sent.get(i)[1] < sent.get(0)[1], "a later checkpoint sends less than the full first one: " + md);
         }

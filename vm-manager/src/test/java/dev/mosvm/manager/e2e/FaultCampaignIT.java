@@ -27,14 +27,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * implementation of the rounds (the script, which a full campaign runs for hundreds of rounds)
  * and one of the verdicts; this class reads the script's per-round results.
  *
- * <p>Only kinds that pass on the current code run here; the script keeps every kind. Failing
- * today (docs/benchmarks.md, "Fault campaign", has the rounds and the agents' log lines):
- * kill-target-agent and kill-source-agent, since an agent killed and restarted by systemd takes
- * its node's jobs with it (their output pipes are the agent's): the home's agent killed answers
- * the caller 126, "the agent closed the job's stream before it ended", and the job dies with it or,
- * moved on, runs on unmanaged on its runner; the runner's agent killed leaves the caller waiting
- * for good ("waiting for it to reattach"). destroy-target and pause-45 / block-45 pass but are left out for time (a boot,
- * 45 s each); JobsIT destroys a target mid-move and CheckpointIT a runner. {@code -Dcampaign.kinds}
+ * <p>The kinds here: both agents killed (systemd restarts them; the new agent adopts the job and
+ * the caller reattaches), a VM paused 15 s, the peer port blocked 15 s, the image space full,
+ * criu killed. destroy-target and pause-45 / block-45 pass in the script but are left out for
+ * time (a boot, 45 s each); JobsIT destroys a target mid-move and CheckpointIT a runner. {@code -Dcampaign.kinds}
  * picks other kinds, {@code -Dcampaign.rounds} runs more rounds (cycling through the kinds),
  * {@code -Dcampaign.seed} replays a campaign's choices.
  */
@@ -42,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(6) // last on the pool of two (after CheckpointBenchmarkIT): it pauses the VMs and cuts their links, then leaves both running
 class FaultCampaignIT extends PoolTestBase {
-    static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "pause-15,block-15,fill-scratch,kill-criu").split(","));
+    static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "kill-target-agent,kill-source-agent,pause-15,block-15,fill-scratch,kill-criu").split(","));
     static final int ROUNDS = Integer.getInteger("campaign.rounds", KINDS.size());
     static final String SEED = System.getProperty("campaign.seed", "22");
     static final Path OUT = Path.of("target", "fault-campaign").toAbsolutePath();
