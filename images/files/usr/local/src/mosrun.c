@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 enum { F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_ERROR = 4, F_STARTED = 5, F_STDIN = 6, F_STDIN_EOF = 7, F_SIGNAL = 8,
-       F_LOST = 18 };
+       F_LOST = 18, F_POSITION = 35 };
 
 /* 126: as a shell reports a command it could not run. 125: the job was lost (its node is gone
  * and it had no checkpoint), so a script can tell that from the job's own failures and from
@@ -203,15 +203,22 @@ static int connect_agent(const char *path) {
     return fd;
 }
 
-/* The request line, written whole while the socket still blocks. */
-static void send_request(const buf_t *req) {
+/* The request line, written whole while the socket still blocks; -1 with errno if the agent hung up. */
+static int send_request(const buf_t *req) {
     size_t done = 0;
     while (done < req->len) {
-        ssize_t w = write(sock, req->p + done, req->len - done);
+        ssize_t w = send(sock, req->p + done, req->len - done, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) fail("cannot send the request: %s", strerror(errno));
+        if (w <= 0) return -1;
         done += (size_t) w;
     }
+    return 0;
+}
+
+static unsigned long long be64(const char *p) {
+    unsigned long long v = 0;
+    for (int k = 0; k < 8; k++) v = v << 8 | (unsigned char) p[k];
+    return v;
 }
 
 /* How long we wait for a stopped agent's successor: systemd restarts it within seconds, and under
@@ -244,14 +251,14 @@ static void reattach(const char *path, const sigset_t *during_wait) {
                              "/var/lib/mosvm/output/%u/%s.out", job_id, (unsigned) getuid(), job_id);
         }
         sock = connect_agent(path);
-        if (sock >= 0) break;
+        if (sock >= 0 && send_request(&req) == 0) break;
+        if (sock >= 0) close(sock); /* an agent too busy to take us now, or stopping: try again */
         if (waited >= REATTACH_SECONDS * 2)
             fail("the agent did not come back within %d s; job %s may run on, its output going to /var/lib/mosvm/output/%u/%s.out",
                  REATTACH_SECONDS, job_id, (unsigned) getuid(), job_id);
         struct timespec half = {0, 500 * 1000 * 1000};
         ppoll(NULL, 0, &half, during_wait);
     }
-    send_request(&req);
     free(req.p);
     fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
 }
@@ -337,7 +344,7 @@ int main(int argc, char **argv) {
     if (!path || !*path) path = "/run/mosvm/jobs.sock";
     sock = connect_agent(path);
     if (sock < 0) fail("cannot reach this appliance's agent at %s: %s", path, strerror(errno));
-    send_request(&req);
+    if (send_request(&req) < 0) fail("cannot send the request: %s", strerror(errno));
 
     /* The forwarded signals are blocked except inside ppoll, so none is caught between a look
      * at `caught` and the wait: ppoll returns EINTR at once and the loop sends it. */
@@ -414,6 +421,11 @@ int main(int argc, char **argv) {
                     case F_ERROR: fail("%.*s", (int) len, p);
                     case F_LOST: die(LOST, "%.*s", (int) len, p);
                     case F_STARTED: snprintf(job_id, sizeof job_id, "%.*s", (int) len, p); break;
+                    case F_POSITION: /* our stream jumped (a restored job's start, a gap): our counts are the job's */
+                        if (len != 16) fail("malformed position frame from the agent");
+                        had_out = be64(p);
+                        had_err = be64(p + 8);
+                        break;
                     default: fail("unexpected frame %d from the agent", h[0]);
                 }
                 at += 5 + len;

@@ -111,12 +111,20 @@ final class HomeRecord implements JobSink {
     boolean reattach(DataOutputStream to, long out, long err) throws IOException {
         synchronized (callerLock) {
             if (fallback == null) return false;
+            long[] hadBefore = had.clone();
+            long[] nextBefore = next.clone();
+            had[0] = out;
+            had[1] = err;
+            try {
+                if (pumpsStart != null && lastOutput != null) fillFromLastOutput(to);
+            } catch (IOException | RuntimeException e) { // that caller is gone again: the record waits on, as it did
+                System.arraycopy(hadBefore, 0, had, 0, 2);
+                System.arraycopy(nextBefore, 0, next, 0, 2);
+                throw e;
+            }
             fallback = null;
             reattached = true;
             caller = to;
-            had[0] = out;
-            had[1] = err;
-            if (pumpsStart != null && lastOutput != null) fillFromLastOutput();
             callerLock.notifyAll();
             return true;
         }
@@ -140,9 +148,9 @@ final class HomeRecord implements JobSink {
      * Writes what this node read from the job before its pumps started here (the previous agent's
      * last output) and the caller lacks: the part of its tail between {@link #had} and {@link #pumpsStart}.
      */
-    private void fillFromLastOutput() throws IOException {
+    private void fillFromLastOutput(DataOutputStream to) throws IOException {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        lastOutput.replayTo(new DataOutputStream(b));
+        lastOutput.replayTo(new DataOutputStream(b), pumpsStart);
         java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b.toByteArray()));
         long[] at = new long[2];
         for (Frame f; (f = FrameCodec.read(in)) != null; ) {
@@ -154,10 +162,10 @@ final class HomeRecord implements JobSink {
             }
             int i = f.type() == MessageType.STDERR ? 1 : 0;
             long from = Math.max(at[i], had[i]);
-            long to = Math.min(at[i] + f.payload().length, pumpsStart[i]);
-            if (to > from) {
-                FrameCodec.write(caller, f.type(), java.util.Arrays.copyOfRange(f.payload(), (int) (from - at[i]), (int) (to - at[i])));
-                had[i] = to;
+            long until = Math.min(at[i] + f.payload().length, pumpsStart[i]);
+            if (until > from) {
+                FrameCodec.write(to, f.type(), java.util.Arrays.copyOfRange(f.payload(), (int) (from - at[i]), (int) (until - at[i])));
+                had[i] = until;
             }
             at[i] += f.payload().length;
         }
@@ -193,10 +201,24 @@ final class HomeRecord implements JobSink {
             lastOutput = last;
             next[0] = out;
             next[1] = err;
-            if (fallback == null) {
+            if (fallback == null && (out > had[0] || err > had[1])) { // a job restarted from a checkpoint (mosrun -R): its output begins there
                 had[0] = Math.max(had[0], out);
                 had[1] = Math.max(had[1], err);
+                tellCallerWhereItStands();
             }
+        }
+    }
+
+    /**
+     * A POSITION to the caller: its stream jumped (past a gap, or to where a restored job
+     * begins), and the counts it reattaches with, if its agent restarts, are the job's, not its own.
+     */
+    private void tellCallerWhereItStands() {
+        if (caller == null || ended) return;
+        try {
+            FrameCodec.write(caller, new dev.mosvm.agent.wire.OutputPosition(had[0], had[1]).frame());
+        } catch (IOException e) {
+            // the caller is gone; its hang-up reaches the job
         }
     }
 
@@ -436,6 +458,7 @@ final class HomeRecord implements JobSink {
             next[1] = err;
             had[0] = Math.max(had[0], out);
             had[1] = Math.max(had[1], err);
+            if (gap[0] + gap[1] > 0) tellCallerWhereItStands();
             return gap;
         }
     }

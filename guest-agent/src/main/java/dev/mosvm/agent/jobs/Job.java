@@ -235,8 +235,22 @@ public final class Job {
      * What reached a job while it was being moved, in the order to deliver it: input, then end
      * of input, then signals.
      */
-    public record Held(List<Integer> signals, byte[] input, boolean eof) {
+    /**
+     * What reached the job while it moved; in a move's COMMIT also where its output stood
+     * ({@code out}, {@code err}: bytes of stdout and stderr it had written, counted from its
+     * start), from which the target's copy counts on.
+     */
+    public record Held(List<Integer> signals, byte[] input, boolean eof, long out, long err) {
         public static final Held NONE = new Held(List.of(), new byte[0], false);
+
+        public Held(List<Integer> signals, byte[] input, boolean eof) {
+            this(signals, input, eof, 0, 0);
+        }
+
+        /** The same, with where the job's output stood. */
+        public Held at(long[] written) {
+            return new Held(signals, input, eof, written[0], written[1]);
+        }
 
         boolean isEmpty() {
             return signals.isEmpty() && input.length == 0 && !eof;
@@ -277,7 +291,7 @@ public final class Job {
     void startPumps() {
         long out = outBefore;
         long err = errBefore;
-        sink.startsAt(stdoutBytes(), stderrBytes(), o -> tail.replayTo(o, out, err)); // exact: nothing reads the job's output yet
+        sink.startsAt(stdoutBytes(), stderrBytes(), (o, upTo) -> tail.replayTo(o, out, err, upTo)); // exact: nothing reads the job's output yet
         pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
         pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }

@@ -23,7 +23,8 @@ public interface JobSink {
 
     /** Writes a job's last output read here as POSITION and output frames. */
     interface LastOutput {
-        void replayTo(DataOutputStream out) throws IOException;
+        /** @param upTo per stream, the position (counted from the job's start) to stop before; null for all */
+        void replayTo(DataOutputStream out, long[] upTo) throws IOException;
     }
 
     /** The job ended here with this status (128 + signal if a signal ended it). */

@@ -197,20 +197,36 @@ final class OutputTail {
 
     /**
      * Writes the tail's frames to {@code out}, its positions moved on by what the job wrote
-     * before this copy ({@code outBefore}, {@code errBefore}). Holds the tail meanwhile: output
-     * read meanwhile waits, and comes after.
+     * before this copy ({@code outBefore}, {@code errBefore}), and cut before {@code upTo} per
+     * stream (positions counted from the job's start; null: all of it). Holds the tail
+     * meanwhile: output read meanwhile waits, and comes after.
      */
-    synchronized void replayTo(DataOutputStream out, long outBefore, long errBefore) throws IOException {
+    synchronized void replayTo(DataOutputStream out, long outBefore, long errBefore, long[] upTo) throws IOException {
         if (dir == null) return;
+        long[] at = null;
         for (String name : new String[] {PREVIOUS, CURRENT}) {
             for (Frame f : read(dir.resolve(name)).frames()) {
                 if (f.type() == MessageType.POSITION) {
                     OutputPosition p = OutputPosition.of(f);
-                    f = new OutputPosition(p.out() + outBefore, p.err() + errBefore).frame();
+                    at = new long[] {p.out() + outBefore, p.err() + errBefore};
+                    // never past the cut: what comes after it (the spool) says where it stands itself, and home
+                    // would take the stretch between as a gap
+                    FrameCodec.write(out, upTo == null ? new OutputPosition(at[0], at[1]).frame()
+                            : new OutputPosition(Math.min(at[0], upTo[0]), Math.min(at[1], upTo[1])).frame());
+                    continue;
                 }
-                FrameCodec.write(out, f);
+                if (at == null) continue; // a generation cut short before its POSITION: nowhere to place it
+                int i = f.type() == MessageType.STDERR ? 1 : 0;
+                long end = at[i] + f.payload().length;
+                long keep = upTo == null ? end : Math.min(end, upTo[i]);
+                if (keep > at[i]) FrameCodec.write(out, f.type(), f.payload(), (int) (keep - at[i]));
+                at[i] = end;
             }
         }
+    }
+
+    void replayTo(DataOutputStream out, long outBefore, long errBefore) throws IOException {
+        replayTo(out, outBefore, errBefore, null);
     }
 
     synchronized void close() {

@@ -109,6 +109,25 @@ final class RemoteSink implements JobSink {
     private long[] at;
     /** The current link has been told {@link #at}. */
     private boolean linkPositioned;
+    /** This sink has said {@link #at} in the spool file since it last replayed it. */
+    private boolean spoolPositioned;
+
+    /** Where the spool's output begins (its first POSITION), or null if it has none. */
+    private static long[] spoolStart(Path file) {
+        if (!Files.exists(file)) return null;
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+                if (f.type() == MessageType.POSITION) {
+                    OutputPosition p = OutputPosition.of(f);
+                    return new long[] {p.out(), p.err()};
+                }
+                if (f.type() == MessageType.STDOUT || f.type() == MessageType.STDERR) return null; // output placed by what came before it
+            }
+        } catch (IOException e) {
+            LOG.fine("spool " + file + " unreadable: " + e.getMessage());
+        }
+        return null;
+    }
 
     @Override
     public synchronized void startsAt(long out, long err, JobSink.LastOutput lastOutput) {
@@ -116,7 +135,7 @@ final class RemoteSink implements JobSink {
         this.lastOutput = lastOutput;
         if (spooling || fenced || link == null) return; // the next link sends it
         try {
-            lastOutput.replayTo(link.out);
+            lastOutput.replayTo(link.out, null);
         } catch (IOException | RuntimeException e) {
             LOG.warning("home " + home + " of job " + jobId + " is unreachable (" + e.getMessage() + "); the job runs on, output kept in " + spoolFile());
             spooling = true;
@@ -303,14 +322,15 @@ final class RemoteSink implements JobSink {
                     LOG.fine("spool of " + jobId + " stays root's: " + e.getMessage());
                 }
                 spooled = 0;
-                if (at != null) { // a spool replayed after output sent again (or replayed twice) passes on nothing twice
-                    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.APPEND))) {
-                        FrameCodec.write(out, new OutputPosition(at[0], at[1]).frame());
-                    }
-                }
             }
             spooled += 5 + n; // the frame's header and payload
             try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
+                // this sink's first output in the spool (a new one, or one a stopped agent left) says where it stands:
+                // a spool replayed after output sent again, or replayed twice, passes on nothing twice
+                if (!spoolPositioned && at != null && (kind == MessageType.STDOUT || kind == MessageType.STDERR)) {
+                    FrameCodec.write(out, new OutputPosition(at[0], at[1]).frame());
+                    spoolPositioned = true;
+                }
                 FrameCodec.write(out, kind, b, n);
             }
         } catch (IOException e) {
@@ -341,8 +361,9 @@ final class RemoteSink implements JobSink {
         try {
             ch = peers.connect(home);
             PeerRequest.write(ch.out, PeerRequest.attach(spec));
-            if (lastOutput != null) lastOutput.replayTo(ch.out);
             Path file = spoolFile();
+            // oldest first: the tail up to where the spool begins (what went out on the link that broke), then the spool
+            if (lastOutput != null) lastOutput.replayTo(ch.out, spoolStart(file));
             if (Files.exists(file)) {
                 try (var in = Files.newInputStream(file)) {
                     in.transferTo(ch.out);
@@ -357,6 +378,7 @@ final class RemoteSink implements JobSink {
             if (done && !awaitSettled()) throw new IOException("no answer to the replayed exit status");
             Files.deleteIfExists(file);
             spooled = 0;
+            spoolPositioned = false;
             spooling = false;
             retrying = false;
             notifyAll(); // output waiting for room in the spool goes straight home now

@@ -43,6 +43,26 @@ public final class JobImages {
         return Criu.pagesBytes(dir);
     }
 
+    /**
+     * Bytes of stdout and stderr a stopped job has written, counted from its start: what this
+     * node read of it, and what waits in its pipes (read later, and sent home before the job's
+     * next copy sends anything). Sampled until no read happened in between.
+     */
+    public static long[] writtenByStopped(Job job) throws IOException {
+        for (int tries = 0; ; tries++) {
+            long[] before = {job.stdoutBytes(), job.stderrBytes()};
+            long[] unread = {unreadOutput(job, 1), unreadOutput(job, 2)};
+            if (before[0] == job.stdoutBytes() && before[1] == job.stderrBytes()) return new long[] {before[0] + unread[0], before[1] + unread[1]};
+            if (tries > 200) throw new IOException("the output of job " + job.id() + " is still being read");
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+    }
+
     /** Bytes written into the job's pipe at {@code fd} (1 or 2) not yet read by this agent. */
     public static long unreadOutput(Job job, int fd) throws IOException {
         return Criu.unreadPipeBytes(job.initPid(), fd);

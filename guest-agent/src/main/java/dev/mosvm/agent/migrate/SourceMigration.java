@@ -216,7 +216,14 @@ final class SourceMigration {
             } catch (IOException e) {
                 LOG.warning("input job " + job.id() + " had not read yet stays behind: " + e.getMessage());
             }
-            held = job.migrated(); // from here on the target's copy is the job
+            long[] written; // stopped since the final dump: the target's copy counts on from here
+            try {
+                written = JobImages.writtenByStopped(job);
+            } catch (IOException e) {
+                written = new long[] {job.stdoutBytes(), job.stderrBytes()};
+                LOG.warning("output job " + job.id() + " left in its pipes is not counted (" + e.getMessage() + "): home may skip as much of its next output");
+            }
+            held = job.migrated().at(written); // from here on the target's copy is the job
             try (Cutoff c = cutoff(deadline)) {
                 FrameCodec.write(ch.out, Frame.json(MessageType.COMMIT, held));
                 expect(ch, MessageType.RUNNING, target, deadline);

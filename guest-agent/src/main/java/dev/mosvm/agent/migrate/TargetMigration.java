@@ -179,6 +179,8 @@ final class TargetMigration {
         public void register() throws IOException {
             if (restored == null) throw new IOException("commit before restore");
             held = frame.json(Job.Held.class);
+            if (held.out() < 0 || held.err() < 0) throw new IOException("a commit with output counts below zero");
+            restored.outputBefore(held.out(), held.err()); // its output, and its checkpoints' counts, go on from the source's
             restored.beginMigration(); // input and signals from home wait behind what the source held
             // Back home the sink is local and may refuse, and the caller's input goes to
             // the job in the table as soon as the source stops relaying: both before the

@@ -33,8 +33,21 @@ class HomeRecordTest {
     String callerSaw() throws Exception {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
         StringBuilder b = new StringBuilder();
-        for (Frame f; (f = FrameCodec.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() != MessageType.POSITION) b.append(new String(f.payload(), StandardCharsets.UTF_8));
         return b.toString();
+    }
+
+    /** The POSITIONs the caller was told, as "out,err". */
+    List<String> positionsTold() throws Exception {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
+        List<String> told = new java.util.ArrayList<>();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            if (f.type() == MessageType.POSITION) {
+                dev.mosvm.agent.wire.OutputPosition p = dev.mosvm.agent.wire.OutputPosition.of(f);
+                told.add(p.out() + "," + p.err());
+            }
+        }
+        return told;
     }
 
     static byte[] bytes(String s) {
@@ -125,6 +138,7 @@ class HomeRecordTest {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
         StringBuilder b = new StringBuilder();
         for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            if (f.type() == MessageType.POSITION) continue;
             b.append(f.type() == MessageType.STDERR ? "E:" : "O:").append(new String(f.payload(), StandardCharsets.UTF_8)).append('|');
         }
         return b.toString();
@@ -153,6 +167,7 @@ class HomeRecordTest {
         assertEquals(0, gap[1]);
         home.output(MessageType.STDOUT, bytes("56"), 2);
         assertEquals("O:01|O:56|", callerSawTagged());
+        assertEquals(List.of("5,0"), positionsTold(), "the caller hears its stream jumped: it reattaches with the job's counts");
     }
 
     @Test
@@ -204,7 +219,7 @@ class HomeRecordTest {
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(sink.toByteArray()));
         StringBuilder saw = new StringBuilder();
-        for (Frame f; (f = FrameCodec.read(in)) != null; ) saw.append(new String(f.payload(), StandardCharsets.UTF_8));
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload(), StandardCharsets.UTF_8));
         assertEquals(expected.toString(), saw.toString());
     }
 
@@ -215,5 +230,29 @@ class HomeRecordTest {
                 Arbitraries.integers().between(0, 6).map(gap -> gap > 4 ? gap : 0),
                 Arbitraries.integers().between(1, 30)).as((back, gap, len) -> new int[] {back, gap, len});
         return step.list().ofMaxSize(25);
+    }
+
+    @Test
+    void aReattachWhoseFirstWriteFailsLeavesTheRecordWaitingForTheNextCaller() throws Exception {
+        HomeRecord waiting = HomeRecord.awaitingCaller(home.spec, "a", () -> new DataOutputStream(new ByteArrayOutputStream()), 30_000);
+        waiting.startsAt(6, 0, (o, upTo) -> { // the previous agent read "first\n" and never passed it on
+            FrameCodec.write(o, new dev.mosvm.agent.wire.OutputPosition(0, 0).frame());
+            FrameCodec.write(o, MessageType.STDOUT, bytes("first\n"));
+        });
+        DataOutputStream gone = new DataOutputStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("broken pipe");
+            }
+        });
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> waiting.reattach(gone, 0, 0));
+        assertTrue(waiting.waitsForCaller(), "still waiting");
+        ByteArrayOutputStream next = new ByteArrayOutputStream();
+        assertTrue(waiting.reattach(new DataOutputStream(next), 0, 0));
+        waiting.output(MessageType.STDOUT, bytes("second\n"), 7);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(next.toByteArray()));
+        StringBuilder b = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
+        assertEquals("first\nsecond\n", b.toString());
     }
 }

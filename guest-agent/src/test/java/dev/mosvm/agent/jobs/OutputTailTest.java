@@ -37,8 +37,12 @@ class OutputTailTest {
 
     /** The replayed frames, a POSITION as "@out,err" and chunks as "O:text" / "E:text". */
     static List<String> replay(OutputTail t, long outBefore, long errBefore) throws Exception {
+        return replay(t, outBefore, errBefore, null);
+    }
+
+    static List<String> replay(OutputTail t, long outBefore, long errBefore, long[] upTo) throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        t.replayTo(new DataOutputStream(b), outBefore, errBefore);
+        t.replayTo(new DataOutputStream(b), outBefore, errBefore, upTo);
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(b.toByteArray()));
         List<String> frames = new ArrayList<>();
         for (Frame f; (f = FrameCodec.read(in)) != null; ) {
@@ -52,12 +56,18 @@ class OutputTailTest {
         return frames;
     }
 
-    @Test
-    void theTailIsSentAgainFromItsPositionMovedOnByWhatTheJobWroteBeforeThisCopy() throws Exception {
+    /** "one", "oops" on stderr, "two". */
+    OutputTail threeChunks() throws Exception {
         OutputTail t = OutputTail.fresh(dir);
         append(t, OutputCounts.STDOUT, "one\n");
         append(t, OutputCounts.STDERR, "oops\n");
         append(t, OutputCounts.STDOUT, "two\n");
+        return t;
+    }
+
+    @Test
+    void theTailIsSentAgainFromItsPositionMovedOnByWhatTheJobWroteBeforeThisCopy() throws Exception {
+        OutputTail t = threeChunks();
         assertEquals(List.of("@100,7", "O:one\n", "E:oops\n", "O:two\n"), replay(t, 100, 7));
         assertArrayEquals(new long[] {8, 5}, t.end());
     }
@@ -103,5 +113,11 @@ class OutputTailTest {
         t.close();
         append(t, OutputCounts.STDOUT, "b\n");
         assertEquals(List.of("@0,0", "O:a\n"), replay(t, 0, 0));
+    }
+
+    @Test
+    void aReplayStopsWhereTheSpoolBegins() throws Exception {
+        List<String> frames = replay(threeChunks(), 10, 0, new long[] {16, 2}); // the spool begins at stdout 16 and stderr 2
+        assertEquals(List.of("@10,0", "O:one\n", "E:oo", "O:tw"), frames);
     }
 }

@@ -154,7 +154,7 @@ class RemoteSinkTest {
         Thread relay = new Thread(() -> JobServer.relay(record, home));
         relay.start();
         long[] end = tail.end();
-        sink.startsAt(end[0], end[1], out -> tail.replayTo(out, 0, 0)); // the adopted job's pumps start: its tail goes first
+        sink.startsAt(end[0], end[1], (out, upTo) -> tail.replayTo(out, 0, 0, upTo)); // the adopted job's pumps start: its tail goes first
         sink.output(MessageType.STDOUT, "four\n".getBytes(), 5);
         sink.exited(0);
         assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
@@ -163,5 +163,43 @@ class RemoteSinkTest {
         StringBuilder saw = new StringBuilder();
         for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload()));
         assertEquals("one\ntwo\nthree\nfour\n", saw.toString());
+    }
+
+    @Test
+    void aSpoolLongerThanTheTailIsReplayedAfterTheTailsOlderPartAndTheCallerGetsEveryByteOnce() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.11", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        java.io.ByteArrayOutputStream callerBytes = new java.io.ByteArrayOutputStream();
+        HomeRecord record = new HomeRecord(spec, new java.io.DataOutputStream(callerBytes), "runner");
+        OutputTail tail = OutputTail.fresh(spool.resolve(".."), 64); // about three lines a generation
+        PeerChannel mine = peers.connect("home");
+        RemoteSink sink = new RemoteSink(spec, mine, peers, f -> { }, spool, 300, 50);
+        PeerChannel first = homeEnds.take();
+        Thread relay = new Thread(() -> JobServer.relay(record, first));
+        relay.start();
+        sink.startsAt(0, 0, (o, upTo) -> tail.replayTo(o, 0, 0, upTo));
+        StringBuilder expected = new StringBuilder();
+        java.util.function.IntConsumer line = n -> { // as a pump does: the tail first, then home
+            byte[] b = String.format("line %02d\n", n).getBytes();
+            expected.append(new String(b));
+            tail.append(OutputCounts.STDOUT, b, b.length);
+            sink.output(MessageType.STDOUT, b, b.length);
+        };
+        for (int n = 0; n < 3; n++) line.accept(n);
+        peers.unreachable = true; // home goes away
+        mine.close();
+        relay.join(10_000);
+        for (int n = 3; n < 15; n++) line.accept(n); // spooled: far more than the tail keeps
+        peers.unreachable = false;
+        PeerChannel second = homeEnds.poll(10, TimeUnit.SECONDS);
+        assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(second.in).op());
+        Thread relayAgain = new Thread(() -> JobServer.relay(record, second));
+        relayAgain.start();
+        for (int n = 15; n < 17; n++) line.accept(n);
+        sink.exited(0);
+        assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(callerBytes.toByteArray()));
+        StringBuilder saw = new StringBuilder();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload()));
+        assertEquals(expected.toString(), saw.toString());
     }
 }
