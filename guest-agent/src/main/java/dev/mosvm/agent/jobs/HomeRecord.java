@@ -341,9 +341,26 @@ final class HomeRecord implements JobSink {
         });
         HomeRecord home = this;
         return new JobSink() {
+            /** Where the copy's output begins, applied once the previous node has relayed all it had. */
+            private long[] start;
+            private JobSink.LastOutput last;
+
+            @Override
+            public synchronized void startsAt(long out, long err, JobSink.LastOutput lastOutput) {
+                start = new long[] {out, err}; // not here: this runs before the job resumes, and the relay is the source's until after
+                last = lastOutput;
+            }
+
+            private synchronized void applyStart() {
+                if (start == null) return;
+                home.startsAt(start[0], start[1], last);
+                start = null;
+            }
+
             @Override
             public void output(MessageType kind, byte[] b, int n) throws IOException {
                 home.awaitRelay(ready);
+                applyStart();
                 home.output(kind, b, n);
             }
 
@@ -432,6 +449,10 @@ final class HomeRecord implements JobSink {
             settleCaller();
             if (ended) throw new IOException("the wait of job " + spec.id() + "'s caller has ended");
             int err = kind == MessageType.STDERR ? 1 : 0;
+            if (next[err] > had[err]) { // what lies between never came: the caller's stream jumps, and it hears so
+                had[err] = next[err];
+                tellCallerWhereItStands();
+            }
             int skip = (int) Math.max(0, Math.min(n, had[err] - next[err]));
             next[err] += n;
             had[err] = Math.max(had[err], next[err]);

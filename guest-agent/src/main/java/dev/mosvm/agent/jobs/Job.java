@@ -42,6 +42,8 @@ public final class Job {
     private volatile long outBefore;
     private volatile long errBefore;
     private final OutputCounts here;
+    /** Bytes read from the job here, counted as soon as each read returns (before the tail and {@link #here}): a stopped job's exact count. */
+    private final java.util.concurrent.atomic.AtomicLongArray readHere = new java.util.concurrent.atomic.AtomicLongArray(2);
     /** The last output read here, kept for the agent that adopts the job after this one ({@link OutputTail}). */
     private final OutputTail tail;
     /** Told when what a restarted agent needs to adopt this job changes (its spec, its input's end). */
@@ -58,6 +60,8 @@ public final class Job {
         this.sink = sink;
         this.here = here;
         this.tail = tail;
+        readHere.set(0, here.get(OutputCounts.STDOUT)); // an adopted job's reads by the previous agent
+        readHere.set(1, here.get(OutputCounts.STDERR));
     }
 
     OutputTail tail() {
@@ -320,6 +324,14 @@ public final class Job {
         return errBefore + here.get(OutputCounts.STDERR);
     }
 
+    /**
+     * Bytes of the job's stdout (stream 0) or stderr (1) read from its pipe so far, this copy's
+     * and before: unlike {@link #stdoutBytes()}, a chunk counts as soon as it is read.
+     */
+    public long readSoFar(int stream) {
+        return (stream == 0 ? outBefore : errBefore) + readHere.get(stream);
+    }
+
     /** Waits until every byte of output has been handed to the sink (the job's pipes closed). */
     public void drainOutput() throws InterruptedException {
         for (Thread t : pumps) t.join();
@@ -331,6 +343,7 @@ public final class Job {
             byte[] buf = new byte[8192];
             try (from) {
                 for (int n; (n = from.read(buf)) > 0; ) {
+                    readHere.addAndGet(stream, n);
                     tail.append(stream, buf, n); // kept before counted: an adopting agent's tail never lacks what was counted
                     here.add(stream, n);
                     try {

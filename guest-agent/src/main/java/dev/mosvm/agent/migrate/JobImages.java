@@ -50,9 +50,9 @@ public final class JobImages {
      */
     public static long[] writtenByStopped(Job job) throws IOException {
         for (int tries = 0; ; tries++) {
-            long[] before = {job.stdoutBytes(), job.stderrBytes()};
+            long[] before = {job.readSoFar(0), job.readSoFar(1)};
             long[] unread = {unreadOutput(job, 1), unreadOutput(job, 2)};
-            if (before[0] == job.stdoutBytes() && before[1] == job.stderrBytes()) return new long[] {before[0] + unread[0], before[1] + unread[1]};
+            if (before[0] == job.readSoFar(0) && before[1] == job.readSoFar(1)) return new long[] {before[0] + unread[0], before[1] + unread[1]};
             if (tries > 200) throw new IOException("the output of job " + job.id() + " is still being read");
             try {
                 Thread.sleep(5);

@@ -220,8 +220,8 @@ final class SourceMigration {
             try {
                 written = JobImages.writtenByStopped(job);
             } catch (IOException e) {
-                written = new long[] {job.stdoutBytes(), job.stderrBytes()};
-                LOG.warning("output job " + job.id() + " left in its pipes is not counted (" + e.getMessage() + "): home may skip as much of its next output");
+                written = new long[] {job.readSoFar(0) + unreadQuietly(job, 1), job.readSoFar(1) + unreadQuietly(job, 2)};
+                LOG.warning("the output of job " + job.id() + " is counted as it stood (" + e.getMessage() + "): off by at most a read");
             }
             held = job.migrated().at(written); // from here on the target's copy is the job
             try (Cutoff c = cutoff(deadline)) {
@@ -491,6 +491,14 @@ final class SourceMigration {
         if (f.type() == MessageType.ERROR) throw new IOException(f.text());
         if (f.type() != type) throw new IOException("unexpected frame " + f.type() + " from " + target);
         return f;
+    }
+
+    private static long unreadQuietly(Job job, int fd) {
+        try {
+            return JobImages.unreadOutput(job, fd);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Kills the copy CRIU left stopped here, and hands all of its output to home. */

@@ -255,4 +255,31 @@ class HomeRecordTest {
         for (Frame f; (f = FrameCodec.read(in)) != null; ) b.append(new String(f.payload(), StandardCharsets.UTF_8));
         assertEquals("first\nsecond\n", b.toString());
     }
+
+    @Test
+    void aJobBackHomeGoesOnFromWhereItsSourceSaidItsOutputStoodNotWhereTheSourcesLinkLeftIt() throws Exception {
+        assertTrue(home.takeRelay("b", null, 0));
+        home.output(MessageType.STDOUT, bytes("0123"), 4); // b's link then broke with "45" on its way
+        JobSink back = home.arrivingHome("a");
+        back.startsAt(6, 0, null); // COMMIT said the job had written 6 bytes
+        home.releaseRelay();
+        back.output(MessageType.STDOUT, bytes("67"), 2);
+        assertEquals("012367", callerSaw());
+        assertEquals(List.of("6,0"), positionsTold(), "the caller hears its stream jumped past what never came");
+    }
+
+    @Test
+    void aCallerBehindTheRunnersPositionHearsItsStreamJumped() throws Exception {
+        HomeRecord waiting = HomeRecord.awaitingCaller(home.spec, "b", () -> new DataOutputStream(new ByteArrayOutputStream()), 30_000);
+        waiting.continueFrom(10, 0); // the runner's tail begins at byte 10
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        assertTrue(waiting.reattach(new DataOutputStream(back), 4, 0)); // the caller had 4
+        waiting.output(MessageType.STDOUT, bytes("AB"), 2);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(back.toByteArray()));
+        List<String> frames = new java.util.ArrayList<>();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            frames.add(f.type() == MessageType.POSITION ? "@" + dev.mosvm.agent.wire.OutputPosition.of(f).out() : new String(f.payload(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("@10", "AB"), frames);
+    }
 }
