@@ -6,7 +6,11 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.OutputPosition;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -149,13 +153,13 @@ final class HomeRecord implements JobSink {
      * last output) and the caller lacks: the part of its tail between {@link #had} and {@link #pumpsStart}.
      */
     private void fillFromLastOutput(DataOutputStream to) throws IOException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         lastOutput.replayTo(new DataOutputStream(b), pumpsStart);
-        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b.toByteArray()));
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(b.toByteArray()));
         long[] at = new long[2];
         for (Frame f; (f = FrameCodec.read(in)) != null; ) {
             if (f.type() == MessageType.POSITION) {
-                dev.mosvm.agent.wire.OutputPosition p = dev.mosvm.agent.wire.OutputPosition.of(f);
+                OutputPosition p = OutputPosition.of(f);
                 at[0] = p.out();
                 at[1] = p.err();
                 continue;
@@ -216,7 +220,7 @@ final class HomeRecord implements JobSink {
     private void tellCallerWhereItStands() {
         if (caller == null || ended) return;
         try {
-            FrameCodec.write(caller, new dev.mosvm.agent.wire.OutputPosition(had[0], had[1]).frame());
+            FrameCodec.write(caller, new OutputPosition(had[0], had[1]).frame());
         } catch (IOException e) {
             // the caller is gone; its hang-up reaches the job
         }

@@ -350,6 +350,7 @@ public final class JobServer implements AutoCloseable {
      */
     private void reattach(JobRequest req, int uid, DataInputStream in, DataOutputStream out) throws IOException {
         String id = req.job();
+        String taken = "job " + id + " has a caller already, or its output went to files when no caller came back";
         long end = System.currentTimeMillis() + REATTACH_WAIT_MILLIS;
         HomeRecord home;
         // an agent being stopped may still answer (its caller's stream cut first): it never lets
@@ -363,7 +364,7 @@ public final class JobServer implements AutoCloseable {
             }
         }
         if (home != null && !home.waitsForCaller()) {
-            error(out, "job " + id + " has a caller already, or its output went to files when no caller came back");
+            error(out, taken);
             return;
         }
         if (home == null) {
@@ -377,7 +378,7 @@ public final class JobServer implements AutoCloseable {
         }
         FrameCodec.writeText(out, MessageType.STARTED, id);
         if (!home.reattach(out, req.out(), req.err())) {
-            error(out, "job " + id + " has a caller already, or its output went to files when no caller came back");
+            error(out, taken);
             return;
         }
         LOG.info("the caller of job " + id + " reattached, having had " + req.out() + " bytes of output and " + req.err() + " of errors");
