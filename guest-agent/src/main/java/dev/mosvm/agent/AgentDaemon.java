@@ -114,6 +114,7 @@ public final class AgentDaemon {
         CompactRequests compactions = new CompactRequests(cfg.node(), peers, new HomeFolds(cfg.node(), storeOfHome.apply(cfg.node())));
         table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, Clock.systemUTC()));
         // a previous agent's jobs, before anyone is served: adopted if their supervisors still run, else ended (their homes recover them)
+        table.stopReadingOnShutdown();
         new Orphans(cgroups, inits).reap(Set.copyOf(Adoption.adoptAll(table)));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(s.peerPort(), peers, table, migrations, compactions);

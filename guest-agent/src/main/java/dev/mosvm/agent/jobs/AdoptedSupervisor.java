@@ -1,6 +1,5 @@
 package dev.mosvm.agent.jobs;
 
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,25 +39,17 @@ final class AdoptedSupervisor implements Supervisor {
      */
     static AdoptedSupervisor adopt(long pid, Path status, boolean inputEnded) throws IOException {
         ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IOException("supervisor " + pid + " has ended"));
-        for (int fd = 0; fd < 3; fd++) {
-            String target = Files.readSymbolicLink(fdPath(pid, fd)).toString();
-            if (!target.startsWith("pipe:")) throw new IOException("fd " + fd + " of supervisor " + pid + " is " + target + ", not a job's pipe");
-        }
-        InputStream out = new FileInputStream(fdPath(pid, 1).toFile());
-        InputStream err = null;
+        String input = Files.readSymbolicLink(JobPipes.fd(pid, 0)).toString();
+        if (!input.startsWith("pipe:")) throw new IOException("fd 0 of supervisor " + pid + " is " + input + ", not a job's pipe");
+        InputStream[] output = JobPipes.open(pid);
         try {
-            err = new FileInputStream(fdPath(pid, 2).toFile());
-            OutputStream in = inputEnded ? OutputStream.nullOutputStream() : new FileOutputStream(fdPath(pid, 0).toFile());
-            return new AdoptedSupervisor(h, in, out, err, status);
+            OutputStream in = inputEnded ? OutputStream.nullOutputStream() : new FileOutputStream(JobPipes.fd(pid, 0).toFile());
+            return new AdoptedSupervisor(h, in, output[0], output[1], status);
         } catch (IOException e) {
-            out.close();
-            if (err != null) err.close();
+            output[0].close();
+            output[1].close();
             throw e;
         }
-    }
-
-    private static Path fdPath(long pid, int fd) {
-        return Path.of("/proc/" + pid + "/fd/" + fd);
     }
 
     /** The status in {@code file}, or {@link #KILLED} if there is none. */

@@ -7,6 +7,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,7 +41,7 @@ public final class Job {
     private final List<Integer> heldSignals = new ArrayList<>();
     private final ByteArrayOutputStream heldInput = new ByteArrayOutputStream();
     private boolean heldEof;
-    private final List<Thread> pumps = new ArrayList<>();
+    private final List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Bytes of stdout and stderr the job wrote before this copy (a restored checkpoint's), and read from it here since. */
     private volatile long outBefore;
     private volatile long errBefore;
@@ -337,17 +341,39 @@ public final class Job {
         for (Thread t : pumps) t.join();
     }
 
+    /**
+     * This agent is stopping: each pump keeps what its last read took (tail, counts, sink) and
+     * reads no more, so the job's unread output waits in its pipes for the next agent. A read
+     * that returned just as a JVM halts would take a chunk with it (the halt parks every thread
+     * coming back from a system call); a pump reading through a FileChannel is woken by the
+     * interrupt without taking anything ({@link JobPipes}). Waits until {@code deadlineNanos}.
+     */
+    void stopReading(long deadlineNanos) throws InterruptedException {
+        for (Thread t : pumps) t.interrupt();
+        for (Thread t : pumps) t.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
+    }
+
     private Thread pump(InputStream from, MessageType kind) {
         int stream = kind == MessageType.STDOUT ? OutputCounts.STDOUT : OutputCounts.STDERR;
         Thread t = new Thread(() -> {
-            byte[] buf = new byte[8192];
-            try (from) {
-                for (int n; (n = from.read(buf)) > 0; ) {
+            ByteBuffer buf = ByteBuffer.allocate(8192);
+            try (ReadableByteChannel in = Channels.newChannel(from)) { // a FileChannel for a file stream
+                for (boolean reading = true; reading; ) {
+                    buf.clear();
+                    int n;
+                    try {
+                        n = in.read(buf);
+                    } catch (ClosedByInterruptException e) { // stopReading: what the read took is in buf
+                        n = buf.position();
+                        reading = false;
+                    }
+                    if (n < 0) break;
+                    if (n == 0) continue;
                     readHere.addAndGet(stream, n);
-                    tail.append(stream, buf, n); // kept before counted: an adopting agent's tail never lacks what was counted
+                    tail.append(stream, buf.array(), n); // kept before counted: an adopting agent's tail never lacks what was counted
                     here.add(stream, n);
                     try {
-                        sink.output(kind, buf, n);
+                        sink.output(kind, buf.array(), n);
                     } catch (IOException e) {
                         // the caller is gone: keep draining so the job never blocks on a full pipe
                     }

@@ -405,6 +405,31 @@ public final class JobTable {
         writeRecord(job);
     }
 
+    /**
+     * This agent is stopping (its JVM runs its shutdown hooks): every job's pumps keep what they
+     * have read and read no more, for at most {@code millis}, so the next agent finds each job's
+     * unread output in its pipes and the rest in its tail ({@link Job#stopReading}).
+     */
+    public void stopReading(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        try {
+            for (Job job : running.values()) job.stopReading(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long a stopping agent waits for its jobs' pumps to let go. */
+    static final long STOP_READING_MILLIS = 3_000;
+
+    /**
+     * Has this JVM's orderly shutdown (SIGTERM: `systemctl stop` or `restart`) stop every job's
+     * pumps first ({@link #stopReading}), so the agent that starts next loses no output.
+     */
+    public void stopReadingOnShutdown() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopReading(STOP_READING_MILLIS), "stop-reading-jobs"));
+    }
+
     /** Takes a registered job out again (its copy is being killed before it ever ran here). */
     public void unregister(Job job) {
         job.tail().close();

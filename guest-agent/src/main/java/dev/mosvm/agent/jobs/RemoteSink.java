@@ -9,6 +9,7 @@ import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.OutputPosition;
 import dev.mosvm.agent.wire.PeerRequest;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -323,16 +324,20 @@ final class RemoteSink implements JobSink {
                 }
                 spooled = 0;
             }
-            spooled += 5 + n; // the frame's header and payload
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
-                // this sink's first output in the spool (a new one, or one a stopped agent left) says where it stands:
-                // a spool replayed after output sent again, or replayed twice, passes on nothing twice
-                if (!spoolPositioned && at != null && (kind == MessageType.STDOUT || kind == MessageType.STDERR)) {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                    Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)))) {
+                // this sink's first frame in the spool (a new one, or one a stopped agent left) begins with the tail
+                // up to here, then says where it stands. What went out on the link that broke may never have arrived,
+                // and the spool outlives the job's directory (a job that ends while home is away takes its tail
+                // with it). Home passes on nothing twice, however often a spool or a tail is replayed.
+                if (!spoolPositioned && at != null) {
+                    if (lastOutput != null) lastOutput.replayTo(out, at.clone());
                     FrameCodec.write(out, new OutputPosition(at[0], at[1]).frame());
                     spoolPositioned = true;
                 }
                 FrameCodec.write(out, kind, b, n);
             }
+            spooled = Files.size(spoolFile());
         } catch (IOException e) {
             LOG.severe("cannot spool output of job " + jobId + ": " + e);
         }

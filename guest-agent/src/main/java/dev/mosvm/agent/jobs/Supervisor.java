@@ -69,6 +69,9 @@ public interface Supervisor {
      * @param holdsStreams whether it was told to hold the job's streams open (its job directory given)
      */
     static Supervisor of(Process p, boolean holdsStreams) {
+        InputStream[] output = holdsStreams ? JobPipes.of(p) : new InputStream[] {p.getInputStream(), p.getErrorStream()};
+        InputStream stdout = output[0];
+        InputStream stderr = output[1];
         return new Supervisor() {
             private final CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
 
@@ -84,12 +87,12 @@ public interface Supervisor {
 
             @Override
             public InputStream stdout() {
-                return p.getInputStream();
+                return stdout;
             }
 
             @Override
             public InputStream stderr() {
-                return p.getErrorStream();
+                return stderr;
             }
 
             @Override

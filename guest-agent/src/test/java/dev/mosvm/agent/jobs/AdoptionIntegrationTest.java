@@ -9,6 +9,7 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -157,6 +158,60 @@ class AdoptionIntegrationTest {
         assertEquals("7\n", Files.readString(files("a.1", "status")), "the job's own status");
         assertEquals(6 + expected.size(), job.stdoutBytes(), "output counted on from the 6 bytes the old agent read");
         await("its record to go", () -> !Files.exists(records.resolve("a.1")));
+    }
+
+    @Test
+    void anAgentStoppedWithSigtermWhileItsJobPrintsBusilyHandsEveryByteToTheNextOne() throws Exception {
+        int lines = 60_000;
+        Path go = work.resolve("go");
+        Old old = startDying("a.6", "echo first; while [ ! -e " + go + " ]; do sleep 0.05; done;"
+                + " i=0; while [ $i -lt " + lines + " ]; do echo busy-$i; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.01; done; exit 5");
+        try {
+            stopBusy(old, go, lines);
+        } finally {
+            old.agent().destroyForcibly();
+        }
+    }
+
+    private void stopBusy(Old old, Path go, int lines) throws Exception {
+        // what the old agent passed on, read as it comes (its stdout must not fill while it pumps)
+        StringBuilder passedOn = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                for (String l; (l = old.lines().readLine()) != null; ) {
+                    synchronized (passedOn) {
+                        passedOn.append(l).append('\n');
+                    }
+                }
+            } catch (IOException e) {
+                // the old agent is gone
+            }
+        });
+        reader.start();
+        Files.createFile(go);
+        await("the old agent to be busy passing lines on", () -> {
+            synchronized (passedOn) {
+                return passedOn.length() > 20_000;
+            }
+        });
+        old.agent().destroy(); // SIGTERM, as systemctl stop sends: its pumps let go before its JVM halts
+        assertTrue(old.agent().waitFor(10, TimeUnit.SECONDS));
+        reader.join(10_000);
+        assertTrue(ProcessHandle.of(old.supervisor()).map(ProcessHandle::isAlive).orElse(false), "the supervisor outlives the agent");
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.6"), Adoption.adoptAll(table));
+        await("the job's status", () -> Files.exists(files("a.6", "status")));
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < lines; i++) expected.append("busy-").append(i).append('\n');
+        String got = passedOn + Files.readString(files("a.6", "out"));
+        String[] want = expected.toString().split("\n", -1);
+        String[] have = got.split("\n", -1);
+        int i = 0;
+        while (i < Math.min(want.length, have.length) && want[i].equals(have[i])) i++;
+        assertEquals(expected.toString(), got, "the old agent's lines, then the new one's, each once: they part at line " + i
+                + " (" + (i < want.length ? want[i] : "end") + " expected, " + (i < have.length ? have[i] : "end") + " got)");
+        assertEquals("5\n", Files.readString(files("a.6", "status")), "the job's own status");
     }
 
     @Test

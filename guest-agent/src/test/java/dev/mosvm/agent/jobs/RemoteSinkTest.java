@@ -159,10 +159,8 @@ class RemoteSinkTest {
         sink.exited(0);
         assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
         relay.join(10_000);
-        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(callerBytes.toByteArray()));
-        StringBuilder saw = new StringBuilder();
-        for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload()));
-        assertEquals("one\ntwo\nthree\nfour\n", saw.toString());
+        String saw = callerSaw(callerBytes);
+        assertEquals("one\ntwo\nthree\nfour\n", saw);
     }
 
     @Test
@@ -178,12 +176,7 @@ class RemoteSinkTest {
         relay.start();
         sink.startsAt(0, 0, (o, upTo) -> tail.replayTo(o, 0, 0, upTo));
         StringBuilder expected = new StringBuilder();
-        java.util.function.IntConsumer line = n -> { // as a pump does: the tail first, then home
-            byte[] b = String.format("line %02d\n", n).getBytes();
-            expected.append(new String(b));
-            tail.append(OutputCounts.STDOUT, b, b.length);
-            sink.output(MessageType.STDOUT, b, b.length);
-        };
+        java.util.function.IntConsumer line = n -> expected.append(pump(tail, sink, n));
         for (int n = 0; n < 3; n++) line.accept(n);
         peers.unreachable = true; // home goes away
         mine.close();
@@ -197,9 +190,55 @@ class RemoteSinkTest {
         for (int n = 15; n < 17; n++) line.accept(n);
         sink.exited(0);
         assertEquals(0, record.exit.get(10, TimeUnit.SECONDS));
+        String saw = callerSaw(callerBytes);
+        assertEquals(expected.toString(), saw);
+    }
+    @Test
+    void outputOnItsWayWhenHomeWentAwayReachesTheCallerEvenIfTheJobEndedAndTookItsTailWithIt() throws Exception {
+        JobSpec spec = JobSpec.fresh("home.12", "home", 0, 0, List.of("true"), "now", false, false, "placed", "test");
+        java.io.ByteArrayOutputStream callerBytes = new java.io.ByteArrayOutputStream();
+        HomeRecord record = new HomeRecord(spec, new java.io.DataOutputStream(callerBytes), "runner");
+        Path jobDir = Files.createDirectories(spool.resolve("job"));
+        OutputTail tail = OutputTail.fresh(jobDir);
+        PeerChannel mine = peers.connect("home");
+        RemoteSink sink = new RemoteSink(spec, mine, peers, f -> { }, spool, 300, 50);
+        homeEnds.take(); // home's end of the first link: what goes into it is never read (home's agent dies)
+        sink.startsAt(0, 0, (o, upTo) -> tail.replayTo(o, 0, 0, upTo));
+        StringBuilder expected = new StringBuilder();
+        java.util.function.IntConsumer line = n -> expected.append(pump(tail, sink, n));
+        for (int n = 0; n < 4; n++) line.accept(n);
+        record.output(MessageType.STDOUT, "line 00\nline 01\n".getBytes(), 16); // all that reached the caller
+        peers.unreachable = true; // home's agent is gone with lines 02 and 03 unread
+        mine.close();
+        for (int n = 4; n < 6; n++) line.accept(n); // spooled
+        sink.exited(3); // the job ends while home is away
+        tail.close();
+        for (String f : List.of(OutputTail.CURRENT, OutputTail.PREVIOUS)) Files.deleteIfExists(jobDir.resolve(f)); // its directory goes with it
+
+        peers.unreachable = false;
+        PeerChannel again = homeEnds.poll(10, TimeUnit.SECONDS);
+        assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(again.in).op());
+        Thread relay = new Thread(() -> JobServer.relay(record, again));
+        relay.start();
+        assertEquals(3, record.exit.get(10, TimeUnit.SECONDS));
+        relay.join(10_000);
+        String saw = callerSaw(callerBytes);
+        assertEquals(expected.toString(), saw, "every line once, in order: the spool carried the tail of what was on its way");
+    }
+
+    /** Line {@code n}, as a pump passes it on: into the tail first, then to the sink; returns it. */
+    static String pump(OutputTail tail, RemoteSink sink, int n) {
+        byte[] b = String.format("line %02d\n", n).getBytes();
+        tail.append(OutputCounts.STDOUT, b, b.length);
+        sink.output(MessageType.STDOUT, b, b.length);
+        return new String(b);
+    }
+
+    /** The stdout a caller was written, from its frames. */
+    static String callerSaw(java.io.ByteArrayOutputStream callerBytes) throws IOException {
         java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(callerBytes.toByteArray()));
         StringBuilder saw = new StringBuilder();
         for (Frame f; (f = FrameCodec.read(in)) != null; ) if (f.type() == MessageType.STDOUT) saw.append(new String(f.payload()));
-        assertEquals(expected.toString(), saw.toString());
+        return saw.toString();
     }
 }

@@ -55,9 +55,9 @@ class FaultCampaignIT extends PoolTestBase {
         Path log = OUT.resolve("campaign.log");
         Path root = Path.of(System.getProperty("mosvm.recipe")).toAbsolutePath().getParent().getParent();
         Process campaign = cli.startScript(root.resolve("scripts/fault-campaign.sh"), List.of("--nodes", "ca,cb",
-                "--migrations", String.valueOf(ROUNDS), "--losses", "0", "--job-seconds", "30", "--kinds", String.join(",", KINDS), "--seed", SEED,
+                "--migrations", String.valueOf(ROUNDS), "--losses", "0", "--job-seconds", "20", "--kinds", String.join(",", KINDS), "--seed", SEED,
                 "--results", results.toString(), "--report", OUT.resolve("report.md").toString(), "--logs", OUT.resolve("logs").toString()), log);
-        // a round: a job of about 30 s, its move, the fault (45 s at most), the checks
+        // a round: a job of about 20 s, its move, the fault (45 s at most), the checks
         if (!campaign.waitFor(5 + 3L * ROUNDS, TimeUnit.MINUTES)) {
             campaign.destroyForcibly();
             throw new AssertionError("the campaign did not end in time:\n" + Files.readString(log));
