@@ -96,18 +96,20 @@ public final class AgentDaemon {
         Path cgroups = Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null;
         Path inits = appliance ? GuestLayout.JOBS_INIT : null;
         JobTable table = new JobTable(cfg.node(), cgroups, peers, LaunchCommand.LAUNCHER, inits);
+        // outside the appliance (tests, a development run) all this agent keeps goes in one directory under java.io.tmpdir
+        Path outside = appliance ? null : Files.createTempDirectory("mosvm-agent");
         // a job of this home running elsewhere attaches again with no caller (it went with the previous agent)
-        table.deliverCallerlessTo(appliance ? GuestLayout.CALLERLESS_OUTPUT : Files.createTempDirectory("mosvm-output"));
-        table.keepRecords(new JobRecords(appliance ? GuestLayout.JOBS_DIR : Files.createTempDirectory("mosvm-jobs")));
-        Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createTempDirectory("mosvm-images");
+        table.deliverCallerlessTo(appliance ? GuestLayout.CALLERLESS_OUTPUT : Files.createDirectories(outside.resolve("output")));
+        table.keepRecords(new JobRecords(appliance ? GuestLayout.JOBS_DIR : Files.createDirectories(outside.resolve("jobs"))));
+        Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createDirectories(outside.resolve("images"));
         List<String> unfinished = ImageScratch.clearUnfinished(images);
         if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
         Migrations migrations = new Migrations(table, images, GuestLayout.IMAGE_VERSION);
         table.speed(speed.get());
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
-                appliance ? BalanceLoop.OFF_MARKER : Files.createTempDirectory("mosvm-balance").resolve("off"));
+                appliance ? BalanceLoop.OFF_MARKER : Files.createDirectories(outside.resolve("balance")).resolve("off"));
         migrations.admission(balance);
-        Path checkpointsOutside = appliance ? null : Files.createTempDirectory("mosvm-checkpoints");
+        Path checkpointsOutside = appliance ? null : Files.createDirectories(outside.resolve("checkpoints"));
         Function<String, CheckpointStore> storeOfHome = home -> new CheckpointStore(appliance ? GuestLayout.checkpointsOf(home)
                 : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC());
         // this node folds its own jobs' checkpoints, on its own disk, whichever node runs them

@@ -9,7 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +42,8 @@ public final class Job {
     private final ByteArrayOutputStream heldInput = new ByteArrayOutputStream();
     private boolean heldEof;
     private final List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The streams the pumps read, closed to stop them ({@link #stopReading}). */
+    private final List<InputStream> pumped = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Bytes of stdout and stderr the job wrote before this copy (a restored checkpoint's), and read from it here since. */
     private volatile long outBefore;
     private volatile long errBefore;
@@ -300,6 +302,8 @@ public final class Job {
         long out = outBefore;
         long err = errBefore;
         sink.startsAt(stdoutBytes(), stderrBytes(), (o, upTo) -> tail.replayTo(o, out, err, upTo)); // exact: nothing reads the job's output yet
+        pumped.add(launcher.stdout());
+        pumped.add(launcher.stderr());
         pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
         pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }
@@ -345,11 +349,19 @@ public final class Job {
      * This agent is stopping: each pump keeps what its last read took (tail, counts, sink) and
      * reads no more, so the job's unread output waits in its pipes for the next agent. A read
      * that returned just as a JVM halts would take a chunk with it (the halt parks every thread
-     * coming back from a system call); a pump reading through a FileChannel is woken by the
-     * interrupt without taking anything ({@link JobPipes}). Waits until {@code deadlineNanos}.
+     * coming back from a system call). Closing a FileChannel ends a read blocked on it without
+     * taking anything, and lets one that has taken a chunk return it ({@link JobPipes}); an
+     * interrupt would instead leave the pump's thread interrupted, and the tail's next write
+     * would fail with it. Waits until {@code deadlineNanos}.
      */
     void stopReading(long deadlineNanos) throws InterruptedException {
-        for (Thread t : pumps) t.interrupt();
+        for (InputStream in : pumped) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                LOG.fine("output of " + id() + " closed: " + e);
+            }
+        }
         for (Thread t : pumps) t.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
     }
 
@@ -363,7 +375,7 @@ public final class Job {
                     int n;
                     try {
                         n = in.read(buf);
-                    } catch (ClosedByInterruptException e) { // stopReading: what the read took is in buf
+                    } catch (ClosedChannelException e) { // stopReading closed it: a read it cut short took nothing
                         n = buf.position();
                         reading = false;
                     }

@@ -434,21 +434,29 @@ public final class JobServer implements AutoCloseable {
                 error(out, e.getMessage());
                 return;
             }
-            if (requested) {
-                Thread move = new Thread(() -> {
-                    try {
-                        poolJobs.migrate(spec.id(), req.node(), uid, MigrationMode.DEFAULT);
-                    } catch (IOException e) {
-                        LOG.warning("restarted job " + spec.id() + " stays on " + table.self() + ": " + e.getMessage());
-                    }
-                }, "restart-move-" + spec.id());
-                move.setDaemon(true);
-                move.start();
-            }
+            if (requested) moveOn(spec.id(), req.node(), uid, "-r " + req.node());
             serveCaller(home, in, out);
         } finally {
             table.removeHome(spec.id());
         }
+    }
+
+    /**
+     * Moves a job just restored here from a checkpoint on to {@code node} (a restart's -r, a
+     * recovery's best node), in the background: the job runs here meanwhile, and stays here if
+     * the move fails. Restoring at home first reads the checkpoint where it is stored.
+     */
+    private void moveOn(String id, String node, int uid, String why) {
+        Thread move = new Thread(() -> {
+            try {
+                poolJobs.migrate(id, node, uid, MigrationMode.DEFAULT);
+                LOG.info("restored job " + id + " moved on to " + node + " (" + why + ")");
+            } catch (IOException e) {
+                LOG.warning("restored job " + id + " stays on " + table.self() + " rather than " + node + " (" + why + "): " + e.getMessage());
+            }
+        }, "restore-move-" + id);
+        move.setDaemon(true);
+        move.start();
     }
 
     /** The node a job runs on elsewhere in the pool, as the live nodes list it; null if none does. */
@@ -661,10 +669,12 @@ public final class JobServer implements AutoCloseable {
     private final java.util.Set<String> recovering = ConcurrentHashMap.newKeySet();
 
     /**
-     * A job whose node is gone comes back here, at its home, from its latest checkpoint, for the
-     * same caller: the output the caller already had is not passed on again, and a copy the lost
-     * node may still run is stale from now on (a higher epoch). The balancer may move it on, as
-     * any job here. A job with no usable checkpoint is lost: its caller hears why.
+     * A job whose node is gone comes back from its latest checkpoint, for the same caller: the
+     * output the caller already had is not passed on again, and a copy the lost node may still
+     * run is stale from now on (a higher epoch). It is restored here, at its home, where its
+     * checkpoints are, then moves on to the best live node as a new job would be placed, unless
+     * it is pinned (-L) or was sent to the lost node (-r: it stays here, and the balancer leaves
+     * it). A job with no usable checkpoint is lost: its caller hears why.
      */
     private void recover(HomeRecord home, String gone, String lostReason) {
         String id = home.spec.id();
@@ -680,6 +690,8 @@ public final class JobServer implements AutoCloseable {
         }
         try {
             if (!home.takeRelay(table.self(), null, RUNNER_WAIT_MILLIS)) throw new IOException("the lost node's relay did not end");
+            // chosen before the restore, as for a new job: it is not yet in this node's load
+            Placement.Choice best = home.spec.pinned() || home.spec.stay() ? null : placement.place(id);
             Job job = r.restore();
             // the new epoch is claimed in one step with the ledger: a move settled meanwhile cannot claim it too
             int epoch = home.copies.nextEpoch(r.spec().epoch());
@@ -690,8 +702,11 @@ public final class JobServer implements AutoCloseable {
             job.sink(home);
             table.adopt(job);
             job.resume();
+            boolean onward = best != null && !best.node().equals(table.self());
             LOG.warning("job " + id + " recovered here from checkpoint " + r.name() + " after its node " + gone + " was lost"
-                    + (gap[0] + gap[1] > 0 ? "; " + gap[0] + " bytes of output and " + gap[1] + " of errors it wrote before the checkpoint never arrived" : ""));
+                    + (gap[0] + gap[1] > 0 ? "; " + gap[0] + " bytes of output and " + gap[1] + " of errors it wrote before the checkpoint never arrived" : "")
+                    + (onward ? "; moving on to " + best.node() + " (" + best.why() + ")" : ""));
+            if (onward) moveOn(id, best.node(), 0, best.why());
         } catch (IOException | InterruptedException | RuntimeException e) {
             endLost(home, lostReason.replace("it had no checkpoint", "recovering it from checkpoint " + r.name() + " failed: " + e.getMessage()));
         }

@@ -412,12 +412,19 @@ public final class JobTable {
      */
     public void stopReading(long millis) {
         long deadline = System.nanoTime() + millis * 1_000_000;
+        synchronized (pumping) {
+            stopping = true; // no pumps start from here on, and no job's end is reported or cleared: the next agent does that
+        }
         try {
             for (Job job : running.values()) job.stopReading(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Set once this agent stops ({@link #stopReading}); pumps start under {@link #pumping}. */
+    private volatile boolean stopping;
+    private final Object pumping = new Object();
 
     /** How long a stopping agent waits for its jobs' pumps to let go. */
     static final long STOP_READING_MILLIS = 3_000;
@@ -442,11 +449,15 @@ public final class JobTable {
      * unless it has moved away meanwhile; then takes it out of the table.
      */
     public void relay(Job job) {
-        job.startPumps();
+        synchronized (pumping) {
+            if (stopping) return; // the next agent adopts it
+            job.startPumps();
+        }
         Thread waiter = new Thread(() -> {
             try {
                 int status = job.launcher().waitFor();
                 job.drainOutput();
+                if (stopping) return; // its pumps stopped before its output ended: the next agent reports its end from its record
                 if (job.state() != Job.State.MOVED) {
                     LOG.info("job " + job.id() + " exited with " + status);
                     job.sinkExited(status);
@@ -454,15 +465,20 @@ public final class JobTable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                job.tail().close();
-                running.remove(job.id(), job);
-                if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
-                removeInitDir(job.id()); // its processes here are gone, whether it ended or moved on
-                removeJobDir(job.id());
+                if (!stopping) forget(job);
             }
         }, "job-wait-" + job.id());
         waiter.setDaemon(true);
         waiter.start();
+    }
+
+    /** Takes an ended (or moved) job out of this node: its tail, its table entry, its cgroup, init and job directories. */
+    private void forget(Job job) {
+        job.tail().close();
+        running.remove(job.id(), job);
+        if (job.state() != Job.State.MOVED) removeCgroup(job.cgroup());
+        removeInitDir(job.id()); // its processes here are gone, whether it ended or moved on
+        removeJobDir(job.id());
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.OutputPosition;
 import dev.mosvm.agent.wire.PeerRequest;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -324,8 +323,7 @@ final class RemoteSink implements JobSink {
                 }
                 spooled = 0;
             }
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-                    Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND)))) {
+            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(spoolFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
                 // this sink's first frame in the spool (a new one, or one a stopped agent left) begins with the tail
                 // up to here, then says where it stands. What went out on the link that broke may never have arrived,
                 // and the spool outlives the job's directory (a job that ends while home is away takes its tail

@@ -67,11 +67,15 @@ class AdoptionIntegrationTest {
     /** The old agent, its job started: it has printed the job's first line. */
     record Old(Process agent, long supervisor, BufferedReader lines) {}
 
-    Old startDying(String job, String script) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+    /** The old agent's command: it runs {@code script} as job {@code job}. */
+    List<String> dying(String job, String script) {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), DyingAgent.class.getName(), launcher.toString(), records.toString(), "a", job,
-                "sh", "-c", script));
-        Process agent = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "sh", "-c", script);
+    }
+
+    Old startDying(String job, String script) throws Exception {
+        Process agent = new ProcessBuilder(dying(job, script)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
         // in either order: the job's output is relayed while the agent prints the pid
         List<String> two = new ArrayList<>(List.of(String.valueOf(lines.readLine()), String.valueOf(lines.readLine())));
@@ -79,6 +83,14 @@ class AdoptionIntegrationTest {
         assertEquals("first", two.get(0), "the job's first line reached the agent that started it: " + two);
         assertTrue(two.get(1).startsWith("started "), "the dying agent started the job: " + two);
         return new Old(agent, Long.parseLong(two.get(1).substring(8)), lines);
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Kills the old agent as a crash does; its job's supervisor runs on. */
@@ -164,43 +176,31 @@ class AdoptionIntegrationTest {
     void anAgentStoppedWithSigtermWhileItsJobPrintsBusilyHandsEveryByteToTheNextOne() throws Exception {
         int lines = 60_000;
         Path go = work.resolve("go");
-        Old old = startDying("a.6", "echo first; while [ ! -e " + go + " ]; do sleep 0.05; done;"
-                + " i=0; while [ $i -lt " + lines + " ]; do echo busy-$i; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.01; done; exit 5");
+        // what the old agent passes on goes to a file: a Process's own output stream, once the process has ended,
+        // drains what is left in its pipe while a reader may still be reading it, and the reader loses the rest
+        Path said = work.resolve("said");
+        Process agent = new ProcessBuilder(dying("a.6", "echo first; while [ ! -e " + go + " ]; do sleep 0.05; done;"
+                + " i=0; while [ $i -lt " + lines + " ]; do echo busy-$i; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.01; done; exit 5"))
+                .redirectOutput(said.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
-            stopBusy(old, go, lines);
+            await("the old agent to start the job", () -> read(said).contains("started ") && read(said).contains("first\n"));
+            long supervisor = Long.parseLong(read(said).lines().filter(l -> l.startsWith("started ")).findFirst().orElseThrow().substring(8));
+            Files.createFile(go);
+            await("the old agent to be busy passing lines on", () -> read(said).length() > 20_000);
+            agent.destroy(); // SIGTERM, as systemctl stop sends: its pumps let go before its JVM halts
+            assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
+            assertTrue(ProcessHandle.of(supervisor).map(ProcessHandle::isAlive).orElse(false), "the supervisor outlives the agent");
         } finally {
-            old.agent().destroyForcibly();
+            agent.destroyForcibly();
         }
-    }
-
-    private void stopBusy(Old old, Path go, int lines) throws Exception {
-        // what the old agent passed on, read as it comes (its stdout must not fill while it pumps)
         StringBuilder passedOn = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try {
-                for (String l; (l = old.lines().readLine()) != null; ) {
-                    synchronized (passedOn) {
-                        passedOn.append(l).append('\n');
-                    }
-                }
-            } catch (IOException e) {
-                // the old agent is gone
-            }
-        });
-        reader.start();
-        Files.createFile(go);
-        await("the old agent to be busy passing lines on", () -> {
-            synchronized (passedOn) {
-                return passedOn.length() > 20_000;
-            }
-        });
-        old.agent().destroy(); // SIGTERM, as systemctl stop sends: its pumps let go before its JVM halts
-        assertTrue(old.agent().waitFor(10, TimeUnit.SECONDS));
-        reader.join(10_000);
-        assertTrue(ProcessHandle.of(old.supervisor()).map(ProcessHandle::isAlive).orElse(false), "the supervisor outlives the agent");
+        for (String l : read(said).lines().toList()) if (l.startsWith("busy-")) passedOn.append(l).append('\n');
 
+        long counted = JobRecords.countsIn(records.resolve("a.6")).get(OutputCounts.STDOUT); // what the old agent counted
         JobTable table = newAgent();
         assertEquals(List.of("a.6"), Adoption.adoptAll(table));
+        assertTrue(table.running("a.6").tail().end()[0] >= counted, "the old agent's tail holds all it counted: the tail ends at "
+                + table.running("a.6").tail().end()[0] + ", the count at " + counted);
         await("the job's status", () -> Files.exists(files("a.6", "status")));
         StringBuilder expected = new StringBuilder();
         for (int i = 0; i < lines; i++) expected.append("busy-").append(i).append('\n');

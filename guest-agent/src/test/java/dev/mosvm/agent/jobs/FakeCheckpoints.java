@@ -4,6 +4,8 @@ import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.api.CheckpointRecord;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -55,6 +57,14 @@ public final class FakeCheckpoints implements Checkpoints {
     }
 
     private final Map<String, JobSpec> offered = new ConcurrentHashMap<>();
+    /** Checkpoints that restore, as a sleep in a stand-in cgroup directory (its cgroup.procs names it, so resume finds it). */
+    private final Map<String, Path> restorable = new ConcurrentHashMap<>();
+
+    /** As {@link #offer}, but restoring it gives a running job: a sleep whose stand-in cgroup is made in {@code cgroups}. */
+    public FakeCheckpoints offerRestorable(String reference, JobSpec spec, Path cgroups) {
+        restorable.put(reference, cgroups);
+        return offer(reference, spec);
+    }
 
     /** {@code reference} names a checkpoint of {@code spec}'s job from now on (restoring it fails: no CRIU here). */
     public FakeCheckpoints offer(String reference, JobSpec spec) {
@@ -80,7 +90,12 @@ public final class FakeCheckpoints implements Checkpoints {
 
             @Override
             public Job restore() throws IOException {
-                throw new IOException("cannot restart from checkpoint " + reference + ": no CRIU in this test");
+                Path cgroups = restorable.get(reference);
+                if (cgroups == null) throw new IOException("cannot restart from checkpoint " + reference + ": no CRIU in this test");
+                Process sleep = new ProcessBuilder("sleep", "120").start();
+                Path cgroup = Files.createTempDirectory(cgroups, "job-");
+                Files.writeString(cgroup.resolve("cgroup.procs"), sleep.pid() + "\n");
+                return new Job(spec, sleep, cgroup, null);
             }
         };
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A move's source s asks home a which copy of job a.1 runs after its commit to t went
@@ -68,8 +69,7 @@ class HomeArbiterTest {
     }
 
     @Test
-    void homeFencesTheTargetAndTheSourcesCopyReattachesAtTheNewEpoch() throws Exception {
-        Path spool = Files.createTempDirectory("mosvm-settle");
+    void homeFencesTheTargetAndTheSourcesCopyReattachesAtTheNewEpoch(@TempDir Path spool) throws Exception {
         Job job = frozenOnS(spool);
         CompletableFuture<PeerChannel> served = homeServes(homeTable);
         assertEquals(Verdict.SOURCE_RESUMES, new HomeArbiter(source, 10_000).settle(SPEC, "t"));
@@ -83,8 +83,6 @@ class HomeArbiterTest {
         assertEquals(PeerRequest.Op.ATTACH, attach.op());
         assertEquals(1, attach.spec().epoch(), "and its link to home says so");
         reattach.close();
-        Files.deleteIfExists(spool.resolve(SPEC.id() + ".frames"));
-        Files.deleteIfExists(spool);
     }
 
     @Test

@@ -68,8 +68,9 @@ class LostJobIntegrationTest {
 
     @AfterAll
     void clean() throws Exception {
-        Files.deleteIfExists(mosrunBinary);
-        Files.deleteIfExists(dir);
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     /**
@@ -90,12 +91,16 @@ class LostJobIntegrationTest {
     }
 
     OnB jobOnB(Duration watchEvery, String... argv) throws Exception {
+        return jobOnB(watchEvery, (job, node, uid, mode) -> {
+            throw new IOException("not in this test");
+        }, job -> new Placement.Choice("a", "home"), argv);
+    }
+
+    OnB jobOnB(Duration watchEvery, JobServer.Migrations moves, Placement placement, String... argv) throws Exception {
         LoopbackPeers peers = new LoopbackPeers("a", Map.of("b", NodeState.ALIVE, "c", NodeState.ALIVE));
         Path socket = dir.resolve("jobs.sock");
         Files.deleteIfExists(socket);
-        JobServer home = new JobServer(socket, new JobTable("a", null, peers), (job, node, uid, mode) -> {
-            throw new IOException("not in this test");
-        }, job -> new Placement.Choice("a", "home"), clock, watchEvery);
+        JobServer home = new JobServer(socket, new JobTable("a", null, peers), moves, placement, clock, watchEvery);
         List<String> cmd = new ArrayList<>(List.of(mosrunBinary.toString()));
         cmd.addAll(List.of(argv));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
@@ -315,6 +320,27 @@ class LostJobIntegrationTest {
             assertEquals("mosrun: job " + b.job() + " lost: the agent on b restarted and no longer has it; recovering it from checkpoint "
                     + b.job() + " failed: cannot restart from checkpoint " + b.job() + ": no CRIU in this test\n", err,
                     "home restored its latest checkpoint (which this test cannot run)");
+        }
+    }
+
+    @Test
+    void aRecoveredJobRunsAtHomeThenMovesOnToTheBestLiveNode() throws Exception {
+        CompletableFuture<String> movedTo = new CompletableFuture<>();
+        try (OnB b = jobOnB(Duration.ofMillis(100), (job, node, uid, mode) -> {
+            movedTo.complete(job + " to " + node);
+            throw new IOException("the move itself is not in this test");
+        }, job -> new Placement.Choice("c", "best node: c"), "-r", "b", "-l", "sleep", "600")) {
+            Path cgroups = Files.createTempDirectory(dir, "cgroups");
+            b.home().table().checkpoints(new FakeCheckpoints("a", 0).offerRestorable(b.job(), b.spec(), cgroups));
+            linkDrops(b);
+            bAnswersHas(b, false);
+            bAnswersHas(b, false);
+            assertEquals(b.job() + " to c", movedTo.get(30, TimeUnit.SECONDS), "home restored it, then asked for a move to the best node");
+            Job job = b.home().table().running(b.job());
+            assertTrue(job != null && job.launcher().isAlive(), "it runs at home meanwhile (and stays, as that move fails)");
+            assertTrue(b.caller().isAlive(), "its caller waits on");
+            job.launcher().destroy();
+            assertTrue(job.launcher().waitFor(10, TimeUnit.SECONDS));
         }
     }
 

@@ -40,7 +40,7 @@ class AgentAuthenticationIntegrationTest {
         port = LocalAgents.freeTcp();
         Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
         assertTrue(Files.isRegularFile(jar), "agent jar missing: " + jar);
-        agent = new ProcessBuilder("java", "-jar", jar.toString(), "serve", "--config", cfg.toString(),
+        agent = new ProcessBuilder("java", "-Djava.io.tmpdir=" + dir, "-jar", jar.toString(), "serve", "--config", cfg.toString(),
                 "--port", String.valueOf(port), "--speed-budget-ms", "50", "--poweroff-command", "true")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
         long deadline = System.currentTimeMillis() + 30_000;

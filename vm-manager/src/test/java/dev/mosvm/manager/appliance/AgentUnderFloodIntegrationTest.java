@@ -72,7 +72,7 @@ class AgentUnderFloodIntegrationTest {
         assertTrue(Files.isRegularFile(jar), "agent jar missing: " + jar);
         Path jvmOptions = Path.of("../images/files/etc/mosvm/agent-jvm.options"); // the appliance's: its heap is what is at stake
         assertTrue(Files.isRegularFile(jvmOptions), "no " + jvmOptions);
-        agent = new ProcessBuilder("java", "@" + jvmOptions, "-jar", jar.toString(), "serve", "--config", cfg.toString(),
+        agent = new ProcessBuilder("java", "@" + jvmOptions, "-Djava.io.tmpdir=" + dir, "-jar", jar.toString(), "serve", "--config", cfg.toString(),
                 "--port", String.valueOf(https), "--pool", pool.toString(), "--jobs-socket", jobsSocket.toString(),
                 "--peer-port", String.valueOf(peer), "--speed-budget-ms", "30", "--poweroff-command", "true")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();

@@ -83,7 +83,7 @@ class PoolOfLocalAgentsIntegrationTest {
         int https = LocalAgents.freeTcp();
         httpsPorts.put(name, https);
         Path jar = agentJar();
-        Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", cfg.toString(),
+        Process p = new ProcessBuilder("java", "-Xmx64m", "-Djava.io.tmpdir=" + dir, "-jar", jar.toString(), "serve", "--config", cfg.toString(),
                 "--port", String.valueOf(https), "--pool", pool.toString(), "--speed-budget-ms", "30", "--poweroff-command", "true")
                 .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
         agents.put(name, p);
