@@ -355,11 +355,14 @@ public final class Job {
      * would fail with it. Waits until {@code deadlineNanos}.
      */
     void stopReading(long deadlineNanos) throws InterruptedException {
-        for (InputStream in : pumped) {
-            try {
-                in.close();
-            } catch (IOException e) {
-                LOG.fine("output of " + id() + " closed: " + e);
+        // a job whose supervisor has ended holds its pipes no more: closing them would lose what is in them, so its pumps drain them
+        if (launcher.isAlive()) {
+            for (InputStream in : pumped) {
+                try {
+                    in.close();
+                } catch (IOException e) {
+                    LOG.fine("output of " + id() + " closed: " + e);
+                }
             }
         }
         for (Thread t : pumps) t.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));

@@ -459,6 +459,16 @@ public final class JobServer implements AutoCloseable {
         move.start();
     }
 
+    /** Where a recovered job should run, chosen before it is restored (as for a new job: it is not yet in this node's load); null if placement fails. */
+    private Placement.Choice bestFor(String id) {
+        try {
+            return placement.place(id);
+        } catch (RuntimeException e) {
+            LOG.warning("job " + id + " is recovered here: no node could be chosen for it (" + e + ")");
+            return null;
+        }
+    }
+
     /** The node a job runs on elsewhere in the pool, as the live nodes list it; null if none does. */
     private String runningElsewhere(String id) {
         return poolJobs.list().stream().filter(j -> j.id().equals(id) && !"EXITED".equals(j.state())).map(dev.mosvm.api.JobView::where)
@@ -690,8 +700,7 @@ public final class JobServer implements AutoCloseable {
         }
         try {
             if (!home.takeRelay(table.self(), null, RUNNER_WAIT_MILLIS)) throw new IOException("the lost node's relay did not end");
-            // chosen before the restore, as for a new job: it is not yet in this node's load
-            Placement.Choice best = home.spec.pinned() || home.spec.stay() ? null : placement.place(id);
+            Placement.Choice best = home.spec.pinned() || home.spec.stay() ? null : bestFor(id);
             Job job = r.restore();
             // the new epoch is claimed in one step with the ledger: a move settled meanwhile cannot claim it too
             int epoch = home.copies.nextEpoch(r.spec().epoch());
@@ -702,6 +711,7 @@ public final class JobServer implements AutoCloseable {
             job.sink(home);
             table.adopt(job);
             job.resume();
+            home.watch.runsAgain();
             boolean onward = best != null && !best.node().equals(table.self());
             LOG.warning("job " + id + " recovered here from checkpoint " + r.name() + " after its node " + gone + " was lost"
                     + (gap[0] + gap[1] > 0 ? "; " + gap[0] + " bytes of output and " + gap[1] + " of errors it wrote before the checkpoint never arrived" : "")

@@ -406,7 +406,8 @@ public final class JobTable {
     }
 
     /**
-     * This agent is stopping (its JVM runs its shutdown hooks): every job's pumps keep what they
+     * This agent is stopping (its JVM runs its shutdown hooks; only then, as the table stays
+     * stopped): every job's pumps keep what they
      * have read and read no more, for at most {@code millis}, so the next agent finds each job's
      * unread output in its pipes and the rest in its tail ({@link Job#stopReading}).
      */
@@ -454,6 +455,7 @@ public final class JobTable {
             job.startPumps();
         }
         Thread waiter = new Thread(() -> {
+            boolean reported = false;
             try {
                 int status = job.launcher().waitFor();
                 job.drainOutput();
@@ -462,10 +464,11 @@ public final class JobTable {
                     LOG.info("job " + job.id() + " exited with " + status);
                     job.sinkExited(status);
                 }
+                reported = true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                if (!stopping) forget(job);
+                if (reported || !stopping) forget(job); // reported: the next agent must not report it again
             }
         }, "job-wait-" + job.id());
         waiter.setDaemon(true);

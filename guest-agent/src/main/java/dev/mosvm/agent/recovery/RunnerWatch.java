@@ -108,6 +108,19 @@ public final class RunnerWatch {
         return lost = new Verdict(Kind.LOST, reason(" while the job was moving, and no node took it over"));
     }
 
+    /**
+     * The job runs again, brought back from a checkpoint at its home: the node it runs on next
+     * (it may move on at once) is watched afresh, and the verdict on the lost one is forgotten,
+     * or that node's loss would bring the job back again once it left home.
+     */
+    public synchronized void runsAgain() {
+        lost = null;
+        watched = null;
+        goneSince = null;
+        disownedSince = null;
+        handedFrom = null;
+    }
+
     /** {@code from}, asked, said the job left it for {@code to}: {@code to} is watched from now on, as the node a moving job went to. */
     public synchronized void handedOver(String from, String to) {
         if (lost != null) return;

@@ -92,8 +92,8 @@ public final class FakeCheckpoints implements Checkpoints {
             public Job restore() throws IOException {
                 Path cgroups = restorable.get(reference);
                 if (cgroups == null) throw new IOException("cannot restart from checkpoint " + reference + ": no CRIU in this test");
-                Process sleep = new ProcessBuilder("sleep", "120").start();
                 Path cgroup = Files.createTempDirectory(cgroups, "job-");
+                Process sleep = new ProcessBuilder("sleep", "120").start();
                 Files.writeString(cgroup.resolve("cgroup.procs"), sleep.pid() + "\n");
                 return new Job(spec, sleep, cgroup, null);
             }

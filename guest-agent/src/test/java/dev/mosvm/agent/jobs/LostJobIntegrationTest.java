@@ -335,12 +335,14 @@ class LostJobIntegrationTest {
             linkDrops(b);
             bAnswersHas(b, false);
             bAnswersHas(b, false);
-            assertEquals(b.job() + " to c", movedTo.get(30, TimeUnit.SECONDS), "home restored it, then asked for a move to the best node");
-            Job job = b.home().table().running(b.job());
-            assertTrue(job != null && job.launcher().isAlive(), "it runs at home meanwhile (and stays, as that move fails)");
-            assertTrue(b.caller().isAlive(), "its caller waits on");
-            job.launcher().destroy();
-            assertTrue(job.launcher().waitFor(10, TimeUnit.SECONDS));
+            try {
+                assertEquals(b.job() + " to c", movedTo.get(30, TimeUnit.SECONDS), "home restored it, then asked for a move to the best node");
+                Job job = b.home().table().running(b.job());
+                assertTrue(job != null && job.launcher().isAlive(), "it runs at home meanwhile (and stays, as that move fails)");
+                assertTrue(b.caller().isAlive(), "its caller waits on");
+            } finally {
+                for (Job j : b.home().table().jobs()) j.launcher().destroyForcibly();
+            }
         }
     }
 

@@ -38,6 +38,16 @@ class RunnerWatchTest {
     }
 
     @Test
+    void aJobBroughtBackFromACheckpointIsWatchedAfreshWhereverItMovesNext() {
+        assertEquals(Kind.LOST, watch.check("b", is(NodeState.DEAD), false).kind());
+        assertEquals(Kind.LOST, watch.check("c", is(NodeState.ALIVE), false).kind(), "a verdict stands until the job runs again");
+        watch.runsAgain(); // recovered at home
+        assertEquals(Kind.RUNNING, watch.check("c", is(NodeState.ALIVE), false).kind(), "it moved on to c, which runs it");
+        assertEquals(Kind.RUNNING, watch.check("b", is(NodeState.ALIVE), false).kind(), "or back to b, come back");
+        assertEquals(Kind.LOST, watch.check("c", is(NodeState.DEAD), false).kind(), "and a node lost under it later is judged again");
+    }
+
+    @Test
     void aNodeThatLeftOrWasRemovedLosesItsJobToo() {
         assertEquals("job a.123 lost: its node b left the pool (LEFT at 12:34:56); it had no checkpoint",
                 watch.check("b", is(NodeState.LEFT), false).reason());

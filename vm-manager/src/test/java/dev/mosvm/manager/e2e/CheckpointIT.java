@@ -8,6 +8,7 @@ import dev.mosvm.builder.SafeDelete;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,8 +133,9 @@ class CheckpointIT extends PoolTestBase {
         sh("ca", "rm -f " + DIR + "/per.*; su alice -c 'bg-job " + DIR + " per -A 1 -N 2 -r cb perl count.pl 1000 2000000'");
         String id = waitForJob("ca", "count.pl 1000", 60).get("id").asText();
         String root = "/pool/ca/.mosvm-checkpoints/" + id;
-        waitUntil("ca", "test -f " + root + "/1/manifest.json && echo yes || true", "yes"::equals, 200);
-        JsonNode first = job("ca", id);
+        // mosps shows a checkpoint once it is sealed and measured (its manifest comes a moment before)
+        JsonNode first = Await.until("the first periodic checkpoint in mosps", Duration.ofSeconds(200), Duration.ofSeconds(5),
+                () -> job("ca", id), j -> j.hasNonNull("checkpoint") && j.get("checkpoint").get("number").asInt() >= 1);
         // the job's start as its home recorded it, the checkpoint's time as its node did (both VMs keep the host's time)
         long firstAfter = java.time.Duration.between(java.time.Instant.parse(first.get("started").asText()),
                 java.time.Instant.parse(first.get("checkpoint").get("at").asText())).toSeconds();
