@@ -39,8 +39,7 @@ final class AdoptedSupervisor implements Supervisor {
      */
     static AdoptedSupervisor adopt(long pid, Path status, boolean inputEnded) throws IOException {
         ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IOException("supervisor " + pid + " has ended"));
-        String input = Files.readSymbolicLink(JobPipes.fd(pid, 0)).toString();
-        if (!input.startsWith("pipe:")) throw new IOException("fd 0 of supervisor " + pid + " is " + input + ", not a job's pipe");
+        JobPipes.requirePipe(pid, 0);
         InputStream[] output = JobPipes.open(pid);
         try {
             OutputStream in = inputEnded ? OutputStream.nullOutputStream() : new FileOutputStream(JobPipes.fd(pid, 0).toFile());

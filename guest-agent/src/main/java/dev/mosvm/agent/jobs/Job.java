@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -41,9 +42,7 @@ public final class Job {
     private final List<Integer> heldSignals = new ArrayList<>();
     private final ByteArrayOutputStream heldInput = new ByteArrayOutputStream();
     private boolean heldEof;
-    private final List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The streams the pumps read, closed to stop them ({@link #stopReading}). */
-    private final List<InputStream> pumped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Thread> pumps = new CopyOnWriteArrayList<>();
     /** Bytes of stdout and stderr the job wrote before this copy (a restored checkpoint's), and read from it here since. */
     private volatile long outBefore;
     private volatile long errBefore;
@@ -302,8 +301,6 @@ public final class Job {
         long out = outBefore;
         long err = errBefore;
         sink.startsAt(stdoutBytes(), stderrBytes(), (o, upTo) -> tail.replayTo(o, out, err, upTo)); // exact: nothing reads the job's output yet
-        pumped.add(launcher.stdout());
-        pumped.add(launcher.stderr());
         pumps.add(pump(launcher.stdout(), MessageType.STDOUT));
         pumps.add(pump(launcher.stderr(), MessageType.STDERR));
     }
@@ -356,8 +353,8 @@ public final class Job {
      */
     void stopReading(long deadlineNanos) throws InterruptedException {
         // a job whose supervisor has ended holds its pipes no more: closing them would lose what is in them, so its pumps drain them
-        if (launcher.isAlive()) {
-            for (InputStream in : pumped) {
+        if (launcher.isAlive() && !pumps.isEmpty()) {
+            for (InputStream in : List.of(launcher.stdout(), launcher.stderr())) {
                 try {
                     in.close();
                 } catch (IOException e) {
