@@ -14,6 +14,7 @@ import dev.mosvm.agent.node.ProcFiles;
 import dev.mosvm.agent.node.SpeedBenchmark;
 import dev.mosvm.agent.pool.BalanceLoop;
 import dev.mosvm.agent.pool.CompactRequests;
+import dev.mosvm.agent.pool.SealRequests;
 import dev.mosvm.agent.pool.HomeFolds;
 import dev.mosvm.agent.pool.LivePeers;
 import dev.mosvm.agent.pool.Membership;
@@ -102,8 +103,6 @@ public final class AgentDaemon {
         table.deliverCallerlessTo(appliance ? GuestLayout.CALLERLESS_OUTPUT : Files.createDirectories(outside.resolve("output")));
         table.keepRecords(new JobRecords(appliance ? GuestLayout.JOBS_DIR : Files.createDirectories(outside.resolve("jobs"))));
         Path images = appliance ? ImageScratch.mount(GuestLayout.MIGRATION_IMAGES) : Files.createDirectories(outside.resolve("images"));
-        List<String> unfinished = ImageScratch.clearUnfinished(images);
-        if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
         Migrations migrations = new Migrations(table, images, GuestLayout.IMAGE_VERSION);
         table.speed(speed.get());
         BalanceLoop balance = new BalanceLoop(cfg.node(), table, migrations, pool::members, speed::get, BalancerConfig.DEFAULT,
@@ -114,12 +113,17 @@ public final class AgentDaemon {
                 : checkpointsOutside.resolve(home).resolve(GuestLayout.CHECKPOINTS_DIR_NAME), Checkpointer.SEAL_KEY, Clock.systemUTC());
         // this node folds its own jobs' checkpoints, on its own disk, whichever node runs them
         CompactRequests compactions = new CompactRequests(cfg.node(), peers, new HomeFolds(cfg.node(), storeOfHome.apply(cfg.node())));
-        table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, Clock.systemUTC()));
+        // and seals the checkpoints its jobs' runners write here, with its own disk and CPU
+        SealRequests seals = new SealRequests(cfg.node(), peers, () -> storeOfHome.apply(cfg.node()), Checkpointer.SEAL_KEY);
+        table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, seals, Clock.systemUTC()));
         // a previous agent's jobs, before anyone is served: adopted if their supervisors still run, else ended (their homes recover them)
         table.stopReadingOnShutdown();
         new Orphans(cgroups, inits).reap(Set.copyOf(Adoption.adoptAll(table)));
+        // after adoption: the images an adopted job's memory still arrives from stay
+        List<String> unfinished = ImageScratch.clearUnfinished(images, table.memoryArrivingFrom());
+        if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
-        new PeerServer(s.peerPort(), peers, table, migrations, compactions);
+        new PeerServer(s.peerPort(), peers, table, migrations, compactions, seals);
         if (appliance) new HomeShares(cfg.node(), pool::members);
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());

@@ -190,7 +190,7 @@ public record CheckpointManifest(int format, String job, int number, int parent,
     }
 
     /** Whether its MAC is the one {@code key} gives (compared in constant time). */
-    boolean signedWith(byte[] key) {
+    public boolean signedWith(byte[] key) {
         return mac != null && MessageDigest.isEqual(mac.getBytes(StandardCharsets.US_ASCII), macWith(key).getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -201,6 +201,21 @@ public record CheckpointManifest(int format, String job, int number, int parent,
      * @throws CheckpointException with one line: damaged, or of a newer format
      */
     public static CheckpointManifest parse(byte[] json, String subject) throws CheckpointException {
+        return parse(json, subject, true);
+    }
+
+    /**
+     * The unsigned manifest in {@code json} (a peer's seal request: what the taker knows), every
+     * field of it checked; the store's part (time, files, MAC), if any, is dropped: sealing
+     * writes its own.
+     */
+    public static CheckpointManifest parseUnsigned(byte[] json, String subject) throws CheckpointException {
+        CheckpointManifest m = parse(json, subject, false);
+        return new CheckpointManifest(m.format, m.job, m.number, m.parent, m.spec, null, m.node, m.imageVersion, m.stdio, m.stdinClosed,
+                m.outBytes, m.errBytes, m.pagesBytes, m.frozenMillis, null, null);
+    }
+
+    private static CheckpointManifest parse(byte[] json, String subject, boolean sealed) throws CheckpointException {
         if (json.length > MAX_BYTES) throw damaged(subject, "is larger than " + MAX_BYTES + " bytes");
         JsonNode tree;
         CheckpointManifest m;
@@ -222,7 +237,7 @@ public record CheckpointManifest(int format, String job, int number, int parent,
             if (e instanceof CheckpointException c) throw c;
             throw damaged(subject, "is not readable JSON (" + oneLine(e.getMessage()) + ")");
         }
-        String bad = m.problem(true);
+        String bad = m.problem(sealed);
         if (bad != null) throw damaged(subject, bad);
         return m;
     }

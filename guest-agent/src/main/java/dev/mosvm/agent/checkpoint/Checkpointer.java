@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  *
  * <p>The job is frozen only for the dump: it is left stopped, the output it wrote before is
  * let through to home (so the checkpoint records exactly how many bytes of output precede it,
- * and a recovery prints none twice), then it runs on while the files are summed and sealed.
+ * and a recovery prints none twice), then it runs on while its home sums the files and seals
+ * them ({@link Sealer}).
  * Input and signals that arrive meanwhile are held and delivered after, as during a move; a
  * move and a checkpoint of one job never overlap.
  */
@@ -78,12 +79,33 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     }
 
     /**
+     * Who sums a checkpoint's files and writes its signed manifest once the job runs again: the
+     * job's home, on its own disk and CPU (pool.SealRequests), or the store itself.
+     */
+    public interface Sealer {
+        CheckpointManifest seal(CheckpointStore store, Path dir, CheckpointManifest unsigned) throws IOException;
+
+        /** Seals with the store itself: over NFS when the store is another node's. */
+        Sealer HERE = CheckpointStore::seal;
+    }
+
+    private final Sealer sealer;
+
+    /** As below, each checkpoint sealed by the store itself ({@link Sealer#HERE}). */
+    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Compactions compactions, Clock clock) {
+        this(table, storeOfHome, scratchRoot, compactions, Sealer.HERE, clock);
+    }
+
+    /**
      * @param storeOfHome the store of a home node's checkpoints, by the node's name
      * @param scratchRoot where a restore keeps its notes (a tmpfs; the checkpoint itself stays untouched)
      * @param compactions asks a job's home to fold its checkpoints after each one is sealed
+     * @param sealer      seals each checkpoint once its job runs again
      */
-    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Compactions compactions, Clock clock) {
+    public Checkpointer(JobTable table, Function<String, CheckpointStore> storeOfHome, Path scratchRoot, Compactions compactions, Sealer sealer,
+                        Clock clock) {
         this.table = table;
+        this.sealer = sealer;
         this.compactions = compactions;
         this.scratchRoot = scratchRoot;
         this.storeOfHome = storeOfHome;
@@ -241,13 +263,14 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             job.resume();
             stopped = false;
             long frozen = (System.nanoTime() - t0) / 1_000_000;
-            CheckpointManifest m = store.seal(dir, CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
+            long t1 = System.nanoTime();
+            CheckpointManifest m = sealer.seal(store, dir, CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
                     job.stdinClosed(), written[0], written[1], pages, frozen));
             takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
-                    + pages / 1024 + " KiB of pages, frozen " + frozen + " ms");
+                    + pages / 1024 + " KiB of pages, frozen " + frozen + " ms, sealed in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
             return r;
         } catch (IOException | RuntimeException e) {
             if (dir != null) deleteQuietly(dir);

@@ -56,16 +56,19 @@ public final class Adoption {
         String id = r.spec().id();
         long start = JobRecords.startTime(r.supervisor());
         if (start >= 0 && start == r.supervisorStart()) {
-            String refused = refusal(r);
+            MemoryArrival arrival = r.memoryArriving() && r.memoryFrom() != null
+                    ? MemoryArrival.left(Path.of(r.memoryFrom()), table.lazyCgroupFor(id, false)) : null;
+            String refused = refusal(r, arrival);
             if (refused != null) {
                 LOG.warning("job " + id + " is not adopted: " + refused + "; it is reaped, and its home recovers it or tells its caller");
                 forget(dir);
                 return false;
             }
             try {
-                adopt(table, r, dir);
+                adopt(table, r, dir, arrival);
                 LOG.warning("job " + id + " (home " + r.spec().home() + ", uid " + r.spec().uid() + ") adopted from the agent that ran before:"
-                        + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home"));
+                        + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home")
+                        + (arrival == null ? "" : arrival.running() ? "; its lazy restore goes on" : "; its lazy restore had completed"));
                 return true;
             } catch (IOException | RuntimeException e) {
                 if (JobRecords.startTime(r.supervisor()) != r.supervisorStart() && Files.exists(dir.resolve(JobRecords.STATUS))) {
@@ -94,12 +97,15 @@ public final class Adoption {
 
     /**
      * Why a job whose supervisor runs on cannot be adopted, or null: its memory was still being
-     * copied in by a daemon that ended with the agent (what is missing would read as zeros), or
-     * it is stopped: a dump (a move's, a checkpoint's) left it so, and whether it is still the
-     * job only its home can say; it would otherwise stay stopped for ever.
+     * copied in by a daemon that ended before every page was in (what is missing would read as
+     * zeros), or it is stopped: a dump (a move's, a checkpoint's) left it so, and whether it is
+     * still the job only its home can say; it would otherwise stay stopped for ever.
+     *
+     * @param arrival the lazy restore's daemon the record names, or null
      */
-    static String refusal(JobRecord r) {
-        if (r.memoryArriving()) return "its lazy restore had not copied all its memory in when the agent stopped";
+    static String refusal(JobRecord r, MemoryArrival arrival) {
+        if (r.memoryArriving() && arrival == null) return "its lazy restore had not copied all its memory in when the agent stopped";
+        if (arrival != null && !arrival.running() && !arrival.complete()) return arrival.failure() + " before all its memory was in";
         long init = Job.firstChild(r.supervisor());
         if (init > 0 && stopped(init)) return "it is stopped (the agent stopped while it dumped the job for a move or a checkpoint)";
         return null;
@@ -115,7 +121,8 @@ public final class Adoption {
         }
     }
 
-    private static void adopt(JobTable table, JobRecord r, Path dir) throws IOException {
+    /** @param arrival the lazy restore's daemon still copying the job's memory in, or that has (its record said so), or null */
+    private static void adopt(JobTable table, JobRecord r, Path dir, MemoryArrival arrival) throws IOException {
         JobSpec spec = r.spec();
         AdoptedSupervisor s = AdoptedSupervisor.adopt(r.supervisor(), dir.resolve(JobRecords.STATUS), r.stdinClosed());
         OutputCounts counts = JobRecords.countsIn(dir);
@@ -137,10 +144,12 @@ public final class Adoption {
             throw e;
         }
         job.sink(sink);
+        if (arrival != null) job.memoryArriving(arrival.round()); // in its record from the start: a restart now follows the daemon too
         table.register(job);
         // the supervisor may not have let go of the input yet (the agent stopped between recording the end and telling it)
         if (r.stdinClosed()) job.control(Frame.empty(MessageType.STDIN_EOF));
         table.relay(job);
+        if (arrival != null) arrival.follow(job); // the daemon outlived the agent: its images go once it ends
     }
 
     /** Where an adopted job's output and end go: a link to its home elsewhere, or files for its owner here. */

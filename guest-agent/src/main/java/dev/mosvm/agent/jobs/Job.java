@@ -140,18 +140,25 @@ public final class Job {
         return stdinClosed;
     }
 
-    private volatile boolean memoryArriving;
+    /** The images a lazy restore's daemon still copies the job's memory in from, or null once it is all in. */
+    private volatile Path memoryFrom;
 
     /**
-     * Whether the job runs before all its memory is in (a lazy restore's daemon still copies it):
-     * an agent that restarts meanwhile does not adopt it, as that daemon ends with the agent.
+     * Whether the job runs before all its memory is in (a lazy restore's daemon still copies it,
+     * {@link MemoryArrival}): an agent that restarts meanwhile follows that daemon on.
      */
     public boolean memoryArriving() {
-        return memoryArriving;
+        return memoryFrom != null;
     }
 
-    public void memoryArriving(boolean now) {
-        memoryArriving = now;
+    /** The round of images the job's memory still arrives from, or null. */
+    public Path memoryFrom() {
+        return memoryFrom;
+    }
+
+    /** @param round the images a lazy restore's daemon copies the job's memory in from, or null once every page is in */
+    public void memoryArriving(Path round) {
+        memoryFrom = round;
         changed.run();
     }
 

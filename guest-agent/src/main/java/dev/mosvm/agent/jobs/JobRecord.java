@@ -13,7 +13,9 @@ import dev.mosvm.agent.wire.JobSpec;
  * @param stdinClosed     whether the caller's input has ended (the supervisor let go of it, or is told to again)
  * @param outBefore       bytes of stdout the job wrote before this copy (a restored checkpoint's); those read here are in {@link OutputCounts}
  * @param errBefore       the same for stderr
- * @param memoryArriving whether a lazy restore's daemon was still copying its memory in (it ends with the agent: not adopted)
+ * @param memoryArriving whether a lazy restore's daemon was still copying its memory in
+ * @param memoryFrom      the round of images that daemon reads ({@link MemoryArrival}), or null: a record
+ *                        saying memory arrives and naming none (an older agent's) is not adopted
  */
 public record JobRecord(JobSpec spec, long supervisor, long supervisorStart, String cgroup, boolean stdinClosed, long outBefore, long errBefore,
-                        boolean memoryArriving) {}
+                        boolean memoryArriving, String memoryFrom) {}

@@ -114,13 +114,23 @@ public final class JobTable {
 
     /** Rewrites the record of {@code job} if it is the copy of its job running here. */
     private void writeRecord(Job job) {
+        synchronized (recordWrites) { // one at a time: each reads the job's state and writes it whole, so the last write holds the latest
+            writeRecordNow(job);
+        }
+    }
+
+    private final Object recordWrites = new Object();
+
+    private void writeRecordNow(Job job) {
         JobRecords r = records;
         // a supervisor that has ended may have its pid taken by another process: its record is not rewritten (it goes with the job)
         if (r == null || running.get(job.id()) != job || !job.launcher().isAlive()) return;
         long pid = job.launcher().pid();
+        Path memoryFrom = job.memoryFrom();
         try {
             r.write(new JobRecord(job.spec(), pid, JobRecords.startTime(pid), job.cgroup() == null ? null : job.cgroup().toString(),
-                    job.stdinClosed(), job.outBefore(), job.errBefore(), job.memoryArriving()));
+                    job.stdinClosed(), job.outBefore(), job.errBefore(), memoryFrom != null,
+                    memoryFrom == null ? null : memoryFrom.toString()));
         } catch (IOException e) {
             LOG.warning("cannot write the record of job " + job.id() + " (an agent that restarts will not adopt it): " + e.getMessage());
         }
@@ -438,6 +448,16 @@ public final class JobTable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopReading(STOP_READING_MILLIS), "stop-reading-jobs"));
     }
 
+    /** The directories of the images the memory of jobs here still arrives from (lazy restores not finished). */
+    public java.util.Set<Path> memoryArrivingFrom() {
+        java.util.Set<Path> dirs = new java.util.HashSet<>();
+        for (Job job : running.values()) {
+            Path round = job.memoryFrom();
+            if (round != null && round.getParent() != null) dirs.add(round.getParent().toAbsolutePath().normalize());
+        }
+        return dirs;
+    }
+
     /** Takes a registered job out again (its copy is being killed before it ever ran here). */
     public void unregister(Job job) {
         job.tail().close();
@@ -674,17 +694,35 @@ public final class JobTable {
     }
 
     private Path cgroupFor(String id) {
+        return cgroupNamed("job-" + id, "job " + id);
+    }
+
+    /**
+     * The cgroup of the daemon copying job {@code id}'s memory in after a lazy restore
+     * ({@link MemoryArrival}), made if {@code make}: out of the agent's own, so it outlives an
+     * agent restart; its own, not the job's, which a checkpoint freezes while that daemon must
+     * serve the job's faults. Null when this table has no cgroups.
+     */
+    public Path lazyCgroupFor(String id, boolean make) {
+        if (!make) return cgroupRoot == null ? null : cgroupRoot.resolve(LAZY_CGROUP_PREFIX + id);
+        return cgroupNamed(LAZY_CGROUP_PREFIX + id, "the lazy restore of job " + id);
+    }
+
+    /** How the cgroup of a lazy restore's daemon is named, followed by the job's id. */
+    public static final String LAZY_CGROUP_PREFIX = "lazy-";
+
+    private Path cgroupNamed(String name, String forWhat) {
         if (cgroupRoot == null) return null;
         try {
             if (!Files.isDirectory(cgroupRoot)) {
                 Files.createDirectories(cgroupRoot);
                 enableControllers();
             }
-            Path dir = cgroupRoot.resolve("job-" + id);
+            Path dir = cgroupRoot.resolve(name);
             Files.createDirectories(dir);
             return dir;
         } catch (IOException e) {
-            LOG.warning("no cgroup for job " + id + ": " + e.getMessage());
+            LOG.warning("no cgroup for " + forWhat + ": " + e.getMessage());
             return null;
         }
     }

@@ -91,6 +91,13 @@ public final class Orphans {
                     + (removed ? "" : ", but its cgroup " + cgroup + " still holds some and stays")
                     + "; its home finds it gone and recovers it from its checkpoint or tells its caller");
         }
+        for (Path cgroup : entries(cgroupRoot, JobTable.LAZY_CGROUP_PREFIX + "*")) {
+            String id = cgroup.getFileName().toString().substring(JobTable.LAZY_CGROUP_PREFIX.length());
+            if (adopted.contains(id)) continue; // its job's memory still arrives: MemoryArrival follows the daemon
+            int killed = kill(cgroup);
+            emptyAndRemove(cgroup);
+            if (killed > 0) LOG.warning("the lazy restore of job " + id + ", not adopted, is ended (" + killed + " processes)");
+        }
         for (Path init : entries(initRoot, "*")) {
             String id = init.getFileName().toString();
             if (!adopted.contains(id) && ids.add(id)) removeInitDir(id); // a job with no cgroup of its own left its init's directory

@@ -58,15 +58,18 @@ public final class ImageScratch {
 
     /**
      * Removes the images of moves a previous agent left unfinished ({@code in-JOB}, {@code
-     * out-JOB}): nothing resumes them, and they hold memory in the tmpfs. Returns what it removed.
+     * out-JOB}): nothing resumes them, and they hold memory in the tmpfs. Those in {@code keep}
+     * stay: a job adopted here still has its memory copied in from them (a lazy restore's daemon
+     * outlived the agent). Returns what it removed.
      */
-    public static java.util.List<String> clearUnfinished(Path dir) throws IOException {
+    public static java.util.List<String> clearUnfinished(Path dir, java.util.Set<Path> keep) throws IOException {
         java.util.List<String> cleared = new java.util.ArrayList<>();
         if (!Files.isDirectory(dir)) return cleared;
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
                 String name = p.getFileName().toString();
-                if (!Files.isDirectory(p) || !(name.startsWith("in-") || name.startsWith("out-"))) continue;
+                if (!Files.isDirectory(p) || !(name.startsWith(dev.mosvm.agent.jobs.MemoryArrival.INCOMING_PREFIX) || name.startsWith("out-"))) continue;
+                if (keep.contains(p.toAbsolutePath().normalize())) continue;
                 TargetMigration.deleteTree(p);
                 cleared.add(name);
             }

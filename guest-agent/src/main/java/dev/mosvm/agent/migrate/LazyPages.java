@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.jobs.MemoryArrival;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -18,70 +19,62 @@ import java.util.logging.Logger;
  * (userfaultfd), so the job resumes without waiting for its memory to be copied into it. Every
  * page is on this node before the job resumes (no page is fetched from the source), so a
  * source that dies after the commit takes nothing of the job with it. The daemon exits once
- * every page is in; the images must stay until then.
+ * every page is in; the images must stay until then. It outlives the agent
+ * ({@link MemoryArrival}: an agent that restarts meanwhile follows it on).
  */
-final class LazyPages implements AutoCloseable {
+final class LazyPages {
     private static final Logger LOG = Logger.getLogger(LazyPages.class.getName());
     static final String SOCKET = "lazy-pages.socket";
-    private final Process daemon;
+    /**
+     * Runs the daemon ($2: the round's directory) and writes its exit status beside it when it
+     * ends. First it keeps the kernel's OOM killer off itself and the daemon (killed before every
+     * page is in, the userfaultfd closes and the job reads zeros where its memory was), and
+     * leaves the agent's cgroup for its own ($1, if any), so stopping the agent does not end it.
+     */
+    static final String WRAPPER = """
+            echo -1000 > /proc/self/oom_score_adj || echo "mosvm: the OOM killer may end the lazy-pages daemon" >&2
+            if [ -n "$1" ]; then echo $$ > "$1/cgroup.procs" || echo "mosvm: the lazy-pages daemon stays in the agent's cgroup and ends with it" >&2; fi
+            criu lazy-pages -D "$2" -o lazy-pages.log
+            echo $? > "$2/%1$s.part" && mv "$2/%1$s.part" "$2/%1$s"
+            """.formatted(MemoryArrival.STATUS);
 
-    private LazyPages(Process daemon) {
-        this.daemon = daemon;
-    }
+    private LazyPages() {}
 
     /**
      * Makes the round's process images self-contained where it can ({@link #flatten}) and
      * starts the daemon for it; returns once the daemon waits for the restore.
+     *
+     * @param cgroup where the daemon runs, out of the agent's cgroup; null for none
      */
-    static LazyPages start(Path round) throws IOException {
+    static MemoryArrival start(Path round, Path cgroup) throws IOException {
         int[] flat = flatten(round);
         if (flat[1] > 0) LOG.info("lazy restore: " + flat[0] + " of " + flat[1] + " pre-copied process images made self-contained");
-        Process p = new ProcessBuilder("criu", "lazy-pages", "-D", round.toString(), "-o", "lazy-pages.log")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        LazyPages lazy = new LazyPages(p);
-        protectFromOom(p.pid());
+        Process p = new ProcessBuilder("/bin/sh", "-c", WRAPPER, "lazy-pages", cgroup == null ? "" : cgroup.toString(), round.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(round.resolve("lazy-pages.out").toFile()).start();
+        MemoryArrival lazy;
+        try {
+            lazy = MemoryArrival.started(round, cgroup, p.toHandle());
+        } catch (IOException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw e;
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(round.resolve(SOCKET))) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
-                lazy.close();
+                lazy.stop();
                 throw new IOException("the lazy-pages daemon did not start: " + Criu.firstError(round.resolve("lazy-pages.log"), "no log"));
             }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
-                lazy.close();
+                lazy.stop();
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
         }
         return lazy;
-    }
-
-    /**
-     * Keeps the kernel's OOM killer off the daemon: killed before it has copied every page in,
-     * its userfaultfd would close and the job would read zeros where its memory was.
-     */
-    private static void protectFromOom(long pid) {
-        try {
-            Files.writeString(Path.of("/proc", String.valueOf(pid), "oom_score_adj"), "-1000");
-        } catch (IOException e) {
-            LOG.warning("cannot protect the lazy-pages daemon from the OOM killer: " + e.getMessage());
-        }
-    }
-
-    /** Runs {@code then} once the daemon has copied every page in (or ended otherwise). */
-    void whenDone(Runnable then) {
-        daemon.onExit().thenRun(() -> {
-            if (daemon.exitValue() != 0) {
-                LOG.warning("the lazy-pages daemon ended with " + daemon.exitValue() + " before the job's memory was all in: see lazy-pages.log");
-            }
-            then.run();
-        });
-    }
-
-    @Override
-    public void close() {
-        daemon.destroyForcibly();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.mosvm.agent.migrate;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobTable;
+import dev.mosvm.agent.jobs.MemoryArrival;
 import dev.mosvm.agent.migrate.steps.StepDeadlines;
 import dev.mosvm.agent.migrate.steps.TargetMachine;
 import dev.mosvm.agent.migrate.steps.TargetMove;
@@ -57,7 +58,7 @@ final class TargetMigration {
     private void receiveWatched(PeerChannel ch, PeerRequest req, String imageVersion) throws IOException {
         JobSpec spec = req.spec();
         PeerRequest.MigrationOffer offer = req.offer();
-        Path dir = work.resolve("in-" + spec.id());
+        Path dir = work.resolve(MemoryArrival.INCOMING_PREFIX + spec.id());
         Edge edge = null;
         try {
             String refusal = refusal(spec, offer, imageVersion, dir);
@@ -92,7 +93,7 @@ final class TargetMigration {
         private Job restored;
         private boolean registered;
         private boolean running;
-        private LazyPages lazy;
+        private MemoryArrival lazy;
         private String timings = "";
         private PageServer pages;
         private Path pagesRound;
@@ -158,7 +159,7 @@ final class TargetMigration {
             try {
                 String round = String.valueOf(MigrationFrames.Restore.of(frame).round());
                 long t0 = System.nanoTime();
-                if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round));
+                if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round), table.lazyCgroupFor(spec.id(), true));
                 long t1 = System.nanoTime();
                 restored = JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazy != null,
                         java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));
@@ -190,7 +191,7 @@ final class TargetMigration {
             // Either way the copy is in the table before it runs: a source that lost RUNNING
             // and asks whether the job runs here must never hear "no" while it does.
             if (home) restored.sink(table.sinkFor(spec));
-            if (lazy != null) restored.memoryArriving(true);
+            if (lazy != null) restored.memoryArriving(lazy.round());
             table.register(restored);
             registered = true;
             if (home) table.relay(restored);
@@ -247,12 +248,9 @@ final class TargetMigration {
         void close() {
             if (pages != null) pages.close();
             if (lazy != null && running) {
-                lazy.whenDone(() -> {
-                    restored.memoryArriving(false);
-                    deleteTree(dir); // the images are its memory until every page is in
-                });
+                lazy.follow(restored); // the images are its memory until every page is in: they go after
             } else {
-                if (lazy != null) lazy.close();
+                if (lazy != null) lazy.discard();
                 deleteTree(dir);
             }
         }

@@ -109,7 +109,9 @@ public final class HomeFolds implements AutoCloseable {
             running.add(job);
         }
         try {
+            long t0 = System.nanoTime();
             String why = compaction.compact(job, keep);
+            LOG.info("checkpoints of " + job + " compacted in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             if (why == null) refused.remove(job);
             else if (refused.add(job)) LOG.info("checkpoints of " + job + " not folded (" + why + "): its next checkpoint is full");
         } catch (IOException | RuntimeException e) {

@@ -37,6 +37,7 @@ public final class PeerServer implements AutoCloseable {
     private final JobTable table;
     private final Migrations migrations;
     private final CompactRequests compactions;
+    private final SealRequests seals;
     private final ConnectionGate openings = new ConnectionGate("a peer connection", ServingLimits.PEER_OPENINGS,
             ServingLimits.PEER_OPENINGS_PER_ADDRESS);
     private final ConnectionGate requests = new ConnectionGate("a peer's request", ServingLimits.PEER_REQUESTS,
@@ -46,7 +47,8 @@ public final class PeerServer implements AutoCloseable {
     private final ExecutorService workers = Workers.upTo(ServingLimits.PEER_OPENINGS + ServingLimits.PEER_REQUESTS, "peer-serve");
     private final Supervised acceptLoop;
 
-    public PeerServer(int port, LivePeers peers, JobTable table, Migrations migrations, CompactRequests compactions) throws IOException {
+    public PeerServer(int port, LivePeers peers, JobTable table, Migrations migrations, CompactRequests compactions, SealRequests seals)
+            throws IOException {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(port));
@@ -54,6 +56,7 @@ public final class PeerServer implements AutoCloseable {
         this.table = table;
         this.migrations = migrations;
         this.compactions = compactions;
+        this.seals = seals;
         this.acceptLoop = Supervised.loop("peer-accept", this::acceptOne);
     }
 
@@ -152,6 +155,7 @@ public final class PeerServer implements AutoCloseable {
                 case CHECKPOINT -> table.serveCheckpoint(req, ch);
                 case SETTLE -> table.serveSettle(req, ch);
                 case COMPACT -> compactions.serve(req, ch);
+                case SEAL -> seals.serve(req, ch);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

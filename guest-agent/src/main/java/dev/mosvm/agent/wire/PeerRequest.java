@@ -34,17 +34,22 @@ import java.util.regex.Pattern;
  *     with the {@link Settled} verdict, or ERROR);
  * <li>{@code compact}: to the job's home, from the node that just sealed a checkpoint of job
  *     {@code job}: fold and prune its checkpoints down to the last {@code keep}, at home, with
- *     home's CPU and disk (answer: REPLY true at once, the fold runs after; or ERROR).
+ *     home's CPU and disk (answer: REPLY true at once, the fold runs after; or ERROR);
+ * <li>{@code seal}: to the job's home, from the node that just wrote checkpoint {@code manifest}
+ *     of job {@code job} into home's store (its unsigned manifest): sum its files and seal it
+ *     there, with home's disk and CPU rather than the job's node's over NFS (answer: REPLY with
+ *     the sealed manifest, or ERROR). Protocol 7 agents that do not know it answer ERROR, and the
+ *     asker seals over NFS as before.
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
-                          String cwd, MigrationOffer offer, MigrationMode mode, Integer keep) {
+                          String cwd, MigrationOffer offer, MigrationMode mode, Integer keep, JsonNode manifest) {
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
         LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
-        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact");
+        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact"), SEAL("seal");
 
         private final String wire;
 
@@ -118,38 +123,38 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     }
 
     public static PeerRequest moves() {
-        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The payload of the LIST frame that answers a list request: every job on the answering node. */
     public static final TypeReference<List<JobView>> JOB_LIST = new TypeReference<>() {};
 
     public static PeerRequest list() {
-        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest has(String job) {
-        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest start(JobSpec spec, Map<String, String> env, String cwd) {
-        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null, null);
+        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null, null, null);
     }
 
     public static PeerRequest attach(JobSpec spec) {
-        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null, null);
+        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null, null, null);
     }
 
     public static PeerRequest migrate(String job, String node, int uid, MigrationMode mode) {
-        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode, null);
+        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode, null, null);
     }
 
     public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {
-        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null, null);
+        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null, null, null);
     }
 
     public static PeerRequest checkpoint(String job, int uid) {
-        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null, null);
+        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null, null, null);
     }
 
     /**
@@ -157,7 +162,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * of it runs after the move to {@code target}.
      */
     public static PeerRequest settle(JobSpec spec, String target) {
-        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null, null);
+        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null, null, null);
     }
 
     /**
@@ -165,7 +170,15 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * ({@code keep} is the job's {@code mosrun -N}, 1 to {@link WireLimits#MAX_KEEP_CHECKPOINTS}).
      */
     public static PeerRequest compact(String job, int keep) {
-        return new PeerRequest(Op.COMPACT, job, null, null, null, null, null, null, null, keep);
+        return new PeerRequest(Op.COMPACT, job, null, null, null, null, null, null, null, keep, null);
+    }
+
+    /**
+     * Asks the home of job {@code job} to seal its checkpoint whose unsigned manifest (format
+     * {@code CheckpointManifest.FORMAT}) is {@code manifest}.
+     */
+    public static PeerRequest seal(String job, JsonNode manifest) {
+        return new PeerRequest(Op.SEAL, job, null, null, null, null, null, null, null, null, manifest);
     }
 
     public Frame frame() {
@@ -219,6 +232,10 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
                 if (r.keep < 1 || r.keep > WireLimits.MAX_KEEP_CHECKPOINTS) {
                     throw new MalformedFrameException("compact keeping " + r.keep + " checkpoints (1 to " + WireLimits.MAX_KEEP_CHECKPOINTS + ")");
                 }
+            }
+            case SEAL -> {
+                r.needJob();
+                if (r.manifest == null || !r.manifest.isObject()) throw new MalformedFrameException("seal without a manifest"); // its fields: CheckpointManifest
             }
         }
         return r;

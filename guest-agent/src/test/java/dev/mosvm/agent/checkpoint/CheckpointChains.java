@@ -31,8 +31,23 @@ public final class CheckpointChains {
                 new TestClock());
     }
 
+    /** What the stores of {@link #store} seal with. */
+    public static final byte[] KEY = CheckpointSamples.KEY;
+
     /** Reserves, writes and seals the next checkpoint of {@link #JOB}, full ({@code parent} 0) or on {@code parent}; its number. */
     public static int take(CheckpointStore store, int parent) throws IOException {
+        int n = write(store, parent);
+        store.seal(store.dirOf(JOB, n), unsigned(n, parent));
+        return n;
+    }
+
+    /** What node cb, which took checkpoint {@code n} of {@link #JOB} on {@code parent}, knows of it before it is sealed. */
+    public static CheckpointManifest unsigned(int n, int parent) {
+        return CheckpointSamples.unsigned(JOB, n, parent, 1000);
+    }
+
+    /** Reserves and writes the next checkpoint of {@link #JOB}, as {@link #take}, but leaves it unsealed; its number. */
+    public static int write(CheckpointStore store, int parent) throws IOException {
         Path dir = store.reserve(JOB);
         int n = Integer.parseInt(dir.getFileName().toString());
         if (parent == 0) {
@@ -47,7 +62,6 @@ public final class CheckpointChains {
             Files.createSymbolicLink(dir.resolve(CheckpointStore.PARENT_LINK), Path.of("../" + parent));
         }
         Files.writeString(dir.resolve("core-1.img"), "registers of " + n);
-        store.seal(dir, CheckpointSamples.unsigned(JOB, n, parent, 1000));
         return n;
     }
 

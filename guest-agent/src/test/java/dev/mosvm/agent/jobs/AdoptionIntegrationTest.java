@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -240,7 +241,7 @@ class AdoptionIntegrationTest {
     void aRecordWhosePidIsAnotherProcessNowIsNotAdopted() throws Exception {
         long pid = ProcessHandle.current().pid(); // alive, but not started when the record says
         JobSpec spec = JobSpec.fresh("a.3", "a", 0, 0, List.of("true"), "2026-12-05T10:00:00Z", true, false, "home", "test");
-        new JobRecords(records).write(new JobRecord(spec, pid, JobRecords.startTime(pid) + 1, null, false, 0, 0, false));
+        new JobRecords(records).write(new JobRecord(spec, pid, JobRecords.startTime(pid) + 1, null, false, 0, 0, false, null));
 
         JobTable table = newAgent();
         assertEquals(List.of(), Adoption.adoptAll(table));
@@ -315,6 +316,86 @@ class AdoptionIntegrationTest {
         assertEquals(4, status);
         await("its stand-in files to go", () -> !Files.exists(files("a.6", "out")) && !Files.exists(files("a.6", "err")));
         assertFalse(Files.exists(files("a.6", "status")), "the caller had the status");
+    }
+
+    /**
+     * A lazy restore's daemon, as a restarted agent finds it: the job's record says its memory
+     * arrives from {@code round}, and a stand-in for the daemon's wrapper (it ends with
+     * {@code status} once {@code go} exists, writing it as the wrapper does) is noted there.
+     */
+    Process lazyRestoreLeftBehind(String job, Path round, Path go, int status) throws Exception {
+        Files.createDirectories(round);
+        Files.writeString(round.resolve("pages-1.img"), "its memory");
+        Process daemon = new ProcessBuilder("sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo " + status + " > "
+                + round.resolve(MemoryArrival.STATUS)).start();
+        MemoryArrival.started(round, null, daemon.toHandle());
+        JobRecord r = JobRecords.read(records.resolve(job));
+        new JobRecords(records).write(new JobRecord(r.spec(), r.supervisor(), r.supervisorStart(), r.cgroup(), r.stdinClosed(),
+                r.outBefore(), r.errBefore(), true, round.toString()));
+        return daemon;
+    }
+
+    @Test
+    void anAgentRestartedDuringALazyRestoreAdoptsTheJobAndTheRestoreCompletes() throws Exception {
+        Path go = work.resolve("go");
+        Path gap = work.resolve("gap");
+        Old old = startDying("a.7", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; echo second; exit 6");
+        Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.7").resolve("2");
+        Process daemon = lazyRestoreLeftBehind("a.7", round, go, 0);
+        crash(old);
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.7"), Adoption.adoptAll(table), "its lazy restore goes on, so the job is adopted");
+        Job job = table.running("a.7");
+        assertTrue(job.memoryArriving(), "its memory still arrives");
+        assertEquals(Set.of(round.getParent().toAbsolutePath().normalize()), table.memoryArrivingFrom(), "its images are kept");
+        assertTrue(JobRecords.read(records.resolve("a.7")).memoryArriving(), "a restart now would follow the daemon too");
+
+        Files.createFile(go);
+        assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
+        await("its memory to be all in", () -> !job.memoryArriving());
+        await("the images to go", () -> !Files.exists(round.getParent()));
+        assertFalse(JobRecords.read(records.resolve("a.7")).memoryArriving(), "its record says so");
+        Files.createFile(gap);
+        await("the job's status", () -> read(files("a.7", "status")).endsWith("\n"));
+        assertEquals("6\n", read(files("a.7", "status")), "the job ran on to its own end");
+        assertEquals("second\n", read(files("a.7", "out")));
+    }
+
+    @Test
+    void aJobWhoseLazyRestoreFailsAfterAdoptionIsKilledRatherThanRunOnWithoutItsMemory() throws Exception {
+        Path go = work.resolve("go");
+        Old old = startDying("a.8", "echo first; while :; do sleep 0.05; done");
+        Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.8").resolve("3");
+        lazyRestoreLeftBehind("a.8", round, go, 1);
+        crash(old);
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.8"), Adoption.adoptAll(table));
+        Files.createFile(go);
+        await("the job's end", () -> read(files("a.8", "status")).endsWith("\n"));
+        assertEquals("137\n", read(files("a.8", "status")), "killed: it would have read zeros where its memory was missing");
+        await("the images to go", () -> !Files.exists(round.getParent()));
+    }
+
+    @Test
+    void aJobWhoseLazyRestoreEndedUnfinishedWhileNoAgentRanIsNotAdopted() throws Exception {
+        Path go = work.resolve("go");
+        Old old = startDying("a.9", "echo first; while :; do sleep 0.05; done");
+        Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.9").resolve("2");
+        Process daemon = lazyRestoreLeftBehind("a.9", round, go, 1);
+        crash(old);
+        Files.createFile(go);
+        assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
+
+        JobTable table = newAgent();
+        List<String> adopted = Adoption.adoptAll(table);
+        try {
+            assertEquals(List.of(), adopted, "its memory is not whole: its home recovers it, or tells its caller");
+            assertEquals(null, table.running("a.9"));
+        } finally {
+            ProcessHandle.of(old.supervisor()).ifPresent(ProcessHandle::destroyForcibly); // Orphans reaps it in an appliance
+        }
     }
 
     static List<Frame> framesOf(ByteArrayOutputStream b) throws Exception {

@@ -20,7 +20,7 @@ class JobRecordsTest {
     void aRecordReadsBackAsItWasWritten() throws Exception {
         JobSpec spec = JobSpec.fresh("b.7", "b", 1000, 100, List.of("sim", "--steps", "9"), "2026-12-05T10:00:00Z", false, true, "placed", "idlest")
                 .checkpointed(5, 2).withEpoch(3);
-        JobRecord r = new JobRecord(spec, 4242, 987654, "/sys/fs/cgroup/mosvm/job-b.7", true, 100, 20, false);
+        JobRecord r = new JobRecord(spec, 4242, 987654, "/sys/fs/cgroup/mosvm/job-b.7", true, 100, 20, true, "/run/mosvm/images/in-b.7/3");
         JobRecords records = new JobRecords(root);
         records.write(r);
         assertEquals(r, JobRecords.read(root.resolve("b.7")));

@@ -11,14 +11,10 @@ import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
-import dev.mosvm.api.NodeState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,26 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CompactRequestsTest {
     @TempDir
     Path tmp;
-    final BlockingQueue<PeerChannel> farEnds = new LinkedBlockingQueue<>();
-    /** s's view of the pool: ca alive, each connection a loopback channel whose far end ca serves. */
-    final PeerDirectory fromS = new PeerDirectory() {
-        @Override
-        public List<String> alivePeers() {
-            return List.of("ca");
-        }
-
-        @Override
-        public Optional<NodeState> state(String node) {
-            return Optional.of(NodeState.ALIVE);
-        }
-
-        @Override
-        public PeerChannel connect(String node) throws IOException {
-            PeerChannel[] ends = LoopbackChannels.pair(LoopbackChannels.keys(node, 5, List.of()), node, LoopbackChannels.keys("s", 5, List.of()), "s");
-            farEnds.add(ends[0]);
-            return ends[1];
-        }
-    };
+    final LoopbackHome ca = new LoopbackHome();
+    /** s's view of the pool. */
+    final PeerDirectory fromS = ca.from("s");
     HomeFolds folds;
 
     @AfterEach
@@ -60,15 +39,7 @@ class CompactRequestsTest {
 
     /** Home ca serves the next request s sends, as PeerServer does; the request it read. */
     CompletableFuture<PeerRequest> caServes(CompactRequests home) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (PeerChannel ch = farEnds.poll(30, TimeUnit.SECONDS)) {
-                PeerRequest req = PeerRequest.read(ch.in);
-                home.serve(req, ch);
-                return req;
-            } catch (IOException | InterruptedException e) {
-                throw new RuntimeException(e);
-            }
-        });
+        return ca.serves(home::serve);
     }
 
     /** Waits (30 s at most) for home's fold of 1 into 2 to end: 2 holds every page, 1 is gone. */
@@ -125,6 +96,6 @@ class CompactRequestsTest {
         new CompactRequests("ca", fromS, folds, 10_000, Runnable::run).ask("ca", CheckpointChains.JOB, 1);
 
         awaitFolded(store);
-        assertEquals(0, farEnds.size(), "no connection");
+        assertEquals(0, ca.unserved(), "no connection");
     }
 }

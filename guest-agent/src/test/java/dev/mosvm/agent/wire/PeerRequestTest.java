@@ -71,6 +71,9 @@ class PeerRequestTest {
         assertEquals("compact without a count to keep", refusal("{\"op\":\"compact\",\"job\":\"a.7\"}"));
         assertEquals("compact keeping 0 checkpoints (1 to 100)", refusal("{\"op\":\"compact\",\"job\":\"a.7\",\"keep\":0}"));
         assertEquals("compact keeping 101 checkpoints (1 to 100)", refusal("{\"op\":\"compact\",\"job\":\"a.7\",\"keep\":101}"));
+        assertEquals("seal without a manifest", refusal("{\"op\":\"seal\",\"job\":\"a.7\"}"));
+        assertEquals("seal without a manifest", refusal("{\"op\":\"seal\",\"job\":\"a.7\",\"manifest\":[1]}"));
+        assertEquals("seal of a job with a bad id", refusal("{\"op\":\"seal\",\"job\":\"/etc\",\"manifest\":{}}"));
         assertEquals("start without a job spec", refusal("{\"op\":\"start\",\"job\":\"a.7\"}"));
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));

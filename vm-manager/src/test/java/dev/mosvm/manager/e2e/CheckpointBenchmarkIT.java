@@ -41,22 +41,34 @@ class CheckpointBenchmarkIT extends PoolTestBase {
         install("ca", DIR + "/dirty.pl", resource("dirty.pl"), "644");
     }
 
+    /** CPU seconds used during the last {@link #run}: cb's agent (with its criu), cb in all, ca in all. */
+    double[] cpu = new double[3];
+
     @Test
     void periodicCheckpointsOfARunningJobSendOnlyTheDirtiedPagesAfterTheFirst() throws Exception {
         double plain = FULL ? run("plain", "") : Double.NaN;
+        double[] plainCpu = cpu.clone();
         String since = sh("cb", "date +%s");
         double checkpointed = run("ck", "-A 1 -N 3 ");
         // the agent's own account of each (its manifests go with the job once it exits)
-        List<long[]> sent = new ArrayList<>(); // number, KiB of pages, frozen ms
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("checkpoint (\\d+) of job \\S+ \\((?:full|on \\d+)\\): (\\d+) KiB of pages, frozen (\\d+) ms")
+        List<long[]> sent = new ArrayList<>(); // number, bytes of pages, frozen ms, sealing ms
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("checkpoint (\\d+) of job \\S+ \\((?:full|on \\d+)\\): (\\d+) KiB of pages, frozen (\\d+) ms(?:, sealed in (\\d+) ms)?")
                 .matcher(sh("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep 'checkpoint .* of job' || true"));
-        while (m.find()) sent.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) << 10, Long.parseLong(m.group(3))});
+        while (m.find()) sent.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) << 10, Long.parseLong(m.group(3)), m.group(4) == null ? -1 : Long.parseLong(m.group(4))});
         double overhead = checkpointed / plain - 1;
-        StringBuilder md = new StringBuilder("| job | run alone | with -A 1 | overhead | checkpoints (n: MiB sent, frozen s) |\n|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("| job | run alone | with -A 1 | overhead | checkpoints (n: MiB sent, frozen s, sealed s) |\n|---|---|---|---|---|\n");
         md.append(FULL ? String.format("| %d MiB, 10 %%/min dirtied | %.1f s | %.1f s | %+.1f %% | ", MIB, plain, checkpointed, overhead * 100)
                 : String.format("| %d MiB, 10 %%/min dirtied | not run (-Dbench.full=true) | %.1f s | - | ", MIB, checkpointed));
-        for (long[] s : sent) md.append(String.format("%d: %.1f MiB, %.1f s; ", s[0], s[1] / 1048576.0, s[2] / 1000.0));
+        for (long[] s : sent) md.append(String.format("%d: %.1f MiB, %.1f s, %.1f s; ", s[0], s[1] / 1048576.0, s[2] / 1000.0, s[3] / 1000.0));
         md.append("|\n");
+        // where the time went: the node's agent (sealing) and both nodes' CPU, against the run alone
+        md.append(String.format("%nCPU seconds, run alone / with -A 1: cb's agent and its criu %.1f / %.1f; cb in all %.1f / %.1f; ca (home) in all %.1f / %.1f%n",
+                plainCpu[0], cpu[0], plainCpu[1], cpu[1], plainCpu[2], cpu[2]));
+        double folding = 0;
+        java.util.regex.Matcher f = java.util.regex.Pattern.compile("compacted in (\\d+) ms").matcher(
+                sh("ca", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep 'compacted in' || true"));
+        while (f.find()) folding += Long.parseLong(f.group(1)) / 1000.0;
+        md.append(String.format("Home's folds took %.1f s in all.%n", folding));
         Files.createDirectories(REPORT.getParent());
         Files.writeString(REPORT, md.toString());
         System.out.println(md);
@@ -69,11 +81,27 @@ class CheckpointBenchmarkIT extends PoolTestBase {
 
     /** Runs the job on cb with {@code options}; its own run time in seconds. */
     double run(String name, String options) throws Exception {
+        double[] before = {agentCpu("cb"), busyCpu("cb"), busyCpu("ca")};
         sh("ca", "rm -f " + DIR + "/" + name + ".*; bg-job " + DIR + " " + name + " " + options + "-r cb perl dirty.pl " + MIB + " " + STEPS + " 10");
         waitUntil("ca", "cat " + DIR + "/" + name + ".status 2>/dev/null || true", s -> !s.isEmpty(), 3600);
         assertEquals("0", sh("ca", "cat " + DIR + "/" + name + ".status"), sh("ca", "cat " + DIR + "/" + name + ".err"));
+        cpu = new double[] {agentCpu("cb") - before[0], busyCpu("cb") - before[1], busyCpu("ca") - before[2]};
         String out = sh("ca", "tail -1 " + DIR + "/" + name + ".out");
         assertTrue(out.startsWith("elapsed "), out);
         return Double.parseDouble(out.substring(8));
+    }
+
+    /** CPU seconds of {@code node}'s agent service, criu included (jobs have cgroups of their own, under /sys/fs/cgroup/mosvm). */
+    double agentCpu(String node) throws Exception {
+        String usec = sh(node, "awk '$1 == \"usage_usec\" {print $2}' /sys/fs/cgroup/system.slice/mosvm-agent.service/cpu.stat").trim();
+        return Long.parseLong(usec) / 1e6;
+    }
+
+    /** CPU seconds {@code node} has been busy since boot: all but idle and iowait, from /proc/stat. */
+    double busyCpu(String node) throws Exception {
+        String[] f = sh(node, "head -1 /proc/stat").trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < f.length; i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
+        return busy / 100.0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.mosvm.manager.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -57,7 +58,7 @@ class JobsIT extends PoolTestBase {
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String f : List.of("count.pl", "append.pl", "hog.pl", "grow.pl", "pipe.sh", "typed.sh")) files.put(DIR + "/" + f, resource(f));
+        for (String f : List.of("count.pl", "append.pl", "hog.pl", "grow.pl", "lazy.pl", "pipe.sh", "typed.sh")) files.put(DIR + "/" + f, resource(f));
         files.put(DIR + "/Count.class", compiledCount());
         installAll("ca", files, "644");
     }
@@ -298,7 +299,37 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(12) // last: it destroys cb
+    @Order(12)
+    void anAgentRestartedDuringALazyRestoreAdoptsTheJobAndEveryPageArrives() throws Exception {
+        // 140 MiB: restored lazily (128 MiB or more); the job then faults a page in every 20 ms, so the daemon is still at work
+        String go = "/tmp/mosvm-lazy-go";
+        sh("cb", "rm -f " + go);
+        sh("ca", "su alice -c 'bg-job " + DIR + " lazy perl lazy.pl 140 " + go + "'");
+        String id = waitForJob("ca", "lazy.pl 140", 60).get("id").asText();
+        waitUntil("ca", "cat " + DIR + "/lazy.out", s -> s.startsWith("filled "), 180);
+        MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
+        assertEquals(0, move.exit(), "migrate: " + move.err());
+        String daemon = "pgrep -f '^criu lazy-pages -D /run/mosvm/images/in-" + id + "/' || true";
+        assertFalse(sh("cb", daemon).isEmpty(), "its lazy restore is under way when cb's agent restarts: "
+                + sh("cb", "journalctl -u mosvm-agent --no-pager | grep -F '" + id + "' | tail -5"));
+        String since = sh("cb", "date +%s");
+        sh("cb", "systemctl restart mosvm-agent");
+        waitUntil("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -c 'job " + id + " .*adopted.*lazy restore goes on' || true",
+                s -> !s.isEmpty() && !s.equals("0"), 120);
+        assertFalse(sh("cb", daemon).isEmpty(), "the daemon outlived the agent");
+        sh("cb", "touch " + go); // every page read back: the rest of its memory comes in from the images
+        waitUntil("ca", "cat " + DIR + "/lazy.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+        assertEquals("0", sh("ca", "cat " + DIR + "/lazy.status"), sh("ca", "cat " + DIR + "/lazy.err"));
+        List<String> lines = sh("ca", "cat " + DIR + "/lazy.out").lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(lines.get(0).substring("filled ".length()), lines.get(1).substring("read back ".length()),
+                "every page as it was before the move, across the restart: " + lines);
+        waitUntil("cb", "ls -d /run/mosvm/images/in-" + id + " /sys/fs/cgroup/mosvm/lazy-" + id + " 2>/dev/null || true", String::isEmpty, 60);
+        sh("cb", "rm -f " + go);
+    }
+
+    @Test
+    @Order(13) // last: it destroys cb
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
