@@ -1,4 +1,4 @@
-# lazy.pl MIB GO: fills MIB mebibytes (each 4 KiB page starts with its own number), prints their
+# lazy.pl MIB GO: fills MIB mebibytes (each 4 KiB page starts with its number, from 1), prints their
 # checksum, then reads one page every 20 ms, in order, until the file GO exists: a copy restored
 # lazily faults its pages in one by one, so its lazy-pages daemon is still at work minutes after
 # the move. Then it reads every page, prints the checksum again (the same, unless memory was
@@ -7,7 +7,7 @@ $| = 1;
 my ($mib, $go) = @ARGV;
 my $buf = "\0" x ($mib << 20);
 my $pages = length($buf) >> 12;
-substr($buf, $_ << 12, 4) = pack("N", $_) for 0 .. $pages - 1;
+substr($buf, $_ << 12, 4) = pack("N", $_ + 1) for 0 .. $pages - 1;
 print "filled ", unpack("%32N*", $buf), "\n";
 my ($p, $seen) = (0, 0);
 until (-e $go) {

@@ -114,7 +114,7 @@ public final class AgentDaemon {
         // this node folds its own jobs' checkpoints, on its own disk, whichever node runs them
         CompactRequests compactions = new CompactRequests(cfg.node(), peers, new HomeFolds(cfg.node(), storeOfHome.apply(cfg.node())));
         // and seals the checkpoints its jobs' runners write here, with its own disk and CPU
-        SealRequests seals = new SealRequests(cfg.node(), peers, () -> storeOfHome.apply(cfg.node()), Checkpointer.SEAL_KEY);
+        SealRequests seals = new SealRequests(cfg.node(), peers, () -> storeOfHome.apply(cfg.node()), table::runnerOf, Checkpointer.SEAL_KEY);
         table.checkpoints(new Checkpointer(table, storeOfHome, images, compactions, seals, Clock.systemUTC()));
         // a previous agent's jobs, before anyone is served: adopted if their supervisors still run, else ended (their homes recover them)
         table.stopReadingOnShutdown();

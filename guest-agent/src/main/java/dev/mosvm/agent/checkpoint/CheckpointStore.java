@@ -193,7 +193,10 @@ public final class CheckpointStore {
         if (!home.equals(unsigned.spec().home())) {
             throw new CheckpointException(subject, "cannot be sealed at home " + home + ": its job's home is " + unsigned.spec().home());
         }
-        if (!rootExists() || !Files.isDirectory(d, NOFOLLOW_LINKS)) throw missing(job, unsigned.number());
+        // the job's directory too: through a link, sealing would read and write outside the store
+        if (!rootExists() || !Files.isDirectory(d.getParent(), NOFOLLOW_LINKS) || !Files.isDirectory(d, NOFOLLOW_LINKS)) {
+            throw missing(job, unsigned.number());
+        }
         if (Files.exists(d.resolve(MANIFEST), NOFOLLOW_LINKS)) throw new CheckpointException(subject, "cannot be sealed: it is sealed already");
         Files.deleteIfExists(d.resolve(MANIFEST + PART)); // a seal that stopped before its rename
 

@@ -89,6 +89,16 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
         Sealer HERE = CheckpointStore::seal;
     }
 
+    /**
+     * A seal asked of home whose outcome is not known (its answer lost, or late): home may be
+     * sealing the checkpoint still, or have sealed it, so the taker must not delete it.
+     */
+    public static final class SealUnanswered extends IOException {
+        public SealUnanswered(String message) {
+            super(message);
+        }
+    }
+
     private final Sealer sealer;
 
     /** As below, each checkpoint sealed by the store itself ({@link Sealer#HERE}). */
@@ -264,8 +274,18 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             stopped = false;
             long frozen = (System.nanoTime() - t0) / 1_000_000;
             long t1 = System.nanoTime();
-            CheckpointManifest m = sealer.seal(store, dir, CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
-                    job.stdinClosed(), written[0], written[1], pages, frozen));
+            CheckpointManifest unsigned = CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
+                    job.stdinClosed(), written[0], written[1], pages, frozen);
+            CheckpointManifest m;
+            try {
+                m = sealer.seal(store, dir, unsigned);
+            } catch (SealUnanswered e) {
+                m = sealedAnyway(store, unsigned);
+                if (m == null) {
+                    dir = null; // home may still seal it: an unsealed one is home's to prune, never this node's to delete
+                    throw e;
+                }
+            }
             takenHere.put(job.id(), new Taken(job, number, clock.instant()));
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
@@ -285,6 +305,18 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             }
             job.migrationAborted(); // runs as before: what was held meanwhile is delivered
         }
+    }
+
+    /** The checkpoint {@code unsigned} names if home sealed it after all (its answer lost), or null. */
+    private static CheckpointManifest sealedAnyway(CheckpointStore store, CheckpointManifest unsigned) {
+        try {
+            for (CheckpointManifest m : store.list(unsigned.job())) {
+                if (m.number() == unsigned.number() && m.parent() == unsigned.parent() && m.node().equals(unsigned.node())) return m;
+            }
+        } catch (IOException e) {
+            LOG.fine("cannot look for " + unsigned.name() + " at home: " + e.getMessage());
+        }
+        return null;
     }
 
     /**

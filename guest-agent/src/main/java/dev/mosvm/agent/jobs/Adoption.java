@@ -57,7 +57,7 @@ public final class Adoption {
         long start = JobRecords.startTime(r.supervisor());
         if (start >= 0 && start == r.supervisorStart()) {
             MemoryArrival arrival = r.memoryArriving() && r.memoryFrom() != null
-                    ? MemoryArrival.left(Path.of(r.memoryFrom()), table.lazyCgroupFor(id, false)) : null;
+                    ? MemoryArrival.left(id, Path.of(r.memoryFrom()), table.lazyCgroupFor(id, false)) : null;
             String refused = refusal(r, arrival);
             if (refused != null) {
                 LOG.warning("job " + id + " is not adopted: " + refused + "; it is reaped, and its home recovers it or tells its caller");
@@ -65,10 +65,11 @@ public final class Adoption {
                 return false;
             }
             try {
+                String lazy = arrival == null ? "" : arrival.running() ? "; its lazy restore goes on" : "; its lazy restore had completed";
                 adopt(table, r, dir, arrival);
                 LOG.warning("job " + id + " (home " + r.spec().home() + ", uid " + r.spec().uid() + ") adopted from the agent that ran before:"
                         + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home")
-                        + (arrival == null ? "" : arrival.running() ? "; its lazy restore goes on" : "; its lazy restore had completed"));
+                        + lazy);
                 return true;
             } catch (IOException | RuntimeException e) {
                 if (JobRecords.startTime(r.supervisor()) != r.supervisorStart() && Files.exists(dir.resolve(JobRecords.STATUS))) {

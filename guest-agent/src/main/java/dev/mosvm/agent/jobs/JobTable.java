@@ -103,12 +103,14 @@ public final class JobTable {
 
     /** Removes job {@code id}'s directory unless a copy of the job runs here again (it came back). */
     public void removeJobDir(String id) {
-        JobRecords r = records;
-        if (r == null || running.containsKey(id)) return;
-        try {
-            r.remove(id);
-        } catch (IOException e) {
-            LOG.warning("cannot remove the record of job " + id + ": " + e.getMessage());
+        synchronized (recordWrites) { // a record written meanwhile would bring the directory back
+            JobRecords r = records;
+            if (r == null || running.containsKey(id)) return;
+            try {
+                r.remove(id);
+            } catch (IOException e) {
+                LOG.warning("cannot remove the record of job " + id + ": " + e.getMessage());
+            }
         }
     }
 
@@ -170,6 +172,12 @@ public final class JobTable {
 
     HomeRecord home(String id) {
         return homes.get(id);
+    }
+
+    /** The node this home knows job {@code id} of its own runs on, or null if it has no such job. */
+    public String runnerOf(String id) {
+        HomeRecord r = homes.get(id);
+        return r == null ? null : r.where();
     }
 
     void addHome(HomeRecord r) {

@@ -31,11 +31,13 @@ public final class MemoryArrival {
     /** How the directory of an incoming move's images is named, followed by the job's id (migrate.TargetMigration). */
     public static final String INCOMING_PREFIX = "in-";
 
+    private final String job;
     private final Path round;
     private final Path cgroup;
     private final ProcessHandle wrapper;
 
-    private MemoryArrival(Path round, Path cgroup, ProcessHandle wrapper) {
+    private MemoryArrival(String job, Path round, Path cgroup, ProcessHandle wrapper) {
+        this.job = job;
         this.round = round;
         this.cgroup = cgroup;
         this.wrapper = wrapper;
@@ -47,15 +49,15 @@ public final class MemoryArrival {
      *
      * @param cgroup the cgroup the wrapper moves itself into, removed once it ends; null for none
      */
-    public static MemoryArrival started(Path round, Path cgroup, ProcessHandle wrapper) throws IOException {
+    public static MemoryArrival started(String job, Path round, Path cgroup, ProcessHandle wrapper) throws IOException {
         Path part = round.resolve(PID + ".part");
         Files.writeString(part, wrapper.pid() + " " + JobRecords.startTime(wrapper.pid()) + "\n");
         Files.move(part, round.resolve(PID), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return new MemoryArrival(round, cgroup, wrapper);
+        return new MemoryArrival(job, round, cgroup, wrapper);
     }
 
     /** The daemon a previous agent started for the images in {@code round}: running still, or ended ({@link #complete} says how). */
-    public static MemoryArrival left(Path round, Path cgroup) {
+    public static MemoryArrival left(String job, Path round, Path cgroup) {
         ProcessHandle wrapper = null;
         try {
             String[] f = Files.readString(round.resolve(PID)).trim().split(" ");
@@ -65,7 +67,7 @@ public final class MemoryArrival {
         } catch (IOException | RuntimeException e) {
             LOG.fine("no running lazy-pages daemon noted in " + round + ": " + e.getMessage());
         }
-        return new MemoryArrival(round, cgroup, wrapper);
+        return new MemoryArrival(job, round, cgroup, wrapper);
     }
 
     /** The images the daemon copies the job's memory from. */
@@ -108,7 +110,8 @@ public final class MemoryArrival {
      * Follows the daemon of {@code job} here until it ends, then: every page in, the job's
      * memory has arrived; else the job would read zeros where pages are missing, so it is
      * killed rather than left to run on wrong (its caller sees it killed, and the log says
-     * why). Either way the images and the daemon's cgroup go.
+     * why). Either way the images and the daemon's cgroup go, after the job's record stops
+     * naming them (an agent restarting in between finds a record it can act on).
      */
     public void follow(Job job) {
         whenDone(complete -> {
@@ -138,10 +141,11 @@ public final class MemoryArrival {
 
     /** Removes the move's images (the round and its parent rounds: the directory holding them) and the daemon's cgroup. */
     void deleteImages() {
+        JobTable.removeCgroup(cgroup);
         Path dir = round.getParent();
-        // the path came from a record on disk: only ever a move's own image directory goes
-        if (dir == null || !dir.getFileName().toString().startsWith(INCOMING_PREFIX)) {
-            LOG.warning("the images of a lazy restore in " + round + " are not in an incoming move's directory: left in place");
+        // the path came from a record on disk: only ever this job's incoming move's own directory goes
+        if (dir == null || dir.getFileName() == null || !dir.getFileName().toString().equals(INCOMING_PREFIX + job)) {
+            LOG.warning("the images of job " + job + "'s lazy restore in " + round + " are not its incoming move's directory: left in place");
             return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
@@ -149,6 +153,5 @@ public final class MemoryArrival {
         } catch (IOException | RuntimeException e) {
             LOG.warning("cannot remove the images of a lazy restore in " + dir + ": " + e.getMessage());
         }
-        JobTable.removeCgroup(cgroup);
     }
 }

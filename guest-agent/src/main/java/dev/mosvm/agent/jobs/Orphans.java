@@ -93,7 +93,14 @@ public final class Orphans {
         }
         for (Path cgroup : entries(cgroupRoot, JobTable.LAZY_CGROUP_PREFIX + "*")) {
             String id = cgroup.getFileName().toString().substring(JobTable.LAZY_CGROUP_PREFIX.length());
-            if (adopted.contains(id)) continue; // its job's memory still arrives: MemoryArrival follows the daemon
+            if (adopted.contains(id)) { // its job's memory may still arrive (MemoryArrival follows the daemon); an empty one is left over
+                try {
+                    kernel.remove(cgroup);
+                } catch (IOException e) {
+                    // its daemon runs on in it
+                }
+                continue;
+            }
             int killed = kill(cgroup);
             emptyAndRemove(cgroup);
             if (killed > 0) LOG.warning("the lazy restore of job " + id + ", not adopted, is ended (" + killed + " processes)");

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.MemoryArrival;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -25,6 +26,8 @@ import java.util.logging.Logger;
 final class LazyPages {
     private static final Logger LOG = Logger.getLogger(LazyPages.class.getName());
     static final String SOCKET = "lazy-pages.socket";
+    /** What the wrapper and the daemon say on their standard output and error (the daemon logs to lazy-pages.log). */
+    static final String WRAPPER_OUTPUT = "lazy-pages.out";
     /**
      * Runs the daemon ($2: the round's directory) and writes its exit status beside it when it
      * ends. First it keeps the kernel's OOM killer off itself and the daemon (killed before every
@@ -46,35 +49,50 @@ final class LazyPages {
      *
      * @param cgroup where the daemon runs, out of the agent's cgroup; null for none
      */
-    static MemoryArrival start(Path round, Path cgroup) throws IOException {
+    static MemoryArrival start(String job, Path round, Path cgroup) throws IOException {
         int[] flat = flatten(round);
         if (flat[1] > 0) LOG.info("lazy restore: " + flat[0] + " of " + flat[1] + " pre-copied process images made self-contained");
-        Process p = new ProcessBuilder("/bin/sh", "-c", WRAPPER, "lazy-pages", cgroup == null ? "" : cgroup.toString(), round.toString())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(round.resolve("lazy-pages.out").toFile()).start();
-        MemoryArrival lazy;
+        Process p = null;
+        MemoryArrival lazy = null;
         try {
-            lazy = MemoryArrival.started(round, cgroup, p.toHandle());
-        } catch (IOException e) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw e;
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(round.resolve(SOCKET))) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                lazy.stop();
-                throw new IOException("the lazy-pages daemon did not start: " + Criu.firstError(round.resolve("lazy-pages.log"), "no log"));
-            }
-            try {
+            p = new ProcessBuilder("/bin/sh", "-c", WRAPPER, "lazy-pages", cgroup == null ? "" : cgroup.toString(), round.toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(round.resolve(WRAPPER_OUTPUT).toFile()).start();
+            lazy = MemoryArrival.started(job, round, cgroup, p.toHandle());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(round.resolve(SOCKET))) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("the lazy-pages daemon did not start: " + Criu.firstError(round.resolve("lazy-pages.log"),
+                            firstLine(round.resolve(WRAPPER_OUTPUT), "no log")));
+                }
                 Thread.sleep(10);
-            } catch (InterruptedException e) {
-                lazy.stop();
+            }
+            if (cgroup != null && !Files.readString(cgroup.resolve("cgroup.procs")).contains(String.valueOf(p.pid()))) {
+                LOG.warning("the lazy-pages daemon for " + job + " stays in the agent's cgroup: an agent restart before it ends loses the job ("
+                        + firstLine(round.resolve(WRAPPER_OUTPUT), "no reason given") + ")");
+            }
+            return lazy;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            JobTable.removeCgroup(cgroup);
+            if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        return lazy;
+    }
+
+    /** The first line of what the wrapper said, or {@code fallback}. */
+    private static String firstLine(Path file, String fallback) {
+        try (java.util.stream.Stream<String> lines = Files.lines(file)) {
+            return lines.map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(fallback);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return fallback;
+        }
     }
 
     /**

@@ -159,7 +159,7 @@ final class TargetMigration {
             try {
                 String round = String.valueOf(MigrationFrames.Restore.of(frame).round());
                 long t0 = System.nanoTime();
-                if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(dir.resolve(round), table.lazyCgroupFor(spec.id(), true));
+                if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(spec.id(), dir.resolve(round), table.lazyCgroupFor(spec.id(), true));
                 long t1 = System.nanoTime();
                 restored = JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazy != null,
                         java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));

@@ -13,6 +13,7 @@ import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.api.Json;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -33,20 +34,25 @@ public final class SealRequests implements Checkpointer.Sealer {
     static final long MILLIS_PER_MIB = 500;
     /** What an agent that does not know a request answers (PeerServer): the asker then seals over NFS. */
     static final String UNKNOWN = "bad request: unknown request";
+    /** What a home serving all the peer requests it may answers at once (PeerServer): it did nothing. */
+    static final String BUSY = "busy: ";
 
     private final String self;
     private final PeerDirectory peers;
     private final Supplier<CheckpointStore> ownStore;
+    private final Function<String, String> runnerOf;
     private final byte[] key;
 
     /**
      * @param ownStore this node's own checkpoint store: where it seals its own jobs' checkpoints when asked
+     * @param runnerOf the node this home knows one of its jobs runs on (JobTable.runnerOf), or null: only that node's seals are served
      * @param key      what manifests are sealed with: a sealed manifest from home is checked against it
      */
-    public SealRequests(String self, PeerDirectory peers, Supplier<CheckpointStore> ownStore, byte[] key) {
+    public SealRequests(String self, PeerDirectory peers, Supplier<CheckpointStore> ownStore, Function<String, String> runnerOf, byte[] key) {
         this.self = self;
         this.peers = peers;
         this.ownStore = ownStore;
+        this.runnerOf = runnerOf;
         this.key = key.clone();
     }
 
@@ -61,22 +67,30 @@ public final class SealRequests implements Checkpointer.Sealer {
         if (home.equals(self)) return store.seal(dir, unsigned);
         long millis = millisFor(unsigned.pagesBytes());
         try (PeerChannel ch = peers.connect(home); Deadline deadline = Deadline.closing(ch::close, millis)) {
+            PeerRequest.write(ch.out, PeerRequest.seal(unsigned.job(), Json.MAPPER.readTree(unsigned.toJson())));
+            Frame f;
             try {
-                PeerRequest.write(ch.out, PeerRequest.seal(unsigned.job(), Json.MAPPER.readTree(unsigned.toJson())));
-                Frame f = FrameCodec.read(ch.in);
+                f = FrameCodec.read(ch.in);
                 if (f == null) throw new IOException("home " + home + " closed the connection without an answer");
-                if (f.type() == MessageType.ERROR && f.text().startsWith(UNKNOWN)) {
-                    LOG.info("home " + home + " does not seal checkpoints (an older agent): " + unsigned.name() + " is sealed from here, over NFS");
-                    return store.seal(dir, unsigned);
-                }
-                if (f.type() == MessageType.ERROR) throw new IOException("home " + home + " did not seal it: " + f.text());
-                if (f.type() != MessageType.REPLY) throw new IOException("home " + home + " answered with a " + f.type() + " frame");
-                return checked(CheckpointManifest.parse(f.payload(), unsigned.name()), unsigned, home);
             } catch (IOException e) {
                 deadline.check("home " + home + "'s seal");
-                throw e;
+                // home may be sealing it still, or have sealed it
+                throw new Checkpointer.SealUnanswered("home " + home + " did not answer its seal (" + e.getMessage() + ")");
             }
+            if (f.type() == MessageType.ERROR && (f.text().startsWith(UNKNOWN) || f.text().startsWith(BUSY))) {
+                LOG.info("home " + home + " does not seal " + unsigned.name() + " (" + f.text() + "): it is sealed from here, over NFS");
+                return store.seal(dir, unsigned);
+            }
+            if (f.type() == MessageType.ERROR) throw new IOException("home " + home + " did not seal it: " + oneLine(f.text()));
+            if (f.type() != MessageType.REPLY) throw new IOException("home " + home + " answered with a " + f.type() + " frame");
+            return checked(CheckpointManifest.parse(f.payload(), unsigned.name()), unsigned, home);
         }
+    }
+
+    /** A peer's words as one line of a log or an error, at most 300 characters. */
+    static String oneLine(String s) {
+        String line = s.replaceAll("\\s+", " ").strip();
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
 
     /** The manifest home sealed, if it is the checkpoint asked for and sealed with this pool's key. */
@@ -92,7 +106,7 @@ public final class SealRequests implements Checkpointer.Sealer {
     /**
      * Home's side: seals, in this node's own store, the checkpoint a peer took of one of this
      * node's jobs and wrote here, and answers with the sealed manifest (REPLY), or says why not
-     * (ERROR). Only the node that took a checkpoint may have it sealed.
+     * (ERROR). Only the node that took a checkpoint, which home knows runs the job, may have it sealed.
      */
     public void serve(PeerRequest req, PeerChannel link) throws IOException {
         CheckpointManifest sealed;
@@ -102,6 +116,11 @@ public final class SealRequests implements Checkpointer.Sealer {
             if (!unsigned.job().equals(req.job())) throw new IOException("a seal request for job " + req.job() + " with the manifest of job " + unsigned.job());
             if (!unsigned.node().equals(link.peer())) {
                 throw new IOException(link.peer() + " asks to seal " + unsigned.name() + ", which " + unsigned.node() + " took");
+            }
+            String runner = runnerOf.apply(unsigned.job());
+            if (!link.peer().equals(runner)) {
+                throw new IOException(link.peer() + " asks to seal " + unsigned.name() + ", but the job runs on "
+                        + (runner == null ? "no node this home knows" : runner));
             }
             CheckpointStore store = ownStore.get();
             long t0 = System.nanoTime();

@@ -323,12 +323,17 @@ class AdoptionIntegrationTest {
      * arrives from {@code round}, and a stand-in for the daemon's wrapper (it ends with
      * {@code status} once {@code go} exists, writing it as the wrapper does) is noted there.
      */
-    Process lazyRestoreLeftBehind(String job, Path round, Path go, int status) throws Exception {
+    ProcessHandle lazyRestoreLeftBehind(String job, Path round, Path go, int status) throws Exception {
         Files.createDirectories(round);
         Files.writeString(round.resolve("pages-1.img"), "its memory");
-        Process daemon = new ProcessBuilder("sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo " + status + " > "
-                + round.resolve(MemoryArrival.STATUS)).start();
-        MemoryArrival.started(round, null, daemon.toHandle());
+        // not this JVM's child, as the daemon is not the next agent's: it waits for its end by polling
+        Path pid = round.resolve("stand-in.pid");
+        Process starter = new ProcessBuilder("sh", "-c", "sh -c 'echo $$ > " + pid + "; while [ ! -e " + go + " ]; do sleep 0.05; done; echo " + status
+                + " > " + round.resolve(MemoryArrival.STATUS) + "' >/dev/null 2>&1 &").start();
+        assertTrue(starter.waitFor(10, TimeUnit.SECONDS));
+        await("the stand-in daemon to start", () -> read(pid).endsWith("\n"));
+        ProcessHandle daemon = ProcessHandle.of(Long.parseLong(read(pid).trim())).orElseThrow();
+        MemoryArrival.started(job, round, null, daemon);
         JobRecord r = JobRecords.read(records.resolve(job));
         new JobRecords(records).write(new JobRecord(r.spec(), r.supervisor(), r.supervisorStart(), r.cgroup(), r.stdinClosed(),
                 r.outBefore(), r.errBefore(), true, round.toString()));
@@ -341,7 +346,7 @@ class AdoptionIntegrationTest {
         Path gap = work.resolve("gap");
         Old old = startDying("a.7", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; echo second; exit 6");
         Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.7").resolve("2");
-        Process daemon = lazyRestoreLeftBehind("a.7", round, go, 0);
+        ProcessHandle daemon = lazyRestoreLeftBehind("a.7", round, go, 0);
         crash(old);
 
         JobTable table = newAgent();
@@ -352,7 +357,7 @@ class AdoptionIntegrationTest {
         assertTrue(JobRecords.read(records.resolve("a.7")).memoryArriving(), "a restart now would follow the daemon too");
 
         Files.createFile(go);
-        assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
+        daemon.onExit().get(10, TimeUnit.SECONDS);
         await("its memory to be all in", () -> !job.memoryArriving());
         await("the images to go", () -> !Files.exists(round.getParent()));
         assertFalse(JobRecords.read(records.resolve("a.7")).memoryArriving(), "its record says so");
@@ -383,10 +388,13 @@ class AdoptionIntegrationTest {
         Path go = work.resolve("go");
         Old old = startDying("a.9", "echo first; while :; do sleep 0.05; done");
         Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.9").resolve("2");
-        Process daemon = lazyRestoreLeftBehind("a.9", round, go, 1);
+        ProcessHandle daemon = lazyRestoreLeftBehind("a.9", round, go, 1);
         crash(old);
         Files.createFile(go);
-        assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
+        daemon.onExit().get(10, TimeUnit.SECONDS);
+        JobRecord r = JobRecords.read(records.resolve("a.9"));
+        assertEquals("the lazy-pages daemon ended with status 1 (see " + round.resolve("lazy-pages.log") + ") before all its memory was in",
+                Adoption.refusal(r, MemoryArrival.left("a.9", round, null)));
 
         JobTable table = newAgent();
         List<String> adopted = Adoption.adoptAll(table);
@@ -396,6 +404,35 @@ class AdoptionIntegrationTest {
         } finally {
             ProcessHandle.of(old.supervisor()).ifPresent(ProcessHandle::destroyForcibly); // Orphans reaps it in an appliance
         }
+    }
+
+    @Test
+    void aJobWhoseLazyRestoreCompletedWhileNoAgentRanIsAdoptedWithItsMemoryIn() throws Exception {
+        Path go = work.resolve("go");
+        Path gap = work.resolve("gap");
+        Old old = startDying("a.10", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; echo second; exit 5");
+        Path round = work.resolve(MemoryArrival.INCOMING_PREFIX + "a.10").resolve("2");
+        ProcessHandle daemon = lazyRestoreLeftBehind("a.10", round, go, 0);
+        crash(old);
+        Files.createFile(go);
+        daemon.onExit().get(10, TimeUnit.SECONDS);
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.10"), Adoption.adoptAll(table));
+        Job job = table.running("a.10");
+        assertFalse(job.memoryArriving(), "every page was in before it was adopted");
+        await("the images to go", () -> !Files.exists(round.getParent()));
+        Files.createFile(gap);
+        await("the job's status", () -> read(files("a.10", "status")).endsWith("\n"));
+        assertEquals("5\n", read(files("a.10", "status")));
+        assertEquals("second\n", read(files("a.10", "out")));
+    }
+
+    @Test
+    void aRecordOfAnOlderAgentWhoseMemoryStillArrivedNamesNoImagesAndIsNotAdopted() throws Exception {
+        JobSpec spec = JobSpec.fresh("a.11", "a", 0, 0, List.of("true"), "2026-12-05T10:00:00Z", true, false, "home", "test");
+        JobRecord r = new JobRecord(spec, 1, 1, null, false, 0, 0, true, null);
+        assertEquals("its lazy restore had not copied all its memory in when the agent stopped", Adoption.refusal(r, null));
     }
 
     static List<Frame> framesOf(ByteArrayOutputStream b) throws Exception {

@@ -39,6 +39,6 @@ class LazyPagesTest {
         assertEquals(String.valueOf(wrapper.pid()), Files.readString(cgroup.resolve("cgroup.procs")).trim(), "it moved itself, and so the daemon");
         assertEquals(String.valueOf(status), Files.readString(round.resolve(MemoryArrival.STATUS)).trim(),
                 new String(wrapper.getInputStream().readAllBytes()));
-        assertEquals(status == 0, MemoryArrival.left(round, null).complete());
+        assertEquals(status == 0, MemoryArrival.left("a.1", round, null).complete());
     }
 }
