@@ -301,31 +301,40 @@ class JobsIT extends PoolTestBase {
     @Test
     @Order(12)
     void anAgentRestartedDuringALazyRestoreAdoptsTheJobAndEveryPageArrives() throws Exception {
-        // 140 MiB: restored lazily (128 MiB or more); the job then faults a page in every 20 ms, so the daemon is still at work
+        // 140 MiB: restored lazily (128 MiB or more). CRIU's daemon copies a job's memory in within
+        // seconds, so a stand-in criu on cb holds it (stopped) once it has the job's memory to
+        // serve: the agent restarts while the job's memory is still arriving, then the daemon goes on
         String go = "/tmp/mosvm-lazy-go";
-        sh("cb", "rm -f " + go);
-        sh("ca", "su alice -c 'bg-job " + DIR + " lazy perl lazy.pl 140 " + go + "'");
-        String id = waitForJob("ca", "lazy.pl 140", 60).get("id").asText();
-        waitUntil("ca", "cat " + DIR + "/lazy.out", s -> s.startsWith("filled "), 180);
-        MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
-        assertEquals(0, move.exit(), "migrate: " + move.err());
-        String daemon = "pgrep -f '^criu lazy-pages -D /run/mosvm/images/in-" + id + "/' || true";
-        assertFalse(sh("cb", daemon).isEmpty(), "its lazy restore is under way when cb's agent restarts: "
-                + sh("cb", "journalctl -u mosvm-agent --no-pager | grep -F '" + id + "' | tail -5"));
-        String since = sh("cb", "date +%s");
-        sh("cb", "systemctl restart mosvm-agent");
-        waitUntil("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -c 'job " + id + " .*adopted.*lazy restore goes on' || true",
-                s -> !s.isEmpty() && !s.equals("0"), 120);
-        assertFalse(sh("cb", daemon).isEmpty(), "the daemon outlived the agent");
-        sh("cb", "touch " + go); // every page read back: the rest of its memory comes in from the images
-        waitUntil("ca", "cat " + DIR + "/lazy.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
-        assertEquals("0", sh("ca", "cat " + DIR + "/lazy.status"), sh("ca", "cat " + DIR + "/lazy.err"));
-        List<String> lines = sh("ca", "cat " + DIR + "/lazy.out").lines().toList();
-        assertEquals(2, lines.size(), lines.toString());
-        assertEquals(lines.get(0).substring("filled ".length()), lines.get(1).substring("read back ".length()),
-                "every page as it was before the move, across the restart: " + lines);
-        waitUntil("cb", "ls -d /run/mosvm/images/in-" + id + " /sys/fs/cgroup/mosvm/lazy-" + id + " 2>/dev/null || true", String::isEmpty, 60);
-        sh("cb", "rm -f " + go);
+        install("cb", "/usr/local/sbin/criu", resource("hold-lazy-criu"), "755");
+        try {
+            sh("cb", "test -x /usr/sbin/criu && rm -f " + go + " /run/mosvm-test-held-lazy && touch /run/mosvm-test-hold-lazy");
+            sh("ca", "su alice -c 'bg-job " + DIR + " lazy perl lazy.pl 140 " + go + "'");
+            String id = waitForJob("ca", "lazy.pl 140", 60).get("id").asText();
+            waitUntil("ca", "cat " + DIR + "/lazy.out", s -> s.startsWith("filled "), 180);
+            MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
+            assertEquals(0, move.exit(), "migrate: " + move.err());
+            String held = sh("cb", "cat /run/mosvm-test-held-lazy 2>/dev/null || true");
+            assertFalse(held.isEmpty(), "the lazy-pages daemon was held with the job's memory to serve: "
+                    + sh("cb", "journalctl -u mosvm-agent --no-pager | grep -F '" + id + "' | tail -5"));
+            sh("cb", "rm -f /run/mosvm-test-hold-lazy");
+            String since = sh("cb", "date +%s");
+            sh("cb", "systemctl restart mosvm-agent");
+            waitUntil("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -c 'job " + id + " .*adopted.*lazy restore goes on' || true",
+                    s -> !s.isEmpty() && !s.equals("0"), 120);
+            assertEquals(held, sh("cb", "pgrep -f '^/usr/sbin/criu lazy-pages -D /run/mosvm/images/in-" + id + "/' || true"),
+                    "the daemon outlived the agent");
+            sh("cb", "kill -CONT " + held + "; touch " + go); // the rest of its memory comes in; the job reads every page back
+            waitUntil("ca", "cat " + DIR + "/lazy.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+            assertEquals("0", sh("ca", "cat " + DIR + "/lazy.status"), sh("ca", "cat " + DIR + "/lazy.err"));
+            List<String> lines = sh("ca", "cat " + DIR + "/lazy.out").lines().toList();
+            assertEquals(2, lines.size(), lines.toString());
+            assertEquals(lines.get(0).substring("filled ".length()), lines.get(1).substring("read back ".length()),
+                    "every page as it was before the move, across the restart: " + lines);
+            waitUntil("cb", "ls -d /run/mosvm/images/in-" + id + " /sys/fs/cgroup/mosvm/lazy-" + id + " 2>/dev/null || true", String::isEmpty, 60);
+        } finally {
+            sh("cb", "rm -f /usr/local/sbin/criu /run/mosvm-test-hold-lazy /run/mosvm-test-held-lazy " + go
+                    + "; pkill -CONT -f '^/usr/sbin/criu lazy-pages' || true");
+        }
     }
 
     @Test
