@@ -222,6 +222,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
     @Override
     public void ended(JobSpec spec) {
         takenHere.remove(spec.id());
+        noPreDump.remove(spec.id());
         latest.remove(spec.id());
         try {
             storeOfHome.apply(spec.home()).forget(spec.id());
@@ -262,17 +263,32 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             dir = store.reserve(job.id());
             int number = Integer.parseInt(dir.getFileName().toString());
             List<String> stdio = JobImages.stdio(job);
+            // a large job's full checkpoint: its memory is copied while it runs, the freeze writes only what it dirtied meanwhile
+            long[] pre = parent == 0 && preDumps(job) ? JobImages.preDump(job, dir, dumpLimit(job)) : null;
             long t0 = System.nanoTime();
             long pages;
             try {
-                pages = JobImages.dumpStopped(job, dir, parent == 0 ? null : String.valueOf(parent), dumpLimit(job));
+                pages = pre != null ? JobImages.dumpStoppedAfterPreDump(job, dir, dumpLimit(job))
+                        : JobImages.dumpStopped(job, dir, parent == 0 ? null : String.valueOf(parent), dumpLimit(job));
             } finally {
                 stopped = job.launcher().isAlive(); // a failed dump lets the job run on; resuming a running one is harmless
             }
             long[] written = outputSoFar(job);
             job.resume();
             stopped = false;
-            long frozen = (System.nanoTime() - t0) / 1_000_000;
+            long frozen = (System.nanoTime() - t0) / 1_000_000 + (pre == null ? 0 : Math.max(0, pre[1]));
+            String how = "";
+            if (pre != null) {
+                long dirtied = pages;
+                try {
+                    JobImages.wholeAfterPreDump(dir);
+                } catch (IOException e) {
+                    noPreDump.add(job.id()); // its next full checkpoint is a plain dump
+                    throw e;
+                }
+                pages = JobImages.pagesBytes(dir);
+                how = " (" + pre[0] / 1024 + " KiB pre-dumped while it ran, stopped " + pre[1] + " ms; " + dirtied / 1024 + " KiB dirtied since)";
+            }
             long t1 = System.nanoTime();
             CheckpointManifest unsigned = CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
                     job.stdinClosed(), written[0], written[1], pages, frozen);
@@ -290,7 +306,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             CheckpointRecord r = record(store, m);
             latest.put(job.id(), r);
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
-                    + pages / 1024 + " KiB of pages, frozen " + frozen + " ms, sealed in " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+                    + pages / 1024 + " KiB of pages, frozen " + frozen + " ms, sealed in " + (System.nanoTime() - t1) / 1_000_000 + " ms" + how);
             return r;
         } catch (IOException | RuntimeException e) {
             if (dir != null) deleteQuietly(dir);
@@ -341,6 +357,18 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 throw new IOException("interrupted");
             }
         }
+    }
+
+    /**
+     * Jobs from this much resident memory get a pre-dump before their full checkpoint's freeze:
+     * below it, CRIU's extra run costs more than the pages it keeps out of the freeze.
+     */
+    static final long PRE_DUMP_MIN_KB = 64 << 10;
+    /** Jobs whose pre-dumped full checkpoint could not be made whole (their memory changed shape): no more pre-dumps. */
+    private final java.util.Set<String> noPreDump = ConcurrentHashMap.newKeySet();
+
+    private boolean preDumps(Job job) {
+        return job.rssKb() >= PRE_DUMP_MIN_KB && !noPreDump.contains(job.id());
     }
 
     /** How long a dump may keep the job frozen: a minute, and a second more for each 4 MiB it holds (writing to home under emulation). */

@@ -34,13 +34,69 @@ public final class JobImages {
      * stopped answering) is killed, which lets the job run on: it fails with that reason.
      */
     public static long dumpStopped(Job job, Path dir, String parent, Duration limit) throws IOException {
+        return dumpStoppedOn(job, dir, parent == null ? null : "../" + parent, limit);
+    }
+
+    /** As {@link #dumpStopped}, incremental on the images in {@code prevImagesDir} (relative to {@code dir}) unless that is null. */
+    static long dumpStoppedOn(Job job, Path dir, String prevImagesDir, Duration limit) throws IOException {
         long init = job.initPid();
         if (init < 0) throw new IOException("job " + job.id() + " has no process to dump");
         List<String> cmd = new ArrayList<>(List.of("criu", "dump", "-t", String.valueOf(init), "-D", dir.toString(), "--track-mem",
                 "--leave-stopped"));
-        if (parent != null) cmd.addAll(List.of("--prev-images-dir", "../" + parent));
+        if (prevImagesDir != null) cmd.addAll(List.of("--prev-images-dir", prevImagesDir));
         Criu.runCommand(dir, "dump.log", cmd, null, limit);
         return Criu.pagesBytes(dir);
+    }
+
+    /** The bytes of memory pages the images in {@code dir} hold themselves. */
+    public static long pagesBytes(Path dir) throws IOException {
+        return Criu.pagesBytes(dir);
+    }
+
+    /** Where in a full checkpoint's directory its pre-dump goes until the dump is made whole ({@link #wholeAfterPreDump}). */
+    public static final String PRE_DUMP = "pre";
+
+    /**
+     * Copies the running job's memory into {@code dir}/{@value #PRE_DUMP} (criu pre-dump: the job
+     * is stopped only while its pages are drained, and runs on while they are written), with
+     * memory tracking on, so a dump into {@code dir} right after holds only what the job dirtied
+     * meanwhile ({@link #dumpStoppedAfterPreDump}). Returns the bytes of pages it wrote and how
+     * long, in ms, it kept the job stopped (CRIU's own account: freezing and frozen).
+     */
+    public static long[] preDump(Job job, Path dir, Duration limit) throws IOException {
+        long init = job.initPid();
+        if (init < 0) throw new IOException("job " + job.id() + " has no process to dump");
+        Path pre = Files.createDirectories(dir.resolve(PRE_DUMP));
+        Criu.runCommand(pre, "pre-dump.log", List.of("criu", "pre-dump", "-t", String.valueOf(init), "-D", pre.toString(), "--track-mem"), null, limit);
+        long stoppedMillis;
+        try {
+            CriuStats stats = CriuStats.ofDump(pre);
+            stoppedMillis = (stats.freezingMicros() + stats.frozenMicros()) / 1000;
+        } catch (IOException e) {
+            stoppedMillis = -1; // no account: the caller says so
+        }
+        return new long[] {Criu.pagesBytes(pre), stoppedMillis};
+    }
+
+    /** The dump after a {@link #preDump} into the same {@code dir}: only the pages dirtied since, the job left stopped. */
+    public static long dumpStoppedAfterPreDump(Job job, Path dir, Duration limit) throws IOException {
+        return dumpStoppedOn(job, dir, PRE_DUMP, limit);
+    }
+
+    /**
+     * Makes a dump taken after a {@link #preDump} whole: the pre-dump's pages files, with every
+     * page dirtied since written over its old copy, become the dump's ({@link LazyPages#flatten},
+     * {@link FlatImage}), and the pre-dump and the link to it go, so the directory holds one full
+     * checkpoint like any other. Fails, changing nothing a full dump needs, when a process mapped
+     * or dropped memory in between (its pages would need the pre-dump still).
+     */
+    public static void wholeAfterPreDump(Path dir) throws IOException {
+        int[] flat = LazyPages.flatten(dir);
+        if (flat[0] < flat[1]) {
+            throw new IOException((flat[1] - flat[0]) + " of its " + flat[1] + " processes mapped or dropped memory between the pre-dump and the dump");
+        }
+        Files.deleteIfExists(dir.resolve("parent"));
+        TargetMigration.deleteTree(dir.resolve(PRE_DUMP));
     }
 
     /**

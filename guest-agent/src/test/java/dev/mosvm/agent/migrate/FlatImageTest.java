@@ -77,6 +77,42 @@ class FlatImageTest {
         assertEquals(offset, pages.length);
     }
 
+    @Test
+    void aFullCheckpointDumpedAfterAPreDumpIsMadeWholeInItsOwnDirectory() throws Exception {
+        // the pre-dump inside the checkpoint's directory, and the dump on it (CRIU links it as parent -> pre)
+        Path checkpoint = dir.resolve("4");
+        image(checkpoint.resolve(JobImages.PRE_DUMP), 11, List.of(e(0, 2, PE_PRESENT), e(8, 4, LAZY)), 1, null);
+        image(checkpoint, 22, List.of(e(0, 1, PE_PARENT), e(1, 1, PE_PRESENT), e(8, 3, PE_PARENT), e(11, 1, LAZY)), 2, JobImages.PRE_DUMP);
+        Files.writeString(checkpoint.resolve("core-1.img"), "registers");
+
+        JobImages.wholeAfterPreDump(checkpoint);
+
+        try (var left = Files.list(checkpoint)) {
+            assertEquals(List.of("core-1.img", "pagemap-1.img", "pages-22.img"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "one full checkpoint: no pre-dump, no link to it");
+        }
+        byte[] pages = Files.readAllBytes(checkpoint.resolve("pages-22.img"));
+        Map<Long, Integer> newest = Map.of(0L, 1, 1L, 2, 8L, 1, 9L, 1, 10L, 1, 11L, 2);
+        long offset = 0;
+        for (Entry en : Pagemap.read(checkpoint.resolve("pagemap-1.img")).entries()) {
+            assertEquals(0, en.flags() & PE_PARENT, "nothing in a parent");
+            for (long p = 0; p < en.pages(); p++, offset += PAGE) {
+                long page = en.vaddr() / PAGE + p;
+                assertEquals((int) newest.get(page), pages[(int) offset], "page " + page + " as the job left it at the dump");
+            }
+        }
+        assertEquals(6 * PAGE, pages.length);
+    }
+
+    @Test
+    void aPreDumpedCheckpointWhoseProcessMappedMemorySinceIsNotMadeWhole() throws Exception {
+        Path checkpoint = dir.resolve("5");
+        image(checkpoint.resolve(JobImages.PRE_DUMP), 11, List.of(e(0, 2, PE_PRESENT)), 1, null);
+        image(checkpoint, 22, List.of(e(0, 2, PE_PARENT), e(2, 1, PE_PRESENT)), 2, JobImages.PRE_DUMP); // a page more
+        java.io.IOException x = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> JobImages.wholeAfterPreDump(checkpoint));
+        assertEquals("1 of its 1 processes mapped or dropped memory between the pre-dump and the dump", x.getMessage());
+    }
+
     /** A round's pagemap and pages file: each present page starts with the round number and its page number. */
     static Path image(Path round, long pagesId, List<Entry> entries, int tag, String parent) throws Exception {
         Files.createDirectories(round);
