@@ -240,7 +240,15 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
      * checkpoint is full.
      */
     CheckpointRecord take(Job job) throws IOException {
-        CheckpointRecord r = dumpAndSeal(job);
+        CheckpointRecord r;
+        try {
+            r = dumpAndSeal(job);
+        } catch (PreDumpFailed e) {
+            // from now on its full checkpoints are plain dumps: this one at once, not an interval later
+            LOG.info("job " + job.id() + ": " + e.getMessage() + "; a plain full dump instead");
+            noPreDump.add(job.id());
+            r = dumpAndSeal(job);
+        }
         compactions.ask(job.spec().home(), job.id(), job.spec().keepCheckpoints());
         return r;
     }
@@ -264,7 +272,15 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             int number = Integer.parseInt(dir.getFileName().toString());
             List<String> stdio = JobImages.stdio(job);
             // a large job's full checkpoint: its memory is copied while it runs, the freeze writes only what it dirtied meanwhile
-            long[] pre = parent == 0 && preDumps(job) ? JobImages.preDump(job, dir, dumpLimit(job)) : null;
+            long[] pre = null;
+            if (parent == 0 && preDumps(job)) {
+                try {
+                    pre = JobImages.preDump(job, dir, dumpLimit(job));
+                } catch (IOException e) {
+                    job.resume(); // a pre-dump stopped part-way may have left it stopped; resuming a running job is harmless
+                    throw new PreDumpFailed("its pre-dump failed: " + e.getMessage());
+                }
+            }
             long t0 = System.nanoTime();
             long pages;
             try {
@@ -283,11 +299,11 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 try {
                     JobImages.wholeAfterPreDump(dir);
                 } catch (IOException e) {
-                    noPreDump.add(job.id()); // its next full checkpoint is a plain dump
-                    throw e;
+                    throw new PreDumpFailed("its pre-dumped checkpoint cannot be made whole: " + e.getMessage());
                 }
                 pages = JobImages.pagesBytes(dir);
-                how = " (" + pre[0] / 1024 + " KiB pre-dumped while it ran, stopped " + pre[1] + " ms; " + dirtied / 1024 + " KiB dirtied since)";
+                how = " (" + pre[0] / 1024 + " KiB pre-dumped while it ran, stopped " + (pre[1] < 0 ? "for a time CRIU did not say" : pre[1] + " ms")
+                        + "; " + dirtied / 1024 + " KiB dirtied since)";
             }
             long t1 = System.nanoTime();
             CheckpointManifest unsigned = CheckpointManifest.unsigned(spec, number, parent, table.self(), imageVersion(), stdio,
@@ -308,6 +324,9 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             LOG.info("checkpoint " + number + " of job " + job.id() + (parent == 0 ? " (full)" : " (on " + parent + ")") + ": "
                     + pages / 1024 + " KiB of pages, frozen " + frozen + " ms, sealed in " + (System.nanoTime() - t1) / 1_000_000 + " ms" + how);
             return r;
+        } catch (PreDumpFailed e) {
+            if (dir != null) deleteQuietly(dir);
+            throw e;
         } catch (IOException | RuntimeException e) {
             if (dir != null) deleteQuietly(dir);
             throw new IOException("cannot checkpoint job " + job.id() + ": " + e.getMessage() + " (it runs on)");
@@ -364,7 +383,14 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
      * below it, CRIU's extra run costs more than the pages it keeps out of the freeze.
      */
     static final long PRE_DUMP_MIN_KB = 64 << 10;
-    /** Jobs whose pre-dumped full checkpoint could not be made whole (their memory changed shape): no more pre-dumps. */
+    /** A full checkpoint whose pre-dump failed, or could not be made whole: the job runs on, and is dumped plainly at once. */
+    static final class PreDumpFailed extends IOException {
+        PreDumpFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** Jobs whose pre-dumped full checkpoint failed (their memory changed shape, say): no more pre-dumps. */
     private final java.util.Set<String> noPreDump = ConcurrentHashMap.newKeySet();
 
     private boolean preDumps(Job job) {

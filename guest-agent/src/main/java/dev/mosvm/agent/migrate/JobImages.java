@@ -97,6 +97,7 @@ public final class JobImages {
         }
         Files.deleteIfExists(dir.resolve("parent"));
         TargetMigration.deleteTree(dir.resolve(PRE_DUMP));
+        if (Files.exists(dir.resolve(PRE_DUMP))) throw new IOException("its pre-dump in " + dir.resolve(PRE_DUMP) + " cannot be removed");
     }
 
     /**

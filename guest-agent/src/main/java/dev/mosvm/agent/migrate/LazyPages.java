@@ -103,29 +103,34 @@ final class LazyPages {
      */
     static int[] flatten(Path round) throws IOException {
         int flat = 0, chained = 0;
+        List<Path> all = new ArrayList<>();
         try (DirectoryStream<Path> maps = Files.newDirectoryStream(round, "pagemap-[0-9]*.img")) {
-            for (Path map : maps) {
-                List<Path> dirs = new ArrayList<>();
-                for (Path dir = round; Files.exists(dir.resolve(map.getFileName())); dir = dir.resolve("parent")) dirs.add(dir);
-                if (dirs.size() < 2) continue;
-                chained++;
-                List<Pagemap> images = new ArrayList<>();
-                for (Path dir : dirs) images.add(Pagemap.read(dir.resolve(map.getFileName())));
-                List<FlatImage.Copy> plan = FlatImage.plan(images.stream().map(Pagemap::entries).toList());
-                if (plan == null) {
-                    LOG.info(map.getFileName() + ": its pages changed since the first round; restored the usual way");
-                    continue;
-                }
-                Pagemap base = images.get(images.size() - 1);
-                Path basePages = pagesFile(dirs.get(dirs.size() - 1), base);
-                try (FileChannel to = FileChannel.open(basePages, StandardOpenOption.WRITE)) {
-                    for (FlatImage.Copy c : plan) ImageFold.copy(pagesFile(dirs.get(c.image()), images.get(c.image())), to, c);
-                }
-                Pagemap top = images.get(0);
-                Files.move(basePages, pagesFile(round, top), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                top.withEntries(base.entries()).write(map);
-                flat++;
+            for (Path map : maps) all.add(map);
+        }
+        all.sort(null); // listed whole first: the loop replaces pagemaps and moves pages files into the directory it lists (NFS may list again)
+        for (Path map : all) {
+            List<Path> dirs = new ArrayList<>();
+            for (Path dir = round; Files.exists(dir.resolve(map.getFileName())); dir = dir.resolve("parent")) dirs.add(dir);
+            if (dirs.size() < 2) continue;
+            List<Pagemap> images = new ArrayList<>();
+            for (Path dir : dirs) images.add(Pagemap.read(dir.resolve(map.getFileName())));
+            // a process that holds every page itself (it exec'd, or its pid is another's now) needs no parent
+            if (images.get(0).entries().stream().noneMatch(e -> e.has(Pagemap.PE_PARENT))) continue;
+            chained++;
+            List<FlatImage.Copy> plan = FlatImage.plan(images.stream().map(Pagemap::entries).toList());
+            if (plan == null) {
+                LOG.info(map.getFileName() + ": its pages changed since the first round; restored the usual way");
+                continue;
             }
+            Pagemap base = images.get(images.size() - 1);
+            Path basePages = pagesFile(dirs.get(dirs.size() - 1), base);
+            try (FileChannel to = FileChannel.open(basePages, StandardOpenOption.WRITE)) {
+                for (FlatImage.Copy c : plan) ImageFold.copy(pagesFile(dirs.get(c.image()), images.get(c.image())), to, c);
+            }
+            Pagemap top = images.get(0);
+            Files.move(basePages, pagesFile(round, top), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            top.withEntries(base.entries()).write(map);
+            flat++;
         }
         return new int[] {flat, chained};
     }
