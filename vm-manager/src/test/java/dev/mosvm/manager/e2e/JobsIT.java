@@ -302,8 +302,8 @@ class JobsIT extends PoolTestBase {
     @Order(12)
     void anAgentRestartedDuringALazyRestoreAdoptsTheJobAndEveryPageArrives() throws Exception {
         // 140 MiB: restored lazily (128 MiB or more). CRIU's daemon copies a job's memory in within
-        // seconds, so a stand-in criu on cb holds it (stopped) once it has the job's memory to
-        // serve: the agent restarts while the job's memory is still arriving, then the daemon goes on
+        // seconds of the restore, so a stand-in criu on cb holds it (stopped) as the restore ends:
+        // the agent restarts while the job's memory is still arriving, then the daemon goes on
         String go = "/tmp/mosvm-lazy-go";
         install("cb", "/usr/local/sbin/criu", resource("hold-lazy-criu"), "755");
         try {
@@ -314,7 +314,7 @@ class JobsIT extends PoolTestBase {
             MosvmCli.Result move = cli.run("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " cb --json");
             assertEquals(0, move.exit(), "migrate: " + move.err());
             String held = sh("cb", "cat /run/mosvm-test-held-lazy 2>/dev/null || true");
-            assertFalse(held.isEmpty(), "the lazy-pages daemon was held with the job's memory to serve: "
+            assertFalse(held.isEmpty(), "the lazy-pages daemon was held as the restore ended: "
                     + sh("cb", "journalctl -u mosvm-agent --no-pager | grep -F '" + id + "' | tail -5"));
             sh("cb", "rm -f /run/mosvm-test-hold-lazy");
             String since = sh("cb", "date +%s");
