@@ -380,9 +380,10 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
 
     /**
      * Jobs from this much resident memory get a pre-dump before their full checkpoint's freeze:
-     * below it, CRIU's extra run costs more than the pages it keeps out of the freeze.
+     * below it, CRIU's extra run (about a second under emulation) costs more than the pages it
+     * keeps out of the freeze.
      */
-    static final long PRE_DUMP_MIN_KB = 64 << 10;
+    static final long PRE_DUMP_MIN_KB = 16 << 10;
     /** A full checkpoint whose pre-dump failed, or could not be made whole: the job runs on, and is dumped plainly at once. */
     static final class PreDumpFailed extends IOException {
         PreDumpFailed(String message) {
