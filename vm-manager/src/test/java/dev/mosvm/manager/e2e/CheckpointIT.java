@@ -167,11 +167,14 @@ class CheckpointIT extends PoolTestBase {
     @Test
     @Order(4) // last: it destroys cb (the next class on the pool of two starts it again)
     void aCheckpointedJobWhoseNodeIsDestroyedIsRecoveredAtHomeAndItsCallerSeesExactlyAnUnbrokenRun() throws Exception {
-        String reference = onHost("count.pl", "60", "1000000");
-        sh("ca", "rm -f " + DIR + "/rec.*; su alice -c 'bg-job " + DIR + " rec -r cb perl count.pl 60 1000000'");
+        // 24 MiB held: its full checkpoint is pre-dumped while it runs, and the recovery restores that
+        String reference = onHost("count.pl", "60", "1000000", "24");
+        sh("ca", "rm -f " + DIR + "/rec.*; su alice -c 'bg-job " + DIR + " rec -r cb perl count.pl 60 1000000 24'");
         String id = waitForJob("ca", "count.pl 60", 60).get("id").asText();
         waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= 3, 120);
         sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
+        String taken = sh("cb", "journalctl -u mosvm-agent --no-pager | grep -F 'of job " + id + " (full)' || true");
+        assertTrue(taken.contains("pre-dumped while it ran"), "the full checkpoint of a 24 MiB job is pre-dumped: " + taken);
         int then = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/rec.out"));
         waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= then + 2, 120); // output after the checkpoint reached the caller
 
@@ -208,7 +211,9 @@ class CheckpointIT extends PoolTestBase {
     /** The unbroken run, on the host: output then "status N". */
     String onHost(String... cmd) throws Exception {
         Files.write(scratch.resolve("count.pl"), resource("count.pl"));
-        Process p = new ProcessBuilder(List.of("perl", cmd[0], cmd[1], cmd[2])).directory(scratch.toFile()).redirectErrorStream(true).start();
+        List<String> argv = new java.util.ArrayList<>(List.of("perl"));
+        argv.addAll(List.of(cmd));
+        Process p = new ProcessBuilder(argv).directory(scratch.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return out + "status " + p.waitFor() + "\n";
     }
