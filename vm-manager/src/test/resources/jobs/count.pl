@@ -1,8 +1,10 @@
 # Deterministic and CPU-bound: a pseudo-random walk, one line per step, then exit 3. With a
-# third argument MIB it also holds MIB mebibytes (each 4 KiB page starts with its number, from
-# 1) and prints their checksum last: a copy restored with memory lost or mixed up prints another.
+# third argument MIB (a number) it also holds MIB mebibytes (each 4 KiB page starts with its
+# number, from 1) and prints their checksum last: a copy restored with memory lost or mixed up
+# prints another. Any other third argument is a tag that tells jobs apart, and changes nothing.
 $| = 1;
-my ($steps, $work, $mib) = @ARGV;
+my ($steps, $work, $tag) = @ARGV;
+my $mib = defined $tag && $tag =~ /^[0-9]+$/ ? $tag : 0;
 my $mem = '';
 if ($mib) {
     $mem = "\0" x ($mib << 20);
