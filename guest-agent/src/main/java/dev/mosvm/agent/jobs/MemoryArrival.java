@@ -133,7 +133,7 @@ public final class MemoryArrival {
     }
 
     /** Ends the daemon and its wrapper. */
-    public void stop() {
+    private void stop() {
         if (wrapper == null) return;
         wrapper.descendants().forEach(ProcessHandle::destroyForcibly);
         wrapper.destroyForcibly();
