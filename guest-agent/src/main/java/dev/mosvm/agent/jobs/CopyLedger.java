@@ -107,6 +107,14 @@ final class CopyLedger {
         return s;
     }
 
+    /**
+     * Copy {@code c} arrived home by a move that was then dropped before it ran: unless its move
+     * was settled already, it is not the job, and a settlement asked later fences it.
+     */
+    synchronized void withdraw(Copy c) {
+        if (!settled.containsKey(c)) arrived.remove(c);
+    }
+
     private boolean arrivedFrom(Copy target) {
         for (Copy a : arrived) {
             if (a.node().equals(target.node()) && a.epoch() == target.epoch() && a.hops() >= target.hops()) return true;

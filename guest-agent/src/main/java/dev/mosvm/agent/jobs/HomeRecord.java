@@ -63,7 +63,7 @@ final class HomeRecord implements JobSink {
     /** Control frames (signals, input) to the node the job runs on; null while it runs here, or while it moves. */
     private DataOutputStream toRunner;
     /** The link of the node that relays now, cut when that node is gone (a dead VM sends no reset); null at home. */
-    private volatile RelayLink relayLink;
+    private volatile Relay relayLink;
     /** The caller has its last frame: output that comes later is not written after it. Guarded by {@link #callerLock}. */
     private boolean ended;
     /**
@@ -76,7 +76,28 @@ final class HomeRecord implements JobSink {
     private final long[] had = new long[2];
     private final long[] next = new long[2];
 
-    private record RelayLink(String node, Closeable link) {}
+    /**
+     * A node's link while it relays: cut if that node is gone, or handed over to the same copy's
+     * next link ({@link #takeOver}). Ended by {@link #endRelay}.
+     */
+    static final class Relay {
+        final String node;
+        /** The copy that attached on it; null for a link home opened itself (the job's start on a peer). */
+        final CopyLedger.Copy copy;
+        final Closeable link;
+        /** When it reached home ({@link #attachSequence}). */
+        final long seq;
+        /** Its end hands the relay to the link that superseded it instead of releasing it. Guarded by the record's lock. */
+        private boolean superseded;
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+
+        Relay(String node, CopyLedger.Copy copy, Closeable link, long seq) {
+            this.node = node;
+            this.copy = copy;
+            this.link = link;
+            this.seq = seq;
+        }
+    }
 
     /** Where a job runs, and whether a move of it is under way. */
     record Runner(String node, boolean moving) {}
@@ -257,13 +278,86 @@ final class HomeRecord implements JobSink {
 
     /** @param link the relaying node's connection, cut if that node is declared gone */
     boolean takeRelay(String node, DataOutputStream control, Closeable link, long timeoutMillis) throws InterruptedException {
-        if (!relay.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) return false;
+        return takeRelay(node, null, control, link, timeoutMillis, attachSequence()) != null;
+    }
+
+    /**
+     * Takes the relay for a node's link, as copy {@code copy}; null if the previous node still
+     * relays after {@code timeoutMillis}. End it with {@link #endRelay}.
+     */
+    Relay takeRelay(String node, CopyLedger.Copy copy, DataOutputStream control, Closeable link, long timeoutMillis, long seq)
+            throws InterruptedException {
+        if (!relay.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) return null;
+        Relay r = new Relay(node, copy, link, seq);
+        install(r, control);
+        return r;
+    }
+
+    private synchronized void install(Relay r, DataOutputStream control) {
+        runner = new Runner(r.node, false);
+        toRunner = control;
+        relayLink = r.link == null ? null : r;
+    }
+
+    /**
+     * The same copy attached again while home still reads its older link: it gave that link up
+     * before it attached (or the agent that held it is gone), but a link whose packets were
+     * dropped stays open here until it is written to, and holds the relay. That link is cut, and
+     * once its reading has ended the relay passes straight to the new link, so no other node's
+     * output (or the copy's own, coming home) slips in between and the new link's replay of what
+     * may not have arrived is not taken for output the caller had. Null if the relay is not that
+     * copy's, or its older link is still busy after {@code waitMillis} (then it is left alone).
+     */
+    Relay takeOver(String node, CopyLedger.Copy copy, DataOutputStream control, Closeable link, long waitMillis, long seq)
+            throws InterruptedException {
+        Relay old = relayLink;
+        // only an older link: one that attached earlier, still waiting, must not cut the live one
+        if (old == null || old.copy == null || !old.copy.equals(copy) || old.seq >= seq) return null;
+        close(old.link); // first, without the lock: a write blocked on that link may hold it
         synchronized (this) {
-            runner = new Runner(node, false);
-            toRunner = control;
-            relayLink = link == null ? null : new RelayLink(node, link);
+            if (relayLink != old) return null; // it ended meanwhile and released the relay as usual
+            old.superseded = true;
         }
-        return true;
+        if (!old.ended.await(waitMillis, TimeUnit.MILLISECONDS)) {
+            synchronized (this) {
+                if (old.ended.getCount() > 0) {
+                    old.superseded = false;
+                    return null;
+                }
+            }
+        }
+        Relay r = new Relay(node, copy, link, seq);
+        install(r, control);
+        return r;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong attaches = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The order in which links reach home, taken as each one arrives: the later of two links of a copy is its current one. */
+    long attachSequence() {
+        return attaches.incrementAndGet();
+    }
+
+    /** The link of {@code r} is done (the job moved on, or the link dropped): the relay goes to the next node, or to the link that superseded it. */
+    void endRelay(Relay r) {
+        boolean release;
+        synchronized (this) {
+            if (relayLink == r) {
+                toRunner = null;
+                relayLink = null;
+            }
+            release = !r.superseded;
+            r.ended.countDown();
+        }
+        if (release) relay.release();
+    }
+
+    private static void close(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closed already
+        }
     }
 
     /**
@@ -335,16 +429,24 @@ final class HomeRecord implements JobSink {
      * then the job waits) until the node it left has relayed everything it still had; the
      * source finishes that only after the job runs here, so this must not block the resume.
      */
-    JobSink arrivingHome(String self) {
+    JobSink arrivingHome(String self, CopyLedger.Copy copy) {
+        Arrival arrival = new Arrival(runner.node(), copy);
         CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
             try {
-                if (!takeRelay(self, null, 600_000)) throw new IllegalStateException("the previous node never finished relaying");
+                if (!takeRelayForArrival(self, arrival, 600_000)) {
+                    throw new IllegalStateException(arrival.abandoned ? "its move home was dropped" : "the previous node never finished relaying");
+                }
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
         HomeRecord home = this;
         return new JobSink() {
+            @Override
+            public void abandon() {
+                home.abandonArrival(arrival);
+            }
+
             /** Where the copy's output begins, applied once the previous node has relayed all it had. */
             private long[] start;
             private JobSink.LastOutput last;
@@ -364,6 +466,7 @@ final class HomeRecord implements JobSink {
             @Override
             public void output(MessageType kind, byte[] b, int n) throws IOException {
                 home.awaitRelay(ready);
+                if (arrival.abandoned) throw new IOException("job " + home.spec.id() + ": its move home was dropped");
                 applyStart();
                 home.output(kind, b, n);
             }
@@ -375,6 +478,7 @@ final class HomeRecord implements JobSink {
                 } catch (IOException e) {
                     // deliver the status anyway
                 }
+                if (arrival.abandoned) return; // a dropped copy's end is not the job's
                 home.exited(status);
             }
 
@@ -385,6 +489,7 @@ final class HomeRecord implements JobSink {
                 } catch (IOException e) {
                     return;
                 }
+                if (arrival.abandoned) return;
                 home.moved();
             }
 
@@ -398,6 +503,60 @@ final class HomeRecord implements JobSink {
                 home.keepControl();
             }
         };
+    }
+
+    /** A copy on its way home: the node it comes from, and whether its move was dropped. Written under the record's lock. */
+    private static final class Arrival {
+        final String from;
+        final CopyLedger.Copy copy;
+        volatile boolean abandoned;
+        boolean took;
+
+        Arrival(String from, CopyLedger.Copy copy) {
+            this.from = from;
+            this.copy = copy;
+        }
+    }
+
+    /**
+     * Takes the relay for a copy arriving home once the node it leaves has relayed all it had,
+     * unless the move is dropped first: a dropped move's copy never runs, and the relay it
+     * took would keep the node the job runs on from ever attaching again.
+     */
+    private boolean takeRelayForArrival(String self, Arrival arrival, long timeoutMillis) throws InterruptedException {
+        long end = System.nanoTime() + timeoutMillis * 1_000_000;
+        for (long left = timeoutMillis * 1_000_000; left > 0; left = end - System.nanoTime()) {
+            if (!relay.tryAcquire(Math.min(left, 200_000_000L), TimeUnit.NANOSECONDS)) {
+                synchronized (this) {
+                    if (arrival.abandoned) return false;
+                }
+                continue;
+            }
+            synchronized (this) {
+                if (arrival.abandoned) {
+                    relay.release();
+                    return false;
+                }
+                arrival.took = true;
+                runner = new Runner(self, false);
+                toRunner = null;
+                relayLink = null;
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The copy coming home was dropped: the relay goes back if it took it, and the job runs where it came from. */
+    private void abandonArrival(Arrival arrival) {
+        copies.withdraw(arrival.copy); // asked to settle the move, home now says the source's copy is the job
+        synchronized (this) {
+            if (arrival.abandoned) return;
+            arrival.abandoned = true;
+            if (!arrival.took) return;
+            if (relayLink == null) runner = new Runner(arrival.from, false); // unless the source attached again meanwhile
+        }
+        releaseRelay();
     }
 
     private void awaitRelay(CompletableFuture<Void> ready) throws IOException {
@@ -426,13 +585,8 @@ final class HomeRecord implements JobSink {
      * relay for a next node), and a write blocked on it fails. No lock: such a write holds it.
      */
     void cutRunnerLink(String node) {
-        RelayLink r = relayLink;
-        if (r == null || !r.node().equals(node)) return;
-        try {
-            r.link().close();
-        } catch (IOException e) {
-            // closed already
-        }
+        Relay r = relayLink;
+        if (r != null && r.node.equals(node)) close(r.link);
     }
 
     /** Passes a caller's frame on to the node the job runs on; false if no node takes it now (it runs here, or is between nodes). */

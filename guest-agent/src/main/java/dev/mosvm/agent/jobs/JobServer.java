@@ -303,7 +303,7 @@ public final class JobServer implements AutoCloseable {
                 }
             } else {
                 PeerChannel link = ch;
-                Thread relay = new Thread(() -> relay(home, link), "job-relay-" + home.spec.id());
+                Thread relay = new Thread(() -> relay(home, link, CopyLedger.Copy.of(link.peer(), home.spec)), "job-relay-" + home.spec.id());
                 relay.setDaemon(true);
                 relay.start();
             }
@@ -496,11 +496,13 @@ public final class JobServer implements AutoCloseable {
      * Home's side of a job running elsewhere: its output to the caller until it exits there
      * or moves on (then its next node attaches and relays in turn).
      */
-    static void relay(HomeRecord home, PeerChannel ch) {
+    static void relay(HomeRecord home, PeerChannel ch, CopyLedger.Copy copy) {
         String node = ch.peer();
         try (ch) {
-            if (!home.takeRelay(node, ch.out, ch::close, 600_000)) {
-                LOG.warning("job " + home.spec.id() + ": " + node + " attached while another node still relays; refused");
+            HomeRecord.Relay mine = takeRelayFrom(home, node, copy, ch.out, ch::close, DRAIN_MILLIS, RELAY_WAIT_MILLIS);
+            if (mine == null) {
+                LOG.warning("job " + home.spec.id() + ": " + node + " attached while another link still relays after "
+                        + RELAY_WAIT_MILLIS / 1000 + " s; refused");
                 return;
             }
             try {
@@ -546,7 +548,7 @@ public final class JobServer implements AutoCloseable {
                 }
                 LOG.warning("link to " + node + ", where job " + home.spec.id() + " runs, dropped; waiting for it to reattach");
             } finally {
-                home.releaseRelay();
+                home.endRelay(mine);
             }
         } catch (IOException | InterruptedException e) {
             if (home.exit.isDone()) {
@@ -555,6 +557,34 @@ public final class JobServer implements AutoCloseable {
                 LOG.warning("link to " + node + " for job " + home.spec.id() + " failed: " + e.getMessage() + "; waiting for it to reattach");
             }
         }
+    }
+
+    /** How long a link waits for the relay before it looks at whether the link holding it is its own copy's older one. */
+    static final long DRAIN_MILLIS = 2_000;
+    /** How long a node's link waits for the previous node to finish relaying the job's output. */
+    static final long RELAY_WAIT_MILLIS = 600_000;
+
+    /**
+     * Takes the relay for copy {@code copy}'s link, once the previous node's output has all
+     * been relayed. If the relay is held by an older link of the same copy, that link is cut and
+     * the relay handed over ({@link HomeRecord#takeOver}): a copy attaches again only after it
+     * gave up its older link, or its agent stopped, and home may still be reading that link
+     * (its packets were dropped). Null if no relay came within {@code waitMillis}.
+     */
+    static HomeRecord.Relay takeRelayFrom(HomeRecord home, String node, CopyLedger.Copy copy, DataOutputStream control,
+                                          java.io.Closeable link, long drainMillis, long waitMillis) throws InterruptedException {
+        long end = System.nanoTime() + waitMillis * 1_000_000;
+        long seq = home.attachSequence();
+        for (long left = waitMillis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+            HomeRecord.Relay r = home.takeRelay(node, copy, control, link, Math.min(left, drainMillis), seq);
+            if (r != null) return r;
+            r = home.takeOver(node, copy, control, link, Math.min(left, drainMillis), seq);
+            if (r != null) {
+                LOG.warning("job " + home.spec.id() + ": " + node + " attached again while home still read its older link; that link is cut");
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Input, end of input and signals from the caller, wherever the job runs; if the caller goes away, SIGHUP. */

@@ -42,4 +42,10 @@ public interface JobSink {
 
     /** The move failed: the caller's input and signals come here again. */
     default void keepControl() {}
+
+    /**
+     * The copy this sink was made for is dropped before it ever ran (its move failed): nothing
+     * more comes through it, and what it holds or waits for on the job's behalf is let go.
+     */
+    default void abandon() {}
 }

@@ -520,10 +520,11 @@ public final class JobTable {
         if (spec.home().equals(self)) {
             HomeRecord r = homes.get(spec.id());
             if (r == null) throw new IOException("job " + spec.id() + " has no caller left at home");
-            CopyLedger.Arrival a = r.copies.arrive(CopyLedger.Copy.of(self, spec));
+            CopyLedger.Copy copy = CopyLedger.Copy.of(self, spec);
+            CopyLedger.Arrival a = r.copies.arrive(copy);
             // a stale copy coming home is let in as before; one whose move home settled away is not
             if (a == CopyLedger.Arrival.SETTLED_AWAY) throw new IOException("the copy of job " + spec.id() + " that arrived home is " + fenced(a));
-            return r.arrivingHome(self);
+            return r.arrivingHome(self, copy);
         }
         return RemoteSink.attach(spec, peers, f -> control(spec.id(), f));
     }
@@ -580,7 +581,7 @@ public final class JobTable {
             FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
         }
-        JobServer.relay(r, link);
+        JobServer.relay(r, link, CopyLedger.Copy.of(link.peer(), req.spec()));
     }
 
     /** Where a job's output goes at its home once its caller is gone ({@link OutputFiles}); null: such a job is refused. */

@@ -2,6 +2,7 @@ package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
+import dev.mosvm.agent.jobs.JobSink;
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.jobs.MemoryArrival;
 import dev.mosvm.agent.migrate.steps.StepDeadlines;
@@ -94,6 +95,8 @@ final class TargetMigration {
         private boolean registered;
         private boolean running;
         private MemoryArrival lazy;
+        /** Back home, the sink the copy was given before it ran: let go if the move is dropped. */
+        private JobSink homeSink;
         private String timings = "";
         private PageServer pages;
         private Path pagesRound;
@@ -190,7 +193,10 @@ final class TargetMigration {
             // waiting in its pipe meanwhile, so the connection is not part of the freeze.
             // Either way the copy is in the table before it runs: a source that lost RUNNING
             // and asks whether the job runs here must never hear "no" while it does.
-            if (home) restored.sink(table.sinkFor(spec));
+            if (home) {
+                homeSink = table.sinkFor(spec);
+                restored.sink(homeSink);
+            }
             if (lazy != null) restored.memoryArriving(lazy.round());
             table.register(restored);
             registered = true;
@@ -232,12 +238,12 @@ final class TargetMigration {
         @Override
         public void drop(String why) {
             LOG.warning("incoming job " + spec.id() + " from " + offer.from() + " dropped here: " + why);
-            if (restored == null) return;
-            if (registered) {
+            if (restored != null && registered) {
                 restored.migrated(); // this copy never ran: its end is not the job's
                 table.unregister(restored);
             }
-            kill(restored);
+            if (homeSink != null) homeSink.abandon(); // after: a copy that ended meanwhile reports nothing
+            if (restored != null) kill(restored);
         }
 
         @Override

@@ -2,6 +2,8 @@ package dev.mosvm.agent.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.wire.Frame;
@@ -15,6 +17,7 @@ import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -23,12 +26,16 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The caller sees a moving job's output in order: one node relays at a time. */
 class HomeRecordTest {
     final ByteArrayOutputStream caller = new ByteArrayOutputStream();
     final HomeRecord home = new HomeRecord(JobSpec.fresh("a.1", "a", 0, 0, List.of("x"), "2026-01-01T00:00:00Z", false, false, "home", null),
             new DataOutputStream(caller), "a");
+
+    static final CopyLedger.Copy HOME_COPY = new CopyLedger.Copy("a", 0, 1);
+    static final CopyLedger.Copy B = new CopyLedger.Copy("b", 0, 0);
 
     String callerSaw() throws Exception {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(caller.toByteArray()));
@@ -57,7 +64,7 @@ class HomeRecordTest {
     @Test
     void aJobComingHomeWaitsForTheNodeItLeftToFinishRelaying() throws Exception {
         assertTrue(home.takeRelay("b", null, 0), "b relays while the job runs there");
-        JobSink back = home.arrivingHome("a");
+        JobSink back = home.arrivingHome("a", HOME_COPY);
         CompletableFuture<Void> fromHome = CompletableFuture.runAsync(() -> {
             try {
                 back.output(MessageType.STDOUT, bytes("after"), 5); // the job resumed at home and writes at once
@@ -72,6 +79,123 @@ class HomeRecordTest {
         fromHome.get(5, TimeUnit.SECONDS);
         assertEquals("before|after", callerSaw());
         assertEquals("a", home.where());
+    }
+
+    @Test
+    void aMoveHomeDroppedAfterTheSourceStoppedRelayingLeavesTheRelayToTheSourcesNextLink() throws Exception {
+        assertTrue(home.takeRelay("b", null, 0), "b relays while the job runs there");
+        home.hold(); // b begins moving the job home
+        JobSink back = home.arrivingHome("a", HOME_COPY);
+        home.releaseRelay(); // b's link dropped in the move: the copy on its way home takes the relay
+        for (long end = System.currentTimeMillis() + 5_000; !home.where().equals("a") && System.currentTimeMillis() < end; ) Thread.sleep(20);
+        assertEquals("a", home.where(), "the copy on its way home took the relay");
+        back.abandon(); // and the move is dropped: that copy never runs
+        assertEquals("b", home.where(), "the job runs on where it was");
+        assertTrue(home.takeRelay("b", null, 1000), "b's next link relays");
+        home.output(MessageType.STDOUT, bytes("on at b"), 7);
+        assertThrows(java.io.IOException.class, () -> back.output(MessageType.STDOUT, bytes("x"), 1), "the dropped copy's output goes nowhere");
+        back.exited(0);
+        assertFalse(home.exit.isDone(), "nor does its end");
+        assertEquals("on at b", callerSaw());
+    }
+
+    @Test
+    void aMoveHomeDroppedWhileTheSourceStillRelaysNeverTakesTheRelay() throws Exception {
+        assertTrue(home.takeRelay("b", null, 0));
+        home.hold();
+        JobSink back = home.arrivingHome("a", HOME_COPY);
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            try {
+                back.output(MessageType.STDOUT, bytes("never"), 5); // the dropped copy's pumps, before it is killed
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        back.abandon();
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> write.get(5, TimeUnit.SECONDS),
+                "the dropped copy's output fails at once instead of waiting 600 s for the relay");
+        assertTrue(failed.getMessage().contains("dropped"), failed.getMessage());
+        home.releaseRelay(); // b's old link ends
+        assertTrue(home.takeRelay("b", null, 1000), "b attaches again");
+        assertEquals("b", home.where());
+        assertEquals("", callerSaw(), "nothing of the dropped copy reached the caller");
+    }
+
+    @Test
+    void aMoveHomeDroppedIsNoLongerTheCopyASettlementFindsArrived() {
+        home.copies.arrive(HOME_COPY); // what sinkFor records as the copy is registered at home
+        JobSink back = home.arrivingHome("a", HOME_COPY);
+        back.abandon();
+        assertEquals(CopyArbiter.Verdict.SOURCE_RESUMES, home.copies.settle(HOME_COPY, "b").verdict(),
+                "b, asking whether home has the job, resumes its own copy");
+    }
+
+    /** A link to home, as the relay loop uses it: closing it makes the loop end its relay. */
+    final class Link implements java.io.Closeable {
+        HomeRecord.Relay relay;
+        volatile boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+            if (relay != null) home.endRelay(relay); // what JobServer.relay's read loop does when its link fails
+        }
+    }
+
+    HomeRecord.Relay attach(Link l, CopyLedger.Copy copy, long drainMillis, long waitMillis) throws InterruptedException {
+        HomeRecord.Relay r = JobServer.takeRelayFrom(home, copy.node(), copy, null, l, drainMillis, waitMillis);
+        l.relay = r;
+        return r;
+    }
+
+    @Test
+    @Timeout(30)
+    void aCopyAttachingAgainTakesTheRelayFromItsOlderLinkThatHomeStillReads() throws Exception {
+        Link older = new Link(); // its packets were dropped: home's read of it never ends until it is cut
+        assertNotNull(attach(older, B, 100, 1000));
+        CompletableFuture<Boolean> homeCopy = CompletableFuture.supplyAsync(() -> {
+            try { // a copy of the job coming home meanwhile waits for the relay too
+                return home.takeRelay("a", null, 3000);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Link newer = new Link();
+        assertNotNull(attach(newer, B, 100, 10_000), "b's new link relays");
+        assertTrue(older.closed, "after its older link was cut");
+        assertTrue(home.linked());
+        assertFalse(homeCopy.get(5, TimeUnit.SECONDS), "the relay passed straight from the older link to the newer, to no one else");
+    }
+
+    @Test
+    @Timeout(30)
+    void anOlderLinkStillWaitingNeverCutsTheNewerOneThatRelays() throws Exception {
+        Link newer = new Link();
+        long olderSeq = home.attachSequence(); // the older link reached home first, then waited
+        assertNotNull(attach(newer, B, 100, 1000));
+        HomeRecord.Relay r = home.takeOver("b", B, null, new Link(), 100, olderSeq);
+        assertEquals(null, r);
+        assertFalse(newer.closed);
+    }
+
+    @Test
+    @Timeout(30)
+    void anotherCopysLinkIsWaitedForAndNeverCut() throws Exception {
+        Link oldCopy = new Link(); // the job's earlier copy on b, still relaying what it had before it moved on
+        assertNotNull(attach(oldCopy, B, 100, 1000));
+        CopyLedger.Copy later = new CopyLedger.Copy("b", 0, 2); // the job back on b after a move away and back
+        CompletableFuture<HomeRecord.Relay> next = CompletableFuture.supplyAsync(() -> {
+            try {
+                return attach(new Link(), later, 100, 10_000);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(500);
+        assertFalse(next.isDone(), "the later copy waits for the earlier one's output to end");
+        assertFalse(oldCopy.closed, "the earlier copy's link is not the later one's to cut");
+        oldCopy.close(); // its stream ended (MOVED)
+        assertNotNull(next.get(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -260,7 +384,7 @@ class HomeRecordTest {
     void aJobBackHomeGoesOnFromWhereItsSourceSaidItsOutputStoodNotWhereTheSourcesLinkLeftIt() throws Exception {
         assertTrue(home.takeRelay("b", null, 0));
         home.output(MessageType.STDOUT, bytes("0123"), 4); // b's link then broke with "45" on its way
-        JobSink back = home.arrivingHome("a");
+        JobSink back = home.arrivingHome("a", HOME_COPY);
         back.startsAt(6, 0, null); // COMMIT said the job had written 6 bytes
         home.releaseRelay();
         back.output(MessageType.STDOUT, bytes("67"), 2);

@@ -151,7 +151,7 @@ class RemoteSinkTest {
         RemoteSink sink = RemoteSink.attach(spec, peers, f -> { });
         PeerChannel home = homeEnds.take();
         assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(home.in).op());
-        Thread relay = new Thread(() -> JobServer.relay(record, home));
+        Thread relay = new Thread(() -> JobServer.relay(record, home, CopyLedger.Copy.of(home.peer(), record.spec)));
         relay.start();
         long[] end = tail.end();
         sink.startsAt(end[0], end[1], (out, upTo) -> tail.replayTo(out, 0, 0, upTo)); // the adopted job's pumps start: its tail goes first
@@ -172,7 +172,7 @@ class RemoteSinkTest {
         PeerChannel mine = peers.connect("home");
         RemoteSink sink = new RemoteSink(spec, mine, peers, f -> { }, spool, 300, 50);
         PeerChannel first = homeEnds.take();
-        Thread relay = new Thread(() -> JobServer.relay(record, first));
+        Thread relay = new Thread(() -> JobServer.relay(record, first, CopyLedger.Copy.of(first.peer(), record.spec)));
         relay.start();
         sink.startsAt(0, 0, (o, upTo) -> tail.replayTo(o, 0, 0, upTo));
         StringBuilder expected = new StringBuilder();
@@ -185,7 +185,7 @@ class RemoteSinkTest {
         peers.unreachable = false;
         PeerChannel second = homeEnds.poll(10, TimeUnit.SECONDS);
         assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(second.in).op());
-        Thread relayAgain = new Thread(() -> JobServer.relay(record, second));
+        Thread relayAgain = new Thread(() -> JobServer.relay(record, second, CopyLedger.Copy.of(second.peer(), record.spec)));
         relayAgain.start();
         for (int n = 15; n < 17; n++) line.accept(n);
         sink.exited(0);
@@ -218,7 +218,7 @@ class RemoteSinkTest {
         peers.unreachable = false;
         PeerChannel again = homeEnds.poll(10, TimeUnit.SECONDS);
         assertEquals(PeerRequest.Op.ATTACH, PeerRequest.read(again.in).op());
-        Thread relay = new Thread(() -> JobServer.relay(record, again));
+        Thread relay = new Thread(() -> JobServer.relay(record, again, CopyLedger.Copy.of(again.peer(), record.spec)));
         relay.start();
         assertEquals(3, record.exit.get(10, TimeUnit.SECONDS));
         relay.join(10_000);
