@@ -8,7 +8,7 @@
 # caller (the `migrate` and the job's `mosrun`) answered within 120 s of the fault.
 #
 #   scripts/fault-campaign.sh [--migrations N] [--losses N] [--seed S] [--kinds K1,K2,...]
-#                             [--nodes A,B] [--job-seconds S] [--report FILE] [--results FILE] [--logs DIR] [--keep] [--down]
+#                             [--nodes A,B] [--job-seconds S] [--window S] [--report FILE] [--results FILE] [--logs DIR] [--keep] [--down]
 #
 # Defaults: 200 faulted migrations, 20 node losses, seed from $RANDOM, every kind, jobs of about 60 s, nodes
 # fc-a,fc-b (booted here if absent, 1 vCPU and 1 GiB each, pool "fc", balancers off), report
@@ -33,7 +33,8 @@
 # and the node losses (their own rounds, after the migrations):
 #   loss-checkpointed   a job on B (home A) checkpointed once, then B destroyed: recovered at home, exact output
 #   loss-unprotected    the same without a checkpoint: the caller gets the one-line "lost" error and 125
-# Each fault lands at a random offset within 1.3 times the typical move (measured by two clean moves first).
+# Each fault lands at a random offset within 1.3 times the typical move (measured by two clean moves first), or
+# within --window S seconds of the move's start (a short window puts most faults inside the move).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,7 @@ ROUNDS_FILE=/dev/null
 LOGS=target/fault-campaign-logs
 KEEP=0
 DOWN=0
+WINDOW=
 while [ $# -gt 0 ]; do
   case "$1" in
     --migrations) MIGRATIONS=$2; shift 2 ;;
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
     --seed) SEED=$2; shift 2 ;;
     --job-seconds) JOB_S=$2; shift 2 ;;
     --kinds) KINDS=$2; shift 2 ;;
+    --window) WINDOW=$2; shift 2 ;;
     --nodes) NODES=$2; shift 2 ;;
     --report) REPORT=$2; shift 2 ;;
     --results) ROUNDS_FILE=$2; shift 2 ;;
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
+if [ -n "$WINDOW" ] && ! [[ $WINDOW =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo "fault-campaign.sh: --window wants seconds, not '$WINDOW'" >&2; exit 2; fi
 ALL_KINDS="kill-target-agent kill-source-agent destroy-target pause-15 pause-45 block-15 block-45 fill-scratch kill-criu"
 [ "$KINDS" = all ] && KINDS=${ALL_KINDS// /,}
 IFS=, read -r A B <<<"$NODES"
@@ -290,7 +294,7 @@ move_once() { # SOURCE->TARGET round without a fault: the typical move's seconds
 }
 m1=$(move_once) && m2=$(move_once) || { log "a clean move failed"; exit 1; }
 TYPICAL=$(awk -v a="$m1" -v b="$m2" 'BEGIN { print (a > b ? a : b) }')
-log "== a clean move takes ${m1} / ${m2} s; faults land within 0 - $(awk -v t="$TYPICAL" 'BEGIN { printf "%.1f", 1.3 * t }') s of the move's start"
+log "== a clean move takes ${m1} / ${m2} s; faults land within 0 - $(awk -v t="$TYPICAL" -v w="$WINDOW" 'BEGIN { printf "%.1f", (w != "" ? w : 1.3 * t) }') s of the move's start"
 printf '%-6s %-18s %-36s %-14s %8s %8s  %s\n' round fault point outcome migrate caller detail >&2
 
 IFS=, read -ra kinds <<<"$KINDS"
@@ -301,7 +305,7 @@ for ((m = 0; m < MIGRATIONS; m++)); do
   if [ "$kind" != destroy-target ] && [ $((RANDOM % 2)) = 1 ]; then src=$B tgt=$A place="-r $B -l" to=home
   else src=$A tgt=$B place="-h" to=$B; fi
   start_job "$tag" "$place" || { record "$kind" setup-failed 0 0 "$round"; healthy; continue; }
-  delay=$(awk -v t="$TYPICAL" -v r=$RANDOM 'BEGIN { printf "%.1f", 1.3 * t * r / 32768 }')
+  delay=$(awk -v t="$TYPICAL" -v w="$WINDOW" -v r=$RANDOM 'BEGIN { printf "%.1f", (w != "" ? w : 1.3 * t) * r / 32768 }')
   mig=$(mktemp)
   t0=$(now)
   ( timeout 300 bin/mosvm migrate -i "$A" "$JOB_ID" "$to" > "$mig" 2>&1; echo "rc $?" >> "$mig"; echo "end $(now)" >> "$mig" ) &

@@ -87,8 +87,10 @@ final class HomeRecord implements JobSink {
         final Closeable link;
         /** When it reached home ({@link #attachSequence}). */
         final long seq;
-        /** Its end hands the relay to the link that superseded it instead of releasing it. Guarded by the record's lock. */
+        /** Its end hands the relay to the link that superseded it instead of releasing it. Guarded by this relay's lock. */
         private boolean superseded;
+        /** Its link is done ({@link #endRelay}). Guarded by this relay's lock. */
+        private boolean done;
         private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         Relay(String node, CopyLedger.Copy copy, Closeable link, long seq) {
@@ -313,14 +315,16 @@ final class HomeRecord implements JobSink {
         Relay old = relayLink;
         // only an older link: one that attached earlier, still waiting, must not cut the live one
         if (old == null || old.copy == null || !old.copy.equals(copy) || old.seq >= seq) return null;
-        close(old.link); // first, without the lock: a write blocked on that link may hold it
-        synchronized (this) {
-            if (relayLink != old) return null; // it ended meanwhile and released the relay as usual
+        // marked before it is cut, so its end cannot release the relay to anyone else; the relay's
+        // own lock, not the record's: a write blocked on that link may hold the record's
+        synchronized (old) {
+            if (old.done) return null; // it ended meanwhile and released the relay as usual
             old.superseded = true;
         }
+        close(old.link);
         if (!old.ended.await(waitMillis, TimeUnit.MILLISECONDS)) {
-            synchronized (this) {
-                if (old.ended.getCount() > 0) {
+            synchronized (old) {
+                if (!old.done) { // still busy (writing to a slow caller): it keeps the relay, and releases it as usual
                     old.superseded = false;
                     return null;
                 }
@@ -340,15 +344,18 @@ final class HomeRecord implements JobSink {
 
     /** The link of {@code r} is done (the job moved on, or the link dropped): the relay goes to the next node, or to the link that superseded it. */
     void endRelay(Relay r) {
-        boolean release;
         synchronized (this) {
             if (relayLink == r) {
                 toRunner = null;
                 relayLink = null;
             }
-            release = !r.superseded;
-            r.ended.countDown();
         }
+        boolean release;
+        synchronized (r) {
+            r.done = true;
+            release = !r.superseded;
+        }
+        r.ended.countDown();
         if (release) relay.release();
     }
 
