@@ -175,11 +175,18 @@ start_job() { # TAG PLACEMENT: starts count.pl as a background caller on A, sets
   done
   log "job $1 printed nothing in 120 s"; return 1
 }
-places() { # how many nodes hold processes of job JOB_ID (its cgroup, non-empty)
+# how many nodes run job JOB_ID: its cgroup holds a process that is neither stopped nor frozen. A
+# copy a dump left stopped (its agent killed, or a move's source before it is retired) does not
+# run; a stale one must stay so until it is reaped, and the end-of-round check finds any left.
+places() {
   local c=0 n
   for n in "$A" "$B"; do
     running "$n" || continue
-    [ -n "$(on "$n" "cat /sys/fs/cgroup/mosvm/job-$JOB_ID/cgroup.procs 2>/dev/null")" ] && c=$((c + 1))
+    [ -n "$(on "$n" "g=/sys/fs/cgroup/mosvm/job-$JOB_ID; grep -qs '^frozen 1' \$g/cgroup.events && exit 0
+      for p in \$(cat \$g/cgroup.procs 2>/dev/null); do
+        s=\$(sed 's/.*) //' /proc/\$p/stat 2>/dev/null | cut -d' ' -f1)
+        case \$s in ''|T|t|Z) ;; *) echo run; break ;; esac
+      done")" ] && c=$((c + 1))
   done
   echo $c
 }
