@@ -60,6 +60,14 @@ class AdoptionIntegrationTest {
 
     @AfterAll
     void clean() throws Exception {
+        // any job a test left running (a refused one, which Orphans reaps in an appliance): this class's launcher started it
+        String launched = launcher.toString();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(launched)).orElse(false))
+                .forEach(p -> {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                });
         try (var all = Files.walk(dir)) {
             for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
