@@ -17,8 +17,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A job as its home node keeps it for its caller, wherever it runs: the caller's stream, where
@@ -91,7 +93,7 @@ final class HomeRecord implements JobSink {
         private boolean superseded;
         /** Its link is done ({@link #endRelay}). Guarded by this relay's lock. */
         private boolean done;
-        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        private final CountDownLatch ended = new CountDownLatch(1);
 
         Relay(String node, CopyLedger.Copy copy, Closeable link, long seq) {
             this.node = node;
@@ -335,7 +337,7 @@ final class HomeRecord implements JobSink {
         return r;
     }
 
-    private final java.util.concurrent.atomic.AtomicLong attaches = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong attaches = new AtomicLong();
 
     /** The order in which links reach home, taken as each one arrives: the later of two links of a copy is its current one. */
     long attachSequence() {
@@ -545,9 +547,7 @@ final class HomeRecord implements JobSink {
                     return false;
                 }
                 arrival.took = true;
-                runner = new Runner(self, false);
-                toRunner = null;
-                relayLink = null;
+                install(new Relay(self, null, null, 0), null); // no link: the job runs here
             }
             return true;
         }

@@ -24,6 +24,7 @@ import dev.mosvm.api.MigrationMode;
 import dev.mosvm.api.MigrationRecord;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -572,7 +573,7 @@ public final class JobServer implements AutoCloseable {
      * (its packets were dropped). Null if no relay came within {@code waitMillis}.
      */
     static HomeRecord.Relay takeRelayFrom(HomeRecord home, String node, CopyLedger.Copy copy, DataOutputStream control,
-                                          java.io.Closeable link, long drainMillis, long waitMillis) throws InterruptedException {
+                                          Closeable link, long drainMillis, long waitMillis) throws InterruptedException {
         long end = System.nanoTime() + waitMillis * 1_000_000;
         long seq = home.attachSequence();
         for (long left = waitMillis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
