@@ -30,6 +30,7 @@ import dev.mosvm.agent.jobs.Orphans;
 import dev.mosvm.agent.jobs.LaunchCommand;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
+import dev.mosvm.agent.timekeeping.ClockKeeper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,8 @@ public final class AgentDaemon {
     }
 
     static int run(AgentSettings s) throws Exception {
+        // an appliance's clock stands still while its VM is paused; outside one the host keeps its own
+        if (Files.isRegularFile(GuestLayout.IMAGE_VERSION)) ClockKeeper.start();
         GuestConfig cfg = GuestConfigSource.load(s.config(), 30_000);
         LOG.info("configuration loaded at " + uptime() + " s of uptime");
         double cap = CpuCap.read();

@@ -43,7 +43,8 @@ class LayeringTest {
                 .layer("homefs").definedBy("dev.mosvm.agent.homefs..")
                 .layer("net").definedBy("dev.mosvm.agent.net..")
                 .layer("cores").definedBy("dev.mosvm.agent.gossip..", "dev.mosvm.agent.balance..", "dev.mosvm.agent.recovery..",
-                        "dev.mosvm.agent.node..", "dev.mosvm.agent.layout..", "dev.mosvm.agent.wire..", "dev.mosvm.agent.guard..")
+                        "dev.mosvm.agent.node..", "dev.mosvm.agent.layout..", "dev.mosvm.agent.wire..", "dev.mosvm.agent.guard..",
+                        "dev.mosvm.agent.timekeeping..")
                 .whereLayer("entry").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("entry")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("entry", "cli")

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.api;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.GuestConfig;
@@ -17,8 +18,8 @@ public final class GuestConfigSource {
 
     public static GuestConfig load(Path explicit, long waitMillis) throws IOException, InterruptedException {
         Path path = explicit != null ? explicit : GuestLayout.GUEST_CONFIG;
-        long deadline = System.currentTimeMillis() + waitMillis;
-        while (!Files.isReadable(path) && System.currentTimeMillis() < deadline) {
+        long deadline = Monotonic.millis() + waitMillis;
+        while (!Files.isReadable(path) && Monotonic.millis() < deadline) {
             Thread.sleep(200);
         }
         if (!Files.isReadable(path)) {

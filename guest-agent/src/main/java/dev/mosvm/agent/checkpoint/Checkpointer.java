@@ -273,6 +273,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             List<String> stdio = JobImages.stdio(job);
             // a large job's full checkpoint: its memory is copied while it runs, the freeze writes only what it dirtied meanwhile
             long[] pre = null;
+            job.stoppedFor(Job.CHECKPOINT); // recorded before a dump stops the job: an agent restarted while it is stopped lets it go
             if (parent == 0 && preDumps(job)) {
                 try {
                     pre = JobImages.preDump(job, dir, dumpLimit(job));
@@ -338,6 +339,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                     LOG.warning("job " + job.id() + " may still be stopped after its checkpoint: " + e.getMessage());
                 }
             }
+            if (job.stoppedFor() != null) job.stoppedFor(null);
             job.migrationAborted(); // runs as before: what was held meanwhile is delivered
         }
     }

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
@@ -59,6 +60,10 @@ public final class Adoption {
             MemoryArrival arrival = r.memoryArriving() && r.memoryFrom() != null
                     ? MemoryArrival.left(id, Path.of(r.memoryFrom()), table.lazyCgroupFor(id, false)) : null;
             String refused = refusal(r, arrival);
+            long init = Job.firstChild(r.supervisor());
+            boolean stopped = refused == null && r.stoppedFor() != null && init > 0 && stopped(init);
+            CopyLedger.Settlement settled = stopped ? settleStopped(table, r) : null;
+            if (stopped) refused = stoppedRefusal(r.stoppedFor(), settled);
             if (refused != null) {
                 LOG.warning("job " + id + " is not adopted: " + refused + "; it is reaped, and its home recovers it or tells its caller");
                 forget(dir);
@@ -66,7 +71,9 @@ public final class Adoption {
             }
             try {
                 String lazy = arrival == null ? "" : arrival.running() ? "; its lazy restore goes on" : "; its lazy restore had completed";
-                adopt(table, r, dir, arrival);
+                if (stopped) lazy += Job.CHECKPOINT.equals(r.stoppedFor()) ? "; a checkpoint's dump had left it stopped, and it runs on"
+                        : "; home settled its move to " + r.stoppedFor() + " for this copy (epoch " + settled.epoch() + "), and it runs on";
+                adopt(table, r, stopped ? r.spec().withEpoch(Math.max(r.spec().epoch(), settled.epoch())) : r.spec(), dir, arrival, stopped);
                 LOG.warning("job " + id + " (home " + r.spec().home() + ", uid " + r.spec().uid() + ") adopted from the agent that ran before:"
                         + " supervisor " + r.supervisor() + (r.spec().home().equals(table.self()) ? "" : "; it reattaches to its home")
                         + lazy);
@@ -86,8 +93,10 @@ public final class Adoption {
         Path statusFile = dir.resolve(JobRecords.STATUS);
         if (Files.exists(statusFile)) {
             int status = AdoptedSupervisor.statusIn(statusFile, r.supervisor());
-            LOG.warning("job " + id + " ended with " + status + " while no agent ran here: not adopted, its end reported");
-            reportEnd(table, r.spec(), status);
+            String dumpDeath = DumpDeath.reason(id, table.self(), status, r.stoppedFor()); // criu killed with the agent, inside the job
+            LOG.warning("job " + id + " ended with " + status + " while no agent ran here: not adopted, its end reported"
+                    + (dumpDeath == null ? "" : " (" + dumpDeath.replace("; it had no checkpoint", "") + ")"));
+            reportEnd(table, r.spec(), status, dumpDeath);
         } else {
             LOG.warning("job " + id + " is not adopted: its supervisor " + r.supervisor() + " has ended without a status"
                     + (start >= 0 ? " (that pid is another process's now)" : "") + "; what is left of it is reaped");
@@ -99,16 +108,49 @@ public final class Adoption {
     /**
      * Why a job whose supervisor runs on cannot be adopted, or null: its memory was still being
      * copied in by a daemon that ended before every page was in (what is missing would read as
-     * zeros), or it is stopped: a dump (a move's, a checkpoint's) left it so, and whether it is
-     * still the job only its home can say; it would otherwise stay stopped for ever.
+     * zeros). A job a dump of the agent's left stopped is adopted if home settles that dump's
+     * move for it ({@link #stoppedRefusal}); one stopped otherwise (its user's SIGSTOP) is
+     * adopted as it is, stopped.
      *
      * @param arrival the lazy restore's daemon the record names, or null
      */
     static String refusal(JobRecord r, MemoryArrival arrival) {
         if (r.memoryArriving() && arrival == null) return "its lazy restore had not copied all its memory in when the agent stopped";
         if (arrival != null && !arrival.running() && !arrival.complete()) return arrival.failure() + " before all its memory was in";
-        long init = Job.firstChild(r.supervisor());
-        if (init > 0 && stopped(init)) return "it is stopped (the agent stopped while it dumped the job for a move or a checkpoint)";
+        return null;
+    }
+
+    /** How long a restarted agent waits to hear of a stopped job's home by gossip before asking it: a few gossip rounds. */
+    static final long HOME_KNOWN_WAIT_MILLIS = 15_000;
+
+    /**
+     * A job a move's final dump left stopped, the agent gone before the move ended: the copy
+     * here is the job unless the target's reached home, which only home can say. Home settles
+     * that move as it does one whose commit went unanswered ({@link CopyLedger#settle}): once it
+     * settles it for this copy, the target's is fenced and can never attach. Null if home could
+     * not be asked.
+     */
+    private static CopyLedger.Settlement settleStopped(JobTable table, JobRecord r) {
+        // a checkpoint's dump makes no other copy: the one here is the job, at the epoch it has
+        if (Job.CHECKPOINT.equals(r.stoppedFor())) return new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, r.spec().epoch());
+        String home = r.spec().home();
+        long end = Monotonic.millis() + HOME_KNOWN_WAIT_MILLIS;
+        // a restarted agent's gossip knows nobody yet: home would be taken for gone
+        while (!home.equals(table.self()) && table.peers().state(home).isEmpty() && Monotonic.millis() < end) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return new HomeArbiter(table, HomeArbiter.ASK_MILLIS).settlement(r.spec(), r.stoppedFor());
+    }
+
+    /** Why a job stopped for its move to {@code target} is not adopted, given home's settlement of that move; null: it runs on here. */
+    static String stoppedRefusal(String target, CopyLedger.Settlement s) {
+        if (s == null) return "it is stopped for its move to " + target + " and its home could not say whether that move went through";
+        if (s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT) return "its move to " + target + " went through (home has the copy there), and this stopped copy is stale";
         return null;
     }
 
@@ -123,8 +165,7 @@ public final class Adoption {
     }
 
     /** @param arrival the lazy restore's daemon still copying the job's memory in, or that has (its record said so), or null */
-    private static void adopt(JobTable table, JobRecord r, Path dir, MemoryArrival arrival) throws IOException {
-        JobSpec spec = r.spec();
+    private static void adopt(JobTable table, JobRecord r, JobSpec spec, Path dir, MemoryArrival arrival, boolean thaw) throws IOException {
         AdoptedSupervisor s = AdoptedSupervisor.adopt(r.supervisor(), dir.resolve(JobRecords.STATUS), r.stdinClosed());
         OutputCounts counts = JobRecords.countsIn(dir);
         long[] counted = {counts.get(OutputCounts.STDOUT), counts.get(OutputCounts.STDERR)};
@@ -151,6 +192,7 @@ public final class Adoption {
         if (r.stdinClosed()) job.control(Frame.empty(MessageType.STDIN_EOF));
         table.relay(job);
         if (arrival != null) arrival.follow(job); // the daemon outlived the agent: its images go once it ends
+        if (thaw) job.thaw();
     }
 
     /** Where an adopted job's output and end go: a link to its home elsewhere, or files for its owner here. */
@@ -167,8 +209,11 @@ public final class Adoption {
         return home;
     }
 
-    /** Reports the end of a job that ended while no agent ran here: to its home (in the background: home may take a while to answer). */
-    private static void reportEnd(JobTable table, JobSpec spec, int status) {
+    /**
+     * Reports the end of a job that ended while no agent ran here: to its home (in the background:
+     * home may take a while to answer); {@code dumpDeath}, if not null, says a dump killed it.
+     */
+    private static void reportEnd(JobTable table, JobSpec spec, int status, String dumpDeath) {
         JobSink sink;
         try {
             sink = sinkFor(table, spec, "ended here while no agent ran (its caller went with the agent that ran before)");
@@ -176,7 +221,10 @@ public final class Adoption {
             LOG.warning("the end of job " + spec.id() + " cannot be reported: " + e.getMessage());
             return;
         }
-        Thread t = new Thread(() -> sink.exited(status), "job-end-" + spec.id());
+        Thread t = new Thread(() -> {
+            if (dumpDeath != null) sink.diedOfDump(status, dumpDeath);
+            else sink.exited(status);
+        }, "job-end-" + spec.id());
         t.setDaemon(true);
         t.start();
     }

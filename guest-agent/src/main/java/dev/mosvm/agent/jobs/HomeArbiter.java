@@ -30,10 +30,15 @@ final class HomeArbiter implements CopyArbiter {
 
     @Override
     public Verdict settle(JobSpec spec, String target) {
-        CopyLedger.Settlement s = spec.home().equals(table.self()) ? table.settle(spec, target, table.self()) : ask(spec, target);
+        CopyLedger.Settlement s = settlement(spec, target);
         if (s == null) return Verdict.NO_ANSWER;
         if (s.verdict() == Verdict.SOURCE_RESUMES) table.renew(spec.id(), s.epoch());
         return s.verdict();
+    }
+
+    /** Home's settlement (this node's own ledger if it is the job's home), or null if home could not be asked. */
+    CopyLedger.Settlement settlement(JobSpec spec, String target) {
+        return spec.home().equals(table.self()) ? table.settle(spec, target, table.self()) : ask(spec, target);
     }
 
     /** Home's settlement, or null if home is gone, unreachable in time, or answers anything else. */

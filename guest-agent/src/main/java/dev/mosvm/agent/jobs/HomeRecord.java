@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.function.BiConsumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -492,6 +493,17 @@ final class HomeRecord implements JobSink {
             }
 
             @Override
+            public void diedOfDump(int status, String why) {
+                try {
+                    home.awaitRelay(ready);
+                } catch (IOException e) {
+                    // the recovery waits for the relay itself
+                }
+                if (arrival.abandoned) return;
+                home.diedOfDump(status, why);
+            }
+
+            @Override
             public void moved() {
                 try {
                     home.awaitRelay(ready);
@@ -677,6 +689,38 @@ final class HomeRecord implements JobSink {
     /** The job could not start where it was sent; the caller gets this one-line reason. */
     void failed(String message) {
         exit.completeExceptionally(new IOException(message));
+    }
+
+    /**
+     * What brings back a job that a dump of it killed: home's recovery, given what happened and
+     * the caller's line if the job cannot come back; null (a record with no caller): the job is lost.
+     */
+    private volatile BiConsumer<String, String> recovery;
+
+    void recoverWith(BiConsumer<String, String> r) {
+        recovery = r;
+    }
+
+    /**
+     * The job, running here, died of a dump of it. Its copy here held the relay (every copy at
+     * home takes it): it lets go, so the recovery's restored copy can take it.
+     */
+    @Override
+    public void diedOfDump(int status, String why) {
+        BiConsumer<String, String> r = recovery;
+        if (r == null) {
+            lost(why);
+            return;
+        }
+        releaseRelay();
+        r.accept("a dump of it killed it here", why);
+    }
+
+    /** The job died of a dump of it on {@code node}, whose link said so (and has let go of the relay, or is about to). */
+    void diedOfDumpOn(String node, String why) {
+        BiConsumer<String, String> r = recovery;
+        if (r == null) lost(why);
+        else r.accept("a dump of it killed it on " + node, why);
     }
 
     /** The job is lost with the node it ran on; false if its caller's wait had ended already. */

@@ -162,6 +162,50 @@ public final class Job {
         changed.run();
     }
 
+    /** What {@link #stoppedFor()} says of a checkpoint's dump: no other copy of the job can come of it. */
+    public static final String CHECKPOINT = "";
+
+    /**
+     * The node a move's final dump stops the job for ({@link #CHECKPOINT} for a checkpoint's), or
+     * null: a restarted agent finding the job stopped asks home which copy is the job, or, for a
+     * checkpoint, lets it run on.
+     */
+    private volatile String stoppedFor;
+
+    public String stoppedFor() {
+        return stoppedFor;
+    }
+
+    /**
+     * @param target the node a move's final dump is about to stop the job for (the record says so
+     *               before the job stops), or null once it runs here again
+     */
+    public void stoppedFor(String target) {
+        stoppedFor = target;
+        changed.run();
+    }
+
+    /** Lets a job a dump left stopped (or CRIU, killed in the middle of one, frozen) run again. */
+    public void thaw() throws IOException {
+        if (cgroup != null) {
+            if (Files.exists(cgroup.resolve("cgroup.freeze"))) Files.writeString(cgroup.resolve("cgroup.freeze"), "0");
+            resume();
+            return;
+        }
+        // no cgroup (a development run outside an appliance): the supervisor's descendants are the job
+        ProcessHandle.of(launcher.pid()).ifPresent(s -> s.descendants().forEach(p -> signal("CONT", p.pid())));
+    }
+
+    private static void signal(String sig, long pid) {
+        try {
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).redirectErrorStream(true).start().waitFor();
+        } catch (IOException e) {
+            LOG.fine("kill -" + sig + " " + pid + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public Supervisor launcher() {
         return launcher;
     }
@@ -297,6 +341,10 @@ public final class Job {
 
     void sinkExited(int status) {
         sink.exited(status);
+    }
+
+    void sinkDiedOfDump(int status, String why) {
+        sink.diedOfDump(status, why);
     }
 
     public JobSink sink() {

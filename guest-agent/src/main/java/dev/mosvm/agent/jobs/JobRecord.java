@@ -16,6 +16,8 @@ import dev.mosvm.agent.wire.JobSpec;
  * @param memoryArriving whether a lazy restore's daemon was still copying its memory in
  * @param memoryFrom      the round of images that daemon reads ({@link MemoryArrival}), or null: a record
  *                        saying memory arrives and naming none (an older agent's) is not adopted
+ * @param stoppedFor      the node a move's final dump stopped the job for, or null: a job found
+ *                        stopped with it is adopted if home settles that move for this copy
  */
 public record JobRecord(JobSpec spec, long supervisor, long supervisorStart, String cgroup, boolean stdinClosed, long outBefore, long errBefore,
-                        boolean memoryArriving, String memoryFrom) {}
+                        boolean memoryArriving, String memoryFrom, String stoppedFor) {}

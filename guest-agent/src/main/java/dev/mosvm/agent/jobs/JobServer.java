@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.guard.ByteBudget;
 import dev.mosvm.agent.guard.ConnectionGate;
 import dev.mosvm.agent.guard.Deadline;
@@ -292,6 +293,7 @@ public final class JobServer implements AutoCloseable {
             }
         }
         HomeRecord home = new HomeRecord(spec, out, node, clock);
+        home.recoverWith((cause, why) -> recoverInBackground(home, cause, why));
         table.addHome(home);
         try {
             if (ch == null) {
@@ -352,11 +354,11 @@ public final class JobServer implements AutoCloseable {
     private void reattach(JobRequest req, int uid, DataInputStream in, DataOutputStream out) throws IOException {
         String id = req.job();
         String taken = "job " + id + " has a caller already, or its output went to files when no caller came back";
-        long end = System.currentTimeMillis() + REATTACH_WAIT_MILLIS;
+        long end = Monotonic.millis() + REATTACH_WAIT_MILLIS;
         HomeRecord home;
         // an agent being stopped may still answer (its caller's stream cut first): it never lets
         // the caller back, and the caller tries the next agent once this one has gone
-        while (((home = table.home(id)) == null || !home.waitsForCaller()) && System.currentTimeMillis() < end) {
+        while (((home = table.home(id)) == null || !home.waitsForCaller()) && Monotonic.millis() < end) {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
@@ -418,6 +420,7 @@ public final class JobServer implements AutoCloseable {
         JobSpec spec = restarted.checkpointed(req.checkpointEvery() != null ? req.checkpointMinutes() : restarted.checkpointEvery(),
                 req.keepCheckpoints() != null ? req.checkpointsKept() : restarted.keepCheckpoints());
         HomeRecord home = new HomeRecord(spec, out, table.self(), clock);
+        home.recoverWith((cause, why) -> recoverInBackground(home, cause, why));
         if (!table.addHomeIfAbsent(home)) {
             error(out, "job " + was.id() + " is being restarted already");
             return;
@@ -526,6 +529,18 @@ public final class JobServer implements AutoCloseable {
                             }
                             return;
                         }
+                        case LOST -> {
+                            // the runner's dump of the job killed it: lost as with its node, and brought back the same way
+                            String why = f.text();
+                            LOG.warning(why.replace("; it had no checkpoint", ""));
+                            try {
+                                FrameCodec.writeEmpty(ch.out, MessageType.EXIT_ACK);
+                            } catch (IOException e) {
+                                // the runner sends it again; the recovery below is started once
+                            }
+                            home.diedOfDumpOn(node, why);
+                            return;
+                        }
                         case ERROR -> {
                             home.failed(f.text());
                             return;
@@ -607,7 +622,7 @@ public final class JobServer implements AutoCloseable {
      * while there is none; a job found lost meanwhile ends its caller's wait instead.
      */
     private void toJob(HomeRecord home, Frame f) {
-        long deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS;
+        long deadline = Monotonic.millis() + RUNNER_WAIT_MILLIS;
         for (boolean waited = false; ; waited = true) {
             if (home.exit.isDone()) return;
             // a signal looks at the gossip itself (a dead node's link would swallow it), input leaves that to the watch
@@ -624,8 +639,8 @@ public final class JobServer implements AutoCloseable {
             if (home.toRunner(f.type(), f.payload())) return;
             // no node takes it yet: a job sent to a peer has no link until the peer answers, and
             // a moving job none until its next node attaches; the input waits, it is not dropped
-            if (home.moving()) deadline = System.currentTimeMillis() + RUNNER_WAIT_MILLIS; // a move takes as long as it takes
-            if (System.currentTimeMillis() > deadline) return;
+            if (home.moving()) deadline = Monotonic.millis() + RUNNER_WAIT_MILLIS; // a move takes as long as it takes
+            if (Monotonic.millis() > deadline) return;
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -658,17 +673,22 @@ public final class JobServer implements AutoCloseable {
         if (v.kind() == RunnerWatch.Kind.RUNNING) return false;
         home.cutRunnerLink(runner.node());
         if (v.kind() == RunnerWatch.Kind.AWAITING_NEXT_NODE) return false;
-        if (!recovering.add(home.spec.id())) return false; // its recovery is under way
+        recoverInBackground(home, "its node " + runner.node() + " was lost", v.reason());
+        return false;
+    }
+
+    /** Starts the job's recovery ({@link #recover}) on a thread of its own, unless one is under way. */
+    private void recoverInBackground(HomeRecord home, String cause, String lostReason) {
+        if (!recovering.add(home.spec.id())) return;
         Thread t = new Thread(() -> {
             try {
-                recover(home, runner.node(), v.reason());
+                recover(home, cause, lostReason);
             } finally {
                 recovering.remove(home.spec.id());
             }
         }, "job-recovery-" + home.spec.id());
         t.setDaemon(true);
         t.start();
-        return false;
     }
 
     /** Where the job runs as its node, asked, last told it: the job may have left that node while its link to home was down. */
@@ -717,7 +737,7 @@ public final class JobServer implements AutoCloseable {
      * it is pinned (-L) or was sent to the lost node (-r: it stays here, and the balancer leaves
      * it). A job with no usable checkpoint is lost: its caller hears why.
      */
-    private void recover(HomeRecord home, String gone, String lostReason) {
+    private void recover(HomeRecord home, String cause, String lostReason) {
         String id = home.spec.id();
         Checkpoints.Restorable r;
         try {
@@ -736,7 +756,7 @@ public final class JobServer implements AutoCloseable {
             // the new epoch is claimed in one step with the ledger: a move settled meanwhile cannot claim it too
             int epoch = home.copies.nextEpoch(r.spec().epoch());
             JobSpec now = r.spec().recovered(epoch - 1, home.spec.pinned(), home.spec.stay(), home.spec.placement(),
-                    "recovered from checkpoint " + r.name() + " after " + gone + " was lost");
+                    "recovered from checkpoint " + r.name() + " after " + cause);
             long[] gap = home.continueFrom(job.stdoutBytes(), job.stderrBytes());
             job.spec(now);
             job.sink(home);
@@ -744,7 +764,7 @@ public final class JobServer implements AutoCloseable {
             job.resume();
             home.watch.runsAgain();
             boolean onward = best != null && !best.node().equals(table.self());
-            LOG.warning("job " + id + " recovered here from checkpoint " + r.name() + " after its node " + gone + " was lost"
+            LOG.warning("job " + id + " recovered here from checkpoint " + r.name() + " after " + cause
                     + (gap[0] + gap[1] > 0 ? "; " + gap[0] + " bytes of output and " + gap[1] + " of errors it wrote before the checkpoint never arrived" : "")
                     + (onward ? "; moving on to " + best.node() + " (" + best.why() + ")" : ""));
             if (onward) moveOn(id, best.node(), 0, best.why());

@@ -30,6 +30,15 @@ public interface JobSink {
     /** The job ended here with this status (128 + signal if a signal ended it). */
     void exited(int status);
 
+    /**
+     * The job died here of a dump of it ({@link DumpDeath}), not of anything it did: it is lost
+     * as with a lost node, and home brings it back from its checkpoint or tells its caller why.
+     * A sink with nowhere to do that reports the status.
+     */
+    default void diedOfDump(int status, String why) {
+        exited(status);
+    }
+
     /** The job left this node; all its output from here was delivered before this call. */
     void moved();
 

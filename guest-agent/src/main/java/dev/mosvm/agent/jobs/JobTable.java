@@ -132,7 +132,7 @@ public final class JobTable {
         try {
             r.write(new JobRecord(job.spec(), pid, JobRecords.startTime(pid), job.cgroup() == null ? null : job.cgroup().toString(),
                     job.stdinClosed(), job.outBefore(), job.errBefore(), memoryFrom != null,
-                    memoryFrom == null ? null : memoryFrom.toString()));
+                    memoryFrom == null ? null : memoryFrom.toString(), job.stoppedFor()));
         } catch (IOException e) {
             LOG.warning("cannot write the record of job " + job.id() + " (an agent that restarts will not adopt it): " + e.getMessage());
         }
@@ -489,8 +489,14 @@ public final class JobTable {
                 job.drainOutput();
                 if (stopping) return; // its pumps stopped before its output ended: the next agent reports its end from its record
                 if (job.state() != Job.State.MOVED) {
-                    LOG.info("job " + job.id() + " exited with " + status);
-                    job.sinkExited(status);
+                    String dumpDeath = DumpDeath.reason(job.id(), self, status, job.stoppedFor());
+                    if (dumpDeath != null) {
+                        LOG.warning(dumpDeath.replace("; it had no checkpoint", "") + ": its home brings it back from its checkpoint, or tells its caller");
+                        job.sinkDiedOfDump(status, dumpDeath);
+                    } else {
+                        LOG.info("job " + job.id() + " exited with " + status);
+                        job.sinkExited(status);
+                    }
                 }
                 reported = true;
             } catch (InterruptedException e) {

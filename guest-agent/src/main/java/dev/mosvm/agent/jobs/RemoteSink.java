@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
@@ -201,17 +202,28 @@ final class RemoteSink implements JobSink {
     @Override
     public synchronized void exited(int status) {
         byte[] s = {(byte) (status >>> 24), (byte) (status >>> 16), (byte) (status >>> 8), (byte) status};
-        send(MessageType.EXIT, s, 4);
+        end(MessageType.EXIT, s, "ended with " + status);
+    }
+
+    /** LOST in place of EXIT: home recovers the job from its checkpoint, or ends its caller's wait with {@code why}. */
+    @Override
+    public synchronized void diedOfDump(int status, String why) {
+        end(MessageType.LOST, why.getBytes(java.nio.charset.StandardCharsets.UTF_8), "died of a dump of it");
+    }
+
+    /** Sends the job's end, kept until home confirms it ({@link MessageType#EXIT_ACK}). */
+    private void end(MessageType kind, byte[] payload, String how) {
+        send(kind, payload, payload.length);
         done = true;
         if (spooling) {
-            LOG.warning("job " + jobId + " ended with " + status + " while its home " + home + " was unreachable; kept in " + spoolFile());
+            LOG.warning("job " + jobId + " " + how + " while its home " + home + " was unreachable; kept in " + spoolFile());
         } else if (awaitSettled()) {
             closeLink();
         } else {
-            LOG.warning("home " + home + " did not confirm the exit of job " + jobId + "; kept in " + spoolFile() + " to send again");
+            LOG.warning("home " + home + " did not confirm the end of job " + jobId + "; kept in " + spoolFile() + " to send again");
             spooling = true;
             closeLink();
-            spoolFrame(MessageType.EXIT, s, 4);
+            spoolFrame(kind, payload, payload.length);
             startReconnectingLater();
         }
     }
@@ -221,9 +233,9 @@ final class RemoteSink implements JobSink {
         if (spooling) return; // no link: home sends nothing here until one is up again
         held = false;
         send(MessageType.HOLD, new byte[0], 0);
-        long end = System.currentTimeMillis() + HOLD_MILLIS;
+        long end = Monotonic.millis() + HOLD_MILLIS;
         try {
-            for (long left = HOLD_MILLIS; !held && !spooling && left > 0; left = end - System.currentTimeMillis()) wait(left);
+            for (long left = HOLD_MILLIS; !held && !spooling && left > 0; left = end - Monotonic.millis()) wait(left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -237,9 +249,9 @@ final class RemoteSink implements JobSink {
 
     /** Waits (releasing this sink) for home to confirm the EXIT sent on the current link. */
     private boolean awaitSettled() {
-        long end = System.currentTimeMillis() + ackMillis;
+        long end = Monotonic.millis() + ackMillis;
         try {
-            for (long left = ackMillis; !settled && left > 0; left = end - System.currentTimeMillis()) wait(left);
+            for (long left = ackMillis; !settled && left > 0; left = end - Monotonic.millis()) wait(left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.jobs.CopyArbiter;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.PeerDirectory;
@@ -67,7 +68,7 @@ final class SourceMigration {
         this.workOf = workOf;
         this.arbiter = arbiter;
         this.departures = departures;
-        this.clock = MoveClock::millis;
+        this.clock = Monotonic::millis;
     }
 
     MigrationRecord run(Job job, String target, String imageVersion) throws IOException {
@@ -172,6 +173,7 @@ final class SourceMigration {
         @Override
         public void preDump(int round, long deadline) throws IOException {
             prev = round == 1 ? -1 : last;
+            stoppedFor(); // a pre-dump stops the job too, and criu killed in one may leave it stopped
             try (Cutoff c = cutoff(deadline)) {
                 last = images.send(round, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log", deadline);
             }
@@ -184,6 +186,7 @@ final class SourceMigration {
 
         @Override
         public void dump(int round, long deadline) throws IOException {
+            stoppedFor();
             freezeStart = System.nanoTime();
             try (Cutoff c = cutoff(deadline)) {
                 long pages = images.send(round, List.of("dump", "-t", String.valueOf(init), "--track-mem", "--leave-stopped"), "dump.log", deadline);
@@ -192,7 +195,7 @@ final class SourceMigration {
                 phases.mark("dump (" + pages / 1024 + " KiB of pages, job frozen for the last "
                         + (images.criuEnded - freezeStart) / 1_000_000 + " ms of it)");
             } catch (IOException | RuntimeException e) {
-                dumpCut = !images.dumped && MoveClock.millis() >= deadline;
+                dumpCut = !images.dumped && Monotonic.millis() >= deadline;
                 throw e;
             } finally {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped
@@ -240,19 +243,22 @@ final class SourceMigration {
             try {
                 if (frozen) job.resume();
                 else if (dumpCut) resumeAfterCutDump();
+                job.stoppedFor(null);
             } finally {
                 job.finishMove(held); // a commit the target never acted on: what it was sent is delivered here
                 job.sink().keepControl(); // and what home kept comes here after it
             }
         }
 
+        /** Recorded before a dump stops the job: an agent restarted while it is stopped asks home which copy is the job. */
+        private void stoppedFor() {
+            if (!target.equals(job.stoppedFor())) job.stoppedFor(target);
+        }
+
         /** CRIU killed in the middle of a dump may leave the job's cgroup frozen and its processes stopped: let them go. */
         private void resumeAfterCutDump() {
             try {
-                if (job.cgroup() != null && Files.exists(job.cgroup().resolve("cgroup.freeze"))) {
-                    Files.writeString(job.cgroup().resolve("cgroup.freeze"), "0");
-                }
-                job.resume();
+                job.thaw();
             } catch (IOException e) {
                 LOG.warning("job " + job.id() + " after its dump was stopped: " + e.getMessage());
             }
@@ -260,6 +266,7 @@ final class SourceMigration {
 
         @Override
         public void endedHere() {
+            job.stoppedFor(null);
             job.migrationAborted();
             job.sink().keepControl();
         }
@@ -291,7 +298,7 @@ final class SourceMigration {
                         t.start();
                     });
             try {
-                return switch (v.get(Math.max(1, deadline - MoveClock.millis()), TimeUnit.MILLISECONDS)) {
+                return switch (v.get(Math.max(1, deadline - Monotonic.millis()), TimeUnit.MILLISECONDS)) {
                     case TARGET_HAS_IT -> Settlement.HomeWord.TARGET_HAS_IT;
                     case SOURCE_RESUMES -> Settlement.HomeWord.SOURCE_RESUMES;
                     case NO_ANSWER -> Settlement.HomeWord.NO_ANSWER;
@@ -308,7 +315,7 @@ final class SourceMigration {
 
         @Override
         public Boolean targetHas(long deadline) {
-            Whereabouts w = peers.has(target, job.id(), deadline - MoveClock.millis());
+            Whereabouts w = peers.has(target, job.id(), deadline - Monotonic.millis());
             if (w == null) LOG.fine("no answer from " + target + " on job " + job.id());
             return w == null ? null : w.runsThere();
         }
@@ -341,7 +348,7 @@ final class SourceMigration {
                 } catch (IOException e) {
                     // closed already
                 }
-            }, java.util.concurrent.CompletableFuture.delayedExecutor(Math.max(1, deadline - MoveClock.millis()) + CUTOFF_GRACE_MILLIS,
+            }, java.util.concurrent.CompletableFuture.delayedExecutor(Math.max(1, deadline - Monotonic.millis()) + CUTOFF_GRACE_MILLIS,
                     TimeUnit.MILLISECONDS)));
         }
 
@@ -474,7 +481,7 @@ final class SourceMigration {
             args.addAll(List.of("-D", round.toString(), "--page-server"));
             if (n > 1) args.addAll(List.of("--prev-images-dir", "../" + (n - 1)));
             Criu.runCommand(round, log, PageLink.toPageServer(ch.remoteAddress(), ready.port(), args), linkInput,
-                    java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));
+                    java.time.Duration.ofMillis(Math.max(1, deadline - Monotonic.millis())));
             plain = linkInput.startsWith(PageLink.PLAIN);
             criuEnded = System.nanoTime();
             dumped = true;
@@ -485,7 +492,7 @@ final class SourceMigration {
 
     /** The next frame, read by {@code deadline}, must be {@code kind}; an ERROR frame is the target's reason. */
     private static Frame expect(PeerChannel ch, MessageType type, String target, long deadline) throws IOException {
-        ch.readTimeout(Math.max(1, deadline - MoveClock.millis()));
+        ch.readTimeout(Math.max(1, deadline - Monotonic.millis()));
         Frame f = FrameCodec.read(ch.in);
         if (f == null) throw new IOException(target + " closed the connection");
         if (f.type() == MessageType.ERROR) throw new IOException(f.text());

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobSink;
@@ -69,7 +70,7 @@ final class TargetMigration {
             }
             FrameCodec.writeEmpty(ch.out, MessageType.ACCEPT);
             edge = new Edge(ch, spec, offer, dir);
-            TargetMove.run(edge, new TargetMachine(new StepDeadlines(Math.max(0, offer.rssKb()) << 10), MoveClock::millis));
+            TargetMove.run(edge, new TargetMachine(new StepDeadlines(Math.max(0, offer.rssKb()) << 10), Monotonic::millis));
         } finally {
             if (edge != null) {
                 edge.close();
@@ -113,7 +114,7 @@ final class TargetMigration {
 
         @Override
         public TargetMachine.Event next(long deadline) throws IOException {
-            ch.readTimeout(Math.max(1, deadline - MoveClock.millis())); // a source that stops sending, or never commits, is given up
+            ch.readTimeout(Math.max(1, deadline - Monotonic.millis())); // a source that stops sending, or never commits, is given up
             frame = FrameCodec.read(ch.in);
             if (frame == null) throw new IOException("the source closed the connection");
             return switch (frame.type()) {
@@ -146,7 +147,7 @@ final class TargetMigration {
             try {
                 ImageStream.receive(ch.in, dir, frame);
                 if (pages != null) {
-                    pages.finish(deadline - MoveClock.millis());
+                    pages.finish(deadline - Monotonic.millis());
                     pageBytes = Criu.pagesBytes(pagesRound);
                     pages = null;
                 }
@@ -165,7 +166,7 @@ final class TargetMigration {
                 if (MoveMode.restoresLazily(offer.eagerRestore(), offer.rssKb())) lazy = LazyPages.start(spec.id(), dir.resolve(round), table.lazyCgroupFor(spec.id(), true));
                 long t1 = System.nanoTime();
                 restored = JobImages.restore(table, spec, offer.stdio(), dir, dir.resolve(round), dir.resolve(round), lazy != null,
-                        java.time.Duration.ofMillis(Math.max(1, deadline - MoveClock.millis())));
+                        java.time.Duration.ofMillis(Math.max(1, deadline - Monotonic.millis())));
                 timings = (lazy == null ? "eager restore " : "lazy-pages set-up " + (t1 - t0) / 1_000_000 + " ms, lazy restore ")
                         + (System.nanoTime() - t1) / 1_000_000 + " ms";
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.agent.jobs.PeerDirectory;
 import dev.mosvm.agent.migrate.MoveLog;
@@ -35,7 +36,7 @@ public final class RecentMoves {
     }
 
     public synchronized List<MoveEvent> latest() {
-        if (System.currentTimeMillis() - cachedAt < CACHE_MILLIS) return cached;
+        if (Monotonic.millis() - cachedAt < CACHE_MILLIS) return cached;
         List<CompletableFuture<List<MoveEvent>>> asks = new ArrayList<>();
         for (String peer : peers.alivePeers()) asks.add(CompletableFuture.supplyAsync(() -> ask(peer)));
         List<MoveEvent> all = new ArrayList<>(own.recent());
@@ -48,7 +49,7 @@ public final class RecentMoves {
         }
         all.sort(Comparator.comparing(MoveEvent::at));
         cached = List.copyOf(all.subList(Math.max(0, all.size() - SHOWN), all.size()));
-        cachedAt = System.currentTimeMillis();
+        cachedAt = Monotonic.millis();
         return cached;
     }
 

@@ -54,8 +54,10 @@ public enum MessageType {
     VERSION(17, Payload.U32),
     /**
      * Agent to caller, in place of EXIT: the job is lost, a one-line reason naming the node it
-     * ran on (gone: DEAD, LEFT or removed) while it had no checkpoint. `mosrun` prints it and
-     * exits with 125. Only on the local socket: agents never send it to each other.
+     * ran on (gone: DEAD, LEFT or removed, or a dump there killed it) while it had no
+     * checkpoint. `mosrun` prints it and exits with 125. Also runner to home (protocol 8), in
+     * place of EXIT: a dump of the job killed it; home acknowledges it with EXIT_ACK and
+     * recovers the job from its checkpoint, or passes the text on to the caller.
      */
     LOST(18, Payload.TEXT),
     /**

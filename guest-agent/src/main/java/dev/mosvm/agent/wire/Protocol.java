@@ -32,15 +32,17 @@ import java.io.IOException;
  * <li>As 6, with POSITION (35) on a job's stream: where the output that follows begins, so
  *     that a runner whose agent restarted sends again what may not have reached home, and home
  *     passes on only what its caller has not had.
+ * <li>As 7, with LOST (18) on a job's stream too, from its runner in place of EXIT: a dump of
+ *     the job killed it (criu failed inside it), and home brings it back from its checkpoint or
+ *     ends its caller's wait with the text, as for a lost node.
  * </ol>
  * The local stream between {@code mosrun} and its agent has the same frames and no version
- * exchange: a node's tools and agent come from one image. So a type that only travels there
- * (LOST, 18) is added without a new version: agents of version 2 say the same to each other.
+ * exchange: a node's tools and agent come from one image.
  */
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
     /** The last version without a version exchange: a peer that opens with anything else speaks it. */
     static final int UNVERSIONED = 1;
 

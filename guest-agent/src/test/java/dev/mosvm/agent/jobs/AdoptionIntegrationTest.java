@@ -245,11 +245,85 @@ class AdoptionIntegrationTest {
         assertFalse(Files.exists(records.resolve("a.2")), "its record is gone");
     }
 
+    /** Stops every process of the job, as a move's final dump ({@code criu dump --leave-stopped}) leaves them. */
+    static void stopAsADumpDoes(long supervisor) throws Exception {
+        for (ProcessHandle p : ProcessHandle.of(supervisor).orElseThrow().descendants().toList()) {
+            new ProcessBuilder("kill", "-STOP", String.valueOf(p.pid())).start().waitFor();
+        }
+        await("the job stopped", () -> {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + Job.firstChild(supervisor) + "/stat"));
+                return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    /** The record the old agent wrote, as it would be had it stopped the job for a move to {@code target}. */
+    void recordStoppedFor(String job, String target) throws Exception {
+        JobRecord r = JobRecords.read(records.resolve(job));
+        new JobRecords(records).write(new JobRecord(r.spec(), r.supervisor(), r.supervisorStart(), r.cgroup(), r.stdinClosed(),
+                r.outBefore(), r.errBefore(), r.memoryArriving(), r.memoryFrom(), target));
+    }
+
+    @Test
+    void aJobAMovesDumpLeftStoppedRunsOnOnceHomeSettlesTheMoveForIt() throws Exception {
+        Old old = startDying("a.7", "echo first; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 3");
+        stopAsADumpDoes(old.supervisor());
+        crash(old);
+        recordStoppedFor("a.7", "b");
+        int epoch = JobRecords.read(records.resolve("a.7")).spec().epoch();
+
+        JobTable table = newAgent(); // home of a.7 itself: it settles the move on its own ledger, where b's copy never arrived
+        assertEquals(List.of("a.7"), Adoption.adoptAll(table));
+        assertEquals(epoch + 1, table.running("a.7").spec().epoch(), "the epoch home gave it: b's copy, fenced, can never attach");
+        await("the job's status", () -> read(files("a.7", "status")).endsWith("\n"));
+        assertEquals("3\n", read(files("a.7", "status")), "it ran on to its own end");
+        assertEquals("thawed\n", read(files("a.7", "out")));
+    }
+
+    @Test
+    void aStoppedCopyIsAdoptedOnlyIfHomeSettlesItsMoveForIt() {
+        assertEquals(null, Adoption.stoppedRefusal("b", new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, 4)));
+        assertEquals("its move to b went through (home has the copy there), and this stopped copy is stale",
+                Adoption.stoppedRefusal("b", new CopyLedger.Settlement(CopyArbiter.Verdict.TARGET_HAS_IT, 3)));
+        assertEquals("it is stopped for its move to b and its home could not say whether that move went through",
+                Adoption.stoppedRefusal("b", null));
+    }
+
+    @Test
+    void aJobItsUserStoppedIsAdoptedAndStaysStopped() throws Exception {
+        Old old = startDying("a.8", "echo first; sleep 600");
+        stopAsADumpDoes(old.supervisor()); // kill -STOP, no dump of the agent's recorded
+        crash(old);
+        JobTable table = newAgent();
+        assertEquals(List.of("a.8"), Adoption.adoptAll(table));
+        Thread.sleep(300);
+        String stat = Files.readString(Path.of("/proc/" + Job.firstChild(old.supervisor()) + "/stat"));
+        assertEquals('T', stat.charAt(stat.lastIndexOf(')') + 2), "left as its user left it");
+    }
+
+    @Test
+    void aJobACheckpointsDumpLeftStoppedRunsOn() throws Exception {
+        Old old = startDying("a.9", "echo first; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 4");
+        stopAsADumpDoes(old.supervisor());
+        crash(old);
+        recordStoppedFor("a.9", Job.CHECKPOINT);
+        int epoch = JobRecords.read(records.resolve("a.9")).spec().epoch();
+        JobTable table = newAgent();
+        assertEquals(List.of("a.9"), Adoption.adoptAll(table));
+        assertEquals(epoch, table.running("a.9").spec().epoch(), "no other copy came of it: its epoch stays");
+        await("the job's status", () -> read(files("a.9", "status")).endsWith("\n"));
+        assertEquals("4\n", read(files("a.9", "status")));
+        assertEquals("thawed\n", read(files("a.9", "out")));
+    }
+
     @Test
     void aRecordWhosePidIsAnotherProcessNowIsNotAdopted() throws Exception {
         long pid = ProcessHandle.current().pid(); // alive, but not started when the record says
         JobSpec spec = JobSpec.fresh("a.3", "a", 0, 0, List.of("true"), "2026-12-05T10:00:00Z", true, false, "home", "test");
-        new JobRecords(records).write(new JobRecord(spec, pid, JobRecords.startTime(pid) + 1, null, false, 0, 0, false, null));
+        new JobRecords(records).write(new JobRecord(spec, pid, JobRecords.startTime(pid) + 1, null, false, 0, 0, false, null, null));
 
         JobTable table = newAgent();
         assertEquals(List.of(), Adoption.adoptAll(table));
@@ -344,7 +418,7 @@ class AdoptionIntegrationTest {
         MemoryArrival.started(job, round, null, daemon);
         JobRecord r = JobRecords.read(records.resolve(job));
         new JobRecords(records).write(new JobRecord(r.spec(), r.supervisor(), r.supervisorStart(), r.cgroup(), r.stdinClosed(),
-                r.outBefore(), r.errBefore(), true, round.toString()));
+                r.outBefore(), r.errBefore(), true, round.toString(), null));
         return daemon;
     }
 
@@ -439,7 +513,7 @@ class AdoptionIntegrationTest {
     @Test
     void aRecordOfAnOlderAgentWhoseMemoryStillArrivedNamesNoImagesAndIsNotAdopted() throws Exception {
         JobSpec spec = JobSpec.fresh("a.11", "a", 0, 0, List.of("true"), "2026-12-05T10:00:00Z", true, false, "home", "test");
-        JobRecord r = new JobRecord(spec, 1, 1, null, false, 0, 0, true, null);
+        JobRecord r = new JobRecord(spec, 1, 1, null, false, 0, 0, true, null, null);
         assertEquals("its lazy restore had not copied all its memory in when the agent stopped", Adoption.refusal(r, null));
     }
 

@@ -20,7 +20,7 @@ class JobRecordsTest {
     void aRecordReadsBackAsItWasWritten() throws Exception {
         JobSpec spec = JobSpec.fresh("b.7", "b", 1000, 100, List.of("sim", "--steps", "9"), "2026-12-05T10:00:00Z", false, true, "placed", "idlest")
                 .checkpointed(5, 2).withEpoch(3);
-        JobRecord r = new JobRecord(spec, 4242, 987654, "/sys/fs/cgroup/mosvm/job-b.7", true, 100, 20, true, "/run/mosvm/images/in-b.7/3");
+        JobRecord r = new JobRecord(spec, 4242, 987654, "/sys/fs/cgroup/mosvm/job-b.7", true, 100, 20, true, "/run/mosvm/images/in-b.7/3", "c");
         JobRecords records = new JobRecords(root);
         records.write(r);
         assertEquals(r, JobRecords.read(root.resolve("b.7")));
@@ -28,6 +28,16 @@ class JobRecordsTest {
         assertFalse(Files.exists(root.resolve("b.7").resolve(JobRecords.RECORD + ".tmp")), "written whole, then renamed");
         records.remove("b.7");
         assertEquals(List.of(), records.dirs());
+    }
+
+    @Test
+    void aRecordOfTheAgentBeforeStoppedForReadsAsNotStoppedForAMove() throws Exception {
+        JobSpec spec = JobSpec.fresh("b.8", "b", 1000, 100, List.of("sleep", "9"), "2026-12-05T10:00:00Z", false, true, "placed", "idlest");
+        new JobRecords(root).write(new JobRecord(spec, 4242, 987654, null, false, 0, 0, false, null, "c"));
+        Path file = root.resolve("b.8").resolve(JobRecords.RECORD);
+        Files.writeString(file, Files.readString(file).replace(",\"stoppedFor\":\"c\"", ""));
+        assertFalse(Files.readString(file).contains("stoppedFor"));
+        assertEquals(null, JobRecords.read(root.resolve("b.8")).stoppedFor());
     }
 
     @Test

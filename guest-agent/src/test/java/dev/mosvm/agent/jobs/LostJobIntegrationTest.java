@@ -324,6 +324,33 @@ class LostJobIntegrationTest {
     }
 
     @Test
+    void aJobItsRunnersDumpKilledEndsItsCallerAsLostNotWithTheSignal() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            String why = DumpDeath.reason(b.job(), "b", 128 + 5, "c");
+            FrameCodec.writeText(b.link().out, MessageType.LOST, why);
+            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(b.link().in).type(), "home has it: b need not send it again");
+            String err = errOf(b.caller());
+            assertEquals(125, b.caller().exitValue(), err);
+            assertEquals("mosrun: job " + b.job() + " lost: it died on b (SIGTRAP) while being dumped for its move to c, criu having failed"
+                    + " inside it; it had no checkpoint\n", err);
+        }
+    }
+
+    @Test
+    void aJobItsRunnersDumpKilledIsRecoveredFromItsCheckpointAtHome() throws Exception {
+        try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
+            b.home().table().checkpoints(new FakeCheckpoints("a", 0).offer(b.job(), b.spec()));
+            FrameCodec.writeText(b.link().out, MessageType.LOST, DumpDeath.reason(b.job(), "b", 128 + 9, Job.CHECKPOINT));
+            assertEquals(MessageType.EXIT_ACK, FrameCodec.read(b.link().in).type());
+            String err = errOf(b.caller());
+            assertEquals(125, b.caller().exitValue(), err);
+            assertEquals("mosrun: job " + b.job() + " lost: it died on b (SIGKILL) while being dumped for a checkpoint, criu having failed"
+                    + " inside it; recovering it from checkpoint " + b.job() + " failed: cannot restart from checkpoint " + b.job()
+                    + ": no CRIU in this test\n", err, "home restored its latest checkpoint (which this test cannot run)");
+        }
+    }
+
+    @Test
     void aRecoveredJobRunsAtHomeThenMovesOnToTheBestLiveNode() throws Exception {
         CompletableFuture<String> movedTo = new CompletableFuture<>();
         try (OnB b = jobOnB(Duration.ofMillis(100), (job, node, uid, mode) -> {

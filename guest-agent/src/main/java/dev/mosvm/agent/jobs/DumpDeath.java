@@ -1,0 +1,28 @@
+package dev.mosvm.agent.jobs;
+
+/**
+ * Whether a job's end is a dump's doing rather than its own. CRIU injects a parasite into the
+ * job while it dumps (a move's pre-dump or dump, a checkpoint); a criu killed then (by its
+ * deadline, by an agent killed with its unit, by hand) detaches the job inside the parasite's
+ * code, which ends in a breakpoint, and the job dies of SIGTRAP; a tracer that dies with the
+ * job seized may leave it to SIGKILL. Nothing outside CRIU can undo that; what can be done is
+ * to not pass it off as the job's own end. Pure.
+ */
+public final class DumpDeath {
+    static final int SIGKILL = 9;
+    static final int SIGTRAP = 5;
+
+    private DumpDeath() {}
+
+    /**
+     * Why job {@code job} is lost, or null if status {@code status} is its own end.
+     *
+     * @param stoppedFor what a dump of the job was for when it ended ({@link Job#stoppedFor()}): null for no dump
+     */
+    public static String reason(String job, String node, int status, String stoppedFor) {
+        if (stoppedFor == null || (status != 128 + SIGTRAP && status != 128 + SIGKILL)) return null;
+        String what = Job.CHECKPOINT.equals(stoppedFor) ? "a checkpoint" : "its move to " + stoppedFor;
+        return "job " + job + " lost: it died on " + node + " (" + (status == 128 + SIGTRAP ? "SIGTRAP" : "SIGKILL")
+                + ") while being dumped for " + what + ", criu having failed inside it; it had no checkpoint";
+    }
+}

@@ -1,0 +1,125 @@
+package dev.mosvm.agent.timekeeping;
+
+import dev.mosvm.agent.guard.Supervised;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * Keeps an appliance's wall clock on the host's: every {@link #PERIOD_MILLIS} it reads the
+ * VM's RTC, and when the clock is off by more than {@link RtcDrift#TOLERANCE_MILLIS} (after a
+ * pause, see {@link RtcDrift}) it waits for the RTC's next second to begin, when the host's
+ * time is that second exactly, and sets the clock to it. A guest under KVM could follow the
+ * host more finely (chrony on {@code ptp_kvm}); under TCG the RTC is what the guest has.
+ *
+ * <p>Time-outs in the agent run on the monotonic clock, which a setting does not move.
+ */
+public final class ClockKeeper {
+    private static final Logger LOG = Logger.getLogger(ClockKeeper.class.getName());
+    public static final long PERIOD_MILLIS = 2000;
+    /** How often the RTC is read while waiting for its second to turn: the setting's error. */
+    static final long POLL_MILLIS = 5;
+    /** The RTC turns a second within this, or it does not count seconds and is left alone. */
+    static final long EDGE_WAIT_MILLIS = 1500;
+    static final Path RTC = Path.of("/sys/class/rtc/rtc0/since_epoch");
+
+    /** The RTC in whole seconds since the epoch. */
+    @FunctionalInterface
+    public interface Rtc {
+        long seconds() throws IOException;
+    }
+
+    /** Sets the wall clock. */
+    @FunctionalInterface
+    public interface Setter {
+        void set(long epochMillis) throws IOException, InterruptedException;
+    }
+
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    private final Rtc rtc;
+    private final LongSupplier wallMillis;
+    private final LongSupplier monotonicNanos;
+    private final Setter setter;
+    private final Sleeper sleeper;
+    private boolean stuckReported;
+
+    ClockKeeper(Rtc rtc, LongSupplier wallMillis, LongSupplier monotonicNanos, Setter setter, Sleeper sleeper) {
+        this.rtc = rtc;
+        this.wallMillis = wallMillis;
+        this.monotonicNanos = monotonicNanos;
+        this.setter = setter;
+        this.sleeper = sleeper;
+    }
+
+    /**
+     * Inside an appliance: checks the clock from now on. Nothing (and a line saying why) where
+     * the VM has no RTC.
+     */
+    public static Supervised start() {
+        if (!Files.isReadable(RTC)) {
+            LOG.warning("no RTC at " + RTC + ": the wall clock is not kept on the host's (it falls behind by every pause of the VM)");
+            return null;
+        }
+        ClockKeeper k = new ClockKeeper(ClockKeeper::readRtc, System::currentTimeMillis, System::nanoTime, ClockKeeper::setWithDate, Thread::sleep);
+        return Supervised.periodicAtRate("clock-keeper", 0, PERIOD_MILLIS, k::check);
+    }
+
+    /**
+     * One check: the milliseconds the clock was moved by (negative: it was ahead), or 0 if it
+     * was within the tolerance or the RTC gave nothing to set it from.
+     */
+    public long check() throws IOException, InterruptedException {
+        long before = wallMillis.getAsLong();
+        long second = rtc.seconds();
+        long after = wallMillis.getAsLong();
+        if (!RtcDrift.needsSetting(before, second, after)) return 0;
+        long deadline = monotonicNanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(EDGE_WAIT_MILLIS);
+        long next;
+        while ((next = rtc.seconds()) == second) {
+            if (monotonicNanos.getAsLong() > deadline) {
+                if (!stuckReported) LOG.warning("the RTC did not count a second in " + EDGE_WAIT_MILLIS + " ms: the wall clock is not set from it");
+                stuckReported = true;
+                return 0;
+            }
+            sleeper.sleep(POLL_MILLIS);
+        }
+        long edge = monotonicNanos.getAsLong();
+        if (next < second || next > second + 2) return 0; // the RTC itself was set in between: read it again next time
+        // the second began between the last two readings: half a poll before this one, on average
+        long host = next * 1000 + POLL_MILLIS / 2 + TimeUnit.NANOSECONDS.toMillis(monotonicNanos.getAsLong() - edge);
+        long moved = host - wallMillis.getAsLong();
+        setter.set(host);
+        LOG.warning(String.format(Locale.ROOT, "wall clock set from the RTC: it was %.1f s %s the host's (the VM was paused, or starved of CPU)",
+                Math.abs(moved) / 1000.0, moved > 0 ? "behind" : "ahead of"));
+        return moved;
+    }
+
+    static long readRtc() throws IOException {
+        String s = Files.readString(RTC).strip();
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IOException("unreadable RTC " + RTC + ": " + s);
+        }
+    }
+
+    /** date(1) sets the clock (clock_settime is beyond Java); the setting is late by the time date takes to start. */
+    static void setWithDate(long epochMillis) throws IOException, InterruptedException {
+        String at = String.format(Locale.ROOT, "@%d.%03d", Math.floorDiv(epochMillis, 1000), Math.floorMod(epochMillis, 1000));
+        Process p = new ProcessBuilder("date", "-u", "-s", at).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("date -s " + at + " did not finish in 10 s");
+        }
+        if (p.exitValue() != 0) throw new IOException("date -s " + at + " failed (" + p.exitValue() + "): " + out);
+    }
+}
