@@ -327,6 +327,8 @@ for ((m = 0; m < MIGRATIONS; m++)); do
   caller_wait=0
   [ -n "$ENDED" ] && caller_wait=$(secs "$tf" "$ENDED")
   may=0; [ "$kind" = destroy-target ] && may=1
+  # paused past the 30 s dead threshold, the node running the job is lost to the pool: the documented 125 (the home paused is not)
+  [ "$kind" = pause-45 ] && [ "${victim%% *}" != "$A" ] && may=1
   judge "$tag" "$may"
   # the caller's answer counts against the limit only where the job cannot run on: lost, stuck or never answered
   late=0

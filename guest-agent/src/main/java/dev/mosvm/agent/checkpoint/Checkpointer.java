@@ -278,6 +278,7 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
                 try {
                     pre = JobImages.preDump(job, dir, dumpLimit(job));
                 } catch (IOException e) {
+                    job.dumpFailed();
                     job.resume(); // a pre-dump stopped part-way may have left it stopped; resuming a running job is harmless
                     throw new PreDumpFailed("its pre-dump failed: " + e.getMessage());
                 }
@@ -287,6 +288,9 @@ public final class Checkpointer implements Checkpoints, AutoCloseable {
             try {
                 pages = pre != null ? JobImages.dumpStoppedAfterPreDump(job, dir, dumpLimit(job))
                         : JobImages.dumpStopped(job, dir, parent == 0 ? null : String.valueOf(parent), dumpLimit(job));
+            } catch (IOException | RuntimeException e) {
+                job.dumpFailed();
+                throw e;
             } finally {
                 stopped = job.launcher().isAlive(); // a failed dump lets the job run on; resuming a running one is harmless
             }

@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.Whereabouts;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
 import java.io.IOException;
@@ -63,7 +64,7 @@ public final class Adoption {
             long init = Job.firstChild(r.supervisor());
             boolean stopped = refused == null && r.stoppedFor() != null && init > 0 && stopped(init);
             CopyLedger.Settlement settled = stopped ? settleStopped(table, r) : null;
-            if (stopped) refused = stoppedRefusal(r.stoppedFor(), settled);
+            if (stopped) refused = stoppedRefusal(r.stoppedFor(), r.spec().epoch(), settled);
             if (refused != null) {
                 LOG.warning("job " + id + " is not adopted: " + refused + "; it is reaped, and its home recovers it or tells its caller");
                 forget(dir);
@@ -93,7 +94,9 @@ public final class Adoption {
         Path statusFile = dir.resolve(JobRecords.STATUS);
         if (Files.exists(statusFile)) {
             int status = AdoptedSupervisor.statusIn(statusFile, r.supervisor());
-            String dumpDeath = DumpDeath.reason(id, table.self(), status, r.stoppedFor()); // criu killed with the agent, inside the job
+            // criu killed with the agent, inside the job: a restored copy not yet resumed had no dump to die of
+            String dumpFor = Job.RESTORED.equals(r.stoppedFor()) ? null : r.stoppedFor();
+            String dumpDeath = DumpDeath.reason(id, table.self(), status, dumpFor, dumpFor != null);
             LOG.warning("job " + id + " ended with " + status + " while no agent ran here: not adopted, its end reported"
                     + (dumpDeath == null ? "" : " (" + dumpDeath.replace("; it had no checkpoint", "") + ")"));
             reportEnd(table, r.spec(), status, dumpDeath);
@@ -133,6 +136,7 @@ public final class Adoption {
     private static CopyLedger.Settlement settleStopped(JobTable table, JobRecord r) {
         // a checkpoint's dump makes no other copy: the one here is the job, at the epoch it has
         if (Job.CHECKPOINT.equals(r.stoppedFor())) return new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, r.spec().epoch());
+        if (Job.RESTORED.equals(r.stoppedFor())) return null; // never ran here: the copy it came from is the job
         String home = r.spec().home();
         long end = Monotonic.millis() + HOME_KNOWN_WAIT_MILLIS;
         // a restarted agent's gossip knows nobody yet: home would be taken for gone
@@ -144,13 +148,28 @@ public final class Adoption {
                 return null;
             }
         }
+        if (home.equals(table.self())) {
+            // this agent's ledger began with it: a copy that reached the agent before it is not in it, so the target is asked
+            Whereabouts w = table.peers().has(r.stoppedFor(), r.spec().id(), HomeArbiter.ASK_MILLIS);
+            if (w != null && (w.kind() == Whereabouts.Kind.RUNS || w.kind() == Whereabouts.Kind.LEFT)) {
+                return new CopyLedger.Settlement(CopyArbiter.Verdict.TARGET_HAS_IT, r.spec().epoch());
+            }
+        }
         return new HomeArbiter(table, HomeArbiter.ASK_MILLIS).settlement(r.spec(), r.stoppedFor());
     }
 
-    /** Why a job stopped for its move to {@code target} is not adopted, given home's settlement of that move; null: it runs on here. */
-    static String stoppedRefusal(String target, CopyLedger.Settlement s) {
-        if (s == null) return "it is stopped for its move to " + target + " and its home could not say whether that move went through";
-        if (s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT) return "its move to " + target + " went through (home has the copy there), and this stopped copy is stale";
+    /**
+     * Why a job stopped for {@code stoppedFor} (its move's target, {@link Job#CHECKPOINT} or
+     * {@link Job#RESTORED}) at epoch {@code epoch} is not adopted, given home's settlement of
+     * that move; null: it runs on here.
+     */
+    static String stoppedRefusal(String stoppedFor, int epoch, CopyLedger.Settlement s) {
+        if (Job.CHECKPOINT.equals(stoppedFor)) return null;
+        if (Job.RESTORED.equals(stoppedFor)) return "it was restored here and never resumed: the copy it came from is the job";
+        if (s == null) return "it is stopped for its move to " + stoppedFor + " and its home could not say whether that move went through";
+        if (s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT) return "its move to " + stoppedFor + " went through (the copy there is the job), and this stopped copy is stale";
+        // home settles for a source it has fenced already (it brought the job back from a checkpoint) without raising its epoch
+        if (s.epoch() <= epoch) return "a newer copy of it runs (home brought it back from a checkpoint): this stopped copy is stale";
         return null;
     }
 
@@ -192,7 +211,14 @@ public final class Adoption {
         if (r.stdinClosed()) job.control(Frame.empty(MessageType.STDIN_EOF));
         table.relay(job);
         if (arrival != null) arrival.follow(job); // the daemon outlived the agent: its images go once it ends
-        if (thaw) job.thaw();
+        if (thaw) {
+            try {
+                job.thaw();
+            } catch (IOException e) {
+                // it is in the table with its waiter: its end is reported from there
+                LOG.warning("job " + spec.id() + " could not be thawed after its adoption: " + e.getMessage());
+            }
+        }
     }
 
     /** Where an adopted job's output and end go: a link to its home elsewhere, or files for its owner here. */

@@ -15,12 +15,16 @@ public final class DumpDeath {
     private DumpDeath() {}
 
     /**
-     * Why job {@code job} is lost, or null if status {@code status} is its own end.
+     * Why job {@code job} is lost, or null if status {@code status} is its own end. SIGTRAP while
+     * a dump is under way is the parasite's breakpoint; SIGKILL only if criu failed too (else it
+     * is the OOM killer's or a user's, which a move of a large job may well meet).
      *
-     * @param stoppedFor what a dump of the job was for when it ended ({@link Job#stoppedFor()}): null for no dump
+     * @param stoppedFor what a dump of the job was for when it ended ({@link Job#stoppedFor()}, or
+     *                   what the dump that had just failed was for): null for no dump
+     * @param criuFailed whether that dump failed (or its agent, and its criu with it, was killed)
      */
-    public static String reason(String job, String node, int status, String stoppedFor) {
-        if (stoppedFor == null || (status != 128 + SIGTRAP && status != 128 + SIGKILL)) return null;
+    public static String reason(String job, String node, int status, String stoppedFor, boolean criuFailed) {
+        if (stoppedFor == null || (status != 128 + SIGTRAP && !(status == 128 + SIGKILL && criuFailed))) return null;
         String what = Job.CHECKPOINT.equals(stoppedFor) ? "a checkpoint" : "its move to " + stoppedFor;
         return "job " + job + " lost: it died on " + node + " (" + (status == 128 + SIGTRAP ? "SIGTRAP" : "SIGKILL")
                 + ") while being dumped for " + what + ", criu having failed inside it; it had no checkpoint";

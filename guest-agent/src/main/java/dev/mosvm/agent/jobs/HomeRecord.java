@@ -499,8 +499,12 @@ final class HomeRecord implements JobSink {
                 } catch (IOException e) {
                     // the recovery waits for the relay itself
                 }
-                if (arrival.abandoned) return;
-                home.diedOfDump(status, why);
+                boolean took;
+                synchronized (home) {
+                    if (arrival.abandoned) return;
+                    took = arrival.took;
+                }
+                home.diedOfDumpHere(why, took);
             }
 
             @Override
@@ -707,12 +711,17 @@ final class HomeRecord implements JobSink {
      */
     @Override
     public void diedOfDump(int status, String why) {
+        diedOfDumpHere(why, true);
+    }
+
+    /** @param heldRelay whether the copy here held the relay (an arriving copy that never got it did not) */
+    void diedOfDumpHere(String why, boolean heldRelay) {
         BiConsumer<String, String> r = recovery;
         if (r == null) {
             lost(why);
             return;
         }
-        releaseRelay();
+        if (heldRelay) releaseRelay();
         r.accept("a dump of it killed it here", why);
     }
 

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.agent.wire.MessageType;
@@ -164,6 +165,13 @@ public final class Job {
 
     /** What {@link #stoppedFor()} says of a checkpoint's dump: no other copy of the job can come of it. */
     public static final String CHECKPOINT = "";
+    /**
+     * What {@link #stoppedFor()} says of a copy restored here and not yet resumed (a move's
+     * target, a checkpoint's restore): the copy it came from is the job until it runs.
+     */
+    public static final String RESTORED = "/restored";
+    /** How long after a dump failed the job's death is still taken for the dump's doing: CRIU's failure and the job's end race. */
+    static final long DUMP_DEATH_GRACE_MILLIS = 5_000;
 
     /**
      * The node a move's final dump stops the job for ({@link #CHECKPOINT} for a checkpoint's), or
@@ -177,12 +185,37 @@ public final class Job {
     }
 
     /**
-     * @param target the node a move's final dump is about to stop the job for (the record says so
-     *               before the job stops), or null once it runs here again
+     * @param target the node a move's dump is about to stop the job for, {@link #CHECKPOINT} or
+     *               {@link #RESTORED} (the record says so before the job stops), or null once it
+     *               runs here again ({@link #resume} says so itself)
      */
     public void stoppedFor(String target) {
         stoppedFor = target;
         changed.run();
+    }
+
+    /** What the dump that failed last was for, and when (monotonic ms): the job may die of it shortly after. */
+    private volatile String failedDumpFor;
+    private volatile long failedDumpAt;
+
+    /** The dump under way (its {@link #stoppedFor()}) has just failed: criu may have left the job to die of it. */
+    public void dumpFailed() {
+        String f = stoppedFor;
+        if (f == null || RESTORED.equals(f)) return;
+        failedDumpAt = Monotonic.millis();
+        failedDumpFor = f;
+    }
+
+    /**
+     * Why the job, which ended at {@code endedAt} (monotonic ms) with {@code status}, died of a
+     * dump of it on node {@code node}, or null if the end is its own ({@link DumpDeath}).
+     */
+    String dumpDeath(String node, int status, long endedAt) {
+        String f = failedDumpFor;
+        boolean failed = f != null && endedAt - failedDumpAt <= DUMP_DEATH_GRACE_MILLIS;
+        String under = stoppedFor;
+        if (RESTORED.equals(under)) under = null;
+        return DumpDeath.reason(id(), node, status, under != null ? under : failed ? f : null, failed);
     }
 
     /** Lets a job a dump left stopped (or CRIU, killed in the middle of one, frozen) run again. */
@@ -194,6 +227,12 @@ public final class Job {
         }
         // no cgroup (a development run outside an appliance): the supervisor's descendants are the job
         ProcessHandle.of(launcher.pid()).ifPresent(s -> s.descendants().forEach(p -> signal("CONT", p.pid())));
+        runs();
+    }
+
+    /** The job runs again: no dump (or restore) holds it stopped any more, and its record says so. */
+    private void runs() {
+        if (stoppedFor != null) stoppedFor(null);
     }
 
     private static void signal(String sig, long pid) {
@@ -551,5 +590,6 @@ public final class Job {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+        runs();
     }
 }

@@ -432,6 +432,7 @@ public final class JobServer implements AutoCloseable {
                 job = r.restore();
                 job.spec(spec);
                 job.sink(home);
+                job.stoppedFor(Job.RESTORED); // its record says so until it runs: a restart before then reaps it
                 table.adopt(job);
                 job.resume();
             } catch (IOException | InterruptedException e) {
@@ -760,6 +761,7 @@ public final class JobServer implements AutoCloseable {
             long[] gap = home.continueFrom(job.stdoutBytes(), job.stderrBytes());
             job.spec(now);
             job.sink(home);
+            job.stoppedFor(Job.RESTORED);
             table.adopt(job);
             job.resume();
             home.watch.runsAgain();

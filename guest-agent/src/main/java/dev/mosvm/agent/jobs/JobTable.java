@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
@@ -484,14 +485,21 @@ public final class JobTable {
         }
         Thread waiter = new Thread(() -> {
             boolean reported = false;
+            boolean forgotten = false;
             try {
                 int status = job.launcher().waitFor();
+                long endedAt = Monotonic.millis();
                 job.drainOutput();
                 if (stopping) return; // its pumps stopped before its output ended: the next agent reports its end from its record
                 if (job.state() != Job.State.MOVED) {
-                    String dumpDeath = DumpDeath.reason(job.id(), self, status, job.stoppedFor());
+                    String dumpDeath = job.dumpDeath(self, status, endedAt);
                     if (dumpDeath != null) {
                         LOG.warning(dumpDeath.replace("; it had no checkpoint", "") + ": its home brings it back from its checkpoint, or tells its caller");
+                        if (job.spec().home().equals(self)) {
+                            // home restores it here, into the same cgroup and init directory: this copy's go first
+                            forget(job);
+                            forgotten = true;
+                        }
                         job.sinkDiedOfDump(status, dumpDeath);
                     } else {
                         LOG.info("job " + job.id() + " exited with " + status);
@@ -502,7 +510,7 @@ public final class JobTable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                if (reported || !stopping) forget(job); // reported: the next agent must not report it again
+                if (!forgotten && (reported || !stopping)) forget(job); // reported: the next agent must not report it again
             }
         }, "job-wait-" + job.id());
         waiter.setDaemon(true);

@@ -176,6 +176,9 @@ final class SourceMigration {
             stoppedFor(); // a pre-dump stops the job too, and criu killed in one may leave it stopped
             try (Cutoff c = cutoff(deadline)) {
                 last = images.send(round, List.of("pre-dump", "-t", String.valueOf(init), "--track-mem"), "pre-dump.log", deadline);
+            } catch (IOException | RuntimeException e) {
+                job.dumpFailed();
+                throw e;
             }
             roundsDone = round;
             bytes += last + images.lastFileBytes;
@@ -196,6 +199,7 @@ final class SourceMigration {
                         + (images.criuEnded - freezeStart) / 1_000_000 + " ms of it)");
             } catch (IOException | RuntimeException e) {
                 dumpCut = !images.dumped && Monotonic.millis() >= deadline;
+                if (!images.dumped) job.dumpFailed();
                 throw e;
             } finally {
                 frozen = images.dumped; // a failed dump leaves the job running; a dump whose files did not arrive leaves it stopped

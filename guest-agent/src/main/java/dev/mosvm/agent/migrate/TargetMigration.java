@@ -199,6 +199,7 @@ final class TargetMigration {
                 restored.sink(homeSink);
             }
             if (lazy != null) restored.memoryArriving(lazy.round());
+            restored.stoppedFor(Job.RESTORED); // its record says so until it runs: a restart before then reaps it, the source has the job
             table.register(restored);
             registered = true;
             if (home) table.relay(restored);

@@ -26,6 +26,8 @@ public final class ClockKeeper {
     /** The RTC turns a second within this, or it does not count seconds and is left alone. */
     static final long EDGE_WAIT_MILLIS = 1500;
     static final Path RTC = Path.of("/sys/class/rtc/rtc0/since_epoch");
+    /** A setting that took longer than this (date hung, the VM paused again) is not allowed for in full. */
+    static final long MAX_SETTING_MILLIS = 5_000;
 
     /** The RTC in whole seconds since the epoch. */
     @FunctionalInterface
@@ -50,6 +52,12 @@ public final class ClockKeeper {
     private final Setter setter;
     private final Sleeper sleeper;
     private boolean stuckReported;
+    /**
+     * How long the last setting took (starting {@code date} under TCG can take a large part of a
+     * second): the next one sets that much later, or a clock set a second late would be set
+     * again every period.
+     */
+    private long settingMillis;
 
     ClockKeeper(Rtc rtc, LongSupplier wallMillis, LongSupplier monotonicNanos, Setter setter, Sleeper sleeper) {
         this.rtc = rtc;
@@ -94,9 +102,11 @@ public final class ClockKeeper {
         long edge = monotonicNanos.getAsLong();
         if (next < second || next > second + 2) return 0; // the RTC itself was set in between: read it again next time
         // the second began between the last two readings: half a poll before this one, on average
-        long host = next * 1000 + POLL_MILLIS / 2 + TimeUnit.NANOSECONDS.toMillis(monotonicNanos.getAsLong() - edge);
+        long started = monotonicNanos.getAsLong();
+        long host = next * 1000 + POLL_MILLIS / 2 + TimeUnit.NANOSECONDS.toMillis(started - edge) + settingMillis;
         long moved = host - wallMillis.getAsLong();
         setter.set(host);
+        settingMillis = Math.min(TimeUnit.NANOSECONDS.toMillis(monotonicNanos.getAsLong() - started), MAX_SETTING_MILLIS);
         LOG.warning(String.format(Locale.ROOT, "wall clock set from the RTC: it was %.1f s %s the host's (the VM was paused, or starved of CPU)",
                 Math.abs(moved) / 1000.0, moved > 0 ? "behind" : "ahead of"));
         return moved;

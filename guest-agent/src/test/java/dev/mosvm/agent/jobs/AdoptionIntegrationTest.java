@@ -285,11 +285,27 @@ class AdoptionIntegrationTest {
 
     @Test
     void aStoppedCopyIsAdoptedOnlyIfHomeSettlesItsMoveForIt() {
-        assertEquals(null, Adoption.stoppedRefusal("b", new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, 4)));
-        assertEquals("its move to b went through (home has the copy there), and this stopped copy is stale",
-                Adoption.stoppedRefusal("b", new CopyLedger.Settlement(CopyArbiter.Verdict.TARGET_HAS_IT, 3)));
+        assertEquals(null, Adoption.stoppedRefusal("b", 3, new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, 4)));
+        assertEquals("its move to b went through (the copy there is the job), and this stopped copy is stale",
+                Adoption.stoppedRefusal("b", 3, new CopyLedger.Settlement(CopyArbiter.Verdict.TARGET_HAS_IT, 3)));
         assertEquals("it is stopped for its move to b and its home could not say whether that move went through",
-                Adoption.stoppedRefusal("b", null));
+                Adoption.stoppedRefusal("b", 3, null));
+        assertEquals("a newer copy of it runs (home brought it back from a checkpoint): this stopped copy is stale",
+                Adoption.stoppedRefusal("b", 3, new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, 3)),
+                "home settled for it without a new epoch: it had fenced it already");
+        assertEquals(null, Adoption.stoppedRefusal(Job.CHECKPOINT, 3, null), "a checkpoint's dump: nothing to settle");
+        assertEquals("it was restored here and never resumed: the copy it came from is the job", Adoption.stoppedRefusal(Job.RESTORED, 3, null));
+    }
+
+    @Test
+    void aCopyRestoredHereButNeverResumedIsNotAdopted() throws Exception {
+        Old old = startDying("a.10", "echo first; sleep 600");
+        stopAsADumpDoes(old.supervisor()); // criu restore --leave-stopped leaves it so
+        crash(old);
+        recordStoppedFor("a.10", Job.RESTORED);
+        JobTable table = newAgent();
+        assertEquals(List.of(), Adoption.adoptAll(table));
+        assertFalse(Files.exists(records.resolve("a.10")), "its record is gone (Orphans reaps it in an appliance)");
     }
 
     @Test

@@ -326,7 +326,7 @@ class LostJobIntegrationTest {
     @Test
     void aJobItsRunnersDumpKilledEndsItsCallerAsLostNotWithTheSignal() throws Exception {
         try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
-            String why = DumpDeath.reason(b.job(), "b", 128 + 5, "c");
+            String why = DumpDeath.reason(b.job(), "b", 128 + 5, "c", false);
             FrameCodec.writeText(b.link().out, MessageType.LOST, why);
             assertEquals(MessageType.EXIT_ACK, FrameCodec.read(b.link().in).type(), "home has it: b need not send it again");
             String err = errOf(b.caller());
@@ -340,7 +340,7 @@ class LostJobIntegrationTest {
     void aJobItsRunnersDumpKilledIsRecoveredFromItsCheckpointAtHome() throws Exception {
         try (OnB b = jobOnB(Duration.ofMillis(100), "-r", "b", "sleep", "600")) {
             b.home().table().checkpoints(new FakeCheckpoints("a", 0).offer(b.job(), b.spec()));
-            FrameCodec.writeText(b.link().out, MessageType.LOST, DumpDeath.reason(b.job(), "b", 128 + 9, Job.CHECKPOINT));
+            FrameCodec.writeText(b.link().out, MessageType.LOST, DumpDeath.reason(b.job(), "b", 128 + 9, Job.CHECKPOINT, true));
             assertEquals(MessageType.EXIT_ACK, FrameCodec.read(b.link().in).type());
             String err = errOf(b.caller());
             assertEquals(125, b.caller().exitValue(), err);

@@ -62,6 +62,30 @@ class ClockKeeperTest {
     }
 
     @Test
+    void aSettingThatTakesLongIsMadeThatMuchLaterTheNextTime() throws Exception {
+        long spawn = 2_500; // date, started under emulation on a very busy host
+        ClockKeeper k = new ClockKeeper(
+                () -> Math.floorDiv(hostMillis, 1000),
+                () -> hostMillis - guestBehind,
+                () -> TimeUnit.MILLISECONDS.toNanos(hostMillis),
+                at -> {
+                    hostMillis += spawn; // the clock is set when date runs, this much after it was started
+                    settings.add(at);
+                    guestBehind = hostMillis - at;
+                },
+                ms -> hostMillis += ms);
+        guestBehind = 45_000;
+        k.check();
+        assertTrue(guestBehind >= spawn - ClockKeeper.POLL_MILLIS, "the first setting lands late by the time date took: " + guestBehind);
+        hostMillis += 2000;
+        k.check();
+        assertTrue(Math.abs(guestBehind) <= ClockKeeper.POLL_MILLIS, "the second allows for it: off by " + guestBehind + " ms");
+        hostMillis += 2000;
+        assertEquals(0, k.check(), "and that is the last");
+        assertEquals(2, settings.size());
+    }
+
+    @Test
     void anRtcThatDoesNotCountSecondsSetsNothing() throws Exception {
         rtcStuck = true;
         hostMillis = 1_796_514_097_000L + 60_000;
