@@ -24,7 +24,8 @@
 #   kill-target-agent   SIGKILL to the target's agent JVM alone (systemctl kill --kill-whom=main; systemd restarts it)
 #   kill-source-agent   the same on the source
 #   destroy-target      virsh destroy of the target's domain (always a non-home target); `up` again after the round
-#   pause-15, pause-45  virsh suspend of the source or the target (random) for 15 / 45 s
+#   pause-15, pause-45  virsh suspend of the source or the target (random) for 15 / 45 s (45 s is past the
+#                       dead threshold: a paused node other than home may have its job end with the documented 125)
 #   block-15, block-45  the agents' peer port (TCP 7444) dropped on the target for 15 / 45 s (tc ingress filter
 #                       that a guest-side timer removes; the round removes it again to be sure)
 #   fill-scratch        the target's migration image tmpfs (/run/mosvm/images) filled for 20 s, then freed (filled

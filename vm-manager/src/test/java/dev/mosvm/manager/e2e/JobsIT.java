@@ -36,7 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Java one, a multi-process pipeline appending to a home file over NFS, one started in a
  * read-only directory) give exactly the
  * output and status of an unmigrated run (computed on the host); signals reach a moved job;
- * refused migrations say why; a job whose memory grows while it moves keeps every byte; a
+ * refused migrations say why; a job whose memory grows while it moves keeps every byte; agents
+ * restarted under their jobs (a runner's, a home's, one during a lazy restore, a source's whose
+ * move's dump had left the job stopped) adopt them and every caller sees every line once; a
  * target killed during a migration leaves the job running on its source.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -298,8 +300,46 @@ class JobsIT extends PoolTestBase {
         sh("ca", "pkill -x mosrun || true");
     }
 
+    /**
+     * The source's agent dies after its move's final dump has left the job stopped: the new agent
+     * asks home to settle the move, home fences the target's copy (it never committed) and the
+     * new agent adopts the job at the epoch home gives it and lets it run on. It used to reap it.
+     */
     @Test
     @Order(12)
+    void aJobLeftStoppedByItsMovesDumpWhenTheSourcesAgentDiedRunsOn() throws Exception {
+        String reference = onHost("perl", "count.pl", "60", "1000000");
+        install("cb", "/usr/local/sbin/criu", resource("hold-dump-criu"), "755");
+        Process migrate = null;
+        try {
+            sh("cb", "rm -f /run/mosvm-test-dumped && touch /run/mosvm-test-hold-dump");
+            // a line every second or so under TCG: it is still running when its move's dump is held
+            sh("ca", "su alice -c 'bg-job " + DIR + " stopped -r cb perl count.pl 60 1000000 stopped'");
+            String id = waitForJob("ca", "count.pl 60 1000000 stopped", 60).get("id").asText();
+            waitUntil("ca", "wc -l < " + DIR + "/stopped.out", s -> Integer.parseInt(s) >= 3, 120);
+            migrate = cli.start("ssh", "-i", "ca", "--", "su", "alice", "-c", "migrate " + id + " ca");
+            waitUntil("cb", "test -e /run/mosvm-test-dumped && echo dumped || true", "dumped"::equals, 180);
+            String since = sh("cb", "date +%s");
+            sh("cb", "systemctl kill --kill-whom=main -s KILL mosvm-agent"); // systemd restarts it, and stops the held criu
+            waitUntil("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -c 'job " + id
+                    + " .*adopted.*home settled its move to ca for this copy' || true", s -> !s.isEmpty() && !s.equals("0"), 120);
+            assertTrue(migrate.waitFor(60, TimeUnit.SECONDS), "migrate answered");
+            assertTrue(migrate.exitValue() != 0, "the move failed: " + new String(migrate.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            waitUntil("ca", "cat " + DIR + "/stopped.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
+            assertEquals("3", sh("ca", "cat " + DIR + "/stopped.status"), "the job's own status: " + sh("ca", "cat " + DIR + "/stopped.err"));
+            assertSameLines(reference.lines().filter(l -> !l.startsWith("status")).toList(), sh("ca", "cat " + DIR + "/stopped.out").lines().toList(),
+                    id, "the caller's output, across the move and the restart");
+            assertEquals("", sh("ca", "cat " + DIR + "/stopped.err"), "nothing on stderr");
+            assertEquals("0", sh("cb", "pgrep -fc '^perl count.pl 60 1000000 stopped' || true"), "no copy left on cb");
+            assertEquals("0", sh("ca", "pgrep -fc '^perl count.pl 60 1000000 stopped' || true"), "none on ca");
+        } finally {
+            if (migrate != null) migrate.destroy();
+            sh("cb", "rm -f /usr/local/sbin/criu /run/mosvm-test-hold-dump /run/mosvm-test-dumped");
+        }
+    }
+
+    @Test
+    @Order(13)
     void anAgentRestartedDuringALazyRestoreAdoptsTheJobAndEveryPageArrives() throws Exception {
         // 140 MiB: restored lazily (128 MiB or more). CRIU's daemon copies a job's memory in within
         // seconds of the restore, so a stand-in criu on cb holds it (stopped) as the restore ends:
@@ -338,7 +378,7 @@ class JobsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(13) // last: it destroys cb
+    @Order(14) // last: it destroys cb
     void killingTheTargetDuringAMigrationLeavesTheJobRunningOnItsSource() throws Exception {
         sh("ca", "su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 120'");
         String id = waitForJob("ca", "hog.pl", 60).get("id").asText();
