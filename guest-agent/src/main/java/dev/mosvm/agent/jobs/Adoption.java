@@ -98,7 +98,7 @@ public final class Adoption {
             String dumpFor = Job.RESTORED.equals(r.stoppedFor()) ? null : r.stoppedFor();
             String dumpDeath = DumpDeath.reason(id, table.self(), status, dumpFor, dumpFor != null);
             LOG.warning("job " + id + " ended with " + status + " while no agent ran here: not adopted, its end reported"
-                    + (dumpDeath == null ? "" : " (" + dumpDeath.replace("; it had no checkpoint", "") + ")"));
+                    + (dumpDeath == null ? "" : " (" + DumpDeath.forLog(dumpDeath) + ")"));
             reportEnd(table, r.spec(), status, dumpDeath);
         } else {
             LOG.warning("job " + id + " is not adopted: its supervisor " + r.supervisor() + " has ended without a status"
@@ -138,21 +138,22 @@ public final class Adoption {
         if (Job.CHECKPOINT.equals(r.stoppedFor())) return new CopyLedger.Settlement(CopyArbiter.Verdict.SOURCE_RESUMES, r.spec().epoch());
         if (Job.RESTORED.equals(r.stoppedFor())) return null; // never ran here: the copy it came from is the job
         String home = r.spec().home();
-        long end = Monotonic.millis() + HOME_KNOWN_WAIT_MILLIS;
-        // a restarted agent's gossip knows nobody yet: home would be taken for gone
-        while (!home.equals(table.self()) && table.peers().state(home).isEmpty() && Monotonic.millis() < end) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
         if (home.equals(table.self())) {
             // this agent's ledger began with it: a copy that reached the agent before it is not in it, so the target is asked
             Whereabouts w = table.peers().has(r.stoppedFor(), r.spec().id(), HomeArbiter.ASK_MILLIS);
             if (w != null && (w.kind() == Whereabouts.Kind.RUNS || w.kind() == Whereabouts.Kind.LEFT)) {
                 return new CopyLedger.Settlement(CopyArbiter.Verdict.TARGET_HAS_IT, r.spec().epoch());
+            }
+        } else {
+            // a restarted agent's gossip knows nobody yet: home would be taken for gone
+            long end = Monotonic.millis() + HOME_KNOWN_WAIT_MILLIS;
+            while (table.peers().state(home).isEmpty() && Monotonic.millis() < end) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
             }
         }
         return new HomeArbiter(table, HomeArbiter.ASK_MILLIS).settlement(r.spec(), r.stoppedFor());

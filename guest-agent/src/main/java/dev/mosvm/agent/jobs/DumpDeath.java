@@ -11,6 +11,8 @@ package dev.mosvm.agent.jobs;
 public final class DumpDeath {
     static final int SIGKILL = 9;
     static final int SIGTRAP = 5;
+    /** How every reason ends: home's recovery says instead what became of the checkpoint. */
+    static final String NO_CHECKPOINT = "; it had no checkpoint";
 
     private DumpDeath() {}
 
@@ -27,6 +29,11 @@ public final class DumpDeath {
         if (stoppedFor == null || (status != 128 + SIGTRAP && !(status == 128 + SIGKILL && criuFailed))) return null;
         String what = Job.CHECKPOINT.equals(stoppedFor) ? "a checkpoint" : "its move to " + stoppedFor;
         return "job " + job + " lost: it died on " + node + " (" + (status == 128 + SIGTRAP ? "SIGTRAP" : "SIGKILL")
-                + ") while being dumped for " + what + ", criu having failed inside it; it had no checkpoint";
+                + ") while being dumped for " + what + ", criu having failed inside it" + NO_CHECKPOINT;
+    }
+
+    /** A reason as an agent logs it, before anyone knows whether a checkpoint brings the job back. */
+    static String forLog(String reason) {
+        return reason.replace(NO_CHECKPOINT, "");
     }
 }

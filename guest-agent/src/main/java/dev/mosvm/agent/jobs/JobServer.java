@@ -533,7 +533,7 @@ public final class JobServer implements AutoCloseable {
                         case LOST -> {
                             // the runner's dump of the job killed it: lost as with its node, and brought back the same way
                             String why = f.text();
-                            LOG.warning(why.replace("; it had no checkpoint", ""));
+                            LOG.warning(DumpDeath.forLog(why));
                             try {
                                 FrameCodec.writeEmpty(ch.out, MessageType.EXIT_ACK);
                             } catch (IOException e) {

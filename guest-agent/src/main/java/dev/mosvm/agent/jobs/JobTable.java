@@ -494,7 +494,7 @@ public final class JobTable {
                 if (job.state() != Job.State.MOVED) {
                     String dumpDeath = job.dumpDeath(self, status, endedAt);
                     if (dumpDeath != null) {
-                        LOG.warning(dumpDeath.replace("; it had no checkpoint", "") + ": its home brings it back from its checkpoint, or tells its caller");
+                        LOG.warning(DumpDeath.forLog(dumpDeath) + ": its home brings it back from its checkpoint, or tells its caller");
                         if (job.spec().home().equals(self)) {
                             // home restores it here, into the same cgroup and init directory: this copy's go first
                             forget(job);
