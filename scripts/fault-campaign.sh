@@ -30,7 +30,10 @@
 #                       that a guest-side timer removes; the round removes it again to be sure)
 #   fill-scratch        the target's migration image tmpfs (/run/mosvm/images) filled for 20 s, then freed (filled
 #                       up to the guest's available memory less 128 MiB where that is less: the tmpfs is RAM)
-#   kill-criu           `pkill -KILL -x criu` on the source or the target (random), tried for up to 5 s
+#   kill-criu           `pkill -KILL -x criu` on the source or the target (random), tried for up to 5 s; the job
+#                       is checkpointed once before its move, because a criu killed inside the job's parasite
+#                       kills the job (SIGTRAP) and only a checkpoint brings it back: the round is ok when it
+#                       does, with the unbroken run's exact output
 # and the node losses (their own rounds, after the migrations):
 #   loss-checkpointed   a job on B (home A) checkpointed once, then B destroyed: recovered at home, exact output
 #   loss-unprotected    the same without a checkpoint: the caller gets the one-line "lost" error and 125
@@ -313,6 +316,9 @@ for ((m = 0; m < MIGRATIONS; m++)); do
   if [ "$kind" != destroy-target ] && [ $((RANDOM % 2)) = 1 ]; then src=$B tgt=$A place="-r $B -l" to=home
   else src=$A tgt=$B place="-h" to=$B; fi
   start_job "$tag" "$place" || { record "$kind" setup-failed 0 0 "$round"; healthy; continue; }
+  if [ "$kind" = kill-criu ] && ! on "$A" "migrate $JOB_ID checkpoint" >/dev/null; then
+    log "$tag: checkpoint failed"; record "$kind" setup-failed 0 0 "$round"; sweep "$tag"; healthy; continue
+  fi
   delay=$(awk -v t="$TYPICAL" -v w="$WINDOW" -v r=$RANDOM 'BEGIN { printf "%.1f", (w != "" ? w : 1.3 * t) * r / 32768 }')
   mig=$(mktemp)
   t0=$(now)
