@@ -31,6 +31,7 @@ import dev.mosvm.agent.jobs.LaunchCommand;
 import dev.mosvm.agent.migrate.ImageScratch;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.timekeeping.ClockKeeper;
+import dev.mosvm.agent.timekeeping.PoolClockOffset;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,11 @@ public final class AgentDaemon {
 
     static int run(AgentSettings s) throws Exception {
         // an appliance's clock stands still while its VM is paused; outside one the host keeps its own
-        if (Files.isRegularFile(GuestLayout.IMAGE_VERSION)) ClockKeeper.start();
+        PoolClockOffset poolTime = null;
+        if (Files.isRegularFile(GuestLayout.IMAGE_VERSION)) {
+            poolTime = PoolClockOffset.load(s.pool().resolveSibling("pool-clock-offset"));
+            ClockKeeper.start(poolTime);
+        }
         GuestConfig cfg = GuestConfigSource.load(s.config(), 30_000);
         LOG.info("configuration loaded at " + uptime() + " s of uptime");
         double cap = CpuCap.read();
@@ -70,7 +75,7 @@ public final class AgentDaemon {
         LOG.info("speed " + speed.get() + (cap < 1 ? " (" + speed.measured() + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
                 + " by " + uptime() + " s");
         FactsCollector facts = new FactsCollector(cfg.node(), speed::get);
-        Membership pool = Membership.start(s.pool(), facts);
+        Membership pool = Membership.start(s.pool(), facts, poolTime);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, speed, facts, server);

@@ -1,6 +1,8 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.node.FactsCollector;
+import dev.mosvm.agent.timekeeping.PoolClockOffset;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.pool.GossipService;
@@ -53,16 +55,25 @@ public final class Membership {
     private final java.util.function.LongSupplier clock;
     /** Where gossip goes: UDP in the agent, an in-memory network in tests. */
     private final Transport.Factory network;
+    /** The pool's time less the host's, which the clock keeper adds (null outside an appliance: a host keeps its own time). */
+    private final PoolClockOffset clockOffset;
+    private Supervised clockSync;
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
+        this(file, facts, clock, network, null);
+    }
+
+    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network, PoolClockOffset clockOffset) {
         this.file = file;
         this.facts = facts;
         this.clock = clock;
         this.network = network;
+        this.clockOffset = clockOffset;
     }
 
-    public static Membership start(Path file, FactsCollector facts) throws Exception {
-        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP);
+    /** @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance) */
+    public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset) throws Exception {
+        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset);
         if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
         return c;
     }
@@ -160,6 +171,15 @@ public final class Membership {
         gossip = new GossipService(m, cfg, () -> loadVector(m, facts), this::keysChanged, network);
         membership = m;
         save(m);
+        followPoolTime(m);
+    }
+
+    /** A founder's host's time is the pool's; a member follows the member that admitted it (its seed). */
+    private void followPoolTime(PoolMembership m) throws Exception {
+        if (clockOffset == null) return;
+        String admitter = m.seeds().isEmpty() ? null : m.seeds().get(0).substring(0, m.seeds().get(0).lastIndexOf(':'));
+        if (admitter == null && clockOffset.millis() != 0) clockOffset.set(0);
+        clockSync = PoolClockSync.start(m.node(), admitter, gossip.keys(), clockOffset);
     }
 
     /** A rotation happened (here, or handed to us): persist it so a restart keeps the new key. */
@@ -224,6 +244,9 @@ public final class Membership {
         String pool = membership.pool();
         gossip.leave();
         gossip = null;
+        if (clockSync != null) clockSync.close();
+        clockSync = null;
+        if (clockOffset != null) clockOffset.set(0); // back on the host's time
         membership = null;
         joinSecretHash = null;
         Files.deleteIfExists(file);
@@ -232,6 +255,8 @@ public final class Membership {
     }
 
     private void stopGossip() {
+        if (clockSync != null) clockSync.close();
+        clockSync = null;
         if (gossip != null) gossip.close();
         gossip = null;
     }

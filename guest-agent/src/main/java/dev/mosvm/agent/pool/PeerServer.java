@@ -156,6 +156,7 @@ public final class PeerServer implements AutoCloseable {
                 case SETTLE -> table.serveSettle(req, ch);
                 case COMPACT -> compactions.serve(req, ch);
                 case SEAL -> seals.serve(req, ch);
+                case TIME -> FrameCodec.write(ch.out, new PeerRequest.TimeReply(System.currentTimeMillis()).frame());
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

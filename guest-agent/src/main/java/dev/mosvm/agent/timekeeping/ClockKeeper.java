@@ -10,10 +10,11 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * Keeps an appliance's wall clock on the host's: every {@link #PERIOD_MILLIS} it reads the
- * VM's RTC, and when the clock is off by more than {@link RtcDrift#TOLERANCE_MILLIS} (after a
- * pause, see {@link RtcDrift}) it waits for the RTC's next second to begin, when the host's
- * time is that second exactly, and sets the clock to it. A guest under KVM could follow the
+ * Keeps an appliance's wall clock on the pool's time, which is its host's plus the pool's
+ * offset ({@link PoolTime}; 0 for a founder or outside a pool): every {@link #PERIOD_MILLIS} it
+ * reads the VM's RTC, and when the clock is off by more than {@link RtcDrift#TOLERANCE_MILLIS}
+ * (after a pause, see {@link RtcDrift}, or when the offset changed) it waits for the RTC's next
+ * second to begin, when the host's time is that second exactly, and sets the clock to it plus the offset. A guest under KVM could follow the
  * host more finely (chrony on {@code ptp_kvm}); under TCG the RTC is what the guest has.
  *
  * <p>Time-outs in the agent run on the monotonic clock, which a setting does not move.
@@ -47,6 +48,7 @@ public final class ClockKeeper {
     }
 
     private final Rtc rtc;
+    private final LongSupplier offsetMillis;
     private final LongSupplier wallMillis;
     private final LongSupplier monotonicNanos;
     private final Setter setter;
@@ -59,8 +61,9 @@ public final class ClockKeeper {
      */
     private long settingMillis;
 
-    ClockKeeper(Rtc rtc, LongSupplier wallMillis, LongSupplier monotonicNanos, Setter setter, Sleeper sleeper) {
+    ClockKeeper(Rtc rtc, LongSupplier offsetMillis, LongSupplier wallMillis, LongSupplier monotonicNanos, Setter setter, Sleeper sleeper) {
         this.rtc = rtc;
+        this.offsetMillis = offsetMillis;
         this.wallMillis = wallMillis;
         this.monotonicNanos = monotonicNanos;
         this.setter = setter;
@@ -71,12 +74,12 @@ public final class ClockKeeper {
      * Inside an appliance: checks the clock from now on. Nothing (and a line saying why) where
      * the VM has no RTC.
      */
-    public static Supervised start() {
+    public static Supervised start(PoolClockOffset offset) {
         if (!Files.isReadable(RTC)) {
             LOG.warning("no RTC at " + RTC + ": the wall clock is not kept on the host's (it falls behind by every pause of the VM)");
             return null;
         }
-        ClockKeeper k = new ClockKeeper(ClockKeeper::readRtc, System::currentTimeMillis, System::nanoTime, ClockKeeper::setWithDate, Thread::sleep);
+        ClockKeeper k = new ClockKeeper(ClockKeeper::readRtc, offset::millis, System::currentTimeMillis, System::nanoTime, ClockKeeper::setWithDate, Thread::sleep);
         return Supervised.periodicAtRate("clock-keeper", 0, PERIOD_MILLIS, k::check);
     }
 
@@ -85,9 +88,10 @@ public final class ClockKeeper {
      * was within the tolerance or the RTC gave nothing to set it from.
      */
     public long check() throws IOException, InterruptedException {
-        long before = wallMillis.getAsLong();
+        long offset = offsetMillis.getAsLong();
+        long before = wallMillis.getAsLong() - offset;
         long second = rtc.seconds();
-        long after = wallMillis.getAsLong();
+        long after = wallMillis.getAsLong() - offset;
         if (!RtcDrift.needsSetting(before, second, after)) return 0;
         long deadline = monotonicNanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(EDGE_WAIT_MILLIS);
         long next;
@@ -104,12 +108,17 @@ public final class ClockKeeper {
         // the second began between the last two readings: half a poll before this one, on average
         long started = monotonicNanos.getAsLong();
         long host = next * 1000 + POLL_MILLIS / 2 + TimeUnit.NANOSECONDS.toMillis(started - edge) + settingMillis;
-        long moved = host - wallMillis.getAsLong();
-        setter.set(host);
+        long moved = host + offset - wallMillis.getAsLong();
+        setter.set(host + offset);
         settingMillis = Math.min(TimeUnit.NANOSECONDS.toMillis(monotonicNanos.getAsLong() - started), MAX_SETTING_MILLIS);
-        LOG.warning(String.format(Locale.ROOT, "wall clock set from the RTC: it was %.1f s %s the host's (the VM was paused, or starved of CPU)",
-                Math.abs(moved) / 1000.0, moved > 0 ? "behind" : "ahead of"));
+        LOG.warning(String.format(Locale.ROOT, "wall clock set from the RTC: it was %.1f s %s the %s (%s)",
+                Math.abs(moved) / 1000.0, moved > 0 ? "behind" : "ahead of", offset == 0 ? "host's" : "pool's, the host's " + offsetText(offset),
+                offset == 0 ? "the VM was paused, or starved of CPU" : "the VM was paused or starved of CPU, or the pool's offset changed"));
         return moved;
+    }
+
+    static String offsetText(long offset) {
+        return String.format(Locale.ROOT, "%+.1f s", offset / 1000.0);
     }
 
     static long readRtc() throws IOException {

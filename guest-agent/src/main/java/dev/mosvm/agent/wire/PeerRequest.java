@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *     there, with home's disk and CPU rather than the job's node's over NFS (answer: REPLY with
  *     the sealed manifest, or ERROR). Protocol 7 agents that do not know it answer ERROR, and the
  *     asker seals over NFS as before.
+ * <li>{@code time}: the answering node's wall clock, for a member keeping the pool's time (answer:
+ *     REPLY with a {@link TimeReply}). Agents older than it answer ERROR, and the asker keeps its clock.
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -49,7 +51,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
         LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
-        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact"), SEAL("seal");
+        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact"), SEAL("seal"), TIME("time");
 
         private final String wire;
 
@@ -103,6 +105,33 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
             }
             if (s.epoch < 0) throw new MalformedFrameException("a settlement with epoch " + s.epoch);
             return s;
+        }
+    }
+
+    /**
+     * The answer to a time request: the answering node's wall clock, in milliseconds since the
+     * epoch, read just before the reply was written.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record TimeReply(long millis) {
+        /** Before this (2020-01-01) no clock is a pool's time, but an unset one or a forged value. */
+        public static final long EARLIEST_MILLIS = 1_577_836_800_000L;
+        /** After this (2100-01-01) neither. */
+        public static final long LATEST_MILLIS = 4_102_444_800_000L;
+
+        public Frame frame() {
+            return Frame.json(MessageType.REPLY, this);
+        }
+
+        /** The time in {@code f}, a REPLY; anything else, or a time outside 2020 to 2100, is malformed. */
+        public static TimeReply of(Frame f) throws MalformedFrameException {
+            if (f.type() != MessageType.REPLY) throw new MalformedFrameException("a " + f.type() + " frame where a time belongs");
+            JsonNode tree = WireJson.tree(f.payload());
+            JsonNode millis = tree.get("millis");
+            if (millis == null || !millis.isIntegralNumber() || !millis.canConvertToLong()) throw new MalformedFrameException("a time reply without its millis");
+            TimeReply t = new TimeReply(millis.longValue());
+            if (t.millis < EARLIEST_MILLIS || t.millis > LATEST_MILLIS) throw new MalformedFrameException("a time reply of " + t.millis + " ms since the epoch");
+            return t;
         }
     }
 
@@ -181,6 +210,10 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         return new PeerRequest(Op.SEAL, job, null, null, null, null, null, null, null, null, manifest);
     }
 
+    public static PeerRequest time() {
+        return new PeerRequest(Op.TIME, null, null, null, null, null, null, null, null, null, null);
+    }
+
     public Frame frame() {
         return Frame.json(MessageType.REQUEST, this);
     }
@@ -205,7 +238,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         if (Op.of(op.textValue()) == null) throw new MalformedFrameException("unknown request " + MalformedFrameException.quoted(op.textValue()));
         PeerRequest r = WireJson.read(tree, PeerRequest.class);
         switch (r.op) {
-            case LIST, MOVES -> {}
+            case LIST, MOVES, TIME -> {}
             case HAS -> r.needJob();
             case MIGRATE -> {
                 r.needJob();

@@ -41,7 +41,7 @@ public final class LoopbackAgent implements AutoCloseable {
         X509Certificate cert = (X509Certificate) ks.getCertificate(ks.aliases().nextElement());
         FactsCollector facts = new FactsCollector(node, () -> 1.0);
         Path noPool = Files.createTempDirectory("mosvm-api").resolve("pool.json");
-        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts));
+        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts, null));
         Files.delete(noPool.getParent());
         server.start();
         return new LoopbackAgent(cfg, server, cert);

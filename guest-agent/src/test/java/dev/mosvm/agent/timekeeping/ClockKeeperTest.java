@@ -16,11 +16,13 @@ class ClockKeeperTest {
     long hostMillis = 1_796_514_097_250L;
     long guestBehind;
     boolean rtcStuck;
+    long poolOffset;
     final List<Long> settings = new ArrayList<>();
 
     ClockKeeper keeper() {
         return new ClockKeeper(
                 () -> rtcStuck ? 1_796_514_097L : Math.floorDiv(hostMillis, 1000),
+                () -> poolOffset,
                 () -> hostMillis - guestBehind,
                 () -> TimeUnit.MILLISECONDS.toNanos(hostMillis),
                 at -> {
@@ -66,6 +68,7 @@ class ClockKeeperTest {
         long spawn = 2_500; // date, started under emulation on a very busy host
         ClockKeeper k = new ClockKeeper(
                 () -> Math.floorDiv(hostMillis, 1000),
+                () -> poolOffset,
                 () -> hostMillis - guestBehind,
                 () -> TimeUnit.MILLISECONDS.toNanos(hostMillis),
                 at -> {
@@ -83,6 +86,26 @@ class ClockKeeperTest {
         hostMillis += 2000;
         assertEquals(0, k.check(), "and that is the last");
         assertEquals(2, settings.size());
+    }
+
+    @Test
+    void aNewPoolOffsetMovesTheClockToTheHostsPlusItAndKeepsItThere() throws Exception {
+        ClockKeeper k = keeper();
+        assertEquals(0, k.check(), "on the host's time, no offset: nothing to do");
+        poolOffset = -90_000; // the admitter's host is 90 s behind this one
+        long moved = k.check();
+        assertTrue(Math.abs(moved + 90_000) <= ClockKeeper.POLL_MILLIS, "moved by " + moved);
+        assertTrue(Math.abs(guestBehind - 90_000) <= ClockKeeper.POLL_MILLIS, "now 90 s behind the host: " + guestBehind);
+        for (int i = 0; i < 5; i++) {
+            hostMillis += 2000;
+            assertEquals(0, k.check(), "and left there: the pool's time is not the host's");
+        }
+        guestBehind += 30_000; // a pause: the pool's time is still kept
+        assertTrue(Math.abs(k.check() - 30_000) <= ClockKeeper.POLL_MILLIS);
+        assertTrue(Math.abs(guestBehind - 90_000) <= ClockKeeper.POLL_MILLIS, "back on the pool's time: " + guestBehind);
+        poolOffset = 0; // left the pool
+        assertTrue(Math.abs(k.check() - 90_000) <= ClockKeeper.POLL_MILLIS);
+        assertTrue(Math.abs(guestBehind) <= ClockKeeper.POLL_MILLIS, "back on the host's: " + guestBehind);
     }
 
     @Test

@@ -29,7 +29,7 @@ public final class AgentAccess {
     /** A client for a running instance's agent. */
     public AgentClient client(String name, Duration timeout, boolean withSecret) throws IOException {
         RunningInstance r = running(name);
-        return clientAt(r.layout(), r.address(), timeout, withSecret);
+        return clientAt(r.layout(), r.address(), r.agentPort(), timeout, withSecret);
     }
 
     /** The instance, if it runs and has an address; a state error otherwise. */
@@ -37,10 +37,10 @@ public final class AgentAccess {
         return RunningInstance.find(store, hv, name);
     }
 
-    /** A client for the agent of the instance in {@code l} at {@code address}; {@code withSecret} false sends no credentials. */
-    public static AgentClient clientAt(InstanceLayout l, String address, Duration timeout, boolean withSecret) throws IOException {
+    /** A client for the agent of the instance in {@code l} at {@code address:port}; {@code withSecret} false sends no credentials. */
+    public static AgentClient clientAt(InstanceLayout l, String address, int port, Duration timeout, boolean withSecret) throws IOException {
         GuestConfig gc = Json.MAPPER.readValue(l.guestConfig().toFile(), GuestConfig.class);
-        return new AgentClient(address, AgentProtocol.PORT, PinnedCertificateTrust.parsePem(Files.readString(l.agentCert())),
+        return new AgentClient(address, port, PinnedCertificateTrust.parsePem(Files.readString(l.agentCert())),
                 withSecret ? gc.secret() : null, timeout);
     }
 }

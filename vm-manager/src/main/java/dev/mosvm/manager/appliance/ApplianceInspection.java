@@ -1,5 +1,6 @@
 package dev.mosvm.manager.appliance;
 
+import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.AgentException;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.manager.MosvmException;
@@ -68,7 +69,7 @@ public final class ApplianceInspection {
             }
         }
         VmState state = hv.state(vm);
-        if (state == VmState.ABSENT && cfg.isPresent()) errors.add("libvirt domain " + vm + " is missing");
+        if (state == VmState.ABSENT && cfg.isPresent()) errors.add("its VM " + vm + " is missing from its driver (libvirt's domains, or the qemu driver's qemu.json)");
         if (cfg.isPresent() && !Files.isDirectory(Path.of(cfg.get().imageDir()))) {
             errors.add("base image " + cfg.get().imageDir() + " is missing");
         }
@@ -76,7 +77,7 @@ public final class ApplianceInspection {
         AgentFacts facts = null;
         if (withFacts && address != null && errors.isEmpty()) {
             try {
-                facts = AgentAccess.clientAt(store.layout(name), address, Duration.ofSeconds(5), true).facts();
+                facts = AgentAccess.clientAt(store.layout(name), address, hv.hostPort(vm, AgentProtocol.PORT), Duration.ofSeconds(5), true).facts();
             } catch (AgentException e) {
                 errors.add("agent: " + e.getMessage());
             }

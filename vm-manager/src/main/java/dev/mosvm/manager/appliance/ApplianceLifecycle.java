@@ -13,6 +13,9 @@ import dev.mosvm.builder.ProcessRunner;
 import dev.mosvm.builder.ProgressListener;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Accelerator;
+import dev.mosvm.manager.hypervisor.Driver;
+import dev.mosvm.manager.hypervisor.DriverRouter;
+import dev.mosvm.manager.hypervisor.qemu.HostOs;
 import dev.mosvm.manager.hypervisor.AcceleratorProbe;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.hypervisor.VmSpec;
@@ -29,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -55,9 +59,11 @@ public final class ApplianceLifecycle {
      */
     public UpResult up(UpRequest req) throws IOException, InterruptedException {
         String name = InstanceNames.validate(req.name());
-        requireReachableNetwork();
+        Driver.parse(req.driver()); // a bad --driver is refused before anything is made
         checkResources(req);
         Optional<InstanceConfig> existing = restartable(name);
+        // before the image is built: a host that cannot run the chosen driver is told at once
+        Chosen driver = existing.isEmpty() ? chooseDriver(req) : null;
 
         long t0 = System.nanoTime();
         ApplianceImage image = existing.isPresent() ? existingImage(existing.get()) : obtainImage();
@@ -66,7 +72,7 @@ public final class ApplianceLifecycle {
 
         long t1 = System.nanoTime();
         boolean created = existing.isEmpty();
-        InstanceConfig cfg = created ? createInstance(name, req, image) : applySettings(existing.get(), req);
+        InstanceConfig cfg = created ? createInstance(name, req, image, driver) : applySettings(existing.get(), req);
         InstanceLayout layout = store.layout(name);
         define(cfg, image, layout, created);
         double defineSecs = secs(t1);
@@ -87,12 +93,26 @@ public final class ApplianceLifecycle {
     }
 
     /** The session daemon has no virbr0: the host could not reach the guest's agent. */
-    private void requireReachableNetwork() {
-        if (hv.describe().startsWith("qemu:///session")) {
+    static void requireReachableNetwork(String libvirtUri) {
+        if (libvirtUri.startsWith("qemu:///session")) {
             throw new MosvmException(ExitCodes.ENVIRONMENT, "mosvm up needs libvirt's system daemon and its default network; "
-                    + hv.describe() + " has no network the host can reach guests on",
-                    "run as root, or join the 'libvirt' group and set LIBVIRT_DEFAULT_URI=qemu:///system");
+                    + libvirtUri + " has no network the host can reach guests on",
+                    "run as root, or join the 'libvirt' group and set LIBVIRT_DEFAULT_URI=qemu:///system, or use --driver qemu");
         }
+    }
+
+    /** The driver for a new instance, and what its definition is recorded under. */
+    private record Chosen(Driver driver, String where) {}
+
+    private Chosen chooseDriver(UpRequest req) {
+        if (!(hv instanceof DriverRouter router)) { // a test's single driver
+            requireReachableNetwork(hv.describe());
+            return new Chosen(Driver.LIBVIRT, hv.describe());
+        }
+        Driver d = router.chooseForNewInstance(Driver.parse(req.driver()), out::warn);
+        String where = router.describe(d);
+        if (d == Driver.LIBVIRT) requireReachableNetwork(where);
+        return new Chosen(d, where);
     }
 
     private static void checkResources(UpRequest req) {
@@ -166,14 +186,14 @@ public final class ApplianceLifecycle {
     }
 
     /** A new instance: its accelerator decided, its directory, disk overlay and identity made. */
-    private InstanceConfig createInstance(String name, UpRequest req, ApplianceImage image) throws IOException, InterruptedException {
+    private InstanceConfig createInstance(String name, UpRequest req, ApplianceImage image, Chosen driver) throws IOException, InterruptedException {
         AcceleratorProbe.Decision accel = new AcceleratorProbe(store.home().cache(), image.kernel())
-                .decide(req.accel() == null ? "auto" : req.accel());
+                .decide(req.accel() == null ? "auto" : req.accel(), HostOs.current());
         if (accel.warning() != null) out.warn(accel.warning());
         InstanceConfig cfg = new InstanceConfig(name, req.cpus() == null ? UpRequest.DEFAULT_CPUS : req.cpus(),
                 req.memoryMiB() == null ? UpRequest.DEFAULT_MEMORY_MIB : req.memoryMiB(), accel.accel().cliName(),
-                image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), hv.describe(), Instant.now().toString(),
-                req.cpuCap(), req.cpuModel());
+                image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), driver.where(), Instant.now().toString(),
+                req.cpuCap(), req.cpuModel(), req.clockOffset(), driver.driver().cliName());
         InstanceLayout l = store.create(cfg.name());
         try {
             ProcessRunner.Result r = ProcessRunner.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
@@ -199,9 +219,13 @@ public final class ApplianceLifecycle {
             store.save(cfg);
         }
         if ((req.cpus() != null && req.cpus() != cfg.cpus()) || (req.memoryMiB() != null && req.memoryMiB() != cfg.memoryMiB())
-                || (req.cpuModel() != null && !req.cpuModel().equals(cfg.cpuModel()))) {
+                || (req.cpuModel() != null && !req.cpuModel().equals(cfg.cpuModel()))
+                || (req.clockOffset() != null && req.clockOffset() != cfg.clockOffsetSeconds())
+                || (req.driver() != null && Driver.parse(req.driver()) != Driver.recorded(cfg.driver()))) {
             out.warn("warning: instance '" + cfg.name() + "' keeps its settings (" + cfg.cpus() + " CPU, " + cfg.memoryMiB()
-                    + " MiB" + (cfg.cpuModel() != null ? ", CPU model " + cfg.cpuModel() : "") + "); destroy and recreate it to change them");
+                    + " MiB" + (cfg.cpuModel() != null ? ", CPU model " + cfg.cpuModel() : "")
+                    + (cfg.clockOffsetSeconds() != 0 ? ", clock offset " + cfg.clockOffsetSeconds() + " s" : "") + ", driver "
+                    + Driver.recorded(cfg.driver()).cliName() + "); destroy and recreate it to change them");
         }
         return cfg;
     }
@@ -222,7 +246,8 @@ public final class ApplianceLifecycle {
     private void start(InstanceConfig cfg, InstanceLayout layout, boolean created) throws IOException {
         out.progress("Starting " + cfg.name() + " (" + cfg.accel().toUpperCase() + ", " + cfg.cpus() + " CPU"
                 + (cfg.cpuCapPercent() < 100 ? " capped at " + cfg.cpuCapPercent() + " %" : "") + (cfg.cpuModel() != null ? ", CPU " + cfg.cpuModel() : "")
-                + ", " + cfg.memoryMiB() + " MiB)");
+                + ", " + cfg.memoryMiB() + " MiB" + (cfg.clockOffsetSeconds() != 0 ? ", clock " + String.format(Locale.ROOT, "%+d", cfg.clockOffsetSeconds())
+                + " s off the host's" : "") + ")");
         Files.deleteIfExists(layout.sshControl()); // a shared connection to the guest's last run
         try {
             hv.start(cfg.domainName());
@@ -245,7 +270,8 @@ public final class ApplianceLifecycle {
         AgentFacts[] facts = new AgentFacts[1];
         String[] address = new String[1];
         List<Requirement> reqs = List.of(
-                new Requirement("domain running", () -> running(vm), "see libvirt's log: /var/log/libvirt/qemu/" + vm + ".log"),
+                new Requirement("domain running", () -> running(vm), "see QEMU's log: /var/log/libvirt/qemu/" + vm + ".log (libvirt), "
+                        + layout.qemuLog() + " (the qemu driver)"),
                 new Requirement("DHCP address on network '" + NETWORK + "'", () -> {
                     running(vm);
                     address[0] = hv.address(vm).orElse(null);
@@ -253,7 +279,7 @@ public final class ApplianceLifecycle {
                 }, "is the guest's network up? the serial log shows systemd-networkd"),
                 new Requirement("guest agent answers (authenticated)", () -> {
                     running(vm);
-                    facts[0] = AgentAccess.clientAt(layout, address[0], Duration.ofSeconds(5), true).facts();
+                    facts[0] = AgentAccess.clientAt(layout, address[0], hv.hostPort(vm, AgentProtocol.PORT), Duration.ofSeconds(5), true).facts();
                     return true;
                 }, "the agent logs to the serial console"));
         Duration timeout = requested != null ? requested
@@ -311,7 +337,7 @@ public final class ApplianceLifecycle {
         fwCfg.put(AgentProtocol.FW_CFG_AUTHORIZED_KEYS, authorizedKeys);
         return new VmSpec(cfg.domainName(), cfg.uuid(), cfg.name(), cfg.cpus(), cfg.memoryMiB(),
                 Accelerator.valueOf(cfg.accel().toUpperCase()), image.kernel(), image.initrd(), cmdline, l.disk(), cfg.mac(),
-                NETWORK, l.serialLog(), fwCfg, l.dir(), cfg.cpuCapPercent(), cfg.cpuModel());
+                NETWORK, l.serialLog(), fwCfg, l.dir(), cfg.cpuCapPercent(), cfg.cpuModel(), cfg.clockOffsetSeconds());
     }
 
     static String randomMac() {

@@ -1,5 +1,6 @@
 package dev.mosvm.manager.appliance;
 
+import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.hypervisor.VmState;
@@ -8,15 +9,16 @@ import dev.mosvm.manager.instance.InstanceLayout;
 import dev.mosvm.manager.instance.InstanceStore;
 
 /**
- * An instance that runs and has an address (its DHCP lease): where reaching its agent or its
- * shell starts. Anything else is a state error (exit 3) that says how to get there.
+ * An instance that runs and has an address (its DHCP lease, or loopback with forwarded ports):
+ * where reaching its agent or its shell starts. Anything else is a state error (exit 3) that
+ * says how to get there.
  */
-public record RunningInstance(String name, InstanceLayout layout, String address) {
+public record RunningInstance(String name, InstanceLayout layout, String address, int agentPort, int sshPort) {
     static RunningInstance find(InstanceStore store, Hypervisor hv, String name) {
         InstanceLayout l = store.existing(name);
         String vm = InstanceConfig.domainName(name);
         if (hv.state(vm) != VmState.RUNNING) throw MosvmException.state("instance '" + name + "' is not running", "start it: mosvm up " + name);
         String address = hv.address(vm).orElseThrow(() -> MosvmException.state("instance '" + name + "' has no address yet", null));
-        return new RunningInstance(name, l, address);
+        return new RunningInstance(name, l, address, hv.hostPort(vm, AgentProtocol.PORT), hv.hostPort(vm, ShellAccess.SSH_PORT));
     }
 }

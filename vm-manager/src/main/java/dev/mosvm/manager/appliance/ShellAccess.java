@@ -10,6 +10,8 @@ import java.util.List;
 
 /** A shell in a running instance as root, over ssh (`mosvm ssh`, `mosvm run`). */
 public final class ShellAccess {
+    /** The guest's SSH port (forwarded to another on the host by the qemu driver). */
+    public static final int SSH_PORT = 22;
     private final InstanceStore store;
     private final Hypervisor hv;
 
@@ -35,6 +37,7 @@ public final class ShellAccess {
                 "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30"));
         args.addAll(sharedConnection(l));
         if (tty) args.add("-t");
+        if (r.sshPort() != SSH_PORT) args.addAll(List.of("-p", Integer.toString(r.sshPort())));
         args.add("root@" + r.address());
         if (!command.isEmpty()) {
             // ssh hands the remote shell one string: quote each word so arguments arrive as given

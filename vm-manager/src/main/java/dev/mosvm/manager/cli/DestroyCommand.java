@@ -9,7 +9,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "destroy", aliases = "rm", mixinStandardHelpOptions = true,
-        description = "Power off and delete an instance: its libvirt domain, disk overlay and files (the cached image stays).")
+        description = "Power off and delete an instance: its VM (libvirt domain or QEMU definition), disk overlay and files (the cached image stays).")
 final class DestroyCommand implements Callable<Integer> {
     @ParentCommand MosvmCommand root;
     @Spec CommandSpec spec;

@@ -6,7 +6,10 @@ import dev.mosvm.manager.appliance.ApplianceInspection;
 import dev.mosvm.manager.appliance.ApplianceLifecycle;
 import dev.mosvm.manager.appliance.ShellAccess;
 import dev.mosvm.manager.appliance.Reporter;
+import dev.mosvm.manager.hypervisor.DriverRouter;
 import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.qemu.HostOs;
+import dev.mosvm.manager.hypervisor.qemu.QemuHypervisor;
 import dev.mosvm.manager.hypervisor.libvirt.LibvirtConnector;
 import dev.mosvm.manager.instance.InstanceStore;
 import dev.mosvm.manager.instance.MosvmHome;
@@ -36,8 +39,9 @@ public final class MosvmCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(MosvmHome.fromEnvironment(),
-                () -> LibvirtConnector.connect(LibvirtConnector.defaultUri())).execute(args));
+        MosvmHome home = MosvmHome.fromEnvironment();
+        System.exit(commandLine(home, () -> new DriverRouter(new InstanceStore(home), HostOs.current(),
+                () -> LibvirtConnector.connect(LibvirtConnector.defaultUri()), () -> new QemuHypervisor(home, HostOs.current()))).execute(args));
     }
 
     /** The configured command line; tests call this with their own home and hypervisor. */

@@ -36,7 +36,7 @@ final class UpCommand implements Callable<Integer> {
     Long memoryMiB;
 
     @Option(names = "--cpu-cap", paramLabel = "PERCENT",
-            description = "Let the VM use at most PERCENT of each host CPU it runs on (1-100; libvirt cputune quota). "
+            description = "Let the VM use at most PERCENT of each host CPU it runs on (1-100; libvirt cputune quota; the qemu driver tells the agent but does not enforce it). "
                     + "The pool sees the node as that much slower. Can change at each start (default: no cap).")
     Integer cpuCap;
 
@@ -46,8 +46,20 @@ final class UpCommand implements Callable<Integer> {
                     + "to a CPU lacking features it uses. Set when the instance is created.")
     String cpuModel;
 
-    @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto",
-            description = "Accelerator: auto uses KVM only where it really runs guests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clock-offset", paramLabel = "SECONDS",
+            description = "Run the VM's clock SECONDS off the host's (negative: behind), as a workstation whose clock is wrong: "
+                    + "to try on one machine a pool whose members' clocks disagree (members keep the pool's time, docs/gossip.md). "
+                    + "Set when the instance is created (default: 0).")
+    Integer clockOffset;
+
+    @Option(names = "--driver", paramLabel = "libvirt|qemu",
+            description = "Hypervisor driver: libvirt (Linux, its system daemon) or qemu (QEMU run directly, user-mode networking: "
+                    + "macOS, Windows, or no libvirtd). Default: libvirt where it answers, else qemu. Set when the instance is created.")
+    String driver;
+
+    @Option(names = "--accel", paramLabel = "auto|kvm|hvf|whpx|tcg", defaultValue = "auto",
+            description = "Accelerator: auto uses KVM (Linux) only where it really runs guests, HVF on macOS, WHPX on Windows, "
+                    + "else TCG (default: ${DEFAULT-VALUE}).")
     String accel;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
@@ -64,9 +76,13 @@ final class UpCommand implements Callable<Integer> {
         if (cpuModel != null && !cpuModel.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cpu-model must be a QEMU CPU model name such as qemu64, not '" + cpuModel + "'");
         }
+        if (clockOffset != null && Math.abs(clockOffset) > UpRequest.MAX_CLOCK_OFFSET_SECONDS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--clock-offset must be within a day ("
+                    + UpRequest.MAX_CLOCK_OFFSET_SECONDS + " s) either way, not " + clockOffset);
+        }
         try (Hypervisor hv = root.connect()) {
             UpResult r = root.lifecycle(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
-                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel));
+                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel, clockOffset, driver));
             output.print(spec, r, out -> print(out, r));
         }
         return 0;

@@ -27,6 +27,51 @@ public final class AcceleratorProbe {
         this.kernel = kernel;
     }
 
+    /**
+     * The accelerator on {@code os}: on Linux as {@link #decide(String)}; on macOS HVF where the
+     * hypervisor framework is there ({@code sysctl kern.hv_support}); on Windows WHPX, which
+     * QEMU's command line backs with TCG where the Windows Hypervisor Platform is off.
+     */
+    public Decision decide(String requested, dev.mosvm.manager.hypervisor.qemu.HostOs os) {
+        return switch (os) {
+            case LINUX -> decide(requested);
+            case MACOS -> decideElsewhere(os, requested, macHypervisorSupport());
+            case WINDOWS -> decideElsewhere(os, requested, true);
+        };
+    }
+
+    /** Pure: macOS and Windows, given whether the host's hypervisor is there. */
+    static Decision decideElsewhere(dev.mosvm.manager.hypervisor.qemu.HostOs os, String requested, boolean hypervisor) {
+        Accelerator hw = os == dev.mosvm.manager.hypervisor.qemu.HostOs.MACOS ? Accelerator.HVF : Accelerator.WHPX;
+        if (requested.equals("tcg")) return new Decision(Accelerator.TCG, null);
+        if (requested.equals(hw.cliName()) || requested.equals("auto")) {
+            if (hypervisor) {
+                return new Decision(hw, hw == Accelerator.WHPX && requested.equals("auto")
+                        ? "note: WHPX needs the Windows Hypervisor Platform; where it is off QEMU runs the appliance under TCG, much slower" : null);
+            }
+            if (requested.equals("auto")) {
+                return new Decision(Accelerator.TCG, "warning: HVF unavailable (kern.hv_support is not 1); using TCG software emulation, which is slower");
+            }
+            throw new MosvmException(ExitCodes.ENVIRONMENT, "--accel hvf: this Mac has no hypervisor framework (kern.hv_support is not 1)",
+                    "use --accel tcg or --accel auto");
+        }
+        throw MosvmException.invalid("invalid --accel '" + requested + "' on " + os.name().toLowerCase(java.util.Locale.ROOT)
+                + ": use auto, " + hw.cliName() + " or tcg");
+    }
+
+    private static boolean macHypervisorSupport() {
+        try {
+            Process p = new ProcessBuilder("sysctl", "-n", "kern.hv_support").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor(5, TimeUnit.SECONDS) && out.equals("1");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public Decision decide(String requested) {
         switch (requested) {
             case "tcg":

@@ -32,8 +32,16 @@ public interface Hypervisor extends AutoCloseable {
     /** Removes the definition (the VM must be off). */
     void undefine(String vm);
 
-    /** The guest's IPv4 address from the network's DHCP lease, once it has one. */
+    /**
+     * Where the host reaches the guest: its IPv4 address from the network's DHCP lease (libvirt),
+     * or loopback, where the guest's ports are forwarded (QEMU's user-mode network).
+     */
     Optional<String> address(String vm);
+
+    /** The port on {@link #address} that reaches the guest's {@code guestPort}: the same one unless it is forwarded. */
+    default int hostPort(String vm, int guestPort) {
+        return guestPort;
+    }
 
     /** Host memory the running VM's process uses (RSS), in KiB. */
     OptionalLong hostRssKb(String vm);

@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 /**
  * instance.yaml: what `up` chose for an instance, reused when it starts again (the CPU cap may
  * change at each `up`). {@code cpuModel}: a QEMU CPU model chosen at creation, null for the
- * default (everything TCG emulates, or the host's model under KVM).
+ * default (everything TCG emulates, or the host's model under KVM). {@code clockOffset}: seconds
+ * the VM's RTC runs from the host's clock, chosen at creation (null: none). {@code driver}:
+ * "libvirt" or "qemu" (null: libvirt, for instances made before there was a choice).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstanceConfig(
@@ -22,7 +24,9 @@ public record InstanceConfig(
         String libvirtUri,
         String createdAt,
         Integer cpuCap,
-        String cpuModel) {
+        String cpuModel,
+        Integer clockOffset,
+        String driver) {
 
     /** Percent of each vCPU the VM may use; 100 when no cap was set. */
     public int cpuCapPercent() {
@@ -30,7 +34,12 @@ public record InstanceConfig(
     }
 
     public InstanceConfig withCpuCap(int pct) {
-        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct, cpuModel);
+        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct, cpuModel, clockOffset, driver);
+    }
+
+    /** Seconds the VM's RTC runs from the host's clock; 0 when none was set. */
+    public int clockOffsetSeconds() {
+        return clockOffset == null ? 0 : clockOffset;
     }
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,23}-");

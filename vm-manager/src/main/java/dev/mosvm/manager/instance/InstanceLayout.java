@@ -27,6 +27,14 @@ public record InstanceLayout(Path dir) {
     public static final String TIMINGS = "timings.json";
     /** The socket of `mosvm ssh`'s shared connection to the running guest (OpenSSH ControlMaster). */
     public static final String SSH_CONTROL = "ssh.sock";
+    /** The qemu driver's definition of the VM (JSON): QEMU's arguments and the ports it forwards. */
+    public static final String QEMU_DEFINITION = "qemu.json";
+    /** The running QEMU's process id (the qemu driver), written by QEMU. */
+    public static final String QEMU_PID = "qemu.pid";
+    /** QEMU's control socket (QMP), the qemu driver's on Linux and macOS. */
+    public static final String QMP_SOCKET = "qmp.sock";
+    /** What QEMU printed as it started (the qemu driver). */
+    public static final String QEMU_LOG = "qemu.log";
 
     public String name() { return dir.getFileName().toString(); }
     public Path config() { return dir.resolve(CONFIG); }
@@ -39,4 +47,8 @@ public record InstanceLayout(Path dir) {
     public Path sshHostKey() { return dir.resolve(SSH_HOST_KEY); }
     public Path knownHosts() { return dir.resolve(KNOWN_HOSTS); }
     public Path sshControl() { return dir.resolve(SSH_CONTROL); }
+    public Path qemuDefinition() { return dir.resolve(QEMU_DEFINITION); }
+    public Path qemuPid() { return dir.resolve(QEMU_PID); }
+    public Path qmpSocket() { return dir.resolve(QMP_SOCKET); }
+    public Path qemuLog() { return dir.resolve(QEMU_LOG); }
 }

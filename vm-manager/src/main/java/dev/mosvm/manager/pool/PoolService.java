@@ -30,7 +30,7 @@ public final class PoolService {
     public String[] init(String instance, String pool, Duration tokenTtl, long intervalMillis, int window, boolean plainPageStreams)
             throws Exception {
         RunningInstance here = agents.running(instance);
-        AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), Duration.ofSeconds(10), true);
+        AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
             r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams));

@@ -104,6 +104,9 @@ class CliTest {
         Run model = run("up", "--cpu-model", "qemu64'/><x");
         assertEquals(ExitCodes.INVALID_INPUT, model.exit());
         assertTrue(model.err().startsWith("mosvm: error: --cpu-model must be a QEMU CPU model name such as qemu64"), model.err());
+        Run clock = run("up", "--clock-offset", "-90000");
+        assertEquals(ExitCodes.INVALID_INPUT, clock.exit());
+        assertTrue(clock.err().startsWith("mosvm: error: --clock-offset must be within a day (86400 s) either way, not -90000"), clock.err());
         Run mode = run("balance", "sideways");
         assertEquals(ExitCodes.INVALID_INPUT, mode.exit());
         assertTrue(mode.err().startsWith("mosvm: error: ") && mode.err().contains("expected one of [on, off, status]")

@@ -51,6 +51,16 @@ class DomainXmlTest {
     }
 
     @Test
+    void aClockOffsetRunsTheRtcThatFarFromTheHostsUtc() {
+        VmSpec s = spec(Accelerator.TCG);
+        assertTrue(DomainXml.render(s, "qemu", true).contains("<clock offset='utc'/>"), "on the host's clock by default");
+        String x = DomainXml.render(new VmSpec(s.vm(), s.uuid(), s.instance(), 1, 512, s.accel(), s.kernel(), s.initrd(), s.cmdline(),
+                s.disk(), s.mac(), s.network(), s.serialLog(), s.firmwareFiles(), s.instanceDir(), 100, null, -90), "qemu", true);
+        assertTrue(x.contains("<clock offset='variable' basis='utc' adjustment='-90'/>"), x);
+        assertFalse(x.contains("offset='utc'"), x);
+    }
+
+    @Test
     void kvmDomainAndEscaping() {
         VmSpec s = spec(Accelerator.KVM);
         String x = DomainXml.render(new VmSpec(s.vm(), null, s.instance(), 2, 1024, s.accel(), s.kernel(), s.initrd(), "a<b & 'c'",

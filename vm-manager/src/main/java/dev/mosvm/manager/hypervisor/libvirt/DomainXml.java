@@ -59,7 +59,9 @@ public final class DomainXml {
             // JVM falls back to pure-Java AES for every sealed gossip packet and TLS handshake.
             x.append("  <cpu mode='maximum'/>\n");
         }
-        x.append("  <clock offset='utc'/>\n");
+        // a variable offset: libvirt starts QEMU's RTC that far from the host's UTC
+        x.append(s.clockOffsetSeconds() == 0 ? "  <clock offset='utc'/>\n"
+                : "  <clock offset='variable' basis='utc' adjustment='" + s.clockOffsetSeconds() + "'/>\n");
         x.append("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
         x.append("  <devices>\n");
         x.append("    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' discard='unmap'/>\n");

@@ -1,0 +1,98 @@
+package dev.mosvm.agent.pool;
+
+import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.jobs.PeerDirectory;
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.net.PoolKeys;
+import dev.mosvm.agent.timekeeping.Monotonic;
+import dev.mosvm.agent.timekeeping.PoolClockOffset;
+import dev.mosvm.agent.timekeeping.PoolTime;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.agent.wire.PeerRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.logging.Logger;
+
+/**
+ * Keeps a member on the pool's time ({@link PoolTime}): every {@link #PERIOD_MILLIS} it asks
+ * the member that admitted it (the seed its membership names) for the time, over the peer
+ * channel, which proves the pool's key both ways, and moves {@link PoolClockOffset} by what it
+ * finds; {@code ClockKeeper} then sets the clock. Gossip is not asked: its packets are refused
+ * as stale while the clocks are far apart, which is what this repairs. While the admitter
+ * cannot be reached the offset is kept, so the pool's time carries on from the hosts' clocks.
+ */
+final class PoolClockSync {
+    private static final Logger LOG = Logger.getLogger(PoolClockSync.class.getName());
+    static final long PERIOD_MILLIS = 30_000;
+    private static final int CONNECT_TIMEOUT_MS = 5000;
+    private static final int ANSWER_TIMEOUT_MS = 5000;
+
+    private final String self;
+    private final String admitterHost;
+    private final int port;
+    private final PoolKeys keys;
+    private final PoolClockOffset offset;
+    private String lastFailure;
+
+    PoolClockSync(String self, String admitterHost, int port, PoolKeys keys, PoolClockOffset offset) {
+        this.self = self;
+        this.admitterHost = admitterHost;
+        this.port = port;
+        this.keys = keys;
+        this.offset = offset;
+    }
+
+    /** Follows the admitter at {@code admitterHost} from now on, or null for a founder (its host's time is the pool's). */
+    static Supervised start(String self, String admitterHost, PoolKeys keys, PoolClockOffset offset) {
+        if (admitterHost == null) return null;
+        PoolClockSync s = new PoolClockSync(self, admitterHost, PeerDirectory.PORT, keys, offset);
+        return Supervised.periodic("pool-clock", 0, PERIOD_MILLIS, s::exchange);
+    }
+
+    /** One question to the admitter; the offset moves if the answer says this clock is off. */
+    void exchange() throws IOException {
+        long askedAt;
+        long roundTrip;
+        PeerRequest.TimeReply answer;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(admitterHost, port), CONNECT_TIMEOUT_MS);
+            socket.setTcpNoDelay(true);
+            try (PeerChannel ch = PeerChannel.connect(socket, keys.ring(), self)) {
+                ch.readTimeout(ANSWER_TIMEOUT_MS);
+                long t0 = Monotonic.millis();
+                askedAt = System.currentTimeMillis();
+                PeerRequest.write(ch.out, PeerRequest.time());
+                Frame f = FrameCodec.read(ch.in);
+                roundTrip = Monotonic.millis() - t0;
+                if (f == null) throw new IOException("it closed the connection");
+                if (f.type() == MessageType.ERROR) throw new IOException(f.text());
+                answer = PeerRequest.TimeReply.of(f);
+            }
+        } catch (IOException e) {
+            String why = "cannot ask " + admitterHost + " for the pool's time (" + e.getMessage() + "): the clock keeps its offset "
+                    + String.format(Locale.ROOT, "%+.1f s", offset.millis() / 1000.0);
+            if (!why.equals(lastFailure)) LOG.warning(why);
+            lastFailure = why;
+            return;
+        }
+        lastFailure = null;
+        OptionalLong next = PoolTime.follow(offset.millis(), askedAt, roundTrip, answer.millis());
+        long error = PoolTime.errorMillis(askedAt, roundTrip, answer.millis());
+        if (next.isEmpty()) {
+            if (Math.abs(error) > PoolTime.TOLERANCE_MILLIS) {
+                LOG.warning(String.format(Locale.ROOT, "the pool's time at %s is %+.1f s from this clock, but the answer is not followed "
+                        + "(round trip %d ms, at most %d; offsets beyond %d h are refused)", admitterHost, error / 1000.0, roundTrip,
+                        PoolTime.MAX_ROUND_TRIP_MILLIS, PoolTime.MAX_OFFSET_MILLIS / 3_600_000));
+            }
+            return;
+        }
+        LOG.info(String.format(Locale.ROOT, "following the pool's time at %s: this clock was %.1f s %s it; the pool's time is now the host's %+.1f s",
+                admitterHost, Math.abs(error) / 1000.0, error > 0 ? "behind" : "ahead of", next.getAsLong() / 1000.0));
+        offset.set(next.getAsLong());
+    }
+}

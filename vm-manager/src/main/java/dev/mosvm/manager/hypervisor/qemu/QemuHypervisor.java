@@ -1,0 +1,308 @@
+package dev.mosvm.manager.hypervisor.qemu;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.api.AgentProtocol;
+import dev.mosvm.api.ExitCodes;
+import dev.mosvm.api.Json;
+import dev.mosvm.manager.MosvmException;
+import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.VmSpec;
+import dev.mosvm.manager.hypervisor.VmState;
+import dev.mosvm.manager.instance.InstanceConfig;
+import dev.mosvm.manager.instance.InstanceLayout;
+import dev.mosvm.manager.instance.InstanceStore;
+import dev.mosvm.manager.instance.MosvmHome;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The qemu driver: QEMU run directly, for hosts where libvirt cannot host VMs (macOS, Windows,
+ * a Linux without libvirtd). Its state lives in the instance directory: the definition
+ * ({@code qemu.json}: QEMU's arguments and the ports forwarded to the guest), QEMU's pid file
+ * and its QMP socket. The guest is on QEMU's user-mode network, which needs no rights on the
+ * host; the host reaches its agent and SSH through ports forwarded on loopback, chosen free at
+ * each definition.
+ */
+public final class QemuHypervisor implements Hypervisor {
+    /** The guest's SSH port (as ShellAccess.SSH_PORT; the hypervisor layer does not reach up into appliance/). */
+    static final int GUEST_SSH_PORT = 22;
+    static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a QEMU started without -daemonize (Windows) has to open its control socket. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MosvmHome home;
+    private final HostOs os;
+
+    /** What `define` keeps in the instance directory. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Definition(String vm, List<String> args, long clockOffsetSeconds, List<QemuCommandLine.Forward> forwards, int qmpPort) {}
+
+    public QemuHypervisor(MosvmHome home, HostOs os) {
+        this.home = home;
+        this.os = os;
+    }
+
+    @Override
+    public String describe() {
+        return "qemu (run directly, user-mode networking)";
+    }
+
+    @Override
+    public boolean runsAsRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    @Override
+    public String define(VmSpec spec) {
+        InstanceLayout l = new InstanceLayout(spec.instanceDir());
+        List<QemuCommandLine.Forward> forwards = List.of(
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", freeLoopbackPort(), AgentProtocol.PORT),
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", freeLoopbackPort(), GUEST_SSH_PORT));
+        int qmpPort = os.unixControlSocket() ? 0 : freeLoopbackPort();
+        List<String> args = QemuCommandLine.build(spec, os, forwards, control(l, qmpPort), l.qemuPid());
+        Definition d = new Definition(spec.vm(), args, spec.clockOffsetSeconds(), forwards, qmpPort);
+        try {
+            String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(d);
+            InstanceStore.writePrivate(l.qemuDefinition(), json);
+            return json;
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.FAILED, "cannot write " + l.qemuDefinition() + ": " + e.getMessage(), null, e);
+        }
+    }
+
+    @Override
+    public void start(String vm) {
+        InstanceLayout l = layout(vm);
+        Definition d = definition(vm).orElseThrow(() -> MosvmException.state("no qemu definition for " + vm + " in " + l.dir(), null));
+        if (!state(vm).isOff()) throw MosvmException.state(vm + " is already running", null);
+        try {
+            Files.deleteIfExists(l.qemuPid());
+            Files.deleteIfExists(l.qmpSocket());
+            List<String> args = new ArrayList<>(d.args());
+            args.addAll(QemuCommandLine.rtc(d.clockOffsetSeconds(), Instant.now()));
+            Process p = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(l.qemuLog().toFile()).start();
+            if (os.daemonizes()) {
+                // the parent exits once the VM is set up (or could not be): its status says which
+                if (!p.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new MosvmException(ExitCodes.FAILED, "QEMU did not finish starting " + vm + " in " + START_TIMEOUT.toSeconds() + " s", null);
+                }
+                if (p.exitValue() != 0) throw startFailure(vm, l, "exit " + p.exitValue());
+            } else {
+                long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+                while (true) {
+                    if (!p.isAlive()) throw startFailure(vm, l, "exit " + p.exitValue());
+                    try (QmpClient q = QmpClient.open(control(l, d.qmpPort()), QMP_TIMEOUT)) {
+                        break;
+                    } catch (IOException e) {
+                        if (System.nanoTime() > deadline) {
+                            p.destroyForcibly();
+                            throw startFailure(vm, l, "no control socket in " + START_TIMEOUT.toSeconds() + " s");
+                        }
+                        Thread.sleep(200);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.ENVIRONMENT, "cannot run " + os.qemuBinary() + ": " + e.getMessage(),
+                    "install QEMU (docs/qemu-driver.md says how on each host) or set MOSVM_QEMU to its binary", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MosvmException(ExitCodes.FAILED, "interrupted while starting " + vm, null);
+        }
+    }
+
+    /** QEMU's own first error line: a busy forwarded port, a missing accelerator, a bad image. */
+    private MosvmException startFailure(String vm, InstanceLayout l, String how) {
+        String said = "";
+        try {
+            said = Files.readAllLines(l.qemuLog()).stream().filter(s -> !s.isBlank()).reduce((a, b) -> b).orElse("");
+        } catch (IOException ignored) {
+            // nothing printed
+        }
+        return new MosvmException(ExitCodes.FAILED, "QEMU could not start " + vm + " (" + how + ")" + (said.isEmpty() ? "" : ": " + said.strip()),
+                "its output is in " + l.qemuLog());
+    }
+
+    @Override
+    public VmState state(String vm) {
+        if (definition(vm).isEmpty()) return VmState.ABSENT;
+        Optional<ProcessHandle> p = process(vm);
+        if (p.isEmpty()) return VmState.SHUTOFF;
+        try (QmpClient q = qmp(vm)) {
+            String status = q.execute("query-status", null).path("status").asText();
+            return switch (status) {
+                case "running" -> VmState.RUNNING;
+                case "paused", "suspended", "inmigrate", "prelaunch", "restore-vm", "save-vm", "debug" -> VmState.PAUSED;
+                case "shutdown" -> VmState.SHUTTING_DOWN;
+                case "internal-error", "guest-panicked", "io-error" -> VmState.CRASHED;
+                default -> VmState.OTHER;
+            };
+        } catch (IOException e) {
+            return p.get().isAlive() ? VmState.OTHER : VmState.SHUTOFF;
+        }
+    }
+
+    @Override
+    public void requestShutdown(String vm) {
+        try (QmpClient q = qmp(vm)) {
+            q.execute("system_powerdown", null);
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.FAILED, "cannot ask " + vm + " to shut down over QMP: " + e.getMessage(), null, e);
+        }
+    }
+
+    @Override
+    public void powerOff(String vm) {
+        Optional<ProcessHandle> p = process(vm);
+        if (p.isEmpty()) return;
+        try (QmpClient q = qmp(vm)) {
+            q.execute("quit", null);
+        } catch (IOException e) {
+            // QEMU that does not answer is killed below
+        }
+        try {
+            p.get().onExit().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            p.get().destroyForcibly();
+            try {
+                p.get().onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception again) {
+                throw new MosvmException(ExitCodes.FAILED, "QEMU of " + vm + " (pid " + p.get().pid() + ") did not exit", null);
+            }
+        }
+    }
+
+    @Override
+    public void undefine(String vm) {
+        InstanceLayout l = layout(vm);
+        try {
+            Files.deleteIfExists(l.qemuDefinition());
+            Files.deleteIfExists(l.qemuPid());
+            Files.deleteIfExists(l.qmpSocket());
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.FAILED, "cannot remove " + vm + "'s qemu definition: " + e.getMessage(), null, e);
+        }
+    }
+
+    /** The host reaches the guest through its forwards on loopback. */
+    @Override
+    public Optional<String> address(String vm) {
+        return process(vm).isPresent() ? Optional.of("127.0.0.1") : Optional.empty();
+    }
+
+    @Override
+    public int hostPort(String vm, int guestPort) {
+        return definition(vm).flatMap(d -> d.forwards().stream().filter(f -> f.guestPort() == guestPort).findFirst())
+                .map(QemuCommandLine.Forward::hostPort).orElse(guestPort);
+    }
+
+    @Override
+    public OptionalLong hostRssKb(String vm) {
+        Optional<ProcessHandle> p = process(vm);
+        if (p.isEmpty() || os != HostOs.LINUX) return OptionalLong.empty();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.get().pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+            }
+        } catch (IOException | NumberFormatException e) {
+            // it exited meanwhile
+        }
+        return OptionalLong.empty();
+    }
+
+    @Override
+    public List<String> managedVms() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String name : new InstanceStore(home).names()) {
+                if (Files.isRegularFile(home.instance(name).qemuDefinition())) out.add(InstanceConfig.domainName(name));
+            }
+        } catch (IOException e) {
+            // no home yet: no VMs
+        }
+        return out;
+    }
+
+    /** Sets the guest's memory balloon to {@code mib} (its virtio-balloon driver gives the rest back to the host). */
+    public void balloon(String vm, long mib) {
+        try (QmpClient q = qmp(vm)) {
+            q.execute("balloon", Map.of("value", mib * 1024 * 1024));
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.FAILED, "cannot set " + vm + "'s balloon over QMP: " + e.getMessage(), null, e);
+        }
+    }
+
+    /** The balloon's actual size in MiB, as the guest reports it. */
+    public long balloonMiB(String vm) {
+        try (QmpClient q = qmp(vm)) {
+            JsonNode r = q.execute("query-balloon", null);
+            return r.path("actual").asLong() / (1024 * 1024);
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.FAILED, "cannot read " + vm + "'s balloon over QMP: " + e.getMessage(), null, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // nothing held between calls
+    }
+
+    private InstanceLayout layout(String vm) {
+        String prefix = InstanceConfig.domainPrefix();
+        if (!vm.startsWith(prefix)) throw new IllegalArgumentException("not a mosvm VM name: " + vm);
+        return home.instance(vm.substring(prefix.length()));
+    }
+
+    Optional<Definition> definition(String vm) {
+        Path f = layout(vm).qemuDefinition();
+        if (!Files.isRegularFile(f)) return Optional.empty();
+        try {
+            return Optional.of(Json.MAPPER.readValue(f.toFile(), Definition.class));
+        } catch (IOException e) {
+            throw MosvmException.state("unreadable qemu definition " + f + ": " + e.getMessage(), "mosvm destroy it and up it again");
+        }
+    }
+
+    /** The running QEMU of {@code vm}: its pid file names a live process that is a QEMU (pids are reused). */
+    Optional<ProcessHandle> process(String vm) {
+        Path pidFile = layout(vm).qemuPid();
+        try {
+            if (!Files.isRegularFile(pidFile)) return Optional.empty();
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> h.info().command().map(c -> c.contains("qemu")).orElse(true));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private QmpClient qmp(String vm) throws IOException {
+        Definition d = definition(vm).orElseThrow(() -> new IOException("no qemu definition for " + vm));
+        return QmpClient.open(control(layout(vm), d.qmpPort()), QMP_TIMEOUT);
+    }
+
+    private QemuCommandLine.Control control(InstanceLayout l, int qmpPort) {
+        return os.unixControlSocket() ? QemuCommandLine.Control.unix(l.qmpSocket()) : QemuCommandLine.Control.tcp(qmpPort);
+    }
+
+    private static int freeLoopbackPort() {
+        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new MosvmException(ExitCodes.ENVIRONMENT, "no free port on loopback: " + e.getMessage(), null, e);
+        }
+    }
+}
