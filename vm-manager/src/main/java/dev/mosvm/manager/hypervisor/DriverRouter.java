@@ -54,15 +54,27 @@ public final class DriverRouter implements Hypervisor {
         }
     }
 
-    /** The driver an existing instance uses. */
+    /**
+     * The driver an existing instance uses; for a name with no instance (asked whether a VM of
+     * that name is left over), libvirt where it answers, else QEMU.
+     */
     public Driver driverOf(String vm) {
         String prefix = InstanceConfig.domainPrefix();
         String name = vm.startsWith(prefix) ? vm.substring(prefix.length()) : vm;
+        Optional<InstanceConfig> cfg;
         try {
-            Optional<InstanceConfig> cfg = store.exists(name) ? store.load(name) : Optional.empty();
-            return cfg.map(c -> Driver.recorded(c.driver())).orElse(os == HostOs.LINUX ? Driver.LIBVIRT : Driver.QEMU);
+            cfg = store.exists(name) ? store.load(name) : Optional.empty();
         } catch (IOException e) {
             throw MosvmException.state("cannot read instance '" + name + "': " + e.getMessage(), null);
+        }
+        if (cfg.isPresent()) return Driver.recorded(cfg.get().driver());
+        if (os != HostOs.LINUX) return Driver.QEMU;
+        try {
+            libvirt();
+            return Driver.LIBVIRT;
+        } catch (MosvmException e) {
+            if (e.exitCode() != ExitCodes.ENVIRONMENT) throw e;
+            return Driver.QEMU;
         }
     }
 

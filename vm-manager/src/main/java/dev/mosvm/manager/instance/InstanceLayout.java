@@ -29,8 +29,10 @@ public record InstanceLayout(Path dir) {
     public static final String SSH_CONTROL = "ssh.sock";
     /** The qemu driver's definition of the VM (JSON): QEMU's arguments and the ports it forwards. */
     public static final String QEMU_DEFINITION = "qemu.json";
-    /** The running QEMU's process id (the qemu driver), written by QEMU. */
+    /** The running QEMU's process id (the qemu driver), written by QEMU, which removes it as it begins to exit. */
     public static final String QEMU_PID = "qemu.pid";
+    /** The process id of the QEMU the qemu driver started, kept until that process is gone (QEMU's own file goes first). */
+    public static final String QEMU_PROCESS = "qemu.process";
     /** QEMU's control socket (QMP), the qemu driver's on Linux and macOS. */
     public static final String QMP_SOCKET = "qmp.sock";
     /** What QEMU printed as it started (the qemu driver). */
@@ -49,6 +51,7 @@ public record InstanceLayout(Path dir) {
     public Path sshControl() { return dir.resolve(SSH_CONTROL); }
     public Path qemuDefinition() { return dir.resolve(QEMU_DEFINITION); }
     public Path qemuPid() { return dir.resolve(QEMU_PID); }
+    public Path qemuProcess() { return dir.resolve(QEMU_PROCESS); }
     public Path qmpSocket() { return dir.resolve(QMP_SOCKET); }
     public Path qemuLog() { return dir.resolve(QEMU_LOG); }
 }

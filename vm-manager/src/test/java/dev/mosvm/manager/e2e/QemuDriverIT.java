@@ -48,7 +48,7 @@ class QemuDriverIT {
     }
 
     Optional<ProcessHandle> qemuOf(String instance) throws Exception {
-        Path pid = home.resolve(instance).resolve("qemu.pid");
+        Path pid = home.resolve(instance).resolve("qemu.process");
         if (!Files.isRegularFile(pid)) return Optional.empty();
         return ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).filter(ProcessHandle::isAlive);
     }
@@ -59,6 +59,7 @@ class QemuDriverIT {
         MosvmCli.Result r = cli.run("up", "qa", "--memory", "512M").ok();
         assertTrue(r.err().contains("note: libvirt is not installed") && r.err().contains("using the qemu driver"), r.err());
         assertTrue(r.out().startsWith("qa is ready at 127.0.0.1"), r.out());
+        System.out.println("qemu driver: " + r.out().lines().findFirst().orElse(""));
         assertTrue(Files.readString(home.resolve("qa/instance.yaml")).contains("driver: \"qemu\"")
                 || Files.readString(home.resolve("qa/instance.yaml")).contains("driver: qemu"), "the driver is kept with the instance");
         ProcessHandle q = qemuOf("qa").orElseThrow(() -> new AssertionError("no QEMU running for qa"));
@@ -100,7 +101,7 @@ class QemuDriverIT {
         ProcessHandle before = qemuOf("qa").orElseThrow();
         cli.run("down", "qa").ok();
         assertFalse(before.isAlive(), "QEMU exited");
-        assertEquals("SHUTOFF", cli.run("status", "qa", "--json").ok().json().get("state").asText());
+        assertEquals("STOPPED", cli.run("status", "qa", "--json").ok().json().get("state").asText());
         MosvmCli.Result r = cli.run("up", "qa").ok();
         assertFalse(r.err().contains("note:"), "no driver is chosen again: " + r.err());
         assertEquals("qa", cli.run("ssh", "-i", "qa", "--", "uname", "-n").ok().out().strip());

@@ -47,6 +47,7 @@ class DriverRouterTest {
         assertTrue(notes.get(0).startsWith("note: libvirtd is not running") && notes.get(0).endsWith("using the qemu driver (QEMU run directly, user-mode networking)"), notes.toString());
         MosvmException e = assertThrows(MosvmException.class, () -> r.chooseForNewInstance(Driver.LIBVIRT, notes::add));
         assertEquals(ExitCodes.ENVIRONMENT, e.exitCode(), "asked for libvirt, and it is not there: its own error");
+        assertEquals(Driver.QEMU, r.driverOf(InstanceConfig.domainName("nosuch")), "a name with no instance: no libvirt to ask");
     }
 
     @Test

@@ -89,6 +89,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (!state(vm).isOff()) throw MosvmException.state(vm + " is already running", null);
         try {
             Files.deleteIfExists(l.qemuPid());
+            Files.deleteIfExists(l.qemuProcess());
             Files.deleteIfExists(l.qmpSocket());
             List<String> args = new ArrayList<>(d.args());
             args.addAll(QemuCommandLine.rtc(d.clockOffsetSeconds(), Instant.now()));
@@ -100,7 +101,9 @@ public final class QemuHypervisor implements Hypervisor {
                     throw new MosvmException(ExitCodes.FAILED, "QEMU did not finish starting " + vm + " in " + START_TIMEOUT.toSeconds() + " s", null);
                 }
                 if (p.exitValue() != 0) throw startFailure(vm, l, "exit " + p.exitValue());
+                Files.writeString(l.qemuProcess(), Files.readString(l.qemuPid()).strip() + "\n");
             } else {
+                Files.writeString(l.qemuProcess(), p.pid() + "\n");
                 long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
                 while (true) {
                     if (!p.isAlive()) throw startFailure(vm, l, "exit " + p.exitValue());
@@ -191,6 +194,7 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             Files.deleteIfExists(l.qemuDefinition());
             Files.deleteIfExists(l.qemuPid());
+            Files.deleteIfExists(l.qemuProcess());
             Files.deleteIfExists(l.qmpSocket());
         } catch (IOException e) {
             throw new MosvmException(ExitCodes.FAILED, "cannot remove " + vm + "'s qemu definition: " + e.getMessage(), null, e);
@@ -276,9 +280,13 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** The running QEMU of {@code vm}: its pid file names a live process that is a QEMU (pids are reused). */
+    /**
+     * The running QEMU of {@code vm}: the process the driver started, while it lives and is a
+     * QEMU (pids are reused). Not QEMU's own pid file: QEMU removes that as it begins to exit,
+     * and the VM is off only once the process is gone.
+     */
     Optional<ProcessHandle> process(String vm) {
-        Path pidFile = layout(vm).qemuPid();
+        Path pidFile = layout(vm).qemuProcess();
         try {
             if (!Files.isRegularFile(pidFile)) return Optional.empty();
             long pid = Long.parseLong(Files.readString(pidFile).strip());
