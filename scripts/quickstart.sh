@@ -29,7 +29,7 @@ for i in 0 1 2; do
 done
 
 if ! bin/mosvm nodes -i demo-a --json | grep -q '"pool" : "demo"'; then
-  token=$(bin/mosvm pool init -i demo-a --name demo --page-streams plain | sed -n 's/^join token.*: //p')
+  token=$(bin/mosvm pool init -i demo-a --name demo --page-streams plain --token-uses 2 | sed -n 's/^join token.*: //p')
   address=$(bin/mosvm status demo-a --json | sed -n 's/.*"address" : "\(.*\)".*/\1/p' | head -1)
   for n in demo-b demo-c; do bin/mosvm join "$address" --token "$token" -i "$n"; done
 fi

@@ -75,6 +75,10 @@ public final class AgentClient {
         post(AgentProtocol.POOL_CONFIGURE, m, Object.class);
     }
 
+    public JoinTokenList tokens(JoinTokenRequest req) throws AgentException {
+        return post(AgentProtocol.POOL_TOKENS, req, JoinTokenList.class);
+    }
+
     public RemoveResponse removeFromPool(String node) throws AgentException {
         return post(AgentProtocol.POOL_REMOVE, new RemoveRequest(node), RemoveResponse.class);
     }

@@ -28,6 +28,9 @@ public final class AgentProtocol {
     /** POST {@link PoolMembership}: become a member (the host passes what a pool handed out). */
     public static final String POOL_CONFIGURE = "/v1/pool/configure";
 
+    /** POST {@link JoinTokenRequest}: on the pool's founder, issue, list or revoke join tokens (answer: {@link JoinTokenList}). */
+    public static final String POOL_TOKENS = "/v1/pool/tokens";
+
     /** POST {@link RemoveRequest}: on the pool's founder, expel a member and rotate the gossip key. */
     public static final String POOL_REMOVE = "/v1/pool/remove";
 

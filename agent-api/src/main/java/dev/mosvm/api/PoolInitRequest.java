@@ -1,14 +1,20 @@
 package dev.mosvm.api;
 
 /**
- * Found a pool named {@code pool}; join secrets expire after {@code tokenTtlSeconds}.
+ * Found a pool named {@code pool}; its first join token expires after {@code tokenTtlSeconds}
+ * and admits {@code tokenUses} nodes (null: one).
  * {@code intervalMillis} and {@code window} set the pool's gossip (0 = defaults: 1 s, 64);
  * {@code plainPageStreams}, that migrations send pages unsealed (a network the pool trusts).
  */
-public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams) {
+public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams,
+                              Integer tokenUses) {
     /** A pool that seals its page streams. */
     public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window) {
-        this(pool, tokenTtlSeconds, intervalMillis, window, false);
+        this(pool, tokenTtlSeconds, intervalMillis, window, false, null);
+    }
+
+    public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams) {
+        this(pool, tokenTtlSeconds, intervalMillis, window, plainPageStreams, null);
     }
 
     public static final long MIN_INTERVAL_MILLIS = 100;

@@ -17,6 +17,7 @@ import dev.mosvm.api.BalanceState;
 import dev.mosvm.api.CheckpointRequest;
 import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.MigrationRequest;
 import dev.mosvm.api.PoolInitRequest;
@@ -126,6 +127,7 @@ public final class AgentServer {
         secured(AgentProtocol.POOL_INIT, json("POST", ex -> pool.init(body(ex, PoolInitRequest.class))));
         secured(AgentProtocol.POOL_CONFIGURE, json("POST", ex -> pool.configure(body(ex, PoolMembership.class))));
         secured(AgentProtocol.POOL_REMOVE, json("POST", ex -> pool.remove(body(ex, RemoveRequest.class))));
+        secured(AgentProtocol.POOL_TOKENS, json("POST", ex -> pool.tokens(body(ex, JoinTokenRequest.class))));
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
         // What mosps and migrate ask on the job socket, for the host (`mosvm ps`, `mosvm migrate`, `mosvm checkpoint`).

@@ -11,6 +11,8 @@ import dev.mosvm.agent.net.PoolKeys;
 import dev.mosvm.agent.net.Transport;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.JoinTokenList;
+import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.Json;
 import dev.mosvm.api.NodeInfo;
 import dev.mosvm.api.NodeState;
@@ -24,9 +26,6 @@ import dev.mosvm.api.RemoveResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -48,8 +47,8 @@ public final class Membership {
     private final FactsCollector facts;
     private PoolMembership membership;
     private GossipService gossip;
-    private byte[] joinSecretHash;
-    private long joinSecretExpires;
+    /** The founder's join tokens (none on other members). */
+    private final JoinTokens tokens;
     private final AtomicLong refusedJoins = new AtomicLong();
     /** Wall clock for token expiry (a test moves it). */
     private final java.util.function.LongSupplier clock;
@@ -69,6 +68,11 @@ public final class Membership {
         this.clock = clock;
         this.network = network;
         this.clockOffset = clockOffset;
+        try {
+            this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the join tokens beside " + file, e);
+        }
     }
 
     /** @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance) */
@@ -84,6 +88,10 @@ public final class Membership {
         if (req.pool() == null || !req.pool().matches("[a-z][a-z0-9-]{0,31}")) throw new IllegalArgumentException("invalid pool name");
         String bad = PoolInitRequest.checkTunables(req.intervalMillis(), req.window());
         if (bad != null) throw new IllegalArgumentException(bad); // before anything is written
+        int uses = req.tokenUses() == null ? 1 : req.tokenUses();
+        long ttl = Math.max(JoinTokenRequest.MIN_TTL_SECONDS, req.tokenTtlSeconds());
+        if (uses < 1 || uses > JoinTokenRequest.MAX_USES) throw new IllegalArgumentException("invalid --token-uses " + uses + ": use 1 to " + JoinTokenRequest.MAX_USES);
+        if (ttl > JoinTokenRequest.MAX_TTL_SECONDS) throw new IllegalArgumentException("invalid --token-ttl: at most " + JoinTokenRequest.MAX_TTL_SECONDS / 3600 + " hours");
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
         byte[] master = new byte[32];
@@ -94,23 +102,40 @@ public final class Membership {
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
                 req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
                 b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams()));
-        byte[] secret = new byte[24];
-        RANDOM.nextBytes(secret);
-        String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        joinSecretHash = sha256(s);
-        joinSecretExpires = clock.getAsLong() / 1000 + Math.max(60, req.tokenTtlSeconds());
-        return new PoolInitResponse(req.pool(), s, joinSecretExpires);
+        tokens.clear();
+        String s = tokens.issue(uses, ttl);
+        return new PoolInitResponse(req.pool(), s, clock.getAsLong() / 1000 + ttl);
+    }
+
+    /** Founder only: issues, lists or revokes join tokens. */
+    public synchronized JoinTokenList tokens(JoinTokenRequest req) throws Exception {
+        if (membership == null) throw new IllegalStateException("this node is not in a pool");
+        if (membership.master() == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", issues join tokens; run this on its workstation");
+        }
+        String issued = null;
+        switch (String.valueOf(req.action())) {
+            case "create" -> {
+                if (req.uses() == null || req.ttlSeconds() == null) throw new IllegalArgumentException("create needs uses and ttlSeconds");
+                issued = tokens.issue(req.uses(), req.ttlSeconds());
+            }
+            case "list" -> { }
+            case "revoke" -> {
+                if (req.id() == null || !tokens.revoke(req.id())) throw new IllegalArgumentException("no live join token '" + req.id() + "'");
+                LOG.info("join token " + req.id() + " revoked");
+            }
+            default -> throw new IllegalArgumentException("unknown token action '" + req.action() + "': create, list or revoke");
+        }
+        return new JoinTokenList(membership.pool(), issued, tokens.live());
     }
 
     /** A node with the join secret gets the pool's membership, with this node as its seed. */
-    public synchronized PoolMembership admit(JoinRequest req) {
-        boolean valid = membership != null && joinSecretHash != null && req.joinSecret() != null
-                && MessageDigest.isEqual(joinSecretHash, sha256(req.joinSecret()))
-                && clock.getAsLong() / 1000 <= joinSecretExpires;
-        if (!valid) {
+    public synchronized PoolMembership admit(JoinRequest req) throws Exception {
+        String token = membership == null ? null : tokens.check(req.joinSecret());
+        if (token == null) {
             refusedJoins.incrementAndGet();
-            LOG.warning("refused a join request for node " + req.node() + ": wrong or expired token");
-            throw new SecurityException("the token is wrong or has expired");
+            LOG.warning("refused a join request for node " + req.node() + ": wrong, used up, revoked or expired token");
+            throw new SecurityException("the token is wrong, used up, revoked or has expired");
         }
         if (req.node() == null || !req.node().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw new IllegalArgumentException("invalid node name");
         if (gossip.keys().revoked(req.node())) {
@@ -125,7 +150,8 @@ public final class Membership {
             }
         }
         if (membership.master() == null) throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
-        LOG.info("admitting " + req.node() + " to pool " + membership.pool());
+        tokens.use(token);
+        LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
         byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(membership.master()), membership.pool(), req.node());
         List<PoolMembership.Key> primary = current.keys().stream().filter(k -> k.id() == current.primaryKey()).toList();
@@ -194,12 +220,7 @@ public final class Membership {
     }
 
     private void save(PoolMembership m) throws Exception {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, Json.MAPPER.writeValueAsString(m));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(m));
     }
 
     /** This node's load vector, from the same sources as the facts the host sees. */
@@ -248,7 +269,7 @@ public final class Membership {
         clockSync = null;
         if (clockOffset != null) clockOffset.set(0); // back on the host's time
         membership = null;
-        joinSecretHash = null;
+        tokens.clear();
         Files.deleteIfExists(file);
         LOG.info("left pool " + pool);
         return Map.of("left", pool);
@@ -259,13 +280,5 @@ public final class Membership {
         clockSync = null;
         if (gossip != null) gossip.close();
         gossip = null;
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolMembership;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class MembershipTest {
         // gossip on an in-memory network: the fixed gossip port may be taken on a machine running tests
         Membership c = new Membership(file, new FactsCollector("founder", () -> 1.0), now::get, new InMemoryNetwork().host("10.0.0.1"));
         try {
-            var r = c.init(new PoolInitRequest("lab", 3600, 500, 32));
+            var r = c.init(new PoolInitRequest("lab", 3600, 500, 32, false, 2));
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");
             assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
                     "root-only: it holds the pool key");
@@ -37,6 +38,12 @@ class MembershipTest {
             assertEquals(1, m.seeds().size());
             assertFalse(m.plainPageStreams(), "page streams sealed unless the founder said otherwise");
             assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c")));
+            // a single-use token, issued, admits one node (JoinTokensTest: they outlive the agent)
+            String once = c.tokens(JoinTokenRequest.create(1, 7200)).issued();
+            assertEquals(2, c.tokens(JoinTokenRequest.list()).tokens().size());
+            assertTrue(Files.isRegularFile(dir.resolve("join-tokens.json")));
+            assertEquals("d", c.admit(new JoinRequest(once, "d")).node());
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(once, "e")), "used up");
             now.addAndGet(3601_000L);
             assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c")), "expired");
             assertThrows(IllegalStateException.class, () -> c.init(new PoolInitRequest("other", 3600, 0, 0)), "one pool at a time");

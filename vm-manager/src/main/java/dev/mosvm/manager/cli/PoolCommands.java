@@ -1,5 +1,7 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.JoinTokenList;
+import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.api.RemoveResponse;
@@ -10,6 +12,9 @@ import dev.mosvm.manager.pool.JoinToken;
 import dev.mosvm.manager.pool.PoolService;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,8 +28,8 @@ import picocli.CommandLine.Spec;
 final class PoolCommands {
     private PoolCommands() {}
 
-    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool, or remove a node from it.",
-            subcommands = {Init.class, Remove.class})
+    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool, issue its join tokens, or remove a node from it.",
+            subcommands = {Init.class, Token.class, Remove.class})
     static final class Pool implements Runnable {
         @ParentCommand MosvmCommand root;
         @Spec CommandSpec spec;
@@ -49,6 +54,10 @@ final class PoolCommands {
         @Option(names = "--token-ttl", paramLabel = "HOURS", defaultValue = "24", description = "Token lifetime (default: ${DEFAULT-VALUE} h).")
         long ttlHours;
 
+        @Option(names = "--token-uses", paramLabel = "N", defaultValue = "1",
+                description = "How many nodes the token admits (default: ${DEFAULT-VALUE}); more with mosvm pool token create.")
+        int uses;
+
         @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000",
                 description = "Gossip interval for the whole pool, 100-60000 ms (default: ${DEFAULT-VALUE}).")
         long intervalMillis;
@@ -70,15 +79,79 @@ final class PoolCommands {
             String bad = window == 0 ? "invalid --window 0: use 1 to " + PoolInitRequest.MAX_WINDOW
                     : PoolInitRequest.checkTunables(intervalMillis, window);
             if (bad != null) throw MosvmException.invalid(bad);
-            if (ttlHours < 1) throw MosvmException.invalid("invalid --token-ttl " + ttlHours + ": at least 1 hour");
+            checkToken(uses, ttlHours);
             try (Hypervisor hv = pool.root.connect()) {
-                String[] r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours),
+                String[] r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours), uses,
                         intervalMillis, window, pageStreams == PageStreams.plain);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("pool '" + name + "' founded on " + instance.name + " (" + r[1] + ")"
                         + (pageStreams == PageStreams.plain ? "; migrations send pages unsealed" : ""));
-                out.println("join token (valid " + ttlHours + " h): " + r[0]);
+                out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r[0]);
                 out.println("on another appliance's workstation: mosvm join " + r[1] + " --token " + r[0]);
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    static void checkToken(int uses, long ttlHours) {
+        if (uses < 1 || uses > JoinTokenRequest.MAX_USES) throw MosvmException.invalid("invalid --token-uses " + uses + ": use 1 to " + JoinTokenRequest.MAX_USES);
+        if (ttlHours < 1 || ttlHours * 3600 > JoinTokenRequest.MAX_TTL_SECONDS) {
+            throw MosvmException.invalid("invalid --token-ttl " + ttlHours + ": use 1 to " + JoinTokenRequest.MAX_TTL_SECONDS / 3600 + " hours");
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true,
+            description = {"On the founder's workstation: issue a join token (create), list the live ones, or revoke one.",
+                    "A token admits as many nodes as --uses says, until it expires; the founder keeps only its hash, by id."})
+    static final class Token implements Callable<Integer> {
+        @ParentCommand Pool pool;
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "create|list|revoke", description = "What to do.")
+        String action;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "The token to revoke, as list shows it.")
+        String id;
+
+        @Option(names = "--uses", paramLabel = "N", defaultValue = "1", description = "create: how many nodes it admits (default: ${DEFAULT-VALUE}).")
+        int uses;
+
+        @Option(names = "--ttl", paramLabel = "HOURS", defaultValue = "24", description = "create: its lifetime (default: ${DEFAULT-VALUE} h).")
+        long ttlHours;
+
+        @Mixin InstanceOption instance;
+
+        @Override
+        public Integer call() throws Exception {
+            JoinTokenRequest req = switch (action) {
+                case "create" -> {
+                    checkToken(uses, ttlHours);
+                    yield JoinTokenRequest.create(uses, ttlHours * 3600);
+                }
+                case "list" -> JoinTokenRequest.list();
+                case "revoke" -> {
+                    if (id == null || !id.matches("[0-9a-f]{12}")) throw MosvmException.invalid("revoke needs a token id as list shows it (12 hex digits)");
+                    yield JoinTokenRequest.revoke(id);
+                }
+                default -> throw MosvmException.invalid("invalid token action '" + action + "': use create, list or revoke");
+            };
+            try (Hypervisor hv = pool.root.connect()) {
+                PoolService svc = new PoolService(pool.root.agents(hv));
+                JoinTokenList r = svc.tokens(instance.name, req);
+                PrintWriter out = spec.commandLine().getOut();
+                if (r.issued() != null) {
+                    out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r.issued());
+                    out.println("on another appliance's workstation: mosvm join " + svc.address(instance.name) + " --token " + r.issued());
+                } else if (action.equals("revoke")) {
+                    out.println("revoked join token " + id);
+                } else {
+                    out.printf(Locale.ROOT, "%-12s  %-20s  %s%n", "ID", "EXPIRES (UTC)", "USES LEFT");
+                    for (JoinTokenList.Token t : r.tokens()) {
+                        out.printf(Locale.ROOT, "%-12s  %-20s  %d%n", t.id(),
+                                Instant.ofEpochSecond(t.expiresAt()).truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' ').replace("Z", ""), t.usesLeft());
+                    }
+                }
                 out.flush();
             }
             return 0;

@@ -4,6 +4,8 @@ import dev.mosvm.api.AgentClient;
 import dev.mosvm.api.AgentException;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.JoinRequest;
+import dev.mosvm.api.JoinTokenList;
+import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.NodeState;
 import dev.mosvm.api.PinnedCertificateTrust;
 import dev.mosvm.api.PoolInitRequest;
@@ -27,19 +29,39 @@ public final class PoolService {
     }
 
     /** Founds a pool on the local appliance; returns the join token and the address to join through. */
-    public String[] init(String instance, String pool, Duration tokenTtl, long intervalMillis, int window, boolean plainPageStreams)
+    public String[] init(String instance, String pool, Duration tokenTtl, int tokenUses, long intervalMillis, int window, boolean plainPageStreams)
             throws Exception {
         RunningInstance here = agents.running(instance);
         AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
-            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams));
+            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams, tokenUses));
         } catch (AgentException e) {
             throw agentRefused("cannot found pool '" + pool + "'", e);
         }
         String certHash = PinnedCertificateTrust.sha256(PinnedCertificateTrust.parsePem(
                 Files.readString(here.layout().agentCert())));
         return new String[] {new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), here.address()};
+    }
+
+    /** Issues, lists or revokes the founder's join tokens; a new token comes back whole (pool, secret, the founder's certificate). */
+    public JoinTokenList tokens(String instance, JoinTokenRequest req) throws Exception {
+        RunningInstance here = agents.running(instance);
+        AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
+        JoinTokenList r;
+        try {
+            r = local.tokens(req);
+        } catch (AgentException e) {
+            throw agentRefused("cannot " + req.action() + " join tokens", e);
+        }
+        if (r.issued() == null) return r;
+        String certHash = PinnedCertificateTrust.sha256(PinnedCertificateTrust.parsePem(Files.readString(here.layout().agentCert())));
+        return new JoinTokenList(r.pool(), new JoinToken(r.pool(), r.issued(), certHash).toString(), r.tokens());
+    }
+
+    /** The address other workstations join the local appliance's pool through. */
+    public String address(String instance) {
+        return agents.running(instance).address();
     }
 
     /** Joins the pool that {@code address} belongs to, then waits until a peer is seen. */
@@ -52,8 +74,8 @@ public final class PoolService {
             m = seed.join(new JoinRequest(token.secret(), instance));
         } catch (AgentException e) {
             if (e.status() == 403) {
-                throw new MosvmException(ExitCodes.BAD_STATE, "the pool at " + address + " refused the token: it is wrong or has expired",
-                        "ask for a fresh one: mosvm pool init prints it on the founding workstation");
+                throw new MosvmException(ExitCodes.BAD_STATE, "the pool at " + address + " refused the token: it is wrong, used up, revoked or has expired",
+                        "ask the founder's workstation for a fresh one: mosvm pool token create");
             }
             if (String.valueOf(e.getMessage()).contains("does not match the one pinned")) {
                 throw new MosvmException(ExitCodes.BAD_STATE, address + " is not the node this token was made for "

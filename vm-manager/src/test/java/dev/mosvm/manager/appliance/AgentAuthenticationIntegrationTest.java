@@ -95,7 +95,7 @@ class AgentAuthenticationIntegrationTest {
         AgentException join = assertThrows(AgentException.class,
                 () -> client(null, id.certificatePem()).join(new dev.mosvm.api.JoinRequest("not-the-token", "x")));
         assertEquals(403, join.status(), "a join needs the token's secret, and says so");
-        assertTrue(join.getMessage().contains("wrong or has expired"), join.getMessage());
+        assertTrue(join.getMessage().contains("wrong, used up, revoked or has expired"), join.getMessage());
         // an invalid name is refused before anything is written
         AgentException init = assertThrows(AgentException.class,
                 () -> client(id.guestConfig().secret(), id.certificatePem()).initPool(new dev.mosvm.api.PoolInitRequest("Bad Name", 60, 0, 0)));

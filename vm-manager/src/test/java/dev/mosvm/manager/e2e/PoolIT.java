@@ -1,6 +1,7 @@
 package dev.mosvm.manager.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,7 +71,7 @@ class PoolIT {
     @Test
     @Order(1)
     void initPrintsAJoinToken() throws Exception {
-        MosvmCli.Result r = cli.run("pool", "init", "-i", "pa", "--name", "e2e").ok();
+        MosvmCli.Result r = cli.run("pool", "init", "-i", "pa", "--name", "e2e", "--token-uses", "2").ok();
         token = r.out().lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
         addressA = cli.run("status", "pa", "--json").ok().json().get("address").asText();
         assertTrue(token.startsWith("mosvm1.e2e."), r.out());
@@ -249,7 +250,8 @@ class PoolIT {
         assertEquals("DEAD", stateOf(fromPc, "pa"), fromPc.toString());
         assertEquals("DEAD", stateOf(fromPc, "pb"), fromPc.toString());
         assertTrue(cli.nodes("pa").get("dropped").get("revoked").asLong() > 0, "pc's packets are refused and counted");
-        cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
+        cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "refused the token"); // its two uses are spent
+        cli.run("join", addressA, "--token", newToken(1), "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
     }
 
     /** What a lost job's caller prints: one line naming the node, the time it was seen gone, and that it had no checkpoint. */
@@ -337,5 +339,41 @@ class PoolIT {
         cli.run("leave", "-i", "pb").ok();
         Await.until("pb LEFT at pa (its state there)", Duration.ofSeconds(10), Duration.ofMillis(500), () -> stateAt("pa", "pb"), "LEFT"::equals);
         assertEquals(null, cli.nodes("pb").get("pool").textValue(), "pb is out of the pool");
+    }
+
+    /** A join token from `pool token create` on pa, admitting {@code uses} nodes. */
+    String newToken(int uses) throws Exception {
+        MosvmCli.Result r = cli.run("pool", "token", "create", "-i", "pa", "--uses", String.valueOf(uses)).ok();
+        assertTrue(r.out().contains("mosvm join " + addressA + " --token mosvm1.e2e."), r.out());
+        return r.out().lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
+    }
+
+    /**
+     * Join tokens: a single-use one admits pb once, across a restart of the founder's agent,
+     * and is refused the second time; a revoked one is refused; `pool token list` shows the
+     * live ones by id, never their secrets; only the founder issues them.
+     */
+    @Test
+    @Order(10)
+    void joinTokensAreSingleUseSurviveTheFoundersRestartAndCanBeRevoked() throws Exception {
+        String once = newToken(1);
+        String revoked = newToken(3);
+        String list = cli.run("pool", "token", "list", "-i", "pa").ok().out();
+        assertTrue(list.startsWith("ID") && list.lines().count() >= 3, list);
+        assertFalse(list.contains(once.split("\\.")[2]), "no secret is listed: " + list);
+        String revokedId = list.lines().filter(l -> l.endsWith(" 3")).findFirst().orElseThrow().split(" ")[0];
+        cli.run("pool", "token", "revoke", revokedId, "-i", "pa").ok();
+        cli.run("join", addressA, "--token", revoked, "-i", "pb").fails(ExitCodes.BAD_STATE, "refused the token");
+        cli.run("pool", "token", "create", "-i", "pb").fails(ExitCodes.BAD_STATE, "not in a pool");
+        cli.run("pool", "token", "create", "-i", "pa", "--uses", "0").fails(ExitCodes.INVALID_INPUT, "invalid --token-uses 0");
+
+        cli.run("ssh", "-i", "pa", "--", "systemctl", "restart", "mosvm-agent").ok();
+        Await.until("pa's agent back", Duration.ofSeconds(90), Duration.ofSeconds(2),
+                () -> cli.run("nodes", "-i", "pa", "--json").exit(), status -> status == 0);
+        cli.run("join", addressA, "--token", once, "-i", "pb").ok();
+        Await.until("pb ALIVE at pa again", Duration.ofSeconds(30), Duration.ofSeconds(1), () -> stateAt("pa", "pb"), "ALIVE"::equals);
+        cli.run("leave", "-i", "pb").ok();
+        cli.run("join", addressA, "--token", once, "-i", "pb").fails(ExitCodes.BAD_STATE, "refused the token");
+        assertEquals(null, cli.nodes("pb").get("pool").textValue(), "a refused join leaves pb out");
     }
 }

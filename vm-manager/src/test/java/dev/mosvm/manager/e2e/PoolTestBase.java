@@ -32,7 +32,8 @@ abstract class PoolTestBase {
         }
         for (MosvmCli.Result r : cli.runTogether(ups)) r.ok();
         String first = names.get(0);
-        String out = cli.run("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams).ok().out();
+        String out = cli.run("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams,
+                "--token-uses", String.valueOf(names.size() - 1)).ok().out();
         String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
         String address = cli.run("status", first, "--json").ok().json().get("address").asText();
         for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
