@@ -106,9 +106,18 @@ class PoolIT {
     void twoJoinAndEveryoneSeesThreeWithRealFacts() throws Exception {
         long pcAhead = clockOffMillis("pc");
         assertTrue(Math.abs(pcAhead - PC_CLOCK_AHEAD_S * 1000L) < 5_000, "pc starts on its own workstation's time: " + pcAhead + " ms off the host's");
+        List<String> members = new java.util.ArrayList<>(List.of("pa"));
         for (String vm : List.of("pb", "pc")) {
+            long t0 = System.nanoTime();
             MosvmCli.Result r = cli.run("join", addressA, "--token", token, "-i", vm).ok();
             assertTrue(r.out().startsWith("pool e2e, seen from " + vm), r.out());
+            // the target: every member sees the joiner ALIVE within 10 s of the join (its agent was ready before it)
+            for (String m : members) {
+                Await.until(m + " sees " + vm + " ALIVE", Duration.ofSeconds(60), Duration.ofMillis(250), () -> stateAt(m, vm), "ALIVE"::equals);
+            }
+            System.out.printf(java.util.Locale.ROOT, "join of %s: every member (%s) saw it ALIVE %.1f s after mosvm join began%n",
+                    vm, String.join(", ", members), (System.nanoTime() - t0) / 1e9);
+            members.add(vm);
         }
         Instant deadline = Instant.now().plusSeconds(60);
         for (String vm : VMS) {
