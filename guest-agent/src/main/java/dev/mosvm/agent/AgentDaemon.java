@@ -66,7 +66,8 @@ public final class AgentDaemon {
         PoolClockOffset poolTime = null;
         if (Files.isRegularFile(GuestLayout.IMAGE_VERSION)) {
             poolTime = PoolClockOffset.load(s.pool().resolveSibling("pool-clock-offset"));
-            ClockKeeper.start(poolTime);
+            // with no RTC nothing would apply an offset, and following the pool would only grow it
+            if (ClockKeeper.start(poolTime) == null) poolTime = null;
         }
         GuestConfig cfg = GuestConfigSource.load(s.config(), 30_000);
         LOG.info("configuration loaded at " + uptime() + " s of uptime");

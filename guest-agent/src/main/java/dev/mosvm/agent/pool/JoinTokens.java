@@ -27,6 +27,7 @@ final class JoinTokens {
     /** At most this many live tokens: a founder's workstation is not a token mint for anyone who asks. */
     static final int MAX_LIVE = 100;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(JoinTokens.class.getName());
 
     /** One live token, as kept on disk. */
     record Entry(String id, String sha256, long expiresAt, int usesLeft) {}
@@ -40,10 +41,17 @@ final class JoinTokens {
         this.clockMillis = clockMillis;
     }
 
-    /** The tokens kept in {@code file} (none if there is no file). */
-    static JoinTokens load(Path file, LongSupplier clockMillis) throws IOException {
+    /**
+     * The tokens kept in {@code file}: none if there is no file, or if it cannot be read (said in
+     * the log: the founder issues new ones; an agent must start whatever its files hold).
+     */
+    static JoinTokens load(Path file, LongSupplier clockMillis) {
         JoinTokens t = new JoinTokens(file, clockMillis);
-        if (Files.isRegularFile(file)) t.entries.addAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<List<Entry>>() {}));
+        try {
+            if (Files.isRegularFile(file)) t.entries.addAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<List<Entry>>() {}));
+        } catch (IOException e) {
+            LOG.warning("cannot read the join tokens in " + file + " (" + e.getMessage() + "): none is live; issue new ones with mosvm pool token create");
+        }
         return t;
     }
 
@@ -77,16 +85,16 @@ final class JoinTokens {
         return found;
     }
 
-    /** One use of token {@code id}; a token with none left is gone. */
+    /** One use of token {@code id}, kept before it counts (a use that cannot be saved is not spent); a token with none left is gone. */
     synchronized void use(String id) throws IOException {
-        for (int i = 0; i < entries.size(); i++) {
-            Entry e = entries.get(i);
-            if (!e.id().equals(id)) continue;
-            if (e.usesLeft() <= 1) entries.remove(i);
-            else entries.set(i, new Entry(e.id(), e.sha256(), e.expiresAt(), e.usesLeft() - 1));
-            save();
-            return;
+        List<Entry> after = new ArrayList<>();
+        for (Entry e : entries) {
+            if (!e.id().equals(id)) after.add(e);
+            else if (e.usesLeft() > 1) after.add(new Entry(e.id(), e.sha256(), e.expiresAt(), e.usesLeft() - 1));
         }
+        RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(after));
+        entries.clear();
+        entries.addAll(after);
     }
 
     /** Whether token {@code id} was live and is now revoked. */

@@ -56,7 +56,7 @@ public final class Membership {
     private final Transport.Factory network;
     /** The pool's time less the host's, which the clock keeper adds (null outside an appliance: a host keeps its own time). */
     private final PoolClockOffset clockOffset;
-    private Supervised clockSync;
+    private PoolClockSync clockSync;
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
         this(file, facts, clock, network, null);
@@ -68,17 +68,14 @@ public final class Membership {
         this.clock = clock;
         this.network = network;
         this.clockOffset = clockOffset;
-        try {
-            this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read the join tokens beside " + file, e);
-        }
+        this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
     }
 
     /** @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance) */
     public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset) throws Exception {
         Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset);
         if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
+        else c.stopFollowing(clockOffset != null && clockOffset.millis() != 0); // an offset left from a pool it is no longer in
         return c;
     }
 
@@ -200,12 +197,33 @@ public final class Membership {
         followPoolTime(m);
     }
 
-    /** A founder's host's time is the pool's; a member follows the member that admitted it (its seed). */
-    private void followPoolTime(PoolMembership m) throws Exception {
+    /**
+     * A founder's host's time is the pool's; a member follows the member that admitted it (its
+     * seed). A failure here costs the pool's time, never the membership: it is logged.
+     */
+    private void followPoolTime(PoolMembership m) {
         if (clockOffset == null) return;
-        String admitter = m.seeds().isEmpty() ? null : m.seeds().get(0).substring(0, m.seeds().get(0).lastIndexOf(':'));
-        if (admitter == null && clockOffset.millis() != 0) clockOffset.set(0);
-        clockSync = PoolClockSync.start(m.node(), admitter, gossip.keys(), clockOffset);
+        try {
+            String seed = m.seeds().isEmpty() ? null : m.seeds().get(0);
+            String admitter = seed == null || seed.lastIndexOf(':') < 1 ? null : seed.substring(0, seed.lastIndexOf(':'));
+            if (seed != null && admitter == null) LOG.warning("the pool's seed '" + seed + "' names no host: this node keeps its host's time");
+            if (seed == null && clockOffset.millis() != 0) clockOffset.set(0);
+            clockSync = PoolClockSync.start(m.node(), admitter, gossip.keys(), clockOffset);
+        } catch (Exception e) {
+            LOG.warning("cannot follow the pool's time: " + e);
+        }
+    }
+
+    /** Back on the host's time, once no exchange with an admitter can move the offset again. */
+    private void stopFollowing(boolean resetOffset) {
+        if (clockSync != null) clockSync.close();
+        clockSync = null;
+        if (!resetOffset || clockOffset == null) return;
+        try {
+            clockOffset.set(0);
+        } catch (java.io.IOException e) {
+            LOG.warning("cannot reset the pool's clock offset: " + e);
+        }
     }
 
     /** A rotation happened (here, or handed to us): persist it so a restart keeps the new key. */
@@ -265,9 +283,7 @@ public final class Membership {
         String pool = membership.pool();
         gossip.leave();
         gossip = null;
-        if (clockSync != null) clockSync.close();
-        clockSync = null;
-        if (clockOffset != null) clockOffset.set(0); // back on the host's time
+        stopFollowing(true);
         membership = null;
         tokens.clear();
         Files.deleteIfExists(file);
@@ -276,8 +292,7 @@ public final class Membership {
     }
 
     private void stopGossip() {
-        if (clockSync != null) clockSync.close();
-        clockSync = null;
+        stopFollowing(false);
         if (gossip != null) gossip.close();
         gossip = null;
     }

@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  * as stale while the clocks are far apart, which is what this repairs. While the admitter
  * cannot be reached the offset is kept, so the pool's time carries on from the hosts' clocks.
  */
-final class PoolClockSync {
+final class PoolClockSync implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PoolClockSync.class.getName());
     static final long PERIOD_MILLIS = 30_000;
     private static final int CONNECT_TIMEOUT_MS = 5000;
@@ -38,6 +38,9 @@ final class PoolClockSync {
     private final PoolKeys keys;
     private final PoolClockOffset offset;
     private String lastFailure;
+    private Supervised task;
+    /** Set once the member leaves or refounds: an exchange under way then must not move the offset. */
+    private boolean closed;
 
     PoolClockSync(String self, String admitterHost, int port, PoolKeys keys, PoolClockOffset offset) {
         this.self = self;
@@ -48,14 +51,24 @@ final class PoolClockSync {
     }
 
     /** Follows the admitter at {@code admitterHost} from now on, or null for a founder (its host's time is the pool's). */
-    static Supervised start(String self, String admitterHost, PoolKeys keys, PoolClockOffset offset) {
+    static PoolClockSync start(String self, String admitterHost, PoolKeys keys, PoolClockOffset offset) {
         if (admitterHost == null) return null;
         PoolClockSync s = new PoolClockSync(self, admitterHost, PeerDirectory.PORT, keys, offset);
-        return Supervised.periodic("pool-clock", 0, PERIOD_MILLIS, s::exchange);
+        s.task = Supervised.periodic("pool-clock", 0, PERIOD_MILLIS, s::exchange);
+        return s;
+    }
+
+    /** Stops following; returns once no exchange can move the offset any more. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (task != null) task.close();
     }
 
     /** One question to the admitter; the offset moves if the answer says this clock is off. */
     void exchange() throws IOException {
+        java.util.OptionalLong applied = offset.applied();
+        if (applied.isEmpty()) return; // a new offset is not on the clock yet: measuring now would count it twice
         long askedAt;
         long roundTrip;
         PeerRequest.TimeReply answer;
@@ -81,7 +94,7 @@ final class PoolClockSync {
             return;
         }
         lastFailure = null;
-        OptionalLong next = PoolTime.follow(offset.millis(), askedAt, roundTrip, answer.millis());
+        OptionalLong next = PoolTime.follow(applied.getAsLong(), askedAt, roundTrip, answer.millis());
         long error = PoolTime.errorMillis(askedAt, roundTrip, answer.millis());
         if (next.isEmpty()) {
             if (Math.abs(error) > PoolTime.TOLERANCE_MILLIS) {
@@ -91,8 +104,11 @@ final class PoolClockSync {
             }
             return;
         }
-        LOG.info(String.format(Locale.ROOT, "following the pool's time at %s: this clock was %.1f s %s it; the pool's time is now the host's %+.1f s",
-                admitterHost, Math.abs(error) / 1000.0, error > 0 ? "behind" : "ahead of", next.getAsLong() / 1000.0));
-        offset.set(next.getAsLong());
+        synchronized (this) {
+            if (closed) return;
+            LOG.info(String.format(Locale.ROOT, "following the pool's time at %s: this clock was %.1f s %s it; the pool's time is now the host's %+.1f s",
+                    admitterHost, Math.abs(error) / 1000.0, error > 0 ? "behind" : "ahead of", next.getAsLong() / 1000.0));
+            offset.set(next.getAsLong());
+        }
     }
 }

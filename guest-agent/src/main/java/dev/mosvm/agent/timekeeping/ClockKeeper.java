@@ -49,6 +49,9 @@ public final class ClockKeeper {
 
     private final Rtc rtc;
     private final LongSupplier offsetMillis;
+    private final java.util.function.LongConsumer onApplied;
+    /** The offset the clock was last set with (or found on), null before the first check. */
+    private Long applied;
     private final LongSupplier wallMillis;
     private final LongSupplier monotonicNanos;
     private final Setter setter;
@@ -61,9 +64,11 @@ public final class ClockKeeper {
      */
     private long settingMillis;
 
-    ClockKeeper(Rtc rtc, LongSupplier offsetMillis, LongSupplier wallMillis, LongSupplier monotonicNanos, Setter setter, Sleeper sleeper) {
+    ClockKeeper(Rtc rtc, LongSupplier offsetMillis, java.util.function.LongConsumer onApplied, LongSupplier wallMillis, LongSupplier monotonicNanos,
+            Setter setter, Sleeper sleeper) {
         this.rtc = rtc;
         this.offsetMillis = offsetMillis;
+        this.onApplied = onApplied;
         this.wallMillis = wallMillis;
         this.monotonicNanos = monotonicNanos;
         this.setter = setter;
@@ -79,7 +84,7 @@ public final class ClockKeeper {
             LOG.warning("no RTC at " + RTC + ": the wall clock is not kept on the host's (it falls behind by every pause of the VM)");
             return null;
         }
-        ClockKeeper k = new ClockKeeper(ClockKeeper::readRtc, offset::millis, System::currentTimeMillis, System::nanoTime, ClockKeeper::setWithDate, Thread::sleep);
+        ClockKeeper k = new ClockKeeper(ClockKeeper::readRtc, offset::millis, offset::markApplied, System::currentTimeMillis, System::nanoTime, ClockKeeper::setWithDate, Thread::sleep);
         return Supervised.periodicAtRate("clock-keeper", 0, PERIOD_MILLIS, k::check);
     }
 
@@ -92,7 +97,12 @@ public final class ClockKeeper {
         long before = wallMillis.getAsLong() - offset;
         long second = rtc.seconds();
         long after = wallMillis.getAsLong() - offset;
-        if (!RtcDrift.needsSetting(before, second, after)) return 0;
+        // a new offset is set at once, however small the change: the pool's time moved, not the clock drifted
+        boolean newOffset = applied != null && applied != offset;
+        if (!newOffset && !RtcDrift.needsSetting(before, second, after)) {
+            if (applied == null) applied(offset);
+            return 0;
+        }
         long deadline = monotonicNanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(EDGE_WAIT_MILLIS);
         long next;
         while ((next = rtc.seconds()) == second) {
@@ -110,11 +120,17 @@ public final class ClockKeeper {
         long host = next * 1000 + POLL_MILLIS / 2 + TimeUnit.NANOSECONDS.toMillis(started - edge) + settingMillis;
         long moved = host + offset - wallMillis.getAsLong();
         setter.set(host + offset);
+        applied(offset);
         settingMillis = Math.min(TimeUnit.NANOSECONDS.toMillis(monotonicNanos.getAsLong() - started), MAX_SETTING_MILLIS);
         LOG.warning(String.format(Locale.ROOT, "wall clock set from the RTC: it was %.1f s %s the %s (%s)",
                 Math.abs(moved) / 1000.0, moved > 0 ? "behind" : "ahead of", offset == 0 ? "host's" : "pool's, the host's " + offsetText(offset),
                 offset == 0 ? "the VM was paused, or starved of CPU" : "the VM was paused or starved of CPU, or the pool's offset changed"));
         return moved;
+    }
+
+    private void applied(long offset) {
+        applied = offset;
+        onApplied.accept(offset);
     }
 
     static String offsetText(long offset) {

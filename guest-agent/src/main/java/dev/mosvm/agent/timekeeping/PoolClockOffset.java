@@ -15,6 +15,8 @@ public final class PoolClockOffset {
     private static final Logger LOG = Logger.getLogger(PoolClockOffset.class.getName());
     private final Path file;
     private volatile long millis;
+    /** The offset the clock keeper last set the clock with; {@link Long#MIN_VALUE} until it has. */
+    private volatile long applied = Long.MIN_VALUE;
 
     private PoolClockOffset(Path file, long millis) {
         this.file = file;
@@ -35,6 +37,20 @@ public final class PoolClockOffset {
 
     public long millis() {
         return millis;
+    }
+
+    /** Called by the clock keeper once the clock is on {@code offsetMillis}. */
+    public void markApplied(long offsetMillis) {
+        applied = offsetMillis;
+    }
+
+    /**
+     * The offset the clock is on now, or empty while a new one waits for the clock keeper (an
+     * exchange measured then would count the change twice).
+     */
+    public java.util.OptionalLong applied() {
+        long a = applied;
+        return a == millis && a != Long.MIN_VALUE ? java.util.OptionalLong.of(a) : java.util.OptionalLong.empty();
     }
 
     /** Takes a new offset, and keeps it (written aside and moved in whole). */

@@ -14,8 +14,13 @@ import java.util.OptionalLong;
  * Pure: readings in, a new offset out.
  */
 public final class PoolTime {
-    /** Off by this or less, the clock stays: the same tolerance as the RTC's check, so the two never fight. */
-    public static final long TOLERANCE_MILLIS = RtcDrift.TOLERANCE_MILLIS;
+    /**
+     * Off by this or less, the offset stays. Each clock rests anywhere within its RTC check's
+     * slack of where it belongs (the RTC's whole second, plus {@link RtcDrift#TOLERANCE_MILLIS}
+     * either side), the admitter's and this one's alike, so two clocks on the same time may read
+     * up to about 3 s apart; a smaller tolerance would chase that slack and step the clock again and again.
+     */
+    public static final long TOLERANCE_MILLIS = 3 * RtcDrift.TOLERANCE_MILLIS;
     /**
      * An answer that took longer than this says too little of when it was read (a TLS handshake
      * under TCG takes a few hundred ms, but it is over before the question is sent).

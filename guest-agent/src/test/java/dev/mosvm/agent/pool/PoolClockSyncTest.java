@@ -38,6 +38,7 @@ class PoolClockSyncTest {
                     // a refused handshake ends here: the member sees a closed connection
                 }
             });
+            offset.markApplied(offset.millis()); // the clock keeper has put the clock on it
             new PoolClockSync("member", "127.0.0.1", ss.getLocalPort(), keys, offset).exchange();
             served.join();
         }
@@ -73,6 +74,11 @@ class PoolClockSyncTest {
         }
         new PoolClockSync("member", "127.0.0.1", closedPort, memberKeys, offset).exchange();
         assertEquals(-4_000, offset.millis(), "nobody there");
-        assertTrue(Files.readString(dir.resolve("o")).strip().equals("-4000"));
+        offset.set(-9_000); // not yet on the clock: no exchange is made (it would count the change twice)
+        try (ServerSocket ss = new ServerSocket(0)) {
+            new PoolClockSync("member", "127.0.0.1", ss.getLocalPort(), memberKeys, offset).exchange(); // nobody accepts: it did not connect
+        }
+        assertEquals(-9_000, offset.millis());
+        assertTrue(Files.readString(dir.resolve("o")).strip().equals("-9000"));
     }
 }

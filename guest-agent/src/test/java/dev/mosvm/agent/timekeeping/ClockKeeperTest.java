@@ -17,12 +17,14 @@ class ClockKeeperTest {
     long guestBehind;
     boolean rtcStuck;
     long poolOffset;
+    final List<Long> applied = new ArrayList<>();
     final List<Long> settings = new ArrayList<>();
 
     ClockKeeper keeper() {
         return new ClockKeeper(
                 () -> rtcStuck ? 1_796_514_097L : Math.floorDiv(hostMillis, 1000),
                 () -> poolOffset,
+                a -> applied.add(a),
                 () -> hostMillis - guestBehind,
                 () -> TimeUnit.MILLISECONDS.toNanos(hostMillis),
                 at -> {
@@ -69,6 +71,7 @@ class ClockKeeperTest {
         ClockKeeper k = new ClockKeeper(
                 () -> Math.floorDiv(hostMillis, 1000),
                 () -> poolOffset,
+                a -> applied.add(a),
                 () -> hostMillis - guestBehind,
                 () -> TimeUnit.MILLISECONDS.toNanos(hostMillis),
                 at -> {
@@ -106,6 +109,20 @@ class ClockKeeperTest {
         poolOffset = 0; // left the pool
         assertTrue(Math.abs(k.check() - 90_000) <= ClockKeeper.POLL_MILLIS);
         assertTrue(Math.abs(guestBehind) <= ClockKeeper.POLL_MILLIS, "back on the host's: " + guestBehind);
+    }
+
+    @Test
+    void aSmallChangeOfOffsetIsSetAtOnceAndReportedApplied() throws Exception {
+        ClockKeeper k = keeper();
+        assertEquals(0, k.check());
+        assertEquals(List.of(0L), applied, "the clock found on its offset counts as applied");
+        poolOffset = 400; // within the drift tolerance, but the pool's time moved
+        long moved = k.check();
+        assertTrue(Math.abs(moved - 400) <= ClockKeeper.POLL_MILLIS, "moved by " + moved);
+        assertEquals(List.of(0L, 400L), applied);
+        hostMillis += 2000;
+        assertEquals(0, k.check());
+        assertEquals(List.of(0L, 400L), applied, "applied once");
     }
 
     @Test

@@ -34,6 +34,7 @@ class PoolTimeTest {
     void aMemberNinetySecondsAheadTakesAnOffsetOfMinusNinety() {
         assertEquals(OptionalLong.of(-90_000), PoolTime.follow(0, NOW + 90_000, 200, NOW + 100));
         assertEquals(OptionalLong.empty(), PoolTime.follow(-90_000, NOW, 200, NOW + 100), "and keeps it");
+        assertEquals(OptionalLong.empty(), PoolTime.follow(-90_000, NOW, 200, NOW + 2_500), "through the two clocks' slack");
     }
 
     @Test

@@ -35,7 +35,7 @@ public final class AcceleratorProbe {
     public Decision decide(String requested, dev.mosvm.manager.hypervisor.qemu.HostOs os) {
         return switch (os) {
             case LINUX -> decide(requested);
-            case MACOS -> decideElsewhere(os, requested, macHypervisorSupport());
+            case MACOS -> decideElsewhere(os, requested, macHypervisorSupport() && !sysctl("hw.optional.arm64").equals("1"));
             case WINDOWS -> decideElsewhere(os, requested, true);
         };
     }
@@ -50,25 +50,31 @@ public final class AcceleratorProbe {
                         ? "note: WHPX needs the Windows Hypervisor Platform; where it is off QEMU runs the appliance under TCG, much slower" : null);
             }
             if (requested.equals("auto")) {
-                return new Decision(Accelerator.TCG, "warning: HVF unavailable (kern.hv_support is not 1); using TCG software emulation, which is slower");
+                return new Decision(Accelerator.TCG, "warning: HVF cannot run the x86-64 appliance here (no hypervisor framework, "
+                        + "or an Apple-silicon Mac); using TCG software emulation, which is slower");
             }
-            throw new MosvmException(ExitCodes.ENVIRONMENT, "--accel hvf: this Mac has no hypervisor framework (kern.hv_support is not 1)",
-                    "use --accel tcg or --accel auto");
+            throw new MosvmException(ExitCodes.ENVIRONMENT, "--accel hvf: HVF cannot run the x86-64 appliance on this Mac "
+                    + "(no hypervisor framework, or Apple silicon, whose HVF runs arm64 guests only)", "use --accel tcg or --accel auto");
         }
         throw MosvmException.invalid("invalid --accel '" + requested + "' on " + os.name().toLowerCase(java.util.Locale.ROOT)
                 + ": use auto, " + hw.cliName() + " or tcg");
     }
 
     private static boolean macHypervisorSupport() {
+        return sysctl("kern.hv_support").equals("1");
+    }
+
+    /** A sysctl's value ("" if there is none): os.arch says x86_64 under Rosetta, sysctl tells the hardware. */
+    private static String sysctl(String name) {
         try {
-            Process p = new ProcessBuilder("sysctl", "-n", "kern.hv_support").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("sysctl", "-n", name).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
-            return p.waitFor(5, TimeUnit.SECONDS) && out.equals("1");
+            return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : "";
         } catch (IOException e) {
-            return false;
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return "";
         }
     }
 

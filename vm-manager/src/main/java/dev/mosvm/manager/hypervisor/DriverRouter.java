@@ -45,7 +45,13 @@ public final class DriverRouter implements Hypervisor {
         }
         if (requested == Driver.QEMU || os != HostOs.LINUX) return Driver.QEMU;
         try {
-            libvirt();
+            Hypervisor l = libvirt();
+            if (l.describe().startsWith("qemu:///session")) {
+                // a user's session daemon has no network the host reaches guests on
+                warn.accept("note: libvirt here is " + l.describe() + ", whose guests the host cannot reach; using the qemu driver "
+                        + "(QEMU run directly, user-mode networking)");
+                return Driver.QEMU;
+            }
             return Driver.LIBVIRT;
         } catch (MosvmException e) {
             if (e.exitCode() != ExitCodes.ENVIRONMENT) throw e;
@@ -115,6 +121,7 @@ public final class DriverRouter implements Hypervisor {
     @Override public void undefine(String vm) { of(vm).undefine(vm); }
     @Override public Optional<String> address(String vm) { return of(vm).address(vm); }
     @Override public int hostPort(String vm, int guestPort) { return of(vm).hostPort(vm, guestPort); }
+    @Override public boolean reachableByPeers(String vm) { return of(vm).reachableByPeers(vm); }
     @Override public OptionalLong hostRssKb(String vm) { return of(vm).hostRssKb(vm); }
 
     /** Both drivers' VMs; libvirt's only where it answers (a Mac, a host without libvirtd, lists QEMU's alone). */

@@ -43,6 +43,15 @@ public interface Hypervisor extends AutoCloseable {
         return guestPort;
     }
 
+    /**
+     * Whether other appliances can reach this VM's agent and gossip ports, as a pool needs:
+     * on libvirt's network they can; behind QEMU's user-mode NAT they cannot (until the pool
+     * overlay exists).
+     */
+    default boolean reachableByPeers(String vm) {
+        return true;
+    }
+
     /** Host memory the running VM's process uses (RSS), in KiB. */
     OptionalLong hostRssKb(String vm);
 

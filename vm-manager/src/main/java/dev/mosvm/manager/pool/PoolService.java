@@ -31,7 +31,7 @@ public final class PoolService {
     /** Founds a pool on the local appliance; returns the join token and the address to join through. */
     public String[] init(String instance, String pool, Duration tokenTtl, int tokenUses, long intervalMillis, int window, boolean plainPageStreams)
             throws Exception {
-        RunningInstance here = agents.running(instance);
+        RunningInstance here = agents.running(instance).poolable();
         AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
@@ -46,7 +46,7 @@ public final class PoolService {
 
     /** Issues, lists or revokes the founder's join tokens; a new token comes back whole (pool, secret, the founder's certificate). */
     public JoinTokenList tokens(String instance, JoinTokenRequest req) throws Exception {
-        RunningInstance here = agents.running(instance);
+        RunningInstance here = agents.running(instance).poolable();
         AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         JoinTokenList r;
         try {
@@ -66,7 +66,16 @@ public final class PoolService {
 
     /** Joins the pool that {@code address} belongs to, then waits until a peer is seen. */
     public PoolView join(String instance, String address, JoinToken token, Duration wait) throws Exception {
-        AgentClient local = agents.client(instance, Duration.ofSeconds(10), true);
+        RunningInstance here = agents.running(instance).poolable();
+        AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
+        // asked before the founder spends a use of the token on it
+        String already;
+        try {
+            already = local.nodes().pool();
+        } catch (AgentException e) {
+            throw agentRefused("the local appliance does not answer", e);
+        }
+        if (already != null) throw MosvmException.state("appliance '" + instance + "' is already in pool " + already, "leave it first: mosvm leave -i " + instance);
         AgentClient seed = new AgentClient(address, AgentProtocol.PORT, new PinnedCertificateTrust(token.certSha256()), null,
                 Duration.ofSeconds(10));
         PoolMembership m;

@@ -259,6 +259,8 @@ class PoolIT {
         assertEquals("DEAD", stateOf(fromPc, "pa"), fromPc.toString());
         assertEquals("DEAD", stateOf(fromPc, "pb"), fromPc.toString());
         assertTrue(cli.nodes("pa").get("dropped").get("revoked").asLong() > 0, "pc's packets are refused and counted");
+        cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "already in pool e2e"); // as far as pc knows
+        cli.run("leave", "-i", "pc").ok();
         cli.run("join", addressA, "--token", token, "-i", "pc").fails(ExitCodes.BAD_STATE, "refused the token"); // its two uses are spent
         cli.run("join", addressA, "--token", newToken(1), "-i", "pc").fails(ExitCodes.BAD_STATE, "was removed from pool e2e");
     }

@@ -17,7 +17,7 @@ class AcceleratorChoiceTest {
         assertEquals(new AcceleratorProbe.Decision(Accelerator.HVF, null), AcceleratorProbe.decideElsewhere(HostOs.MACOS, "auto", true));
         AcceleratorProbe.Decision none = AcceleratorProbe.decideElsewhere(HostOs.MACOS, "auto", false);
         assertEquals(Accelerator.TCG, none.accel());
-        assertTrue(none.warning().startsWith("warning: HVF unavailable"), none.warning());
+        assertTrue(none.warning().startsWith("warning: HVF cannot run the x86-64 appliance here"), none.warning());
         assertEquals(ExitCodes.ENVIRONMENT, assertThrows(MosvmException.class, () -> AcceleratorProbe.decideElsewhere(HostOs.MACOS, "hvf", false)).exitCode());
         assertEquals(ExitCodes.INVALID_INPUT, assertThrows(MosvmException.class, () -> AcceleratorProbe.decideElsewhere(HostOs.MACOS, "kvm", true)).exitCode());
         assertEquals(Accelerator.TCG, AcceleratorProbe.decideElsewhere(HostOs.MACOS, "tcg", true).accel());

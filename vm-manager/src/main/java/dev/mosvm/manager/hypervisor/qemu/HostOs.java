@@ -29,11 +29,6 @@ public enum HostOs {
         return this != WINDOWS;
     }
 
-    /** QMP over a Unix socket in the instance directory (only the user can reach it), or on Windows over loopback TCP. */
-    public boolean unixControlSocket() {
-        return this != WINDOWS;
-    }
-
     /** The QEMU binary to run (on PATH, unless MOSVM_QEMU names one). */
     public String qemuBinary() {
         String env = System.getenv("MOSVM_QEMU");

@@ -37,18 +37,18 @@ public final class QemuCommandLine {
         }
     }
 
-    /** Where QEMU's control socket is: a Unix socket path, or a loopback TCP port (Windows). */
-    public record Control(Path unixSocket, int tcpPort) {
+    /**
+     * QEMU's control socket: a Unix socket in the instance directory, which only its owner can
+     * reach, on every host (QEMU has AF_UNIX on Windows since 7.1, Windows since 10 1803). Never
+     * loopback TCP: any local user could drive the VM through it.
+     */
+    public record Control(Path unixSocket) {
         public static Control unix(Path socket) {
-            return new Control(socket, 0);
-        }
-
-        public static Control tcp(int port) {
-            return new Control(null, port);
+            return new Control(socket);
         }
 
         String option() {
-            return unixSocket != null ? "unix:" + unixSocket + ",server=on,wait=off" : "tcp:127.0.0.1:" + tcpPort + ",server=on,wait=off";
+            return "unix:" + unixSocket + ",server=on,wait=off";
         }
     }
 
@@ -105,13 +105,17 @@ public final class QemuCommandLine {
     }
 
     /**
-     * The CPU model: the one asked for; else the host's under hardware acceleration (on an
-     * Intel Mac without AVX-512's VL subset, which HVF mishandles, as Lima finds); else
-     * everything TCG emulates (AES-NI above all, as in {@code DomainXml}).
+     * The CPU model: the one asked for; else the host's under KVM and HVF (on an Intel Mac
+     * without AVX-512's VL subset, which HVF mishandles, as Lima finds); else {@code max}:
+     * everything TCG emulates (AES-NI above all, as in {@code DomainXml}), and what WHPX takes,
+     * which refuses {@code host} (QEMU allows it under KVM and HVF only), as does its TCG fallback.
      */
     static String cpu(VmSpec s, HostOs os) {
         if (s.cpuModel() != null) return s.cpuModel();
-        if (!s.accel().isHardware()) return "max";
-        return os == HostOs.MACOS ? "host,-avx512vl" : "host";
+        return switch (s.accel()) {
+            case KVM -> "host";
+            case HVF -> os == HostOs.MACOS ? "host,-avx512vl" : "host";
+            case TCG, WHPX -> "max";
+        };
     }
 }

@@ -47,7 +47,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** What `define` keeps in the instance directory. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Definition(String vm, List<String> args, long clockOffsetSeconds, List<QemuCommandLine.Forward> forwards, int qmpPort) {}
+    public record Definition(String vm, List<String> args, long clockOffsetSeconds, List<QemuCommandLine.Forward> forwards) {}
 
     public QemuHypervisor(MosvmHome home, HostOs os) {
         this.home = home;
@@ -67,12 +67,12 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public String define(VmSpec spec) {
         InstanceLayout l = new InstanceLayout(spec.instanceDir());
+        int[] ports = freeLoopbackPorts(2);
         List<QemuCommandLine.Forward> forwards = List.of(
-                new QemuCommandLine.Forward("tcp", "127.0.0.1", freeLoopbackPort(), AgentProtocol.PORT),
-                new QemuCommandLine.Forward("tcp", "127.0.0.1", freeLoopbackPort(), GUEST_SSH_PORT));
-        int qmpPort = os.unixControlSocket() ? 0 : freeLoopbackPort();
-        List<String> args = QemuCommandLine.build(spec, os, forwards, control(l, qmpPort), l.qemuPid());
-        Definition d = new Definition(spec.vm(), args, spec.clockOffsetSeconds(), forwards, qmpPort);
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", ports[0], AgentProtocol.PORT),
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", ports[1], GUEST_SSH_PORT));
+        List<String> args = QemuCommandLine.build(spec, os, forwards, control(l), l.qemuPid());
+        Definition d = new Definition(spec.vm(), args, spec.clockOffsetSeconds(), forwards);
         try {
             String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(d);
             InstanceStore.writePrivate(l.qemuDefinition(), json);
@@ -86,7 +86,7 @@ public final class QemuHypervisor implements Hypervisor {
     public void start(String vm) {
         InstanceLayout l = layout(vm);
         Definition d = definition(vm).orElseThrow(() -> MosvmException.state("no qemu definition for " + vm + " in " + l.dir(), null));
-        if (!state(vm).isOff()) throw MosvmException.state(vm + " is already running", null);
+        if (process(vm).isPresent()) throw MosvmException.state(vm + " is already running", null);
         try {
             Files.deleteIfExists(l.qemuPid());
             Files.deleteIfExists(l.qemuProcess());
@@ -98,16 +98,22 @@ public final class QemuHypervisor implements Hypervisor {
                 // the parent exits once the VM is set up (or could not be): its status says which
                 if (!p.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                     p.destroyForcibly();
+                    killStarted(l); // its daemon may be up already
                     throw new MosvmException(ExitCodes.FAILED, "QEMU did not finish starting " + vm + " in " + START_TIMEOUT.toSeconds() + " s", null);
                 }
                 if (p.exitValue() != 0) throw startFailure(vm, l, "exit " + p.exitValue());
-                Files.writeString(l.qemuProcess(), Files.readString(l.qemuPid()).strip() + "\n");
+                try {
+                    Files.writeString(l.qemuProcess(), Files.readString(l.qemuPid()).strip() + "\n");
+                } catch (IOException e) {
+                    killStarted(l);
+                    throw new MosvmException(ExitCodes.FAILED, "QEMU started " + vm + " but its pid file could not be read: " + e.getMessage(), null, e);
+                }
             } else {
                 Files.writeString(l.qemuProcess(), p.pid() + "\n");
                 long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
                 while (true) {
                     if (!p.isAlive()) throw startFailure(vm, l, "exit " + p.exitValue());
-                    try (QmpClient q = QmpClient.open(control(l, d.qmpPort()), QMP_TIMEOUT)) {
+                    try (QmpClient q = QmpClient.open(control(l), QMP_TIMEOUT)) {
                         break;
                     } catch (IOException e) {
                         if (System.nanoTime() > deadline) {
@@ -124,6 +130,16 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MosvmException(ExitCodes.FAILED, "interrupted while starting " + vm, null);
+        }
+    }
+
+    /** After a start that failed half-way: the QEMU daemon its pid file names, if any, is ended. */
+    private static void killStarted(InstanceLayout l) {
+        try {
+            long pid = Long.parseLong(Files.readString(l.qemuPid()).strip());
+            ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.contains("qemu")).orElse(true)).ifPresent(ProcessHandle::destroyForcibly);
+        } catch (IOException | NumberFormatException e) {
+            // no daemon got as far as its pid file
         }
     }
 
@@ -150,7 +166,7 @@ public final class QemuHypervisor implements Hypervisor {
                 case "running" -> VmState.RUNNING;
                 case "paused", "suspended", "inmigrate", "prelaunch", "restore-vm", "save-vm", "debug" -> VmState.PAUSED;
                 case "shutdown" -> VmState.SHUTTING_DOWN;
-                case "internal-error", "guest-panicked", "io-error" -> VmState.CRASHED;
+                // a failed guest whose QEMU still runs is not off: down and destroy must still end QEMU
                 default -> VmState.OTHER;
             };
         } catch (IOException e) {
@@ -211,6 +227,12 @@ public final class QemuHypervisor implements Hypervisor {
     public int hostPort(String vm, int guestPort) {
         return definition(vm).flatMap(d -> d.forwards().stream().filter(f -> f.guestPort() == guestPort).findFirst())
                 .map(QemuCommandLine.Forward::hostPort).orElse(guestPort);
+    }
+
+    /** Behind QEMU's user-mode NAT: only its own host reaches it, through the forwards. */
+    @Override
+    public boolean reachableByPeers(String vm) {
+        return false;
     }
 
     @Override
@@ -299,18 +321,38 @@ public final class QemuHypervisor implements Hypervisor {
 
     private QmpClient qmp(String vm) throws IOException {
         Definition d = definition(vm).orElseThrow(() -> new IOException("no qemu definition for " + vm));
-        return QmpClient.open(control(layout(vm), d.qmpPort()), QMP_TIMEOUT);
+        return QmpClient.open(control(layout(vm)), QMP_TIMEOUT);
     }
 
-    private QemuCommandLine.Control control(InstanceLayout l, int qmpPort) {
-        return os.unixControlSocket() ? QemuCommandLine.Control.unix(l.qmpSocket()) : QemuCommandLine.Control.tcp(qmpPort);
+    private static QemuCommandLine.Control control(InstanceLayout l) {
+        return QemuCommandLine.Control.unix(l.qmpSocket());
     }
 
-    private static int freeLoopbackPort() {
-        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /**
+     * {@code n} distinct ports free on loopback now, all held until all are chosen. Another
+     * process can still take one before QEMU binds it; QEMU then fails with "Could not set up
+     * host forwarding rule", which `up` prints, and a second `up` chooses again.
+     */
+    private static int[] freeLoopbackPorts(int n) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new MosvmException(ExitCodes.ENVIRONMENT, "no free port on loopback: " + e.getMessage(), null, e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing a listening socket we own
+                }
+            }
         }
     }
 }

@@ -7,8 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -57,29 +55,16 @@ public final class QmpClient implements AutoCloseable {
 
     /** Connects to QEMU's control socket and completes the capabilities handshake. */
     public static QmpClient open(QemuCommandLine.Control control, Duration timeout) throws IOException {
-        QmpClient c;
-        if (control.unixSocket() != null) {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                ch.connect(UnixDomainSocketAddress.of(control.unixSocket()));
-            } catch (IOException e) {
-                ch.close();
-                throw e;
-            }
-            c = new QmpClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch), timeout);
-        } else {
-            Socket s = new Socket();
-            try {
-                s.connect(new InetSocketAddress("127.0.0.1", control.tcpPort()), (int) timeout.toMillis());
-                s.setSoTimeout((int) timeout.toMillis());
-            } catch (IOException e) {
-                s.close();
-                throw e;
-            }
-            c = new QmpClient(s, s.getInputStream(), s.getOutputStream(), timeout);
-        }
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            JsonNode greeting = c.readLine();
+            ch.connect(UnixDomainSocketAddress.of(control.unixSocket()));
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        QmpClient c = new QmpClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch), timeout);
+        try {
+            JsonNode greeting = c.readLine(System.nanoTime() + timeout.toNanos());
             if (!greeting.has("QMP")) throw new IOException("not a QMP greeting: " + greeting);
             c.execute("qmp_capabilities", null);
             return c;
@@ -95,8 +80,9 @@ public final class QmpClient implements AutoCloseable {
         if (arguments != null) req.set("arguments", Json.MAPPER.valueToTree(arguments));
         out.write((Json.MAPPER.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
+        long deadline = System.nanoTime() + timeout.toNanos(); // one for the whole command: events do not extend it
         while (true) {
-            JsonNode reply = readLine();
+            JsonNode reply = readLine(deadline);
             if (reply.has("return")) return reply.get("return");
             if (reply.has("error")) {
                 JsonNode e = reply.get("error");
@@ -106,19 +92,30 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    /** One JSON line; the watchdog closes the connection if it does not come in time. */
-    private JsonNode readLine() throws IOException {
-        ScheduledFuture<?> alarm = WATCHDOG.schedule(this::closeQuietly, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    /** One JSON line by {@code deadline} (System.nanoTime); past it the watchdog closes the connection, and the session is over. */
+    private JsonNode readLine(long deadline) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) throw timedOut();
+        java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
+            fired.set(true);
+            closeQuietly();
+        }, left, TimeUnit.NANOSECONDS);
         String line;
         try {
             line = in.readLine();
         } catch (IOException e) {
-            throw alarm.isDone() ? new IOException("QEMU did not answer on its control socket in " + timeout.toSeconds() + " s") : e;
+            throw fired.get() ? timedOut() : e;
         } finally {
             alarm.cancel(false);
         }
+        if (fired.get()) throw timedOut(); // the line came as the alarm went: the connection is closed all the same
         if (line == null) throw new IOException("QEMU closed its control socket");
         return Json.MAPPER.readTree(line);
+    }
+
+    private IOException timedOut() {
+        return new IOException("QEMU did not answer on its control socket in " + timeout.toSeconds() + " s");
     }
 
     private void closeQuietly() {

@@ -86,16 +86,17 @@ class QemuCommandLineTest {
     }
 
     @Test
-    void windowsUsesWhpxFallingBackToTcgQmpOnLoopbackTcpAndNoDaemonize() {
+    void windowsUsesWhpxFallingBackToTcgQmpOnAUnixSocketAndNoDaemonize() {
         Path dir = Path.of("C:\\Users\\u\\.mosvm\\a");
         List<String> a = QemuCommandLine.build(spec(Accelerator.WHPX, null, 0), HostOs.WINDOWS, FORWARDS,
-                QemuCommandLine.Control.tcp(40003), dir.resolve("qemu.pid"));
+                QemuCommandLine.Control.unix(dir.resolve("qmp.sock")), dir.resolve("qemu.pid"));
         assertEquals("qemu-system-x86_64.exe", a.get(0));
         int first = a.indexOf("-accel");
         assertEquals("whpx,kernel-irqchip=off", a.get(first + 1));
         assertEquals("tcg,tb-size=256", a.get(a.subList(first + 1, a.size()).indexOf("-accel") + first + 2),
                 "the man page: several -accel options are tried in order");
-        assertEquals("tcp:127.0.0.1:40003,server=on,wait=off", after(a, "-qmp"));
+        assertEquals("unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off", after(a, "-qmp"), "never loopback TCP: any local user could use it");
+        assertEquals("max", after(a, "-cpu"), "WHPX, like its TCG fallback, refuses -cpu host (KVM and HVF only)");
         assertFalse(a.contains("-daemonize"), "not supported on Windows: the driver detaches QEMU itself");
         assertEquals(1, Collections.frequency(a, "-pidfile"));
     }
