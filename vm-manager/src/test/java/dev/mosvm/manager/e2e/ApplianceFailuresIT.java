@@ -121,16 +121,25 @@ class ApplianceFailuresIT {
         SafeDelete.deleteTree(bad);
     }
 
+    /*
+     * Without a usable libvirt, `up` takes the qemu driver (QemuDriverIT) and `list` lists its
+     * instances; asked for libvirt by name, `up` says what is wrong with it and makes nothing.
+     */
     @Test
     void libvirtdNotRunningSaysHowToStartIt() throws Exception {
-        cli.with("LIBVIRT_DEFAULT_URI", "qemu+unix:///system?socket=/nonexistent/libvirt-sock")
-                .run("list").fails(ExitCodes.ENVIRONMENT, "libvirtd is not running");
+        MosvmCli c = cli.with("LIBVIRT_DEFAULT_URI", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+        c.run("up", "e2e-nolibvirt", "--driver", "libvirt").fails(ExitCodes.ENVIRONMENT, "libvirtd is not running");
+        assertFalse(Files.exists(home.resolve("e2e-nolibvirt")), "nothing made");
+        c.run("list").ok();
     }
 
     @Test
     void libvirtNotInstalledSaysWhatToInstall() throws Exception {
-        MosvmCli.Result r = cli.withoutLibvirt().run("list").fails(ExitCodes.ENVIRONMENT, "libvirt is not installed");
+        MosvmCli c = cli.withoutLibvirt();
+        MosvmCli.Result r = c.run("up", "e2e-nolibvirt", "--driver", "libvirt").fails(ExitCodes.ENVIRONMENT, "libvirt is not installed");
         assertTrue(r.err().contains("apt-get install"), "says what to install: " + r.err());
+        assertFalse(Files.exists(home.resolve("e2e-nolibvirt")), "nothing made");
+        c.run("list").ok();
         assertTrue(MosvmCli.virsh("version", "--daemon").contains("Running against daemon"), "the host's libvirt is untouched");
     }
 
@@ -138,7 +147,7 @@ class ApplianceFailuresIT {
     void anUnprivilegedUserOnTheSystemDaemonIsToldWhy() throws Exception {
         Path h = Files.createTempDirectory("mosvm-e2e-nobody");
         h.toFile().setWritable(true, false);
-        MosvmCli.Result r = new MosvmCli(h).with("LIBVIRT_DEFAULT_URI", "qemu:///system").asUser("nobody").run("list");
+        MosvmCli.Result r = new MosvmCli(h).with("LIBVIRT_DEFAULT_URI", "qemu:///system").asUser("nobody").run("up", "x", "--driver", "libvirt");
         r.fails(ExitCodes.ENVIRONMENT, "no permission to use qemu:///system");
         SafeDelete.deleteTree(h);
     }
