@@ -147,9 +147,12 @@ class ApplianceFailuresIT {
     void anUnprivilegedUserOnTheSystemDaemonIsToldWhy() throws Exception {
         Path h = Files.createTempDirectory("mosvm-e2e-nobody");
         h.toFile().setWritable(true, false);
-        MosvmCli.Result r = new MosvmCli(h).with("LIBVIRT_DEFAULT_URI", "qemu:///system").asUser("nobody").run("up", "x", "--driver", "libvirt");
-        r.fails(ExitCodes.ENVIRONMENT, "no permission to use qemu:///system");
-        SafeDelete.deleteTree(h);
+        try {
+            MosvmCli.Result r = new MosvmCli(h).with("LIBVIRT_DEFAULT_URI", "qemu:///system").asUser("nobody").run("up", "x", "--driver", "libvirt");
+            r.fails(ExitCodes.ENVIRONMENT, "no permission to use qemu:///system");
+        } finally {
+            SafeDelete.deleteTree(h); // a failed assertion must not leave the directory behind
+        }
     }
 
     @Test

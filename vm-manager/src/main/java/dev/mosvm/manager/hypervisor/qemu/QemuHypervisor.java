@@ -1,7 +1,6 @@
 package dev.mosvm.manager.hypervisor.qemu;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.ExitCodes;
 import dev.mosvm.api.Json;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -260,25 +258,6 @@ public final class QemuHypervisor implements Hypervisor {
             // no home yet: no VMs
         }
         return out;
-    }
-
-    /** Sets the guest's memory balloon to {@code mib} (its virtio-balloon driver gives the rest back to the host). */
-    public void balloon(String vm, long mib) {
-        try (QmpClient q = qmp(vm)) {
-            q.execute("balloon", Map.of("value", mib * 1024 * 1024));
-        } catch (IOException e) {
-            throw new MosvmException(ExitCodes.FAILED, "cannot set " + vm + "'s balloon over QMP: " + e.getMessage(), null, e);
-        }
-    }
-
-    /** The balloon's actual size in MiB, as the guest reports it. */
-    public long balloonMiB(String vm) {
-        try (QmpClient q = qmp(vm)) {
-            JsonNode r = q.execute("query-balloon", null);
-            return r.path("actual").asLong() / (1024 * 1024);
-        } catch (IOException e) {
-            throw new MosvmException(ExitCodes.FAILED, "cannot read " + vm + "'s balloon over QMP: " + e.getMessage(), null, e);
-        }
     }
 
     @Override
