@@ -8,6 +8,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * SpeedBenchmark), times in seconds of guest uptime; agentCpuSeconds is the agent's own
  * CPU time (user + system) since it started, so two readings give its CPU share. {@code serving}
  * says how the agent holds up under load and abuse (null from agents older than it).
+ * {@code identityKey} is the public half of the node's own key pair (base64 of the raw Ed25519
+ * key), which a pool certifies when the node joins.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentFacts(
@@ -25,7 +27,8 @@ public record AgentFacts(
         BootTimings boot,
         long agentRssKb,
         double agentCpuSeconds,
-        Serving serving) {
+        Serving serving,
+        String identityKey) {
 
     /** Guest-side milestones in seconds since the kernel started. */
     @JsonIgnoreProperties(ignoreUnknown = true)

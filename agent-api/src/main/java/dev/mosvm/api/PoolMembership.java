@@ -17,12 +17,16 @@ import java.util.List;
  *
  * <p>{@code plainPageStreams}: migrations send pages unsealed (founded with {@code --page-streams
  * plain}); every member gets it from the founder, so both ends of a migration agree.
+ *
+ * <p>Identity: {@code authorityKey} is the pool's Ed25519 public key (base64, raw 32 bytes),
+ * {@code authoritySecret} its private half (PKCS#8, the founder's only), and {@code certificate}
+ * the authority's certificate (base64) that this node's name belongs to its own identity key.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
                              List<String> seeds, String profile, long intervalMillis, int window,
                              String authority, String master, String nodeKey, int epoch, List<String> revoked,
-                             boolean plainPageStreams) {
+                             boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate) {
     public record Key(int id, String base64) {}
 
     /** A membership whose pool seals its page streams (the default). */
@@ -30,7 +34,7 @@ public record PoolMembership(String pool, String node, String address, int port,
                           List<String> seeds, String profile, long intervalMillis, int window,
                           String authority, String master, String nodeKey, int epoch, List<String> revoked) {
         this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
-                revoked, false);
+                revoked, false, null, null, null);
     }
 
     public PoolMembership {
@@ -39,13 +43,13 @@ public record PoolMembership(String pool, String node, String address, int port,
 
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.agent.api.SelfTest;
 import dev.mosvm.agent.node.CpuCap;
+import dev.mosvm.agent.identity.NodeIdentity;
 import dev.mosvm.agent.node.FactsCollector;
 import dev.mosvm.agent.node.NodeSpeed;
 import dev.mosvm.agent.node.PowerControl;
@@ -75,8 +76,9 @@ public final class AgentDaemon {
         NodeSpeed speed = new NodeSpeed(SpeedBenchmark.measure(s.speedBudgetMs()), cap);
         LOG.info("speed " + speed.get() + (cap < 1 ? " (" + speed.measured() + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
                 + " by " + uptime() + " s");
-        FactsCollector facts = new FactsCollector(cfg.node(), speed::get);
-        Membership pool = Membership.start(s.pool(), facts, poolTime);
+        NodeIdentity identity = NodeIdentity.loadOrCreate(s.pool().resolveSibling("node-identity"));
+        FactsCollector facts = new FactsCollector(cfg.node(), speed::get, identity.publicKeyBase64());
+        Membership pool = Membership.start(s.pool(), facts, poolTime, identity);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, speed, facts, server);

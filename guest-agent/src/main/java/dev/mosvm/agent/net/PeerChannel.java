@@ -1,6 +1,10 @@
 package dev.mosvm.agent.net;
 
 import dev.mosvm.agent.guard.Deadline;
+import dev.mosvm.agent.identity.Ed25519;
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.MemberCheck;
+import dev.mosvm.agent.identity.MemberCredentials;
 import dev.mosvm.agent.guard.ServingLimits;
 import dev.mosvm.agent.wire.Protocol;
 import dev.mosvm.agent.wire.WireLimits;
@@ -35,19 +39,25 @@ import javax.crypto.spec.SecretKeySpec;
  * each connection has fresh keys and the GCM nonce can be a plain record counter. A node
  * removed from the pool never learns the rotated key, so it cannot connect or be connected.
  *
+ * <p>Identity: the pool key proves membership, not which member. Behind its proof each side
+ * shows its {@link MemberCertificate} and its Ed25519 signature over the transcript, and each
+ * checks the other's: issued by this pool's authority, for the name the peer claims, not of a
+ * removed member. So {@link #peer()} is the member at the other end, and whatever is decided
+ * on it (whose job a copy is, who may seal a checkpoint) cannot be claimed by another member.
+ *
  * <p>Versions: the server seals its VERSION frame right behind its proof, the client its own
  * right behind its proof, so the exchange costs no round trip; each side refuses a peer of
  * another version with a {@link dev.mosvm.agent.wire.ProtocolMismatchException} naming both.
  */
 public final class PeerChannel implements AutoCloseable {
-    private static final byte[] MAGIC = "MOSVMP1\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "MOSVMP2\n".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 32;
     /** Largest sealed record: one frame's payload plus room for its header and the GCM tag. */
     private static final int MAX_RECORD = WireLimits.MAX_FRAME_PAYLOAD + 64;
     /** A handshake's whole exchange, either side: a peer that is slower (however it paces its bytes) is dropped. */
     private static final int HANDSHAKE_TIMEOUT_MS = (int) ServingLimits.OPENING_MILLIS;
-    /** The handshake's own writes: a hello or a proof, about a hundred bytes. */
-    private static final int HANDSHAKE_BUFFER = 256;
+    /** The handshake's own writes: a hello, or a proof with a certificate and a signature. */
+    private static final int HANDSHAKE_BUFFER = 640;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Socket socket;
@@ -77,21 +87,29 @@ public final class PeerChannel implements AutoCloseable {
         return socket.getInetAddress();
     }
 
-    /** The node at the other end, as proven by the handshake (the client's claim, bound into the MACs). */
+    /** The member at the other end, as its certificate and signature proved. */
     public String peer() {
         return peer;
     }
 
-    /** Connects to a peer agent as {@code self}, proving the pool's primary key. */
-    public static PeerChannel connect(Socket socket, Keyring ring, String self) throws IOException {
-        return connect(socket, ring, self, Protocol.VERSION);
+    /** Connects to a peer agent as {@code self}, proving the pool's primary key and its identity. */
+    public static PeerChannel connect(Socket socket, PoolKeys keys, String self) throws IOException {
+        return connect(socket, keys, self, null, Protocol.VERSION);
     }
 
-    /** As {@link #connect(Socket, Keyring, String)}, speaking protocol {@code version} (tests speak others). */
-    static PeerChannel connect(Socket socket, Keyring ring, String self, int version) throws IOException {
+    /**
+     * As {@link #connect(Socket, PoolKeys, String)}, to member {@code expected}: another member
+     * answering at its address (it moved, or lies) is refused before this side proves anything.
+     */
+    public static PeerChannel connect(Socket socket, PoolKeys keys, String self, String expected) throws IOException {
+        return connect(socket, keys, self, expected, Protocol.VERSION);
+    }
+
+    /** As {@link #connect(Socket, PoolKeys, String, String)}, speaking protocol {@code version} (tests speak others). */
+    static PeerChannel connect(Socket socket, PoolKeys keys, String self, String expected, int version) throws IOException {
         try {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            PeerChannel c = handshakeAsClient(socket, ring, self, version);
+            PeerChannel c = handshakeAsClient(socket, keys, self, expected, version);
             socket.setSoTimeout(0);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -100,7 +118,9 @@ public final class PeerChannel implements AutoCloseable {
         }
     }
 
-    private static PeerChannel handshakeAsClient(Socket socket, Keyring ring, String self, int version) throws IOException {
+    private static PeerChannel handshakeAsClient(Socket socket, PoolKeys keys, String self, String expected, int version) throws IOException {
+        MemberCredentials me = credentials(keys);
+        Keyring ring = keys.ring();
         int keyId = ring.primaryId();
         byte[] key = ring.raw(keyId);
         byte[] nonceC = random();
@@ -119,7 +139,11 @@ public final class PeerChannel implements AutoCloseable {
         if (!MessageDigest.isEqual(proof, mac(key, "server", transcript))) {
             throw new IOException("peer " + server + " does not hold this pool's key");
         }
+        checkIdentity(i, me.check(), server, "server", transcript);
+        if (expected != null && !expected.equals(server)) throw new IOException("the member answering there is " + server + ", not " + expected);
+        if (keys.revoked(server)) throw new IOException("peer " + server + " was removed from the pool");
         o.write(mac(key, "client", transcript));
+        showIdentity(o, me, "client", transcript);
         o.flush();
         PeerChannel c = new PeerChannel(socket, i, server, mac(key, "s2c", transcript),
                 new SealedOutput(socket.getOutputStream(), mac(key, "c2s", transcript)));
@@ -167,6 +191,7 @@ public final class PeerChannel implements AutoCloseable {
      * as before, through a buffer of a few bytes).
      */
     private static PeerChannel handshakeAsServer(Socket socket, PoolKeys keys, String self, int version) throws IOException {
+        MemberCredentials me = credentials(keys);
         DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), HANDSHAKE_BUFFER));
         DataInputStream i = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         byte[] magic = i.readNBytes(MAGIC.length);
@@ -183,15 +208,59 @@ public final class PeerChannel implements AutoCloseable {
         o.write(nonceS);
         o.writeUTF(self);
         o.write(mac(key, "server", transcript));
+        showIdentity(o, me, "server", transcript);
         o.flush();
         SealedOutput sealedOut = new SealedOutput(socket.getOutputStream(), mac(key, "s2c", transcript));
         // sealed: only a holder of the key reads it; one frame, so a buffer of one frame's size
         Protocol.sendVersion(new DataOutputStream(new BufferedOutputStream(sealedOut, WireLimits.FRAME_HEADER_BYTES + 4)), version);
         byte[] proof = i.readNBytes(32);
         if (!MessageDigest.isEqual(proof, mac(key, "client", transcript))) throw new IOException("peer " + client + " failed the key proof");
+        checkIdentity(i, me.check(), client, "client", transcript);
         PeerChannel c = new PeerChannel(socket, i, client, mac(key, "c2s", transcript), sealedOut);
         Protocol.checkPeerVersion(c.in, client, version);
         return c;
+    }
+
+    private static MemberCredentials credentials(PoolKeys keys) throws IOException {
+        try {
+            return keys.credentials();
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage());
+        }
+    }
+
+    /** This side's certificate and its signature over the transcript, as {@code role}. */
+    private static void showIdentity(DataOutputStream o, MemberCredentials me, String role, byte[] transcript) throws IOException {
+        byte[] certificate = me.certificate();
+        o.writeShort(certificate.length);
+        o.write(certificate);
+        o.write(me.identity().sign(signed(role, transcript)));
+    }
+
+    /**
+     * Reads the other side's certificate and signature and checks both: a peer whose key proof
+     * checked out still has to be the member it says it is.
+     */
+    private static void checkIdentity(DataInputStream i, MemberCheck check, String peer, String role, byte[] transcript) throws IOException {
+        int length = i.readUnsignedShort();
+        if (length > MemberCertificate.MAX_BYTES) throw new IOException("peer " + peer + " shows a certificate of " + length + " bytes");
+        byte[] certificate = i.readNBytes(length);
+        byte[] signature = i.readNBytes(Ed25519.SIGNATURE_BYTES);
+        if (certificate.length != length || signature.length != Ed25519.SIGNATURE_BYTES) throw new EOFException("the peer closed the handshake");
+        MemberCertificate c;
+        try {
+            c = check.check(certificate, peer);
+        } catch (SecurityException e) {
+            throw new IOException("peer " + peer + " is not a member it can prove to be: " + e.getMessage());
+        }
+        if (!MemberCheck.signedBy(c, signed(role, transcript), signature)) {
+            throw new IOException("peer " + peer + " shows " + peer + "'s certificate without its key");
+        }
+    }
+
+    private static byte[] signed(String role, byte[] transcript) {
+        byte[] label = ("mosvm peer v2 identity " + role + "\0").getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(label.length + transcript.length).put(label).put(transcript).array();
     }
 
     /**

@@ -1,6 +1,11 @@
 package dev.mosvm.agent.net;
 
+import dev.mosvm.agent.identity.MemberCheck;
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.MemberCredentials;
+import dev.mosvm.agent.identity.NodeIdentity;
 import dev.mosvm.api.PoolMembership;
+import java.util.Arrays;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -34,8 +39,19 @@ public final class PoolKeys {
     private final Set<String> revoked = new LinkedHashSet<>();
     private final Map<Integer, Long> graceEnds = new HashMap<>();
     private int epoch;
+    /** This member's identity and certificate, and the check of its peers' (null in a membership from before identities). */
+    private final MemberCredentials credentials;
 
+    /** Keys alone, with no identity to show on the peer channel (gossip needs none). */
     public PoolKeys(PoolMembership m) {
+        this(m, null);
+    }
+
+    /**
+     * @param identity this node's key pair; with the membership's certificate for it, what the
+     *                 node shows on the peer channel. A certificate for another key is refused.
+     */
+    public PoolKeys(PoolMembership m, NodeIdentity identity) {
         this.pool = m.pool();
         this.self = m.node();
         this.authority = m.authority();
@@ -46,6 +62,27 @@ public final class PoolKeys {
         for (int id : ring.ids()) if (id != m.primaryKey()) ring.retire(id); // kept across a restart: past any grace
         this.epoch = m.epoch();
         revoked.addAll(m.revoked());
+        this.credentials = credentials(m, identity, this::revoked);
+    }
+
+    private static MemberCredentials credentials(PoolMembership m, NodeIdentity identity, java.util.function.Predicate<String> removed) {
+        if (identity == null || m.certificate() == null || m.authorityKey() == null) return null;
+        byte[] certificate = Base64.getDecoder().decode(m.certificate());
+        MemberCertificate c = MemberCertificate.decode(certificate);
+        if (!c.node().equals(m.node()) || !Arrays.equals(c.publicKey(), identity.publicKey())) {
+            throw new IllegalArgumentException("the pool's certificate is for " + c.node() + " with key " + NodeIdentity.fingerprint(c.publicKey())
+                    + ", not this node's (" + m.node() + ", key " + identity.fingerprint() + "); leave the pool and join again");
+        }
+        return new MemberCredentials(identity, certificate, MemberCheck.of(m.pool(), m.authorityKey(), removed));
+    }
+
+    /**
+     * What this member shows and checks on the peer channel; an IllegalStateException if it
+     * has none (it joined before members had identities, and must join again).
+     */
+    public MemberCredentials credentials() {
+        if (credentials == null) throw new IllegalStateException("this node holds no member certificate for pool " + pool + "; leave it and join again");
+        return credentials;
     }
 
     public Keyring ring() {

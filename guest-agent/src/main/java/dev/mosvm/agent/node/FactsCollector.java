@@ -23,8 +23,15 @@ public final class FactsCollector {
     private final double agentStartAt;
     private volatile double agentReadyAt = -1;
     private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
+    private final String identityKey;
 
     public FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
+        this(node, speed, null);
+    }
+
+    /** @param identityKey the node's public identity key, as facts report it (base64) */
+    public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey) throws IOException {
+        this.identityKey = identityKey;
         this.node = node;
         this.speed = speed;
         String v = FactsCollector.class.getPackage().getImplementationVersion();
@@ -68,7 +75,8 @@ public final class FactsCollector {
                 new AgentFacts.BootTimings(userlandAt, agentStartAt, agentReadyAt),
                 ProcFiles.parseRssKb(status),
                 ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")),
-                new AgentFacts.Serving((int) ProcFiles.parseThreads(status), ConnectionGate.allRefused(), Supervised.allRestarts()));
+                new AgentFacts.Serving((int) ProcFiles.parseThreads(status), ConnectionGate.allRefused(), Supervised.allRestarts()),
+                identityKey);
     }
 
     /**

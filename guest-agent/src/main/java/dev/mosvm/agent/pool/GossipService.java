@@ -56,7 +56,13 @@ public final class GossipService implements AutoCloseable {
      */
     public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts, Consumer<PoolKeys> onNewKey,
             Transport.Factory network) throws Exception {
-        this.keys = new PoolKeys(s);
+        this(s, null, cfg, localFacts, onNewKey, network);
+    }
+
+    /** @param identity this node's key pair, which the membership's certificate names (null: no peer channel) */
+    public GossipService(PoolMembership s, dev.mosvm.agent.identity.NodeIdentity identity, GossipConfig cfg, Supplier<NodeInfo> localFacts,
+            Consumer<PoolKeys> onNewKey, Transport.Factory network) throws Exception {
+        this.keys = new PoolKeys(s, identity);
         this.cfg = cfg;
         this.onNewKey = onNewKey;
         this.localFacts = localFacts;

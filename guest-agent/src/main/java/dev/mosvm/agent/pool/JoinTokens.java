@@ -1,5 +1,6 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.identity.RootOnlyFile;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mosvm.api.JoinTokenList;
 import dev.mosvm.api.JoinTokenRequest;

@@ -51,7 +51,7 @@ public final class LivePeers implements PeerDirectory {
         try {
             s.connect(new InetSocketAddress(v.info().address(), port), CONNECT_TIMEOUT_MS);
             s.setTcpNoDelay(true);
-            return PeerChannel.connect(s, keys.ring(), self);
+            return PeerChannel.connect(s, keys, self, node);
         } catch (ProtocolMismatchException e) {
             throw e; // reached, and it says why it cannot be talked to
         } catch (IOException e) {

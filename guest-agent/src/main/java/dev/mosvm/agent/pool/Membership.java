@@ -1,6 +1,11 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.identity.RootOnlyFile;
 import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.MemberCheck;
+import dev.mosvm.agent.identity.NodeIdentity;
+import dev.mosvm.agent.identity.PoolAuthority;
 import dev.mosvm.agent.node.FactsCollector;
 import dev.mosvm.agent.timekeeping.PoolClockOffset;
 import dev.mosvm.agent.gossip.GossipConfig;
@@ -57,12 +62,16 @@ public final class Membership {
     /** The pool's time less the host's, which the clock keeper adds (null outside an appliance: a host keeps its own time). */
     private final PoolClockOffset clockOffset;
     private PoolClockSync clockSync;
+    /** This node's key pair, which a pool certifies at join. */
+    private final NodeIdentity identity;
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
-        this(file, facts, clock, network, null);
+        this(file, facts, clock, network, null, NodeIdentity.ephemeral());
     }
 
-    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network, PoolClockOffset clockOffset) {
+    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network, PoolClockOffset clockOffset,
+            NodeIdentity identity) {
+        this.identity = identity;
         this.file = file;
         this.facts = facts;
         this.clock = clock;
@@ -71,11 +80,22 @@ public final class Membership {
         this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
     }
 
-    /** @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance) */
-    public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset) throws Exception {
-        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset);
-        if (Files.isRegularFile(file)) c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
-        else c.stopFollowing(clockOffset != null && clockOffset.millis() != 0); // an offset left from a pool it is no longer in
+    /**
+     * @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance)
+     * @param identity    this node's key pair ({@link NodeIdentity#loadOrCreate} beside the membership file)
+     */
+    public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset, NodeIdentity identity) throws Exception {
+        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset, identity);
+        if (Files.isRegularFile(file)) {
+            try {
+                c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
+            } catch (IllegalArgumentException e) {
+                // a membership this node cannot act on (its identity key was lost): out of the pool, and saying why
+                c.stopGossip();
+                c.membership = null;
+                LOG.severe("not rejoining the pool in " + file + ": " + e.getMessage());
+            }
+        } else c.stopFollowing(clockOffset != null && clockOffset.millis() != 0); // an offset left from a pool it is no longer in
         return c;
     }
 
@@ -95,10 +115,13 @@ public final class Membership {
         RANDOM.nextBytes(master);
         AgentFacts f = facts.collect();
         Base64.Encoder b64 = Base64.getEncoder();
+        PoolAuthority authority = PoolAuthority.create(f.node());
+        MemberCertificate own = authority.certify(req.pool(), f.node(), identity.publicKey(), clock.getAsLong() / 1000);
         become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
                 req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
-                b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams()));
+                b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams(),
+                authority.publicKeyBase64(), authority.secretBase64(), b64.encodeToString(own.encode())));
         tokens.clear();
         String s = tokens.issue(uses, ttl);
         return new PoolInitResponse(req.pool(), s, clock.getAsLong() / 1000 + ttl);
@@ -135,6 +158,7 @@ public final class Membership {
             throw new SecurityException("the token is wrong, used up, revoked or has expired");
         }
         if (req.node() == null || !req.node().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw new IllegalArgumentException("invalid node name");
+        byte[] joinerKey = identityKey(req.identityKey());
         if (gossip.keys().revoked(req.node())) {
             refusedJoins.incrementAndGet();
             LOG.warning("refused a join request from " + req.node() + ": it was removed from the pool");
@@ -146,7 +170,11 @@ public final class Membership {
                         + "'; bring this appliance up under another name (mosvm up -i NAME)");
             }
         }
-        if (membership.master() == null) throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
+        if (membership.master() == null || membership.authoritySecret() == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
+        }
+        PoolAuthority authority = PoolAuthority.restore(membership.authoritySecret(), membership.authorityKey(), membership.authority());
+        MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000);
         tokens.use(token);
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
@@ -155,7 +183,20 @@ public final class Membership {
         return new PoolMembership(membership.pool(), req.node(), null, 0, primary, current.primaryKey(),
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
                 membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
-                current.epoch(), current.revoked(), membership.plainPageStreams());
+                current.epoch(), current.revoked(), membership.plainPageStreams(), membership.authorityKey(), null,
+                Base64.getEncoder().encodeToString(certificate.encode()));
+    }
+
+    /** A joiner's identity key, as its request carries it: base64 of a raw Ed25519 key. */
+    private static byte[] identityKey(String base64) {
+        if (base64 == null) throw new IllegalArgumentException("the join request carries no identity key (the joining appliance's agent is older than this pool)");
+        try {
+            byte[] key = Base64.getDecoder().decode(base64);
+            dev.mosvm.agent.identity.Ed25519.publicKey(key);
+            return key;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the join request's identity key is not an Ed25519 public key");
+        }
     }
 
     /** Founder only: expels a member and hands the others a new gossip key it never gets. */
@@ -180,9 +221,20 @@ public final class Membership {
     public synchronized Map<String, String> configure(PoolMembership m) throws Exception {
         if (m.pool() == null || m.keys() == null || m.keys().isEmpty()) throw new IllegalArgumentException("incomplete membership");
         if (m.nodeKey() == null || m.authority() == null) throw new IllegalArgumentException("membership without credentials");
+        if (m.certificate() == null || m.authorityKey() == null) throw new IllegalArgumentException("membership without a certificate for this node");
         AgentFacts f = facts.collect();
         if (m.node() != null && !m.node().equals(f.node())) {
             throw new IllegalArgumentException("this membership was issued to node '" + m.node() + "', not '" + f.node() + "'");
+        }
+        MemberCertificate c;
+        try {
+            c = MemberCheck.of(m.pool(), m.authorityKey(), n -> false).check(Base64.getDecoder().decode(m.certificate()), f.node());
+        } catch (SecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("this membership's certificate does not hold: " + e.getMessage());
+        }
+        if (!java.util.Arrays.equals(c.publicKey(), identity.publicKey())) {
+            throw new IllegalArgumentException("this membership certifies key " + NodeIdentity.fingerprint(c.publicKey()) + ", not this appliance's ("
+                    + identity.fingerprint() + ")");
         }
         become(m.as(f.node(), f.address(), GOSSIP_PORT));
         return Map.of("joined", m.pool());
@@ -191,7 +243,7 @@ public final class Membership {
     private void become(PoolMembership m) throws Exception {
         stopGossip();
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
-        gossip = new GossipService(m, cfg, () -> loadVector(m, facts), this::keysChanged, network);
+        gossip = new GossipService(m, identity, cfg, () -> loadVector(m, facts), this::keysChanged, network);
         membership = m;
         save(m);
         followPoolTime(m);

@@ -75,7 +75,7 @@ final class PoolClockSync implements AutoCloseable {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(admitterHost, port), CONNECT_TIMEOUT_MS);
             socket.setTcpNoDelay(true);
-            try (PeerChannel ch = PeerChannel.connect(socket, keys.ring(), self)) {
+            try (PeerChannel ch = PeerChannel.connect(socket, keys, self)) {
                 ch.readTimeout(ANSWER_TIMEOUT_MS);
                 long t0 = Monotonic.millis();
                 askedAt = System.currentTimeMillis();

@@ -39,9 +39,10 @@ public final class LoopbackAgent implements AutoCloseable {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(new ByteArrayInputStream(Base64.getDecoder().decode(cfg.tlsKeystoreBase64())), cfg.tlsKeystorePassword().toCharArray());
         X509Certificate cert = (X509Certificate) ks.getCertificate(ks.aliases().nextElement());
-        FactsCollector facts = new FactsCollector(node, () -> 1.0);
+        dev.mosvm.agent.identity.NodeIdentity identity = dev.mosvm.agent.identity.NodeIdentity.ephemeral();
+        FactsCollector facts = new FactsCollector(node, () -> 1.0, identity.publicKeyBase64());
         Path noPool = Files.createTempDirectory("mosvm-api").resolve("pool.json");
-        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts, null));
+        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts, null, identity));
         Files.delete(noPool.getParent());
         server.start();
         return new LoopbackAgent(cfg, server, cert);

@@ -1,6 +1,11 @@
 package dev.mosvm.agent.net;
 
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.NodeIdentity;
+import dev.mosvm.agent.identity.PoolAuthority;
 import dev.mosvm.api.PoolMembership;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -14,13 +19,32 @@ import java.util.concurrent.CompletionException;
 public final class LoopbackChannels {
     private LoopbackChannels() {}
 
-    /** {@code node}'s keys in pool "lab", whose one key is 32 bytes of {@code fill}; {@code revoked} were removed. */
+    /** The authority of the tests' pool "lab". */
+    public static final PoolAuthority AUTHORITY = PoolAuthority.create("a");
+    private static final Map<String, NodeIdentity> IDENTITIES = new ConcurrentHashMap<>();
+
+    /** The one identity a node of that name has in these tests. */
+    public static NodeIdentity identity(String node) {
+        return IDENTITIES.computeIfAbsent(node, n -> NodeIdentity.ephemeral());
+    }
+
+    /**
+     * {@code node}'s keys in pool "lab", whose one key is 32 bytes of {@code fill}; {@code revoked}
+     * were removed. The node holds its own identity, certified by {@link #AUTHORITY}.
+     */
     public static PoolKeys keys(String node, int fill, List<String> revoked) {
+        return keys(node, fill, revoked, AUTHORITY.certify("lab", node, identity(node).publicKey(), 0), identity(node));
+    }
+
+    /** As {@link #keys(String, int, List)}, showing {@code certificate} and holding {@code identity}: an impostor's, say. */
+    public static PoolKeys keys(String node, int fill, List<String> revoked, MemberCertificate certificate, NodeIdentity identity) {
         byte[] key = new byte[32];
         java.util.Arrays.fill(key, (byte) fill);
+        Base64.Encoder b64 = Base64.getEncoder();
         return new PoolKeys(new PoolMembership("lab", node, "127.0.0.1", 7946,
-                List.of(new PoolMembership.Key(1, Base64.getEncoder().encodeToString(key))), 1, List.of(), "lan", 0, 0,
-                "a", null, Base64.getEncoder().encodeToString(new byte[32]), 0, revoked));
+                List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan", 0, 0,
+                "a", null, b64.encodeToString(new byte[32]), 0, revoked, false, AUTHORITY.publicKeyBase64(), null,
+                b64.encodeToString(certificate.encode())), identity);
     }
 
     /**
@@ -36,7 +60,7 @@ public final class LoopbackChannels {
                     throw new UncheckedIOException(e);
                 }
             });
-            PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), client.ring(), clientName);
+            PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), client, clientName);
             try {
                 return new PeerChannel[] {accepted.join(), c};
             } catch (CompletionException e) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.NodeIdentity;
+import dev.mosvm.agent.identity.PoolAuthority;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.MessageType;
 import dev.mosvm.agent.wire.PeerRequest;
@@ -113,7 +116,7 @@ class PeerChannelTest {
                     throw new RuntimeException(e);
                 }
             });
-            try (PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()).ring(), "b")) {
+            try (PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()), "b")) {
                 c.out.writeUTF("the first request");
                 c.out.flush();
                 assertEquals("the first request", served.get(30, java.util.concurrent.TimeUnit.SECONDS));
@@ -143,12 +146,54 @@ class PeerChannelTest {
                     served.complete(new Served(null, e));
                 }
             });
-            return PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()).ring(), "b", clientVersion);
+            return PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()), "b", null, clientVersion);
         }
     }
 
     static IOException refusal(CompletableFuture<Served> served) throws Exception {
         return served.get(30, TimeUnit.SECONDS).refusal();
+    }
+
+    @Test
+    void aMemberCannotSpeakAsAnotherMember() {
+        // c holds the pool's key and its own certificate, and says it is b
+        IOException e = assertThrows(IOException.class, () -> pair(keys("a", 7, List.of()), keys("c", 7, List.of()), "b"));
+        assertEquals("peer b is not a member it can prove to be: a certificate of c shown by a peer that says it is b", e.getMessage());
+    }
+
+    @Test
+    void aCertificateFromAnotherAuthorityIsRefusedThoughThePoolKeyIsRight() {
+        NodeIdentity b = LoopbackChannels.identity("b");
+        MemberCertificate forged = PoolAuthority.create("a").certify("lab", "b", b.publicKey(), 0); // same names, another key signs
+        IOException e = assertThrows(IOException.class,
+                () -> pair(keys("a", 7, List.of()), LoopbackChannels.keys("b", 7, List.of(), forged, b), "b"));
+        assertEquals("peer b is not a member it can prove to be: a certificate this pool did not issue", e.getMessage());
+    }
+
+    @Test
+    void aClientRefusesAMemberOtherThanTheOneItDialled() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0)) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                try (Socket s = ss.accept()) {
+                    PeerChannel.accept(s, keys("a", 7, List.of()), "a").close();
+                } catch (IOException expected) {
+                    // the client hung up after the server's proof
+                }
+            });
+            IOException e = assertThrows(IOException.class,
+                    () -> PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), keys("b", 7, List.of()), "b", "c"));
+            assertEquals("the member answering there is a, not c", e.getMessage());
+            served.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aMemberWithoutACertificateIsToldToJoinAgain() {
+        PoolKeys old = new PoolKeys(new dev.mosvm.api.PoolMembership("lab", "b", "127.0.0.1", 7946,
+                List.of(new dev.mosvm.api.PoolMembership.Key(1, java.util.Base64.getEncoder().encodeToString(new byte[32]))), 1, List.of(),
+                "lan", 0, 0, "a", null, null, 0, List.of()));
+        IOException e = assertThrows(IOException.class, () -> pair(keys("a", 7, List.of()), old, "b"));
+        assertEquals("this node holds no member certificate for pool lab; leave it and join again", e.getMessage());
     }
 
     @Test
@@ -231,7 +276,7 @@ class PeerChannelTest {
     void aClientThatTricklesItsHandshakeIsDroppedAtTheDeadlineHoweverItPacesItsBytes() throws Exception {
         // each byte well inside the read timeout; the whole handshake far past the deadline
         byte[] hello = new byte[64];
-        System.arraycopy("MOSVMP1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, hello, 0, 8);
+        System.arraycopy(PeerChannel.MAGIC, 0, hello, 0, 8);
         long[] took = new long[1];
         IOException e = refusalOfRawClient(hello, 100, 600, took);
         assertEquals("the handshake not done within 0.6 s", e.getMessage());
@@ -241,7 +286,7 @@ class PeerChannelTest {
     @Test
     void aNodeNameLongerThanAnyIsRefusedBeforeItIsRead() throws Exception {
         java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
-        hello.write("MOSVMP1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        hello.write(PeerChannel.MAGIC);
         hello.write(new byte[] {1, (byte) 0xff, (byte) 0xff}); // key 1, a name of 65535 bytes
         long[] took = new long[1];
         IOException e = refusalOfRawClient(hello.toByteArray(), 0, 10_000, took);

@@ -2,22 +2,29 @@ package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.net.InMemoryNetwork;
 import dev.mosvm.agent.node.FactsCollector;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.identity.NodeIdentity;
 import dev.mosvm.api.JoinRequest;
 import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolMembership;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MembershipTest {
+    /** A joiner's identity key (whose it is does not matter to the founder's checks). */
+    static final String KEY = dev.mosvm.agent.identity.NodeIdentity.ephemeral().publicKeyBase64();
+
     @TempDir Path dir;
 
     @Test
@@ -31,21 +38,21 @@ class MembershipTest {
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");
             assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
                     "root-only: it holds the pool key");
-            PoolMembership m = c.admit(new JoinRequest(r.joinSecret(), "b"));
+            PoolMembership m = c.admit(new JoinRequest(r.joinSecret(), "b", KEY));
             assertEquals("lab", m.pool());
             assertEquals(500, m.intervalMillis());
             assertEquals(32, m.window());
             assertEquals(1, m.seeds().size());
             assertFalse(m.plainPageStreams(), "page streams sealed unless the founder said otherwise");
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c")));
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c", KEY)));
             // a single-use token, issued, admits one node (JoinTokensTest: they outlive the agent)
             String once = c.tokens(JoinTokenRequest.create(1, 7200)).issued();
             assertEquals(2, c.tokens(JoinTokenRequest.list()).tokens().size());
             assertTrue(Files.isRegularFile(dir.resolve("join-tokens.json")));
-            assertEquals("d", c.admit(new JoinRequest(once, "d")).node());
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(once, "e")), "used up");
+            assertEquals("d", c.admit(new JoinRequest(once, "d", KEY)).node());
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(once, "e", KEY)), "used up");
             now.addAndGet(3601_000L);
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c")), "expired");
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c", KEY)), "expired");
             assertThrows(IllegalStateException.class, () -> c.init(new PoolInitRequest("other", 3600, 0, 0)), "one pool at a time");
             c.leave();
             assertFalse(Files.exists(file), "leaving forgets the pool");
@@ -53,11 +60,42 @@ class MembershipTest {
             assertFalse(Files.exists(file), "nothing written for bad tunables");
             var plain = c.init(new PoolInitRequest("lan", 3600, 0, 0, true));
             assertTrue(c.plainPageStreams());
-            assertTrue(c.admit(new JoinRequest(plain.joinSecret(), "b")).plainPageStreams(), "joiners send pages as the founder chose");
+            assertTrue(c.admit(new JoinRequest(plain.joinSecret(), "b", KEY)).plainPageStreams(), "joiners send pages as the founder chose");
             c.leave();
             assertFalse(c.plainPageStreams(), "outside a pool nothing goes plain");
         } finally {
             c.leave();
+        }
+    }
+
+    @Test
+    void aJoinerIsCertifiedForItsOwnKeyAndAnotherKeyCannotUseTheMembership() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork();
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        NodeIdentity bKey = NodeIdentity.ephemeral();
+        Membership founder = new Membership(dir.resolve("a/pool.json"), new FactsCollector("founder", () -> 1.0), now::get, net.host("10.0.0.1"));
+        Membership b = new Membership(dir.resolve("b/pool.json"), new FactsCollector("b", () -> 1.0), now::get, net.host("10.0.0.2"), null, bKey);
+        Membership thief = new Membership(dir.resolve("c/pool.json"), new FactsCollector("b", () -> 1.0), now::get, net.host("10.0.0.3"), null,
+                NodeIdentity.ephemeral());
+        try {
+            String secret = founder.init(new PoolInitRequest("lab", 3600, 0, 0, false, 1)).joinSecret();
+            assertEquals("the join request carries no identity key (the joining appliance's agent is older than this pool)",
+                    assertThrows(IllegalArgumentException.class, () -> founder.admit(new JoinRequest(secret, "b", null))).getMessage());
+            assertThrows(IllegalArgumentException.class, () -> founder.admit(new JoinRequest(secret, "b", "AAAA")), "not 32 bytes");
+            PoolMembership m = founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64())); // the token's one use: refusals spent none
+            MemberCertificate c = MemberCertificate.decode(java.util.Base64.getDecoder().decode(m.certificate()));
+            assertEquals("b", c.node());
+            assertArrayEquals(bKey.publicKey(), c.publicKey());
+            assertEquals(null, m.authoritySecret(), "the authority's key stays with the founder");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> thief.configure(m));
+            assertTrue(e.getMessage().startsWith("this membership certifies key " + bKey.fingerprint() + ", not this appliance's"), e.getMessage());
+            assertFalse(Files.exists(dir.resolve("c/pool.json")), "nothing kept by the node it was not for");
+            assertEquals(Map.of("joined", "lab"), b.configure(m));
+            assertEquals("b", b.keys().credentials().check().check(b.keys().credentials().certificate(), "b").node());
+        } finally {
+            b.leave();
+            thief.leave();
+            founder.leave();
         }
     }
 }

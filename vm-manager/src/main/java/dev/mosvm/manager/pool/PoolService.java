@@ -70,17 +70,23 @@ public final class PoolService {
         AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         // asked before the founder spends a use of the token on it
         String already;
+        String identityKey;
         try {
             already = local.nodes().pool();
+            identityKey = local.facts().identityKey();
         } catch (AgentException e) {
             throw agentRefused("the local appliance does not answer", e);
         }
         if (already != null) throw MosvmException.state("appliance '" + instance + "' is already in pool " + already, "leave it first: mosvm leave -i " + instance);
+        if (identityKey == null) {
+            throw MosvmException.state("appliance '" + instance + "' runs an agent too old to join a pool (it has no identity key)",
+                    "rebuild its image and bring it up again: mosvm destroy -i " + instance + " && mosvm up -i " + instance);
+        }
         AgentClient seed = new AgentClient(address, AgentProtocol.PORT, new PinnedCertificateTrust(token.certSha256()), null,
                 Duration.ofSeconds(10));
         PoolMembership m;
         try {
-            m = seed.join(new JoinRequest(token.secret(), instance));
+            m = seed.join(new JoinRequest(token.secret(), instance, identityKey));
         } catch (AgentException e) {
             if (e.status() == 403) {
                 throw new MosvmException(ExitCodes.BAD_STATE, "the pool at " + address + " refused the token: it is wrong, used up, revoked or has expired",

@@ -93,7 +93,7 @@ class AgentAuthenticationIntegrationTest {
     @Test
     void refusalsAreAnsweredNotDropped() {
         AgentException join = assertThrows(AgentException.class,
-                () -> client(null, id.certificatePem()).join(new dev.mosvm.api.JoinRequest("not-the-token", "x")));
+                () -> client(null, id.certificatePem()).join(new dev.mosvm.api.JoinRequest("not-the-token", "x", null)));
         assertEquals(403, join.status(), "a join needs the token's secret, and says so");
         assertTrue(join.getMessage().contains("wrong, used up, revoked or has expired"), join.getMessage());
         // an invalid name is refused before anything is written

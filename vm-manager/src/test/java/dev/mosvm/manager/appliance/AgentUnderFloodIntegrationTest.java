@@ -67,6 +67,7 @@ class AgentUnderFloodIntegrationTest {
                 List.of(), "test", 0, 0, "flooded", Base64.getEncoder().encodeToString(master),
                 Base64.getEncoder().encodeToString(KeyEnvelope.nodeKey(master, "test-pool", "flooded")), 0, List.of());
         Path pool = dir.resolve("pool.json");
+        m = dev.mosvm.manager.LocalAgents.certified(m, pool, dev.mosvm.agent.identity.PoolAuthority.create("flooded"), true);
         Files.writeString(pool, Json.MAPPER.writeValueAsString(m));
         Path jar = Path.of(System.getProperty("mosvm.agentJar", "../guest-agent/target/mosvm-agent.jar"));
         assertTrue(Files.isRegularFile(jar), "agent jar missing: " + jar);

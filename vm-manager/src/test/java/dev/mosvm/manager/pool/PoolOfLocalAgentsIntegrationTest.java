@@ -55,6 +55,7 @@ class PoolOfLocalAgentsIntegrationTest {
     final Map<String, Integer> httpsPorts = new HashMap<>();
     final String poolKey = LocalAgents.randomKey();
     final byte[] master = Base64.getDecoder().decode(LocalAgents.randomKey());
+    final dev.mosvm.agent.identity.PoolAuthority authority = dev.mosvm.agent.identity.PoolAuthority.create("n1");
     static final List<String> NAMES = List.of("n1", "n2", "n3", "n4", "n5");
 
     static String encode(byte[] b) {
@@ -73,12 +74,13 @@ class PoolOfLocalAgentsIntegrationTest {
             }
         });
         List<String> seeds = seedless ? List.of() : List.of("127.0.0.1:" + gossipPorts.get("n1"));
-        Path pool = dir.resolve(name + "-pool.json");
+        Path pool = dir.resolve(name).resolve("pool.json"); // a directory each: an agent keeps its identity beside its membership
         // n1 founded the pool: it holds the master secret, every other node its own node key
         boolean founder = name.equals("n1");
         PoolMembership m = new PoolMembership("test-pool", name, "127.0.0.1", udp, List.of(new PoolMembership.Key(1, key)), 1, seeds,
                 "test", 0, 0, "n1", founder ? encode(master) : null,
                 encode(KeyEnvelope.nodeKey(master, "test-pool", name)), 0, List.of());
+        m = LocalAgents.certified(m, pool, authority, founder);
         if (!Files.exists(pool)) Files.writeString(pool, Json.MAPPER.writeValueAsString(m)); // a restart keeps what the agent saved
         int https = LocalAgents.freeTcp();
         httpsPorts.put(name, https);
@@ -249,7 +251,7 @@ class PoolOfLocalAgentsIntegrationTest {
                 "the pool DEAD to the removed node");
         assertNull(stateOf(view("n2"), "n4"), "n4 is not readmitted through gossip");
         assertTrue(view("n1").dropped().get("revoked") > 0, "n4's packets refused and counted: " + view("n1").dropped());
-        PoolMembership saved = Json.MAPPER.readValue(dir.resolve("n2-pool.json").toFile(), PoolMembership.class);
+        PoolMembership saved = Json.MAPPER.readValue(dir.resolve("n2").resolve("pool.json").toFile(), PoolMembership.class);
         assertEquals(removed.keyId(), saved.primaryKey(), "the member saved the new key");
         assertEquals(List.of("n4"), saved.revoked());
         assertEquals(1, saved.keys().size(), "a member keeps only the current key");

@@ -1,4 +1,4 @@
-package dev.mosvm.agent.pool;
+package dev.mosvm.agent.identity;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,10 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * root alone from the moment it exists, and moved into place whole, so a crash leaves the old
  * file or the new one and never a half-written or briefly world-readable one.
  */
-final class RootOnlyFile {
+public final class RootOnlyFile {
     private RootOnlyFile() {}
 
-    static void write(Path file, String content) throws IOException {
+    public static void write(Path file, String content) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
