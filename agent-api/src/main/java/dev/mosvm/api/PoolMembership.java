@@ -21,12 +21,17 @@ import java.util.List;
  * <p>Identity: {@code authorityKey} is the pool's Ed25519 public key (base64, raw 32 bytes),
  * {@code authoritySecret} its private half (PKCS#8, the founder's only), and {@code certificate}
  * the authority's certificate (base64) that this node's name belongs to its own identity key.
+ *
+ * <p>{@code admittedAtMillis}: the pool's time when the admitter answered the join (0 in a kept
+ * membership), so a joiner whose workstation's clock is off takes the pool's time before its
+ * first gossip packet, which would otherwise be refused as stale or from the future.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
                              List<String> seeds, String profile, long intervalMillis, int window,
                              String authority, String master, String nodeKey, int epoch, List<String> revoked,
-                             boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate) {
+                             boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate,
+                             long admittedAtMillis) {
     public record Key(int id, String base64) {}
 
     /** A membership whose pool seals its page streams (the default). */
@@ -34,7 +39,7 @@ public record PoolMembership(String pool, String node, String address, int port,
                           List<String> seeds, String profile, long intervalMillis, int window,
                           String authority, String master, String nodeKey, int epoch, List<String> revoked) {
         this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
-                revoked, false, null, null, null);
+                revoked, false, null, null, null, 0);
     }
 
     public PoolMembership {
@@ -43,13 +48,13 @@ public record PoolMembership(String pool, String node, String address, int port,
 
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0);
     }
 
     @Override

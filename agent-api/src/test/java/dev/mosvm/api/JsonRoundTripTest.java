@@ -29,13 +29,13 @@ class JsonRoundTripTest {
     @Test
     void theMessagesComeBackAsTheyWent() throws Exception {
         for (Object m : List.of(RECORD, JOB, new MigrationRequest("ca.17", "home", MigrationMode.USHER), new MigrationRequest("ca.17", "cb", null),
-                new BalanceState("ca", true), new RemoveRequest("cc"), new RemoveResponse("lab", "cc", 2, 3), new JoinRequest("s", "cb", "a2V5"),
+                new BalanceState("ca", true), new RemoveRequest("cc"), new RemoveResponse("lab", "cc", 2, 3, List.of("0a1b2c3d4e5f")), new JoinRequest("s", "cb", "a2V5"),
                 new PoolInitRequest("lab", 3600, 1000, 64, true), new PoolInitResponse("lab", "secret", 1_800_000_000),
                 new MoveEvent("ca.17", "ca", "cb", "2026-12-04T12:00:00Z", "moved", "asked", 400, 2800, null),
                 new PoolView("lab", "ca", List.of(new NodeView(new NodeInfo("ca", "192.168.122.2", 7946, 2, 0.21, 1.5, 380_000, 2, 4.5),
                         1500, NodeState.SUSPECT)), Map.of("unauthenticated", 2L)),
                 new PoolMembership("lab", "cb", "192.168.122.3", 7946, List.of(new PoolMembership.Key(1, "a2V5")), 1, List.of("ca:7946"),
-                        "lan", 1000, 64, "ca", null, "bm9kZQ==", 2, List.of("cc"), true, "YXV0aA==", null, "Y2VydA=="))) {
+                        "lan", 1000, 64, "ca", null, "bm9kZQ==", 2, List.of("cc"), true, "YXV0aA==", null, "Y2VydA==", 1_765_000_000_000L))) {
             assertEquals(m, roundTrip(m, m.getClass()), m.getClass().getSimpleName());
         }
     }

@@ -29,7 +29,7 @@ public final class LocalAgents {
         var c = authority.certify(m.pool(), m.node(), identity.publicKey(), System.currentTimeMillis() / 1000);
         return new dev.mosvm.api.PoolMembership(m.pool(), m.node(), m.address(), m.port(), m.keys(), m.primaryKey(), m.seeds(), m.profile(),
                 m.intervalMillis(), m.window(), m.authority(), m.master(), m.nodeKey(), m.epoch(), m.revoked(), m.plainPageStreams(),
-                authority.publicKeyBase64(), founder ? authority.secretBase64() : null, Base64.getEncoder().encodeToString(c.encode()));
+                authority.publicKeyBase64(), founder ? authority.secretBase64() : null, Base64.getEncoder().encodeToString(c.encode()), 0);
     }
 
     public static int freeTcp() throws IOException {

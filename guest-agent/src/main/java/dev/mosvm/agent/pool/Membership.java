@@ -8,6 +8,8 @@ import dev.mosvm.agent.identity.NodeIdentity;
 import dev.mosvm.agent.identity.PoolAuthority;
 import dev.mosvm.agent.node.FactsCollector;
 import dev.mosvm.agent.timekeeping.PoolClockOffset;
+import dev.mosvm.agent.timekeeping.PoolTime;
+import dev.mosvm.agent.wire.PeerRequest;
 import dev.mosvm.agent.gossip.GossipConfig;
 import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.pool.GossipService;
@@ -54,6 +56,8 @@ public final class Membership {
     private GossipService gossip;
     /** The founder's join tokens (none on other members). */
     private final JoinTokens tokens;
+    /** The founder's record of whom it admitted, with which key and token (empty on other members). */
+    private final AdmittedMembers admitted;
     private final AtomicLong refusedJoins = new AtomicLong();
     /** Wall clock for token expiry (a test moves it). */
     private final java.util.function.LongSupplier clock;
@@ -78,6 +82,7 @@ public final class Membership {
         this.network = network;
         this.clockOffset = clockOffset;
         this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
+        this.admitted = AdmittedMembers.load(file.resolveSibling("admitted-members.json"));
     }
 
     /**
@@ -121,8 +126,9 @@ public final class Membership {
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
                 req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
                 b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams(),
-                authority.publicKeyBase64(), authority.secretBase64(), b64.encodeToString(own.encode())));
+                authority.publicKeyBase64(), authority.secretBase64(), b64.encodeToString(own.encode()), 0));
         tokens.clear();
+        admitted.clear();
         String s = tokens.issue(uses, ttl);
         return new PoolInitResponse(req.pool(), s, clock.getAsLong() / 1000 + ttl);
     }
@@ -159,6 +165,12 @@ public final class Membership {
         }
         if (req.node() == null || !req.node().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw new IllegalArgumentException("invalid node name");
         byte[] joinerKey = identityKey(req.identityKey());
+        String removedAs = admitted.removedWithKey(req.identityKey());
+        if (removedAs != null) {
+            refusedJoins.incrementAndGet();
+            LOG.warning("refused a join request for " + req.node() + ": its identity key was " + removedAs + "'s, who was removed");
+            throw new IllegalStateException("this appliance was removed from pool " + membership.pool() + " (as " + removedAs + ") and cannot rejoin");
+        }
         if (gossip.keys().revoked(req.node())) {
             refusedJoins.incrementAndGet();
             LOG.warning("refused a join request from " + req.node() + ": it was removed from the pool");
@@ -175,6 +187,7 @@ public final class Membership {
         }
         PoolAuthority authority = PoolAuthority.restore(membership.authoritySecret(), membership.authorityKey(), membership.authority());
         MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000);
+        admitted.admitted(req.node(), req.identityKey(), token, clock.getAsLong() / 1000);
         tokens.use(token);
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
@@ -184,7 +197,7 @@ public final class Membership {
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
                 membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
                 current.epoch(), current.revoked(), membership.plainPageStreams(), membership.authorityKey(), null,
-                Base64.getEncoder().encodeToString(certificate.encode()));
+                Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong());
     }
 
     /** A joiner's identity key, as its request carries it: base64 of a raw Ed25519 key. */
@@ -208,13 +221,18 @@ public final class Membership {
         if (membership.node().equals(req.node())) throw new IllegalArgumentException("the founder cannot remove itself; use mosvm leave");
         if (gossip.keys().revoked(req.node())) throw new IllegalStateException("node '" + req.node() + "' was already removed");
         List<NodeView> nodes = gossip.view();
-        if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node()))) {
+        if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node())) && !admitted.has(req.node())) {
             throw new IllegalArgumentException("no node named '" + req.node() + "' in pool " + membership.pool());
         }
         int keyId = gossip.remove(req.node());
+        List<String> revokedTokens = new java.util.ArrayList<>();
+        for (String t : admitted.removed(req.node())) {
+            if (tokens.revoke(t)) revokedTokens.add(t);
+        }
+        if (!revokedTokens.isEmpty()) LOG.info("revoked join token(s) " + revokedTokens + ", which admitted " + req.node());
         int members = (int) nodes.stream().filter(n -> !n.info().id().equals(req.node()) && !n.info().id().equals(membership.node())
                 && n.state() != NodeState.LEFT).count();
-        return new RemoveResponse(membership.pool(), req.node(), keyId, members);
+        return new RemoveResponse(membership.pool(), req.node(), keyId, members, revokedTokens);
     }
 
     /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
@@ -236,6 +254,7 @@ public final class Membership {
             throw new IllegalArgumentException("this membership certifies key " + NodeIdentity.fingerprint(c.publicKey()) + ", not this appliance's ("
                     + identity.fingerprint() + ")");
         }
+        takePoolTime(m.admittedAtMillis());
         become(m.as(f.node(), f.address(), GOSSIP_PORT));
         return Map.of("joined", m.pool());
     }
@@ -263,6 +282,27 @@ public final class Membership {
             clockSync = PoolClockSync.start(m.node(), admitter, gossip.keys(), clockOffset);
         } catch (Exception e) {
             LOG.warning("cannot follow the pool's time: " + e);
+        }
+    }
+
+    /**
+     * A joiner takes the pool's time from the admitter's answer before it sends a packet: a
+     * clock far off would have its gossip refused until the first exchange with the admitter set
+     * it. The answer took its way through the host; the delay (well under a second) stays within
+     * {@link PoolTime#TOLERANCE_MILLIS}, and that exchange corrects what is left.
+     */
+    private void takePoolTime(long admittedAtMillis) {
+        if (clockOffset == null || admittedAtMillis < PeerRequest.TimeReply.EARLIEST_MILLIS || admittedAtMillis > PeerRequest.TimeReply.LATEST_MILLIS) return;
+        java.util.OptionalLong applied = clockOffset.applied();
+        if (applied.isEmpty()) return;
+        java.util.OptionalLong next = PoolTime.follow(applied.getAsLong(), clock.getAsLong(), 0, admittedAtMillis);
+        if (next.isEmpty()) return;
+        try {
+            clockOffset.set(next.getAsLong());
+            LOG.info(String.format(java.util.Locale.ROOT, "taking the pool's time from the join: this clock moves %+.1f s",
+                    (next.getAsLong() - applied.getAsLong()) / 1000.0));
+        } catch (java.io.IOException e) {
+            LOG.warning("cannot keep the pool's time from the join: " + e);
         }
     }
 
@@ -338,6 +378,7 @@ public final class Membership {
         stopFollowing(true);
         membership = null;
         tokens.clear();
+        admitted.clear();
         Files.deleteIfExists(file);
         LOG.info("left pool " + pool);
         return Map.of("left", pool);

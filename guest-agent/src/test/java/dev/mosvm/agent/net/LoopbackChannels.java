@@ -44,7 +44,7 @@ public final class LoopbackChannels {
         return new PoolKeys(new PoolMembership("lab", node, "127.0.0.1", 7946,
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan", 0, 0,
                 "a", null, b64.encodeToString(new byte[32]), 0, revoked, false, AUTHORITY.publicKeyBase64(), null,
-                b64.encodeToString(certificate.encode())), identity);
+                b64.encodeToString(certificate.encode()), 0), identity);
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolMembership;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,66 @@ class MembershipTest {
             b.leave();
             thief.leave();
             founder.leave();
+        }
+    }
+
+    @Test
+    void removingAMemberRevokesItsNameItsKeyAndTheTokenItCameWith() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork();
+        AtomicLong now = new AtomicLong(System.currentTimeMillis());
+        NodeIdentity bKey = NodeIdentity.ephemeral();
+        Membership founder = new Membership(dir.resolve("a/pool.json"), new FactsCollector("founder", () -> 1.0), now::get, net.host("10.0.0.1"));
+        try {
+            String secret = founder.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5)).joinSecret();
+            String tokenId = founder.tokens(JoinTokenRequest.list()).tokens().get(0).id();
+            founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64())); // admitted, never seen in gossip: still removable
+            var r = founder.remove(new dev.mosvm.api.RemoveRequest("b"));
+            assertEquals(List.of(tokenId), r.revokedTokens(), "the five-use token it came with is revoked");
+            assertThrows(SecurityException.class, () -> founder.admit(new JoinRequest(secret, "b3", KEY)), "that token admits nobody now");
+            String fresh = founder.tokens(JoinTokenRequest.create(3, 3600)).issued();
+            assertEquals("this appliance was removed from pool lab (as b) and cannot rejoin",
+                    assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(fresh, "b2", bKey.publicKeyBase64()))).getMessage());
+            assertEquals("node 'b' was removed from pool lab and cannot rejoin",
+                    assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(fresh, "b", KEY))).getMessage());
+            assertEquals(3, founder.tokens(JoinTokenRequest.list()).tokens().stream().filter(t -> !t.id().equals(tokenId)).findFirst().orElseThrow().usesLeft(),
+                    "refusals spend no use");
+            assertEquals("c", founder.admit(new JoinRequest(fresh, "c", KEY)).node(), "others still join");
+        } finally {
+            founder.leave();
+        }
+    }
+
+    @Test
+    void aJoinerWhoseClockIsOffTakesThePoolsTimeFromTheJoinAnswer() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork();
+        AtomicLong here = new AtomicLong(1_765_000_000_000L);
+        AtomicLong founderClock = new AtomicLong(here.get() + 90_000); // the founder's workstation is 90 s ahead
+        Membership founder = new Membership(dir.resolve("a/pool.json"), new FactsCollector("founder", () -> 1.0), founderClock::get, net.host("10.0.0.1"));
+        try {
+            String secret = founder.init(new PoolInitRequest("lab", 3600, 0, 0, false, 2)).joinSecret();
+            assertEquals(89_600, offsetAfterJoining("b", founder, secret, here, 400), "the pool's time as the answer had it, before any gossip");
+            founderClock.set(here.get() + 2_000);
+            assertEquals(0, offsetAfterJoining("c", founder, secret, here, 400), "within the tolerance the clock is left alone");
+        } finally {
+            founder.leave();
+        }
+    }
+
+    /** The clock offset of a node {@code name} that joins {@code founder}, its join answer {@code delay} ms on its way. */
+    long offsetAfterJoining(String name, Membership founder, String secret, AtomicLong here, long delay) throws Exception {
+        NodeIdentity key = NodeIdentity.ephemeral();
+        var offset = dev.mosvm.agent.timekeeping.PoolClockOffset.load(dir.resolve(name + "/pool-clock-offset"));
+        offset.markApplied(0);
+        Membership m = new Membership(dir.resolve(name + "/pool.json"), new FactsCollector(name, () -> 1.0), here::get, new InMemoryNetwork().host("10.0.0.9"),
+                offset, key);
+        try {
+            PoolMembership answer = founder.admit(new JoinRequest(secret, name, key.publicKeyBase64()));
+            here.addAndGet(delay);
+            m.configure(answer);
+            return offset.millis();
+        } finally {
+            m.leave();
+            assertEquals(0, offset.millis(), "left the pool: back on the host's time");
         }
     }
 }

@@ -177,6 +177,7 @@ final class PoolCommands {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members()
                         + " member(s) are being handed gossip key " + r.keyId() + " (members that are down get it when they return)");
+                if (!r.revokedTokens().isEmpty()) out.println("revoked the join token(s) it came with: " + String.join(", ", r.revokedTokens()));
                 out.flush();
             }
             return 0;

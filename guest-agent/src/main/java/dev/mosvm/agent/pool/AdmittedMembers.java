@@ -1,0 +1,90 @@
+package dev.mosvm.agent.pool;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.mosvm.agent.identity.RootOnlyFile;
+import dev.mosvm.api.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The founder's record of whom it admitted: each member's name, identity key and the join token
+ * it came with. Removing a member looks it up here, so the removal also revokes that token (a
+ * multi-use token cannot bring the member back under another name) and refuses the member's key
+ * for good. Kept root-only beside the membership, so it outlives the agent.
+ */
+final class AdmittedMembers {
+    private static final Logger LOG = Logger.getLogger(AdmittedMembers.class.getName());
+
+    /** One admission, as kept on disk; {@code key} is the identity key in base64. */
+    record Entry(String node, String key, String token, long admittedAt, boolean removed) {}
+
+    private final Path file;
+    private final List<Entry> entries = new ArrayList<>();
+
+    private AdmittedMembers(Path file) {
+        this.file = file;
+    }
+
+    /**
+     * The record in {@code file}, or an empty one if there is none or it cannot be read (said in
+     * the log: removals then revoke names and keys only, not the tokens used).
+     */
+    static AdmittedMembers load(Path file) {
+        AdmittedMembers a = new AdmittedMembers(file);
+        try {
+            if (Files.isRegularFile(file)) a.entries.addAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<List<Entry>>() {}));
+        } catch (IOException e) {
+            LOG.warning("cannot read the record of admitted members in " + file + " (" + e.getMessage() + "); starting a new one");
+        }
+        return a;
+    }
+
+    /** The removed member whose identity key {@code key} was, or null. */
+    synchronized String removedWithKey(String key) {
+        for (Entry e : entries) if (e.removed() && e.key().equals(key)) return e.node();
+        return null;
+    }
+
+    /** Whether {@code node} was admitted and not removed (it may never have come up). */
+    synchronized boolean has(String node) {
+        for (Entry e : entries) if (!e.removed() && e.node().equals(node)) return true;
+        return false;
+    }
+
+    /** Records an admission before the joiner is answered: a removal must be able to find it. */
+    synchronized void admitted(String node, String key, String token, long nowSeconds) throws IOException {
+        List<Entry> after = new ArrayList<>(entries);
+        after.add(new Entry(node, key, token, nowSeconds, false));
+        RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(after));
+        entries.clear();
+        entries.addAll(after);
+    }
+
+    /** Marks every admission of {@code node} removed; returns the tokens they came with. */
+    synchronized List<String> removed(String node) throws IOException {
+        List<String> tokens = new ArrayList<>();
+        List<Entry> after = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.node().equals(node) && !e.removed()) {
+                tokens.add(e.token());
+                after.add(new Entry(e.node(), e.key(), e.token(), e.admittedAt(), true));
+            } else {
+                after.add(e);
+            }
+        }
+        RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(after));
+        entries.clear();
+        entries.addAll(after);
+        return tokens;
+    }
+
+    /** Forgotten with the pool (a founder leaving it, or founding a new one). */
+    synchronized void clear() throws IOException {
+        entries.clear();
+        Files.deleteIfExists(file);
+    }
+}
