@@ -16,6 +16,11 @@ public final class CheckHost implements BuildStep {
 
     @Override
     public void run(BuildContext ctx) throws Exception {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        if (!os.contains("linux")) {
+            throw new BuildException("the appliance image is built on Linux only (this is " + System.getProperty("os.name") + ")",
+                    "pull the image published with this release: mosvm image pull URL --sha256 HASH (docs/qemu-driver.md)");
+        }
         for (String tool : List.of("mmdebstrap", "mkfs.ext4", "qemu-img", "cc")) {
             if (!ProcessRunner.onPath(tool)) {
                 throw new BuildException(tool + " is not installed",

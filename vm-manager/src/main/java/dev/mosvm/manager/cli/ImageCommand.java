@@ -4,6 +4,7 @@ import dev.mosvm.builder.ApplianceBuilder;
 import dev.mosvm.builder.ApplianceImage;
 import dev.mosvm.builder.ImageCache;
 import dev.mosvm.builder.ImageManifest;
+import dev.mosvm.builder.ImageTransfer;
 import dev.mosvm.builder.Sizes;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.appliance.ApplianceLifecycle;
@@ -21,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Build and manage cached appliance images.",
-        subcommands = {ImageCommand.Build.class, ImageCommand.ListImages.class, ImageCommand.Verify.class, ImageCommand.Remove.class})
+        subcommands = {ImageCommand.Build.class, ImageCommand.ListImages.class, ImageCommand.Verify.class, ImageCommand.Remove.class,
+                ImageCommand.Export.class, ImageCommand.Pull.class})
 final class ImageCommand implements Runnable {
     @ParentCommand MosvmCommand root;
     @Spec CommandSpec spec;
@@ -124,6 +126,63 @@ final class ImageCommand implements Runnable {
             image.cache().remove(key);
             spec.commandLine().getOut().println("image " + key + " removed");
             spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Copy a cached image (manifest and files) into a new directory, to publish it or carry it to a workstation that cannot build one (macOS, Windows).")
+    static final class Export implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "KEY", description = "Image key (see `mosvm image list`).")
+        String key;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "A directory to make (or an empty one).")
+        Path target;
+
+        @Override
+        public Integer call() throws Exception {
+            ApplianceImage img = image.cache().find(key)
+                    .orElseThrow(() -> MosvmException.state("no cached image " + key, "see `mosvm image list`"));
+            String sha = ImageTransfer.export(img, target.toAbsolutePath());
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("image " + key + " exported to " + target.toAbsolutePath() + "; its manifest's SHA-256 is " + sha);
+            out.println("on another workstation: mosvm image pull " + target.toAbsolutePath() + " --sha256 " + sha + "   (or the URL it is served at)");
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Bring an exported image into the cache, from a directory or an http(s) URL of one, checking every file against its manifest; `mosvm up` then uses it instead of building.")
+    static final class Pull implements Callable<Integer> {
+        @ParentCommand ImageCommand image;
+        @Spec CommandSpec spec;
+
+        @Parameters(paramLabel = "SOURCE", description = "A directory made by `mosvm image export`, or an http(s) URL of one.")
+        String source;
+
+        @Option(names = "--sha256", paramLabel = "HASH", description = "The manifest's SHA-256 as its publisher gave it (export prints it). Without it the source is trusted.")
+        String sha256;
+
+        @Option(names = "--any-key", description = "Take an image this mosvm would not build (another release's); `mosvm up` uses only its own.")
+        boolean anyKey;
+
+        @Override
+        public Integer call() throws Exception {
+            if (sha256 != null && !sha256.strip().matches("[0-9a-fA-F]{64}")) {
+                throw MosvmException.invalid("--sha256 takes the 64 hex digits export printed, not '" + sha256 + "'");
+            }
+            String expected = anyKey ? null : ApplianceBuilder.keyFor(image.root.home.recipe(), image.root.home.agentJar());
+            Reporter rep = Reporter.lines(spec.commandLine().getErr());
+            long t0 = System.nanoTime();
+            ApplianceImage img = ImageTransfer.pull(image.cache(), source, sha256, expected, ApplianceLifecycle.buildProgress(rep));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "image %s (%s) in %s, every file checked, %.1f s%s%n", img.key(), img.manifest().imageVersion(), img.dir(),
+                    (System.nanoTime() - t0) / 1e9, sha256 == null ? " (no --sha256: the manifest was taken on trust)" : "");
+            out.flush();
             return 0;
         }
     }

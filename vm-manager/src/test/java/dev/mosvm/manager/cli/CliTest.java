@@ -34,7 +34,7 @@ class CliTest {
     @Test
     void everySubcommandHasHelp() {
         for (List<String> cmd : List.of(List.of("up"), List.of("status"), List.of("list"), List.of("down"), List.of("destroy"),
-                List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("generate-completion"),
+                List.of("image"), List.of("image", "build"), List.of("image", "list"), List.of("image", "export"), List.of("image", "pull"), List.of("generate-completion"),
                 List.of("nodes"), List.of("mon"), List.of("pool"), List.of("pool", "init"), List.of("join"), List.of("leave"),
                 List.of("balance"), List.of("ps"), List.of("migrate"), List.of("checkpoint"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
@@ -230,5 +230,36 @@ class CliTest {
         Run r = run("image", "build");
         assertEquals(ExitCodes.FAILED, r.exit());
         assertTrue(r.err().contains("not found"), r.err());
+    }
+
+    @Test
+    void anImageIsExportedAndPulledBackCheckedAndBadHashesAreOneLine() throws Exception {
+        String key = "00112233aabbccdd";
+        java.nio.file.Path img = java.nio.file.Files.createDirectories(dir.resolve("cache/images/" + key));
+        java.util.Map<String, dev.mosvm.builder.ImageManifest.FileEntry> files = new java.util.TreeMap<>();
+        for (String n : List.of("disk.qcow2", "vmlinuz", "initrd.img")) {
+            java.nio.file.Files.writeString(img.resolve(n), "bytes of " + n);
+            files.put(n, new dev.mosvm.builder.ImageManifest.FileEntry(java.nio.file.Files.size(img.resolve(n)), dev.mosvm.builder.CacheKey.sha256(img.resolve(n))));
+        }
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(img.resolve("manifest.json").toFile(),
+                new dev.mosvm.builder.ImageManifest(key, "mosvm", "1", "now", "root=/dev/vda", 1, java.util.Map.of(), files, 0));
+        java.nio.file.Path out = dir.resolve("published");
+        Run exported = run("image", "export", key, out.toString());
+        assertEquals(0, exported.exit(), exported.err());
+        String sha = dev.mosvm.builder.CacheKey.sha256(out.resolve("manifest.json"));
+        assertTrue(exported.out().contains("its manifest's SHA-256 is " + sha), exported.out());
+        assertEquals(0, run("image", "rm", key).exit());
+        Run badHash = run("image", "pull", out.toString(), "--sha256", "zz");
+        assertEquals(ExitCodes.INVALID_INPUT, badHash.exit());
+        assertEquals("mosvm: error: --sha256 takes the 64 hex digits export printed, not 'zz'", badHash.err().lines().findFirst().orElse(""));
+        Run wrong = run("image", "pull", out.toString(), "--sha256", "0".repeat(64), "--any-key");
+        assertEquals(ExitCodes.FAILED, wrong.exit(), wrong.err());
+        assertTrue(wrong.err().startsWith("mosvm: error: the manifest at " + out + " has SHA-256 "), wrong.err());
+        assertTrue(run("image", "list").out().lines().noneMatch(l -> l.startsWith(key)), "nothing kept");
+        Run pulled = run("image", "pull", out.toString(), "--sha256", sha, "--any-key");
+        assertEquals(0, pulled.exit(), pulled.err());
+        assertTrue(pulled.out().startsWith("image " + key + " (1+" + key + ") in "), pulled.out());
+        assertTrue(run("image", "list").out().lines().anyMatch(l -> l.startsWith(key)));
+        assertEquals(0, run("image", "verify", key).exit());
     }
 }
