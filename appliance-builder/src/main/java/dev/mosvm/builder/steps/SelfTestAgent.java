@@ -22,6 +22,8 @@ public final class SelfTestAgent implements BuildStep {
     static final String ARCHIVE = "/usr/lib/mosvm/mosvm-agent.jsa";
     /** The daemon's entry point, as the systemd unit starts it (same class path: the archive needs it). */
     static final String DAEMON = "dev.mosvm.agent.AgentDaemon";
+    /** Made by each appliance's agent at its first start: never in the image. */
+    static final String NODE_IDENTITY = "/etc/mosvm/node-identity";
 
     @Override public String description() { return "Self-testing the agent in the guest JRE (and recording its class archive)"; }
 
@@ -48,7 +50,9 @@ public final class SelfTestAgent implements BuildStep {
                 ProcessRunner.check(List.of("chroot", root.toString(), "/usr/bin/java", "@" + JVM_OPTIONS,
                         "-XX:ArchiveClassesAtExit=" + ARCHIVE,
                         "-Xlog:cds=off", "-Xlog:cds+dynamic=off", // picocli is Java 5 bytecode: CDS skips it, loudly
-                        "-Dmosvm.agent.config=/tmp/selftest.json", "-Dmosvm.agent.port=0", "-Dmosvm.agent.speedBudgetMs=50",
+                        // its pool state and identity key go to /tmp: a key left in the image would be every appliance's
+                        "-Dmosvm.agent.config=/tmp/selftest.json", "-Dmosvm.agent.pool=/tmp/selftest-pool/pool.json",
+                        "-Dmosvm.agent.port=0", "-Dmosvm.agent.speedBudgetMs=50",
                         "-Dmosvm.agent.selfTest=true", "-cp", "/usr/lib/mosvm/mosvm-agent.jar", DAEMON),
                         "the agent's self-test in the guest JRE", ctx.progress::detail);
             } finally {
@@ -57,9 +61,14 @@ public final class SelfTestAgent implements BuildStep {
             if (!Files.isRegularFile(root.resolve(ARCHIVE.substring(1)))) {
                 throw new BuildException("the agent's class-data archive was not written", "see the self-test output above");
             }
+            if (Files.exists(root.resolve(NODE_IDENTITY.substring(1)))) {
+                throw new BuildException("the image holds a node identity key (" + NODE_IDENTITY + "), which every appliance made from it would share",
+                        "find what wrote it during the build");
+            }
         } finally {
             Files.deleteIfExists(p12);
             Files.deleteIfExists(cfg);
+            dev.mosvm.builder.SafeDelete.deleteTree(root.resolve("tmp/selftest-pool"));
         }
     }
 

@@ -19,6 +19,8 @@ final class BulletinBoard {
     private long[] stamp = new long[0];
     private NodeInfo[] info = new NodeInfo[0];
     private boolean[] left = new boolean[0];
+    /** Each entry's proof as its node signed it, passed on untouched (null where nodes sign nothing). */
+    private EntryProof[] proof = new EntryProof[0];
     /** Present slots, unordered, for iteration and random peer choice. */
     private int[] present = new int[0];
     private int[] positionInPresent = new int[0];
@@ -56,6 +58,15 @@ final class BulletinBoard {
         return left[slot];
     }
 
+    EntryProof proof(int slot) {
+        return proof[slot];
+    }
+
+    /** The entry held for {@code slot}, as it would be sent now. */
+    WireEntry entry(int slot, long now) {
+        return new WireEntry(info[slot], now - stamp[slot], left[slot], proof[slot]);
+    }
+
     static final int IGNORED = 0;
     static final int UPDATED = 1;
     /** A node we did not hold, or one that newly left: membership news worth broadcasting. */
@@ -69,7 +80,7 @@ final class BulletinBoard {
         boolean absent = stamp[slot] == ABSENT;
         if (!absent && s <= stamp[slot]) return IGNORED;
         boolean newlyLeft = e.left() && (absent || !left[slot]);
-        put(slot, s, e.info(), e.left());
+        put(slot, s, e.info(), e.left(), e.proof());
         return absent || newlyLeft ? MEMBERSHIP_NEWS : UPDATED;
     }
 
@@ -77,10 +88,10 @@ final class BulletinBoard {
     void set(long now, NodeInfo i, boolean hasLeft) {
         int slot = ids.intern(i.id());
         ensure(slot);
-        put(slot, now, i, hasLeft);
+        put(slot, now, i, hasLeft, null);
     }
 
-    private void put(int slot, long s, NodeInfo i, boolean hasLeft) {
+    private void put(int slot, long s, NodeInfo i, boolean hasLeft, EntryProof p) {
         if (stamp[slot] == ABSENT) {
             positionInPresent[slot] = presentCount;
             if (presentCount == present.length) present = Arrays.copyOf(present, Math.max(16, present.length * 2));
@@ -89,6 +100,7 @@ final class BulletinBoard {
         stamp[slot] = s;
         info[slot] = i;
         left[slot] = hasLeft;
+        proof[slot] = p;
         promote(slot);
     }
 
@@ -118,7 +130,7 @@ final class BulletinBoard {
         WireEntry[] out = new WireEntry[youngCount];
         for (int i = 0; i < youngCount; i++) {
             int s = young[i];
-            out[i] = new WireEntry(info[s], now - stamp[s], left[s]);
+            out[i] = entry(s, now);
         }
         return out;
     }
@@ -133,6 +145,7 @@ final class BulletinBoard {
         stamp[slot] = ABSENT;
         info[slot] = null;
         left[slot] = false;
+        proof[slot] = null;
         if (indexInYoung(slot) >= 0) {
             // The window lost a member; the next youngest may be any other entry. Removal is
             // rare (forgetting), so rebuild the window from the whole board.
@@ -149,6 +162,7 @@ final class BulletinBoard {
         Arrays.fill(stamp, old, n, ABSENT);
         info = Arrays.copyOf(info, n);
         left = Arrays.copyOf(left, n);
+        proof = Arrays.copyOf(proof, n);
         positionInPresent = Arrays.copyOf(positionInPresent, n);
     }
 }

@@ -15,9 +15,13 @@ import java.util.regex.Pattern;
  * The gossip wire format, in one place. Big-endian:
  * <pre>
  *   'M' 'G' version:u8 kind:u8 sender:str count:u16 entry*count      (kind: GossipMessage.Kind)
- *   entry = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 workDone:f32 ageMillis:u32 flags:u8
+ *   entry = info ageMillis:u32 flags:u8 [seq:u64 signature:64 if flags has PROOF]
+ *   info  = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 workDone:f32
  *   str   = length:u8 utf8-bytes
  * </pre>
+ * An entry's proof ({@link EntryProof}) signs {@link #signedBytes}: 'M' 'G' 'S' version, the
+ * info as above, whether the node left (u8) and seq; the age is outside it (it grows as the
+ * entry travels).
  * Every field is range-checked on decode and trailing bytes are an error: a malformed message
  * is rejected whole with a {@link MalformedMessageException}, never half-applied.
  * Message types and flag bits: only append.
@@ -25,9 +29,15 @@ import java.util.regex.Pattern;
 public final class GossipCodec {
     private GossipCodec() {}
 
-    /** 2 added workDone (the balancer weighs it); nodes of one pool run one image, so one version. */
-    public static final byte VERSION = 2;
+    /** 2 added workDone (the balancer weighs it), 3 entries' proofs; nodes of one pool run one image, so one version. */
+    public static final byte VERSION = 3;
     static final int FLAG_LEFT = 1;
+    static final int FLAG_PROOF = 2;
+    /**
+     * A message is cut at this many bytes (entries beyond go in the next part, or wait for the
+     * next interval): signed entries are about 130 bytes, so a window of 1,024 would not fit a datagram.
+     */
+    public static final int MAX_PART_BYTES = 60_000;
 
     /** Fits one UDP datagram. */
     public static final int MAX_MESSAGE_BYTES = 65_507;
@@ -54,18 +64,13 @@ public final class GossipCodec {
             if (m.entries().size() > MAX_ENTRIES) throw new IllegalArgumentException("too many entries");
             out.writeShort(m.entries().size());
             for (WireEntry e : m.entries()) {
-                NodeInfo i = e.info();
-                str(out, i.id());
-                str(out, i.address());
-                out.writeShort(i.port());
-                out.writeShort(Math.min(i.cpus(), 0xFFFF));
-                out.writeFloat((float) i.speed());
-                out.writeFloat((float) i.load());
-                out.writeInt((int) Math.min(i.freeMemKb(), 0xFFFF_FFFFL));
-                out.writeShort(Math.min(i.jobs(), 0xFFFF));
-                out.writeFloat((float) i.workDone());
+                info(out, e.info());
                 out.writeInt((int) Math.min(Math.max(0, e.ageMillis()), MAX_AGE_MILLIS));
-                out.writeByte(e.left() ? FLAG_LEFT : 0);
+                out.writeByte((e.left() ? FLAG_LEFT : 0) | (e.proof() != null ? FLAG_PROOF : 0));
+                if (e.proof() != null) {
+                    out.writeLong(e.proof().seq());
+                    out.write(e.proof().signature());
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException(e); // in-memory stream
@@ -74,13 +79,50 @@ public final class GossipCodec {
         return bytes.toByteArray();
     }
 
+    private static void info(DataOutputStream out, NodeInfo i) throws IOException {
+        str(out, i.id());
+        str(out, i.address());
+        out.writeShort(i.port());
+        out.writeShort(Math.min(i.cpus(), 0xFFFF));
+        out.writeFloat((float) i.speed());
+        out.writeFloat((float) i.load());
+        out.writeInt((int) Math.min(i.freeMemKb(), 0xFFFF_FFFFL));
+        out.writeShort(Math.min(i.jobs(), 0xFFFF));
+        out.writeFloat((float) i.workDone());
+    }
+
+    /** What a node's proof of its entry signs: the info as the wire carries it, whether it left, and the sequence. */
+    public static byte[] signedBytes(NodeInfo info, boolean left, long seq) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(160);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte('M');
+            out.writeByte('G');
+            out.writeByte('S');
+            out.writeByte(VERSION);
+            info(out, info);
+            out.writeByte(left ? 1 : 0);
+            out.writeLong(seq);
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // in-memory stream
+        }
+        return bytes.toByteArray();
+    }
+
     /** The encoded size, without encoding (the simulator counts traffic with it). */
     public static int encodedSize(GossipMessage m) {
-        int size = 4 + 1 + utf8Length(m.sender()) + 2;
-        for (WireEntry e : m.entries()) {
-            size += 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 1;
-        }
+        int size = headerSize(m.sender());
+        for (WireEntry e : m.entries()) size += entrySize(e);
         return size;
+    }
+
+    static int headerSize(String sender) {
+        return 4 + 1 + utf8Length(sender) + 2;
+    }
+
+    /** One entry's encoded size. */
+    public static int entrySize(WireEntry e) {
+        return 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 1
+                + (e.proof() != null ? 8 + EntryProof.SIGNATURE_BYTES : 0);
     }
 
     private static int utf8Length(String s) {
@@ -121,9 +163,17 @@ public final class GossipCodec {
                 if (!Float.isFinite(speed) || speed < 0 || !Float.isFinite(load) || load < 0 || !Float.isFinite(workDone) || workDone < 0) {
                     throw new MalformedMessageException("entry " + k + ": speed/load/work out of range");
                 }
-                if ((flags & ~FLAG_LEFT) != 0) throw new MalformedMessageException("entry " + k + ": unknown flags " + flags);
+                if ((flags & ~(FLAG_LEFT | FLAG_PROOF)) != 0) throw new MalformedMessageException("entry " + k + ": unknown flags " + flags);
                 if (address.isEmpty()) throw new MalformedMessageException("entry " + k + ": empty address");
-                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs, workDone), age, (flags & FLAG_LEFT) != 0));
+                EntryProof proof = null;
+                if ((flags & FLAG_PROOF) != 0) {
+                    long seq = in.getLong();
+                    if (seq < 0) throw new MalformedMessageException("entry " + k + ": negative sequence");
+                    byte[] sig = new byte[EntryProof.SIGNATURE_BYTES];
+                    in.get(sig);
+                    proof = new EntryProof(seq, sig);
+                }
+                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs, workDone), age, (flags & FLAG_LEFT) != 0, proof));
             }
             if (in.hasRemaining()) throw new MalformedMessageException(in.remaining() + " trailing bytes");
             if (!entries.isEmpty() && !entries.get(0).info().id().equals(sender)) {

@@ -37,6 +37,8 @@ public final class GossipNode {
     private long lastForget = Long.MIN_VALUE;
     private long ticks;
     private final long syncPhase;
+    /** Signs this node's own entry (null: entries go unsigned, as in the simulator). */
+    private EntryProof.Signer signer;
 
     public GossipNode(NodeInfo self, GossipConfig cfg, RandomGenerator random, NodeIds ids) {
         this.cfg = cfg;
@@ -50,6 +52,15 @@ public final class GossipNode {
 
     public String id() {
         return self.id();
+    }
+
+    /** From now on this node's own entry goes out signed by {@code signer}. */
+    public void signWith(EntryProof.Signer signer) {
+        this.signer = signer;
+    }
+
+    private WireEntry ownEntry() {
+        return new WireEntry(self, 0, leaving, signer == null ? null : signer.sign(self, leaving));
     }
 
     /** New local facts; they go out with the next message. */
@@ -137,23 +148,32 @@ public final class GossipNode {
         return out;
     }
 
-    /** The whole board in messages of at most {@link GossipCodec#MAX_ENTRIES} entries, own entry first in each. */
     private int seenSyncFrom = -1;
     private long seenSyncAt;
 
+    /**
+     * The whole board in messages of at most {@link GossipCodec#MAX_ENTRIES} entries and
+     * {@link GossipCodec#MAX_PART_BYTES} bytes, own entry first in each.
+     */
     List<GossipMessage> fullState(long now, GossipMessage.Kind kind) {
         board.set(now, self, leaving);
-        WireEntry own = new WireEntry(self, 0, leaving);
+        WireEntry own = ownEntry();
+        int base = GossipCodec.headerSize(self.id()) + GossipCodec.entrySize(own);
         List<GossipMessage> parts = new ArrayList<>();
         List<WireEntry> cur = new ArrayList<>(List.of(own));
+        int bytes = base;
         for (int i = 0; i < board.size(); i++) {
             int s = board.slotAt(i);
             if (s == selfSlot) continue;
-            if (cur.size() == GossipCodec.MAX_ENTRIES) {
+            WireEntry e = board.entry(s, now);
+            int size = GossipCodec.entrySize(e);
+            if (cur.size() == GossipCodec.MAX_ENTRIES || bytes + size > GossipCodec.MAX_PART_BYTES) {
                 parts.add(new GossipMessage(self.id(), kind, cur));
                 cur = new ArrayList<>(List.of(own));
+                bytes = base;
             }
-            cur.add(new WireEntry(board.info(s), board.age(s, now), board.left(s)));
+            cur.add(e);
+            bytes += size;
         }
         parts.add(new GossipMessage(self.id(), kind, cur));
         return parts;
@@ -219,13 +239,24 @@ public final class GossipNode {
         List<WireEntry> out = new ArrayList<>(young.length + news.length + 1);
         // Own entry first, explicitly: another entry can share its millisecond stamp (heard
         // at the tick's own millisecond with age 0) and then sort ahead of it in the window.
-        out.add(new WireEntry(self, 0, leaving));
+        WireEntry own = ownEntry();
+        out.add(own);
+        int bytes = GossipCodec.headerSize(self.id()) + GossipCodec.entrySize(own);
         for (int s : news) {
-            if (board.has(s) && s != selfSlot) out.add(new WireEntry(board.info(s), board.age(s, now), board.left(s)));
+            if (board.has(s) && s != selfSlot) {
+                WireEntry e = board.entry(s, now);
+                bytes += GossipCodec.entrySize(e);
+                if (bytes > GossipCodec.MAX_PART_BYTES) return new GossipMessage(self.id(), out);
+                out.add(e);
+            }
         }
         for (WireEntry e : young) {
             int s = ids.intern(e.info().id());
-            if (s != selfSlot && !contains(news, s)) out.add(e);
+            if (s != selfSlot && !contains(news, s)) {
+                bytes += GossipCodec.entrySize(e);
+                if (bytes > GossipCodec.MAX_PART_BYTES) break; // a window larger than a datagram holds: the oldest wait
+                out.add(e);
+            }
         }
         return new GossipMessage(self.id(), out);
     }

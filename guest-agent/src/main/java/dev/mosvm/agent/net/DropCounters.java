@@ -9,7 +9,11 @@ public final class DropCounters {
     public enum Reason {
         OVERSIZED, MALFORMED, UNAUTHENTICATED, REPLAYED, STALE,
         /** From a node removed from the pool, or under a key retired since. */
-        REVOKED
+        REVOKED,
+        /** Gossip entries without their node's signature, or of a node whose key is not known here yet. */
+        UNPROVEN,
+        /** Gossip entries whose signature is not their node's: a member announcing another. */
+        FORGED
     }
 
     private final Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
@@ -20,6 +24,10 @@ public final class DropCounters {
 
     public void count(Reason r) {
         counts.get(r).incrementAndGet();
+    }
+
+    public void count(Reason r, int n) {
+        if (n > 0) counts.get(r).addAndGet(n);
     }
 
     public long get(Reason r) {

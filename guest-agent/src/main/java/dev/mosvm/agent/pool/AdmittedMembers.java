@@ -49,6 +49,12 @@ final class AdmittedMembers {
         return null;
     }
 
+    /** The member other than {@code node} admitted with identity key {@code key} and not removed, or null. */
+    synchronized String otherWithKey(String key, String node) {
+        for (Entry e : entries) if (!e.removed() && e.key().equals(key) && !e.node().equals(node)) return e.node();
+        return null;
+    }
+
     /** Whether {@code node} was admitted and not removed (it may never have come up). */
     synchronized boolean has(String node) {
         for (Entry e : entries) if (!e.removed() && e.node().equals(node)) return true;

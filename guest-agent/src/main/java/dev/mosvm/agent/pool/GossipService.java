@@ -1,6 +1,12 @@
 package dev.mosvm.agent.pool;
 
+import dev.mosvm.agent.gossip.EntryCheck;
+import dev.mosvm.agent.gossip.EntryProof;
 import dev.mosvm.agent.gossip.GossipCodec;
+import dev.mosvm.agent.identity.Ed25519;
+import dev.mosvm.agent.identity.MemberCredentials;
+import dev.mosvm.agent.identity.NodeIdentity;
+import dev.mosvm.agent.net.CertificateExchange;
 import dev.mosvm.agent.net.DropCounters;
 import dev.mosvm.agent.net.PacketSealer;
 import dev.mosvm.agent.net.PoolKeys;
@@ -31,6 +37,12 @@ import java.util.logging.Logger;
  * seals what it sends, and opens, decodes and feeds it what arrives. Everything the network
  * can do wrong ends as a counted drop. Also carries key rotation ({@link PoolKeys}): the pool
  * authority hands the current key to every member it hears using an older one.
+ *
+ * <p>With member identities, every node signs its own entry and believes others' only with
+ * their signatures ({@link EntryCheck}). A member's key comes from its certificate, which this
+ * node asks the sender of its entries for the first time it sees them ({@link CertificateExchange},
+ * on the gossip channel; the certificate is checked against the pool's authority, not the
+ * sender's word); until then that member's entries wait, so a joiner is seen an exchange later.
  */
 public final class GossipService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GossipService.class.getName());
@@ -48,6 +60,14 @@ public final class GossipService implements AutoCloseable {
     /** Authority: the key each member last sealed with, and when it was last handed the current one. */
     private final Map<String, Integer> keyInUse = new ConcurrentHashMap<>();
     private final Map<String, Long> rekeySent = new ConcurrentHashMap<>();
+    /** Null where members have no identities (a hand-made membership): entries go unsigned and unchecked. */
+    private final EntryCheck entries;
+    /** Members' identity keys, and the certificates they came from (to hand on to members that ask). */
+    private final Map<String, byte[]> memberKeys = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> certificates = new ConcurrentHashMap<>();
+    /** When this node last asked for a member's certificate, or answered a member's ask (monotonic ms). */
+    private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    private final Map<String, Long> answered = new ConcurrentHashMap<>();
 
     /**
      * @param onNewKey called (on the gossip thread) after this node took a new key or removed
@@ -60,7 +80,7 @@ public final class GossipService implements AutoCloseable {
     }
 
     /** @param identity this node's key pair, which the membership's certificate names (null: no peer channel) */
-    public GossipService(PoolMembership s, dev.mosvm.agent.identity.NodeIdentity identity, GossipConfig cfg, Supplier<NodeInfo> localFacts,
+    public GossipService(PoolMembership s, NodeIdentity identity, GossipConfig cfg, Supplier<NodeInfo> localFacts,
             Consumer<PoolKeys> onNewKey, Transport.Factory network) throws Exception {
         this.keys = new PoolKeys(s, identity);
         this.cfg = cfg;
@@ -68,6 +88,15 @@ public final class GossipService implements AutoCloseable {
         this.localFacts = localFacts;
         this.sealer = new PacketSealer(s.node(), keys.ring(), drops, System::currentTimeMillis, MAX_SKEW_MILLIS);
         this.node = new GossipNode(localFacts.get(), cfg, new SplittableRandom(new SecureRandom().nextLong()), new NodeIds());
+        MemberCredentials own = credentialsOrNull(keys);
+        if (own != null) {
+            node.signWith(new OwnEntrySigner(own.identity()));
+            entries = new EntryCheck(s.node(), this::verify);
+            memberKeys.put(s.node(), own.identity().publicKey());
+            certificates.put(s.node(), own.certificate());
+        } else {
+            entries = null;
+        }
         for (String r : keys.revokedNodes()) node.ban(r);
         for (String seed : s.seeds()) {
             int colon = seed.lastIndexOf(':');
@@ -76,6 +105,104 @@ public final class GossipService implements AutoCloseable {
         this.transport = network.open(new InetSocketAddress(s.port()), this::receive);
         this.ticker = Supervised.periodicAtRate("gossip-tick", 0, cfg.intervalMillis(), this::tick);
         LOG.info("gossip for pool " + s.pool() + " as " + s.node() + " on udp/" + transport.port());
+    }
+
+    private static MemberCredentials credentialsOrNull(PoolKeys keys) {
+        try {
+            return keys.credentials();
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
+    /** Signs this node's entry, once per change of it; the sequence is the wall clock's ms, so it grows across restarts too. */
+    private static final class OwnEntrySigner implements EntryProof.Signer {
+        private final NodeIdentity identity;
+        private NodeInfo lastInfo;
+        private boolean lastLeft;
+        private EntryProof last;
+        private long seq;
+
+        OwnEntrySigner(NodeIdentity identity) {
+            this.identity = identity;
+        }
+
+        @Override
+        public synchronized EntryProof sign(NodeInfo info, boolean left) {
+            if (last != null && left == lastLeft && info.equals(lastInfo)) return last;
+            seq = Math.max(seq + 1, System.currentTimeMillis());
+            last = new EntryProof(seq, identity.sign(GossipCodec.signedBytes(info, left, seq)));
+            lastInfo = info;
+            lastLeft = left;
+            return last;
+        }
+    }
+
+    private Boolean verify(String member, byte[] signed, byte[] signature) {
+        byte[] key = memberKeys.get(member);
+        return key == null ? null : Ed25519.verify(key, signed, signature);
+    }
+
+    /**
+     * A member's certificate, from wherever it came (its own handshake, or the founder that
+     * issued it): checked against the pool's authority and kept, so its entries are believed.
+     */
+    public void learn(String member, byte[] certificate) {
+        MemberCredentials own = credentialsOrNull(keys);
+        if (own == null) return;
+        memberKeys.put(member, own.check().check(certificate, member).publicKey());
+        certificates.put(member, certificate.clone());
+    }
+
+    /**
+     * Asks the sender of entries this node could not check for their members' certificates: it
+     * believed them, so it holds them. At most once an interval per member; a lost ask is asked again.
+     */
+    private void askForCertificates(java.util.Set<String> members, GossipMessage from) {
+        long now = now();
+        List<String> ask = new java.util.ArrayList<>();
+        for (String m : members) {
+            Long last = asked.get(m);
+            if (last != null && now - last < cfg.intervalMillis()) continue;
+            asked.put(m, now);
+            if (ask.size() < CertificateExchange.MAX_ITEMS) ask.add(m);
+        }
+        if (ask.isEmpty()) return;
+        NodeInfo sender = from.entries().get(0).info();
+        NodeInfo self;
+        synchronized (node) {
+            self = node.view(now).stream().filter(v -> v.info().id().equals(node.id())).findFirst().orElseThrow().info();
+        }
+        send(sender.address(), sender.port(), CertificateExchange.encode(new CertificateExchange.Ask(self.address(), self.port(), ask)));
+    }
+
+    /** A member asking for certificates, or answering this node's ask. */
+    private void exchange(String from, byte[] payload) {
+        CertificateExchange m;
+        try {
+            m = CertificateExchange.decode(payload);
+        } catch (GossipCodec.MalformedMessageException e) {
+            drops.count(DropCounters.Reason.MALFORMED);
+            return;
+        }
+        if (entries == null) return;
+        if (m instanceof CertificateExchange.Ask ask) {
+            long now = now();
+            Long last = answered.get(from);
+            if (last != null && now - last < cfg.intervalMillis() / 2) return; // an asker is answered twice an interval at most
+            answered.put(from, now);
+            List<byte[]> have = ask.nodes().stream().map(certificates::get).filter(java.util.Objects::nonNull).toList();
+            if (!have.isEmpty()) send(ask.replyAddress(), ask.replyPort(), CertificateExchange.encode(new CertificateExchange.Answer(have)));
+        } else if (m instanceof CertificateExchange.Answer answer) {
+            for (byte[] c : answer.certificates()) {
+                try {
+                    String member = dev.mosvm.agent.identity.MemberCertificate.decode(c).node();
+                    learn(member, c);
+                } catch (IllegalArgumentException | SecurityException e) {
+                    drops.count(DropCounters.Reason.UNPROVEN); // not a certificate of this pool's: nothing learnt
+                }
+            }
+        }
     }
 
     /** Milliseconds on this agent's monotonic clock: what the gossip ages are measured in. */
@@ -117,6 +244,10 @@ public final class GossipService implements AutoCloseable {
             takeKey(opened);
             return;
         }
+        if (CertificateExchange.is(opened.payload()) && !keys.ring().retired(opened.keyId())) {
+            exchange(opened.sender(), opened.payload());
+            return;
+        }
         boolean retiredKey = keys.ring().retired(opened.keyId());
         GossipMessage msg;
         try {
@@ -125,6 +256,7 @@ public final class GossipService implements AutoCloseable {
             drops.count(DropCounters.Reason.MALFORMED);
             return;
         }
+        GossipMessage original = msg;
         if (!msg.sender().equals(opened.sender()) || msg.entries().isEmpty()) { // one member speaking for another
             drops.count(DropCounters.Reason.UNAUTHENTICATED);
             return;
@@ -138,8 +270,18 @@ public final class GossipService implements AutoCloseable {
             return;
         }
         List<Outbound> replies;
+        EntryCheck.Outcome checked = null;
         synchronized (node) {
-            replies = node.onMessage(now(), msg);
+            if (entries != null) {
+                checked = entries.check(msg, now());
+                msg = checked.message();
+            }
+            replies = msg == null ? List.of() : node.onMessage(now(), msg);
+        }
+        if (checked != null) {
+            drops.count(DropCounters.Reason.UNPROVEN, checked.unproven());
+            drops.count(DropCounters.Reason.FORGED, checked.forged());
+            if (!checked.unknownKeys().isEmpty()) askForCertificates(checked.unknownKeys(), original);
         }
         send(replies);
     }
@@ -196,7 +338,10 @@ public final class GossipService implements AutoCloseable {
         int id = keys.rotate(member, now(), cfg.deadAfterMillis());
         synchronized (node) {
             node.ban(member);
+            if (entries != null) entries.forget(member);
         }
+        memberKeys.remove(member);
+        certificates.remove(member);
         keyInUse.remove(member);
         LOG.info("removed " + member + " from the pool; handing out gossip key " + id);
         onNewKey.accept(keys);
@@ -209,6 +354,10 @@ public final class GossipService implements AutoCloseable {
 
     private void send(List<Outbound> out) {
         for (Outbound o : out) transport.send(o.address(), o.port(), sealer.seal(GossipCodec.encode(o.message())));
+    }
+
+    private void send(String address, int port, byte[] payload) {
+        transport.send(address, port, sealer.seal(payload));
     }
 
     public List<NodeView> view() {

@@ -171,6 +171,12 @@ public final class Membership {
             LOG.warning("refused a join request for " + req.node() + ": its identity key was " + removedAs + "'s, who was removed");
             throw new IllegalStateException("this appliance was removed from pool " + membership.pool() + " (as " + removedAs + ") and cannot rejoin");
         }
+        String twin = admitted.otherWithKey(req.identityKey(), req.node());
+        if (twin != null) {
+            refusedJoins.incrementAndGet();
+            throw new IllegalStateException("the appliance joining as " + req.node() + " has the identity key of member " + twin
+                    + " (a copy of its disk?); give it its own: mosvm ssh -i " + req.node() + " -- 'rm /etc/mosvm/node-identity && systemctl restart mosvm-agent'");
+        }
         if (gossip.keys().revoked(req.node())) {
             refusedJoins.incrementAndGet();
             LOG.warning("refused a join request from " + req.node() + ": it was removed from the pool");
@@ -189,6 +195,7 @@ public final class Membership {
         MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000);
         admitted.admitted(req.node(), req.identityKey(), token, clock.getAsLong() / 1000);
         tokens.use(token);
+        gossip.learn(req.node(), certificate.encode()); // the founder believes the joiner's first gossip without asking
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
         byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(membership.master()), membership.pool(), req.node());

@@ -60,7 +60,7 @@ class GossipCodecTest {
     @Test
     void fuzzedInputNeverCrashesTheDecoder() {
         SplittableRandom r = new SplittableRandom(42);
-        byte[] good = GossipCodec.encode(sample(20));
+        byte[] good = GossipCodec.encode(signed(sample(20)));
         int accepted = 0;
         int rejected = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -69,7 +69,7 @@ class GossipCodecTest {
                 case 0 -> { // random bytes with a valid header, so decoding goes deep
                     data = new byte[r.nextInt(1, 2000)];
                     r.nextBytes(data);
-                    if (data.length > 4) { data[0] = 'M'; data[1] = 'G'; data[2] = 1; data[3] = 1; }
+                    if (data.length > 4) { data[0] = 'M'; data[1] = 'G'; data[2] = GossipCodec.VERSION; data[3] = 1; }
                 }
                 case 1 -> { // bit flips
                     data = good.clone();
@@ -91,5 +91,55 @@ class GossipCodecTest {
         }
         assertEquals(20_000, accepted + rejected);
         assertTrue(rejected > 10_000, "most mutations are caught: " + rejected);
+    }
+
+    /** Every other entry of {@code m} with a proof (a made-up signature: the codec does not check it). */
+    static GossipMessage signed(GossipMessage m) {
+        List<WireEntry> es = new java.util.ArrayList<>();
+        for (int i = 0; i < m.entries().size(); i++) {
+            WireEntry e = m.entries().get(i);
+            byte[] sig = new byte[EntryProof.SIGNATURE_BYTES];
+            java.util.Arrays.fill(sig, (byte) i);
+            es.add(i % 2 == 0 ? new WireEntry(e.info(), e.ageMillis(), e.left(), new EntryProof(1_765_000_000_000L + i, sig)) : e);
+        }
+        return new GossipMessage(m.sender(), m.kind(), es);
+    }
+
+    @Test
+    void proofsRoundTripAndTheirBytesAreCounted() throws Exception {
+        GossipMessage m = signed(sample(10));
+        byte[] bytes = GossipCodec.encode(m);
+        assertEquals(bytes.length, GossipCodec.encodedSize(m));
+        GossipMessage back = GossipCodec.decode(bytes);
+        for (int i = 0; i < 10; i++) assertEquals(m.entries().get(i).proof(), back.entries().get(i).proof(), "entry " + i);
+        // what is signed does not depend on the age, and changes with anything else
+        WireEntry e = back.entries().get(0);
+        byte[] signedBytes = GossipCodec.signedBytes(e.info(), e.left(), e.proof().seq());
+        assertTrue(java.util.Arrays.equals(signedBytes, GossipCodec.signedBytes(m.entries().get(0).info(), false, e.proof().seq())),
+                "the wire's rounding of floats is what is signed, so a receiver checks what the sender signed");
+        assertTrue(!java.util.Arrays.equals(signedBytes, GossipCodec.signedBytes(e.info(), true, e.proof().seq())));
+        assertTrue(!java.util.Arrays.equals(signedBytes, GossipCodec.signedBytes(e.info(), false, e.proof().seq() + 1)));
+        byte[] negative = bytes.clone();
+        int at = GossipCodec.headerSize("node-0") + GossipCodec.entrySize(new WireEntry(e.info(), 0, false)); // the first entry's seq
+        negative[at] = (byte) 0x80;
+        assertTrue(assertThrows(GossipCodec.MalformedMessageException.class, () -> GossipCodec.decode(negative)).getMessage().contains("negative sequence"));
+    }
+
+    @Test
+    void aWindowOfSignedEntriesLargerThanADatagramIsCutToFit() {
+        GossipNode n = new GossipNode(new dev.mosvm.api.NodeInfo("self-node-with-a-long-name", "10.0.0.1", 7946, 2, 1, 0, 1, 0),
+                new GossipConfig(1000, 1024, 10_000, 30_000, 300_000, 30), new SplittableRandom(1), new NodeIds());
+        n.signWith((info, left) -> new EntryProof(1, new byte[EntryProof.SIGNATURE_BYTES]));
+        GossipMessage many = signed(sample(1000));
+        n.onMessage(0, new GossipMessage(many.sender(), GossipMessage.Kind.GOSSIP, many.entries()));
+        GossipMessage out = n.message(10);
+        assertTrue(GossipCodec.encode(out).length <= GossipCodec.MAX_PART_BYTES, "one datagram");
+        assertTrue(out.entries().size() > 300, "as many as fit: " + out.entries().size());
+        int total = 0;
+        for (GossipMessage part : n.fullState(10, GossipMessage.Kind.SYNC)) {
+            assertTrue(GossipCodec.encode(part).length <= GossipCodec.MAX_PART_BYTES);
+            total += part.entries().size() - 1;
+        }
+        assertEquals(1000, total, "the whole board, in parts");
     }
 }

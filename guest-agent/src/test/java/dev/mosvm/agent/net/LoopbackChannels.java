@@ -60,7 +60,18 @@ public final class LoopbackChannels {
                     throw new UncheckedIOException(e);
                 }
             });
-            PeerChannel c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), client, clientName);
+            PeerChannel c;
+            try {
+                c = PeerChannel.connect(new Socket("127.0.0.1", ss.getLocalPort()), client, clientName);
+            } catch (java.net.SocketException | java.io.EOFException clientFailed) {
+                // the server refused first and hung up: its reason is the one worth reading
+                try {
+                    accepted.join().close();
+                } catch (CompletionException e) {
+                    if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
+                }
+                throw clientFailed;
+            }
             try {
                 return new PeerChannel[] {accepted.join(), c};
             } catch (CompletionException e) {

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MembershipTest {
-    /** A joiner's identity key (whose it is does not matter to the founder's checks). */
-    static final String KEY = dev.mosvm.agent.identity.NodeIdentity.ephemeral().publicKeyBase64();
+    /** A new joiner's identity key (each appliance has its own; the founder refuses a key admitted under another name). */
+    static String key() {
+        return NodeIdentity.ephemeral().publicKeyBase64();
+    }
 
     @TempDir Path dir;
 
@@ -39,21 +41,21 @@ class MembershipTest {
             assertTrue(Files.isRegularFile(file), "membership kept for restarts");
             assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
                     "root-only: it holds the pool key");
-            PoolMembership m = c.admit(new JoinRequest(r.joinSecret(), "b", KEY));
+            PoolMembership m = c.admit(new JoinRequest(r.joinSecret(), "b", key()));
             assertEquals("lab", m.pool());
             assertEquals(500, m.intervalMillis());
             assertEquals(32, m.window());
             assertEquals(1, m.seeds().size());
             assertFalse(m.plainPageStreams(), "page streams sealed unless the founder said otherwise");
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c", KEY)));
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest("wrong", "c", key())));
             // a single-use token, issued, admits one node (JoinTokensTest: they outlive the agent)
             String once = c.tokens(JoinTokenRequest.create(1, 7200)).issued();
             assertEquals(2, c.tokens(JoinTokenRequest.list()).tokens().size());
             assertTrue(Files.isRegularFile(dir.resolve("join-tokens.json")));
-            assertEquals("d", c.admit(new JoinRequest(once, "d", KEY)).node());
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(once, "e", KEY)), "used up");
+            assertEquals("d", c.admit(new JoinRequest(once, "d", key())).node());
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(once, "e", key())), "used up");
             now.addAndGet(3601_000L);
-            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c", KEY)), "expired");
+            assertThrows(SecurityException.class, () -> c.admit(new JoinRequest(r.joinSecret(), "c", key())), "expired");
             assertThrows(IllegalStateException.class, () -> c.init(new PoolInitRequest("other", 3600, 0, 0)), "one pool at a time");
             c.leave();
             assertFalse(Files.exists(file), "leaving forgets the pool");
@@ -61,7 +63,7 @@ class MembershipTest {
             assertFalse(Files.exists(file), "nothing written for bad tunables");
             var plain = c.init(new PoolInitRequest("lan", 3600, 0, 0, true));
             assertTrue(c.plainPageStreams());
-            assertTrue(c.admit(new JoinRequest(plain.joinSecret(), "b", KEY)).plainPageStreams(), "joiners send pages as the founder chose");
+            assertTrue(c.admit(new JoinRequest(plain.joinSecret(), "b", key())).plainPageStreams(), "joiners send pages as the founder chose");
             c.leave();
             assertFalse(c.plainPageStreams(), "outside a pool nothing goes plain");
         } finally {
@@ -110,17 +112,19 @@ class MembershipTest {
             String secret = founder.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5)).joinSecret();
             String tokenId = founder.tokens(JoinTokenRequest.list()).tokens().get(0).id();
             founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64())); // admitted, never seen in gossip: still removable
+            String twin = assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(secret, "b-clone", bKey.publicKeyBase64()))).getMessage();
+            assertTrue(twin.startsWith("the appliance joining as b-clone has the identity key of member b (a copy of its disk?)"), twin);
             var r = founder.remove(new dev.mosvm.api.RemoveRequest("b"));
             assertEquals(List.of(tokenId), r.revokedTokens(), "the five-use token it came with is revoked");
-            assertThrows(SecurityException.class, () -> founder.admit(new JoinRequest(secret, "b3", KEY)), "that token admits nobody now");
+            assertThrows(SecurityException.class, () -> founder.admit(new JoinRequest(secret, "b3", key())), "that token admits nobody now");
             String fresh = founder.tokens(JoinTokenRequest.create(3, 3600)).issued();
             assertEquals("this appliance was removed from pool lab (as b) and cannot rejoin",
                     assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(fresh, "b2", bKey.publicKeyBase64()))).getMessage());
             assertEquals("node 'b' was removed from pool lab and cannot rejoin",
-                    assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(fresh, "b", KEY))).getMessage());
+                    assertThrows(IllegalStateException.class, () -> founder.admit(new JoinRequest(fresh, "b", key()))).getMessage());
             assertEquals(3, founder.tokens(JoinTokenRequest.list()).tokens().stream().filter(t -> !t.id().equals(tokenId)).findFirst().orElseThrow().usesLeft(),
                     "refusals spend no use");
-            assertEquals("c", founder.admit(new JoinRequest(fresh, "c", KEY)).node(), "others still join");
+            assertEquals("c", founder.admit(new JoinRequest(fresh, "c", key())).node(), "others still join");
         } finally {
             founder.leave();
         }
