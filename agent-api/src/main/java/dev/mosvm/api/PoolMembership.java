@@ -25,14 +25,25 @@ import java.util.List;
  * <p>{@code admittedAtMillis}: the pool's time when the admitter answered the join (0 in a kept
  * membership), so a joiner whose workstation's clock is off takes the pool's time before its
  * first gossip packet, which would otherwise be refused as stale or from the future.
+ * {@code memberCertificates}: the certificates (base64) of the members the admitter knew, so
+ * the joiner believes their gossip entries from its first packet instead of asking for them.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
                              List<String> seeds, String profile, long intervalMillis, int window,
                              String authority, String master, String nodeKey, int epoch, List<String> revoked,
                              boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate,
-                             long admittedAtMillis) {
+                             long admittedAtMillis, List<String> memberCertificates) {
     public record Key(int id, String base64) {}
+
+    /** A membership that hands on no members' certificates. */
+    public PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
+                          List<String> seeds, String profile, long intervalMillis, int window,
+                          String authority, String master, String nodeKey, int epoch, List<String> revoked,
+                          boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate, long admittedAtMillis) {
+        this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
+                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, List.of());
+    }
 
     /** A membership whose pool seals its page streams (the default). */
     public PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
@@ -44,17 +55,18 @@ public record PoolMembership(String pool, String node, String address, int port,
 
     public PoolMembership {
         revoked = revoked == null ? List.of() : List.copyOf(revoked);
+        memberCertificates = memberCertificates == null ? List.of() : List.copyOf(memberCertificates);
     }
 
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates);
     }
 
     @Override

@@ -154,6 +154,11 @@ public final class GossipService implements AutoCloseable {
         certificates.put(member, certificate.clone());
     }
 
+    /** The certificates of every member this node believes (a joiner is handed them, at most {@link CertificateExchange#MAX_ITEMS} x 8). */
+    public List<byte[]> knownCertificates() {
+        return certificates.values().stream().limit(8L * CertificateExchange.MAX_ITEMS).map(byte[]::clone).toList();
+    }
+
     /**
      * Asks the sender of entries this node could not check for their members' certificates: it
      * believed them, so it holds them. At most once an interval per member; a lost ask is asked again.

@@ -204,7 +204,8 @@ public final class Membership {
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
                 membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
                 current.epoch(), current.revoked(), membership.plainPageStreams(), membership.authorityKey(), null,
-                Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong());
+                Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong(),
+                gossip.knownCertificates().stream().map(Base64.getEncoder()::encodeToString).toList());
     }
 
     /** A joiner's identity key, as its request carries it: base64 of a raw Ed25519 key. */
@@ -270,6 +271,14 @@ public final class Membership {
         stopGossip();
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
         gossip = new GossipService(m, identity, cfg, () -> loadVector(m, facts), this::keysChanged, network);
+        for (String c : m.memberCertificates()) {
+            try {
+                byte[] bytes = Base64.getDecoder().decode(c);
+                gossip.learn(MemberCertificate.decode(bytes).node(), bytes);
+            } catch (IllegalArgumentException | SecurityException e) {
+                LOG.warning("a member's certificate handed on at join does not hold (" + e.getMessage() + "): its entries wait for one that does");
+            }
+        }
         membership = m;
         save(m);
         followPoolTime(m);

@@ -90,6 +90,8 @@ class MembershipTest {
             assertEquals("b", c.node());
             assertArrayEquals(bKey.publicKey(), c.publicKey());
             assertEquals(null, m.authoritySecret(), "the authority's key stays with the founder");
+            assertTrue(m.memberCertificates().stream().map(s -> MemberCertificate.decode(java.util.Base64.getDecoder().decode(s)).node())
+                    .toList().contains("founder"), "the joiner is handed the founder's certificate, so it believes its first answer");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> thief.configure(m));
             assertTrue(e.getMessage().startsWith("this membership certifies key " + bKey.fingerprint() + ", not this appliance's"), e.getMessage());
             assertFalse(Files.exists(dir.resolve("c/pool.json")), "nothing kept by the node it was not for");
