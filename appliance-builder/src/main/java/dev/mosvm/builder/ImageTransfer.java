@@ -61,6 +61,10 @@ public final class ImageTransfer {
      */
     public static ApplianceImage pull(ImageCache cache, String source, String manifestSha256, String expectedKey, ProgressListener progress)
             throws IOException, BuildException, InterruptedException {
+        if (source.startsWith("http://") && manifestSha256 == null) {
+            throw new BuildException("pulling over plain http needs the manifest's hash: anyone on the way could hand over another image",
+                    "add --sha256 HASH (image export prints it), or use https");
+        }
         Source src = Source.of(source);
         byte[] manifestBytes = src.manifest();
         String actual = HexFormat.of().formatHex(CacheKey.sha256().digest(manifestBytes));

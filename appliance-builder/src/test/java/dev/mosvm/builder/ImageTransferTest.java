@@ -106,6 +106,8 @@ class ImageTransferTest {
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
             String sha = CacheKey.sha256(src.resolve(ApplianceImage.MANIFEST));
+            assertTrue(assertThrows(BuildException.class, () -> ImageTransfer.pull(target(), base + "/images", null, KEY, ProgressListener.SILENT))
+                    .getMessage().startsWith("pulling over plain http needs the manifest's hash"));
             assertEquals("cannot fetch " + base + "/nothing/manifest.json: HTTP 404", assertThrows(BuildException.class,
                     () -> ImageTransfer.pull(target(), base + "/nothing", sha, KEY, ProgressListener.SILENT)).getMessage());
             ApplianceImage got = ImageTransfer.pull(target(), base + "/images", sha, KEY, ProgressListener.SILENT);

@@ -25,8 +25,12 @@ public final class EntryCheck {
         Boolean verify(String node, byte[] signed, byte[] signature);
     }
 
-    /** What came of one message: the entries to believe (null: none, the sender's own failed), and what was refused. */
-    public record Outcome(GossipMessage message, int unproven, int forged, Set<String> unknownKeys) {}
+    /**
+     * What came of one message: the entries to believe (null: none, the sender's own failed), what
+     * was refused, and the members whose certificates to ask the sender for (unknown, or whose
+     * entries did not check with the key held: they may have joined again with a new one).
+     */
+    public record Outcome(GossipMessage message, int unproven, int forged, Set<String> askFor) {}
 
     private record Believed(EntryProof proof, long firstSeen) {}
 
@@ -61,7 +65,7 @@ public final class EntryCheck {
                 }
                 if (b != null && seq == b.proof().seq()) {
                     if (b.proof().sameSignature(e.proof())) ok = e.ageMillis() >= now - b.firstSeen() ? e : e.agedTo(now - b.firstSeen());
-                    else forged++;
+                    else forged++; // the same sequence signed twice: its node never does that
                 } else {
                     Boolean valid = keys.verify(id, GossipCodec.signedBytes(e.info(), e.left(), seq), e.proof().signature());
                     if (valid == null) {
@@ -72,6 +76,7 @@ public final class EntryCheck {
                         ok = e;
                     } else {
                         forged++;
+                        unknown.add(id);
                     }
                 }
             }

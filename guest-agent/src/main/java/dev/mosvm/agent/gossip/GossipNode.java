@@ -246,7 +246,7 @@ public final class GossipNode {
             if (board.has(s) && s != selfSlot) {
                 WireEntry e = board.entry(s, now);
                 bytes += GossipCodec.entrySize(e);
-                if (bytes > GossipCodec.MAX_PART_BYTES) return new GossipMessage(self.id(), out);
+                if (bytes > GossipCodec.MAX_PART_BYTES || out.size() == GossipCodec.MAX_ENTRIES) return new GossipMessage(self.id(), out);
                 out.add(e);
             }
         }
@@ -254,7 +254,7 @@ public final class GossipNode {
             int s = ids.intern(e.info().id());
             if (s != selfSlot && !contains(news, s)) {
                 bytes += GossipCodec.entrySize(e);
-                if (bytes > GossipCodec.MAX_PART_BYTES) break; // a window larger than a datagram holds: the oldest wait
+                if (bytes > GossipCodec.MAX_PART_BYTES || out.size() == GossipCodec.MAX_ENTRIES) break; // a window larger than a datagram holds: the oldest wait
                 out.add(e);
             }
         }

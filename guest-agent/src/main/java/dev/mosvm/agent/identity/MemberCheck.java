@@ -8,7 +8,8 @@ import java.util.function.Predicate;
 
 /**
  * Checks a certificate a peer shows: signed by this pool's authority, for this pool, naming
- * the member the peer claims to be, and not of a removed member. Certificates that checked out
+ * the member the peer claims to be, not of a removed member, and not older than another seen for
+ * that member (one that joined again, with a new key, voids its old key). Certificates that checked out
  * are remembered (a few dozen), so a busy channel pays one signature check per connection,
  * the peer's proof of its key, rather than two.
  */
@@ -17,6 +18,8 @@ public final class MemberCheck {
     private final String pool;
     private final byte[] authorityKey;
     private final Predicate<String> removed;
+    /** The latest issue time seen per member: a member that joined again with a new key makes its older certificates void. */
+    private final Map<String, Long> newest = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<ByteKey, MemberCertificate> verified = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ByteKey, MemberCertificate> eldest) {
@@ -60,6 +63,9 @@ public final class MemberCheck {
         if (!pool.equals(c.pool())) throw new SecurityException("a certificate of pool " + c.pool() + ", not " + pool);
         if (!c.node().equals(node)) throw new SecurityException("a certificate of " + c.node() + " shown by a peer that says it is " + node);
         if (removed.test(c.node())) throw new SecurityException(c.node() + " was removed from the pool");
+        long issued = c.issuedAtSeconds();
+        long latest = newest.merge(c.node(), issued, Math::max);
+        if (issued < latest) throw new SecurityException("a certificate of " + c.node() + " older than one already seen (it joined again with another key)");
         return c;
     }
 

@@ -35,12 +35,15 @@ public final class NodeIdentity {
     public static NodeIdentity loadOrCreate(Path file) throws IOException {
         if (Files.isRegularFile(file)) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.size() < 3 || !HEADER.equals(lines.get(0))) throw new IOException(file + " is not a mosvm node identity");
             try {
+                if (lines.size() < 3 || !HEADER.equals(lines.get(0))) throw new IllegalArgumentException("not a mosvm node identity");
                 Base64.Decoder b64 = Base64.getDecoder();
                 return new NodeIdentity(Ed25519.fromPkcs8(b64.decode(lines.get(1)), b64.decode(lines.get(2))));
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + " holds no valid key: " + e.getMessage());
+                // an agent that cannot start helps nobody: the node gets a new key, and must join its pool again
+                Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+                Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                LOG.severe(file + " holds no valid key (" + e.getMessage() + "), moved to " + aside + "; making a new one: this node must join its pool again");
             }
         }
         NodeIdentity made = ephemeral();

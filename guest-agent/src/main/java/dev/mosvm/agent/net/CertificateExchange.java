@@ -26,10 +26,12 @@ public sealed interface CertificateExchange {
     byte VERSION = 1;
     /** Per message: an ask names at most this many members, an answer carries at most this many certificates (about 6 kB). */
     int MAX_ITEMS = 32;
+    /** A reply address is an IPv4 or IPv6 literal: a name would be looked up on the gossip thread. */
+    java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]{7,15}|[0-9a-fA-F:]{2,39}");
 
     record Ask(String replyAddress, int replyPort, List<String> nodes) implements CertificateExchange {
         public Ask {
-            nodes = List.copyOf(nodes);
+            nodes = List.copyOf(new java.util.LinkedHashSet<>(nodes)); // a name asked twice is answered once
             if (nodes.isEmpty() || nodes.size() > MAX_ITEMS) throw new IllegalArgumentException("an ask names 1 to " + MAX_ITEMS + " members");
         }
     }
@@ -83,7 +85,7 @@ public sealed interface CertificateExchange {
             CertificateExchange m;
             if (kind == 'Q') {
                 String address = GossipCodec.str(in);
-                if (address.isEmpty()) throw new MalformedMessageException("an ask without a reply address");
+                if (!IP_LITERAL.matcher(address).matches()) throw new MalformedMessageException("an ask whose reply address is not an IP address");
                 int port = Short.toUnsignedInt(in.getShort());
                 if (port == 0) throw new MalformedMessageException("an ask without a reply port");
                 int count = Byte.toUnsignedInt(in.get());

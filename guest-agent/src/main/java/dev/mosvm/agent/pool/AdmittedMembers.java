@@ -24,6 +24,8 @@ final class AdmittedMembers {
 
     private final Path file;
     private final List<Entry> entries = new ArrayList<>();
+    /** Why the kept record could not be read, or null: admissions and removals then stop rather than overwrite it. */
+    private String unreadable;
 
     private AdmittedMembers(Path file) {
         this.file = file;
@@ -38,7 +40,9 @@ final class AdmittedMembers {
         try {
             if (Files.isRegularFile(file)) a.entries.addAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<List<Entry>>() {}));
         } catch (IOException e) {
-            LOG.warning("cannot read the record of admitted members in " + file + " (" + e.getMessage() + "); starting a new one");
+            a.unreadable = "the record of admitted members in " + file + " cannot be read (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); move it aside to start a new one (removed members' keys would then be forgotten)";
+            LOG.severe(a.unreadable);
         }
         return a;
     }
@@ -63,6 +67,7 @@ final class AdmittedMembers {
 
     /** Records an admission before the joiner is answered: a removal must be able to find it. */
     synchronized void admitted(String node, String key, String token, long nowSeconds) throws IOException {
+        if (unreadable != null) throw new IOException(unreadable);
         List<Entry> after = new ArrayList<>(entries);
         after.add(new Entry(node, key, token, nowSeconds, false));
         RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(after));
@@ -72,6 +77,7 @@ final class AdmittedMembers {
 
     /** Marks every admission of {@code node} removed; returns the tokens they came with. */
     synchronized List<String> removed(String node) throws IOException {
+        if (unreadable != null) throw new IOException(unreadable);
         List<String> tokens = new ArrayList<>();
         List<Entry> after = new ArrayList<>();
         for (Entry e : entries) {
@@ -91,6 +97,7 @@ final class AdmittedMembers {
     /** Forgotten with the pool (a founder leaving it, or founding a new one). */
     synchronized void clear() throws IOException {
         entries.clear();
+        unreadable = null;
         Files.deleteIfExists(file);
     }
 }

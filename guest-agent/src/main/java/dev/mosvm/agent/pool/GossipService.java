@@ -68,6 +68,12 @@ public final class GossipService implements AutoCloseable {
     /** When this node last asked for a member's certificate, or answered a member's ask (monotonic ms). */
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final Map<String, Long> answered = new ConcurrentHashMap<>();
+    private long answerWindowStart;
+    private int answersInWindow;
+    /** Asks answered per interval, all askers together: a member's worth of certificates each, so a few kB a second at most. */
+    static final int MAX_ANSWERS_PER_INTERVAL = 8;
+    /** Entries kept in the ask and answer logs before they are dropped whole. */
+    static final int MAX_TRACKED = 4096;
 
     /**
      * @param onNewKey called (on the gossip thread) after this node took a new key or removed
@@ -76,12 +82,15 @@ public final class GossipService implements AutoCloseable {
      */
     public GossipService(PoolMembership s, GossipConfig cfg, Supplier<NodeInfo> localFacts, Consumer<PoolKeys> onNewKey,
             Transport.Factory network) throws Exception {
-        this(s, null, cfg, localFacts, onNewKey, network);
+        this(s, null, cfg, localFacts, onNewKey, network, null);
     }
 
-    /** @param identity this node's key pair, which the membership's certificate names (null: no peer channel) */
+    /**
+     * @param identity     this node's key pair, which the membership's certificate names (null: no peer channel, unsigned gossip)
+     * @param sequenceFile where the sequence of this node's signed entries keeps its reserve across restarts (null: nowhere)
+     */
     public GossipService(PoolMembership s, NodeIdentity identity, GossipConfig cfg, Supplier<NodeInfo> localFacts,
-            Consumer<PoolKeys> onNewKey, Transport.Factory network) throws Exception {
+            Consumer<PoolKeys> onNewKey, Transport.Factory network, java.nio.file.Path sequenceFile) throws Exception {
         this.keys = new PoolKeys(s, identity);
         this.cfg = cfg;
         this.onNewKey = onNewKey;
@@ -90,7 +99,7 @@ public final class GossipService implements AutoCloseable {
         this.node = new GossipNode(localFacts.get(), cfg, new SplittableRandom(new SecureRandom().nextLong()), new NodeIds());
         MemberCredentials own = credentialsOrNull(keys);
         if (own != null) {
-            node.signWith(new OwnEntrySigner(own.identity()));
+            node.signWith(new OwnEntrySigner(own.identity(), cfg.intervalMillis(), sequenceFile, System::currentTimeMillis, System::nanoTime));
             entries = new EntryCheck(s.node(), this::verify);
             memberKeys.put(s.node(), own.identity().publicKey());
             certificates.put(s.node(), own.certificate());
@@ -115,29 +124,6 @@ public final class GossipService implements AutoCloseable {
         }
     }
 
-    /** Signs this node's entry, once per change of it; the sequence is the wall clock's ms, so it grows across restarts too. */
-    private static final class OwnEntrySigner implements EntryProof.Signer {
-        private final NodeIdentity identity;
-        private NodeInfo lastInfo;
-        private boolean lastLeft;
-        private EntryProof last;
-        private long seq;
-
-        OwnEntrySigner(NodeIdentity identity) {
-            this.identity = identity;
-        }
-
-        @Override
-        public synchronized EntryProof sign(NodeInfo info, boolean left) {
-            if (last != null && left == lastLeft && info.equals(lastInfo)) return last;
-            seq = Math.max(seq + 1, System.currentTimeMillis());
-            last = new EntryProof(seq, identity.sign(GossipCodec.signedBytes(info, left, seq)));
-            lastInfo = info;
-            lastLeft = left;
-            return last;
-        }
-    }
-
     private Boolean verify(String member, byte[] signed, byte[] signature) {
         byte[] key = memberKeys.get(member);
         return key == null ? null : Ed25519.verify(key, signed, signature);
@@ -154,9 +140,18 @@ public final class GossipService implements AutoCloseable {
         certificates.put(member, certificate.clone());
     }
 
-    /** The certificates of every member this node believes (a joiner is handed them, at most {@link CertificateExchange#MAX_ITEMS} x 8). */
+    /** What of the members' certificates a join answer carries: the rest a joiner asks for (the answer must fit the agent's API body limit). */
+    static final int HANDED_ON_BYTES = 24_000;
+
+    /** The certificates of members this node believes, up to {@link #HANDED_ON_BYTES} (a joiner is handed them). */
     public List<byte[]> knownCertificates() {
-        return certificates.values().stream().limit(8L * CertificateExchange.MAX_ITEMS).map(byte[]::clone).toList();
+        List<byte[]> out = new java.util.ArrayList<>();
+        int bytes = 0;
+        for (byte[] c : certificates.values()) {
+            if ((bytes += c.length) > HANDED_ON_BYTES) break;
+            out.add(c.clone());
+        }
+        return out;
     }
 
     /**
@@ -173,6 +168,7 @@ public final class GossipService implements AutoCloseable {
             if (ask.size() < CertificateExchange.MAX_ITEMS) ask.add(m);
         }
         if (ask.isEmpty()) return;
+        if (asked.size() > MAX_TRACKED) asked.clear(); // bounded: forgetting only allows an early second ask
         NodeInfo sender = from.entries().get(0).info();
         NodeInfo self;
         synchronized (node) {
@@ -193,11 +189,25 @@ public final class GossipService implements AutoCloseable {
         if (entries == null) return;
         if (m instanceof CertificateExchange.Ask ask) {
             long now = now();
+            if (now - answerWindowStart >= cfg.intervalMillis()) {
+                answerWindowStart = now;
+                answersInWindow = 0;
+                if (answered.size() > MAX_TRACKED) answered.clear();
+            }
             Long last = answered.get(from);
-            if (last != null && now - last < cfg.intervalMillis() / 2) return; // an asker is answered twice an interval at most
+            // an asker is answered twice an interval at most, and all askers together a few times a member
+            if (last != null && now - last < cfg.intervalMillis() / 2 || ++answersInWindow > MAX_ANSWERS_PER_INTERVAL) return;
             answered.put(from, now);
             List<byte[]> have = ask.nodes().stream().map(certificates::get).filter(java.util.Objects::nonNull).toList();
-            if (!have.isEmpty()) send(ask.replyAddress(), ask.replyPort(), CertificateExchange.encode(new CertificateExchange.Answer(have)));
+            if (have.isEmpty()) return;
+            // to where the asker is on the board if it is there; a joiner's own word otherwise (an address, never a name to look up)
+            NodeInfo onBoard;
+            synchronized (node) {
+                onBoard = node.view(now).stream().map(NodeView::info).filter(i -> i.id().equals(from)).findFirst().orElse(null);
+            }
+            String address = onBoard != null ? onBoard.address() : ask.replyAddress();
+            int port = onBoard != null ? onBoard.port() : ask.replyPort();
+            send(address, port, CertificateExchange.encode(new CertificateExchange.Answer(have)));
         } else if (m instanceof CertificateExchange.Answer answer) {
             for (byte[] c : answer.certificates()) {
                 try {
@@ -286,7 +296,7 @@ public final class GossipService implements AutoCloseable {
         if (checked != null) {
             drops.count(DropCounters.Reason.UNPROVEN, checked.unproven());
             drops.count(DropCounters.Reason.FORGED, checked.forged());
-            if (!checked.unknownKeys().isEmpty()) askForCertificates(checked.unknownKeys(), original);
+            if (!checked.askFor().isEmpty()) askForCertificates(checked.askFor(), original);
         }
         send(replies);
     }

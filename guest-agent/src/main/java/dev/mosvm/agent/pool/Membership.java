@@ -165,13 +165,14 @@ public final class Membership {
         }
         if (req.node() == null || !req.node().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) throw new IllegalArgumentException("invalid node name");
         byte[] joinerKey = identityKey(req.identityKey());
-        String removedAs = admitted.removedWithKey(req.identityKey());
+        String key = Base64.getEncoder().encodeToString(joinerKey); // one spelling of a key, whatever padding the request used
+        String removedAs = admitted.removedWithKey(key);
         if (removedAs != null) {
             refusedJoins.incrementAndGet();
             LOG.warning("refused a join request for " + req.node() + ": its identity key was " + removedAs + "'s, who was removed");
             throw new IllegalStateException("this appliance was removed from pool " + membership.pool() + " (as " + removedAs + ") and cannot rejoin");
         }
-        String twin = admitted.otherWithKey(req.identityKey(), req.node());
+        String twin = admitted.otherWithKey(key, req.node());
         if (twin != null) {
             refusedJoins.incrementAndGet();
             throw new IllegalStateException("the appliance joining as " + req.node() + " has the identity key of member " + twin
@@ -193,7 +194,7 @@ public final class Membership {
         }
         PoolAuthority authority = PoolAuthority.restore(membership.authoritySecret(), membership.authorityKey(), membership.authority());
         MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000);
-        admitted.admitted(req.node(), req.identityKey(), token, clock.getAsLong() / 1000);
+        admitted.admitted(req.node(), key, token, clock.getAsLong() / 1000);
         tokens.use(token);
         gossip.learn(req.node(), certificate.encode()); // the founder believes the joiner's first gossip without asking
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
@@ -232,11 +233,12 @@ public final class Membership {
         if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node())) && !admitted.has(req.node())) {
             throw new IllegalArgumentException("no node named '" + req.node() + "' in pool " + membership.pool());
         }
-        int keyId = gossip.remove(req.node());
+        // the record and the tokens first: a failure here leaves the node in the pool, and the removal can be asked again
         List<String> revokedTokens = new java.util.ArrayList<>();
         for (String t : admitted.removed(req.node())) {
             if (tokens.revoke(t)) revokedTokens.add(t);
         }
+        int keyId = gossip.remove(req.node());
         if (!revokedTokens.isEmpty()) LOG.info("revoked join token(s) " + revokedTokens + ", which admitted " + req.node());
         int members = (int) nodes.stream().filter(n -> !n.info().id().equals(req.node()) && !n.info().id().equals(membership.node())
                 && n.state() != NodeState.LEFT).count();
@@ -270,7 +272,7 @@ public final class Membership {
     private void become(PoolMembership m) throws Exception {
         stopGossip();
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
-        gossip = new GossipService(m, identity, cfg, () -> loadVector(m, facts), this::keysChanged, network);
+        gossip = new GossipService(m, identity, cfg, () -> loadVector(m, facts), this::keysChanged, network, file.resolveSibling("gossip-sequence"));
         for (String c : m.memberCertificates()) {
             try {
                 byte[] bytes = Base64.getDecoder().decode(c);
@@ -295,7 +297,7 @@ public final class Membership {
             String admitter = seed == null || seed.lastIndexOf(':') < 1 ? null : seed.substring(0, seed.lastIndexOf(':'));
             if (seed != null && admitter == null) LOG.warning("the pool's seed '" + seed + "' names no host: this node keeps its host's time");
             if (seed == null && clockOffset.millis() != 0) clockOffset.set(0);
-            clockSync = PoolClockSync.start(m.node(), admitter, gossip.keys(), clockOffset);
+            clockSync = PoolClockSync.start(m.node(), m.authority(), admitter, gossip.keys(), clockOffset); // the founder admits
         } catch (Exception e) {
             LOG.warning("cannot follow the pool's time: " + e);
         }

@@ -42,7 +42,15 @@ final class PoolClockSync implements AutoCloseable {
     /** Set once the member leaves or refounds: an exchange under way then must not move the offset. */
     private boolean closed;
 
+    /** The admitter's name, which the peer channel must prove (null: whichever member answers there). */
+    private final String admitter;
+
     PoolClockSync(String self, String admitterHost, int port, PoolKeys keys, PoolClockOffset offset) {
+        this(self, null, admitterHost, port, keys, offset);
+    }
+
+    PoolClockSync(String self, String admitter, String admitterHost, int port, PoolKeys keys, PoolClockOffset offset) {
+        this.admitter = admitter;
         this.self = self;
         this.admitterHost = admitterHost;
         this.port = port;
@@ -51,9 +59,9 @@ final class PoolClockSync implements AutoCloseable {
     }
 
     /** Follows the admitter at {@code admitterHost} from now on, or null for a founder (its host's time is the pool's). */
-    static PoolClockSync start(String self, String admitterHost, PoolKeys keys, PoolClockOffset offset) {
+    static PoolClockSync start(String self, String admitter, String admitterHost, PoolKeys keys, PoolClockOffset offset) {
         if (admitterHost == null) return null;
-        PoolClockSync s = new PoolClockSync(self, admitterHost, PeerDirectory.PORT, keys, offset);
+        PoolClockSync s = new PoolClockSync(self, admitter, admitterHost, PeerDirectory.PORT, keys, offset);
         s.task = Supervised.periodic("pool-clock", 0, PERIOD_MILLIS, s::exchange);
         return s;
     }
@@ -75,7 +83,7 @@ final class PoolClockSync implements AutoCloseable {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(admitterHost, port), CONNECT_TIMEOUT_MS);
             socket.setTcpNoDelay(true);
-            try (PeerChannel ch = PeerChannel.connect(socket, keys, self)) {
+            try (PeerChannel ch = PeerChannel.connect(socket, keys, self, admitter)) {
                 ch.readTimeout(ANSWER_TIMEOUT_MS);
                 long t0 = Monotonic.millis();
                 askedAt = System.currentTimeMillis();

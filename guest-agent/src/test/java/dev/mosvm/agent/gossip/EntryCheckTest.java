@@ -39,7 +39,7 @@ class EntryCheckTest {
         assertEquals(0.2, o.message().entries().get(1).info().load(), 1e-6);
         assertEquals(1, o.forged(), "b's entry signed by a");
         assertEquals(2, o.unproven(), "an unsigned entry, and x whose key is not known");
-        assertEquals(Set.of("x"), o.unknownKeys());
+        assertEquals(Set.of("b", "x"), o.askFor(), "x's key is not known; b's did not check (b may have joined again with another)");
     }
 
     @Test

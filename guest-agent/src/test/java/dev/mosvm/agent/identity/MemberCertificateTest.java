@@ -35,6 +35,7 @@ class MemberCertificateTest {
     void aCertificateRoundTripsAndChecksOut(@ForAll("names") String node, @ForAll @IntRange(min = 0) int issuedAt) {
         MemberCertificate c = AUTHORITY.certify("lab", node, NODE.publicKey(), issuedAt);
         byte[] bytes = c.encode();
+        MemberCheck check = new MemberCheck("lab", java.util.Base64.getDecoder().decode(AUTHORITY.publicKeyBase64()), n -> false); // a check keeps the newest it saw
         assertTrue(bytes.length <= MemberCertificate.MAX_BYTES);
         assertEquals(c, MemberCertificate.decode(bytes));
         assertEquals(c, check.check(bytes, node));
@@ -98,7 +99,21 @@ class MemberCertificateTest {
         byte[] m = "x".getBytes();
         assertTrue(Ed25519.verify(made.publicKey(), m, again.sign(m)), "the private key came back too");
         Files.writeString(file, "garbage\n");
-        assertThrows(java.io.IOException.class, () -> NodeIdentity.loadOrCreate(file));
+        NodeIdentity fresh = NodeIdentity.loadOrCreate(file);
+        assertFalse(java.util.Arrays.equals(made.publicKey(), fresh.publicKey()), "a damaged key is replaced, so the agent still starts");
+        assertEquals("garbage\n", Files.readString(dir.resolve("node-identity.damaged")), "and kept aside");
+        assertArrayEquals(fresh.publicKey(), NodeIdentity.loadOrCreate(file).publicKey());
+    }
+
+    @Test
+    void aMemberThatJoinedAgainWithANewKeyVoidsItsOlderCertificate() {
+        MemberCheck fresh = new MemberCheck("lab", java.util.Base64.getDecoder().decode(AUTHORITY.publicKeyBase64()), n -> false);
+        byte[] old = AUTHORITY.certify("lab", "cb", NODE.publicKey(), 100).encode();
+        byte[] again = AUTHORITY.certify("lab", "cb", NodeIdentity.ephemeral().publicKey(), 200).encode();
+        assertEquals("cb", fresh.check(old, "cb").node());
+        assertEquals("cb", fresh.check(again, "cb").node());
+        assertEquals("a certificate of cb older than one already seen (it joined again with another key)",
+                assertThrows(SecurityException.class, () -> fresh.check(old, "cb")).getMessage());
     }
 
     @Test

@@ -31,7 +31,11 @@ class CertificateExchangeTest {
     @Test
     void limitsHoldBothWays() {
         assertThrows(IllegalArgumentException.class, () -> new CertificateExchange.Ask("x", 1, List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new CertificateExchange.Ask("x", 1, java.util.Collections.nCopies(33, "n")));
+        assertEquals(List.of("ca"), new CertificateExchange.Ask("10.0.0.2", 1, List.of("ca", "ca", "ca")).nodes(), "a name asked twice is answered once");
+        byte[] named = CertificateExchange.encode(new CertificateExchange.Ask("example.org", 7946, List.of("ca")));
+        assertTrue(assertThrows(MalformedMessageException.class, () -> CertificateExchange.decode(named)).getMessage().contains("not an IP address"),
+                "a name would be looked up on the gossip thread");
+        assertThrows(IllegalArgumentException.class, () -> new CertificateExchange.Ask("x", 1, java.util.stream.IntStream.range(0, 33).mapToObj(i -> "n" + i).toList()));
         byte[] ask = CertificateExchange.encode(new CertificateExchange.Ask("10.0.0.2", 7946, List.of("ca")));
         byte[] zeroPort = ask.clone();
         zeroPort[4 + 1 + "10.0.0.2".length()] = 0;

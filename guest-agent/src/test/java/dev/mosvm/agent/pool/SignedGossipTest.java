@@ -45,9 +45,14 @@ class SignedGossipTest {
     final Map<String, GossipService> nodes = new LinkedHashMap<>();
 
     GossipService start(String name) throws Exception {
+        return start(name, 0);
+    }
+
+    /** Starts {@code name} with a new key, certified as issued at {@code issuedAt}. */
+    GossipService start(String name, long issuedAt) throws Exception {
         NodeIdentity id = NodeIdentity.ephemeral();
         identities.put(name, id);
-        byte[] cert = authority.certify("lab", name, id.publicKey(), 0).encode();
+        byte[] cert = authority.certify("lab", name, id.publicKey(), issuedAt).encode();
         boolean founder = name.equals("a");
         Base64.Encoder b64 = Base64.getEncoder();
         PoolMembership m = new PoolMembership("lab", name, GossipServiceTest.address(name), PORT, List.of(new PoolMembership.Key(1, poolKey)), 1,
@@ -55,7 +60,7 @@ class SignedGossipTest {
                 b64.encodeToString(KeyEnvelope.nodeKey(master, "lab", name)), 0, List.of(), false, authority.publicKeyBase64(), null,
                 b64.encodeToString(cert), 0);
         NodeInfo facts = new NodeInfo(name, GossipServiceTest.address(name), PORT, 2, 1.0, 0.5, 4L << 20, 0);
-        GossipService g = new GossipService(m, id, GossipConfig.test(), () -> facts, k -> { }, network.host(GossipServiceTest.address(name)));
+        GossipService g = new GossipService(m, id, GossipConfig.test(), () -> facts, k -> { }, network.host(GossipServiceTest.address(name)), null);
         nodes.put(name, g);
         return g;
     }
@@ -93,6 +98,26 @@ class SignedGossipTest {
             assertEquals(0, g.drops().get(DropCounters.Reason.FORGED), g.drops().toString());
             assertEquals(0, g.drops().get(DropCounters.Reason.MALFORMED), g.drops().toString());
         }
+    }
+
+    @Test
+    void idleMembersWhoseFactsDoNotChangeStayAlive() throws Exception {
+        for (String n : List.of("a", "b")) start(n);
+        awaitPoolOf(List.of("a", "b"));
+        Thread.sleep(2 * GossipConfig.test().suspectAfterMillis()); // facts here never change: only signing anew keeps entries fresh
+        for (String o : List.of("a", "b")) {
+            for (String n : List.of("a", "b")) assertEquals(NodeState.ALIVE, viewOf(nodes.get(o), n).state(), o + "'s view of " + n);
+        }
+    }
+
+    @Test
+    void aMemberThatJoinsAgainWithANewKeyIsBelievedAgain() throws Exception {
+        for (String n : List.of("a", "b", "c")) start(n);
+        awaitPoolOf(List.of("a", "b", "c"));
+        nodes.remove("c").close();
+        start("c", 60); // its disk was remade: a new key, certified later; nobody is told, b and a ask
+        awaitPoolOf(List.of("a", "b", "c"));
+        assertTrue(nodes.get("b").drops().get(DropCounters.Reason.FORGED) > 0, "c's new entries did not check with its old key at first");
     }
 
     @Test
