@@ -54,6 +54,11 @@ public final class GossipNode {
         return self.id();
     }
 
+    /** This node's own facts, as it last updated them. */
+    public NodeInfo self() {
+        return self;
+    }
+
     /** From now on this node's own entry goes out signed by {@code signer}. */
     public void signWith(EntryProof.Signer signer) {
         this.signer = signer;

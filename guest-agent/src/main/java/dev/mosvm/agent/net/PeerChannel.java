@@ -242,7 +242,7 @@ public final class PeerChannel implements AutoCloseable {
      * Reads the other side's certificate and signature and checks both: a peer whose key proof
      * checked out still has to be the member it says it is.
      */
-    private static MemberCertificate checkIdentity(DataInputStream i, MemberCheck check, String peer, String role, byte[] transcript) throws IOException {
+    private static void checkIdentity(DataInputStream i, MemberCheck check, String peer, String role, byte[] transcript) throws IOException {
         int length = i.readUnsignedShort();
         if (length > MemberCertificate.MAX_BYTES) throw new IOException("peer " + peer + " shows a certificate of " + length + " bytes");
         byte[] certificate = i.readNBytes(length);
@@ -257,7 +257,6 @@ public final class PeerChannel implements AutoCloseable {
         if (!MemberCheck.signedBy(c, signed(role, transcript), signature)) {
             throw new IOException("peer " + peer + " shows " + peer + "'s certificate without its key");
         }
-        return c;
     }
 
     private static byte[] signed(String role, byte[] transcript) {

@@ -172,7 +172,7 @@ public final class GossipService implements AutoCloseable {
         NodeInfo sender = from.entries().get(0).info();
         NodeInfo self;
         synchronized (node) {
-            self = node.view(now).stream().filter(v -> v.info().id().equals(node.id())).findFirst().orElseThrow().info();
+            self = node.self(); // not the whole view: only where answers should come
         }
         send(sender.address(), sender.port(), CertificateExchange.encode(new CertificateExchange.Ask(self.address(), self.port(), ask)));
     }
