@@ -9,7 +9,10 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * CPU time (user + system) since it started, so two readings give its CPU share. {@code serving}
  * says how the agent holds up under load and abuse (null from agents older than it).
  * {@code identityKey} is the public half of the node's own key pair (base64 of the raw Ed25519
- * key), which a pool certifies when the node joins.
+ * key), which a pool certifies when the node joins. {@code overlayKey} is the public half of its
+ * WireGuard key (base64, as {@code wg} prints it), which a pool whose overlay is on certifies
+ * with it, and {@code overlayEndpoint} where other appliances reach that WireGuard port
+ * ("HOST:PORT").
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentFacts(
@@ -28,7 +31,9 @@ public record AgentFacts(
         long agentRssKb,
         double agentCpuSeconds,
         Serving serving,
-        String identityKey) {
+        String identityKey,
+        String overlayKey,
+        String overlayEndpoint) {
 
     /** Guest-side milestones in seconds since the kernel started. */
     @JsonIgnoreProperties(ignoreUnknown = true)

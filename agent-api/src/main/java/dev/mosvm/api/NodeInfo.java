@@ -16,12 +16,19 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param workDone  reference-core seconds those jobs have run, summed: the balancer's estimate
  *                  of the work they have left (old jobs run long), so a node sending a job can
  *                  weigh whom it would slow down there
+ * @param endpoint  where its WireGuard port is reached ("HOST:PORT") in a pool whose overlay is
+ *                  on, else null; {@code address} is then its overlay address
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs,
-                       double workDone) {
+                       double workDone, String endpoint) {
+    /** A node outside an overlay. */
+    public NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs, double workDone) {
+        this(id, address, port, cpus, speed, load, freeMemKb, jobs, workDone, null);
+    }
+
     /** A node without jobs' work to report (tests, simulations of gossip alone). */
     public NodeInfo(String id, String address, int port, int cpus, double speed, double load, long freeMemKb, int jobs) {
-        this(id, address, port, cpus, speed, load, freeMemKb, jobs, 0);
+        this(id, address, port, cpus, speed, load, freeMemKb, jobs, 0, null);
     }
 }

@@ -5,16 +5,26 @@ package dev.mosvm.api;
  * and admits {@code tokenUses} nodes (null: one).
  * {@code intervalMillis} and {@code window} set the pool's gossip (0 = defaults: 1 s, 64);
  * {@code plainPageStreams}, that migrations send pages unsealed (a network the pool trusts).
+ * {@code overlay}: {@link #OVERLAY_WIREGUARD} carries all pool traffic between appliances over
+ * an encrypted WireGuard overlay (across machines and NATs); {@link #OVERLAY_PLAIN} or null, over
+ * the appliances' own network (one trusted machine).
  */
 public record PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams,
-                              Integer tokenUses) {
+                              Integer tokenUses, String overlay) {
+    public static final String OVERLAY_WIREGUARD = "wireguard";
+    public static final String OVERLAY_PLAIN = "plain";
+
+    public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams, Integer tokenUses) {
+        this(pool, tokenTtlSeconds, intervalMillis, window, plainPageStreams, tokenUses, null);
+    }
+
     /** A pool that seals its page streams. */
     public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window) {
-        this(pool, tokenTtlSeconds, intervalMillis, window, false, null);
+        this(pool, tokenTtlSeconds, intervalMillis, window, false, null, null);
     }
 
     public PoolInitRequest(String pool, long tokenTtlSeconds, long intervalMillis, int window, boolean plainPageStreams) {
-        this(pool, tokenTtlSeconds, intervalMillis, window, plainPageStreams, null);
+        this(pool, tokenTtlSeconds, intervalMillis, window, plainPageStreams, null, null);
     }
 
     public static final long MIN_INTERVAL_MILLIS = 100;

@@ -2,6 +2,7 @@ package dev.mosvm.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node's membership in a pool, as the agent keeps it (/etc/mosvm/pool.json): its name and
@@ -27,13 +28,19 @@ import java.util.List;
  * first gossip packet, which would otherwise be refused as stale or from the future.
  * {@code memberCertificates}: the certificates (base64) of the members the admitter knew, so
  * the joiner believes their gossip entries from its first packet instead of asking for them.
+ *
+ * <p>Overlay: {@code overlay} is the pool's mode ({@link PoolInitRequest#OVERLAY_WIREGUARD}, or
+ * plain when null), {@code overlayAddress} this node's stable address on it (assigned by its
+ * admitter and certified), and {@code memberEndpoints} where the admitter knew its members'
+ * WireGuard ports to be (node to "HOST:PORT"), so a joiner can reach them before any gossip.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
                              List<String> seeds, String profile, long intervalMillis, int window,
                              String authority, String master, String nodeKey, int epoch, List<String> revoked,
                              boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate,
-                             long admittedAtMillis, List<String> memberCertificates) {
+                             long admittedAtMillis, List<String> memberCertificates, String overlay, String overlayAddress,
+                             Map<String, String> memberEndpoints) {
     public record Key(int id, String base64) {}
 
     /** A membership that hands on no members' certificates. */
@@ -42,7 +49,7 @@ public record PoolMembership(String pool, String node, String address, int port,
                           String authority, String master, String nodeKey, int epoch, List<String> revoked,
                           boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate, long admittedAtMillis) {
         this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
-                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, List.of());
+                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, List.of(), null, null, Map.of());
     }
 
     /** A membership whose pool seals its page streams (the default). */
@@ -56,17 +63,25 @@ public record PoolMembership(String pool, String node, String address, int port,
     public PoolMembership {
         revoked = revoked == null ? List.of() : List.copyOf(revoked);
         memberCertificates = memberCertificates == null ? List.of() : List.copyOf(memberCertificates);
+        memberEndpoints = memberEndpoints == null ? Map.of() : Map.copyOf(memberEndpoints);
+    }
+
+    /** Whether the pool's traffic rides the WireGuard overlay. */
+    public boolean overlayOn() {
+        return PoolInitRequest.OVERLAY_WIREGUARD.equals(overlay);
     }
 
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates,
+                overlay, overlayAddress, memberEndpoints);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
-                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates);
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates,
+                overlay, overlayAddress, memberEndpoints);
     }
 
     @Override

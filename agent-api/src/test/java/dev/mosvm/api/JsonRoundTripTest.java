@@ -43,7 +43,8 @@ class JsonRoundTripTest {
     @Test
     void factsComeBackWithTheirLoadAverages() throws Exception {
         AgentFacts f = new AgentFacts("ca", "192.168.122.2", 2, 0.21, 469_000, 371_000, new double[] {0.5, 0.25, 0.125}, "0.1.0",
-                "0.1.0+abc", "6.1.0", 34.2, new AgentFacts.BootTimings(3.1, 20.4, 31.9), 42_000, 1.25, new AgentFacts.Serving(23, 1200, 2), "a2V5");
+                "0.1.0+abc", "6.1.0", 34.2, new AgentFacts.BootTimings(3.1, 20.4, 31.9), 42_000, 1.25, new AgentFacts.Serving(23, 1200, 2), "a2V5",
+                "d2c=", "10.213.77.11:51820");
         String json = Json.MAPPER.writeValueAsString(f);
         assertEquals(json, Json.MAPPER.writeValueAsString(roundTrip(f, AgentFacts.class)));
     }

@@ -1,5 +1,10 @@
 package dev.mosvm.agent;
 
+import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.agent.overlay.OverlayDevice;
+import dev.mosvm.agent.overlay.WireGuardDevice;
+import dev.mosvm.agent.overlay.WireGuardKeys;
+
 import dev.mosvm.agent.checkpoint.CheckpointStore;
 import dev.mosvm.agent.checkpoint.Checkpointer;
 import dev.mosvm.agent.layout.GuestLayout;
@@ -77,8 +82,10 @@ public final class AgentDaemon {
         LOG.info("speed " + speed.get() + (cap < 1 ? " (" + speed.measured() + " measured, capped to " + Math.round(cap * 100) + " % by the host)" : "")
                 + " by " + uptime() + " s");
         NodeIdentity identity = NodeIdentity.loadOrCreate(s.pool().resolveSibling("node-identity"));
-        FactsCollector facts = new FactsCollector(cfg.node(), speed::get, identity.publicKeyBase64());
-        Membership pool = Membership.start(s.pool(), facts, poolTime, identity);
+        OverlayDevice overlay = overlayDevice(s, cfg);
+        FactsCollector facts = new FactsCollector(cfg.node(), speed::get, identity.publicKeyBase64(),
+                overlay == null ? null : overlay.publicKey(), overlay == null ? null : overlay.endpoint().toString());
+        Membership pool = Membership.start(s.pool(), facts, poolTime, identity, overlay);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
         if (s.jobsSocket() != null && !s.selfTest()) startJobs(s, cfg, pool, speed, facts, server);
@@ -96,6 +103,27 @@ public final class AgentDaemon {
         }
         Thread.currentThread().join();
         return 0;
+    }
+
+    /**
+     * This appliance's end of a pool overlay: its WireGuard key (made at first start), the port it
+     * listens on and the endpoint others reach it at, as the host said (the qemu driver forwards
+     * one UDP port to it), else its own address and WireGuard's port. None outside an appliance.
+     */
+    private static OverlayDevice overlayDevice(AgentSettings s, GuestConfig cfg) throws IOException {
+        if (!Files.isRegularFile(GuestLayout.IMAGE_VERSION)) return null;
+        int port = cfg.overlayPort() > 0 ? cfg.overlayPort() : GuestConfig.OVERLAY_PORT;
+        Endpoint at = Endpoint.parseOrNull(cfg.overlayEndpoint());
+        if (cfg.overlayEndpoint() != null && at == null) LOG.warning("the host's overlay endpoint '" + cfg.overlayEndpoint() + "' is invalid; advertising this appliance's own address");
+        if (at == null) {
+            String own = FactsCollector.primaryAddress();
+            at = own == null ? null : new Endpoint(own, port);
+        }
+        if (at == null) {
+            LOG.warning("no address to advertise for the pool overlay: pools with one cannot be joined until the agent restarts with one");
+            return null;
+        }
+        return new WireGuardDevice(WireGuardKeys.loadOrCreate(s.pool().resolveSibling("wg.key")), port, at);
     }
 
     /**

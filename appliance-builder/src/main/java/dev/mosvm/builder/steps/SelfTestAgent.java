@@ -24,6 +24,7 @@ public final class SelfTestAgent implements BuildStep {
     static final String DAEMON = "dev.mosvm.agent.AgentDaemon";
     /** Made by each appliance's agent at its first start: never in the image. */
     static final String NODE_IDENTITY = "/etc/mosvm/node-identity";
+    static final String WIREGUARD_KEY = "/etc/mosvm/wg.key";
 
     @Override public String description() { return "Self-testing the agent in the guest JRE (and recording its class archive)"; }
 
@@ -61,9 +62,11 @@ public final class SelfTestAgent implements BuildStep {
             if (!Files.isRegularFile(root.resolve(ARCHIVE.substring(1)))) {
                 throw new BuildException("the agent's class-data archive was not written", "see the self-test output above");
             }
-            if (Files.exists(root.resolve(NODE_IDENTITY.substring(1)))) {
-                throw new BuildException("the image holds a node identity key (" + NODE_IDENTITY + "), which every appliance made from it would share",
-                        "find what wrote it during the build");
+            for (String key : new String[] {NODE_IDENTITY, WIREGUARD_KEY}) {
+                if (Files.exists(root.resolve(key.substring(1)))) {
+                    throw new BuildException("the image holds a private key (" + key + "), which every appliance made from it would share",
+                            "find what wrote it during the build");
+                }
             }
         } finally {
             Files.deleteIfExists(p12);

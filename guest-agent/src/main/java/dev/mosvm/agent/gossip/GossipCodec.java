@@ -1,5 +1,6 @@
 package dev.mosvm.agent.gossip;
 
+import dev.mosvm.agent.overlay.Endpoint;
 import dev.mosvm.api.NodeInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -16,21 +17,22 @@ import java.util.regex.Pattern;
  * <pre>
  *   'M' 'G' version:u8 kind:u8 sender:str count:u16 entry*count      (kind: GossipMessage.Kind)
  *   entry = info ageMillis:u32 flags:u8 [seq:u64 signature:64 if flags has PROOF]
- *   info  = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 workDone:f32
+ *   info  = id:str address:str port:u16 cpus:u16 speed:f32 load:f32 freeMemKb:u32 jobs:u16 workDone:f32 endpoint:str
  *   str   = length:u8 utf8-bytes
  * </pre>
  * An entry's proof ({@link EntryProof}) signs {@link #signedBytes}: 'M' 'G' 'S' version, the
  * info as above, whether the node left (u8) and seq; the age is outside it (it grows as the
  * entry travels).
  * Every field is range-checked on decode and trailing bytes are an error: a malformed message
- * is rejected whole with a {@link MalformedMessageException}, never half-applied.
+ * is rejected whole with a {@link MalformedMessageException}, never half-applied. An empty
+ * endpoint is none (a pool without an overlay); another must be a valid HOST:PORT.
  * Message types and flag bits: only append.
  */
 public final class GossipCodec {
     private GossipCodec() {}
 
-    /** 2 added workDone (the balancer weighs it), 3 entries' proofs; nodes of one pool run one image, so one version. */
-    public static final byte VERSION = 3;
+    /** 2 added workDone (the balancer weighs it), 3 entries' proofs, 4 the overlay endpoint; nodes of one pool run one image, so one version. */
+    public static final byte VERSION = 4;
     static final int FLAG_LEFT = 1;
     static final int FLAG_PROOF = 2;
     /**
@@ -89,6 +91,7 @@ public final class GossipCodec {
         out.writeInt((int) Math.min(i.freeMemKb(), 0xFFFF_FFFFL));
         out.writeShort(Math.min(i.jobs(), 0xFFFF));
         out.writeFloat((float) i.workDone());
+        str(out, i.endpoint() == null ? "" : i.endpoint());
     }
 
     /** What a node's proof of its entry signs: the info as the wire carries it, whether it left, and the sequence. */
@@ -121,7 +124,8 @@ public final class GossipCodec {
 
     /** One entry's encoded size. */
     public static int entrySize(WireEntry e) {
-        return 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 1
+        return 1 + utf8Length(e.info().id()) + 1 + utf8Length(e.info().address()) + 2 + 2 + 4 + 4 + 4 + 2 + 4
+                + 1 + (e.info().endpoint() == null ? 0 : utf8Length(e.info().endpoint())) + 4 + 1
                 + (e.proof() != null ? 8 + EntryProof.SIGNATURE_BYTES : 0);
     }
 
@@ -158,6 +162,9 @@ public final class GossipCodec {
                 long freeMem = Integer.toUnsignedLong(in.getInt());
                 int jobs = Short.toUnsignedInt(in.getShort());
                 float workDone = in.getFloat();
+                String endpoint = str(in);
+                if (endpoint.isEmpty()) endpoint = null;
+                else if (Endpoint.parseOrNull(endpoint) == null) throw new MalformedMessageException("entry " + k + ": invalid endpoint");
                 long age = Integer.toUnsignedLong(in.getInt());
                 int flags = Byte.toUnsignedInt(in.get());
                 if (!Float.isFinite(speed) || speed < 0 || !Float.isFinite(load) || load < 0 || !Float.isFinite(workDone) || workDone < 0) {
@@ -173,7 +180,7 @@ public final class GossipCodec {
                     in.get(sig);
                     proof = new EntryProof(seq, sig);
                 }
-                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs, workDone), age, (flags & FLAG_LEFT) != 0, proof));
+                entries.add(new WireEntry(new NodeInfo(id, address, port, cpus, speed, load, freeMem, jobs, workDone, endpoint), age, (flags & FLAG_LEFT) != 0, proof));
             }
             if (in.hasRemaining()) throw new MalformedMessageException(in.remaining() + " trailing bytes");
             if (!entries.isEmpty() && !entries.get(0).info().id().equals(sender)) {

@@ -15,16 +15,55 @@ import java.util.regex.Pattern;
  * A pool's word that a node name belongs to a public key: what a member shows on the peer
  * channel to prove which member it is. The wire format, in one place (big-endian):
  * <pre>
- *   'M' 'C' version:u8 pool:str node:str issuer:str key:32 issuedAtSeconds:u64 signature:64
+ *   'M' 'C' version:u8 pool:str node:str issuer:str key:32 issuedAtSeconds:u64 [overlay] signature:64
+ *   overlay = wireguardKey:32 overlayAddress:4      (version 2 only)
  *   str = length:u8 utf8-bytes
  * </pre>
- * The signature is the pool authority's Ed25519 signature over everything before it. Every
- * field is checked on decode and trailing bytes are an error.
+ * Version 2 also certifies the member's seat on the pool's WireGuard overlay: its WireGuard
+ * public key and its overlay address, so a peer added to the overlay is a member and packets
+ * from an overlay address come from that member. A certificate without a seat is written as
+ * version 1 (a pool without an overlay). The signature is the pool authority's Ed25519
+ * signature over everything before it. Every field is checked on decode and trailing bytes are an error.
  */
-public record MemberCertificate(String pool, String node, String issuer, byte[] publicKey, long issuedAtSeconds, byte[] signature) {
-    public static final byte VERSION = 1;
-    /** Larger than any valid certificate: three names of 64 bytes, a key and a signature. */
-    public static final int MAX_BYTES = 3 + 3 * 65 + 32 + 8 + 64;
+public record MemberCertificate(String pool, String node, String issuer, byte[] publicKey, long issuedAtSeconds, Overlay overlay,
+                                byte[] signature) {
+    public static final byte VERSION = 2;
+    /** Larger than any valid certificate: three names of 64 bytes, two keys, an address and a signature. */
+    public static final int MAX_BYTES = 3 + 3 * 65 + 32 + 8 + 32 + 4 + 64;
+
+    /** A member's seat on the overlay: its WireGuard (X25519) public key and its IPv4 address there. */
+    public record Overlay(byte[] wireguardKey, java.net.Inet4Address address) {
+        public Overlay {
+            if (wireguardKey == null || wireguardKey.length != 32) throw new IllegalArgumentException("a WireGuard key is 32 bytes");
+            if (address == null) throw new IllegalArgumentException("an overlay seat needs an address");
+            wireguardKey = wireguardKey.clone();
+        }
+
+        @Override
+        public byte[] wireguardKey() {
+            return wireguardKey.clone();
+        }
+
+        /** The key as {@code wg} spells it. */
+        public String wireguardKeyBase64() {
+            return java.util.Base64.getEncoder().encodeToString(wireguardKey);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Overlay v && Arrays.equals(wireguardKey, v.wireguardKey) && address.equals(v.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(wireguardKey) * 31 + address.hashCode();
+        }
+    }
+
+    /** A certificate without an overlay seat. */
+    public MemberCertificate(String pool, String node, String issuer, byte[] publicKey, long issuedAtSeconds, byte[] signature) {
+        this(pool, node, issuer, publicKey, issuedAtSeconds, null, signature);
+    }
     private static final Pattern POOL = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -50,17 +89,26 @@ public record MemberCertificate(String pool, String node, String issuer, byte[] 
     }
 
     /** What the authority signs: every field but the signature. */
-    public static byte[] signedPart(String pool, String node, String issuer, byte[] publicKey, long issuedAtSeconds) {
+    public byte[] signedPart() {
+        return signedPart(pool, node, issuer, publicKey, issuedAtSeconds, overlay);
+    }
+
+    /** What the authority signs for these fields. */
+    public static byte[] signedPart(String pool, String node, String issuer, byte[] publicKey, long issuedAtSeconds, Overlay overlay) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(MAX_BYTES);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte('M');
             out.writeByte('C');
-            out.writeByte(VERSION);
+            out.writeByte(overlay == null ? 1 : VERSION);
             str(out, pool);
             str(out, node);
             str(out, issuer);
             out.write(publicKey);
             out.writeLong(issuedAtSeconds);
+            if (overlay != null) {
+                out.write(overlay.wireguardKey);
+                out.write(overlay.address.getAddress());
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -68,7 +116,7 @@ public record MemberCertificate(String pool, String node, String issuer, byte[] 
     }
 
     public byte[] encode() {
-        byte[] head = signedPart(pool, node, issuer, publicKey, issuedAtSeconds);
+        byte[] head = signedPart();
         byte[] all = Arrays.copyOf(head, head.length + signature.length);
         System.arraycopy(signature, 0, all, head.length, signature.length);
         return all;
@@ -81,17 +129,31 @@ public record MemberCertificate(String pool, String node, String issuer, byte[] 
         try {
             if (in.get() != 'M' || in.get() != 'C') throw new IllegalArgumentException("not a mosvm member certificate");
             int version = in.get() & 0xFF;
-            if (version != VERSION) throw new IllegalArgumentException("a member certificate of version " + version + ", this agent reads " + VERSION);
+            if (version != 1 && version != VERSION) {
+                throw new IllegalArgumentException("a member certificate of version " + version + ", this agent reads 1 and " + VERSION);
+            }
             String pool = str(in);
             String node = str(in);
             String issuer = str(in);
             byte[] key = new byte[Ed25519.PUBLIC_KEY_BYTES];
             in.get(key);
             long issuedAt = in.getLong();
+            Overlay overlay = null;
+            if (version == 2) {
+                byte[] wg = new byte[32];
+                in.get(wg);
+                byte[] address = new byte[4];
+                in.get(address);
+                try {
+                    overlay = new Overlay(wg, (java.net.Inet4Address) java.net.InetAddress.getByAddress(address));
+                } catch (java.net.UnknownHostException e) {
+                    throw new IllegalStateException(e); // four bytes are always an address
+                }
+            }
             byte[] sig = new byte[Ed25519.SIGNATURE_BYTES];
             in.get(sig);
             if (in.hasRemaining()) throw new IllegalArgumentException("trailing bytes after a member certificate");
-            return new MemberCertificate(pool, node, issuer, key, issuedAt, sig);
+            return new MemberCertificate(pool, node, issuer, key, issuedAt, overlay, sig);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("a truncated member certificate");
         }

@@ -54,7 +54,7 @@ public final class MemberCheck {
             } catch (IllegalArgumentException e) {
                 throw new SecurityException("a malformed certificate: " + e.getMessage());
             }
-            byte[] signed = MemberCertificate.signedPart(c.pool(), c.node(), c.issuer(), c.publicKey(), c.issuedAtSeconds());
+            byte[] signed = c.signedPart();
             if (!Ed25519.verify(authorityKey, signed, c.signature())) throw new SecurityException("a certificate this pool did not issue");
             synchronized (verified) {
                 verified.put(new ByteKey(bytes), c);

@@ -37,8 +37,13 @@ public final class PoolAuthority {
 
     /** Certifies that {@code node} of {@code pool} is whoever holds the private half of {@code publicKey}. */
     public MemberCertificate certify(String pool, String node, byte[] publicKey, long nowSeconds) {
+        return certify(pool, node, publicKey, nowSeconds, null);
+    }
+
+    /** Certifies as above, and that the member's seat on the overlay is {@code overlay}. */
+    public MemberCertificate certify(String pool, String node, byte[] publicKey, long nowSeconds, MemberCertificate.Overlay overlay) {
         Ed25519.publicKey(publicKey); // a key that is no key is refused here, not at first use
-        byte[] signed = MemberCertificate.signedPart(pool, node, issuer, publicKey, nowSeconds);
-        return new MemberCertificate(pool, node, issuer, publicKey, nowSeconds, Ed25519.sign(keys.getPrivate(), signed));
+        byte[] signed = MemberCertificate.signedPart(pool, node, issuer, publicKey, nowSeconds, overlay);
+        return new MemberCertificate(pool, node, issuer, publicKey, nowSeconds, overlay, Ed25519.sign(keys.getPrivate(), signed));
     }
 }

@@ -24,6 +24,8 @@ public final class FactsCollector {
     private volatile double agentReadyAt = -1;
     private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
     private final String identityKey;
+    private final String overlayKey;
+    private final String overlayEndpoint;
 
     public FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
         this(node, speed, null);
@@ -31,7 +33,18 @@ public final class FactsCollector {
 
     /** @param identityKey the node's public identity key, as facts report it (base64) */
     public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey) throws IOException {
+        this(node, speed, identityKey, null, null);
+    }
+
+    /**
+     * @param overlayKey      the node's WireGuard public key (base64), which a pool with an overlay certifies
+     * @param overlayEndpoint where other appliances reach its WireGuard port
+     */
+    public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey, String overlayKey, String overlayEndpoint)
+            throws IOException {
         this.identityKey = identityKey;
+        this.overlayKey = overlayKey;
+        this.overlayEndpoint = overlayEndpoint;
         this.node = node;
         this.speed = speed;
         String v = FactsCollector.class.getPackage().getImplementationVersion();
@@ -76,7 +89,9 @@ public final class FactsCollector {
                 ProcFiles.parseRssKb(status),
                 ProcFiles.parseCpuSeconds(ProcFiles.read("/proc/self/stat")),
                 new AgentFacts.Serving((int) ProcFiles.parseThreads(status), ConnectionGate.allRefused(), Supervised.allRestarts()),
-                identityKey);
+                identityKey,
+                overlayKey,
+                overlayEndpoint);
     }
 
     /**
@@ -91,11 +106,11 @@ public final class FactsCollector {
                 jobCount.getAsInt(), workDone.getAsDouble());
     }
 
-    /** The first non-loopback IPv4 address: the one peers and the host reach. */
-    static String primaryAddress() {
+    /** The first non-loopback IPv4 address that is not the pool overlay's: the one the host reaches. */
+    public static String primaryAddress() {
         try {
             for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (!nif.isUp() || nif.isLoopback()) continue;
+                if (!nif.isUp() || nif.isLoopback() || nif.getName().equals(dev.mosvm.agent.overlay.WireGuardDevice.INTERFACE)) continue;
                 for (InetAddress a : Collections.list(nif.getInetAddresses())) {
                     if (a instanceof Inet4Address) return a.getHostAddress();
                 }

@@ -20,7 +20,8 @@ final class AdmittedMembers {
     private static final Logger LOG = Logger.getLogger(AdmittedMembers.class.getName());
 
     /** One admission, as kept on disk; {@code key} is the identity key in base64. */
-    record Entry(String node, String key, String token, long admittedAt, boolean removed) {}
+    /** {@code overlayAddress}: its seat on the pool's overlay (null in a pool without one). */
+    record Entry(String node, String key, String token, long admittedAt, boolean removed, String overlayAddress) {}
 
     private final Path file;
     private final List<Entry> entries = new ArrayList<>();
@@ -65,11 +66,25 @@ final class AdmittedMembers {
         return false;
     }
 
+    /** The overlay seat {@code node} was given last, or null: a member joining again keeps its address. */
+    synchronized String overlayAddressOf(String node) {
+        String a = null;
+        for (Entry e : entries) if (e.node().equals(node) && !e.removed() && e.overlayAddress() != null) a = e.overlayAddress();
+        return a;
+    }
+
+    /** Every overlay address ever given, removed members' too (never given again). */
+    synchronized List<String> overlayAddresses() {
+        List<String> out = new ArrayList<>();
+        for (Entry e : entries) if (e.overlayAddress() != null) out.add(e.overlayAddress());
+        return out;
+    }
+
     /** Records an admission before the joiner is answered: a removal must be able to find it. */
-    synchronized void admitted(String node, String key, String token, long nowSeconds) throws IOException {
+    synchronized void admitted(String node, String key, String token, long nowSeconds, String overlayAddress) throws IOException {
         if (unreadable != null) throw new IOException(unreadable);
         List<Entry> after = new ArrayList<>(entries);
-        after.add(new Entry(node, key, token, nowSeconds, false));
+        after.add(new Entry(node, key, token, nowSeconds, false, overlayAddress));
         RootOnlyFile.write(file, Json.MAPPER.writeValueAsString(after));
         entries.clear();
         entries.addAll(after);
@@ -83,7 +98,7 @@ final class AdmittedMembers {
         for (Entry e : entries) {
             if (e.node().equals(node) && !e.removed()) {
                 tokens.add(e.token());
-                after.add(new Entry(e.node(), e.key(), e.token(), e.admittedAt(), true));
+                after.add(new Entry(e.node(), e.key(), e.token(), e.admittedAt(), true, e.overlayAddress()));
             } else {
                 after.add(e);
             }

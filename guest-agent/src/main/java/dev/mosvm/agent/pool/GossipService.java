@@ -4,6 +4,7 @@ import dev.mosvm.agent.gossip.EntryCheck;
 import dev.mosvm.agent.gossip.EntryProof;
 import dev.mosvm.agent.gossip.GossipCodec;
 import dev.mosvm.agent.identity.Ed25519;
+import dev.mosvm.agent.identity.MemberCertificate;
 import dev.mosvm.agent.identity.MemberCredentials;
 import dev.mosvm.agent.identity.NodeIdentity;
 import dev.mosvm.agent.net.CertificateExchange;
@@ -151,6 +152,13 @@ public final class GossipService implements AutoCloseable {
             if ((bytes += c.length) > HANDED_ON_BYTES) break;
             out.add(c.clone());
         }
+        return out;
+    }
+
+    /** The certificates of every member this node believes (itself too), by member: the overlay's peers come from them. */
+    public Map<String, MemberCertificate> members() {
+        Map<String, MemberCertificate> out = new java.util.HashMap<>();
+        certificates.forEach((member, bytes) -> out.put(member, MemberCertificate.decode(bytes))); // checked when learnt
         return out;
     }
 

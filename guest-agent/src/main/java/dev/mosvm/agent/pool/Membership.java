@@ -28,6 +28,11 @@ import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
+import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.agent.overlay.OverlayAddresses;
+import dev.mosvm.agent.overlay.OverlayDevice;
+import dev.mosvm.agent.overlay.WireGuardKeys;
+import java.net.Inet4Address;
 import dev.mosvm.api.RemoveRequest;
 import dev.mosvm.api.RemoveResponse;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +73,9 @@ public final class Membership {
     private PoolClockSync clockSync;
     /** This node's key pair, which a pool certifies at join. */
     private final NodeIdentity identity;
+    /** This node's end of a pool overlay (null where none can run: a pool with one is then refused). */
+    private final OverlayDevice overlayDevice;
+    private PoolOverlay overlay;
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
         this(file, facts, clock, network, null, NodeIdentity.ephemeral());
@@ -75,7 +83,13 @@ public final class Membership {
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network, PoolClockOffset clockOffset,
             NodeIdentity identity) {
+        this(file, facts, clock, network, clockOffset, identity, null);
+    }
+
+    Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network, PoolClockOffset clockOffset,
+            NodeIdentity identity, OverlayDevice overlayDevice) {
         this.identity = identity;
+        this.overlayDevice = overlayDevice;
         this.file = file;
         this.facts = facts;
         this.clock = clock;
@@ -88,9 +102,11 @@ public final class Membership {
     /**
      * @param clockOffset where this node keeps the pool's time (null: it keeps none, outside an appliance)
      * @param identity    this node's key pair ({@link NodeIdentity#loadOrCreate} beside the membership file)
+     * @param overlayDevice this node's end of a pool overlay, or null where none can run
      */
-    public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset, NodeIdentity identity) throws Exception {
-        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset, identity);
+    public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset, NodeIdentity identity,
+            OverlayDevice overlayDevice) throws Exception {
+        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset, identity, overlayDevice);
         if (Files.isRegularFile(file)) {
             try {
                 c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
@@ -118,15 +134,23 @@ public final class Membership {
         RANDOM.nextBytes(key);
         byte[] master = new byte[32];
         RANDOM.nextBytes(master);
+        boolean overlayOn = PoolInitRequest.OVERLAY_WIREGUARD.equals(req.overlay());
+        if (req.overlay() != null && !overlayOn && !PoolInitRequest.OVERLAY_PLAIN.equals(req.overlay())) {
+            throw new IllegalArgumentException("unknown overlay '" + req.overlay() + "': use " + PoolInitRequest.OVERLAY_WIREGUARD + " or " + PoolInitRequest.OVERLAY_PLAIN);
+        }
+        if (overlayOn && overlayDevice == null) throw new IllegalStateException("this agent cannot run the WireGuard overlay here");
         AgentFacts f = facts.collect();
         Base64.Encoder b64 = Base64.getEncoder();
         PoolAuthority authority = PoolAuthority.create(f.node());
-        MemberCertificate own = authority.certify(req.pool(), f.node(), identity.publicKey(), clock.getAsLong() / 1000);
-        become(new PoolMembership(req.pool(), f.node(), f.address(), GOSSIP_PORT,
+        Inet4Address seat = overlayOn ? OverlayAddresses.first() : null;
+        MemberCertificate own = authority.certify(req.pool(), f.node(), identity.publicKey(), clock.getAsLong() / 1000,
+                overlayOn ? new MemberCertificate.Overlay(WireGuardKeys.decodeKey(overlayDevice.publicKey()), seat) : null);
+        become(new PoolMembership(req.pool(), f.node(), overlayOn ? seat.getHostAddress() : f.address(), GOSSIP_PORT,
                 List.of(new PoolMembership.Key(1, b64.encodeToString(key))), 1, List.of(), "lan",
                 req.intervalMillis(), req.window(), f.node(), b64.encodeToString(master),
                 b64.encodeToString(KeyEnvelope.nodeKey(master, req.pool(), f.node())), 0, List.of(), req.plainPageStreams(),
-                authority.publicKeyBase64(), authority.secretBase64(), b64.encodeToString(own.encode()), 0));
+                authority.publicKeyBase64(), authority.secretBase64(), b64.encodeToString(own.encode()), 0, List.of(),
+                overlayOn ? PoolInitRequest.OVERLAY_WIREGUARD : null, overlayOn ? seat.getHostAddress() : null, Map.of()));
         tokens.clear();
         admitted.clear();
         String s = tokens.issue(uses, ttl);
@@ -192,11 +216,42 @@ public final class Membership {
         if (membership.master() == null || membership.authoritySecret() == null) {
             throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
         }
+        MemberCertificate.Overlay seat = null;
+        Endpoint joinerEndpoint = null;
+        if (membership.overlayOn()) {
+            byte[] wireguardKey;
+            try {
+                wireguardKey = WireGuardKeys.decodeKey(req.overlayKey());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("pool " + membership.pool() + " runs a WireGuard overlay and the join request carries no valid WireGuard key ("
+                        + e.getMessage() + ")");
+            }
+            if (req.endpoint() != null) {
+                try {
+                    joinerEndpoint = Endpoint.parse(req.endpoint());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("the join request's endpoint: " + e.getMessage());
+                }
+            }
+            String kept = admitted.overlayAddressOf(req.node());
+            List<Inet4Address> taken = new java.util.ArrayList<>(List.of(OverlayAddresses.parse(membership.overlayAddress())));
+            for (String a : admitted.overlayAddresses()) taken.add(OverlayAddresses.parse(a));
+            seat = new MemberCertificate.Overlay(wireguardKey, kept != null ? OverlayAddresses.parse(kept) : OverlayAddresses.next(taken));
+        }
         PoolAuthority authority = PoolAuthority.restore(membership.authoritySecret(), membership.authorityKey(), membership.authority());
-        MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000);
-        admitted.admitted(req.node(), key, token, clock.getAsLong() / 1000);
+        MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000, seat);
+        admitted.admitted(req.node(), key, token, clock.getAsLong() / 1000, seat == null ? null : seat.address().getHostAddress());
         tokens.use(token);
         gossip.learn(req.node(), certificate.encode()); // the founder believes the joiner's first gossip without asking
+        if (overlay != null) {
+            // its first packets, before any gossip about it, come from a peer the overlay already has
+            overlay.learn(req.node(), joinerEndpoint);
+            try {
+                overlay.sync();
+            } catch (Exception e) {
+                LOG.warning("cannot add " + req.node() + " to the overlay yet (" + e.getMessage() + "); the next round tries again");
+            }
+        }
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
         byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(membership.master()), membership.pool(), req.node());
@@ -206,7 +261,8 @@ public final class Membership {
                 membership.window(), membership.authority(), null, Base64.getEncoder().encodeToString(nodeKey),
                 current.epoch(), current.revoked(), membership.plainPageStreams(), membership.authorityKey(), null,
                 Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong(),
-                gossip.knownCertificates().stream().map(Base64.getEncoder()::encodeToString).toList());
+                gossip.knownCertificates().stream().map(Base64.getEncoder()::encodeToString).toList(), membership.overlay(),
+                seat == null ? null : seat.address().getHostAddress(), overlay == null ? Map.of() : overlay.endpoints());
     }
 
     /** A joiner's identity key, as its request carries it: base64 of a raw Ed25519 key. */
@@ -264,9 +320,23 @@ public final class Membership {
             throw new IllegalArgumentException("this membership certifies key " + NodeIdentity.fingerprint(c.publicKey()) + ", not this appliance's ("
                     + identity.fingerprint() + ")");
         }
+        if (m.overlayOn()) checkSeat(m, c);
         takePoolTime(m.admittedAtMillis());
-        become(m.as(f.node(), f.address(), GOSSIP_PORT));
+        become(m.as(f.node(), m.overlayOn() ? m.overlayAddress() : f.address(), GOSSIP_PORT));
         return Map.of("joined", m.pool());
+    }
+
+    /** A membership of a pool with an overlay must seat this node there, with its own WireGuard key, where it says. */
+    private void checkSeat(PoolMembership m, MemberCertificate c) {
+        if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
+        if (c.overlay() == null) throw new IllegalArgumentException("this membership's certificate gives this node no seat on the pool's overlay");
+        if (!c.overlay().wireguardKeyBase64().equals(overlayDevice.publicKey())) {
+            throw new IllegalArgumentException("this membership certifies another WireGuard key than this appliance's");
+        }
+        if (!c.overlay().address().getHostAddress().equals(m.overlayAddress())) {
+            throw new IllegalArgumentException("this membership's overlay address " + m.overlayAddress() + " is not the certified "
+                    + c.overlay().address().getHostAddress());
+        }
     }
 
     private void become(PoolMembership m) throws Exception {
@@ -279,6 +349,17 @@ public final class Membership {
                 gossip.learn(MemberCertificate.decode(bytes).node(), bytes);
             } catch (IllegalArgumentException | SecurityException e) {
                 LOG.warning("a member's certificate handed on at join does not hold (" + e.getMessage() + "): its entries wait for one that does");
+            }
+        }
+        if (m.overlayOn()) {
+            // before the membership is kept: an overlay that cannot come up leaves this node out of the pool, saying why
+            try {
+                if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
+                overlay = new PoolOverlay(overlayDevice, m.node(), () -> gossip);
+                overlay.start(OverlayAddresses.parse(m.overlayAddress()), m.memberEndpoints());
+            } catch (Exception e) {
+                stopGossip();
+                throw new IllegalArgumentException("the pool's overlay cannot come up here: " + e.getMessage(), e);
             }
         }
         membership = m;
@@ -352,9 +433,12 @@ public final class Membership {
     }
 
     /** This node's load vector, from the same sources as the facts the host sees. */
-    static NodeInfo loadVector(PoolMembership s, FactsCollector facts) {
+    NodeInfo loadVector(PoolMembership s, FactsCollector facts) {
         try {
-            return facts.loadVector(s.node(), s.address(), s.port());
+            NodeInfo i = facts.loadVector(s.node(), s.address(), s.port());
+            if (!s.overlayOn() || overlayDevice == null) return i;
+            return new NodeInfo(i.id(), i.address(), i.port(), i.cpus(), i.speed(), i.load(), i.freeMemKb(), i.jobs(), i.workDone(),
+                    overlayDevice.endpoint().toString());
         } catch (Exception e) {
             throw new IllegalStateException("cannot read this node's facts: " + e.getMessage(), e);
         }
@@ -393,6 +477,8 @@ public final class Membership {
         String pool = membership.pool();
         gossip.leave();
         gossip = null;
+        if (overlay != null) overlay.stop(true);
+        overlay = null;
         stopFollowing(true);
         membership = null;
         tokens.clear();
@@ -403,6 +489,8 @@ public final class Membership {
     }
 
     private void stopGossip() {
+        if (overlay != null) overlay.stop(false);
+        overlay = null;
         stopFollowing(false);
         if (gossip != null) gossip.close();
         gossip = null;

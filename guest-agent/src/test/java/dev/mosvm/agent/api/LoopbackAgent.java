@@ -42,7 +42,7 @@ public final class LoopbackAgent implements AutoCloseable {
         dev.mosvm.agent.identity.NodeIdentity identity = dev.mosvm.agent.identity.NodeIdentity.ephemeral();
         FactsCollector facts = new FactsCollector(node, () -> 1.0, identity.publicKeyBase64());
         Path noPool = Files.createTempDirectory("mosvm-api").resolve("pool.json");
-        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts, null, identity));
+        AgentServer server = new AgentServer(cfg, 0, facts, new PowerControl(List.of("true")), Membership.start(noPool, facts, null, identity, null));
         Files.delete(noPool.getParent());
         server.start();
         return new LoopbackAgent(cfg, server, cert);

@@ -38,7 +38,21 @@ class GossipCodecTest {
             assertEquals(a.left(), b.left());
         }
         assertEquals(bytes.length, GossipCodec.encodedSize(m));
-        assertTrue(bytes.length < 64 * 50, "compact: " + bytes.length + " bytes for 64 entries");
+        assertTrue(bytes.length < 64 * 51, "compact: " + bytes.length + " bytes for 64 entries");
+    }
+
+    @Test
+    void anOverlayEndpointTravelsAndAnInvalidOneRejectsTheMessage() throws Exception {
+        NodeInfo at = new NodeInfo("node-0", "10.77.0.1", 7946, 1, 1.0, 0, 1000, 0, 0, "10.213.77.11:51820");
+        GossipMessage m = new GossipMessage("node-0", List.of(new WireEntry(at, 5, false)));
+        byte[] bytes = GossipCodec.encode(m);
+        assertEquals(bytes.length, GossipCodec.encodedSize(m));
+        assertEquals("10.213.77.11:51820", GossipCodec.decode(bytes).entries().get(0).info().endpoint());
+        NodeInfo plain = new NodeInfo("node-0", "192.168.122.5", 7946, 1, 1.0, 0, 1000, 0);
+        assertEquals(null, GossipCodec.decode(GossipCodec.encode(new GossipMessage("node-0", List.of(new WireEntry(plain, 5, false))))).entries().get(0).info().endpoint());
+        NodeInfo bad = new NodeInfo("node-0", "10.77.0.1", 7946, 1, 1.0, 0, 1000, 0, 0, "-o:evil");
+        assertEquals("entry 0: invalid endpoint", assertThrows(GossipCodec.MalformedMessageException.class,
+                () -> GossipCodec.decode(GossipCodec.encode(new GossipMessage("node-0", List.of(new WireEntry(bad, 5, false)))))).getMessage());
     }
 
     @Test

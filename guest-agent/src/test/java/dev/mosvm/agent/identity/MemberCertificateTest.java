@@ -54,6 +54,29 @@ class MemberCertificateTest {
         assertThrows(SecurityException.class, () -> check.check(bytes, "cb"));
     }
 
+    @Property(tries = 100)
+    void anOverlaySeatIsCertifiedWithTheKeyAndNoByteOfItCanChange(@ForAll byte[] wireguardKey, @ForAll @IntRange(min = 1, max = 0xFFFD) int host,
+            @ForAll @IntRange(min = 0, max = 10_000) int at, @ForAll @IntRange(min = 1, max = 255) int flip) throws Exception {
+        byte[] wg = java.util.Arrays.copyOf(wireguardKey, 32);
+        var address = (java.net.Inet4Address) java.net.InetAddress.getByAddress(new byte[] {10, 77, (byte) (host >> 8), (byte) host});
+        MemberCertificate c = AUTHORITY.certify("lab", "cb", NODE.publicKey(), 7, new MemberCertificate.Overlay(wg, address));
+        byte[] bytes = c.encode();
+        assertEquals(2, bytes[2], "a seat makes it version 2");
+        assertTrue(bytes.length <= MemberCertificate.MAX_BYTES);
+        MemberCertificate back = new MemberCheck("lab", java.util.Base64.getDecoder().decode(AUTHORITY.publicKeyBase64()), n -> false).check(bytes, "cb");
+        assertArrayEquals(wg, back.overlay().wireguardKey());
+        assertEquals(address, back.overlay().address());
+        bytes[at % bytes.length] ^= (byte) flip;
+        assertThrows(SecurityException.class, () -> check.check(bytes, "cb"));
+    }
+
+    @Test
+    void aCertificateWithoutASeatStaysVersionOne() {
+        byte[] bytes = AUTHORITY.certify("lab", "cb", NODE.publicKey(), 5).encode();
+        assertEquals(1, bytes[2], "pools without an overlay read and write what they did before");
+        assertEquals(null, MemberCertificate.decode(bytes).overlay());
+    }
+
     @Test
     void truncatedOrLongerCertificatesAreRefused() {
         byte[] bytes = AUTHORITY.certify("lab", "cb", NODE.publicKey(), 5).encode();

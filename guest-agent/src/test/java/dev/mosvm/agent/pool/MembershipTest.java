@@ -148,6 +148,75 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void anOverlayPoolSeatsEachMemberAtItsOwnAddressWithItsOwnWireGuardKeyAndPeersThemAll() throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork();
+        AtomicLong now = new AtomicLong(System.currentTimeMillis());
+        RecordingOverlay aWg = new RecordingOverlay("10.213.77.11:51820"), bWg = new RecordingOverlay("10.213.77.12:51821");
+        NodeIdentity aKey = NodeIdentity.ephemeral(), bKey = NodeIdentity.ephemeral();
+        Membership founder = new Membership(dir.resolve("a/pool.json"), new FactsCollector("a", () -> 1.0), now::get, net.host("10.77.0.1"), null, aKey, aWg);
+        Membership b = new Membership(dir.resolve("b/pool.json"), new FactsCollector("b", () -> 1.0), now::get, net.host("10.77.0.2"), null, bKey, bWg);
+        Membership plainNode = new Membership(dir.resolve("p/pool.json"), new FactsCollector("p", () -> 1.0), now::get, net.host("10.0.0.9"), null,
+                NodeIdentity.ephemeral());
+        try {
+            assertEquals("unknown overlay 'ipsec': use wireguard or plain",
+                    assertThrows(IllegalArgumentException.class, () -> founder.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5, "ipsec"))).getMessage());
+            assertEquals("this agent cannot run the WireGuard overlay here",
+                    assertThrows(IllegalStateException.class, () -> plainNode.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5, "wireguard"))).getMessage());
+            String secret = founder.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5, "wireguard")).joinSecret();
+            assertEquals("10.77.0.1", aWg.upAs.getHostAddress(), "the founder takes the overlay's first address");
+            assertEquals("10.77.0.1", founder.view().nodes().get(0).info().address(), "and gossips it, with its endpoint");
+            assertEquals("10.213.77.11:51820", founder.view().nodes().get(0).info().endpoint());
+
+            String noKey = assertThrows(IllegalArgumentException.class, () -> founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64()))).getMessage();
+            assertTrue(noKey.startsWith("pool lab runs a WireGuard overlay and the join request carries no valid WireGuard key"), noKey);
+            assertThrows(IllegalArgumentException.class, () -> founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64(), bWg.key, "10.0.0.1")),
+                    "an endpoint without a port");
+            PoolMembership m = founder.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64(), bWg.key, bWg.endpoint.toString()));
+            assertEquals("10.77.0.2", m.overlayAddress());
+            assertEquals("10.213.77.11:51820", m.memberEndpoints().get("a"), "the joiner is told where the founder's WireGuard port is");
+            assertEquals(List.of("10.77.0.1:7946"), m.seeds(), "and reaches its gossip on the overlay");
+            MemberCertificate c = MemberCertificate.decode(java.util.Base64.getDecoder().decode(m.certificate()));
+            assertEquals(bWg.key, c.overlay().wireguardKeyBase64());
+            assertEquals("10.77.0.2", c.overlay().address().getHostAddress());
+            var bPeer = aWg.peer("b");
+            assertEquals("10.77.0.2", bPeer.address().getHostAddress(), "the founder adds the joiner before it sends anything");
+            assertEquals("10.213.77.12:51821", bPeer.endpoint().toString());
+
+            RecordingOverlay thiefWg = new RecordingOverlay("10.213.77.13:51820");
+            Membership thief = new Membership(dir.resolve("t/pool.json"), new FactsCollector("b", () -> 1.0), now::get, net.host("10.77.0.9"), null, bKey, thiefWg);
+            assertEquals("this membership certifies another WireGuard key than this appliance's",
+                    assertThrows(IllegalArgumentException.class, () -> thief.configure(m)).getMessage());
+            assertEquals("pool lab runs a WireGuard overlay, which this agent cannot run here",
+                    assertThrows(IllegalArgumentException.class, () -> new Membership(dir.resolve("n/pool.json"), new FactsCollector("b", () -> 1.0), now::get,
+                            net.host("10.77.0.8"), null, bKey).configure(m)).getMessage());
+            assertEquals(null, thiefWg.upAs, "nothing brought up by a node the membership was not for");
+
+            b.configure(m);
+            assertEquals("10.77.0.2", bWg.upAs.getHostAddress());
+            assertEquals("10.77.0.1", bWg.peer("a").address().getHostAddress());
+            assertEquals("10.213.77.11:51820", bWg.peer("a").endpoint().toString());
+            String c2 = key();
+            RecordingOverlay cWg = new RecordingOverlay("10.213.77.14:51820");
+            assertEquals("10.77.0.3", founder.admit(new JoinRequest(secret, "c", c2, cWg.key, null)).overlayAddress(), "the next address");
+            assertEquals(null, aWg.peer("c").endpoint(), "a joiner behind a NAT nobody dials: reached when it calls");
+
+            founder.remove(new dev.mosvm.api.RemoveRequest("c"));
+            long deadline = System.currentTimeMillis() + 5000;
+            while (aWg.peer("c") != null && System.currentTimeMillis() < deadline) Thread.sleep(50);
+            assertEquals(null, aWg.peer("c"), "a removed member's peer goes");
+            String fresh = founder.tokens(JoinTokenRequest.create(1, 3600)).issued(); // c's token went with it
+            assertEquals("10.77.0.4", founder.admit(new JoinRequest(fresh, "d", key(), new RecordingOverlay("10.0.0.4:1").key, null)).overlayAddress(),
+                    "a removed member's address is not given again");
+
+            b.leave();
+            assertTrue(bWg.removed, "leaving removes the interface");
+        } finally {
+            b.leave();
+            founder.leave();
+        }
+    }
+
     /** The clock offset of a node {@code name} that joins {@code founder}, its join answer {@code delay} ms on its way. */
     long offsetAfterJoining(String name, Membership founder, String secret, AtomicLong here, long delay) throws Exception {
         NodeIdentity key = NodeIdentity.ephemeral();

@@ -1,0 +1,50 @@
+package dev.mosvm.agent.overlay;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the members this node believes (certified keys and addresses, advertised endpoints)
+ * and the peers the kernel has into the changes that make them agree. Pure: it remembers only
+ * which endpoint each member last advertised, so that WireGuard's roaming (a peer's endpoint
+ * follows its latest authenticated packet, which is how a member behind a NAT is reached) is
+ * overridden only when the member itself says it moved, never every round.
+ */
+public final class OverlayPlan {
+    /** Add or update a peer; {@code endpoint} null leaves the kernel's as it is. */
+    public record Put(OverlayPeer peer, Endpoint endpoint) implements Change {}
+
+    public record Remove(String key) implements Change {}
+
+    public sealed interface Change permits Put, Remove {}
+
+    private final Map<String, Endpoint> advertised = new HashMap<>();
+
+    /** The changes that make {@code current} what {@code wanted} says (this node itself must not be in {@code wanted}). */
+    public List<Change> plan(Collection<OverlayPeer> wanted, Collection<WgDump.Peer> current) {
+        Map<String, WgDump.Peer> have = new HashMap<>();
+        for (WgDump.Peer p : current) have.put(p.key(), p);
+        List<Change> out = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
+        for (OverlayPeer w : wanted) {
+            if (!keys.add(w.key())) continue; // one seat per key: the first member named with it
+            WgDump.Peer p = have.get(w.key());
+            String allowed = w.address().getHostAddress() + "/32";
+            boolean moved = w.endpoint() != null && !w.endpoint().equals(advertised.get(w.key()));
+            if (p == null || moved || p.allowedIps().size() != 1 || !p.allowedIps().get(0).equals(allowed)) {
+                out.add(new Put(w, p == null || moved ? w.endpoint() : null));
+            }
+            if (w.endpoint() != null) advertised.put(w.key(), w.endpoint());
+        }
+        for (WgDump.Peer p : current) {
+            if (!keys.contains(p.key())) out.add(new Remove(p.key()));
+        }
+        advertised.keySet().retainAll(keys);
+        return out;
+    }
+}

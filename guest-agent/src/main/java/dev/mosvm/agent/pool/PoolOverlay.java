@@ -1,0 +1,128 @@
+package dev.mosvm.agent.pool;
+
+import dev.mosvm.agent.guard.Supervised;
+import dev.mosvm.agent.identity.MemberCertificate;
+import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.agent.overlay.OverlayAddresses;
+import dev.mosvm.agent.overlay.OverlayDevice;
+import dev.mosvm.agent.overlay.OverlayPeer;
+import dev.mosvm.api.NodeView;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * A member's overlay while it is in a pool whose overlay is on: the interface up with its
+ * certified address, and its peers kept to the members it believes. A peer comes from a
+ * certificate (key and address, the pool's word) and an endpoint: the one the member gossips,
+ * else the one it gave when it joined or that its admitter handed on. Removed members' peers go.
+ */
+final class PoolOverlay implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PoolOverlay.class.getName());
+    /** How often the peers are brought up to date with the gossip (a new member is reached within it). */
+    static final long SYNC_MILLIS = 1000;
+
+    private final OverlayDevice device;
+    private final String self;
+    private final Supplier<GossipService> gossip;
+    private final Map<String, Endpoint> learned = new ConcurrentHashMap<>();
+    private Supervised keeper;
+
+    PoolOverlay(OverlayDevice device, String self, Supplier<GossipService> gossip) {
+        this.device = device;
+        this.self = self;
+        this.gossip = gossip;
+    }
+
+    /** Brings the interface up as {@code address} and its peers in line, then keeps them so. */
+    void start(Inet4Address address, Map<String, String> handedOn) throws Exception {
+        handedOn.forEach((node, e) -> {
+            Endpoint at = Endpoint.parseOrNull(e);
+            if (at != null) learned.put(node, at);
+        });
+        device.up(address);
+        sync();
+        keeper = Supervised.periodic("overlay-peers", SYNC_MILLIS, SYNC_MILLIS, this::sync);
+    }
+
+    /** Where a member said its WireGuard port is (its join request), until its gossip says otherwise. */
+    void learn(String node, Endpoint at) {
+        if (at != null) learned.put(node, at);
+    }
+
+    /**
+     * Applies the wanted peers when they changed, and every {@link #RECHECK_MILLIS} anyway (a peer
+     * removed by hand comes back): asking the kernel costs a process, too much every second on an idle node.
+     */
+    synchronized void sync() throws Exception {
+        GossipService g = gossip.get();
+        if (g == null) return;
+        List<OverlayPeer> want = wanted(self, g.members(), g.keys()::revoked, g.view(), learned);
+        long now = System.nanoTime();
+        if (want.equals(applied) && now - appliedAt < RECHECK_MILLIS * 1_000_000) return;
+        device.peers(want);
+        applied = want;
+        appliedAt = now;
+    }
+
+    static final long RECHECK_MILLIS = 30_000;
+    private List<OverlayPeer> applied;
+    private long appliedAt;
+
+    /** Where this node and the members it knows are reached, for a joiner to reach them before any gossip. */
+    Map<String, String> endpoints() {
+        Map<String, String> out = new HashMap<>();
+        learned.forEach((node, at) -> out.put(node, at.toString()));
+        GossipService g = gossip.get();
+        if (g != null) {
+            for (NodeView v : g.view()) {
+                Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
+                if (at != null) out.put(v.info().id(), at.toString());
+            }
+        }
+        out.put(self, device.endpoint().toString());
+        return out;
+    }
+
+    /** The peers this node should have: every member it believes but itself and the removed, with the best endpoint known. */
+    static List<OverlayPeer> wanted(String self, Map<String, MemberCertificate> members, Predicate<String> removed, Collection<NodeView> view,
+            Map<String, Endpoint> learned) {
+        Map<String, Endpoint> gossiped = new HashMap<>();
+        for (NodeView v : view) {
+            Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
+            if (at != null) gossiped.put(v.info().id(), at);
+        }
+        List<OverlayPeer> out = new ArrayList<>();
+        for (MemberCertificate c : members.values()) {
+            if (c.node().equals(self) || removed.test(c.node()) || c.overlay() == null || !OverlayAddresses.contains(c.overlay().address())) continue;
+            Endpoint at = gossiped.getOrDefault(c.node(), learned.get(c.node()));
+            out.add(new OverlayPeer(c.node(), c.overlay().wireguardKeyBase64(), c.overlay().address(), at));
+        }
+        out.sort(java.util.Comparator.comparing(OverlayPeer::node));
+        return out;
+    }
+
+    /** Stops keeping the peers; {@code down} also removes the interface (the node left the pool). */
+    void stop(boolean down) {
+        if (keeper != null) keeper.close();
+        keeper = null;
+        if (!down) return;
+        try {
+            device.down();
+        } catch (Exception e) {
+            LOG.warning("cannot remove the overlay interface: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(false);
+    }
+}
