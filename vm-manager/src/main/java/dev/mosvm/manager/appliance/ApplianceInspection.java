@@ -89,6 +89,7 @@ public final class ApplianceInspection {
                 cfg.map(InstanceConfig::cpus).orElse(null), cfg.map(InstanceConfig::memoryMiB).orElse(null),
                 cfg.map(InstanceConfig::accel).orElse(null), cfg.map(InstanceConfig::imageKey).orElse(null), vm,
                 state == VmState.RUNNING && hv.hostRssKb(vm).isPresent() ? hv.hostRssKb(vm).getAsLong() : null,
-                facts, errors.isEmpty() ? null : errors);
+                facts, errors.isEmpty() ? null : errors, state == VmState.RUNNING ? hv.peerForwards(vm).orElse(null) : null,
+                cfg.map(InstanceConfig::endpoint).orElse(null));
     }
 }

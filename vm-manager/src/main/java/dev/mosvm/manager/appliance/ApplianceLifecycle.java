@@ -4,6 +4,7 @@ import dev.mosvm.api.AgentException;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.ExitCodes;
+import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.Json;
 import dev.mosvm.builder.ApplianceBuilder;
 import dev.mosvm.builder.ApplianceImage;
@@ -18,6 +19,7 @@ import dev.mosvm.manager.hypervisor.DriverRouter;
 import dev.mosvm.manager.hypervisor.qemu.HostOs;
 import dev.mosvm.manager.hypervisor.AcceleratorProbe;
 import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.PeerForwards;
 import dev.mosvm.manager.hypervisor.VmSpec;
 import dev.mosvm.manager.hypervisor.VmState;
 import dev.mosvm.manager.instance.InstanceConfig;
@@ -34,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** An appliance's life: `up` (create or restart, then wait until its agent answers), `down`, `destroy`. */
@@ -60,6 +63,7 @@ public final class ApplianceLifecycle {
     public UpResult up(UpRequest req) throws IOException, InterruptedException {
         String name = InstanceNames.validate(req.name());
         Driver.parse(req.driver()); // a bad --driver is refused before anything is made
+        UpRequest.checkEndpoint(req.endpoint());
         checkResources(req);
         Optional<InstanceConfig> existing = restartable(name);
         // before the image is built: a host that cannot run the chosen driver is told at once
@@ -74,7 +78,7 @@ public final class ApplianceLifecycle {
         boolean created = existing.isEmpty();
         InstanceConfig cfg = created ? createInstance(name, req, image, driver) : applySettings(existing.get(), req);
         InstanceLayout layout = store.layout(name);
-        define(cfg, image, layout, created);
+        PeerForwards forwards = define(cfg, image, layout, created);
         double defineSecs = secs(t1);
 
         long t2 = System.nanoTime();
@@ -87,7 +91,7 @@ public final class ApplianceLifecycle {
         double userland = f.boot() == null ? -1 : f.boot().userlandAt();
         double agentReady = f.boot() == null ? -1 : f.boot().agentReadyAt() - f.boot().userlandAt();
         UpResult result = new UpResult(name, ready.address(), cfg.accel(), f,
-                new UpResult.Timings(imageSecs, defineSecs, startSecs, userland, agentReady, readySecs));
+                new UpResult.Timings(imageSecs, defineSecs, startSecs, userland, agentReady, readySecs), forwards, cfg.endpoint());
         Files.writeString(layout.timings(), Json.pretty(result.timings()));
         return result;
     }
@@ -193,7 +197,8 @@ public final class ApplianceLifecycle {
         InstanceConfig cfg = new InstanceConfig(name, req.cpus() == null ? UpRequest.DEFAULT_CPUS : req.cpus(),
                 req.memoryMiB() == null ? UpRequest.DEFAULT_MEMORY_MIB : req.memoryMiB(), accel.accel().cliName(),
                 image.key(), image.dir().toString(), randomMac(), java.util.UUID.randomUUID().toString(), driver.where(), Instant.now().toString(),
-                req.cpuCap(), req.cpuModel(), req.clockOffset(), driver.driver().cliName());
+                req.cpuCap(), req.cpuModel(), req.clockOffset(), driver.driver().cliName(),
+                UpRequest.ENDPOINT_AUTO.equals(req.endpoint()) ? null : UpRequest.checkEndpoint(req.endpoint()));
         InstanceLayout l = store.create(cfg.name());
         try {
             ProcessRunner.Result r = ProcessRunner.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
@@ -212,11 +217,21 @@ public final class ApplianceLifecycle {
         return cfg;
     }
 
-    /** An existing instance takes a new CPU cap at each start; its other settings stay (and a request to change them is warned of). */
+    /**
+     * An existing instance takes a new CPU cap and endpoint at each start; its other settings
+     * stay (and a request to change them is warned of).
+     */
     private InstanceConfig applySettings(InstanceConfig cfg, UpRequest req) throws IOException {
         if (req.cpuCap() != null && req.cpuCap() != cfg.cpuCapPercent()) {
             cfg = cfg.withCpuCap(req.cpuCap());
             store.save(cfg);
+        }
+        if (req.endpoint() != null) {
+            String endpoint = UpRequest.ENDPOINT_AUTO.equals(req.endpoint()) ? null : UpRequest.checkEndpoint(req.endpoint());
+            if (!Objects.equals(endpoint, cfg.endpoint())) {
+                cfg = cfg.withEndpoint(endpoint);
+                store.save(cfg);
+            }
         }
         if ((req.cpus() != null && req.cpus() != cfg.cpus()) || (req.memoryMiB() != null && req.memoryMiB() != cfg.memoryMiB())
                 || (req.cpuModel() != null && !req.cpuModel().equals(cfg.cpuModel()))
@@ -230,17 +245,42 @@ public final class ApplianceLifecycle {
         return cfg;
     }
 
-    /** Defines the domain (a failed first `up` leaves no half-made instance behind) and keeps a copy of its XML. */
-    private void define(InstanceConfig cfg, ApplianceImage image, InstanceLayout layout, boolean created) throws IOException {
+    /**
+     * Defines the domain (a failed first `up` leaves no half-made instance behind), keeps a copy
+     * of its XML, and brings the guest configuration's overlay endpoint up to date; returns the
+     * ports forwarded for other workstations (null: none).
+     */
+    private PeerForwards define(InstanceConfig cfg, ApplianceImage image, InstanceLayout layout, boolean created) throws IOException {
         String definition;
+        PeerForwards forwards;
         try {
             Path userKey = sshKeys(layout);
             definition = hv.define(spec(cfg, image, layout, SshKeys.publicKeyOf(userKey)));
+            forwards = hv.peerForwards(cfg.domainName()).orElse(null);
+            if (forwards == null && !hv.reachableByPeers(cfg.domainName())) {
+                out.warn("warning: this host has no LAN address (no default route, no network interface up): other workstations "
+                        + "cannot reach appliance '" + cfg.name() + "', so it cannot be in a pool with theirs");
+            }
+            updateOverlay(layout, cfg.endpoint() != null ? cfg.endpoint() : forwards == null ? null : forwards.overlayEndpoint(),
+                    forwards == null ? 0 : forwards.overlayPort());
         } catch (RuntimeException | IOException e) {
             if (created) cleanupAfterFailedCreate(cfg.name(), cfg.domainName());
             throw e;
         }
         Files.writeString(layout.domainXml(), definition);
+        return forwards;
+    }
+
+    /**
+     * The guest configuration (handed over through fw_cfg, read by the agent at each boot) with
+     * this `up`'s overlay endpoint and WireGuard port: the host's LAN address and forwarded
+     * port may differ at each `up`, and an endpoint given with --endpoint replaces them.
+     */
+    static void updateOverlay(InstanceLayout layout, String endpoint, int overlayPort) throws IOException {
+        GuestConfig gc = Json.MAPPER.readValue(layout.guestConfig().toFile(), GuestConfig.class);
+        if (Objects.equals(gc.overlayEndpoint(), endpoint) && gc.overlayPort() == overlayPort) return;
+        InstanceStore.writePrivate(layout.guestConfig(), Json.MAPPER.writeValueAsString(new GuestConfig(gc.node(), gc.secret(),
+                gc.tlsKeystoreBase64(), gc.tlsKeystorePassword(), endpoint, overlayPort)));
     }
 
     private void start(InstanceConfig cfg, InstanceLayout layout, boolean created) throws IOException {

@@ -1,12 +1,43 @@
 package dev.mosvm.manager.appliance;
 
+import dev.mosvm.manager.network.HostPort;
+import dev.mosvm.manager.MosvmException;
 import java.time.Duration;
 
-/** Options of `mosvm up`; null fields keep an existing instance's settings or the defaults. */
+/**
+ * Options of `mosvm up`; null fields keep an existing instance's settings or the defaults.
+ * {@code endpoint}: "HOST:PORT" to tell other workstations' appliances for this one's WireGuard
+ * port, or {@link #ENDPOINT_AUTO} to go back to the one mosvm finds.
+ */
 public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel, Duration timeout, Integer cpuCap, String cpuModel,
-                        Integer clockOffset, String driver) {
+                        Integer clockOffset, String driver, String endpoint) {
     public UpRequest(String name, Integer cpus, Long memoryMiB, String accel, Duration timeout) {
-        this(name, cpus, memoryMiB, accel, timeout, null, null, null, null);
+        this(name, cpus, memoryMiB, accel, timeout, null, null, null, null, null);
+    }
+
+    /** {@code --endpoint auto}: forget an endpoint given before. */
+    public static final String ENDPOINT_AUTO = "auto";
+
+    /** The longest endpoint the agent takes: it travels in a gossip entry's 64-byte string (the agent's overlay.Endpoint). */
+    public static final int MAX_ENDPOINT_LENGTH = 63;
+
+    /**
+     * {@code --endpoint}'s value checked: HOST:PORT (a host name or IPv4 address, a port 1 to
+     * 65535, at most {@link #MAX_ENDPOINT_LENGTH} characters) or {@link #ENDPOINT_AUTO}; null
+     * stays null. Bad input is an error (exit 2).
+     */
+    public static String checkEndpoint(String endpoint) {
+        if (endpoint == null || endpoint.equals(ENDPOINT_AUTO)) return endpoint;
+        String problem;
+        try {
+            String hostPort = HostPort.parseWithPort(endpoint).toString();
+            if (hostPort.length() <= MAX_ENDPOINT_LENGTH) return hostPort;
+            problem = "longer than " + MAX_ENDPOINT_LENGTH + " characters";
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        throw MosvmException.invalid("invalid --endpoint '" + endpoint + "': " + problem
+                + "; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto");
     }
 
     /** The furthest `--clock-offset` goes: a day either way. */

@@ -1,11 +1,13 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.JoinTokenList;
 import dev.mosvm.api.JoinTokenRequest;
 import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolView;
 import dev.mosvm.api.RemoveResponse;
 import dev.mosvm.console.NodesTable;
+import dev.mosvm.manager.network.HostPort;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.pool.JoinToken;
@@ -74,6 +76,15 @@ final class PoolCommands {
                         + "for a pool on one machine or a network it trusts; several times faster under TCG)."})
         PageStreams pageStreams;
 
+        /** How appliances reach each other. */
+        enum Overlay { wireguard, plain }
+
+        @Option(names = "--overlay", paramLabel = "wireguard|plain",
+                description = {"How the pool's appliances reach each other: wireguard (an encrypted WireGuard overlay, across workstations "
+                        + "and NATs) or plain (their own network: libvirt's, one machine or a bridged LAN).",
+                        "Default: wireguard for an appliance under the qemu driver (which needs it), else plain."})
+        Overlay overlay;
+
         @Override
         public Integer call() throws Exception {
             String bad = window == 0 ? "invalid --window 0: use 1 to " + PoolInitRequest.MAX_WINDOW
@@ -81,13 +92,14 @@ final class PoolCommands {
             if (bad != null) throw MosvmException.invalid(bad);
             checkToken(uses, ttlHours);
             try (Hypervisor hv = pool.root.connect()) {
-                String[] r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours), uses,
-                        intervalMillis, window, pageStreams == PageStreams.plain);
+                PoolService.Founded r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours), uses,
+                        intervalMillis, window, pageStreams == PageStreams.plain, overlay == null ? null : overlay.name());
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("pool '" + name + "' founded on " + instance.name + " (" + r[1] + ")"
+                out.println("pool '" + name + "' founded on " + instance.name + " (" + r.joinAddress() + ")"
+                        + (r.overlay().equals(PoolInitRequest.OVERLAY_WIREGUARD) ? " over a WireGuard overlay" : "")
                         + (pageStreams == PageStreams.plain ? "; migrations send pages unsealed" : ""));
-                out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r[0]);
-                out.println("on another appliance's workstation: mosvm join " + r[1] + " --token " + r[0]);
+                out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r.token());
+                out.println("on another appliance's workstation: mosvm join " + r.joinAddress() + " --token " + r.token());
                 out.flush();
             }
             return 0;
@@ -142,7 +154,7 @@ final class PoolCommands {
                 PrintWriter out = spec.commandLine().getOut();
                 if (r.issued() != null) {
                     out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r.issued());
-                    out.println("on another appliance's workstation: mosvm join " + svc.address(instance.name) + " --token " + r.issued());
+                    out.println("on another appliance's workstation: mosvm join " + svc.joinAddress(instance.name) + " --token " + r.issued());
                 } else if (action.equals("revoke")) {
                     out.println("revoked join token " + id);
                 } else {
@@ -190,7 +202,9 @@ final class PoolCommands {
         @ParentCommand MosvmCommand root;
         @Spec CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "ADDRESS", description = "Address of an appliance in the pool.")
+        @Parameters(index = "0", paramLabel = "ADDRESS[:PORT]",
+                description = {"Where an appliance in the pool is reached, as `pool init` printed it: a host name or IPv4 address, "
+                        + "and the port its agent is forwarded to (default " + AgentProtocol.PORT + ")."})
         String address;
 
         @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "Join token from `mosvm pool init`.")
@@ -200,14 +214,25 @@ final class PoolCommands {
 
         @Override
         public Integer call() throws Exception {
+            HostPort at = joinAddress(address);
             JoinToken t = JoinToken.parse(token);
             try (Hypervisor hv = root.connect()) {
-                PoolView v = new PoolService(root.agents(hv)).join(instance.name, address, t, Duration.ofSeconds(30));
+                PoolView v = new PoolService(root.agents(hv)).join(instance.name, at, t, Duration.ofSeconds(30));
                 PrintWriter out = spec.commandLine().getOut();
                 NodesTable.print(out, v);
                 out.flush();
             }
             return 0;
+        }
+    }
+
+    /** {@code join}'s ADDRESS[:PORT], checked (exit 2 on bad input). */
+    static HostPort joinAddress(String address) {
+        try {
+            return HostPort.parse(address, AgentProtocol.PORT);
+        } catch (IllegalArgumentException e) {
+            throw MosvmException.invalid("invalid address '" + address + "': " + e.getMessage()
+                    + "; use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)");
         }
     }
 

@@ -1,10 +1,13 @@
 package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.AgentFacts;
+import dev.mosvm.api.AgentProtocol;
+import dev.mosvm.api.GuestConfig;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.appliance.ApplianceInspection;
 import dev.mosvm.manager.appliance.InstanceView;
 import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.PeerForwards;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -47,8 +50,28 @@ final class StatusCommand implements Callable<Integer> {
                     v.accel().toUpperCase(Locale.ROOT), v.image());
         }
         if (v.hostRssKb() != null) out.printf(Locale.ROOT, "  host RSS  %.0f MiB%n", v.hostRssKb() / 1024.0);
+        printPeerAccess(out, v.forwards(), v.endpoint());
         if (v.facts() != null) printFacts(out, v.facts());
         if (v.errors() != null) v.errors().forEach(e -> out.println("  problem   " + e));
+    }
+
+    /**
+     * Where other workstations reach the appliance: its join address and WireGuard endpoint
+     * forwarded on the host's LAN address (the qemu driver; a port other than the customary one
+     * was taken), and an endpoint given with --endpoint.
+     */
+    static void printPeerAccess(PrintWriter out, PeerForwards f, String endpoint) {
+        if (f != null) {
+            out.printf(Locale.ROOT, "  join      %s (TCP, forwarded to the agent; other workstations join through it%s)%n", f.joinAddress(),
+                    f.joinPort() == AgentProtocol.PORT ? "" : "; " + AgentProtocol.PORT + " was taken");
+        }
+        if (endpoint != null) {
+            out.printf(Locale.ROOT, "  overlay   %s (WireGuard, given with --endpoint%s)%n", endpoint,
+                    f == null ? "" : "; forwarded from UDP " + f.overlayEndpoint());
+        } else if (f != null) {
+            out.printf(Locale.ROOT, "  overlay   %s (WireGuard, UDP forwarded to the guest's %d%s)%n", f.overlayEndpoint(), f.overlayPort(),
+                    f.overlayPort() == GuestConfig.OVERLAY_PORT ? "" : "; " + GuestConfig.OVERLAY_PORT + " was taken");
+        }
     }
 
     static void printFacts(PrintWriter out, AgentFacts f) {

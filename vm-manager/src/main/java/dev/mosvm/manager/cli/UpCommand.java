@@ -57,6 +57,13 @@ final class UpCommand implements Callable<Integer> {
                     + "macOS, Windows, or no libvirtd). Default: libvirt where it answers, else qemu. Set when the instance is created.")
     String driver;
 
+    @Option(names = "--endpoint", paramLabel = "HOST:PORT|auto",
+            description = {"Tell other workstations' appliances to reach this one's WireGuard port at HOST:PORT (a host name or IPv4 "
+                    + "address, e.g. a router's public address whose UDP PORT is forwarded here), instead of the host's LAN address and the "
+                    + "UDP port forwarded there (qemu driver) or the appliance's own address (libvirt).",
+                    "Kept with the instance for later starts; auto goes back to the one mosvm finds."})
+    String endpoint;
+
     @Option(names = "--accel", paramLabel = "auto|kvm|hvf|whpx|tcg", defaultValue = "auto",
             description = "Accelerator: auto uses KVM (Linux) only where it really runs guests, HVF on macOS, WHPX on Windows, "
                     + "else TCG (default: ${DEFAULT-VALUE}).")
@@ -80,9 +87,10 @@ final class UpCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--clock-offset must be within a day ("
                     + UpRequest.MAX_CLOCK_OFFSET_SECONDS + " s) either way, not " + clockOffset);
         }
+        UpRequest.checkEndpoint(endpoint); // before anything is made
         try (Hypervisor hv = root.connect()) {
             UpResult r = root.lifecycle(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
-                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel, clockOffset, driver));
+                    timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel, clockOffset, driver, endpoint));
             output.print(spec, r, out -> print(out, r));
         }
         return 0;
@@ -93,6 +101,7 @@ final class UpCommand implements Callable<Integer> {
         UpResult.Timings t = r.timings();
         out.printf(Locale.ROOT, "%s is ready at %s (%s, %.1f s from start)%n", r.name(), r.address(),
                 r.accel().toUpperCase(Locale.ROOT), t.startToReady());
+        StatusCommand.printPeerAccess(out, r.forwards(), r.endpoint());
         StatusCommand.printFacts(out, f);
         out.printf(Locale.ROOT, "  timings   image %.1f s, define %.2f s, start %.2f s, kernel to userland %.1f s, "
                 + "userland to agent ready %.1f s%n", t.image(), t.define(), t.start(), t.bootToUserland(), t.userlandToAgentReady());

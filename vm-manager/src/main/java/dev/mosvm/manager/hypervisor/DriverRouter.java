@@ -122,6 +122,7 @@ public final class DriverRouter implements Hypervisor {
     @Override public Optional<String> address(String vm) { return of(vm).address(vm); }
     @Override public int hostPort(String vm, int guestPort) { return of(vm).hostPort(vm, guestPort); }
     @Override public boolean reachableByPeers(String vm) { return of(vm).reachableByPeers(vm); }
+    @Override public Optional<PeerForwards> peerForwards(String vm) { return of(vm).peerForwards(vm); }
     @Override public OptionalLong hostRssKb(String vm) { return of(vm).hostRssKb(vm); }
 
     /** Both drivers' VMs; libvirt's only where it answers (a Mac, a host without libvirtd, lists QEMU's alone). */

@@ -44,12 +44,17 @@ public interface Hypervisor extends AutoCloseable {
     }
 
     /**
-     * Whether other appliances can reach this VM's agent and gossip ports, as a pool needs:
-     * on libvirt's network they can; behind QEMU's user-mode NAT they cannot (until the pool
-     * overlay exists).
+     * Whether other appliances reach this VM at its own address (libvirt's network); behind
+     * QEMU's user-mode NAT they do not, and reach it only through {@link #peerForwards}, over
+     * the pool's WireGuard overlay.
      */
     default boolean reachableByPeers(String vm) {
         return true;
+    }
+
+    /** The ports forwarded on the host's LAN address for other workstations (the qemu driver); empty where there are none. */
+    default Optional<PeerForwards> peerForwards(String vm) {
+        return Optional.empty();
     }
 
     /** Host memory the running VM's process uses (RSS), in KiB. */

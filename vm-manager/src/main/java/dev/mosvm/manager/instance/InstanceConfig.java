@@ -10,6 +10,9 @@ import java.util.regex.Pattern;
  * default (everything TCG emulates, or the host's model under KVM). {@code clockOffset}: seconds
  * the VM's RTC runs from the host's clock, chosen at creation (null: none). {@code driver}:
  * "libvirt" or "qemu" (null: libvirt, for instances made before there was a choice).
+ * {@code endpoint}: "HOST:PORT" other workstations' appliances are told to reach this one's
+ * WireGuard port at, from {@code up --endpoint} (null: the qemu driver's LAN forward, or for
+ * libvirt the appliance's own address); kept until another {@code --endpoint} replaces it.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstanceConfig(
@@ -26,7 +29,8 @@ public record InstanceConfig(
         Integer cpuCap,
         String cpuModel,
         Integer clockOffset,
-        String driver) {
+        String driver,
+        String endpoint) {
 
     /** Percent of each vCPU the VM may use; 100 when no cap was set. */
     public int cpuCapPercent() {
@@ -34,7 +38,13 @@ public record InstanceConfig(
     }
 
     public InstanceConfig withCpuCap(int pct) {
-        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct, cpuModel, clockOffset, driver);
+        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, pct, cpuModel, clockOffset, driver,
+                endpoint);
+    }
+
+    public InstanceConfig withEndpoint(String hostPort) {
+        return new InstanceConfig(name, cpus, memoryMiB, accel, imageKey, imageDir, mac, uuid, libvirtUri, createdAt, cpuCap, cpuModel, clockOffset, driver,
+                hostPort);
     }
 
     /** Seconds the VM's RTC runs from the host's clock; 0 when none was set. */

@@ -8,6 +8,7 @@ import dev.mosvm.manager.MosvmException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,9 +75,20 @@ public final class InstanceStore {
         SafeDelete.deleteTree(layout(name).dir());
     }
 
+    /**
+     * Writes {@code file} readable by its owner only; a file already there is replaced whole
+     * (written beside it, then renamed over it), so a crash never leaves it half-written or gone.
+     */
     public static void writePrivate(Path file, String content) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content);
+        Path tmp = file.resolveSibling(file.getFileName() + ".new");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, content);
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
     }
 }

@@ -169,6 +169,88 @@ class CliTest {
         assertEquals(ExitCodes.INVALID_INPUT, run("join", "192.168.122.10").exit(), "--token is required");
     }
 
+    static final String TOKEN = "mosvm1.lab.abcdefghijklmnop1234." + "0123456789abcdef".repeat(4);
+
+    @Test
+    void joinTakesAnAddressWithAnOptionalPortAndRefusesBadOnesBeforeAnyInstance() {
+        record Bad(String address, String line) {}
+        for (Bad b : List.of(
+                new Bad("10.213.77.11:0", "mosvm: error: invalid address '10.213.77.11:0': port '0' is not 1 to 65535; "
+                        + "use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)"),
+                new Bad("10.213.77.11:70000", "mosvm: error: invalid address '10.213.77.11:70000': port '70000' is not 1 to 65535; "
+                        + "use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)"),
+                new Bad("ws_b:7443", "mosvm: error: invalid address 'ws_b:7443': 'ws_b' is neither a host name nor an IPv4 address; "
+                        + "use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)"),
+                new Bad("300.1.2.3", "mosvm: error: invalid address '300.1.2.3': '300.1.2.3' is neither a host name nor an IPv4 address; "
+                        + "use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)"),
+                new Bad("[::1]:7443", "mosvm: error: invalid address '[::1]:7443': IPv6 addresses are not supported; "
+                        + "use HOST or HOST:PORT (a host name or IPv4 address, a port 1 to 65535)"))) {
+            Run r = run("join", b.address(), "--token", TOKEN, "-i", "ghost");
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), b + ": " + r.err());
+            assertEquals(b.line(), r.err().lines().findFirst().orElseThrow(), b.toString());
+        }
+        for (String good : List.of("10.213.77.11", "10.213.77.11:7444", "ws-b.lab.example:7443")) {
+            Run r = run("join", good, "--token", TOKEN, "-i", "ghost");
+            assertEquals(ExitCodes.BAD_STATE, r.exit(), good + " is taken; the instance is what is missing: " + r.err());
+            assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
+        }
+        assertTrue(run("join", "--help").out().contains("ADDRESS[:PORT]"));
+    }
+
+    @Test
+    void upChecksEndpointBeforeMakingAnything() throws Exception {
+        for (String bad : List.of("203.0.113.5", "203.0.113.5:0", "router_1:51820", "203.0.113.5:51820:1", "",
+                "ws-a." + "a".repeat(50) + ".example:51820")) {
+            Run r = run("up", "a", "--endpoint", bad);
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), bad + ": " + r.err());
+            String first = r.err().lines().findFirst().orElseThrow();
+            assertTrue(first.startsWith("mosvm: error: invalid --endpoint '" + bad + "': ")
+                    && first.endsWith("; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto"), first);
+            assertTrue(!java.nio.file.Files.exists(dir.resolve("home/a")), "nothing made for " + bad);
+        }
+        assertEquals("mosvm: error: invalid --endpoint '203.0.113.5': no port; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto",
+                run("up", "a", "--endpoint", "203.0.113.5").err().lines().findFirst().orElseThrow());
+        assertTrue(run("up", "a", "--endpoint", "ws-a." + "a".repeat(50) + ".example:51820").err()
+                .contains("': longer than 63 characters; use HOST:PORT"), "a gossip entry holds no longer endpoint");
+        assertTrue(run("up", "--help").out().contains("--endpoint=HOST:PORT"));
+    }
+
+    @Test
+    void poolInitTakesAnOverlayOfTwo() {
+        Run bad = run("pool", "init", "--overlay", "off", "-i", "ghost");
+        assertEquals(ExitCodes.INVALID_INPUT, bad.exit());
+        assertTrue(bad.err().startsWith("mosvm: error: Invalid value for option '--overlay': expected one of [wireguard, plain]"), bad.err());
+        for (String mode : List.of("wireguard", "plain")) {
+            Run r = run("pool", "init", "--overlay", mode, "-i", "ghost");
+            assertEquals(ExitCodes.BAD_STATE, r.exit(), mode + ": " + r.err());
+            assertTrue(r.err().startsWith("mosvm: error: no instance named 'ghost'"), r.err());
+        }
+        assertTrue(run("pool", "init", "--help").out().contains("--overlay=wireguard|plain"));
+    }
+
+    @Test
+    void upAndStatusNameTheJoinAddressAndTheOverlayEndpoint() {
+        StringWriter w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), new dev.mosvm.manager.hypervisor.PeerForwards("10.213.77.11", 7443, 51820), null);
+        assertEquals(List.of("  join      10.213.77.11:7443 (TCP, forwarded to the agent; other workstations join through it)",
+                "  overlay   10.213.77.11:51820 (WireGuard, UDP forwarded to the guest's 51820)"), w.toString().lines().toList());
+        w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), new dev.mosvm.manager.hypervisor.PeerForwards("10.213.77.11", 7444, 51821), null);
+        assertEquals(List.of("  join      10.213.77.11:7444 (TCP, forwarded to the agent; other workstations join through it; 7443 was taken)",
+                "  overlay   10.213.77.11:51821 (WireGuard, UDP forwarded to the guest's 51821; 51820 was taken)"), w.toString().lines().toList());
+        w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), new dev.mosvm.manager.hypervisor.PeerForwards("10.213.77.11", 7443, 51820),
+                "203.0.113.5:40000");
+        assertEquals(List.of("  join      10.213.77.11:7443 (TCP, forwarded to the agent; other workstations join through it)",
+                "  overlay   203.0.113.5:40000 (WireGuard, given with --endpoint; forwarded from UDP 10.213.77.11:51820)"), w.toString().lines().toList());
+        w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), null, "ws-a.example:51820");
+        assertEquals(List.of("  overlay   ws-a.example:51820 (WireGuard, given with --endpoint)"), w.toString().lines().toList(), "libvirt");
+        w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), null, null);
+        assertEquals("", w.toString(), "libvirt without --endpoint: as before");
+    }
+
     @Test
     void poolInitChecksItsTunables() {
         Run r = run("pool", "init", "--interval-ms", "5");

@@ -110,6 +110,14 @@ final class MosvmCli {
         return c;
     }
 
+    /** Runs in network namespace {@code ns} (a workstation of scripts/workstations.sh): its LAN address, its loopback. */
+    MosvmCli inNetworkNamespace(String ns) {
+        MosvmCli c = new MosvmCli(home);
+        c.env.putAll(env);
+        c.runAs = List.of("ip", "netns", "exec", ns, "env");
+        return c;
+    }
+
     /**
      * Runs in a private mount namespace where libvirt's library is covered by an empty file:
      * for that process libvirt is not installed; the host is untouched (private propagation).

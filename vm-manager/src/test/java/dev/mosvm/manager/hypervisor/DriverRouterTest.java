@@ -67,9 +67,9 @@ class DriverRouterTest {
     void anExistingInstanceKeepsItsDriverAndOldOnesAreLibvirt() throws Exception {
         InstanceStore s = store();
         s.create("q");
-        s.save(new InstanceConfig("q", 1, 512, "tcg", "k", "/i", "52:54:00:00:00:01", "u", "qemu", "t", null, null, null, "qemu"));
+        s.save(new InstanceConfig("q", 1, 512, "tcg", "k", "/i", "52:54:00:00:00:01", "u", "qemu", "t", null, null, null, "qemu", null));
         s.create("old");
-        s.save(new InstanceConfig("old", 1, 512, "tcg", "k", "/i", "52:54:00:00:00:02", "u", "qemu:///system", "t", null, null, null, null));
+        s.save(new InstanceConfig("old", 1, 512, "tcg", "k", "/i", "52:54:00:00:00:02", "u", "qemu:///system", "t", null, null, null, null, null));
         DriverRouter r = new DriverRouter(s, HostOs.LINUX, libvirtDown(), never("qemu"));
         assertEquals(Driver.QEMU, r.driverOf(InstanceConfig.domainName("q")));
         assertEquals(Driver.LIBVIRT, r.driverOf(InstanceConfig.domainName("old")));

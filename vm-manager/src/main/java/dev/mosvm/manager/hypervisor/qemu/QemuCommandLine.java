@@ -15,8 +15,8 @@ import java.util.Map;
  * The QEMU command line that boots the appliance without libvirt: the same machine as
  * {@code DomainXml} describes (direct kernel boot, the disk overlay, fw_cfg files, virtio
  * network, balloon and RNG, the serial console to a file), with user-mode networking, which
- * needs no rights on the host, and the guest's ports forwarded to loopback, and QMP for
- * control. Pure: the spec, the host and the forwards in, the argument list out.
+ * needs no rights on the host, and the guest's ports forwarded to loopback (the host's own
+ * access) and to the host's LAN address (other workstations'), and QMP for control. Pure: the spec, the host and the forwards in, the argument list out.
  */
 public final class QemuCommandLine {
     /** The guest's address on QEMU's user-mode network (its DHCP hands out .15 first). */

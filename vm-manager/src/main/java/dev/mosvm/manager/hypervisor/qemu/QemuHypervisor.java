@@ -3,9 +3,11 @@ package dev.mosvm.manager.hypervisor.qemu;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.ExitCodes;
+import dev.mosvm.api.GuestConfig;
 import dev.mosvm.api.Json;
 import dev.mosvm.manager.MosvmException;
 import dev.mosvm.manager.hypervisor.Hypervisor;
+import dev.mosvm.manager.hypervisor.PeerForwards;
 import dev.mosvm.manager.hypervisor.VmSpec;
 import dev.mosvm.manager.hypervisor.VmState;
 import dev.mosvm.manager.instance.InstanceConfig;
@@ -13,7 +15,10 @@ import dev.mosvm.manager.instance.InstanceLayout;
 import dev.mosvm.manager.instance.InstanceStore;
 import dev.mosvm.manager.instance.MosvmHome;
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +27,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 
 /**
  * The qemu driver: QEMU run directly, for hosts where libvirt cannot host VMs (macOS, Windows,
@@ -31,7 +39,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code qemu.json}: QEMU's arguments and the ports forwarded to the guest), QEMU's pid file
  * and its QMP socket. The guest is on QEMU's user-mode network, which needs no rights on the
  * host; the host reaches its agent and SSH through ports forwarded on loopback, chosen free at
- * each definition.
+ * each definition. Other workstations reach it through two ports forwarded on the host's LAN
+ * address ({@link LanAddress}), also chosen at each definition: the agent's (joins, TCP) and
+ * WireGuard's (UDP, the same number on host and guest, so the guest's WireGuard packets leave
+ * through the forward's socket and peers see LAN:PORT).
  */
 public final class QemuHypervisor implements Hypervisor {
     /** The guest's SSH port (as ShellAccess.SSH_PORT; the hypervisor layer does not reach up into appliance/). */
@@ -39,17 +50,29 @@ public final class QemuHypervisor implements Hypervisor {
     static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     /** How long a QEMU started without -daemonize (Windows) has to open its control socket. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** How many ports from the customary one (7443, 51820) a LAN forward tries before giving up. */
+    static final int PORT_SPAN = 100;
 
     private final MosvmHome home;
     private final HostOs os;
+    private final Supplier<Optional<Inet4Address>> lan;
 
-    /** What `define` keeps in the instance directory. */
+    /**
+     * What `define` keeps in the instance directory; {@code peer}: the forwards on the LAN
+     * address among {@code forwards} (null: the host had none, or a definition from before them).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Definition(String vm, List<String> args, long clockOffsetSeconds, List<QemuCommandLine.Forward> forwards) {}
+    public record Definition(String vm, List<String> args, long clockOffsetSeconds, List<QemuCommandLine.Forward> forwards, PeerForwards peer) {}
 
     public QemuHypervisor(MosvmHome home, HostOs os) {
+        this(home, os, LanAddress::find);
+    }
+
+    /** With {@code lan} telling the host's LAN address (empty: none, and nothing is forwarded on it). */
+    QemuHypervisor(MosvmHome home, HostOs os, Supplier<Optional<Inet4Address>> lan) {
         this.home = home;
         this.os = os;
+        this.lan = lan;
     }
 
     @Override
@@ -66,11 +89,14 @@ public final class QemuHypervisor implements Hypervisor {
     public String define(VmSpec spec) {
         InstanceLayout l = new InstanceLayout(spec.instanceDir());
         int[] ports = freeLoopbackPorts(2);
-        List<QemuCommandLine.Forward> forwards = List.of(
+        List<QemuCommandLine.Forward> forwards = new ArrayList<>(List.of(
                 new QemuCommandLine.Forward("tcp", "127.0.0.1", ports[0], AgentProtocol.PORT),
-                new QemuCommandLine.Forward("tcp", "127.0.0.1", ports[1], GUEST_SSH_PORT));
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", ports[1], GUEST_SSH_PORT)));
+        List<QemuCommandLine.Forward> peer = lan.get().map(a -> lanForwards(a.getHostAddress(), AgentProtocol.PORT, GuestConfig.OVERLAY_PORT,
+                p -> tcpFree(a, p), p -> udpFree(a, p))).orElse(List.of());
+        forwards.addAll(peer); // after the host's own: hostPort takes the first forward to a guest port
         List<String> args = QemuCommandLine.build(spec, os, forwards, control(l), l.qemuPid());
-        Definition d = new Definition(spec.vm(), args, spec.clockOffsetSeconds(), forwards);
+        Definition d = new Definition(spec.vm(), args, spec.clockOffsetSeconds(), forwards, peerForwards(peer).orElse(null));
         try {
             String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(d);
             InstanceStore.writePrivate(l.qemuDefinition(), json);
@@ -227,10 +253,68 @@ public final class QemuHypervisor implements Hypervisor {
                 .map(QemuCommandLine.Forward::hostPort).orElse(guestPort);
     }
 
-    /** Behind QEMU's user-mode NAT: only its own host reaches it, through the forwards. */
+    /** Behind QEMU's user-mode NAT: other appliances reach it only through its LAN forwards ({@link #peerForwards}). */
     @Override
     public boolean reachableByPeers(String vm) {
         return false;
+    }
+
+    /** The LAN forwards of its latest definition; empty if the host had no LAN address then. */
+    @Override
+    public Optional<PeerForwards> peerForwards(String vm) {
+        return definition(vm).map(Definition::peer);
+    }
+
+    /** What {@link #lanForwards} made, as the join and overlay ports (empty for no forwards). */
+    static Optional<PeerForwards> peerForwards(List<QemuCommandLine.Forward> lanForwards) {
+        Optional<QemuCommandLine.Forward> join = lanForwards.stream().filter(f -> f.protocol().equals("tcp") && f.guestPort() == AgentProtocol.PORT).findFirst();
+        Optional<QemuCommandLine.Forward> overlay = lanForwards.stream().filter(f -> f.protocol().equals("udp")).findFirst();
+        if (join.isEmpty() || overlay.isEmpty()) return Optional.empty();
+        return Optional.of(new PeerForwards(join.get().hostAddress(), join.get().hostPort(), overlay.get().guestPort()));
+    }
+
+    /**
+     * The forwards on the LAN address {@code lan}: TCP {@code joinFrom} (or the next port
+     * {@code tcpFree} accepts) to the guest's agent, and UDP {@code overlayFrom} (or the next
+     * free one) to the same port in the guest, where its WireGuard listens.
+     */
+    static List<QemuCommandLine.Forward> lanForwards(String lan, int joinFrom, int overlayFrom, IntPredicate tcpFree, IntPredicate udpFree) {
+        int join = firstFree(joinFrom, tcpFree).orElseThrow(() -> noFreePort("TCP", lan, joinFrom, "joins"));
+        int overlay = firstFree(overlayFrom, udpFree).orElseThrow(() -> noFreePort("UDP", lan, overlayFrom, "WireGuard"));
+        return List.of(new QemuCommandLine.Forward("tcp", lan, join, AgentProtocol.PORT), new QemuCommandLine.Forward("udp", lan, overlay, overlay));
+    }
+
+    /** The first port from {@code from} on, within {@link #PORT_SPAN} and 65535, that {@code free} accepts. */
+    static OptionalInt firstFree(int from, IntPredicate free) {
+        for (int p = from; p < from + PORT_SPAN && p <= 65535; p++) {
+            if (free.test(p)) return OptionalInt.of(p);
+        }
+        return OptionalInt.empty();
+    }
+
+    private static MosvmException noFreePort(String protocol, String lan, int from, String what) {
+        return new MosvmException(ExitCodes.ENVIRONMENT, "no free " + protocol + " port on " + lan + " from " + from + " to "
+                + Math.min(65535, from + PORT_SPAN - 1) + " to forward to the appliance (" + what + ")",
+                "other programs or appliances hold them all; stop one and bring the appliance up again");
+    }
+
+    /** Whether a UDP socket can be bound to {@code a:port} now. */
+    static boolean udpFree(InetAddress a, int port) {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(a, port))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether a TCP listener can be bound to {@code a:port} now. */
+    static boolean tcpFree(InetAddress a, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(a, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

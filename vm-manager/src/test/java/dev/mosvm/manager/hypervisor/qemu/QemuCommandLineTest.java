@@ -65,6 +65,20 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void otherWorkstationsReachTheAgentAndWireGuardThroughForwardsOnTheLanAddress() {
+        List<QemuCommandLine.Forward> forwards = List.of(new QemuCommandLine.Forward("tcp", "127.0.0.1", 40001, 7443),
+                new QemuCommandLine.Forward("tcp", "127.0.0.1", 40002, 22),
+                new QemuCommandLine.Forward("tcp", "10.213.77.11", 7443, 7443),
+                new QemuCommandLine.Forward("udp", "10.213.77.11", 51821, 51821));
+        List<String> a = QemuCommandLine.build(spec(Accelerator.TCG, null, 0), HostOs.LINUX, forwards,
+                QemuCommandLine.Control.unix(Path.of("/q.sock")), Path.of("/q.pid"));
+        assertEquals("user,id=n0,hostfwd=tcp:127.0.0.1:40001-10.0.2.15:7443,hostfwd=tcp:127.0.0.1:40002-10.0.2.15:22,"
+                + "hostfwd=tcp:10.213.77.11:7443-10.0.2.15:7443,hostfwd=udp:10.213.77.11:51821-10.0.2.15:51821", after(a, "-netdev"),
+                "the agent twice (loopback for this host, the LAN for joins); WireGuard's UDP on the same port both sides");
+        assertEquals(1, Collections.frequency(a, "-netdev"), "one user-mode network carries every forward");
+    }
+
+    @Test
     void linuxKvmUsesTheHostsCpuAndAChosenModelWins() {
         List<String> a = QemuCommandLine.build(spec(Accelerator.KVM, null, 0), HostOs.LINUX, FORWARDS,
                 QemuCommandLine.Control.unix(Path.of("/q.sock")), Path.of("/q.pid"));

@@ -1,0 +1,237 @@
+package dev.mosvm.manager.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mosvm.api.ExitCodes;
+import dev.mosvm.builder.SafeDelete;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A pool of workstations, each on its own machine as far as the network goes: three network
+ * namespaces on one bridge (scripts/workstations.sh), each running its own mosvm (its own
+ * MOSVM_HOME) and its appliance under the qemu driver behind QEMU's user-mode NAT, as on a
+ * laptop. They pool over the LAN addresses only: the join goes to the founder's forwarded join
+ * port, and everything after rides the WireGuard overlay between appliances.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WorkstationsIT extends PoolTestBase {
+    static final Path SCRIPT = Path.of("..", "scripts", "workstations.sh").toAbsolutePath().normalize();
+    static final List<String> VMS = List.of("w1", "w2", "w3");
+    final Map<String, MosvmCli> at = new LinkedHashMap<>();
+    Path root;
+    String joinAddress;
+    String firstToken;
+
+    static String ns(String vm) {
+        return "mosvm-ws" + vm.substring(1);
+    }
+
+    static String lan(String vm) {
+        return "10.213.77.1" + vm.substring(1);
+    }
+
+    static String workstations(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(SCRIPT.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "workstations.sh " + String.join(" ", args));
+        assertEquals(0, p.exitValue(), "workstations.sh " + String.join(" ", args) + ":\n" + out);
+        return out;
+    }
+
+    @BeforeAll
+    void setUp() throws Exception {
+        MosvmCli.requireEnvironment();
+        workstations("down"); // what a killed run left
+        workstations("up", "3");
+        workstations("stranger");
+        root = Files.createTempDirectory("mosvm-e2e-ws");
+        for (String vm : VMS) at.put(vm, new MosvmCli(root.resolve(vm)).inNetworkNamespace(ns(vm)));
+        cli = at.get("w1");
+        // three emulated boots side by side, each on its own workstation
+        ExecutorService threads = Executors.newFixedThreadPool(VMS.size());
+        try {
+            List<Future<MosvmCli.Result>> ups = new ArrayList<>();
+            for (String vm : VMS) ups.add(threads.submit(() -> at.get(vm).run("up", vm, "--driver", "qemu", "--memory", "512M")));
+            for (Future<MosvmCli.Result> f : ups) System.out.println(f.get().ok().out().lines().findFirst().orElse(""));
+        } finally {
+            threads.shutdown();
+        }
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        for (Map.Entry<String, MosvmCli> e : at.entrySet()) e.getValue().run("destroy", e.getKey());
+        workstations("down");
+        if (root != null) SafeDelete.deleteTree(root);
+    }
+
+    @Override
+    String sh(String vm, String script) throws Exception {
+        MosvmCli c = at.get(vm);
+        MosvmCli.Result r = c.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        for (int i = 0; i < 3 && r.exit() == 255; i++) {
+            Thread.sleep(5000); // a pause before retrying, not a wait for a condition
+            r = c.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        }
+        return r.ok().out().strip();
+    }
+
+    /** Each node's state as {@code vm} sees it. */
+    Map<String, String> states(String vm) throws Exception {
+        Map<String, String> s = new TreeMap<>();
+        MosvmCli.Result r = at.get(vm).run("nodes", "-i", vm, "--json");
+        if (r.exit() != 0) return s;
+        for (JsonNode n : r.json().get("nodes")) s.put(n.get("info").get("id").asText(), n.get("state").asText());
+        return s;
+    }
+
+    boolean allSee(String state, String node) throws Exception {
+        for (String vm : VMS) if (!vm.equals(node) && !state.equals(states(vm).get(node))) return false;
+        return true;
+    }
+
+    @Test
+    @Order(1)
+    void workstationsPoolOverTheirLanAddressesAndEveryNodeSeesEveryOtherAlive() throws Exception {
+        String out = at.get("w1").run("pool", "init", "-i", "w1", "--name", "office", "--token-uses", "2").ok().out();
+        assertTrue(out.contains("over a WireGuard overlay"), "the qemu driver's pool rides the overlay:\n" + out);
+        Matcher m = Pattern.compile("mosvm join (\\S+) --token (\\S+)").matcher(out);
+        assertTrue(m.find(), out);
+        joinAddress = m.group(1);
+        String token = firstToken = m.group(2);
+        assertTrue(joinAddress.startsWith(lan("w1") + ":"), "other workstations join through w1's LAN address: " + joinAddress);
+        at.get("w2").run("join", joinAddress, "--token", token, "-i", "w2").ok();
+        long start = System.nanoTime();
+        at.get("w3").run("join", joinAddress, "--token", token, "-i", "w3").ok();
+        Await.until("every workstation sees w3 ALIVE", Duration.ofSeconds(60), Duration.ofMillis(250), () -> allSee("ALIVE", "w3"), ok -> ok);
+        System.out.printf("join to ALIVE everywhere across workstations: %.1f s (from the start of w3's mosvm join)%n", (System.nanoTime() - start) / 1e9);
+        at.get("w2").run("pool", "token", "list", "-i", "w2").fails(ExitCodes.BAD_STATE, "founder");
+
+        JsonNode nodes = at.get("w2").nodes("w2").get("nodes");
+        Map<String, String> addresses = new TreeMap<>(), endpoints = new TreeMap<>();
+        for (JsonNode n : nodes) {
+            addresses.put(n.get("info").get("id").asText(), n.get("info").get("address").asText());
+            endpoints.put(n.get("info").get("id").asText(), n.get("info").get("endpoint").asText());
+        }
+        assertEquals(Map.of("w1", "10.77.0.1", "w2", "10.77.0.2", "w3", "10.77.0.3"), addresses, "members reach each other on the overlay");
+        for (String vm : VMS) assertTrue(endpoints.get(vm).startsWith(lan(vm) + ":"), vm + " is reached at its workstation's LAN address: " + endpoints);
+        String wg = sh("w1", "wg show mosvm0 latest-handshakes");
+        assertEquals(2, wg.lines().filter(l -> !l.endsWith("\t0")).count(), "w1 has shaken hands with both others:\n" + wg);
+    }
+
+    @Test
+    @Order(2)
+    void aJobFromOneWorkstationRunsOnAnotherWithItsHomeFilesAndMigratesToAThird() throws Exception {
+        sh("w1", "mkdir -p /pool/w1/ws && echo 'input from w1' > /pool/w1/ws/in.txt");
+        String where = sh("w1", "cd /pool/w1/ws && mosrun -r w2 sh -c 'cat in.txt > copy.txt; hostname'");
+        assertEquals("w2", where, "the job ran on w2's appliance");
+        assertEquals("input from w1", sh("w1", "cat /pool/w1/ws/copy.txt"), "read and wrote its home's files from another workstation");
+
+        sh("w1", "cd /pool/w1/ws && (setsid nohup mosrun -r w2 perl -e '$|=1; for (1..60) { print \"$_\\n\"; sleep 1 }' > count.out 2> count.err < /dev/null &)");
+        String id = Await.until("the counting job runs on w2", Duration.ofSeconds(60), Duration.ofSeconds(1),
+                () -> sh("w1", "mosps | awk '$0 ~ / w2 / {print $1}' | head -1"), s -> !s.isEmpty());
+        Await.until("the job has counted a few", Duration.ofSeconds(60), Duration.ofSeconds(1), () -> sh("w1", "wc -l < /pool/w1/ws/count.out"),
+                s -> Integer.parseInt(s) >= 5);
+        String moved = at.get("w1").run("migrate", "-i", "w1", id, "w3").ok().out();
+        System.out.println("across workstations: " + moved.strip());
+        assertTrue(moved.contains("moved w2 -> w3"), moved);
+        waitUntil("w1", "wc -l < /pool/w1/ws/count.out", s -> Integer.parseInt(s) >= 60, 180);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= 60; i++) expected.append(i).append('\n');
+        assertEquals(expected.toString().strip(), sh("w1", "cat /pool/w1/ws/count.out"), "every line once, in order, across the move");
+    }
+
+    @Test
+    @Order(3)
+    void aWorkstationWhoseCableIsPulledTurnsDeadAndRejoinsWhenItReturns() throws Exception {
+        workstations("cut", "ws3");
+        try {
+            Await.until("w1 and w2 see w3 DEAD", Duration.ofSeconds(90), Duration.ofSeconds(1), () -> allSee("DEAD", "w3"), ok -> ok);
+        } finally {
+            workstations("mend", "ws3");
+        }
+        long start = System.nanoTime();
+        Await.until("w1 and w2 see w3 ALIVE again", Duration.ofSeconds(90), Duration.ofSeconds(1), () -> allSee("ALIVE", "w3"), ok -> ok);
+        System.out.printf("cable back to ALIVE: %.1f s%n", (System.nanoTime() - start) / 1e9);
+        assertEquals("ALIVE", states("w3").get("w1"), "and w3 sees w1");
+    }
+
+    @Test
+    @Order(4)
+    void aStrangerOnTheLanGetsNothingFromTheOverlayOrTheJoinPort() throws Exception {
+        String endpoint = at.get("w1").nodes("w1").get("nodes").findValues("endpoint").stream().map(JsonNode::asText)
+                .filter(e -> e.startsWith(lan("w1") + ":")).findFirst().orElseThrow();
+        String udp = endpoint.substring(endpoint.indexOf(':') + 1);
+        String join = joinAddress.substring(joinAddress.indexOf(':') + 1);
+        List<String> probe = new ArrayList<>(List.of("ip", "netns", "exec", "mosvm-ws-stranger",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", Path.of("target", "test-classes").toAbsolutePath().toString(),
+                StrangerProbe.class.getName(), lan("w1"), udp, join, "7946", "22"));
+        Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        System.out.println("stranger: " + out.strip().replace('\n', ';'));
+        assertTrue(out.contains("udp " + udp + " silent"), "WireGuard answers no one it does not know:\n" + out);
+        assertTrue(out.contains("tcp 7946 closed") && out.contains("tcp 22 closed"), "nothing but the join port is open on the LAN:\n" + out);
+        // the join port answers only with a refusal: a made-up token of the right shape gets nothing
+        MosvmCli stranger = new MosvmCli(root.resolve("stranger")).inNetworkNamespace("mosvm-ws-stranger");
+        String forged = "mosvm1.office.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA." + "0".repeat(64);
+        stranger.run("join", joinAddress, "--token", forged, "-i", "nobody").fails(ExitCodes.BAD_STATE, "");
+        String gossip = sh("w1", "wg show mosvm0 peers | wc -l");
+        assertEquals("2", gossip, "no peer was added for the stranger");
+    }
+
+    @Test
+    @Order(5)
+    void aRemovedWorkstationIsCutOffAndItsCredentialsAreRefused() throws Exception {
+        String w3Key = sh("w3", "wg show mosvm0 public-key");
+        at.get("w1").run("pool", "remove", "-i", "w1", "w3").ok();
+        waitUntil("w2", "wg show mosvm0 peers", s -> !s.contains(w3Key), 60);
+        waitUntil("w1", "wg show mosvm0 peers", s -> !s.contains(w3Key), 60);
+        Await.until("w2 sees w3 DEAD or gone", Duration.ofSeconds(90), Duration.ofSeconds(1), () -> states("w2").getOrDefault("w3", "GONE"),
+                s -> !s.equals("ALIVE") && !s.equals("SUSPECT"));
+        at.get("w3").run("leave", "-i", "w3");
+        String fresh = at.get("w1").run("pool", "token", "create", "-i", "w1").ok().out();
+        Matcher m = Pattern.compile("--token (\\S+)").matcher(fresh);
+        assertTrue(m.find(), fresh);
+        at.get("w3").run("join", joinAddress, "--token", m.group(1), "-i", "w3").fails(ExitCodes.BAD_STATE, "removed");
+    }
+
+    @Test
+    @Order(6)
+    void badInputGetsOneLineAndMakesNothing() throws Exception {
+        MosvmCli w2 = at.get("w2");
+        w2.run("up", "w9", "--driver", "qemu", "--endpoint", "not an endpoint").fails(ExitCodes.INVALID_INPUT, "endpoint");
+        assertTrue(!Files.exists(root.resolve("w2").resolve("w9")), "nothing made");
+        w2.run("join", joinAddress, "--token", firstToken, "-i", "w2").fails(ExitCodes.BAD_STATE, "already in pool office");
+        MosvmCli w3 = at.get("w3"); // out of the pool since it was removed
+        w3.run("join", "10.213.77.99:7444", "--token", firstToken, "-i", "w3").fails(ExitCodes.FAILED, "cannot reach the pool at 10.213.77.99");
+        w3.run("join", joinAddress, "--token", firstToken, "-i", "w3").fails(ExitCodes.BAD_STATE, "refused the token");
+        w3.run("join", "10.213.77.11:99999", "--token", firstToken, "-i", "w3").fails(ExitCodes.INVALID_INPUT, "invalid address");
+    }
+}
