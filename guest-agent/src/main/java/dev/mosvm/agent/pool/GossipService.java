@@ -185,6 +185,24 @@ public final class GossipService implements AutoCloseable {
         send(sender.address(), sender.port(), CertificateExchange.encode(new CertificateExchange.Ask(self.address(), self.port(), ask)));
     }
 
+    /**
+     * Admitter: hands a new member's certificate to every live member at once, unasked, so they
+     * believe its entries (and, in an overlay pool, take it as a peer) from its first packet,
+     * instead of after gossip about it reaches them and they ask. Each checks it against the authority.
+     */
+    public void introduce(String member, byte[] certificate) {
+        List<NodeView> live;
+        synchronized (node) {
+            live = node.view(now());
+        }
+        byte[] answer = CertificateExchange.encode(new CertificateExchange.Answer(List.of(certificate)));
+        for (NodeView v : live) {
+            String id = v.info().id();
+            if (id.equals(node.id()) || id.equals(member) || v.state() == NodeState.DEAD || v.state() == NodeState.LEFT) continue;
+            send(v.info().address(), v.info().port(), answer);
+        }
+    }
+
     /** A member asking for certificates, or answering this node's ask. */
     private void exchange(String from, byte[] payload) {
         CertificateExchange m;
@@ -239,9 +257,11 @@ public final class GossipService implements AutoCloseable {
         synchronized (node) {
             node.updateSelf(localFacts.get());
             out = node.onTick(now());
-            // only after a removal does the founder have keys to hand out (not every tick of every pool)
-            members = keys.isAuthority() && keys.epoch() > 0 ? node.view(now()) : List.of();
+            members = node.view(now());
         }
+        logChanges(members);
+        // only after a removal does the founder have keys to hand out (not every tick of every pool)
+        if (!keys.isAuthority() || keys.epoch() == 0) members = List.of();
         keys.tick(now());
         send(out);
         // After a rotation, every live member not yet heard using the new key is handed it
@@ -254,6 +274,19 @@ public final class GossipService implements AutoCloseable {
                 rekey(m.info().id(), used == null ? -1 : used, m.info());
             }
         }
+    }
+
+    /** Each member's state when last logged: the journal says when a member turned ALIVE, SUSPECT, DEAD or LEFT here. */
+    private final Map<String, NodeState> logged = new java.util.HashMap<>();
+
+    private void logChanges(List<NodeView> view) {
+        for (NodeView v : view) {
+            String id = v.info().id();
+            if (id.equals(node.id())) continue;
+            NodeState before = logged.put(id, v.state());
+            if (before != v.state()) LOG.info("member " + id + " is " + v.state() + (before == null ? "" : " (was " + before + ")") + " at " + v.info().address());
+        }
+        if (logged.size() > view.size()) logged.keySet().retainAll(view.stream().map(v -> v.info().id()).toList());
     }
 
     private void receive(byte[] packet, int length) {

@@ -243,6 +243,7 @@ public final class Membership {
         admitted.admitted(req.node(), key, token, clock.getAsLong() / 1000, seat == null ? null : seat.address().getHostAddress());
         tokens.use(token);
         gossip.learn(req.node(), certificate.encode()); // the founder believes the joiner's first gossip without asking
+        gossip.introduce(req.node(), certificate.encode()); // and so do the others
         if (overlay != null) {
             // its first packets, before any gossip about it, come from a peer the overlay already has
             overlay.learn(req.node(), joinerEndpoint);
@@ -341,6 +342,18 @@ public final class Membership {
 
     private void become(PoolMembership m) throws Exception {
         stopGossip();
+        PoolOverlay next = null;
+        if (m.overlayOn()) {
+            // before gossip starts, so its first packets have a way, and before the membership is
+            // kept: an overlay that cannot come up leaves this node out of the pool, saying why
+            try {
+                if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
+                next = new PoolOverlay(overlayDevice, m.node(), () -> gossip);
+                next.up(OverlayAddresses.parse(m.overlayAddress()), m.memberEndpoints());
+            } catch (Exception e) {
+                throw new IllegalArgumentException("the pool's overlay cannot come up here: " + e.getMessage(), e);
+            }
+        }
         GossipConfig cfg = "test".equals(m.profile()) ? GossipConfig.test() : GossipConfig.of(m.intervalMillis(), m.window());
         gossip = new GossipService(m, identity, cfg, () -> loadVector(m, facts), this::keysChanged, network, file.resolveSibling("gossip-sequence"));
         for (String c : m.memberCertificates()) {
@@ -351,16 +364,9 @@ public final class Membership {
                 LOG.warning("a member's certificate handed on at join does not hold (" + e.getMessage() + "): its entries wait for one that does");
             }
         }
-        if (m.overlayOn()) {
-            // before the membership is kept: an overlay that cannot come up leaves this node out of the pool, saying why
-            try {
-                if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
-                overlay = new PoolOverlay(overlayDevice, m.node(), () -> gossip);
-                overlay.start(OverlayAddresses.parse(m.overlayAddress()), m.memberEndpoints());
-            } catch (Exception e) {
-                stopGossip();
-                throw new IllegalArgumentException("the pool's overlay cannot come up here: " + e.getMessage(), e);
-            }
+        if (next != null) {
+            overlay = next;
+            overlay.keep();
         }
         membership = m;
         save(m);

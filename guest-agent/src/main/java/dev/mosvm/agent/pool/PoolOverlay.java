@@ -41,14 +41,22 @@ final class PoolOverlay implements AutoCloseable {
         this.gossip = gossip;
     }
 
-    /** Brings the interface up as {@code address} and its peers in line, then keeps them so. */
-    void start(Inet4Address address, Map<String, String> handedOn) throws Exception {
+    /** Brings the interface up as {@code address}, with where the admitter said the members are. */
+    void up(Inet4Address address, Map<String, String> handedOn) throws Exception {
         handedOn.forEach((node, e) -> {
             Endpoint at = Endpoint.parseOrNull(e);
             if (at != null) learned.put(node, at);
         });
         device.up(address);
-        sync();
+    }
+
+    /** Brings the peers in line with the members believed, then keeps them so. */
+    void keep() throws Exception {
+        try {
+            sync();
+        } catch (Exception e) {
+            LOG.warning("cannot set the overlay's peers yet (" + e.getMessage() + "); trying again every " + SYNC_MILLIS + " ms");
+        }
         keeper = Supervised.periodic("overlay-peers", SYNC_MILLIS, SYNC_MILLIS, this::sync);
     }
 

@@ -196,10 +196,16 @@ class MembershipTest {
             assertEquals("10.77.0.2", bWg.upAs.getHostAddress());
             assertEquals("10.77.0.1", bWg.peer("a").address().getHostAddress());
             assertEquals("10.213.77.11:51820", bWg.peer("a").endpoint().toString());
+            long seen = System.currentTimeMillis() + 5000;
+            while (founder.members().stream().noneMatch(v -> v.info().id().equals("b")) && System.currentTimeMillis() < seen) Thread.sleep(50);
             String c2 = key();
             RecordingOverlay cWg = new RecordingOverlay("10.213.77.14:51820");
             assertEquals("10.77.0.3", founder.admit(new JoinRequest(secret, "c", c2, cWg.key, null)).overlayAddress(), "the next address");
             assertEquals(null, aWg.peer("c").endpoint(), "a joiner behind a NAT nobody dials: reached when it calls");
+            long introduced = System.currentTimeMillis() + 5000;
+            while (bWg.peer("c") == null && System.currentTimeMillis() < introduced) Thread.sleep(50);
+            assertEquals("10.77.0.3", bWg.peer("c").address().getHostAddress(),
+                    "the founder hands the other members a joiner's certificate at once: they take it as a peer before it sends anything");
 
             founder.remove(new dev.mosvm.api.RemoveRequest("c"));
             long deadline = System.currentTimeMillis() + 5000;

@@ -32,8 +32,12 @@ abstract class PoolTestBase {
         }
         for (MosvmCli.Result r : cli.runTogether(ups)) r.ok();
         String first = names.get(0);
-        String out = cli.run("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams,
-                "--token-uses", String.valueOf(names.size() - 1)).ok().out();
+        List<String> init = new ArrayList<>(List.of("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams,
+                "--token-uses", String.valueOf(names.size() - 1)));
+        // -Dpool.overlay=wireguard: the pool over the WireGuard overlay (scripts/bench-migration.sh measures its cost)
+        String overlay = System.getProperty("pool.overlay", "");
+        if (!overlay.isEmpty()) init.addAll(List.of("--overlay", overlay));
+        String out = cli.run(init.toArray(String[]::new)).ok().out();
         String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
         String address = cli.run("status", first, "--json").ok().json().get("address").asText();
         for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
