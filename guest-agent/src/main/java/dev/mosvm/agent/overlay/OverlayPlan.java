@@ -25,8 +25,14 @@ public final class OverlayPlan {
 
     private final Map<String, Endpoint> advertised = new HashMap<>();
 
-    /** The changes that make {@code current} what {@code wanted} says (this node itself must not be in {@code wanted}). */
-    public List<Change> plan(Collection<OverlayPeer> wanted, Collection<WgDump.Peer> current) {
+    /** A handshake this recent means the kernel's endpoint for a peer works. */
+    static final long WORKING_SECONDS = 180;
+
+    /**
+     * The changes that make {@code current} what {@code wanted} says (this node itself must not be
+     * in {@code wanted}), at {@code nowSeconds} (epoch seconds, as {@code wg} reports handshakes).
+     */
+    public List<Change> plan(Collection<OverlayPeer> wanted, Collection<WgDump.Peer> current, long nowSeconds) {
         Map<String, WgDump.Peer> have = new HashMap<>();
         for (WgDump.Peer p : current) have.put(p.key(), p);
         List<Change> out = new ArrayList<>();
@@ -35,7 +41,12 @@ public final class OverlayPlan {
             if (!keys.add(w.key())) continue; // one seat per key: the first member named with it
             WgDump.Peer p = have.get(w.key());
             String allowed = w.address().getHostAddress() + "/32";
-            boolean moved = w.endpoint() != null && !w.endpoint().equals(advertised.get(w.key()));
+            Endpoint before = advertised.get(w.key());
+            // a member's first advertisement does not override a path that works: behind a NAT it
+            // advertises an address nobody reaches, and its packets taught the kernel the real one
+            boolean working = p != null && p.endpoint() != null && p.latestHandshakeSeconds() > 0
+                    && nowSeconds - p.latestHandshakeSeconds() < WORKING_SECONDS;
+            boolean moved = w.endpoint() != null && !w.endpoint().equals(before) && !(before == null && working);
             if (p == null || moved || p.allowedIps().size() != 1 || !p.allowedIps().get(0).equals(allowed)) {
                 out.add(new Put(w, p == null || moved ? w.endpoint() : null));
             }

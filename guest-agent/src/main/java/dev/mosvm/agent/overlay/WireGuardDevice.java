@@ -64,7 +64,7 @@ public final class WireGuardDevice implements OverlayDevice {
 
     @Override
     public synchronized void peers(Collection<OverlayPeer> members) throws IOException {
-        for (OverlayPlan.Change c : plan.plan(members, status())) {
+        for (OverlayPlan.Change c : plan.plan(members, status(), System.currentTimeMillis() / 1000)) {
             if (c instanceof OverlayPlan.Put p) {
                     List<String> cmd = new ArrayList<>(List.of("wg", "set", INTERFACE, "peer", p.peer().key()));
                     if (p.endpoint() != null) cmd.addAll(List.of("endpoint", p.endpoint().toString()));

@@ -17,32 +17,47 @@ class OverlayPlanTest {
         return Base64.getEncoder().encodeToString(k);
     }
 
+    static final long NOW = 1_733_490_000;
+
     static WgDump.Peer has(String key, String endpoint, String allowed) {
         return new WgDump.Peer(key, endpoint, List.of(allowed), 0, 0, 0);
+    }
+
+    @Test
+    void aFirstAdvertisementDoesNotOverrideAPathThatWorks() {
+        OverlayPeer unseen = new OverlayPeer("b", KB, B.address(), null);
+        OverlayPlan plan = new OverlayPlan();
+        plan.plan(List.of(unseen), List.of(), NOW); // added before its gossip said where it is: it called, from behind a NAT
+        WgDump.Peer roamed = new WgDump.Peer(KB, "10.213.77.1:51820", List.of("10.77.0.2/32"), NOW - 20, 100, 100);
+        assertEquals(List.of(), plan.plan(List.of(B), List.of(roamed), NOW), "its advertised (private) endpoint would cut a working path");
+        WgDump.Peer stale = new WgDump.Peer(KC, "10.213.77.1:40000", List.of("10.77.0.3/32"), NOW - 600, 100, 100);
+        OverlayPeer cAt = new OverlayPeer("c", KC, C.address(), Endpoint.parse("10.213.77.13:51820"));
+        assertEquals(List.of(new OverlayPlan.Put(cAt, cAt.endpoint())), new OverlayPlan().plan(List.of(cAt), List.of(stale), NOW),
+                "a path silent for ten minutes gives way to what the member says");
     }
 
     @Test
     void newMembersAreAddedWithWhatIsKnownAndStrangersRemoved() {
         OverlayPlan plan = new OverlayPlan();
         assertEquals(List.of(new OverlayPlan.Put(B, B.endpoint()), new OverlayPlan.Put(C, null), new OverlayPlan.Remove(KX)),
-                plan.plan(List.of(B, C), List.of(has(KX, "1.2.3.4:5", "10.77.0.9/32"))));
+                plan.plan(List.of(B, C), List.of(has(KX, "1.2.3.4:5", "10.77.0.9/32")), NOW));
     }
 
     @Test
     void roamingIsLeftAloneUntilTheMemberSaysItMoved() {
         OverlayPlan plan = new OverlayPlan();
-        plan.plan(List.of(B), List.of());
+        plan.plan(List.of(B), List.of(), NOW);
         // B's packets came from its NAT's address: the kernel follows them, and the plan leaves that be
-        assertEquals(List.of(), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.2/32"))));
+        assertEquals(List.of(), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.2/32")), NOW));
         OverlayPeer moved = new OverlayPeer("b", KB, B.address(), Endpoint.parse("10.213.77.50:51820"));
-        assertEquals(List.of(new OverlayPlan.Put(moved, moved.endpoint())), plan.plan(List.of(moved), List.of(has(KB, "198.51.100.7:40001", "10.77.0.2/32"))));
+        assertEquals(List.of(new OverlayPlan.Put(moved, moved.endpoint())), plan.plan(List.of(moved), List.of(has(KB, "198.51.100.7:40001", "10.77.0.2/32")), NOW));
     }
 
     @Test
     void aPeerWithTheWrongAllowedAddressIsSetAgainWithoutTouchingItsEndpoint() {
         OverlayPlan plan = new OverlayPlan();
-        plan.plan(List.of(B), List.of());
-        assertEquals(List.of(new OverlayPlan.Put(B, null)), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.0/16"))));
+        plan.plan(List.of(B), List.of(), NOW);
+        assertEquals(List.of(new OverlayPlan.Put(B, null)), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.0/16")), NOW));
     }
 
     @Test

@@ -43,6 +43,8 @@ class WorkstationsIT extends PoolTestBase {
     static final List<String> VMS = List.of("w1", "w2", "w3");
     final Map<String, MosvmCli> at = new LinkedHashMap<>();
     Path root;
+    /** mosvm in the host's own namespace (a libvirt appliance joins the workstations from there). */
+    MosvmCli host;
     String joinAddress;
     String firstToken;
 
@@ -87,6 +89,7 @@ class WorkstationsIT extends PoolTestBase {
     @AfterAll
     void tearDown() throws Exception {
         for (Map.Entry<String, MosvmCli> e : at.entrySet()) e.getValue().run("destroy", e.getKey());
+        if (host != null) host.run("destroy", "h4");
         workstations("down");
         if (root != null) SafeDelete.deleteTree(root);
     }
@@ -233,5 +236,27 @@ class WorkstationsIT extends PoolTestBase {
         w3.run("join", "10.213.77.99:7444", "--token", firstToken, "-i", "w3").fails(ExitCodes.FAILED, "cannot reach the pool at 10.213.77.99");
         w3.run("join", joinAddress, "--token", firstToken, "-i", "w3").fails(ExitCodes.BAD_STATE, "refused the token");
         w3.run("join", "10.213.77.11:99999", "--token", firstToken, "-i", "w3").fails(ExitCodes.INVALID_INPUT, "invalid address");
+    }
+
+    @Test
+    @Order(7)
+    void aLibvirtApplianceOnTheHostJoinsTheWorkstationsFromBehindLibvirtsNat() throws Exception {
+        at.remove("w3").run("destroy", "w3").ok(); // three emulated guests at most
+        host = new MosvmCli(root.resolve("h4"));
+        host.run("up", "h4", "--driver", "libvirt", "--memory", "512M").ok();
+        String create = at.get("w1").run("pool", "token", "create", "-i", "w1").ok().out();
+        Matcher m = Pattern.compile("--token (\\S+)").matcher(create);
+        assertTrue(m.find(), create);
+        long start = System.nanoTime();
+        host.run("join", joinAddress, "--token", m.group(1), "-i", "h4").ok();
+        Await.until("w1 and w2 see h4 ALIVE", Duration.ofSeconds(60), Duration.ofMillis(250),
+                () -> "ALIVE".equals(states("w1").get("h4")) && "ALIVE".equals(states("w2").get("h4")), ok -> ok);
+        System.out.printf("libvirt appliance join to ALIVE on the workstations: %.1f s%n", (System.nanoTime() - start) / 1e9);
+        // its packets leave through libvirt's NAT and the host's LAN address: the workstations reach it there, not where it said
+        String endpoints = sh("w1", "wg show mosvm0 endpoints");
+        assertTrue(endpoints.contains("\t10.213.77.1:"), "w1 reaches h4 through the host's LAN address:\n" + endpoints);
+        String where = host.run("ssh", "-i", "h4", "--", "bash", "-c", "mkdir -p /pool/h4/x && cd /pool/h4/x && echo from-h4 > in && mosrun -r w2 sh -c 'cat in; hostname'")
+                .ok().out().strip();
+        assertEquals("from-h4\nw2", where, "a job from the libvirt appliance runs on a workstation with its home's files");
     }
 }
