@@ -71,9 +71,10 @@ final class PoolCommands {
         /** How migrating jobs' memory crosses the network. */
         enum PageStreams { sealed, plain }
 
-        @Option(names = "--page-streams", paramLabel = "sealed|plain", defaultValue = "sealed",
-                description = {"How migrations send a job's memory: sealed (ChaCha20-Poly1305, the default) or plain (no cipher: "
-                        + "for a pool on one machine or a network it trusts; several times faster under TCG)."})
+        @Option(names = "--page-streams", paramLabel = "sealed|plain",
+                description = {"How migrations send a job's memory: sealed (ChaCha20-Poly1305) or plain (no cipher of mosvm's own: "
+                        + "for a pool on one machine or a network it trusts; several times faster under TCG).",
+                        "Default: plain over the WireGuard overlay (which seals every packet already), else sealed."})
         PageStreams pageStreams;
 
         /** How appliances reach each other. */
@@ -93,11 +94,12 @@ final class PoolCommands {
             checkToken(uses, ttlHours);
             try (Hypervisor hv = pool.root.connect()) {
                 PoolService.Founded r = new PoolService(pool.root.agents(hv)).init(instance.name, name, Duration.ofHours(ttlHours), uses,
-                        intervalMillis, window, pageStreams == PageStreams.plain, overlay == null ? null : overlay.name());
+                        intervalMillis, window, pageStreams == null ? null : pageStreams == PageStreams.plain, overlay == null ? null : overlay.name());
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("pool '" + name + "' founded on " + instance.name + " (" + r.joinAddress() + ")"
-                        + (r.overlay().equals(PoolInitRequest.OVERLAY_WIREGUARD) ? " over a WireGuard overlay" : "")
-                        + (pageStreams == PageStreams.plain ? "; migrations send pages unsealed" : ""));
+                        + (r.overlay().equals(PoolInitRequest.OVERLAY_WIREGUARD)
+                                ? " over a WireGuard overlay" + (r.plainPageStreams() ? ", which seals migrations' pages too" : "")
+                                : r.plainPageStreams() ? "; migrations send pages unsealed" : ""));
                 out.println("join token (valid " + ttlHours + " h, admits " + uses + " node" + (uses == 1 ? "" : "s") + "): " + r.token());
                 out.println("on another appliance's workstation: mosvm join " + r.joinAddress() + " --token " + r.token());
                 out.flush();

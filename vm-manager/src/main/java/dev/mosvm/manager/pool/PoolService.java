@@ -30,29 +30,32 @@ public final class PoolService {
     }
 
     /** A founded pool: its join token, the address other workstations join through, and its overlay mode. */
-    public record Founded(String token, String joinAddress, String overlay) {}
+    public record Founded(String token, String joinAddress, String overlay, boolean plainPageStreams) {}
 
     /**
      * Founds a pool on the local appliance, over the overlay {@code overlay} asks for
      * ({@link PoolInitRequest#OVERLAY_WIREGUARD} or {@link PoolInitRequest#OVERLAY_PLAIN}; null:
-     * WireGuard for an appliance behind QEMU's NAT, plain otherwise).
+     * WireGuard for an appliance behind QEMU's NAT, plain otherwise). {@code plainPageStreams}
+     * null: migrations' pages go unsealed over the overlay, which seals every packet already
+     * (sealing them again costs several times a raw transfer under emulation), sealed otherwise.
      */
-    public Founded init(String instance, String pool, Duration tokenTtl, int tokenUses, long intervalMillis, int window, boolean plainPageStreams,
+    public Founded init(String instance, String pool, Duration tokenTtl, int tokenUses, long intervalMillis, int window, Boolean plainPageStreams,
                         String overlay) throws Exception {
         RunningInstance here = agents.running(instance);
         String mode = overlayMode(overlay, here);
+        boolean plainPages = plainPageStreams != null ? plainPageStreams : mode.equals(PoolInitRequest.OVERLAY_WIREGUARD);
         here.poolable();
         AgentClient local = AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(10), true);
         PoolInitResponse r;
         try {
             if (mode.equals(PoolInitRequest.OVERLAY_WIREGUARD) && local.facts().overlayKey() == null) throw noOverlayKey(instance);
-            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPageStreams, tokenUses, mode));
+            r = local.initPool(new PoolInitRequest(pool, tokenTtl.toSeconds(), intervalMillis, window, plainPages, tokenUses, mode));
         } catch (AgentException e) {
             throw agentRefused("cannot found pool '" + pool + "'", e);
         }
         String certHash = PinnedCertificateTrust.sha256(PinnedCertificateTrust.parsePem(
                 Files.readString(here.layout().agentCert())));
-        return new Founded(new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), here.joinAddress(), mode);
+        return new Founded(new JoinToken(r.pool(), r.joinSecret(), certHash).toString(), here.joinAddress(), mode, plainPages);
     }
 
     /**

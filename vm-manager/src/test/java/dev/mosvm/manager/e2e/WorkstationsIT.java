@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespaces on one bridge (scripts/workstations.sh), each running its own mosvm (its own
  * MOSVM_HOME) and its appliance under the qemu driver behind QEMU's user-mode NAT, as on a
  * laptop. They pool over the LAN addresses only: the join goes to the founder's forwarded join
- * port, and everything after rides the WireGuard overlay between appliances.
+ * port, and everything after rides the WireGuard overlay between appliances. Last, a libvirt
+ * appliance in the host's own namespace joins them from behind libvirt's NAT.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -123,7 +124,8 @@ class WorkstationsIT extends PoolTestBase {
     @Order(1)
     void workstationsPoolOverTheirLanAddressesAndEveryNodeSeesEveryOtherAlive() throws Exception {
         String out = at.get("w1").run("pool", "init", "-i", "w1", "--name", "office", "--token-uses", "2").ok().out();
-        assertTrue(out.contains("over a WireGuard overlay"), "the qemu driver's pool rides the overlay:\n" + out);
+        assertTrue(out.contains("over a WireGuard overlay, which seals migrations' pages too"),
+                "the qemu driver's pool rides the overlay, and its page streams are not sealed twice:\n" + out);
         Matcher m = Pattern.compile("mosvm join (\\S+) --token (\\S+)").matcher(out);
         assertTrue(m.find(), out);
         joinAddress = m.group(1);
@@ -187,6 +189,24 @@ class WorkstationsIT extends PoolTestBase {
 
     @Test
     @Order(4)
+    void aWorkstationRestartedComesBackAtItsOverlayAddressByItself() throws Exception {
+        sh("w2", "systemctl restart mosvm-agent");
+        Await.until("w1 sees w2 ALIVE after its agent restarted", Duration.ofSeconds(120), Duration.ofSeconds(1),
+                () -> states("w1").get("w2"), "ALIVE"::equals);
+        at.get("w2").run("down", "w2").ok();
+        at.get("w2").run("up", "w2").ok();
+        long start = System.nanoTime();
+        Await.until("w1 and w3 see w2 ALIVE after it came up again", Duration.ofSeconds(120), Duration.ofSeconds(1),
+                () -> allSee("ALIVE", "w2"), ok -> ok);
+        System.out.printf("restarted workstation back to ALIVE: %.1f s after its up returned%n", (System.nanoTime() - start) / 1e9);
+        for (JsonNode n : at.get("w1").nodes("w1").get("nodes")) {
+            if (n.get("info").get("id").asText().equals("w2")) assertEquals("10.77.0.2", n.get("info").get("address").asText(), "the same overlay address");
+        }
+        waitUntil("w2", "grep -q ' /pool/w1 nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 120);
+    }
+
+    @Test
+    @Order(5)
     void aStrangerOnTheLanGetsNothingFromTheOverlayOrTheJoinPort() throws Exception {
         String endpoint = at.get("w1").nodes("w1").get("nodes").findValues("endpoint").stream().map(JsonNode::asText)
                 .filter(e -> e.startsWith(lan("w1") + ":")).findFirst().orElseThrow();
@@ -210,7 +230,7 @@ class WorkstationsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aRemovedWorkstationIsCutOffAndItsCredentialsAreRefused() throws Exception {
         String w3Key = sh("w3", "wg show mosvm0 public-key");
         at.get("w1").run("pool", "remove", "-i", "w1", "w3").ok();
@@ -226,7 +246,7 @@ class WorkstationsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void badInputGetsOneLineAndMakesNothing() throws Exception {
         MosvmCli w2 = at.get("w2");
         w2.run("up", "w9", "--driver", "qemu", "--endpoint", "not an endpoint").fails(ExitCodes.INVALID_INPUT, "endpoint");
@@ -239,7 +259,7 @@ class WorkstationsIT extends PoolTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aLibvirtApplianceOnTheHostJoinsTheWorkstationsFromBehindLibvirtsNat() throws Exception {
         at.remove("w3").run("destroy", "w3").ok(); // three emulated guests at most
         host = new MosvmCli(root.resolve("h4"));
