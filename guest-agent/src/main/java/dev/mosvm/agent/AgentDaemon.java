@@ -1,6 +1,6 @@
 package dev.mosvm.agent;
 
-import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.api.Endpoint;
 import dev.mosvm.agent.overlay.OverlayDevice;
 import dev.mosvm.agent.overlay.WireGuardDevice;
 import dev.mosvm.agent.overlay.WireGuardKeys;

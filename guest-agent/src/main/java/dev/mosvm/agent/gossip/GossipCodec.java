@@ -1,6 +1,6 @@
 package dev.mosvm.agent.gossip;
 
-import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.api.Endpoint;
 import dev.mosvm.api.NodeInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.overlay;
 
+import dev.mosvm.api.Endpoint;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

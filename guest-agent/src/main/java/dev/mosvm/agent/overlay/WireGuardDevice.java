@@ -1,5 +1,7 @@
 package dev.mosvm.agent.overlay;
 
+import dev.mosvm.api.Endpoint;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.charset.StandardCharsets;

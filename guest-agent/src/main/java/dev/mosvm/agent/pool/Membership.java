@@ -28,7 +28,7 @@ import dev.mosvm.api.PoolInitRequest;
 import dev.mosvm.api.PoolInitResponse;
 import dev.mosvm.api.PoolMembership;
 import dev.mosvm.api.PoolView;
-import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.api.Endpoint;
 import dev.mosvm.agent.overlay.OverlayAddresses;
 import dev.mosvm.agent.overlay.OverlayDevice;
 import dev.mosvm.agent.overlay.WireGuardKeys;

@@ -2,7 +2,7 @@ package dev.mosvm.agent.pool;
 
 import dev.mosvm.agent.guard.Supervised;
 import dev.mosvm.agent.identity.MemberCertificate;
-import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.api.Endpoint;
 import dev.mosvm.agent.overlay.OverlayAddresses;
 import dev.mosvm.agent.overlay.OverlayDevice;
 import dev.mosvm.agent.overlay.OverlayPeer;

@@ -1,5 +1,7 @@
 package dev.mosvm.agent.overlay;
 
+import dev.mosvm.api.Endpoint;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Base64;

@@ -1,6 +1,6 @@
 package dev.mosvm.agent.pool;
 
-import dev.mosvm.agent.overlay.Endpoint;
+import dev.mosvm.api.Endpoint;
 import dev.mosvm.agent.overlay.OverlayDevice;
 import dev.mosvm.agent.overlay.OverlayPeer;
 import dev.mosvm.agent.overlay.WgDump;

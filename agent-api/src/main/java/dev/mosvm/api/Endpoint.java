@@ -1,4 +1,4 @@
-package dev.mosvm.agent.overlay;
+package dev.mosvm.api;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package dev.mosvm.agent.overlay;
+package dev.mosvm.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
