@@ -18,12 +18,13 @@ public record Endpoint(String host, int port) {
             throw new IllegalArgumentException("invalid endpoint host '" + host + "'");
         }
         if (port < 1 || port > 65535) throw new IllegalArgumentException("invalid endpoint port " + port);
-        if (host.length() + 6 > MAX_LENGTH) throw new IllegalArgumentException("endpoint host too long");
+        if (host.length() + 1 + String.valueOf(port).length() > MAX_LENGTH) throw new IllegalArgumentException("longer than " + MAX_LENGTH + " characters");
     }
 
     /** "HOST:PORT", or an error naming what is wrong. */
     public static Endpoint parse(String s) {
-        if (s == null || s.length() > MAX_LENGTH) throw new IllegalArgumentException("invalid endpoint (HOST:PORT, at most " + MAX_LENGTH + " characters)");
+        if (s == null) throw new IllegalArgumentException("no endpoint");
+        if (s.length() > MAX_LENGTH) throw new IllegalArgumentException("longer than " + MAX_LENGTH + " characters");
         int colon = s.lastIndexOf(':');
         if (colon < 1 || colon == s.length() - 1) throw new IllegalArgumentException("invalid endpoint '" + s + "': use HOST:PORT");
         int port;

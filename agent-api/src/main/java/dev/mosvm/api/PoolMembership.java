@@ -84,6 +84,13 @@ public record PoolMembership(String pool, String node, String address, int port,
                 overlay, overlayAddress, memberEndpoints);
     }
 
+    /** The same membership remembering these members' certificates (an overlay member needs them after a restart to take anyone as a peer). */
+    public PoolMembership withMemberCertificates(List<String> certificates) {
+        return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, certificates,
+                overlay, overlayAddress, memberEndpoints);
+    }
+
     @Override
     public String toString() {
         return "PoolMembership[pool=" + pool + ", node=" + node + ", authority=" + authority + ", keys=<redacted>]";

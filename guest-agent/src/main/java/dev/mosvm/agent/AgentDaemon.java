@@ -84,7 +84,7 @@ public final class AgentDaemon {
         NodeIdentity identity = NodeIdentity.loadOrCreate(s.pool().resolveSibling("node-identity"));
         OverlayDevice overlay = overlayDevice(s, cfg);
         FactsCollector facts = new FactsCollector(cfg.node(), speed::get, identity.publicKeyBase64(),
-                overlay == null ? null : overlay.publicKey(), overlay == null ? null : overlay.endpoint().toString());
+                overlay == null ? null : overlay.publicKey(), overlay == null ? () -> null : () -> java.util.Objects.toString(overlay.endpoint(), null));
         Membership pool = Membership.start(s.pool(), facts, poolTime, identity, overlay);
         AgentServer server = new AgentServer(cfg, s.port(), facts, new PowerControl(s.powerOff()), pool);
         server.start();
@@ -115,15 +115,7 @@ public final class AgentDaemon {
         int port = cfg.overlayPort() > 0 ? cfg.overlayPort() : GuestConfig.OVERLAY_PORT;
         Endpoint at = Endpoint.parseOrNull(cfg.overlayEndpoint());
         if (cfg.overlayEndpoint() != null && at == null) LOG.warning("the host's overlay endpoint '" + cfg.overlayEndpoint() + "' is invalid; advertising this appliance's own address");
-        if (at == null) {
-            String own = FactsCollector.primaryAddress();
-            at = own == null ? null : new Endpoint(own, port);
-        }
-        if (at == null) {
-            LOG.warning("no address to advertise for the pool overlay: pools with one cannot be joined until the agent restarts with one");
-            return null;
-        }
-        return new WireGuardDevice(WireGuardKeys.loadOrCreate(s.pool().resolveSibling("wg.key")), port, at);
+        return new WireGuardDevice(WireGuardKeys.loadOrCreate(s.pool().resolveSibling("wg.key")), port, at, FactsCollector::primaryAddress);
     }
 
     /**

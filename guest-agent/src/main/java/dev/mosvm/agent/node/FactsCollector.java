@@ -25,7 +25,7 @@ public final class FactsCollector {
     private final double userlandAt = SystemdTimestamps.userspaceStartSeconds();
     private final String identityKey;
     private final String overlayKey;
-    private final String overlayEndpoint;
+    private final java.util.function.Supplier<String> overlayEndpoint;
 
     public FactsCollector(String node, java.util.function.DoubleSupplier speed) throws IOException {
         this(node, speed, null);
@@ -33,14 +33,15 @@ public final class FactsCollector {
 
     /** @param identityKey the node's public identity key, as facts report it (base64) */
     public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey) throws IOException {
-        this(node, speed, identityKey, null, null);
+        this(node, speed, identityKey, null, () -> null);
     }
 
     /**
      * @param overlayKey      the node's WireGuard public key (base64), which a pool with an overlay certifies
      * @param overlayEndpoint where other appliances reach its WireGuard port
      */
-    public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey, String overlayKey, String overlayEndpoint)
+    public FactsCollector(String node, java.util.function.DoubleSupplier speed, String identityKey, String overlayKey,
+            java.util.function.Supplier<String> overlayEndpoint)
             throws IOException {
         this.identityKey = identityKey;
         this.overlayKey = overlayKey;
@@ -91,7 +92,7 @@ public final class FactsCollector {
                 new AgentFacts.Serving((int) ProcFiles.parseThreads(status), ConnectionGate.allRefused(), Supervised.allRestarts()),
                 identityKey,
                 overlayKey,
-                overlayEndpoint);
+                overlayEndpoint.get());
     }
 
     /**

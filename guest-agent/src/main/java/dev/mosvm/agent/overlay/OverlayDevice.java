@@ -15,7 +15,7 @@ public interface OverlayDevice {
     /** This node's WireGuard public key (base64). */
     String publicKey();
 
-    /** Where other members reach this node's WireGuard port. */
+    /** Where other members reach this node's WireGuard port; null while it has no address to give. */
     Endpoint endpoint();
 
     /** Brings the interface up with this node's overlay address (again after a restart: it replaces what is there). */

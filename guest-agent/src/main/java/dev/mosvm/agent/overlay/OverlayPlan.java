@@ -27,6 +27,11 @@ public final class OverlayPlan {
 
     private final Map<String, Endpoint> advertised = new HashMap<>();
 
+    /** The kernel took {@code p}'s endpoint: it is not set again until the member advertises another. */
+    public void applied(Put p) {
+        if (p.endpoint() != null) advertised.put(p.peer().key(), p.endpoint());
+    }
+
     /** A handshake this recent means the kernel's endpoint for a peer works. */
     static final long WORKING_SECONDS = 180;
 
@@ -52,7 +57,8 @@ public final class OverlayPlan {
             if (p == null || moved || p.allowedIps().size() != 1 || !p.allowedIps().get(0).equals(allowed)) {
                 out.add(new Put(w, p == null || moved ? w.endpoint() : null));
             }
-            if (w.endpoint() != null) advertised.put(w.key(), w.endpoint());
+            // an endpoint counts as applied once the kernel took it (applied()); one left to a working path, now
+            if (w.endpoint() != null && before == null && working) advertised.put(w.key(), w.endpoint());
         }
         for (WgDump.Peer p : current) {
             if (!keys.contains(p.key())) out.add(new Remove(p.key()));

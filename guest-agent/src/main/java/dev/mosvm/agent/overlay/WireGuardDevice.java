@@ -28,14 +28,18 @@ public final class WireGuardDevice implements OverlayDevice {
     private final WireGuardKeys keys;
     private final int listenPort;
     private final Endpoint endpoint;
+    private final java.util.function.Supplier<String> ownAddress;
     private final OverlayPlan plan = new OverlayPlan();
 
     /**
      * @param listenPort the guest's WireGuard port: under the qemu driver, the forward's guest port,
      *                   so its packets leave through the forward and peers see the advertised endpoint
-     * @param endpoint   where others reach that port
+     * @param endpoint   where others reach that port, as the host said; null: at {@code ownAddress}
+     *                   and {@code listenPort} (an appliance on a network where peers reach it directly),
+     *                   asked each time, since the network may not be up when the agent starts
      */
-    public WireGuardDevice(WireGuardKeys keys, int listenPort, Endpoint endpoint) {
+    public WireGuardDevice(WireGuardKeys keys, int listenPort, Endpoint endpoint, java.util.function.Supplier<String> ownAddress) {
+        this.ownAddress = ownAddress;
         this.keys = keys;
         this.listenPort = listenPort;
         this.endpoint = endpoint;
@@ -48,7 +52,9 @@ public final class WireGuardDevice implements OverlayDevice {
 
     @Override
     public Endpoint endpoint() {
-        return endpoint;
+        if (endpoint != null) return endpoint;
+        String own = ownAddress.get();
+        return own == null ? null : new Endpoint(own, listenPort);
     }
 
     @Override
@@ -61,7 +67,7 @@ public final class WireGuardDevice implements OverlayDevice {
         run(List.of("ip", "address", "flush", "dev", INTERFACE), false);
         run(List.of("ip", "address", "add", address.getHostAddress() + "/" + OverlayAddresses.PREFIX, "dev", INTERFACE), false);
         run(List.of("ip", "link", "set", "dev", INTERFACE, "mtu", String.valueOf(MTU), "up"), false);
-        LOG.info("overlay " + INTERFACE + " up as " + address.getHostAddress() + " on udp/" + listenPort + ", reached at " + endpoint);
+        LOG.info("overlay " + INTERFACE + " up as " + address.getHostAddress() + " on udp/" + listenPort + ", reached at " + endpoint());
     }
 
     @Override
@@ -73,6 +79,7 @@ public final class WireGuardDevice implements OverlayDevice {
                     cmd.addAll(List.of("allowed-ips", p.peer().address().getHostAddress() + "/32",
                             "persistent-keepalive", String.valueOf(KEEPALIVE_SECONDS)));
                     if (run(cmd, true)) {
+                        plan.applied(p);
                         LOG.info("overlay peer " + p.peer().node() + " at " + p.peer().address().getHostAddress()
                                 + (p.endpoint() != null ? " via " + p.endpoint() : ""));
                     } else if (p.endpoint() != null) {
@@ -95,32 +102,45 @@ public final class WireGuardDevice implements OverlayDevice {
 
     @Override
     public Collection<WgDump.Peer> status() throws IOException {
-        Process p = new ProcessBuilder("wg", "show", INTERFACE, "dump").redirectErrorStream(false).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
-        if (!waitFor(p)) return List.of();
-        return WgDump.parse(out);
+        Result r = exec(List.of("wg", "show", INTERFACE, "dump"));
+        return r.ok() ? WgDump.parse(r.output()) : List.of();
     }
 
     /** Runs a command; true if it succeeded. A failure the caller cannot do without ({@code quietly} false) throws with its message. */
     private static boolean run(List<String> cmd, boolean quietly) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (waitFor(p)) return true;
-        if (quietly) return false;
-        throw new IOException(String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + " failed: " + out.lines().findFirst().orElse("exit " + p.exitValue()));
+        Result r = exec(cmd);
+        if (r.ok() || quietly) return r.ok();
+        throw new IOException(String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))) + " failed: " + r.output().strip().lines().findFirst().orElse("no output"));
     }
 
-    private static boolean waitFor(Process p) throws IOException {
+    private record Result(boolean ok, String output) {}
+
+    /**
+     * Runs a command with its output in a file, so a command that hangs is ended at the deadline
+     * (reading a pipe would wait for it); {@code wg} resolves a peer's host name once, without its
+     * default retries (a name that does not resolve is tried again at the next round, not for minutes now).
+     */
+    private static Result exec(List<String> cmd) throws IOException {
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("mosvm-wg", ".out");
         try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("WG_ENDPOINT_RESOLUTION_RETRIES", "0");
+            Process p = pb.start();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                    throw new IOException("timed out: " + String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))));
+                }
+            } catch (InterruptedException e) {
                 p.destroyForcibly();
-                throw new IOException("timed out: " + p.info().commandLine().orElse("a command"));
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
             }
-            return p.exitValue() == 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
+            return new Result(p.exitValue() == 0, java.nio.file.Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
         }
     }
 }

@@ -147,10 +147,13 @@ public final class GossipService implements AutoCloseable {
     /** The certificates of members this node believes, up to {@link #HANDED_ON_BYTES} (a joiner is handed them). */
     public List<byte[]> knownCertificates() {
         List<byte[]> out = new java.util.ArrayList<>();
-        int bytes = 0;
-        for (byte[] c : certificates.values()) {
-            if ((bytes += c.length) > HANDED_ON_BYTES) break;
-            out.add(c.clone());
+        byte[] own = certificates.get(node.id()); // first: without the admitter's own, a joiner of an overlay pool could reach no one
+        if (own != null) out.add(own.clone());
+        int bytes = own == null ? 0 : own.length;
+        for (Map.Entry<String, byte[]> c : certificates.entrySet()) {
+            if (c.getKey().equals(node.id())) continue;
+            if ((bytes += c.getValue().length) > HANDED_ON_BYTES) break;
+            out.add(c.getValue().clone());
         }
         return out;
     }

@@ -106,7 +106,13 @@ public final class Membership {
      */
     public static Membership start(Path file, FactsCollector facts, PoolClockOffset clockOffset, NodeIdentity identity,
             OverlayDevice overlayDevice) throws Exception {
-        Membership c = new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset, identity, overlayDevice);
+        return resume(new Membership(file, facts, System::currentTimeMillis, Transport.UDP, clockOffset, identity, overlayDevice));
+    }
+
+    /** Rejoins the pool kept in {@code c}'s membership file, if there is one (a restart). */
+    static Membership resume(Membership c) throws Exception {
+        Path file = c.file;
+        PoolClockOffset clockOffset = c.clockOffset;
         if (Files.isRegularFile(file)) {
             try {
                 c.become(Json.MAPPER.readValue(file.toFile(), PoolMembership.class));
@@ -200,7 +206,7 @@ public final class Membership {
         if (twin != null) {
             refusedJoins.incrementAndGet();
             throw new IllegalStateException("the appliance joining as " + req.node() + " has the identity key of member " + twin
-                    + " (a copy of its disk?); give it its own: mosvm ssh -i " + req.node() + " -- 'rm /etc/mosvm/node-identity && systemctl restart mosvm-agent'");
+                    + " (a copy of its disk?); give it its own: " + ownKeysCommand(req.node()));
         }
         if (gossip.keys().revoked(req.node())) {
             refusedJoins.incrementAndGet();
@@ -231,6 +237,15 @@ public final class Membership {
                     joinerEndpoint = Endpoint.parse(req.endpoint());
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("the join request's endpoint: " + e.getMessage());
+                }
+            }
+            String asWg = Base64.getEncoder().encodeToString(wireguardKey);
+            for (MemberCertificate other : gossip.members().values()) {
+                if (!other.node().equals(req.node()) && !gossip.keys().revoked(other.node()) && other.overlay() != null
+                        && other.overlay().wireguardKeyBase64().equals(asWg)) {
+                    refusedJoins.incrementAndGet();
+                    throw new IllegalStateException("the appliance joining as " + req.node() + " has the WireGuard key of member " + other.node()
+                            + " (a copy of its disk?); give it its own: " + ownKeysCommand(req.node()));
                 }
             }
             String kept = admitted.overlayAddressOf(req.node());
@@ -264,6 +279,11 @@ public final class Membership {
                 Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong(),
                 gossip.knownCertificates().stream().map(Base64.getEncoder()::encodeToString).toList(), membership.overlay(),
                 seat == null ? null : seat.address().getHostAddress(), overlay == null ? Map.of() : overlay.endpoints());
+    }
+
+    /** What makes a copied appliance's keys its own (identity and WireGuard keys are both made anew at the agent's start). */
+    private static String ownKeysCommand(String node) {
+        return "mosvm ssh -i " + node + " -- 'rm /etc/mosvm/node-identity /etc/mosvm/wg.key && systemctl restart mosvm-agent'";
     }
 
     /** A joiner's identity key, as its request carries it: base64 of a raw Ed25519 key. */
@@ -327,6 +347,26 @@ public final class Membership {
         return Map.of("joined", m.pool());
     }
 
+    /** Keeps the members' certificates in the membership file (an overlay member restarts from them). */
+    private synchronized void rememberMembers(String pool, List<String> certificates) {
+        if (membership == null || !membership.pool().equals(pool)) return; // a keeper of a pool this node has left
+        try {
+            membership = membership.withMemberCertificates(certificates);
+            save(membership);
+        } catch (Exception e) {
+            LOG.warning("cannot keep the members' certificates: " + e + " (after a restart this node waits for them to be handed again)");
+        }
+    }
+
+    private void downOverlay() {
+        if (overlayDevice == null) return;
+        try {
+            overlayDevice.down();
+        } catch (Exception e) {
+            LOG.warning("cannot remove the overlay interface: " + e.getMessage());
+        }
+    }
+
     /** A membership of a pool with an overlay must seat this node there, with its own WireGuard key, where it says. */
     private void checkSeat(PoolMembership m, MemberCertificate c) {
         if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
@@ -348,9 +388,12 @@ public final class Membership {
             // kept: an overlay that cannot come up leaves this node out of the pool, saying why
             try {
                 if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
-                next = new PoolOverlay(overlayDevice, m.node(), () -> gossip);
+                // after a restart too: a WireGuard key made anew (its file lost) is one no member takes
+                checkSeat(m, MemberCertificate.decode(Base64.getDecoder().decode(m.certificate())));
+                next = new PoolOverlay(overlayDevice, m.node(), () -> gossip, certificates -> rememberMembers(m.pool(), certificates));
                 next.up(OverlayAddresses.parse(m.overlayAddress()), m.memberEndpoints());
             } catch (Exception e) {
+                downOverlay(); // nothing of a half-made overlay stays reachable
                 throw new IllegalArgumentException("the pool's overlay cannot come up here: " + e.getMessage(), e);
             }
         }
@@ -442,9 +485,9 @@ public final class Membership {
     NodeInfo loadVector(PoolMembership s, FactsCollector facts) {
         try {
             NodeInfo i = facts.loadVector(s.node(), s.address(), s.port());
-            if (!s.overlayOn() || overlayDevice == null) return i;
-            return new NodeInfo(i.id(), i.address(), i.port(), i.cpus(), i.speed(), i.load(), i.freeMemKb(), i.jobs(), i.workDone(),
-                    overlayDevice.endpoint().toString());
+            Endpoint own = !s.overlayOn() || overlayDevice == null ? null : overlayDevice.endpoint();
+            if (own == null) return i;
+            return new NodeInfo(i.id(), i.address(), i.port(), i.cpus(), i.speed(), i.load(), i.freeMemKb(), i.jobs(), i.workDone(), own.toString());
         } catch (Exception e) {
             throw new IllegalStateException("cannot read this node's facts: " + e.getMessage(), e);
         }
@@ -479,7 +522,10 @@ public final class Membership {
 
     /** Announces leaving, stops gossip and forgets the membership: a reboot does not rejoin. */
     public synchronized Map<String, String> leave() throws Exception {
-        if (gossip == null) return Map.of("left", "not in a pool");
+        if (gossip == null) {
+            downOverlay(); // one a failed start left behind
+            return Map.of("left", "not in a pool");
+        }
         String pool = membership.pool();
         gossip.leave();
         gossip = null;

@@ -33,12 +33,17 @@ final class PoolOverlay implements AutoCloseable {
     private final String self;
     private final Supplier<GossipService> gossip;
     private final Map<String, Endpoint> learned = new ConcurrentHashMap<>();
+    /** Keeps the members' certificates with the membership: after a restart they are this node's only way to take anyone as a peer. */
+    private final java.util.function.Consumer<List<String>> remember;
+    private volatile List<String> remembered;
     private Supervised keeper;
+    private volatile boolean stopped;
 
-    PoolOverlay(OverlayDevice device, String self, Supplier<GossipService> gossip) {
+    PoolOverlay(OverlayDevice device, String self, Supplier<GossipService> gossip, java.util.function.Consumer<List<String>> remember) {
         this.device = device;
         this.self = self;
         this.gossip = gossip;
+        this.remember = remember;
     }
 
     /** Brings the interface up as {@code address}, with where the admitter said the members are. */
@@ -69,10 +74,27 @@ final class PoolOverlay implements AutoCloseable {
      * Applies the wanted peers when they changed, and every {@link #RECHECK_MILLIS} anyway (a peer
      * removed by hand comes back): asking the kernel costs a process, too much every second on an idle node.
      */
-    synchronized void sync() throws Exception {
+    void sync() throws Exception {
         GossipService g = gossip.get();
-        if (g == null) return;
-        List<OverlayPeer> want = wanted(self, g.members(), g.keys()::revoked, g.view(), learned);
+        if (g == null || stopped) return;
+        Map<String, MemberCertificate> members = g.members();
+        // a WireGuard packet from a member this node has no certificate for is dropped before any
+        // gossip could teach it one: so the certificates are kept, and a restart begins from them.
+        // Outside this object's lock: keeping them takes the membership's, which admit() holds while it syncs.
+        List<String> keep = new ArrayList<>();
+        for (MemberCertificate c : members.values()) {
+            if (!c.node().equals(self) && !g.keys().revoked(c.node())) keep.add(java.util.Base64.getEncoder().encodeToString(c.encode()));
+        }
+        java.util.Collections.sort(keep);
+        if (!keep.equals(remembered)) {
+            remember.accept(keep);
+            remembered = keep;
+        }
+        apply(wanted(self, members, g.keys()::revoked, g.view(), learned));
+    }
+
+    private synchronized void apply(List<OverlayPeer> want) throws Exception {
+        if (stopped) return;
         long now = System.nanoTime();
         if (want.equals(applied) && now - appliedAt < RECHECK_MILLIS * 1_000_000) return;
         device.peers(want);
@@ -84,18 +106,27 @@ final class PoolOverlay implements AutoCloseable {
     private List<OverlayPeer> applied;
     private long appliedAt;
 
-    /** Where this node and the members it knows are reached, for a joiner to reach them before any gossip. */
+    /** At most this many endpoints go in a join answer (the agent's API body limit; the rest the joiner learns by gossip). */
+    static final int HANDED_ON_ENDPOINTS = 256;
+
+    /** Where this node and the live members it knows are reached, for a joiner to reach them before any gossip. */
     Map<String, String> endpoints() {
         Map<String, String> out = new HashMap<>();
-        learned.forEach((node, at) -> out.put(node, at.toString()));
         GossipService g = gossip.get();
         if (g != null) {
             for (NodeView v : g.view()) {
                 Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
-                if (at != null) out.put(v.info().id(), at.toString());
+                if (at == null || v.state() == dev.mosvm.api.NodeState.DEAD || v.state() == dev.mosvm.api.NodeState.LEFT
+                        || g.keys().revoked(v.info().id()) || out.size() >= HANDED_ON_ENDPOINTS) continue;
+                out.put(v.info().id(), at.toString());
             }
         }
-        out.put(self, device.endpoint().toString());
+        for (Map.Entry<String, Endpoint> e : learned.entrySet()) {
+            if (out.size() >= HANDED_ON_ENDPOINTS) break;
+            if (g == null || !g.keys().revoked(e.getKey())) out.putIfAbsent(e.getKey(), e.getValue().toString());
+        }
+        Endpoint own = device.endpoint();
+        if (own != null) out.put(self, own.toString());
         return out;
     }
 
@@ -103,13 +134,17 @@ final class PoolOverlay implements AutoCloseable {
     static List<OverlayPeer> wanted(String self, Map<String, MemberCertificate> members, Predicate<String> removed, Collection<NodeView> view,
             Map<String, Endpoint> learned) {
         Map<String, Endpoint> gossiped = new HashMap<>();
+        java.util.Set<String> left = new java.util.HashSet<>();
         for (NodeView v : view) {
             Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
             if (at != null) gossiped.put(v.info().id(), at);
+            if (v.state() == dev.mosvm.api.NodeState.LEFT) left.add(v.info().id());
         }
         List<OverlayPeer> out = new ArrayList<>();
         for (MemberCertificate c : members.values()) {
-            if (c.node().equals(self) || removed.test(c.node()) || c.overlay() == null || !OverlayAddresses.contains(c.overlay().address())) continue;
+            // a member that left comes back only through an admission, which introduces it again
+            if (c.node().equals(self) || removed.test(c.node()) || left.contains(c.node()) || c.overlay() == null
+                    || !OverlayAddresses.contains(c.overlay().address())) continue;
             Endpoint at = gossiped.getOrDefault(c.node(), learned.get(c.node()));
             out.add(new OverlayPeer(c.node(), c.overlay().wireguardKeyBase64(), c.overlay().address(), at));
         }
@@ -118,7 +153,8 @@ final class PoolOverlay implements AutoCloseable {
     }
 
     /** Stops keeping the peers; {@code down} also removes the interface (the node left the pool). */
-    void stop(boolean down) {
+    synchronized void stop(boolean down) {
+        stopped = true; // a run of the keeper already under way applies nothing after this
         if (keeper != null) keeper.close();
         keeper = null;
         if (!down) return;

@@ -45,10 +45,24 @@ class OverlayPlanTest {
                 plan.plan(List.of(B, C), List.of(has(KX, "1.2.3.4:5", "10.77.0.9/32")), NOW));
     }
 
+    /** Plans and applies every change, as the device does when every command succeeds. */
+    static List<OverlayPlan.Change> planAndApply(OverlayPlan plan, List<OverlayPeer> wanted, List<WgDump.Peer> current) {
+        List<OverlayPlan.Change> changes = plan.plan(wanted, current, NOW);
+        for (OverlayPlan.Change c : changes) if (c instanceof OverlayPlan.Put p) plan.applied(p);
+        return changes;
+    }
+
+    @Test
+    void anEndpointTheKernelDidNotTakeIsSetAgainNextRound() {
+        OverlayPlan plan = new OverlayPlan();
+        assertEquals(List.of(new OverlayPlan.Put(B, B.endpoint())), plan.plan(List.of(B), List.of(), NOW)); // its name did not resolve: not applied
+        assertEquals(List.of(new OverlayPlan.Put(B, B.endpoint())), plan.plan(List.of(B), List.of(has(KB, null, "10.77.0.2/32")), NOW));
+    }
+
     @Test
     void roamingIsLeftAloneUntilTheMemberSaysItMoved() {
         OverlayPlan plan = new OverlayPlan();
-        plan.plan(List.of(B), List.of(), NOW);
+        planAndApply(plan, List.of(B), List.of());
         // B's packets came from its NAT's address: the kernel follows them, and the plan leaves that be
         assertEquals(List.of(), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.2/32")), NOW));
         OverlayPeer moved = new OverlayPeer("b", KB, B.address(), Endpoint.parse("10.213.77.50:51820"));
@@ -58,7 +72,7 @@ class OverlayPlanTest {
     @Test
     void aPeerWithTheWrongAllowedAddressIsSetAgainWithoutTouchingItsEndpoint() {
         OverlayPlan plan = new OverlayPlan();
-        plan.plan(List.of(B), List.of(), NOW);
+        planAndApply(plan, List.of(B), List.of());
         assertEquals(List.of(new OverlayPlan.Put(B, null)), plan.plan(List.of(B), List.of(has(KB, "198.51.100.7:40001", "10.77.0.0/16")), NOW));
     }
 

@@ -207,6 +207,26 @@ class MembershipTest {
             assertEquals("10.77.0.3", bWg.peer("c").address().getHostAddress(),
                     "the founder hands the other members a joiner's certificate at once: they take it as a peer before it sends anything");
 
+            String cloneOfB = assertThrows(IllegalStateException.class,
+                    () -> founder.admit(new JoinRequest(secret, "b2", key(), bWg.key, null))).getMessage();
+            assertTrue(cloneOfB.startsWith("the appliance joining as b2 has the WireGuard key of member b (a copy of its disk?)"), cloneOfB);
+
+            // the founder keeps the members' certificates: restarted, it takes them as peers before any packet (WireGuard drops the unknown)
+            long kept = System.currentTimeMillis() + 5000;
+            while (!Files.readString(dir.resolve("a/pool.json")).contains(m.certificate()) && System.currentTimeMillis() < kept) Thread.sleep(50);
+            assertTrue(Files.readString(dir.resolve("a/pool.json")).contains(m.certificate()), "b's certificate kept with the founder's membership");
+            Files.createDirectories(dir.resolve("a2"));
+            Files.copy(dir.resolve("a/pool.json"), dir.resolve("a2/pool.json"));
+            RecordingOverlay aAgain = new RecordingOverlay("10.213.77.11:51820", aWg.key); // the same appliance, restarted
+            Membership restarted = Membership.resume(new Membership(dir.resolve("a2/pool.json"), new FactsCollector("a", () -> 1.0), now::get,
+                    net.host("10.77.0.99"), null, aKey, aAgain));
+            try {
+                assertEquals("10.77.0.1", aAgain.upAs.getHostAddress());
+                assertEquals("10.77.0.2", aAgain.peer("b").address().getHostAddress(), "a restarted founder takes b as a peer from what it kept");
+            } finally {
+                restarted.leave();
+            }
+
             founder.remove(new dev.mosvm.api.RemoveRequest("c"));
             long deadline = System.currentTimeMillis() + 5000;
             while (aWg.peer("c") != null && System.currentTimeMillis() < deadline) Thread.sleep(50);

@@ -27,7 +27,14 @@ final class RecordingOverlay implements OverlayDevice {
         this.endpoint = Endpoint.parse(endpoint);
     }
 
+    /** The end of an appliance with WireGuard key {@code key} (the same appliance, restarted). */
+    RecordingOverlay(String endpoint, String key) {
+        this.key = key;
+        this.endpoint = Endpoint.parse(endpoint);
+    }
+
     @Override public String publicKey() { return key; }
+
     @Override public Endpoint endpoint() { return endpoint; }
 
     @Override

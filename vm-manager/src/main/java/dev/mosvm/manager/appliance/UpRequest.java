@@ -18,8 +18,8 @@ public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel,
     /** {@code --endpoint auto}: forget an endpoint given before. */
     public static final String ENDPOINT_AUTO = "auto";
 
-    /** The longest endpoint the agent takes: it travels in a gossip entry's 64-byte string (the agent's overlay.Endpoint). */
-    public static final int MAX_ENDPOINT_LENGTH = 63;
+    /** The longest endpoint the agent takes: it travels in a gossip entry's 64-byte string ({@link dev.mosvm.api.Endpoint}). */
+    public static final int MAX_ENDPOINT_LENGTH = dev.mosvm.api.Endpoint.MAX_LENGTH;
 
     /**
      * {@code --endpoint}'s value checked: HOST:PORT (a host name or IPv4 address, a port 1 to
@@ -31,8 +31,8 @@ public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel,
         String problem;
         try {
             String hostPort = HostPort.parseWithPort(endpoint).toString();
-            if (hostPort.length() <= MAX_ENDPOINT_LENGTH) return hostPort;
-            problem = "longer than " + MAX_ENDPOINT_LENGTH + " characters";
+            // what the agent will take: it advertises nothing it would refuse from the network
+            return dev.mosvm.api.Endpoint.parse(hostPort).toString();
         } catch (IllegalArgumentException e) {
             problem = e.getMessage();
         }
