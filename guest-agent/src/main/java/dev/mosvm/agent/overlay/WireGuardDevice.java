@@ -29,6 +29,7 @@ public final class WireGuardDevice implements OverlayDevice {
     private final int listenPort;
     private final Endpoint endpoint;
     private final java.util.function.Supplier<String> ownAddress;
+    private volatile Endpoint ownEndpoint;
     private final OverlayPlan plan = new OverlayPlan();
 
     /**
@@ -53,8 +54,10 @@ public final class WireGuardDevice implements OverlayDevice {
     @Override
     public Endpoint endpoint() {
         if (endpoint != null) return endpoint;
+        Endpoint found = ownEndpoint;
+        if (found != null) return found; // asked every gossip interval: the interfaces are listed once there is an address
         String own = ownAddress.get();
-        return own == null ? null : new Endpoint(own, listenPort);
+        return own == null ? null : (ownEndpoint = new Endpoint(own, listenPort));
     }
 
     @Override
