@@ -529,8 +529,9 @@ public final class Membership {
         String pool = membership.pool();
         gossip.leave();
         gossip = null;
-        if (overlay != null) overlay.stop(true);
+        if (overlay != null) overlay.stop();
         overlay = null;
+        downOverlay();
         stopFollowing(true);
         membership = null;
         tokens.clear();
@@ -541,7 +542,7 @@ public final class Membership {
     }
 
     private void stopGossip() {
-        if (overlay != null) overlay.stop(false);
+        if (overlay != null) overlay.stop();
         overlay = null;
         stopFollowing(false);
         if (gossip != null) gossip.close();

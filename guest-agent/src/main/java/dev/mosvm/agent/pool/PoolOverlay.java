@@ -152,21 +152,15 @@ final class PoolOverlay implements AutoCloseable {
         return out;
     }
 
-    /** Stops keeping the peers; {@code down} also removes the interface (the node left the pool). */
-    synchronized void stop(boolean down) {
+    /** Stops keeping the peers (the interface stays: {@link Membership} removes it when the node leaves). */
+    synchronized void stop() {
         stopped = true; // a run of the keeper already under way applies nothing after this
         if (keeper != null) keeper.close();
         keeper = null;
-        if (!down) return;
-        try {
-            device.down();
-        } catch (Exception e) {
-            LOG.warning("cannot remove the overlay interface: " + e.getMessage());
-        }
     }
 
     @Override
     public void close() {
-        stop(false);
+        stop();
     }
 }
