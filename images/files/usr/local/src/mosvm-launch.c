@@ -27,7 +27,10 @@
  * SIGPIPE, and with no agent writing its input it waits instead of reading EOF. SIGUSR1 lets go
  * of the input (the agent sends it once the caller's input has ended), and the status it exits
  * with is written to JOBDIR/status first: a restarted agent adopts the job from JOBDIR's
- * record, and reads that status, as it is not this process's parent.
+ * record, and reads that status, as it is not this process's parent. Once the job has ended,
+ * this process stays until its output pipes are read empty (at most OUTPUT_WAIT_SECONDS): the
+ * output a job wrote while no agent ran is in them, and with this process gone no agent could
+ * open them again to read it.
  * One static program instead of env, sh, unshare, setsid and setpriv, each a dynamically linked
  * start: under TCG that chain costs most of a second of CPU per job on a capped node
  * (docs/benchmarks.md has the figures).
@@ -44,7 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MAX_GROUPS = 1024 };
@@ -52,6 +58,8 @@ enum { MAX_GROUPS = 1024 };
 static const char *TINI = "/usr/bin/tini-static";
 static const char *AS_USER = "--as";
 static const char *JOB_DIR = "--job-dir";
+/* How long an ended job's unread output keeps this process: an agent restarts in well under it, even under TCG. */
+enum { OUTPUT_WAIT_SECONDS = 600 };
 
 static void fail(const char *fmt, ...) {
     va_list ap;
@@ -87,11 +95,15 @@ static void let_go_of_input(int sig) {
     if (fd >= 0) close(fd);
 }
 
+/* The second holds of the job's standard output and error; -1 where not taken. */
+static int output_holds[2] = {-1, -1};
+
 /* Holds fds 0-2 open a second time (close-on-exec: the job holds only its own), then takes
  * SIGUSR1: the agent sends it only once it sees the signal caught, so the holds are in place. */
 static void hold_streams(void) {
     for (int fd = 1; fd <= 2; fd++) {
-        if (open(fdpath(fd), O_RDWR | O_CLOEXEC) < 0) fail("cannot hold fd %d open: %s", fd, strerror(errno));
+        output_holds[fd - 1] = open(fdpath(fd), O_RDWR | O_CLOEXEC);
+        if (output_holds[fd - 1] < 0) fail("cannot hold fd %d open: %s", fd, strerror(errno));
     }
     stdin_hold = open(fdpath(0), O_RDWR | O_CLOEXEC);
     if (stdin_hold < 0) fail("cannot hold fd 0 open: %s", strerror(errno));
@@ -114,6 +126,24 @@ static void note_status(const char *jobdir, int status) {
     int ok = write(fd, text, (size_t) len) == len;
     close(fd);
     if (ok) rename(tmp, path);
+}
+
+/* Bytes written to the held output pipes and not read yet (a stream that is no pipe counts none). */
+static long unread_output(void) {
+    long total = 0;
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        int n = 0;
+        if (output_holds[i] < 0 || fstat(output_holds[i], &st) || !S_ISFIFO(st.st_mode)) continue;
+        if (ioctl(output_holds[i], FIONREAD, &n) == 0) total += n;
+    }
+    return total;
+}
+
+/* Waits, once the job has ended, until an agent has read all it wrote (see the top). */
+static void wait_until_output_read(void) {
+    const struct timespec pause = {0, 50 * 1000 * 1000};
+    for (long waited = 0; waited < OUTPUT_WAIT_SECONDS * 20L && unread_output() > 0; waited++) nanosleep(&pause, NULL);
 }
 
 /* The user's groups as /etc/group lists them, plus GID: what setpriv --init-groups gives,
@@ -230,10 +260,12 @@ int main(int argc, char **argv) {
     }
     if (WIFEXITED(status)) {
         note_status(jobdir, WEXITSTATUS(status));
+        if (jobdir) wait_until_output_read();
         return WEXITSTATUS(status);
     }
     int sig = WTERMSIG(status);
     note_status(jobdir, 128 + sig);
+    if (jobdir) wait_until_output_read();
     signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     kill(getpid(), sig);

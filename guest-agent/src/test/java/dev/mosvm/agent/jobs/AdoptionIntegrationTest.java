@@ -245,6 +245,26 @@ class AdoptionIntegrationTest {
         assertFalse(Files.exists(records.resolve("a.2")), "its record is gone");
     }
 
+    @Test
+    void whatAJobWroteBeforeItEndedWhileNoAgentRanReachesItsOwnerBeforeItsStatus() throws Exception {
+        Path gap = work.resolve("gap");
+        Old old = startDying("a.3", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; i=0; while [ $i -lt 500 ]; do echo last-$i; i=$((i+1)); done; exit 6");
+        crash(old);
+        Files.createFile(gap);
+        await("the job's supervisor to note its status", () -> Files.exists(records.resolve("a.3").resolve(JobRecords.STATUS)));
+        Thread.sleep(300);
+        assertTrue(JobRecords.startTime(old.supervisor()) >= 0, "the supervisor stays while the job's last output is unread");
+
+        JobTable table = newAgent();
+        assertEquals(List.of("a.3"), Adoption.adoptAll(table), "adopted for what it left in its pipe");
+        await("its status for its owner", () -> read(files("a.3", "status")).endsWith("\n"));
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 500; i++) expected.append("last-").append(i).append('\n');
+        assertEquals(expected.toString(), read(files("a.3", "out")), "every line it wrote while no agent ran, once, in order");
+        assertEquals("6\n", read(files("a.3", "status")), "the job's own status");
+        await("the supervisor to end once its output is read", () -> JobRecords.startTime(old.supervisor()) < 0);
+    }
+
     /** Stops every process of the job, as a move's final dump ({@code criu dump --leave-stopped}) leaves them. */
     static void stopAsADumpDoes(long supervisor) throws Exception {
         for (ProcessHandle p : ProcessHandle.of(supervisor).orElseThrow().descendants().toList()) {
@@ -269,7 +289,7 @@ class AdoptionIntegrationTest {
 
     @Test
     void aJobAMovesDumpLeftStoppedRunsOnOnceHomeSettlesTheMoveForIt() throws Exception {
-        Old old = startDying("a.7", "echo first; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 3");
+        Old old = startDying("a.7", "echo first; i=0; while [ $i -lt 60 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 3");
         stopAsADumpDoes(old.supervisor());
         crash(old);
         recordStoppedFor("a.7", "b");
