@@ -179,15 +179,18 @@ start_job() { # TAG PLACEMENT: starts count.pl as a background caller on A, sets
   done
   log "job $1 printed nothing in 120 s"; return 1
 }
-# how many nodes run job JOB_ID: its cgroup holds a process that is neither stopped nor frozen. A
-# copy a dump left stopped (its agent killed, or a move's source before it is retired) does not
-# run; a stale one must stay so until it is reaped, and the end-of-round check finds any left.
+# how many nodes run job JOB_ID: its cgroup holds a process of the job's program (count.pl) that is
+# neither stopped nor frozen. A copy a dump left stopped (its agent killed, or a move's source before
+# it is retired) does not run; a stale one must stay so until it is reaped, and the end-of-round
+# check finds any left. The supervisor in the cgroup is not the job: it waits, awake, beside a copy
+# that is stopped, and after the job's end until its output is read.
 places() {
   local c=0 n
   for n in "$A" "$B"; do
     running "$n" || continue
     [ -n "$(on "$n" "g=/sys/fs/cgroup/mosvm/job-$JOB_ID; grep -qs '^frozen 1' \$g/cgroup.events && exit 0
       for p in \$(cat \$g/cgroup.procs 2>/dev/null); do
+        tr '\\0' ' ' < /proc/\$p/cmdline 2>/dev/null | grep -q '^perl count[.]pl ' || continue
         s=\$(sed 's/.*) //' /proc/\$p/stat 2>/dev/null | cut -d' ' -f1)
         case \$s in ''|T|t|Z) ;; *) echo run; break ;; esac
       done")" ] && c=$((c + 1))
@@ -214,14 +217,18 @@ watch_job() { # TAG DEADLINE
 }
 # Judges the round: sets OUTCOME to ok, lost-declared (the documented 125), or what went wrong.
 judge() { # TAG MAY_BE_LOST(0|1)
-  local tag=$1 may=$2 st out err nums
+  local tag=$1 may=$2 st out err nums twice
   st=$(on "$A" "cat $DIR/$tag.status 2>/dev/null")
   out=$(mktemp)
   on "$A" "cat $DIR/$tag.out 2>/dev/null" > "$out"; [ -s "$out" ] && echo >> "$out"
   err=$(on "$A" "cat $DIR/$tag.err 2>/dev/null")
   nums=$(awk '{print $1}' "$out")
   DETAIL="status ${st:-none}, $(wc -l < "$out") lines${err:+, err: $(echo "$err" | head -2 | tr '\n' ' ')}"
-  if [ -n "$(echo "$nums" | sort -n | uniq -d | head -1)" ] || [ "$MAXPLACES" -ge 2 ]; then OUTCOME=duplicated
+  twice=$(echo "$nums" | sort -n | uniq -d | head -3 | tr '\n' ' ')
+  if [ -n "$twice" ] || [ "$MAXPLACES" -ge 2 ]; then
+    OUTCOME=duplicated
+    [ "$MAXPLACES" -ge 2 ] && DETAIL="two copies ran at once, $DETAIL"
+    [ -n "$twice" ] && DETAIL="lines ${twice}printed twice, $DETAIL"
   elif [ "$st" = 3 ] && cmp -s "$out" "$expected"; then OUTCOME=ok
   elif [ "$st" = 125 ] && [ "$(echo "$err" | grep -c .)" = 1 ] && echo "$err" | grep -q 'lost: its node'; then
     [ "$may" = 1 ] && OUTCOME=lost-declared || OUTCOME=lost

@@ -112,12 +112,16 @@ final class HomeRecord implements JobSink {
     }
 
     HomeRecord(JobSpec spec, DataOutputStream caller, String where, Clock clock) {
+        this(spec, caller, where, clock, new CopyLedger(spec.epoch()));
+    }
+
+    private HomeRecord(JobSpec spec, DataOutputStream caller, String where, Clock clock, CopyLedger copies) {
         this.spec = spec;
         this.caller = caller;
         this.runner = new Runner(where, false);
         this.watch = new RunnerWatch(spec.id(), clock);
         this.ask = new RunnerAsk(clock, spec.home());
-        this.copies = new CopyLedger(spec.epoch());
+        this.copies = copies;
     }
 
     /**
@@ -126,7 +130,12 @@ final class HomeRecord implements JobSink {
      * output on from what it had; after that the output goes to {@code fallback}.
      */
     static HomeRecord awaitingCaller(JobSpec spec, String where, OutputFallback fallback, long graceMillis) {
-        HomeRecord r = new HomeRecord(spec, null, where);
+        return awaitingCaller(spec, where, fallback, graceMillis, null);
+    }
+
+    /** @param copies the job's ledger home kept already (it settled a move of the job while it knew no caller of it), or null */
+    static HomeRecord awaitingCaller(JobSpec spec, String where, OutputFallback fallback, long graceMillis, CopyLedger copies) {
+        HomeRecord r = new HomeRecord(spec, null, where, Clock.systemDefaultZone(), copies != null ? copies : new CopyLedger(spec.epoch()));
         r.fallback = fallback;
         r.graceEndNanos = System.nanoTime() + graceMillis * 1_000_000;
         return r;
@@ -194,6 +203,10 @@ final class HomeRecord implements JobSink {
             long from = Math.max(at[i], had[i]);
             long until = Math.min(at[i] + f.payload().length, pumpsStart[i]);
             if (until > from) {
+                if (from > had[i]) { // a gap the tail does not cover: the caller's counts jump with the stream, or a later reattach would ask for it again
+                    had[i] = from;
+                    FrameCodec.write(to, new OutputPosition(had[0], had[1]).frame());
+                }
                 FrameCodec.write(to, f.type(), java.util.Arrays.copyOfRange(f.payload(), (int) (from - at[i]), (int) (until - at[i])));
                 had[i] = until;
             }

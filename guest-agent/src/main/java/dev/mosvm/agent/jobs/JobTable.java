@@ -263,7 +263,10 @@ public final class JobTable {
      */
     CopyLedger.Settlement settle(JobSpec spec, String target, String source) {
         CopyLedger ledger = ledger(spec.id());
-        if (ledger == null) ledger = ended.computeIfAbsent(spec.id(), k -> new CopyLedger(Math.max(spec.epoch(), supersededEpoch(k))));
+        if (ledger == null) {
+            ledger = ended.computeIfAbsent(spec.id(), k -> new CopyLedger(Math.max(spec.epoch(), supersededEpoch(k))));
+            settledUnknown.add(spec.id());
+        }
         CopyLedger.Settlement s = ledger.settle(CopyLedger.Copy.of(target, spec), source);
         LOG.warning("the move of job " + spec.id() + " from " + source + " to " + target + " went unanswered: "
                 + (s.verdict() == CopyArbiter.Verdict.TARGET_HAS_IT ? target + "'s copy reached home, it is the job"
@@ -572,6 +575,13 @@ public final class JobTable {
         }
     }
 
+    /**
+     * Jobs home settled a move of without knowing them (its agent had restarted): the source's
+     * copy, resumed on home's word, attaches next and is taken on with that ledger, not refused
+     * as the replayed exit of a job that ended here.
+     */
+    private final java.util.Set<String> settledUnknown = ConcurrentHashMap.newKeySet();
+
     /** Home's side of a link from the node a job runs on: relays until the job ends or moves on. */
     public void attachFromRunner(PeerRequest req, PeerChannel link) throws IOException {
         HomeRecord r = homes.get(req.job());
@@ -590,7 +600,10 @@ public final class JobTable {
             return;
         }
         // a job home knows nothing of (not one that ended here: that is its exit replayed, and ERROR settles it)
-        if (r == null && ledger == null) r = callerless(req.spec(), link.peer(), "attached from " + link.peer() + " with no caller waiting here (this agent restarted)");
+        if (r == null && (ledger == null || settledUnknown.contains(req.job()))) {
+            r = callerless(req.spec(), link.peer(), "attached from " + link.peer() + " with no caller waiting here (this agent restarted)", ledger);
+            if (r != null) settledUnknown.remove(req.job());
+        }
         if (r == null) {
             FrameCodec.writeText(link.out, MessageType.ERROR, "no caller of job " + req.job() + " is waiting on " + self);
             return;
@@ -628,6 +641,11 @@ public final class JobTable {
      * is not this home's job, it has a home record already, or its files cannot be made.
      */
     HomeRecord callerless(JobSpec spec, String node, String how) {
+        return callerless(spec, node, how, null);
+    }
+
+    /** @param ledger the job's ledger home keeps already (it settled a move of the job), or null for a new one */
+    private HomeRecord callerless(JobSpec spec, String node, String how, CopyLedger ledger) {
         long graceMillis = callerGraceMillis;
         Path root = callerlessOutput;
         if (root == null || !self.equals(spec.home())) return null;
@@ -638,7 +656,7 @@ public final class JobTable {
             LOG.warning("job " + spec.id() + " " + how + "; its output has nowhere to go: " + e);
             return null;
         }
-        HomeRecord r = HomeRecord.awaitingCaller(spec, node, files::stream, graceMillis);
+        HomeRecord r = HomeRecord.awaitingCaller(spec, node, files::stream, graceMillis, ledger);
         if (!addHomeIfAbsent(r)) { // another copy's attach took it on first: this one attaches again, and the ledger judges it
             files.close();
             return null;

@@ -185,6 +185,29 @@ class CopySettlementTest {
     }
 
     @Test
+    void theSourcesCopyOfAJobHomeDidNotKnowIsTakenOnWhenItAttaches(@org.junit.jupiter.api.io.TempDir java.nio.file.Path output) throws Exception {
+        table.deliverCallerlessTo(output, 0); // its caller went with the agent that ran before: its output goes to files
+        JobSpec unknown = SPEC.checkpointed(0, 3);
+        JobSpec other = new JobSpec("a.9", "a", 0, 0, unknown.argv(), unknown.started(), false, unknown.migrations(), false, "placed", "s", 0, 0, 3, 2);
+        CopyLedger.Settlement s = table.settle(other, "t", "s");
+        assertEquals(Verdict.SOURCE_RESUMES, s.verdict());
+
+        Attached source = attach("s", other.withEpoch(s.epoch())); // resumed on home's word, it reattaches
+        FrameCodec.write(source.runner().out, MessageType.STDOUT, "on s after all\n".getBytes(StandardCharsets.UTF_8));
+        FrameCodec.write(source.runner().out, Frame.u32(MessageType.EXIT, 3));
+        Frame answer = FrameCodec.read(source.runner().in);
+        assertEquals(MessageType.EXIT_ACK, answer.type(), "taken on, not refused: " + (answer.type() == MessageType.ERROR ? answer.text() : answer.type()));
+        source.served().get(30, TimeUnit.SECONDS);
+        java.nio.file.Path files = output.resolve("0");
+        assertEquals("on s after all\n", java.nio.file.Files.readString(files.resolve("a.9.out")), "its output reaches its owner");
+        assertEquals("3\n", java.nio.file.Files.readString(files.resolve("a.9.status")), "and its status");
+
+        Attached t = attach("t", other);
+        assertEquals(MessageType.FENCED, FrameCodec.read(t.runner().in).type(), "the target's copy stays fenced");
+        t.served().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void homeAsTheTargetHasTheJobOnlyIfItArrivedFirst() throws Exception {
         table.settle(SPEC, "a", "s");
         IOException refused = assertThrows(IOException.class, () -> table.sinkFor(SPEC), "the restored copy at home is not resumed");

@@ -406,4 +406,22 @@ class HomeRecordTest {
         }
         assertEquals(List.of("@10", "AB"), frames);
     }
+
+    @Test
+    void aCallerBehindThePreviousAgentsTailHearsItsStreamJumpedBeforeTheTail() throws Exception {
+        HomeRecord waiting = HomeRecord.awaitingCaller(home.spec, "a", () -> new DataOutputStream(new ByteArrayOutputStream()), 30_000);
+        waiting.startsAt(12, 0, (o, upTo) -> { // the previous agent's tail kept bytes 8 to 12 only
+            FrameCodec.write(o, new dev.mosvm.agent.wire.OutputPosition(8, 0).frame());
+            FrameCodec.write(o, MessageType.STDOUT, bytes("tail"));
+        });
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        assertTrue(waiting.reattach(new DataOutputStream(back), 4, 0)); // the caller had 4
+        waiting.output(MessageType.STDOUT, bytes("AB"), 2);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(back.toByteArray()));
+        List<String> frames = new java.util.ArrayList<>();
+        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
+            frames.add(f.type() == MessageType.POSITION ? "@" + dev.mosvm.agent.wire.OutputPosition.of(f).out() : new String(f.payload(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("@8", "tail", "AB"), frames, "a second reattach counts from the job's 14 bytes, not the caller's 10");
+    }
 }
