@@ -399,11 +399,7 @@ class HomeRecordTest {
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         assertTrue(waiting.reattach(new DataOutputStream(back), 4, 0)); // the caller had 4
         waiting.output(MessageType.STDOUT, bytes("AB"), 2);
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(back.toByteArray()));
-        List<String> frames = new java.util.ArrayList<>();
-        for (Frame f; (f = FrameCodec.read(in)) != null; ) {
-            frames.add(f.type() == MessageType.POSITION ? "@" + dev.mosvm.agent.wire.OutputPosition.of(f).out() : new String(f.payload(), StandardCharsets.UTF_8));
-        }
+        List<String> frames = framesIn(back);
         assertEquals(List.of("@10", "AB"), frames);
     }
 
@@ -417,11 +413,17 @@ class HomeRecordTest {
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         assertTrue(waiting.reattach(new DataOutputStream(back), 4, 0)); // the caller had 4
         waiting.output(MessageType.STDOUT, bytes("AB"), 2);
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(back.toByteArray()));
+        List<String> frames = framesIn(back);
+        assertEquals(List.of("@8", "tail", "AB"), frames, "a second reattach counts from the job's 14 bytes, not the caller's 10");
+    }
+
+    /** The frames a caller got: "@N" for a POSITION (N its stdout count), else the payload's text. */
+    static List<String> framesIn(ByteArrayOutputStream got) throws java.io.IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(got.toByteArray()));
         List<String> frames = new java.util.ArrayList<>();
         for (Frame f; (f = FrameCodec.read(in)) != null; ) {
             frames.add(f.type() == MessageType.POSITION ? "@" + dev.mosvm.agent.wire.OutputPosition.of(f).out() : new String(f.payload(), StandardCharsets.UTF_8));
         }
-        assertEquals(List.of("@8", "tail", "AB"), frames, "a second reattach counts from the job's 14 bytes, not the caller's 10");
+        return frames;
     }
 }
