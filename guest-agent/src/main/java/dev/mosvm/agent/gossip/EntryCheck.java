@@ -23,6 +23,15 @@ public final class EntryCheck {
     /** Checks a node's signature over bytes; null when the node's key is not known (yet). */
     public interface Keys {
         Boolean verify(String node, byte[] signed, byte[] signature);
+
+        /**
+         * The address the pool certified for {@code node} (its overlay seat), or null where none
+         * is certified (a pool without an overlay): a node's entry must give that address, or
+         * peers would send its jobs, files and gossip to whichever member holds it.
+         */
+        default String certifiedAddress(String node) {
+            return null;
+        }
     }
 
     /**
@@ -71,9 +80,11 @@ public final class EntryCheck {
                     if (valid == null) {
                         unproven++;
                         unknown.add(id);
-                    } else if (valid) {
+                    } else if (valid && !claimsAnotherAddress(e)) {
                         believed.put(id, new Believed(e.proof(), now));
                         ok = e;
+                    } else if (valid) {
+                        forged++; // signed by its node, at an address not its own: the node is not believed there
                     } else {
                         forged++;
                         unknown.add(id);
@@ -84,6 +95,11 @@ public final class EntryCheck {
             if (ok != null) kept.add(ok);
         }
         return new Outcome(new GossipMessage(m.sender(), m.kind(), kept), unproven, forged, unknown);
+    }
+
+    private boolean claimsAnotherAddress(WireEntry e) {
+        String certified = keys.certifiedAddress(e.info().id());
+        return certified != null && !certified.equals(e.info().address());
     }
 
     /** Forgets a node (removed from the pool): its entries are refused from now on by its missing key, not by this. */

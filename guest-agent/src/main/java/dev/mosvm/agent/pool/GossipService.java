@@ -66,6 +66,8 @@ public final class GossipService implements AutoCloseable {
     /** Members' identity keys, and the certificates they came from (to hand on to members that ask). */
     private final Map<String, byte[]> memberKeys = new ConcurrentHashMap<>();
     private final Map<String, byte[]> certificates = new ConcurrentHashMap<>();
+    /** Members' certified overlay addresses (an overlay pool's): their entries must give these. */
+    private final Map<String, String> seats = new ConcurrentHashMap<>();
     /** When this node last asked for a member's certificate, or answered a member's ask (monotonic ms). */
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final Map<String, Long> answered = new ConcurrentHashMap<>();
@@ -101,7 +103,17 @@ public final class GossipService implements AutoCloseable {
         MemberCredentials own = credentialsOrNull(keys);
         if (own != null) {
             node.signWith(new OwnEntrySigner(own.identity(), cfg.intervalMillis(), sequenceFile, System::currentTimeMillis, System::nanoTime));
-            entries = new EntryCheck(s.node(), this::verify);
+            entries = new EntryCheck(s.node(), new EntryCheck.Keys() {
+                @Override
+                public Boolean verify(String node, byte[] signed, byte[] signature) {
+                    return GossipService.this.verify(node, signed, signature);
+                }
+
+                @Override
+                public String certifiedAddress(String node) {
+                    return seats.get(node);
+                }
+            });
             memberKeys.put(s.node(), own.identity().publicKey());
             certificates.put(s.node(), own.certificate());
         } else {
@@ -137,7 +149,10 @@ public final class GossipService implements AutoCloseable {
     public void learn(String member, byte[] certificate) {
         MemberCredentials own = credentialsOrNull(keys);
         if (own == null) return;
-        memberKeys.put(member, own.check().check(certificate, member).publicKey());
+        MemberCertificate c = own.check().check(certificate, member);
+        memberKeys.put(member, c.publicKey());
+        if (c.overlay() != null) seats.put(member, c.overlay().address().getHostAddress());
+        else seats.remove(member);
         certificates.put(member, certificate.clone());
     }
 
@@ -401,6 +416,7 @@ public final class GossipService implements AutoCloseable {
         }
         memberKeys.remove(member);
         certificates.remove(member);
+        seats.remove(member);
         keyInUse.remove(member);
         LOG.info("removed " + member + " from the pool; handing out gossip key " + id);
         onNewKey.accept(keys);

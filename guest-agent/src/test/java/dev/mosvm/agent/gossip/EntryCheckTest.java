@@ -65,4 +65,27 @@ class EntryCheckTest {
         o = check.check(from("a", signed(a, info("a", 0), 4, 0), signed(a, info("b", 0.2), 7, 0)), 23_000);
         assertEquals(1, o.forged());
     }
+
+    @Test
+    void anEntryWellSignedAtAnAddressNotItsCertifiedSeatIsForged() {
+        EntryCheck seated = new EntryCheck("me", new EntryCheck.Keys() {
+            @Override
+            public Boolean verify(String node, byte[] signed, byte[] signature) {
+                return known.containsKey(node) ? Ed25519.verify(known.get(node).publicKey(), signed, signature) : null;
+            }
+
+            @Override
+            public String certifiedAddress(String node) {
+                return node.equals("b") ? "10.77.0.2" : null; // a has no seat (a pool without an overlay)
+            }
+        });
+        NodeInfo bAtHome = new NodeInfo("b", "10.77.0.2", 7946, 2, 1.0, 0.2, 1000, 0);
+        NodeInfo bAtAnothers = new NodeInfo("b", "10.77.0.3", 7946, 2, 1.0, 0.2, 1000, 0);
+        EntryCheck.Outcome o = seated.check(from("a", signed(a, info("a", 0.1), 1, 0), signed(b, bAtAnothers, 2, 0)), 0);
+        assertEquals(List.of("a"), o.message().entries().stream().map(e -> e.info().id()).toList(), "b claiming 10.77.0.3 is not believed");
+        assertEquals(1, o.forged());
+        assertNull(seated.check(from("b", signed(b, bAtAnothers, 3, 0)), 0).message(), "nor is a message b sends from there");
+        o = seated.check(from("b", signed(b, bAtHome, 4, 0)), 0);
+        assertEquals("10.77.0.2", o.message().entries().get(0).info().address(), "at its seat, b is believed");
+    }
 }
