@@ -223,13 +223,19 @@ class AdoptionIntegrationTest {
         assertEquals("5\n", Files.readString(files("a.6", "status")), "the job's own status");
     }
 
-    @Test
-    void aJobThatEndedWhileNoAgentRanHasItsStatusReported() throws Exception {
+    /** Job {@code job}, its agent crashed after its first line, then runs {@code rest} and ends while no agent runs; returns once its supervisor noted the status. */
+    Old endWhileNoAgentRuns(String job, String rest) throws Exception {
         Path gap = work.resolve("gap");
-        Old old = startDying("a.2", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; exit 5");
+        Old old = startDying(job, "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; " + rest);
         crash(old);
         Files.createFile(gap);
-        await("the job's supervisor to note its status", () -> Files.exists(records.resolve("a.2").resolve(JobRecords.STATUS)));
+        await("the job's supervisor to note its status", () -> Files.exists(records.resolve(job).resolve(JobRecords.STATUS)));
+        return old;
+    }
+
+    @Test
+    void aJobThatEndedWhileNoAgentRanHasItsStatusReported() throws Exception {
+        Old old = endWhileNoAgentRuns("a.2", "exit 5");
         await("the supervisor to end", () -> JobRecords.startTime(old.supervisor()) < 0);
 
         JobTable table = newAgent();
@@ -247,11 +253,7 @@ class AdoptionIntegrationTest {
 
     @Test
     void whatAJobWroteBeforeItEndedWhileNoAgentRanReachesItsOwnerBeforeItsStatus() throws Exception {
-        Path gap = work.resolve("gap");
-        Old old = startDying("a.3", "echo first; while [ ! -e " + gap + " ]; do sleep 0.05; done; i=0; while [ $i -lt 500 ]; do echo last-$i; i=$((i+1)); done; exit 6");
-        crash(old);
-        Files.createFile(gap);
-        await("the job's supervisor to note its status", () -> Files.exists(records.resolve("a.3").resolve(JobRecords.STATUS)));
+        Old old = endWhileNoAgentRuns("a.3", "i=0; while [ $i -lt 500 ]; do echo last-$i; i=$((i+1)); done; exit 6");
         Thread.sleep(300);
         assertTrue(JobRecords.startTime(old.supervisor()) >= 0, "the supervisor stays while the job's last output is unread");
 
