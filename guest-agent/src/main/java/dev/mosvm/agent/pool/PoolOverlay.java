@@ -90,7 +90,41 @@ final class PoolOverlay implements AutoCloseable {
             remember.accept(keep);
             remembered = keep;
         }
-        apply(wanted(self, members, g.keys()::revoked, g.view(), learned));
+        Collection<NodeView> view = g.view();
+        departures.note(view, members);
+        apply(wanted(self, members, g.keys()::revoked, view, learned, departures));
+    }
+
+    private final Departures departures = new Departures();
+
+    /**
+     * The certificate each member held when this node saw it leave. A member that left is no peer
+     * until it comes back with a newer certificate (an admission); its entry stays LEFT until its
+     * own gossip says otherwise, and that gossip travels only once it is a peer again.
+     */
+    static final class Departures {
+        private final Map<String, MemberCertificate> leftWith = new ConcurrentHashMap<>();
+        private final Map<String, dev.mosvm.api.NodeState> seen = new ConcurrentHashMap<>();
+
+        /** Records, for each member whose entry turned LEFT since the last call, the certificate it held. */
+        void note(Collection<NodeView> view, Map<String, MemberCertificate> members) {
+            for (NodeView v : view) {
+                String node = v.info().id();
+                dev.mosvm.api.NodeState before = seen.put(node, v.state());
+                if (v.state() == dev.mosvm.api.NodeState.LEFT && before != dev.mosvm.api.NodeState.LEFT) {
+                    MemberCertificate c = members.get(node);
+                    if (c != null) leftWith.put(node, c);
+                }
+            }
+            seen.keySet().retainAll(members.keySet());
+            leftWith.keySet().retainAll(members.keySet());
+        }
+
+        /** Whether {@code c} is the certificate (or an older one than) its member left with. */
+        boolean departed(MemberCertificate c) {
+            MemberCertificate then = leftWith.get(c.node());
+            return then != null && (c.issuedAtSeconds() < then.issuedAtSeconds() || c.equals(then));
+        }
     }
 
     private synchronized void apply(List<OverlayPeer> want) throws Exception {
@@ -132,18 +166,16 @@ final class PoolOverlay implements AutoCloseable {
 
     /** The peers this node should have: every member it believes but itself and the removed, with the best endpoint known. */
     static List<OverlayPeer> wanted(String self, Map<String, MemberCertificate> members, Predicate<String> removed, Collection<NodeView> view,
-            Map<String, Endpoint> learned) {
+            Map<String, Endpoint> learned, Departures departures) {
         Map<String, Endpoint> gossiped = new HashMap<>();
-        java.util.Set<String> left = new java.util.HashSet<>();
         for (NodeView v : view) {
             Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
             if (at != null) gossiped.put(v.info().id(), at);
-            if (v.state() == dev.mosvm.api.NodeState.LEFT) left.add(v.info().id());
         }
         List<OverlayPeer> out = new ArrayList<>();
         for (MemberCertificate c : members.values()) {
-            // a member that left comes back only through an admission, which introduces it again
-            if (c.node().equals(self) || removed.test(c.node()) || left.contains(c.node()) || c.overlay() == null
+            // a member that left comes back only through an admission, which certifies it again
+            if (c.node().equals(self) || removed.test(c.node()) || departures.departed(c) || c.overlay() == null
                     || !OverlayAddresses.contains(c.overlay().address())) continue;
             Endpoint at = gossiped.getOrDefault(c.node(), learned.get(c.node()));
             out.add(new OverlayPeer(c.node(), c.overlay().wireguardKeyBase64(), c.overlay().address(), at));
