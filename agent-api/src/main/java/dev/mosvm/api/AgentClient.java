@@ -79,6 +79,10 @@ public final class AgentClient {
         return post(AgentProtocol.POOL_TOKENS, req, JoinTokenList.class);
     }
 
+    public AdmittersList admitters(AdmittersRequest req) throws AgentException {
+        return post(AgentProtocol.POOL_ADMITTERS, req, AdmittersList.class);
+    }
+
     public RemoveResponse removeFromPool(String node) throws AgentException {
         return post(AgentProtocol.POOL_REMOVE, new RemoveRequest(node), RemoveResponse.class);
     }

@@ -34,6 +34,9 @@ public final class AgentProtocol {
     /** POST {@link RemoveRequest}: on the pool's founder, expel a member and rotate the gossip key. */
     public static final String POOL_REMOVE = "/v1/pool/remove";
 
+    /** POST {@link AdmittersRequest}: on the pool's founder, name, withdraw or list admitters (answer: {@link AdmittersList}). */
+    public static final String POOL_ADMITTERS = "/v1/pool/admitters";
+
     /** GET: every job in the pool, oldest first (a JSON array of {@link JobView}), as `mosps` lists them. */
     public static final String JOBS = "/v1/jobs";
     /**

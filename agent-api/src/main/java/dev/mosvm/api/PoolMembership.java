@@ -33,6 +33,11 @@ import java.util.Map;
  * plain when null), {@code overlayAddress} this node's stable address on it (assigned by its
  * admitter and certified), and {@code memberEndpoints} where the admitter knew its members'
  * WireGuard ports to be (node to "HOST:PORT"), so a joiner can reach them before any gossip.
+ *
+ * <p>Admitters: {@code admittedBy} is the member that admitted this node (the founder or an
+ * admitter), whose time it follows; {@code grant}, on a member the founder named an admitter,
+ * the master secret and authority key it admits and removes members with, and its number (its
+ * joiners' overlay addresses are {@code 10.77.number.0/24}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
@@ -40,8 +45,28 @@ public record PoolMembership(String pool, String node, String address, int port,
                              String authority, String master, String nodeKey, int epoch, List<String> revoked,
                              boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate,
                              long admittedAtMillis, List<String> memberCertificates, String overlay, String overlayAddress,
-                             Map<String, String> memberEndpoints) {
+                             Map<String, String> memberEndpoints, String admittedBy, Grant grant) {
     public record Key(int id, String base64) {}
+
+    /** What the founder hands a member it names an admitter (sealed under that member's node key on the way). */
+    public record Grant(int number, String master, String authoritySecret) {
+        @Override
+        public String toString() {
+            return "Grant[number=" + number + ", secrets=<redacted>]";
+        }
+    }
+
+    /** A membership admitted by nobody's grant (a founder's, or one from before admitters). */
+    public PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
+                          List<String> seeds, String profile, long intervalMillis, int window,
+                          String authority, String master, String nodeKey, int epoch, List<String> revoked,
+                          boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate,
+                          long admittedAtMillis, List<String> memberCertificates, String overlay, String overlayAddress,
+                          Map<String, String> memberEndpoints) {
+        this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
+                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, memberCertificates, overlay,
+                overlayAddress, memberEndpoints, null, null);
+    }
 
     /** A membership that hands on no members' certificates. */
     public PoolMembership(String pool, String node, String address, int port, List<Key> keys, int primaryKey,
@@ -49,7 +74,7 @@ public record PoolMembership(String pool, String node, String address, int port,
                           String authority, String master, String nodeKey, int epoch, List<String> revoked,
                           boolean plainPageStreams, String authorityKey, String authoritySecret, String certificate, long admittedAtMillis) {
         this(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window, authority, master, nodeKey, epoch,
-                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, List.of(), null, null, Map.of());
+                revoked, plainPageStreams, authorityKey, authoritySecret, certificate, admittedAtMillis, List.of(), null, null, Map.of(), null, null);
     }
 
     /** A membership whose pool seals its page streams (the default). */
@@ -66,6 +91,11 @@ public record PoolMembership(String pool, String node, String address, int port,
         memberEndpoints = memberEndpoints == null ? Map.of() : Map.copyOf(memberEndpoints);
     }
 
+    /** The member whose time this node follows: its admitter, else (a membership from before admitters) the founder. */
+    public String admitter() {
+        return admittedBy != null ? admittedBy : authority;
+    }
+
     /** Whether the pool's traffic rides the WireGuard overlay. */
     public boolean overlayOn() {
         return PoolInitRequest.OVERLAY_WIREGUARD.equals(overlay);
@@ -74,21 +104,28 @@ public record PoolMembership(String pool, String node, String address, int port,
     public PoolMembership as(String node, String address, int port) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
                 authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates,
-                overlay, overlayAddress, memberEndpoints);
+                overlay, overlayAddress, memberEndpoints, admittedBy, grant);
     }
 
     /** The same membership with other gossip keys and removed nodes (after a rotation). */
     public PoolMembership withKeys(List<Key> keys, int primaryKey, int epoch, List<String> revoked) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
                 authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates,
-                overlay, overlayAddress, memberEndpoints);
+                overlay, overlayAddress, memberEndpoints, admittedBy, grant);
     }
 
     /** The same membership remembering these members' certificates (an overlay member needs them after a restart to take anyone as a peer). */
     public PoolMembership withMemberCertificates(List<String> certificates) {
         return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
                 authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, certificates,
-                overlay, overlayAddress, memberEndpoints);
+                overlay, overlayAddress, memberEndpoints, admittedBy, grant);
+    }
+
+    /** The same membership holding {@code grant} (null: none), as an admitter does. */
+    public PoolMembership withGrant(Grant grant) {
+        return new PoolMembership(pool, node, address, port, keys, primaryKey, seeds, profile, intervalMillis, window,
+                authority, master, nodeKey, epoch, revoked, plainPageStreams, authorityKey, authoritySecret, certificate, 0, memberCertificates,
+                overlay, overlayAddress, memberEndpoints, admittedBy, grant);
     }
 
     @Override

@@ -29,7 +29,8 @@ class JsonRoundTripTest {
     @Test
     void theMessagesComeBackAsTheyWent() throws Exception {
         for (Object m : List.of(RECORD, JOB, new MigrationRequest("ca.17", "home", MigrationMode.USHER), new MigrationRequest("ca.17", "cb", null),
-                new BalanceState("ca", true), new RemoveRequest("cc"), new RemoveResponse("lab", "cc", 2, 3, List.of("0a1b2c3d4e5f")), new JoinRequest("s", "cb", "a2V5"),
+                new BalanceState("ca", true), new RemoveRequest("cc"), new RemoveResponse("lab", "cc", 2, 3, List.of("0a1b2c3d4e5f"), null), new RemoveResponse("lab", "cc", 0, 1, List.of(), "ca"),
+                new AdmittersRequest("add", "cb"), new AdmittersList("lab", List.of(new AdmittersList.Admitter("cb", 1))), new JoinRequest("s", "cb", "a2V5"),
                 new PoolInitRequest("lab", 3600, 1000, 64, true), new PoolInitResponse("lab", "secret", 1_800_000_000),
                 new MoveEvent("ca.17", "ca", "cb", "2026-12-04T12:00:00Z", "moved", "asked", 400, 2800, null),
                 new PoolView("lab", "ca", List.of(new NodeView(new NodeInfo("ca", "192.168.122.2", 7946, 2, 0.21, 1.5, 380_000, 2, 4.5),

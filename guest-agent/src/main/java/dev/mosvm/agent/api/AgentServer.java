@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.mosvm.api.AdmittersRequest;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.BalanceState;
 import dev.mosvm.api.CheckpointRequest;
@@ -128,6 +129,7 @@ public final class AgentServer {
         secured(AgentProtocol.POOL_CONFIGURE, json("POST", ex -> pool.configure(body(ex, PoolMembership.class))));
         secured(AgentProtocol.POOL_REMOVE, json("POST", ex -> pool.remove(body(ex, RemoveRequest.class))));
         secured(AgentProtocol.POOL_TOKENS, json("POST", ex -> pool.tokens(body(ex, JoinTokenRequest.class))));
+        secured(AgentProtocol.POOL_ADMITTERS, json("POST", ex -> pool.admitters(body(ex, AdmittersRequest.class))));
         // Joining nodes do not have this instance's secret: the join token's secret is checked instead.
         server.createContext(AgentProtocol.POOL_JOIN, json("POST", ex -> pool.admit(body(ex, JoinRequest.class))));
         // What mosps and migrate ask on the job socket, for the host (`mosvm ps`, `mosvm migrate`, `mosvm checkpoint`).

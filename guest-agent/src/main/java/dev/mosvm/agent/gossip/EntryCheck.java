@@ -84,7 +84,10 @@ public final class EntryCheck {
                         believed.put(id, new Believed(e.proof(), now));
                         ok = e;
                     } else if (valid) {
-                        forged++; // signed by its node, at an address not its own: the node is not believed there
+                        // signed by its node, at an address not its own: not believed there; but the node may
+                        // have been seated anew (it left and an admitter took it back), so the sender is asked
+                        forged++;
+                        unknown.add(id);
                     } else {
                         forged++;
                         unknown.add(id);

@@ -159,13 +159,13 @@ public record MemberCertificate(String pool, String node, String issuer, byte[] 
         }
     }
 
-    private static void str(DataOutputStream out, String s) throws IOException {
+    static void str(DataOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeByte(b.length);
         out.write(b);
     }
 
-    private static String str(ByteBuffer in) {
+    static String str(ByteBuffer in) {
         byte[] b = new byte[in.get() & 0xFF];
         in.get(b);
         try {

@@ -35,6 +35,11 @@ public final class PoolAuthority {
         return Base64.getEncoder().encodeToString(keys.getPrivate().getEncoded());
     }
 
+    /** The pool's word that {@code node} is removed, by this authority's holder (the issuer), at {@code nowSeconds}. */
+    public RevokeNotice removal(String pool, String node, long nowSeconds) {
+        return RevokeNotice.sign(keys.getPrivate(), pool, node, issuer, nowSeconds);
+    }
+
     /** Certifies that {@code node} of {@code pool} is whoever holds the private half of {@code publicKey}. */
     public MemberCertificate certify(String pool, String node, byte[] publicKey, long nowSeconds) {
         return certify(pool, node, publicKey, nowSeconds, null);

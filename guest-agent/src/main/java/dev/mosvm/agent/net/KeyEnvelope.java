@@ -56,6 +56,29 @@ public final class KeyEnvelope {
         }
     }
 
+    /** Seals {@code secret} of any length (an admitter's grant) the same way: nonce, ciphertext, tag. */
+    public static byte[] sealBytes(byte[] nodeKey, byte[] secret, byte[] associatedData) {
+        byte[] nonce = new byte[12];
+        RANDOM.nextBytes(nonce);
+        try {
+            byte[] sealed = cipher(Cipher.ENCRYPT_MODE, nodeKey, nonce, associatedData).doFinal(secret);
+            return ByteBuffer.allocate(12 + sealed.length).put(nonce).put(sealed).array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /** What {@link #sealBytes} sealed, or null if it was not sealed for this node key and data. */
+    public static byte[] openBytes(byte[] nodeKey, byte[] envelope, byte[] associatedData) {
+        if (envelope == null || envelope.length < 12 + 16) return null;
+        try {
+            byte[] nonce = java.util.Arrays.copyOf(envelope, 12);
+            return cipher(Cipher.DECRYPT_MODE, nodeKey, nonce, associatedData).doFinal(envelope, 12, envelope.length - 12);
+        } catch (GeneralSecurityException e) {
+            return null;
+        }
+    }
+
     private static Cipher cipher(int mode, byte[] nodeKey, byte[] nonce, byte[] aad) throws GeneralSecurityException {
         SecretKey k = new SecretKeySpec(nodeKey, "AES");
         Cipher c = Cipher.getInstance("AES/GCM/NoPadding");

@@ -109,6 +109,11 @@ public final class PoolKeys {
         return epoch;
     }
 
+    /** Takes {@code node} as removed without a new key (an admitter's notice; the founder rotates); false if it was already. */
+    public synchronized boolean revoke(String node) {
+        return revoked.add(node);
+    }
+
     /** Authority: expels {@code node} with a new primary key; returns its id. */
     public synchronized int rotate(String node, long now, long graceMillis) {
         if (!isAuthority()) throw new IllegalStateException("only the pool's founder, " + authority + ", can remove members");

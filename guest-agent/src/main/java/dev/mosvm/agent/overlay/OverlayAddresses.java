@@ -4,13 +4,18 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Collection;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The pool's overlay addresses: 10.77.0.0/16, handed out by the admitting member, one per
  * member for as long as the pool lives, so NFS mounts and peers keep working when a
  * workstation's LAN address changes. The founder is .0.1; .0.0 and the broadcast are never given.
+ * Admitters each have a /24 of their own ({@link #seat}), so two never give the same address.
  */
 public final class OverlayAddresses {
     private OverlayAddresses() {}
@@ -25,20 +30,37 @@ public final class OverlayAddresses {
         return of(FIRST);
     }
 
-    /** The lowest address above every one in {@code taken} (never one given before, even to a removed member). */
-    public static Inet4Address next(Collection<Inet4Address> taken) {
-        int highest = FIRST - 1;
+    /** Blocks 1 to this are admitters' (admitter N seats its joiners in 10.77.N.0/24); the founder's are 0 and those above. */
+    public static final int ADMITTER_BLOCKS = 200;
+
+    /**
+     * A seat for a joiner admitted by admitter {@code number} (0: the founder), never one given
+     * before, even to a removed member: its own block, and for the founder, once block 0 is full,
+     * blocks 255 down to {@link #ADMITTER_BLOCKS} + 1. An IllegalStateException when none is left.
+     */
+    public static Inet4Address seat(Collection<Inet4Address> taken, int number) {
+        if (number < 0 || number > ADMITTER_BLOCKS) throw new IllegalArgumentException("an admitter's number is 1 to " + ADMITTER_BLOCKS);
+        List<Integer> blocks = new ArrayList<>(List.of(number));
+        for (int b = 255; number == 0 && b > ADMITTER_BLOCKS; b--) blocks.add(b);
+        Map<Integer, Integer> highest = new HashMap<>(); // block: its highest taken host
         Set<Integer> used = new HashSet<>();
         for (Inet4Address a : taken) {
             int v = toInt(a);
-            if (inside(v)) {
-                used.add(v);
-                highest = Math.max(highest, v);
-            }
+            if (!inside(v)) continue;
+            used.add(v);
+            highest.merge((v >>> 8) & 0xFF, v & 0xFF, Math::max);
         }
-        if (highest < LAST) return of(highest + 1);
-        for (int v = FIRST; v <= LAST; v++) if (!used.contains(v)) return of(v); // 65,533 members later
-        throw new IllegalStateException("the pool's overlay has no address left");
+        int from = 0; // the latest block in use: earlier ones are full, or their free addresses were given before
+        for (int i = 0; i < blocks.size(); i++) if (highest.containsKey(blocks.get(i))) from = i;
+        for (int i = from; i < blocks.size(); i++) {
+            int top = highest.getOrDefault(blocks.get(i), 0);
+            if (top < 254) return of(NETWORK | (blocks.get(i) << 8) | (top + 1));
+        }
+        for (int b : blocks) { // every block filled once: addresses of removed members, the oldest first
+            for (int h = 1; h <= 254; h++) if (!used.contains(NETWORK | (b << 8) | h)) return of(NETWORK | (b << 8) | h);
+        }
+        throw new IllegalStateException(number == 0 ? "the founder has no overlay address left to give" : "admitter " + number
+                + "'s overlay block 10.77." + number + ".0/24 is full; let another member admit");
     }
 
     /** Whether {@code a} is a member's address on the overlay. */

@@ -150,6 +150,8 @@ public final class GossipService implements AutoCloseable {
         MemberCredentials own = credentialsOrNull(keys);
         if (own == null) return;
         MemberCertificate c = own.check().check(certificate, member);
+        byte[] held = certificates.get(member);
+        if (held != null && MemberCertificate.decode(held).issuedAtSeconds() > c.issuedAtSeconds()) return; // an older one, handed on late
         memberKeys.put(member, c.publicKey());
         if (c.overlay() != null) seats.put(member, c.overlay().address().getHostAddress());
         else seats.remove(member);
@@ -410,6 +412,24 @@ public final class GossipService implements AutoCloseable {
      */
     public int remove(String member) {
         int id = keys.rotate(member, now(), cfg.deadAfterMillis());
+        cutOff(member);
+        LOG.info("removed " + member + " from the pool; handing out gossip key " + id);
+        onNewKey.accept(keys);
+        return id;
+    }
+
+    /**
+     * Member: takes {@code member} as removed on an admitter's notice, before the founder rotates
+     * the gossip key: its packets and entries are refused and it is no peer from now on.
+     */
+    public void revokeLocally(String member) {
+        if (!keys.revoke(member)) return;
+        cutOff(member);
+        LOG.info("took " + member + " as removed from the pool (the founder hands out a new gossip key when it is back)");
+        onNewKey.accept(keys);
+    }
+
+    private void cutOff(String member) {
         synchronized (node) {
             node.ban(member);
             if (entries != null) entries.forget(member);
@@ -418,9 +438,6 @@ public final class GossipService implements AutoCloseable {
         certificates.remove(member);
         seats.remove(member);
         keyInUse.remove(member);
-        LOG.info("removed " + member + " from the pool; handing out gossip key " + id);
-        onNewKey.accept(keys);
-        return id;
     }
 
     public PoolKeys keys() {

@@ -60,6 +60,11 @@ public final class LivePeers implements PeerDirectory {
         }
     }
 
+    /** The membership these peers come from (the peer server hands it membership requests). */
+    Membership membership() {
+        return pool;
+    }
+
     /** Accepts a peer's connection, proving and checking the pool key. */
     PeerChannel accept(Socket s) throws IOException {
         PoolKeys keys = pool.keys();

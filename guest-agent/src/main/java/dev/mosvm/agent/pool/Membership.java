@@ -34,7 +34,19 @@ import dev.mosvm.agent.overlay.OverlayDevice;
 import dev.mosvm.agent.overlay.WireGuardKeys;
 import java.net.Inet4Address;
 import dev.mosvm.api.RemoveRequest;
+import dev.mosvm.agent.admission.AdmitterGrants;
+import dev.mosvm.agent.admission.Admitters;
+import dev.mosvm.agent.admission.RemovalNotices;
+import dev.mosvm.agent.identity.RevokeNotice;
+import dev.mosvm.agent.jobs.PeerDirectory;
+import dev.mosvm.agent.net.PeerChannel;
+import dev.mosvm.agent.wire.Frame;
+import dev.mosvm.agent.wire.FrameCodec;
+import dev.mosvm.agent.wire.MessageType;
+import dev.mosvm.api.AdmittersList;
+import dev.mosvm.api.AdmittersRequest;
 import dev.mosvm.api.RemoveResponse;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +88,29 @@ public final class Membership {
     /** This node's end of a pool overlay (null where none can run: a pool with one is then refused). */
     private final OverlayDevice overlayDevice;
     private PoolOverlay overlay;
+    /** The founder's record of the members it named admitters (empty elsewhere). */
+    private final Admitters admitters;
+    /** An admitter's removals not yet told to every member (empty elsewhere). */
+    private final RemovalNotices notices;
+    /** How this node asks another member something on the peer channel (a test wires two memberships directly). */
+    private volatile Courier courier = this::overPeerChannel;
+    private Supervised noticeRounds;
+
+    /** Asks member {@code node} {@code req} on the peer channel; answers the REPLY's text. */
+    interface Courier {
+        String deliver(String node, PeerRequest req) throws IOException;
+    }
+
+    /** The member was reached and said no (an ERROR answer): asking again gets the same answer. */
+    static final class Refused extends IOException {
+        Refused(String why) {
+            super(why);
+        }
+    }
+
+    /** How often an admitter tells its removals to the members that have not heard them yet. */
+    static final long NOTICE_ROUND_MILLIS = 5000;
+    private static final int PEER_ANSWER_MILLIS = 10_000;
 
     Membership(Path file, FactsCollector facts, java.util.function.LongSupplier clock, Transport.Factory network) {
         this(file, facts, clock, network, null, NodeIdentity.ephemeral());
@@ -97,6 +132,26 @@ public final class Membership {
         this.clockOffset = clockOffset;
         this.tokens = JoinTokens.load(file.resolveSibling("join-tokens.json"), clock);
         this.admitted = AdmittedMembers.load(file.resolveSibling("admitted-members.json"));
+        this.admitters = loadOrFail(() -> Admitters.load(file.resolveSibling("admitters.json")), "the record of admitters");
+        this.notices = loadOrFail(() -> RemovalNotices.load(file.resolveSibling("removal-notices.json")), "the removal notices not yet told");
+    }
+
+    private interface Loader<T> {
+        T load() throws IOException;
+    }
+
+    /** A kept record that cannot be read stops the agent with the file's name: going on could give an admitter's number twice. */
+    private static <T> T loadOrFail(Loader<T> loader, String what) {
+        try {
+            return loader.load();
+        } catch (IOException e) {
+            throw new IllegalStateException(what + " cannot be read (" + e.getMessage().lines().findFirst().orElse("") + "); move it aside to go on", e);
+        }
+    }
+
+    /** Wires this membership's peer requests elsewhere (tests). */
+    void courier(Courier c) {
+        this.courier = c;
     }
 
     /**
@@ -159,6 +214,8 @@ public final class Membership {
                 overlayOn ? PoolInitRequest.OVERLAY_WIREGUARD : null, overlayOn ? seat.getHostAddress() : null, Map.of()));
         tokens.clear();
         admitted.clear();
+        admitters.clear();
+        notices.clear();
         String s = tokens.issue(uses, ttl);
         return new PoolInitResponse(req.pool(), s, clock.getAsLong() / 1000 + ttl);
     }
@@ -166,8 +223,9 @@ public final class Membership {
     /** Founder only: issues, lists or revokes join tokens. */
     public synchronized JoinTokenList tokens(JoinTokenRequest req) throws Exception {
         if (membership == null) throw new IllegalStateException("this node is not in a pool");
-        if (membership.master() == null) {
-            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", issues join tokens; run this on its workstation");
+        if (membership.master() == null && membership.grant() == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority()
+                    + ", and the admitters it names issue join tokens; run this on one of their workstations");
         }
         String issued = null;
         switch (String.valueOf(req.action())) {
@@ -213,15 +271,32 @@ public final class Membership {
             LOG.warning("refused a join request from " + req.node() + ": it was removed from the pool");
             throw new IllegalStateException("node '" + req.node() + "' was removed from pool " + membership.pool() + " and cannot rejoin");
         }
+        boolean founder = membership.master() != null && membership.authoritySecret() != null;
+        PoolMembership.Grant grant = membership.grant();
+        if (!founder && grant == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", and the admitters it names admit nodes");
+        }
+        MemberCertificate known = gossip.members().get(req.node());
+        if (!founder) {
+            // an admitter knows the pool only by gossip: what it cannot tell apart from a theft it refuses
+            if (req.node().equals(membership.authority())) {
+                refusedJoins.incrementAndGet();
+                throw new IllegalStateException("'" + req.node() + "' is the name of pool " + membership.pool() + "'s founder");
+            }
+            if (known != null && !java.util.Arrays.equals(known.publicKey(), joinerKey)) {
+                refusedJoins.incrementAndGet();
+                throw new IllegalStateException("pool " + membership.pool() + " has a member named '" + req.node()
+                        + "' with another identity key; only the founder, " + membership.authority() + ", admits it again under a new key");
+            }
+        }
         for (NodeView n : gossip.view()) {
             if (n.info().id().equals(req.node()) && (n.state() == NodeState.ALIVE || n.state() == NodeState.SUSPECT)) {
                 throw new IllegalStateException("pool " + membership.pool() + " already has a live node named '" + req.node()
                         + "'; bring this appliance up under another name (mosvm up -i NAME)");
             }
         }
-        if (membership.master() == null || membership.authoritySecret() == null) {
-            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", admits nodes");
-        }
+        String masterSecret = founder ? membership.master() : grant.master();
+        String authoritySecret = founder ? membership.authoritySecret() : grant.authoritySecret();
         MemberCertificate.Overlay seat = null;
         Endpoint joinerEndpoint = null;
         if (membership.overlayOn()) {
@@ -249,11 +324,16 @@ public final class Membership {
                 }
             }
             String kept = admitted.overlayAddressOf(req.node());
+            if (kept == null && known != null && known.overlay() != null && java.util.Arrays.equals(known.publicKey(), joinerKey)) {
+                kept = known.overlay().address().getHostAddress(); // a member back from leaving keeps its seat, whoever admitted it first
+            }
             List<Inet4Address> taken = new java.util.ArrayList<>(List.of(OverlayAddresses.parse(membership.overlayAddress())));
             for (String a : admitted.overlayAddresses()) taken.add(OverlayAddresses.parse(a));
-            seat = new MemberCertificate.Overlay(wireguardKey, kept != null ? OverlayAddresses.parse(kept) : OverlayAddresses.next(taken));
+            for (MemberCertificate c : gossip.members().values()) if (c.overlay() != null) taken.add(c.overlay().address());
+            seat = new MemberCertificate.Overlay(wireguardKey, kept != null ? OverlayAddresses.parse(kept)
+                    : OverlayAddresses.seat(taken, founder ? 0 : grant.number()));
         }
-        PoolAuthority authority = PoolAuthority.restore(membership.authoritySecret(), membership.authorityKey(), membership.authority());
+        PoolAuthority authority = PoolAuthority.restore(authoritySecret, membership.authorityKey(), membership.node()); // the issuer: who admitted it
         MemberCertificate certificate = authority.certify(membership.pool(), req.node(), joinerKey, clock.getAsLong() / 1000, seat);
         admitted.admitted(req.node(), key, token, clock.getAsLong() / 1000, seat == null ? null : seat.address().getHostAddress());
         tokens.use(token);
@@ -270,7 +350,7 @@ public final class Membership {
         }
         LOG.info("admitting " + req.node() + " to pool " + membership.pool() + " (join token " + token + ")");
         PoolMembership current = gossip.keys().persisted(membership);
-        byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(membership.master()), membership.pool(), req.node());
+        byte[] nodeKey = KeyEnvelope.nodeKey(Base64.getDecoder().decode(masterSecret), membership.pool(), req.node());
         List<PoolMembership.Key> primary = current.keys().stream().filter(k -> k.id() == current.primaryKey()).toList();
         return new PoolMembership(membership.pool(), req.node(), null, 0, primary, current.primaryKey(),
                 List.of(membership.address() + ":" + membership.port()), membership.profile(), membership.intervalMillis(),
@@ -278,7 +358,7 @@ public final class Membership {
                 current.epoch(), current.revoked(), membership.plainPageStreams(), membership.authorityKey(), null,
                 Base64.getEncoder().encodeToString(certificate.encode()), clock.getAsLong(),
                 gossip.knownCertificates().stream().map(Base64.getEncoder()::encodeToString).toList(), membership.overlay(),
-                seat == null ? null : seat.address().getHostAddress(), overlay == null ? Map.of() : overlay.endpoints());
+                seat == null ? null : seat.address().getHostAddress(), overlay == null ? Map.of() : overlay.endpoints(), membership.node(), null);
     }
 
     /** What makes a copied appliance's keys its own (identity and WireGuard keys are both made anew at the agent's start). */
@@ -298,13 +378,52 @@ public final class Membership {
         }
     }
 
-    /** Founder only: expels a member and hands the others a new gossip key it never gets. */
-    public synchronized RemoveResponse remove(RemoveRequest req) throws Exception {
-        if (gossip == null) throw new IllegalStateException("this node is not in a pool");
-        if (membership.master() == null) {
-            throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", can remove members; run this on its workstation");
+    /**
+     * Expels a member. The founder hands the others a new gossip key the member never gets; an
+     * admitter signs a removal notice and tells every member it can reach, the founder among
+     * them, which rotates the key when it has it (now, or when it is back).
+     */
+    public RemoveResponse remove(RemoveRequest req) throws Exception {
+        Object done = removeHere(req);
+        if (done instanceof RemoveResponse r) return r;
+        AdmitterRemoval removal = (AdmitterRemoval) done;
+        RevokeNotice notice = removal.notice();
+        deliverNotices();
+        String founder;
+        synchronized (this) {
+            founder = membership == null ? null : membership.authority();
         }
-        if (membership.node().equals(req.node())) throw new IllegalArgumentException("the founder cannot remove itself; use mosvm leave");
+        List<String> waiting = notices.pending().stream().filter(p -> p.decoded().node().equals(notice.node()))
+                .flatMap(p -> p.waiting().stream()).toList();
+        boolean founderHasIt = founder != null && !waiting.contains(founder);
+        return new RemoveResponse(notice.pool(), notice.node(), 0, toldOf(notice), removal.revokedTokens(), founderHasIt ? null : founder);
+    }
+
+    /** An admitter's removal: the notice it tells, and its own tokens the member came with, revoked. */
+    private record AdmitterRemoval(RevokeNotice notice, List<String> revokedTokens) {}
+
+    /** How many members have been told {@code notice} (all, once the founder has it: its rotation tells the rest). */
+    private final Map<String, Integer> told = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private int toldOf(RevokeNotice notice) {
+        return told.getOrDefault(notice.node(), 0);
+    }
+
+    /** The founder's removal, done (a RemoveResponse); or an admitter's notice, kept to be told. */
+    private synchronized Object removeHere(RemoveRequest req) throws Exception {
+        if (gossip == null) throw new IllegalStateException("this node is not in a pool");
+        boolean founder = membership.master() != null;
+        if (!founder && membership.grant() == null) {
+            throw new IllegalStateException("only the pool's founder, " + membership.authority()
+                    + ", and the admitters it names can remove members; run this on one of their workstations");
+        }
+        if (req.node() == null || !PeerRequest.isNodeName(req.node())) throw new IllegalArgumentException("invalid node name");
+        if (membership.node().equals(req.node())) {
+            throw new IllegalArgumentException(founder ? "the founder cannot remove itself; use mosvm leave" : "an admitter cannot remove itself; use mosvm leave");
+        }
+        if (!founder && req.node().equals(membership.authority())) {
+            throw new IllegalArgumentException("an admitter cannot remove the pool's founder, " + membership.authority());
+        }
         if (gossip.keys().revoked(req.node())) throw new IllegalStateException("node '" + req.node() + "' was already removed");
         List<NodeView> nodes = gossip.view();
         if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node())) && !admitted.has(req.node())) {
@@ -315,11 +434,186 @@ public final class Membership {
         for (String t : admitted.removed(req.node())) {
             if (tokens.revoke(t)) revokedTokens.add(t);
         }
-        int keyId = gossip.remove(req.node());
         if (!revokedTokens.isEmpty()) LOG.info("revoked join token(s) " + revokedTokens + ", which admitted " + req.node());
+        if (!founder) {
+            PoolAuthority authority = PoolAuthority.restore(membership.grant().authoritySecret(), membership.authorityKey(), membership.node());
+            RevokeNotice notice = authority.removal(membership.pool(), req.node(), clock.getAsLong() / 1000);
+            List<String> recipients = new java.util.ArrayList<>(List.of(membership.authority()));
+            for (NodeView n : nodes) {
+                String id = n.info().id();
+                if (!id.equals(req.node()) && !id.equals(membership.node()) && !id.equals(membership.authority()) && n.state() != NodeState.LEFT) {
+                    recipients.add(id);
+                }
+            }
+            notices.add(notice, recipients);
+            told.put(req.node(), 0);
+            gossip.revokeLocally(req.node());
+            LOG.info("removed " + req.node() + " from pool " + membership.pool() + " as admitter; telling " + recipients);
+            return new AdmitterRemoval(notice, revokedTokens);
+        }
+        if (admitters.numberOf(req.node()) > 0) admitters.withdrawn(req.node()); // removed, it needs no word that its grant is withdrawn
+        int keyId = gossip.remove(req.node());
         int members = (int) nodes.stream().filter(n -> !n.info().id().equals(req.node()) && !n.info().id().equals(membership.node())
                 && n.state() != NodeState.LEFT).count();
-        return new RemoveResponse(membership.pool(), req.node(), keyId, members, revokedTokens);
+        return new RemoveResponse(membership.pool(), req.node(), keyId, members, revokedTokens, null);
+    }
+
+    /** Tells each pending removal to the members that have not had it; runs every {@link #NOTICE_ROUND_MILLIS} and after a removal. */
+    void deliverNotices() {
+        String founder;
+        synchronized (this) {
+            if (membership == null) return;
+            founder = membership.authority();
+        }
+        for (RemovalNotices.Pending p : notices.pending()) {
+            RevokeNotice notice = p.decoded();
+            String b64 = p.notice();
+            for (String to : p.waiting()) {
+                try {
+                    String answer = courier.deliver(to, PeerRequest.revoke(b64));
+                    LOG.info("told " + to + " that " + notice.node() + " is removed (" + answer + ")");
+                } catch (Refused e) {
+                    LOG.warning(to + " refused the notice that " + notice.node() + " is removed: " + e.getMessage());
+                } catch (IOException e) {
+                    continue; // down or unreachable: the next round asks again
+                }
+                told.merge(notice.node(), 1, Integer::sum);
+                try {
+                    notices.delivered(notice.node(), to, to.equals(founder));
+                } catch (IOException e) {
+                    LOG.warning("cannot keep that " + to + " has the notice removing " + notice.node() + ": " + e.getMessage());
+                }
+                if (to.equals(founder)) break; // the founder's key rotation tells the rest
+            }
+        }
+    }
+
+    /** Founder only: names a member an admitter, withdraws one, or lists them. */
+    public AdmittersList admitters(AdmittersRequest req) throws Exception {
+        String node = req == null ? null : req.node();
+        String action = req == null ? null : String.valueOf(req.action());
+        String sealed;
+        int number;
+        synchronized (this) {
+            if (membership == null) throw new IllegalStateException("this node is not in a pool");
+            if (membership.master() == null) {
+                throw new IllegalStateException("only the pool's founder, " + membership.authority() + ", names admitters; run this on its workstation");
+            }
+            switch (action) {
+                case "list" -> {
+                    return new AdmittersList(membership.pool(), admitters.list());
+                }
+                case "add", "remove" -> {
+                    if (node == null || !PeerRequest.isNodeName(node)) throw new IllegalArgumentException(action + " needs a node name, as `mosvm nodes` shows it");
+                    if (node.equals(membership.node())) throw new IllegalArgumentException("the founder admits already; name another member");
+                }
+                default -> throw new IllegalArgumentException("unknown admitters action '" + action + "': add, remove or list");
+            }
+            if (action.equals("remove")) {
+                if (admitters.numberOf(node) == 0) throw new IllegalArgumentException("'" + node + "' is no admitter of pool " + membership.pool());
+                sealed = null;
+                number = 0;
+            } else {
+                if (admitters.numberOf(node) > 0) throw new IllegalStateException("'" + node + "' is admitter " + admitters.numberOf(node) + " already");
+                if (gossip.keys().revoked(node)) throw new IllegalStateException("node '" + node + "' was removed from pool " + membership.pool());
+                boolean alive = gossip.view().stream().anyMatch(n -> n.info().id().equals(node) && n.state() == NodeState.ALIVE);
+                if (!alive || !gossip.members().containsKey(node)) {
+                    throw new IllegalStateException("no live member named '" + node + "' in pool " + membership.pool() + "; an admitter must be up to be named");
+                }
+                number = admitters.nextNumber();
+                sealed = AdmitterGrants.seal(Base64.getDecoder().decode(membership.master()), membership.pool(), node,
+                        new PoolMembership.Grant(number, membership.master(), membership.authoritySecret()));
+            }
+        }
+        // outside the lock: the member's answer takes a round trip, and it may be slow
+        try {
+            courier.deliver(node, sealed == null ? PeerRequest.withdraw() : PeerRequest.grant(sealed));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot " + (sealed == null ? "withdraw " + node + "'s grant" : "name " + node + " an admitter") + ": "
+                    + e.getMessage() + "; nothing changed" + (sealed == null ? " (`mosvm pool remove " + node + "` cuts it off for good)" : ""));
+        }
+        synchronized (this) {
+            if (sealed == null) admitters.withdrawn(node);
+            else admitters.named(node, number);
+            LOG.info(sealed == null ? "withdrew " + node + "'s grant to admit" : "named " + node + " admitter " + number);
+            return new AdmittersList(membership.pool(), admitters.list());
+        }
+    }
+
+    /** What another member asks of this node's membership on the peer channel ({@code peer}, proven); answers the REPLY's text. */
+    String servePeer(String peer, PeerRequest req) throws Exception {
+        switch (req.op()) {
+            case GRANT -> {
+                synchronized (this) {
+                    fromFounder(peer, "names admitters");
+                    PoolMembership.Grant g = AdmitterGrants.open(Base64.getDecoder().decode(membership.nodeKey()), membership.pool(), membership.node(),
+                            req.sealedBytes(), membership.authorityKey());
+                    membership = membership.withGrant(g);
+                    save(membership);
+                    LOG.info("named admitter " + g.number() + " of pool " + membership.pool() + " by " + peer);
+                    return "admitter " + g.number();
+                }
+            }
+            case WITHDRAW -> {
+                synchronized (this) {
+                    fromFounder(peer, "withdraws admitters");
+                    membership = membership.withGrant(null);
+                    save(membership);
+                    tokens.clear(); // the tokens it issued as admitter admit nobody now
+                    LOG.info("no longer an admitter of pool " + membership.pool() + " (withdrawn by " + peer + ")");
+                    return "withdrawn";
+                }
+            }
+            case REVOKE -> {
+                RevokeNotice n;
+                try {
+                    n = RevokeNotice.decode(req.sealedBytes());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("a malformed removal notice: " + e.getMessage());
+                }
+                boolean founder;
+                synchronized (this) {
+                    if (gossip == null) throw new IllegalStateException("this node is not in a pool");
+                    if (!n.pool().equals(membership.pool())) throw new SecurityException("a removal notice for pool " + n.pool());
+                    if (!n.signedBy(Base64.getDecoder().decode(membership.authorityKey()))) throw new SecurityException("a removal notice the pool did not sign");
+                    if (n.node().equals(membership.authority())) throw new SecurityException("a removal notice naming the founder");
+                    if (n.node().equals(membership.node())) throw new SecurityException("a removal notice naming this node itself");
+                    if (gossip.keys().revoked(n.by())) throw new SecurityException("a removal notice from " + n.by() + ", who was removed");
+                    if (gossip.keys().revoked(n.node())) return "already removed";
+                    founder = membership.master() != null;
+                    if (!founder) {
+                        gossip.revokeLocally(n.node());
+                        return "removed";
+                    }
+                }
+                LOG.info("removing " + n.node() + " on admitter " + n.by() + "'s notice");
+                RemoveResponse r = (RemoveResponse) removeHere(new RemoveRequest(n.node()));
+                return "removed; gossip key " + r.keyId();
+            }
+            default -> throw new IllegalArgumentException("not a membership request: " + req.op().wire());
+        }
+    }
+
+    private void fromFounder(String peer, String what) {
+        if (membership == null) throw new IllegalStateException("this node is not in a pool");
+        if (!membership.authority().equals(peer)) throw new SecurityException("only the founder " + what + ", not " + peer);
+    }
+
+    /** Asks {@code node} on the peer channel, as a member of this pool. */
+    private String overPeerChannel(String node, PeerRequest req) throws IOException {
+        String self;
+        synchronized (this) {
+            if (membership == null) throw new IOException("not in a pool");
+            self = membership.node();
+        }
+        try (PeerChannel ch = new LivePeers(this, self, PeerDirectory.PORT).connect(node)) {
+            ch.readTimeout(PEER_ANSWER_MILLIS);
+            PeerRequest.write(ch.out, req);
+            Frame f = FrameCodec.read(ch.in);
+            if (f == null) throw new IOException(node + " closed the connection");
+            if (f.type() == MessageType.ERROR) throw new Refused(f.text());
+            return f.text();
+        }
     }
 
     /** Becomes a member with what a pool handed out (the host fills in this node's own part). */
@@ -414,11 +708,12 @@ public final class Membership {
         membership = m;
         save(m);
         followPoolTime(m);
+        noticeRounds = Supervised.periodic("removal-notices", NOTICE_ROUND_MILLIS, NOTICE_ROUND_MILLIS, this::deliverNotices);
     }
 
     /**
      * A founder's host's time is the pool's; a member follows the member that admitted it (its
-     * seed). A failure here costs the pool's time, never the membership: it is logged.
+     * seed: the founder or an admitter, which follows the founder). A failure here costs the pool's time, never the membership: it is logged.
      */
     private void followPoolTime(PoolMembership m) {
         if (clockOffset == null) return;
@@ -427,7 +722,7 @@ public final class Membership {
             String admitter = seed == null || seed.lastIndexOf(':') < 1 ? null : seed.substring(0, seed.lastIndexOf(':'));
             if (seed != null && admitter == null) LOG.warning("the pool's seed '" + seed + "' names no host: this node keeps its host's time");
             if (seed == null && clockOffset.millis() != 0) clockOffset.set(0);
-            clockSync = PoolClockSync.start(m.node(), m.authority(), admitter, gossip.keys(), clockOffset); // the founder admits
+            clockSync = PoolClockSync.start(m.node(), m.admitter(), admitter, gossip.keys(), clockOffset);
         } catch (Exception e) {
             LOG.warning("cannot follow the pool's time: " + e);
         }
@@ -533,15 +828,21 @@ public final class Membership {
         overlay = null;
         downOverlay();
         stopFollowing(true);
+        if (noticeRounds != null) noticeRounds.close();
+        noticeRounds = null;
         membership = null;
         tokens.clear();
         admitted.clear();
+        admitters.clear();
+        notices.clear();
         Files.deleteIfExists(file);
         LOG.info("left pool " + pool);
         return Map.of("left", pool);
     }
 
     private void stopGossip() {
+        if (noticeRounds != null) noticeRounds.close();
+        noticeRounds = null;
         if (overlay != null) overlay.stop();
         overlay = null;
         stopFollowing(false);

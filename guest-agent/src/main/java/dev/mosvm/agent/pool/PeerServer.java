@@ -157,6 +157,17 @@ public final class PeerServer implements AutoCloseable {
                 case COMPACT -> compactions.serve(req, ch);
                 case SEAL -> seals.serve(req, ch);
                 case TIME -> FrameCodec.write(ch.out, new PeerRequest.TimeReply(System.currentTimeMillis()).frame());
+                case GRANT, WITHDRAW, REVOKE -> {
+                    String answer;
+                    try {
+                        answer = peers.membership().servePeer(ch.peer(), req);
+                    } catch (Exception e) {
+                        LOG.warning("refused " + req.op().wire() + " from " + ch.peer() + ": " + e.getMessage());
+                        FrameCodec.writeText(ch.out, MessageType.ERROR, String.valueOf(e.getMessage()));
+                        break;
+                    }
+                    FrameCodec.writeText(ch.out, MessageType.REPLY, answer);
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("peer request from " + ch.peer() + " failed: " + e);

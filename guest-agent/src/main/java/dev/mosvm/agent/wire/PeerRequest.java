@@ -42,16 +42,22 @@ import java.util.regex.Pattern;
  *     asker seals over NFS as before.
  * <li>{@code time}: the answering node's wall clock, for a member keeping the pool's time (answer:
  *     REPLY with a {@link TimeReply}). Agents older than it answer ERROR, and the asker keeps its clock.
+ * <li>{@code grant}: from the pool's founder to a member it names an admitter: {@code sealed} is
+ *     the grant (base64), sealed under the member's node key (answer: REPLY, or ERROR);
+ * <li>{@code withdraw}: from the founder to an admitter: forget the grant (answer: REPLY, or ERROR);
+ * <li>{@code revoke}: from a member that removed another: {@code sealed} is the authority-signed
+ *     removal notice (base64), which the answering node applies (answer: REPLY, or ERROR).
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec spec, Map<String, String> env,
-                          String cwd, MigrationOffer offer, MigrationMode mode, Integer keep, JsonNode manifest) {
+                          String cwd, MigrationOffer offer, MigrationMode mode, Integer keep, JsonNode manifest, String sealed) {
     /** What is asked; on the wire by name. Append only, as the message types. */
     public enum Op {
         LIST("list"), MOVES("moves"), HAS("has"), START("start"), ATTACH("attach"), MIGRATE("migrate"), MIGRATE_IN("migrate-in"),
-        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact"), SEAL("seal"), TIME("time");
+        CHECKPOINT("checkpoint"), SETTLE("settle"), COMPACT("compact"), SEAL("seal"), TIME("time"), GRANT("grant"), WITHDRAW("withdraw"),
+        REVOKE("revoke");
 
         private final String wire;
 
@@ -152,38 +158,38 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
     }
 
     public static PeerRequest moves() {
-        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.MOVES, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The payload of the LIST frame that answers a list request: every job on the answering node. */
     public static final TypeReference<List<JobView>> JOB_LIST = new TypeReference<>() {};
 
     public static PeerRequest list() {
-        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.LIST, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest has(String job) {
-        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.HAS, job, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest start(JobSpec spec, Map<String, String> env, String cwd) {
-        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null, null, null);
+        return new PeerRequest(Op.START, spec.id(), null, null, spec, env, cwd, null, null, null, null, null);
     }
 
     public static PeerRequest attach(JobSpec spec) {
-        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null, null, null);
+        return new PeerRequest(Op.ATTACH, spec.id(), null, null, spec, null, null, null, null, null, null, null);
     }
 
     public static PeerRequest migrate(String job, String node, int uid, MigrationMode mode) {
-        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode, null, null);
+        return new PeerRequest(Op.MIGRATE, job, node, uid, null, null, null, null, mode, null, null, null);
     }
 
     public static PeerRequest migrateIn(JobSpec spec, MigrationOffer offer) {
-        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null, null, null);
+        return new PeerRequest(Op.MIGRATE_IN, spec.id(), null, null, spec, null, null, offer, null, null, null, null);
     }
 
     public static PeerRequest checkpoint(String job, int uid) {
-        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.CHECKPOINT, job, null, uid, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -191,7 +197,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * of it runs after the move to {@code target}.
      */
     public static PeerRequest settle(JobSpec spec, String target) {
-        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null, null, null);
+        return new PeerRequest(Op.SETTLE, spec.id(), target, null, spec, null, null, null, null, null, null, null);
     }
 
     /**
@@ -199,7 +205,7 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * ({@code keep} is the job's {@code mosrun -N}, 1 to {@link WireLimits#MAX_KEEP_CHECKPOINTS}).
      */
     public static PeerRequest compact(String job, int keep) {
-        return new PeerRequest(Op.COMPACT, job, null, null, null, null, null, null, null, keep, null);
+        return new PeerRequest(Op.COMPACT, job, null, null, null, null, null, null, null, keep, null, null);
     }
 
     /**
@@ -207,11 +213,31 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * {@code CheckpointManifest.FORMAT}) is {@code manifest}.
      */
     public static PeerRequest seal(String job, JsonNode manifest) {
-        return new PeerRequest(Op.SEAL, job, null, null, null, null, null, null, null, null, manifest);
+        return new PeerRequest(Op.SEAL, job, null, null, null, null, null, null, null, null, manifest, null);
     }
 
     public static PeerRequest time() {
-        return new PeerRequest(Op.TIME, null, null, null, null, null, null, null, null, null, null);
+        return new PeerRequest(Op.TIME, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The most a {@code sealed} field carries, in base64 characters (a grant is about 300). */
+    public static final int MAX_SEALED_CHARS = 4096;
+
+    public static PeerRequest grant(String sealedGrant) {
+        return new PeerRequest(Op.GRANT, null, null, null, null, null, null, null, null, null, null, sealedGrant);
+    }
+
+    public static PeerRequest withdraw() {
+        return new PeerRequest(Op.WITHDRAW, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    public static PeerRequest revoke(String notice) {
+        return new PeerRequest(Op.REVOKE, null, null, null, null, null, null, null, null, null, null, notice);
+    }
+
+    /** The {@code sealed} field's bytes: base64 within {@link #MAX_SEALED_CHARS}, checked by {@link #decode}. */
+    public byte[] sealedBytes() {
+        return java.util.Base64.getDecoder().decode(sealed);
     }
 
     public Frame frame() {
@@ -238,7 +264,16 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         if (Op.of(op.textValue()) == null) throw new MalformedFrameException("unknown request " + MalformedFrameException.quoted(op.textValue()));
         PeerRequest r = WireJson.read(tree, PeerRequest.class);
         switch (r.op) {
-            case LIST, MOVES, TIME -> {}
+            case LIST, MOVES, TIME, WITHDRAW -> {}
+            case GRANT, REVOKE -> {
+                if (r.sealed == null || r.sealed.isEmpty()) throw new MalformedFrameException(r.op.wire + " without its sealed part");
+                if (r.sealed.length() > MAX_SEALED_CHARS) throw new MalformedFrameException(r.op.wire + " with a sealed part over " + MAX_SEALED_CHARS + " characters");
+                try {
+                    java.util.Base64.getDecoder().decode(r.sealed);
+                } catch (IllegalArgumentException e) {
+                    throw new MalformedFrameException(r.op.wire + " with a sealed part that is not base64");
+                }
+            }
             case HAS -> r.needJob();
             case MIGRATE -> {
                 r.needJob();

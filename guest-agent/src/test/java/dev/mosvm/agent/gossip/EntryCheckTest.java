@@ -84,6 +84,7 @@ class EntryCheckTest {
         EntryCheck.Outcome o = seated.check(from("a", signed(a, info("a", 0.1), 1, 0), signed(b, bAtAnothers, 2, 0)), 0);
         assertEquals(List.of("a"), o.message().entries().stream().map(e -> e.info().id()).toList(), "b claiming 10.77.0.3 is not believed");
         assertEquals(1, o.forged());
+        assertEquals(java.util.Set.of("b"), o.askFor(), "the sender is asked for b's certificate: b may have been seated anew");
         assertNull(seated.check(from("b", signed(b, bAtAnothers, 3, 0)), 0).message(), "nor is a message b sends from there");
         o = seated.check(from("b", signed(b, bAtHome, 4, 0)), 0);
         assertEquals("10.77.0.2", o.message().entries().get(0).info().address(), "at its seat, b is believed");

@@ -19,10 +19,12 @@ class OverlayAddressesTest {
     void theFounderIsFirstAndEachJoinerGetsTheNextAddressNeverOneGivenBefore() {
         assertEquals("10.77.0.1", OverlayAddresses.first().getHostAddress());
         List<Inet4Address> taken = new ArrayList<>(List.of(OverlayAddresses.first()));
-        for (int i = 0; i < 300; i++) taken.add(OverlayAddresses.next(taken));
-        assertEquals("10.77.1.45", taken.get(300).getHostAddress(), "past .255 into the next /24");
+        for (int i = 0; i < 300; i++) taken.add(OverlayAddresses.seat(taken, 0));
+        assertEquals("10.77.0.254", taken.get(253).getHostAddress());
+        assertEquals("10.77.255.1", taken.get(254).getHostAddress(), "past block 0 into the founder's blocks from the top, not admitters'");
+        assertEquals("10.77.255.47", taken.get(300).getHostAddress());
         taken.remove(5); // a removed member's address is still above others: not reused
-        assertEquals("10.77.1.46", OverlayAddresses.next(taken).getHostAddress());
+        assertEquals("10.77.255.48", OverlayAddresses.seat(taken, 0).getHostAddress());
         assertEquals("10.77.0.0/16", OverlayAddresses.subnet());
     }
 
@@ -37,12 +39,25 @@ class OverlayAddressesTest {
         assertThrows(IllegalArgumentException.class, () -> OverlayAddresses.parse(null));
     }
 
+    @Test
+    void anAdmitterSeatsItsJoinersInItsOwnBlockUntilItIsFull() {
+        List<Inet4Address> taken = new ArrayList<>(List.of(OverlayAddresses.first(), OverlayAddresses.parse("10.77.0.2")));
+        assertEquals("10.77.3.1", OverlayAddresses.seat(taken, 3).getHostAddress());
+        for (int i = 0; i < 254; i++) taken.add(OverlayAddresses.seat(taken, 3));
+        assertEquals("admitter 3's overlay block 10.77.3.0/24 is full; let another member admit",
+                assertThrows(IllegalStateException.class, () -> OverlayAddresses.seat(taken, 3)).getMessage());
+        assertEquals("10.77.0.3", OverlayAddresses.seat(taken, 0).getHostAddress(), "the founder's block is its own");
+    }
+
     @Property
-    void nextIsAlwaysFreeAndOnTheOverlay(@ForAll @Size(max = 40) List<@IntRange(min = 0, max = 0xFFFF) Integer> hosts) {
+    void aSeatIsAlwaysFreeOnTheOverlayAndInItsAdmittersBlock(@ForAll @Size(max = 40) List<@IntRange(min = 0, max = 0xFFFF) Integer> hosts,
+            @ForAll @IntRange(min = 0, max = OverlayAddresses.ADMITTER_BLOCKS) int admitter) {
         List<Inet4Address> taken = new ArrayList<>();
         for (int h : hosts) taken.add(OverlayAddresses.of((10 << 24) | (77 << 16) | h));
-        Inet4Address next = OverlayAddresses.next(taken);
+        Inet4Address next = OverlayAddresses.seat(taken, admitter);
         assertTrue(OverlayAddresses.contains(next));
         assertFalse(taken.contains(next));
+        int block = next.getAddress()[2] & 0xFF;
+        assertTrue(block == admitter || admitter == 0 && block > OverlayAddresses.ADMITTER_BLOCKS, next + " for admitter " + admitter);
     }
 }

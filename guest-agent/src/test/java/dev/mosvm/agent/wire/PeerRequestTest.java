@@ -78,6 +78,10 @@ class PeerRequestTest {
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));
         refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\"}}"); // a spec without its command
+        assertEquals("grant without its sealed part", refusal("{\"op\":\"grant\"}"));
+        assertEquals("revoke without its sealed part", refusal("{\"op\":\"revoke\",\"sealed\":\"\"}"));
+        assertEquals("revoke with a sealed part that is not base64", refusal("{\"op\":\"revoke\",\"sealed\":\"../x\"}"));
+        assertEquals("grant with a sealed part over 4096 characters", refusal("{\"op\":\"grant\",\"sealed\":\"" + "A".repeat(4100) + "\"}"));
         refusal("{\"op\":\"list\"");
         assertEquals("a LIST frame where a request belongs",
                 assertThrows(MalformedFrameException.class, () -> PeerRequest.decode(Frame.text(MessageType.LIST, "[]"))).getMessage());

@@ -31,7 +31,8 @@ final class WireSamples {
                 PeerRequest.migrate("a.7", "home", 1000, MigrationMode.USHER), PeerRequest.migrateIn(MOVED_SPEC, OFFER),
                 PeerRequest.checkpoint("a.7", 1000), PeerRequest.start(SPEC.checkpointed(5, 4), Map.of(), "/"),
                 PeerRequest.settle(MOVED_SPEC.withEpoch(2), "b"), PeerRequest.compact("a.7", 3),
-                PeerRequest.seal("a.7", dev.mosvm.api.Json.MAPPER.createObjectNode().put("format", 1).put("job", "a.7").put("number", 4)));
+                PeerRequest.seal("a.7", dev.mosvm.api.Json.MAPPER.createObjectNode().put("format", 1).put("job", "a.7").put("number", 4)),
+                PeerRequest.time(), PeerRequest.grant("c2VhbGVk"), PeerRequest.withdraw(), PeerRequest.revoke("bm90aWNl"));
     }
 
     /** Home's answers to a settle request, one of each verdict. */

@@ -1,5 +1,7 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.api.AdmittersList;
+import dev.mosvm.api.AdmittersRequest;
 import dev.mosvm.api.AgentProtocol;
 import dev.mosvm.api.JoinTokenList;
 import dev.mosvm.api.JoinTokenRequest;
@@ -26,12 +28,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** `mosvm pool init`, `mosvm pool remove`, `mosvm join`, `mosvm leave`. */
+/** `mosvm pool init`, `mosvm pool token`, `mosvm pool admitters`, `mosvm pool remove`, `mosvm join`, `mosvm leave`. */
 final class PoolCommands {
     private PoolCommands() {}
 
-    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool, issue its join tokens, or remove a node from it.",
-            subcommands = {Init.class, Token.class, Remove.class})
+    @Command(name = "pool", mixinStandardHelpOptions = true, description = "Create a pool, issue its join tokens, name its admitters, or remove a node from it.",
+            subcommands = {Init.class, Token.class, Remove.class, Admitters.class})
     static final class Pool implements Runnable {
         @ParentCommand MosvmCommand root;
         @Spec CommandSpec spec;
@@ -116,7 +118,7 @@ final class PoolCommands {
     }
 
     @Command(name = "token", mixinStandardHelpOptions = true,
-            description = {"On the founder's workstation: issue a join token (create), list the live ones, or revoke one.",
+            description = {"On the founder's or an admitter's workstation: issue a join token (create), list the live ones, or revoke one.",
                     "A token admits as many nodes as --uses says, until it expires; the founder keeps only its hash, by id."})
     static final class Token implements Callable<Integer> {
         @ParentCommand Pool pool;
@@ -173,8 +175,9 @@ final class PoolCommands {
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true,
-            description = {"Expel NODE from the pool (run on the founder's workstation).",
-                    "The other members are handed a new pool key that NODE never gets, so its credentials stop working."})
+            description = {"Expel NODE from the pool (run on the founder's or an admitter's workstation).",
+                    "The other members are handed a new pool key that NODE never gets, so its credentials stop working.",
+                    "An admitter tells every member it reaches at once; the founder hands out the new key when it has heard."})
     static final class Remove implements Callable<Integer> {
         @ParentCommand Pool pool;
         @Spec CommandSpec spec;
@@ -189,9 +192,61 @@ final class PoolCommands {
             try (Hypervisor hv = pool.root.connect()) {
                 RemoveResponse r = new PoolService(pool.root.agents(hv)).remove(instance.name, node);
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members()
-                        + " member(s) are being handed gossip key " + r.keyId() + " (members that are down get it when they return)");
+                if (r.keyId() == 0) {
+                    out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members() + " member(s) told so far"
+                            + (r.founderPending() == null ? ", the founder among them: it hands the others a new gossip key"
+                            : "; the founder, " + r.founderPending() + ", is not reachable: it hands out a new gossip key when it is back (this appliance keeps telling it)"));
+                } else {
+                    out.println("removed " + r.removed() + " from pool '" + r.pool() + "'; " + r.members()
+                            + " member(s) are being handed gossip key " + r.keyId() + " (members that are down get it when they return)");
+                }
                 if (!r.revokedTokens().isEmpty()) out.println("revoked the join token(s) it came with: " + String.join(", ", r.revokedTokens()));
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "admitters", mixinStandardHelpOptions = true,
+            description = {"On the founder's workstation: name a member an admitter (add), withdraw its grant (remove), or list them.",
+                    "An admitter issues join tokens, admits and removes members while the founder is off; the member must be up to be named."})
+    static final class Admitters implements Callable<Integer> {
+        @ParentCommand Pool pool;
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "add|remove|list", description = "What to do.")
+        String action;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "NODE", description = "The member, as `mosvm nodes` shows it.")
+        String node;
+
+        @Mixin InstanceOption instance;
+
+        @Override
+        public Integer call() throws Exception {
+            AdmittersRequest req = switch (action) {
+                case "add", "remove" -> {
+                    if (node == null || !node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                        throw MosvmException.invalid(action + " needs a member's name, as `mosvm nodes` shows it");
+                    }
+                    yield action.equals("add") ? AdmittersRequest.add(node) : AdmittersRequest.remove(node);
+                }
+                case "list" -> AdmittersRequest.list();
+                default -> throw MosvmException.invalid("invalid admitters action '" + action + "': use add, remove or list");
+            };
+            try (Hypervisor hv = pool.root.connect()) {
+                AdmittersList r = new PoolService(pool.root.agents(hv)).admitters(instance.name, req);
+                PrintWriter out = spec.commandLine().getOut();
+                switch (action) {
+                    case "add" -> out.println(node + " is admitter " + r.admitters().stream().filter(a -> a.node().equals(node))
+                            .mapToInt(AdmittersList.Admitter::number).findFirst().orElse(0) + " of pool '" + r.pool()
+                            + "': on its workstation, `mosvm pool token create` issues tokens that join through it");
+                    case "remove" -> out.println(node + " no longer admits to pool '" + r.pool() + "'; the tokens it issued are void");
+                    default -> {
+                        out.printf(Locale.ROOT, "%-24s  %s%n", "ADMITTER", "NUMBER");
+                        for (AdmittersList.Admitter a : r.admitters()) out.printf(Locale.ROOT, "%-24s  %d%n", a.node(), a.number());
+                    }
+                }
                 out.flush();
             }
             return 0;

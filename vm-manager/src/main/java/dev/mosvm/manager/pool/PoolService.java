@@ -1,5 +1,7 @@
 package dev.mosvm.manager.pool;
 
+import dev.mosvm.api.AdmittersList;
+import dev.mosvm.api.AdmittersRequest;
 import dev.mosvm.api.AgentClient;
 import dev.mosvm.api.AgentException;
 import dev.mosvm.api.AgentFacts;
@@ -169,10 +171,19 @@ public final class PoolService {
                 "'" + here.name() + "' stays out of the pool (the founder counted one use of the token)");
     }
 
-    /** Expels {@code node}; only the founder's appliance can. */
+    /** Names, withdraws or lists admitters; only the founder's appliance can. */
+    public AdmittersList admitters(String instance, AdmittersRequest req) throws Exception {
+        try {
+            return agents.client(instance, Duration.ofSeconds(30), true).admitters(req);
+        } catch (AgentException e) {
+            throw agentRefused("cannot " + req.action() + " admitters", e);
+        }
+    }
+
+    /** Expels {@code node}; the founder's appliance or an admitter's can. */
     public RemoveResponse remove(String instance, String node) throws Exception {
         try {
-            return agents.client(instance, Duration.ofSeconds(10), true).removeFromPool(node);
+            return agents.client(instance, Duration.ofSeconds(60), true).removeFromPool(node); // an admitter tells each member it reaches
         } catch (AgentException e) {
             throw agentRefused("cannot remove " + node, e);
         }

@@ -236,13 +236,45 @@ class WorkstationsIT extends PoolTestBase {
 
     @Test
     @Order(6)
-    void aRemovedWorkstationIsCutOffAndItsCredentialsAreRefused() throws Exception {
-        String w3Key = sh("w3", "wg show mosvm0 public-key");
-        at.get("w1").run("pool", "remove", "-i", "w1", "w3").ok();
-        waitUntil("w2", "wg show mosvm0 peers", s -> !s.contains(w3Key), 60);
-        waitUntil("w1", "wg show mosvm0 peers", s -> !s.contains(w3Key), 60);
-        Await.until("w2 sees w3 DEAD or gone", Duration.ofSeconds(90), Duration.ofSeconds(1), () -> states("w2").getOrDefault("w3", "GONE"),
-                s -> !s.equals("ALIVE") && !s.equals("SUSPECT"));
+    void anAdmitterTheFounderNamesAdmitsAndRemovesWorkstationsWhileTheFounderIsOff() throws Exception {
+        String named = at.get("w1").run("pool", "admitters", "add", "w2", "-i", "w1").ok().out();
+        assertTrue(named.startsWith("w2 is admitter 1 of pool 'office'"), named);
+        at.get("w3").run("pool", "admitters", "add", "w3", "-i", "w3").fails(ExitCodes.BAD_STATE, "only the pool's founder, w1, names admitters");
+        at.get("w3").run("leave", "-i", "w3").ok();
+        Await.until("w2 sees w3 LEFT", Duration.ofSeconds(60), Duration.ofSeconds(1), () -> states("w2").get("w3"), "LEFT"::equals);
+        at.get("w1").run("down", "w1").ok(); // the founder's workstation is off from here
+        try {
+            String created = at.get("w2").run("pool", "token", "create", "-i", "w2").ok().out();
+            Matcher m = Pattern.compile("mosvm join (\\S+) --token (\\S+)").matcher(created);
+            assertTrue(m.find(), created);
+            assertTrue(m.group(1).startsWith(lan("w2") + ":"), "the admitter's token joins through its own workstation: " + m.group(1));
+            long start = System.nanoTime();
+            at.get("w3").run("join", m.group(1), "--token", m.group(2), "-i", "w3").ok();
+            Await.until("w2 and w3 see each other ALIVE", Duration.ofSeconds(60), Duration.ofMillis(250),
+                    () -> "ALIVE".equals(states("w2").get("w3")) && "ALIVE".equals(states("w3").get("w2")), ok -> ok);
+            System.out.printf("join through an admitter, the founder off, to ALIVE: %.1f s%n", (System.nanoTime() - start) / 1e9);
+            for (JsonNode n : at.get("w2").nodes("w2").get("nodes")) {
+                if (n.get("info").get("id").asText().equals("w3")) {
+                    assertEquals("10.77.0.3", n.get("info").get("address").asText(), "a member back from leaving keeps its seat");
+                }
+            }
+            waitUntil("w2", "grep -q ' /pool/w3 nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 120);
+            assertEquals("w2", sh("w3", "mkdir -p /pool/w3/x && cd /pool/w3/x && mosrun -r w2 hostname"), "and runs jobs on the pool without its founder");
+
+            String removed = at.get("w2").run("pool", "remove", "-i", "w2", "w3").ok().out();
+            assertTrue(removed.contains("the founder, w1, is not reachable"), removed);
+            String key = sh("w3", "wg show mosvm0 public-key");
+            waitUntil("w2", "wg show mosvm0 peers", s -> !s.contains(key), 60);
+            Await.until("w2 sees w3 DEAD or gone", Duration.ofSeconds(90), Duration.ofSeconds(1), () -> states("w2").getOrDefault("w3", "GONE"),
+                    s -> !s.equals("ALIVE") && !s.equals("SUSPECT"));
+        } finally {
+            at.get("w1").run("up", "w1").ok();
+        }
+        // back, the founder hears of the removal from w2 and hands the others a key w3 never gets
+        waitUntil("w1", "journalctl -u mosvm-agent -o cat | grep -c \"removing w3 on admitter w2's notice\" || true", s -> !s.equals("0"), 180);
+        at.get("w1").run("pool", "remove", "-i", "w1", "w3").fails(ExitCodes.BAD_STATE, "node 'w3' was already removed");
+        String key = sh("w3", "wg show mosvm0 public-key");
+        waitUntil("w1", "wg show mosvm0 peers", s -> !s.contains(key), 60);
         at.get("w3").run("leave", "-i", "w3");
         String fresh = at.get("w1").run("pool", "token", "create", "-i", "w1").ok().out();
         Matcher m = Pattern.compile("--token (\\S+)").matcher(fresh);
@@ -269,14 +301,18 @@ class WorkstationsIT extends PoolTestBase {
         at.remove("w3").run("destroy", "w3").ok(); // three emulated guests at most
         host = new MosvmCli(root.resolve("h4"));
         host.run("up", "h4", "--driver", "libvirt", "--memory", "512M").ok();
-        String create = at.get("w1").run("pool", "token", "create", "-i", "w1").ok().out();
-        Matcher m = Pattern.compile("--token (\\S+)").matcher(create);
+        // through the admitter w2: a new member, seated in w2's block of overlay addresses
+        String create = at.get("w2").run("pool", "token", "create", "-i", "w2").ok().out();
+        Matcher m = Pattern.compile("mosvm join (\\S+) --token (\\S+)").matcher(create);
         assertTrue(m.find(), create);
         long start = System.nanoTime();
-        host.run("join", joinAddress, "--token", m.group(1), "-i", "h4").ok();
+        host.run("join", m.group(1), "--token", m.group(2), "-i", "h4").ok();
         Await.until("w1 and w2 see h4 ALIVE", Duration.ofSeconds(60), Duration.ofMillis(250),
                 () -> "ALIVE".equals(states("w1").get("h4")) && "ALIVE".equals(states("w2").get("h4")), ok -> ok);
         System.out.printf("libvirt appliance join to ALIVE on the workstations: %.1f s%n", (System.nanoTime() - start) / 1e9);
+        for (JsonNode n : at.get("w1").nodes("w1").get("nodes")) {
+            if (n.get("info").get("id").asText().equals("h4")) assertEquals("10.77.1.1", n.get("info").get("address").asText(), "admitter 1's first seat");
+        }
         // its packets leave through libvirt's NAT and the host's LAN address: the workstations reach it there, not where it said
         String endpoints = sh("w1", "wg show mosvm0 endpoints");
         assertTrue(endpoints.contains("\t10.213.77.1:"), "w1 reaches h4 through the host's LAN address:\n" + endpoints);
