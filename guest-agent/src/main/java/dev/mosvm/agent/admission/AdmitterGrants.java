@@ -12,8 +12,9 @@ import java.util.Base64;
 /**
  * An admitter's grant on its way from the founder: the pool's master secret, the authority's
  * private key and the admitter's number, as JSON sealed (AES-256-GCM) under the admitter's node
- * key, bound to the pool and the admitter's name. Only the founder (which holds the master) can
- * seal one, and only that member open it: the other members hold the gossip key, not its node key.
+ * key, bound to the pool and the admitter's name. Only holders of the master (the founder and
+ * its admitters) can seal one, and only that member open it: the other members hold the gossip
+ * key, not its node key. A member takes a grant only from the founder, as the peer channel proves it.
  */
 public final class AdmitterGrants {
     private AdmitterGrants() {}

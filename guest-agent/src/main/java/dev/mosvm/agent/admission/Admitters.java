@@ -51,13 +51,18 @@ public final class Admitters {
         return 0;
     }
 
-    /** The number the next admitter gets; an IllegalStateException once every number was given. */
-    public synchronized int nextNumber() {
+    /**
+     * Takes the next number and keeps that it is taken, before any grant carries it: a grant whose
+     * answer is lost, or a naming that fails, burns its number rather than give it twice.
+     * An IllegalStateException once every number was given.
+     */
+    public synchronized int reserve() throws IOException {
         if (last >= AdmitterGrants.MAX_NUMBER) throw new IllegalStateException("this pool has named " + AdmitterGrants.MAX_NUMBER + " admitters, its most");
-        return last + 1;
+        save(named, last + 1);
+        return ++last;
     }
 
-    /** Records {@code node} as admitter {@code number} (the one {@link #nextNumber} gave). */
+    /** Records {@code node} as admitter {@code number} (the one {@link #reserve} gave). */
     public synchronized void named(String node, int number) throws IOException {
         List<AdmittersList.Admitter> next = new ArrayList<>(named);
         next.add(new AdmittersList.Admitter(node, number));

@@ -388,7 +388,7 @@ public final class Membership {
         if (done instanceof RemoveResponse r) return r;
         AdmitterRemoval removal = (AdmitterRemoval) done;
         RevokeNotice notice = removal.notice();
-        deliverNotices();
+        deliverNotices(true); // the founder now, which may take a timeout; the next round (within 5 s) tells the others
         String founder;
         synchronized (this) {
             founder = membership == null ? null : membership.authority();
@@ -411,6 +411,11 @@ public final class Membership {
 
     /** The founder's removal, done (a RemoveResponse); or an admitter's notice, kept to be told. */
     private synchronized Object removeHere(RemoveRequest req) throws Exception {
+        return removeHere(req, false);
+    }
+
+    /** {@code onNotice}: the founder acting on an admitter's signed notice, for a member it may never have seen (admitted and removed while it was off). */
+    private synchronized Object removeHere(RemoveRequest req, boolean onNotice) throws Exception {
         if (gossip == null) throw new IllegalStateException("this node is not in a pool");
         boolean founder = membership.master() != null;
         if (!founder && membership.grant() == null) {
@@ -426,7 +431,7 @@ public final class Membership {
         }
         if (gossip.keys().revoked(req.node())) throw new IllegalStateException("node '" + req.node() + "' was already removed");
         List<NodeView> nodes = gossip.view();
-        if (nodes.stream().noneMatch(n -> n.info().id().equals(req.node())) && !admitted.has(req.node())) {
+        if (!onNotice && nodes.stream().noneMatch(n -> n.info().id().equals(req.node())) && !admitted.has(req.node())) {
             throw new IllegalArgumentException("no node named '" + req.node() + "' in pool " + membership.pool());
         }
         // the record and the tokens first: a failure here leaves the node in the pool, and the removal can be asked again
@@ -460,19 +465,45 @@ public final class Membership {
 
     /** Tells each pending removal to the members that have not had it; runs every {@link #NOTICE_ROUND_MILLIS} and after a removal. */
     void deliverNotices() {
-        String founder;
-        synchronized (this) {
-            if (membership == null) return;
-            founder = membership.authority();
+        deliverNotices(false);
+    }
+
+    /** One round of telling ({@code founderOnly}: only the founder); rounds never overlap, so no member is told twice at once. */
+    private void deliverNotices(boolean founderOnly) {
+        synchronized (noticeRound) {
+            String founder;
+            synchronized (this) {
+                if (membership == null) return;
+                founder = membership.authority();
+            }
+            for (RemovalNotices.Pending p : notices.pending()) {
+                tell(p, founder, founderOnly);
+            }
         }
-        for (RemovalNotices.Pending p : notices.pending()) {
-            RevokeNotice notice = p.decoded();
-            String b64 = p.notice();
-            for (String to : p.waiting()) {
+    }
+
+    private final Object noticeRound = new Object();
+    /** The founder's last refusal of each notice, logged once (it is asked again every round: a refusal may be its agent mid-restart). */
+    private final Map<String, String> founderRefusals = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void tell(RemovalNotices.Pending p, String founder, boolean founderOnly) {
+        RevokeNotice notice = p.decoded();
+        String b64 = p.notice();
+        for (String to : p.waiting()) {
+            if (founderOnly && !to.equals(founder)) continue;
+            {
                 try {
                     String answer = courier.deliver(to, PeerRequest.revoke(b64));
                     LOG.info("told " + to + " that " + notice.node() + " is removed (" + answer + ")");
                 } catch (Refused e) {
+                    if (to.equals(founder)) {
+                        // the key is rotated only by the founder: its refusal leaves the notice pending, never done
+                        if (!e.getMessage().equals(founderRefusals.put(notice.node(), e.getMessage()))) {
+                            LOG.warning("the founder " + founder + " refused the notice that " + notice.node() + " is removed: " + e.getMessage()
+                                    + " (asked again every " + NOTICE_ROUND_MILLIS / 1000 + " s)");
+                        }
+                        continue;
+                    }
                     LOG.warning(to + " refused the notice that " + notice.node() + " is removed: " + e.getMessage());
                 } catch (IOException e) {
                     continue; // down or unreachable: the next round asks again
@@ -488,10 +519,13 @@ public final class Membership {
         }
     }
 
+    /** Members a grant is on its way to (guarded by this): naming one twice at once would record it twice. */
+    private final java.util.Set<String> naming = new java.util.HashSet<>();
+
     /** Founder only: names a member an admitter, withdraws one, or lists them. */
     public AdmittersList admitters(AdmittersRequest req) throws Exception {
         String node = req == null ? null : req.node();
-        String action = req == null ? null : String.valueOf(req.action());
+        String action = String.valueOf(req == null ? null : req.action());
         String sealed;
         int number;
         synchronized (this) {
@@ -515,24 +549,35 @@ public final class Membership {
                 number = 0;
             } else {
                 if (admitters.numberOf(node) > 0) throw new IllegalStateException("'" + node + "' is admitter " + admitters.numberOf(node) + " already");
+                if (naming.contains(node)) throw new IllegalStateException("'" + node + "' is being named an admitter already");
                 if (gossip.keys().revoked(node)) throw new IllegalStateException("node '" + node + "' was removed from pool " + membership.pool());
                 boolean alive = gossip.view().stream().anyMatch(n -> n.info().id().equals(node) && n.state() == NodeState.ALIVE);
                 if (!alive || !gossip.members().containsKey(node)) {
                     throw new IllegalStateException("no live member named '" + node + "' in pool " + membership.pool() + "; an admitter must be up to be named");
                 }
-                number = admitters.nextNumber();
+                number = admitters.reserve(); // kept before the grant leaves: a grant whose answer is lost never shares its number
+                naming.add(node);
                 sealed = AdmitterGrants.seal(Base64.getDecoder().decode(membership.master()), membership.pool(), node,
                         new PoolMembership.Grant(number, membership.master(), membership.authoritySecret()));
             }
         }
         // outside the lock: the member's answer takes a round trip, and it may be slow
+        boolean answered = false;
         try {
             courier.deliver(node, sealed == null ? PeerRequest.withdraw() : PeerRequest.grant(sealed));
+            answered = true;
         } catch (IOException e) {
             throw new IllegalStateException("cannot " + (sealed == null ? "withdraw " + node + "'s grant" : "name " + node + " an admitter") + ": "
-                    + e.getMessage() + "; nothing changed" + (sealed == null ? " (`mosvm pool remove " + node + "` cuts it off for good)" : ""));
+                    + e.getMessage() + "; nothing changed");
+        } finally {
+            if (!answered) {
+                synchronized (this) {
+                    naming.remove(node);
+                }
+            }
         }
         synchronized (this) {
+            naming.remove(node);
             if (sealed == null) admitters.withdrawn(node);
             else admitters.named(node, number);
             LOG.info(sealed == null ? "withdrew " + node + "'s grant to admit" : "named " + node + " admitter " + number);
@@ -548,8 +593,9 @@ public final class Membership {
                     fromFounder(peer, "names admitters");
                     PoolMembership.Grant g = AdmitterGrants.open(Base64.getDecoder().decode(membership.nodeKey()), membership.pool(), membership.node(),
                             req.sealedBytes(), membership.authorityKey());
-                    membership = membership.withGrant(g);
-                    save(membership);
+                    PoolMembership next = membership.withGrant(g);
+                    save(next); // kept before it counts: the founder records the number only on this answer
+                    membership = next;
                     LOG.info("named admitter " + g.number() + " of pool " + membership.pool() + " by " + peer);
                     return "admitter " + g.number();
                 }
@@ -557,8 +603,9 @@ public final class Membership {
             case WITHDRAW -> {
                 synchronized (this) {
                     fromFounder(peer, "withdraws admitters");
-                    membership = membership.withGrant(null);
-                    save(membership);
+                    PoolMembership next = membership.withGrant(null);
+                    save(next);
+                    membership = next;
                     tokens.clear(); // the tokens it issued as admitter admit nobody now
                     LOG.info("no longer an admitter of pool " + membership.pool() + " (withdrawn by " + peer + ")");
                     return "withdrawn";
@@ -578,7 +625,8 @@ public final class Membership {
                     if (!n.signedBy(Base64.getDecoder().decode(membership.authorityKey()))) throw new SecurityException("a removal notice the pool did not sign");
                     if (n.node().equals(membership.authority())) throw new SecurityException("a removal notice naming the founder");
                     if (n.node().equals(membership.node())) throw new SecurityException("a removal notice naming this node itself");
-                    if (gossip.keys().revoked(n.by())) throw new SecurityException("a removal notice from " + n.by() + ", who was removed");
+                    // the signer delivers its notices itself: the peer channel proves who that is, and refuses removed members
+                    if (!n.by().equals(peer)) throw new SecurityException("a removal notice signed by " + n.by() + " but delivered by " + peer);
                     if (gossip.keys().revoked(n.node())) return "already removed";
                     founder = membership.master() != null;
                     if (!founder) {
@@ -587,7 +635,7 @@ public final class Membership {
                     }
                 }
                 LOG.info("removing " + n.node() + " on admitter " + n.by() + "'s notice");
-                RemoveResponse r = (RemoveResponse) removeHere(new RemoveRequest(n.node()));
+                RemoveResponse r = (RemoveResponse) removeHere(new RemoveRequest(n.node()), true);
                 return "removed; gossip key " + r.keyId();
             }
             default -> throw new IllegalArgumentException("not a membership request: " + req.op().wire());
@@ -636,6 +684,13 @@ public final class Membership {
                     + identity.fingerprint() + ")");
         }
         if (m.overlayOn()) checkSeat(m, c);
+        if (membership == null) {
+            // joining afresh: tokens, admissions and removals from a pool left behind (or one that could not be resumed) do not carry over
+            tokens.clear();
+            admitted.clear();
+            admitters.clear();
+            notices.clear();
+        }
         takePoolTime(m.admittedAtMillis());
         become(m.as(f.node(), m.overlayOn() ? m.overlayAddress() : f.address(), GOSSIP_PORT));
         return Map.of("joined", m.pool());
@@ -830,6 +885,10 @@ public final class Membership {
         stopFollowing(true);
         if (noticeRounds != null) noticeRounds.close();
         noticeRounds = null;
+        for (RemovalNotices.Pending p : notices.pending()) {
+            LOG.warning("leaving before " + p.waiting() + " heard that " + p.decoded().node() + " is removed; remove it again on the founder, "
+                    + membership.authority());
+        }
         membership = null;
         tokens.clear();
         admitted.clear();

@@ -114,6 +114,8 @@ final class PoolOverlay implements AutoCloseable {
                 if (v.state() == dev.mosvm.api.NodeState.LEFT && before != dev.mosvm.api.NodeState.LEFT) {
                     MemberCertificate c = members.get(node);
                     if (c != null) leftWith.put(node, c);
+                } else if (v.state() != dev.mosvm.api.NodeState.LEFT) {
+                    leftWith.remove(node); // its own signed entry says it is back, whichever certificate reached here
                 }
             }
             seen.keySet().retainAll(members.keySet());

@@ -78,7 +78,7 @@ class MembershipAdmittersTest {
                 dWg = new RecordingOverlay("192.168.1.12:51820");
         Membership a = member("a", "10.77.0.1", NodeIdentity.ephemeral(), aWg);
         Membership b = member("b", "10.77.0.2", bKey, bWg);
-        Membership d = member("d", "10.77.1.1", dKey, dWg);
+        Membership d = member("d", "10.77.2.1", dKey, dWg);
         try {
             String secret = a.init(new PoolInitRequest("lab", 3600, 200, 16, false, 5, "wireguard")).joinSecret();
             b.configure(a.admit(new JoinRequest(secret, "b", bKey.publicKeyBase64(), bWg.key, bWg.endpoint.toString())));
@@ -95,7 +95,8 @@ class MembershipAdmittersTest {
                     .startsWith("cannot name b an admitter: cannot reach b; nothing changed"));
             assertEquals(List.of(), a.admitters(AdmittersRequest.list()).admitters(), "an admitter that could not be told is none");
             off.remove("b");
-            assertEquals(List.of(new AdmittersList.Admitter("b", 1)), a.admitters(AdmittersRequest.add("b")).admitters());
+            assertEquals(List.of(new AdmittersList.Admitter("b", 2)), a.admitters(AdmittersRequest.add("b")).admitters(),
+                    "number 1 went with the grant that found nobody: a lost answer could have left it with b");
             assertFalse(Files.readString(dir.resolve("b/pool.json")).contains("\"grant\":null"), "b keeps its grant across a restart");
 
             off.add("a"); // the founder's workstation is off from here on
@@ -104,7 +105,7 @@ class MembershipAdmittersTest {
                     assertThrows(IllegalStateException.class, () -> b.admit(new JoinRequest(bToken, "a", NodeIdentity.ephemeral().publicKeyBase64(),
                             new RecordingOverlay("192.168.1.66:1").key, null))).getMessage());
             PoolMembership dm = b.admit(new JoinRequest(bToken, "d", dKey.publicKeyBase64(), dWg.key, dWg.endpoint.toString()));
-            assertEquals("10.77.1.1", dm.overlayAddress(), "admitter 1 seats its joiners in 10.77.1.0/24");
+            assertEquals("10.77.2.1", dm.overlayAddress(), "admitter 2 seats its joiners in 10.77.2.0/24");
             assertEquals("b", dm.admittedBy(), "d follows b's time");
             assertEquals(List.of("10.77.0.2:7946"), dm.seeds());
             assertNull(dm.grant(), "admitting hands on no grant");
@@ -132,6 +133,21 @@ class MembershipAdmittersTest {
             b.deliverNotices();
             assertEquals("node 'd' was already removed", assertThrows(IllegalStateException.class, () -> a.remove(new RemoveRequest("d"))).getMessage());
 
+            // a member the founder never saw: admitted and removed by b while the founder was off
+            off.add("a");
+            String eToken = b.tokens(JoinTokenRequest.create(1, 3600)).issued(); // d's token went with it
+            b.admit(new JoinRequest(eToken, "e", NodeIdentity.ephemeral().publicKeyBase64(), new RecordingOverlay("192.168.1.69:1").key, null));
+            assertEquals("a", b.remove(new RemoveRequest("e")).founderPending());
+            off.remove("a");
+            int epochThen = a.keys().epoch();
+            b.deliverNotices();
+            assertTrue(a.keys().revoked("e"), "the founder takes the notice for a member it never knew");
+            assertEquals(epochThen + 1, a.keys().epoch());
+            String bNotice = Base64.getEncoder().encodeToString(PoolAuthority.restore(grantOf(b).authoritySecret(), authorityKeyOf(a), "b")
+                    .removal("lab", "c", now.get() / 1000).encode());
+            assertEquals("a removal notice signed by b but delivered by d",
+                    assertThrows(SecurityException.class, () -> a.servePeer("d", PeerRequest.revoke(bNotice))).getMessage());
+
             // notices the pool did not sign, or that name the founder, change nothing
             PoolAuthority stranger = PoolAuthority.create("x");
             String forged = Base64.getEncoder().encodeToString(stranger.removal("lab", "b", now.get() / 1000).encode());
@@ -145,12 +161,13 @@ class MembershipAdmittersTest {
             assertEquals("only the founder names admitters, not b",
                     assertThrows(SecurityException.class, () -> b.servePeer("b", PeerRequest.grant("AAAA"))).getMessage());
 
+            String unused = b.tokens(JoinTokenRequest.create(1, 3600)).issued();
             a.admitters(AdmittersRequest.remove("b"));
             assertNull(grantOf(b), "withdrawn");
             assertThrows(IllegalStateException.class, () -> b.tokens(JoinTokenRequest.create(1, 3600)), "a withdrawn admitter issues no tokens");
-            assertThrows(SecurityException.class, () -> b.admit(new JoinRequest(bToken, "e", NodeIdentity.ephemeral().publicKeyBase64(),
+            assertThrows(SecurityException.class, () -> b.admit(new JoinRequest(unused, "f", NodeIdentity.ephemeral().publicKeyBase64(),
                     new RecordingOverlay("192.168.1.68:1").key, null)), "nor do the tokens it issued admit");
-            assertEquals(List.of(new AdmittersList.Admitter("b", 2)), a.admitters(AdmittersRequest.add("b")).admitters(),
+            assertEquals(List.of(new AdmittersList.Admitter("b", 3)), a.admitters(AdmittersRequest.add("b")).admitters(),
                     "named again, it gets a new number: joiners of its first keep their addresses");
         } finally {
             d.leave();
