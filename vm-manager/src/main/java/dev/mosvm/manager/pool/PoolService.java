@@ -121,15 +121,16 @@ public final class PoolService {
                     "rebuild its image and bring it up again: mosvm destroy " + instance + " && mosvm up " + instance);
         }
         if (here.behindNat() && facts.overlayKey() == null) throw noOverlayKey(instance);
+        // the admitter certifies and seats the joiner and adds it to its overlay (a few processes: seconds under TCG)
         AgentClient seed = new AgentClient(address.host(), address.port(), new PinnedCertificateTrust(token.certSha256()), null,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(30));
         PoolMembership m;
         try {
             m = seed.join(new JoinRequest(token.secret(), instance, facts.identityKey(), facts.overlayKey(), facts.overlayEndpoint()));
         } catch (AgentException e) {
             if (e.status() == 403) {
                 throw new MosvmException(ExitCodes.BAD_STATE, "the pool at " + address + " refused the token: it is wrong, used up, revoked or has expired",
-                        "ask the founder's workstation for a fresh one: mosvm pool token create");
+                        "ask the founder's or an admitter's workstation for a fresh one: mosvm pool token create");
             }
             if (String.valueOf(e.getMessage()).contains("does not match the one pinned")) {
                 throw new MosvmException(ExitCodes.BAD_STATE, address + " is not the node this token was made for "
@@ -146,7 +147,8 @@ public final class PoolService {
         }
         checkOverlay(m, here, address);
         try {
-            local.configurePool(m);
+            // bringing the overlay and gossip up takes a dozen processes: under TCG on a loaded host, more than 10 s
+            AgentAccess.clientAt(here.layout(), here.address(), here.agentPort(), Duration.ofSeconds(60), true).configurePool(m);
         } catch (AgentException e) {
             throw agentRefused("the local appliance could not join", e);
         }
