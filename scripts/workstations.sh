@@ -7,6 +7,8 @@
 #   workstations.sh up [N]        make the LAN and N workstations (default 3): ws1..wsN at 10.213.77.11..
 #   workstations.sh exec WS CMD   run CMD on workstation WS (e.g. mosvm, with its own MOSVM_HOME)
 #   workstations.sh cut WS        pull WS's network cable; mend WS plugs it back
+#   workstations.sh closed WS     WS's router forwards nothing: new inbound UDP is dropped, replies to
+#                                 what WS sent still come in; open WS forwards again
 #   workstations.sh stranger      a namespace on the LAN with no appliance (10.213.77.99)
 #   workstations.sh down          remove every namespace and the bridge this script made
 #
@@ -74,13 +76,23 @@ case "${1:-}" in
     ns=$(ns_of "$2")
     ip -n "$ns" link set eth0 "$([ "$1" = cut ] && echo down || echo up)"
     ;;
+  closed|open)
+    [ $# -eq 2 ] || die "usage: $1 WS"
+    ns=$(ns_of "$2")
+    rule=(INPUT -i eth0 -p udp -m conntrack --ctstate NEW -j DROP)
+    if [ "$1" = closed ]; then
+      ip netns exec "$ns" iptables -C "${rule[@]}" 2>/dev/null || ip netns exec "$ns" iptables -A "${rule[@]}"
+    else
+      ip netns exec "$ns" iptables -D "${rule[@]}" 2>/dev/null || true
+    fi
+    ;;
   down)
     for ns in $(ip netns list | awk '{print $1}' | grep "^${PREFIX}" || true); do ip netns del "$ns"; done
     if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
     iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || true
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

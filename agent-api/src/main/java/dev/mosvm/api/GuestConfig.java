@@ -13,10 +13,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * which must be the forward's guest port so that its packets leave through that forward (0: the
  * default, {@link #OVERLAY_PORT}). Null and 0 for an appliance whose own address is reachable
  * (libvirt's network): the agent then advertises that address and the default port.
+ * {@link #NO_ENDPOINT} says nothing outside reaches it: it advertises none.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record GuestConfig(String node, String secret, String tlsKeystoreBase64, String tlsKeystorePassword,
                           String overlayEndpoint, int overlayPort) {
+    /** {@code overlayEndpoint} of an appliance nothing reaches from outside (`mosvm up --endpoint none`). */
+    public static final String NO_ENDPOINT = "none";
+
     /** WireGuard's customary port. */
     public static final int OVERLAY_PORT = 51820;
 

@@ -113,9 +113,11 @@ public final class AgentDaemon {
     private static OverlayDevice overlayDevice(AgentSettings s, GuestConfig cfg) throws IOException {
         if (!Files.isRegularFile(GuestLayout.IMAGE_VERSION)) return null;
         int port = cfg.overlayPort() > 0 ? cfg.overlayPort() : GuestConfig.OVERLAY_PORT;
+        WireGuardKeys keys = WireGuardKeys.loadOrCreate(s.pool().resolveSibling("wg.key"));
+        if (GuestConfig.NO_ENDPOINT.equals(cfg.overlayEndpoint())) return new WireGuardDevice(keys, port, null, () -> null); // unreachable: it calls the others
         Endpoint at = Endpoint.parseOrNull(cfg.overlayEndpoint());
         if (cfg.overlayEndpoint() != null && at == null) LOG.warning("the host's overlay endpoint '" + cfg.overlayEndpoint() + "' is invalid; advertising this appliance's own address");
-        return new WireGuardDevice(WireGuardKeys.loadOrCreate(s.pool().resolveSibling("wg.key")), port, at, FactsCollector::primaryAddress);
+        return new WireGuardDevice(keys, port, at, FactsCollector::primaryAddress);
     }
 
     /**

@@ -47,14 +47,14 @@ public final class OverlayPlan {
         for (OverlayPeer w : wanted) {
             if (!keys.add(w.key())) continue; // one seat per key: the first member named with it
             WgDump.Peer p = have.get(w.key());
-            String allowed = w.address().getHostAddress() + "/32";
+            java.util.Set<String> allowed = new java.util.HashSet<>(w.allowedIps());
             Endpoint before = advertised.get(w.key());
             // a member's first advertisement does not override a path that works: behind a NAT it
             // advertises an address nobody reaches, and its packets taught the kernel the real one
             boolean working = p != null && p.endpoint() != null && p.latestHandshakeSeconds() > 0
                     && nowSeconds - p.latestHandshakeSeconds() < WORKING_SECONDS;
             boolean moved = w.endpoint() != null && !w.endpoint().equals(before) && !(before == null && working);
-            if (p == null || moved || p.allowedIps().size() != 1 || !p.allowedIps().get(0).equals(allowed)) {
+            if (p == null || moved || !new java.util.HashSet<>(p.allowedIps()).equals(allowed)) {
                 out.add(new Put(w, p == null || moved ? w.endpoint() : null));
             }
             // an endpoint counts as applied once the kernel took it (applied()); one left to a working path, now

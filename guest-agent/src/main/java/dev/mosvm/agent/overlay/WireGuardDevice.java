@@ -70,6 +70,7 @@ public final class WireGuardDevice implements OverlayDevice {
         run(List.of("ip", "address", "flush", "dev", INTERFACE), false);
         run(List.of("ip", "address", "add", address.getHostAddress() + "/" + OverlayAddresses.PREFIX, "dev", INTERFACE), false);
         run(List.of("ip", "link", "set", "dev", INTERFACE, "mtu", String.valueOf(MTU), "up"), false);
+        relayWithinTheOverlay();
         LOG.info("overlay " + INTERFACE + " up as " + address.getHostAddress() + " on udp/" + listenPort + ", reached at " + endpoint());
     }
 
@@ -79,15 +80,16 @@ public final class WireGuardDevice implements OverlayDevice {
             if (c instanceof OverlayPlan.Put p) {
                     List<String> cmd = new ArrayList<>(List.of("wg", "set", INTERFACE, "peer", p.peer().key()));
                     if (p.endpoint() != null) cmd.addAll(List.of("endpoint", p.endpoint().toString()));
-                    cmd.addAll(List.of("allowed-ips", p.peer().address().getHostAddress() + "/32",
+                    cmd.addAll(List.of("allowed-ips", String.join(",", p.peer().allowedIps()),
                             "persistent-keepalive", String.valueOf(KEEPALIVE_SECONDS)));
                     if (run(cmd, true)) {
                         plan.applied(p);
                         LOG.info("overlay peer " + p.peer().node() + " at " + p.peer().address().getHostAddress()
-                                + (p.endpoint() != null ? " via " + p.endpoint() : ""));
+                                + (p.endpoint() != null ? " via " + p.endpoint() : "")
+                                + (p.peer().relayed().isEmpty() ? "" : ", relaying " + p.peer().relayed().stream().map(Inet4Address::getHostAddress).toList()));
                     } else if (p.endpoint() != null) {
                         // a name that does not resolve (yet): the peer without it, reached when it calls
-                        run(List.of("wg", "set", INTERFACE, "peer", p.peer().key(), "allowed-ips", p.peer().address().getHostAddress() + "/32",
+                        run(List.of("wg", "set", INTERFACE, "peer", p.peer().key(), "allowed-ips", String.join(",", p.peer().allowedIps()),
                                 "persistent-keepalive", String.valueOf(KEEPALIVE_SECONDS)), false);
                         LOG.warning("overlay peer " + p.peer().node() + ": its endpoint " + p.endpoint() + " does not resolve; waiting for it to call");
                     }
@@ -100,7 +102,30 @@ public final class WireGuardDevice implements OverlayDevice {
 
     @Override
     public synchronized void down() throws IOException {
+        run(List.of("ip", "rule", "del", "iif", INTERFACE, "lookup", RELAY_TABLE), true);
+        run(List.of("ip", "route", "flush", "table", RELAY_TABLE), true);
         if (run(List.of("ip", "link", "show", "dev", INTERFACE), true)) run(List.of("ip", "link", "del", "dev", INTERFACE), false);
+    }
+
+    /** The routing table that packets arriving on the overlay are routed by: other members' addresses, and nothing else. */
+    static final String RELAY_TABLE = "77";
+
+    /**
+     * Any member may relay between two that nothing reaches from outside (each has the relay's
+     * peer carry the other's address): a packet that arrives on the overlay for another member
+     * goes back out on it. Policy routing keeps it there: such a packet is routed by a table with
+     * the overlay's subnet and an unreachable default, so no member can use this appliance as a
+     * gateway into its workstation's network. Its own addresses are delivered first (the local table).
+     */
+    private static void relayWithinTheOverlay() throws IOException {
+        run(List.of("ip", "rule", "del", "iif", INTERFACE, "lookup", RELAY_TABLE), true); // left by a restart
+        run(List.of("ip", "route", "flush", "table", RELAY_TABLE), true);
+        run(List.of("ip", "route", "add", OverlayAddresses.subnet(), "dev", INTERFACE, "table", RELAY_TABLE), false);
+        run(List.of("ip", "route", "add", "unreachable", "default", "table", RELAY_TABLE), false);
+        run(List.of("ip", "rule", "add", "iif", INTERFACE, "lookup", RELAY_TABLE, "priority", RELAY_TABLE), false);
+        java.nio.file.Path conf = java.nio.file.Path.of("/proc/sys/net/ipv4/conf", INTERFACE);
+        java.nio.file.Files.writeString(conf.resolve("forwarding"), "1"); // packets arriving here only (the per-interface switch)
+        java.nio.file.Files.writeString(conf.resolve("send_redirects"), "0"); // WireGuard routes by peer: a redirect means nothing
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.logging.Logger;
  * certified address, and its peers kept to the members it believes. A peer comes from a
  * certificate (key and address, the pool's word) and an endpoint: the one the member gossips,
  * else the one it gave when it joined or that its admitter handed on. Removed members' peers go.
+ * Two members that nothing reaches from outside reach each other through a relay ({@link #wanted}).
  */
 final class PoolOverlay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PoolOverlay.class.getName());
@@ -92,7 +93,7 @@ final class PoolOverlay implements AutoCloseable {
         }
         Collection<NodeView> view = g.view();
         departures.note(view, members);
-        apply(wanted(self, members, g.keys()::revoked, view, learned, departures));
+        apply(wanted(self, device.endpoint() != null, members, g.keys()::revoked, view, learned, departures));
     }
 
     private final Departures departures = new Departures();
@@ -166,21 +167,45 @@ final class PoolOverlay implements AutoCloseable {
         return out;
     }
 
-    /** The peers this node should have: every member it believes but itself and the removed, with the best endpoint known. */
-    static List<OverlayPeer> wanted(String self, Map<String, MemberCertificate> members, Predicate<String> removed, Collection<NodeView> view,
-            Map<String, Endpoint> learned, Departures departures) {
+    /**
+     * The peers this node should have: every member it believes but itself and the removed, with
+     * the best endpoint known. When nothing reaches this node from outside ({@code reachable}
+     * false: it advertises no endpoint), members that advertise none either cannot be reached
+     * directly, neither side able to call the other: they go through a relay, the lowest-named
+     * live member that can be reached. Both ends of such a pair pick it by the same rule from the
+     * same gossip, so each one's packets come back through the peer it sends them to.
+     */
+    static List<OverlayPeer> wanted(String self, boolean reachable, Map<String, MemberCertificate> members, Predicate<String> removed,
+            Collection<NodeView> view, Map<String, Endpoint> learned, Departures departures) {
+        // a member's own entry has the last word, an endpoint or none (`up --endpoint none` after a join that gave one)
         Map<String, Endpoint> gossiped = new HashMap<>();
+        java.util.Set<String> alive = new java.util.HashSet<>();
         for (NodeView v : view) {
-            Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
-            if (at != null) gossiped.put(v.info().id(), at);
+            gossiped.put(v.info().id(), Endpoint.parseOrNull(v.info().endpoint()));
+            if (v.state() == dev.mosvm.api.NodeState.ALIVE) alive.add(v.info().id());
         }
-        List<OverlayPeer> out = new ArrayList<>();
+        List<MemberCertificate> peers = new ArrayList<>();
         for (MemberCertificate c : members.values()) {
             // a member that left comes back only through an admission, which certifies it again
             if (c.node().equals(self) || removed.test(c.node()) || departures.departed(c) || c.overlay() == null
                     || !OverlayAddresses.contains(c.overlay().address())) continue;
-            Endpoint at = gossiped.getOrDefault(c.node(), learned.get(c.node()));
-            out.add(new OverlayPeer(c.node(), c.overlay().wireguardKeyBase64(), c.overlay().address(), at));
+            peers.add(c);
+        }
+        java.util.function.Function<MemberCertificate, Endpoint> endpoint = c -> gossiped.containsKey(c.node()) ? gossiped.get(c.node()) : learned.get(c.node());
+        String relay = reachable ? null : peers.stream().filter(c -> endpoint.apply(c) != null && alive.contains(c.node()))
+                .map(MemberCertificate::node).min(String::compareTo).orElse(null);
+        List<java.net.Inet4Address> relayed = new ArrayList<>();
+        List<OverlayPeer> out = new ArrayList<>();
+        for (MemberCertificate c : peers) {
+            Endpoint at = endpoint.apply(c);
+            if (relay != null && at == null) relayed.add(c.overlay().address());
+        }
+        relayed.sort(java.util.Comparator.comparing(java.net.Inet4Address::getHostAddress));
+        for (MemberCertificate c : peers) {
+            Endpoint at = endpoint.apply(c);
+            if (relay != null && at == null) continue; // through the relay: its peer carries this member's address
+            out.add(new OverlayPeer(c.node(), c.overlay().wireguardKeyBase64(), c.overlay().address(), at,
+                    c.node().equals(relay) ? relayed : List.of()));
         }
         out.sort(java.util.Comparator.comparing(OverlayPeer::node));
         return out;

@@ -77,6 +77,19 @@ class OverlayPlanTest {
     }
 
     @Test
+    void aRelayGainsAndLosesTheAddressesItCarriesWithoutTouchingItsEndpoint() {
+        OverlayPlan plan = new OverlayPlan();
+        planAndApply(plan, List.of(B), List.of());
+        OverlayPeer relaying = new OverlayPeer("b", KB, B.address(), B.endpoint(), List.of(OverlayAddresses.parse("10.77.0.3")));
+        WgDump.Peer kernel = new WgDump.Peer(KB, "10.213.77.12:51820", List.of("10.77.0.2/32"), NOW - 5, 1, 1);
+        assertEquals(List.of(new OverlayPlan.Put(relaying, null), new OverlayPlan.Remove(KC)),
+                plan.plan(List.of(relaying), List.of(kernel, has(KC, null, "10.77.0.3/32")), NOW), "c's address moves to b's peer, c's own peer goes");
+        WgDump.Peer carrying = new WgDump.Peer(KB, "10.213.77.12:51820", List.of("10.77.0.3/32", "10.77.0.2/32"), NOW - 5, 1, 1);
+        assertEquals(List.of(), plan.plan(List.of(relaying), List.of(carrying), NOW), "in whatever order wg lists them");
+        assertEquals(List.of(new OverlayPlan.Put(B, null)), plan.plan(List.of(B), List.of(carrying), NOW), "and back to its own address alone");
+    }
+
+    @Test
     void aDumpIsParsedAsWgPrintsIt() {
         String dump = "cHJpdmF0ZQ==\tcHVibGlj\t51820\toff\n"
                 + KB + "\t(none)\t10.213.77.12:51820\t10.77.0.2/32\t1733490000\t1024\t2048\t25\n"

@@ -15,6 +15,12 @@ public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel,
         this(name, cpus, memoryMiB, accel, timeout, null, null, null, null, null);
     }
 
+    /**
+     * {@code --endpoint none}: nothing outside reaches this appliance's WireGuard port; it
+     * advertises no endpoint, and members that are unreachable too are relayed (the agent's word).
+     */
+    public static final String ENDPOINT_NONE = dev.mosvm.api.GuestConfig.NO_ENDPOINT;
+
     /** {@code --endpoint auto}: forget an endpoint given before. */
     public static final String ENDPOINT_AUTO = "auto";
 
@@ -27,7 +33,7 @@ public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel,
      * stays null. Bad input is an error (exit 2).
      */
     public static String checkEndpoint(String endpoint) {
-        if (endpoint == null || endpoint.equals(ENDPOINT_AUTO)) return endpoint;
+        if (endpoint == null || endpoint.equals(ENDPOINT_AUTO) || endpoint.equals(ENDPOINT_NONE)) return endpoint;
         String problem;
         try {
             String hostPort = HostPort.parseWithPort(endpoint).toString();
@@ -37,7 +43,7 @@ public record UpRequest(String name, Integer cpus, Long memoryMiB, String accel,
             problem = e.getMessage();
         }
         throw MosvmException.invalid("invalid --endpoint '" + endpoint + "': " + problem
-                + "; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto");
+                + "; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535), none or auto");
     }
 
     /** The furthest `--clock-offset` goes: a day either way. */

@@ -65,7 +65,9 @@ final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  join      %s (TCP, forwarded to the agent; other workstations join through it%s)%n", f.joinAddress(),
                     f.joinPort() == AgentProtocol.PORT ? "" : "; " + AgentProtocol.PORT + " was taken");
         }
-        if (endpoint != null) {
+        if (GuestConfig.NO_ENDPOINT.equals(endpoint)) {
+            out.println("  overlay   none (--endpoint none: it calls the other members; those unreachable too are relayed through a reachable one)");
+        } else if (endpoint != null) {
             out.printf(Locale.ROOT, "  overlay   %s (WireGuard, given with --endpoint%s)%n", endpoint,
                     f == null ? "" : "; forwarded from UDP " + f.overlayEndpoint());
         } else if (f != null) {

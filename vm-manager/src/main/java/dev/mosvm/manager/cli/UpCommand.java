@@ -57,10 +57,12 @@ final class UpCommand implements Callable<Integer> {
                     + "macOS, Windows, or no libvirtd). Default: libvirt where it answers, else qemu. Set when the instance is created.")
     String driver;
 
-    @Option(names = "--endpoint", paramLabel = "HOST:PORT|auto",
+    @Option(names = "--endpoint", paramLabel = "HOST:PORT|none|auto",
             description = {"Tell other workstations' appliances to reach this one's WireGuard port at HOST:PORT (a host name or IPv4 "
                     + "address, e.g. a router's public address whose UDP PORT is forwarded here), instead of the host's LAN address and the "
                     + "UDP port forwarded there (qemu driver) or the appliance's own address (libvirt).",
+                    "none: nothing reaches this workstation from outside (a NAT that forwards nothing); it calls the others, and members "
+                    + "that are unreachable too are relayed through a reachable member.",
                     "Kept with the instance for later starts; auto goes back to the one mosvm finds."})
     String endpoint;
 

@@ -205,10 +205,10 @@ class CliTest {
             assertEquals(ExitCodes.INVALID_INPUT, r.exit(), bad + ": " + r.err());
             String first = r.err().lines().findFirst().orElseThrow();
             assertTrue(first.startsWith("mosvm: error: invalid --endpoint '" + bad + "': ")
-                    && first.endsWith("; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto"), first);
+                    && first.endsWith("; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535), none or auto"), first);
             assertTrue(!java.nio.file.Files.exists(dir.resolve("home/a")), "nothing made for " + bad);
         }
-        assertEquals("mosvm: error: invalid --endpoint '203.0.113.5': no port; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535) or auto",
+        assertEquals("mosvm: error: invalid --endpoint '203.0.113.5': no port; use HOST:PORT (a host name or IPv4 address, a port 1 to 65535), none or auto",
                 run("up", "a", "--endpoint", "203.0.113.5").err().lines().findFirst().orElseThrow());
         assertTrue(run("up", "a", "--endpoint", "ws-a." + "a".repeat(50) + ".example:51820").err()
                 .contains("': longer than 63 characters; use HOST:PORT"), "a gossip entry holds no longer endpoint");
@@ -246,6 +246,10 @@ class CliTest {
         w = new StringWriter();
         StatusCommand.printPeerAccess(new PrintWriter(w, true), null, "ws-a.example:51820");
         assertEquals(List.of("  overlay   ws-a.example:51820 (WireGuard, given with --endpoint)"), w.toString().lines().toList(), "libvirt");
+        w = new StringWriter();
+        StatusCommand.printPeerAccess(new PrintWriter(w, true), null, dev.mosvm.manager.appliance.UpRequest.checkEndpoint("none"));
+        assertEquals(List.of("  overlay   none (--endpoint none: it calls the other members; those unreachable too are relayed through a reachable one)"),
+                w.toString().lines().toList(), "a workstation that forwards nothing");
         w = new StringWriter();
         StatusCommand.printPeerAccess(new PrintWriter(w, true), null, null);
         assertEquals("", w.toString(), "libvirt without --endpoint: as before");

@@ -300,7 +300,8 @@ class WorkstationsIT extends PoolTestBase {
     void aLibvirtApplianceOnTheHostJoinsTheWorkstationsFromBehindLibvirtsNat() throws Exception {
         at.remove("w3").run("destroy", "w3").ok(); // three emulated guests at most
         host = new MosvmCli(root.resolve("h4"));
-        host.run("up", "h4", "--driver", "libvirt", "--memory", "512M").ok();
+        // nothing reaches it from outside (libvirt's NAT, and it says so): it calls the others
+        host.run("up", "h4", "--driver", "libvirt", "--memory", "512M", "--endpoint", "none").ok();
         // through the admitter w2: a new member, seated in w2's block of overlay addresses
         String create = at.get("w2").run("pool", "token", "create", "-i", "w2").ok().out();
         Matcher m = Pattern.compile("mosvm join (\\S+) --token (\\S+)").matcher(create);
@@ -319,5 +320,42 @@ class WorkstationsIT extends PoolTestBase {
         String where = host.run("ssh", "-i", "h4", "--", "bash", "-c", "mkdir -p /pool/h4/x && cd /pool/h4/x && echo from-h4 > in && mosrun -r w2 sh -c 'cat in; hostname'")
                 .ok().out().strip();
         assertEquals("from-h4\nw2", where, "a job from the libvirt appliance runs on a workstation with its home's files");
+    }
+
+    /** Each node's state as appliance {@code vm}, driven by {@code c}, sees it. */
+    static Map<String, String> states(MosvmCli c, String vm) throws Exception {
+        Map<String, String> s = new TreeMap<>();
+        MosvmCli.Result r = c.run("nodes", "-i", vm, "--json");
+        if (r.exit() != 0) return s;
+        for (JsonNode n : r.json().get("nodes")) s.put(n.get("info").get("id").asText(), n.get("state").asText());
+        return s;
+    }
+
+    @Test
+    @Order(9)
+    void twoWorkstationsThatNothingReachesTalkThroughAReachableMember() throws Exception {
+        // w2's router now forwards nothing, and it says so: with h4 (behind libvirt's NAT, --endpoint none)
+        // neither can call the other, so both go through w1, the one live member that can be reached
+        at.get("w2").run("down", "w2").ok();
+        workstations("closed", "ws2");
+        at.get("w2").run("up", "w2", "--endpoint", "none").ok();
+        long start = System.nanoTime();
+        Await.until("w1 and h4 see w2 ALIVE, and w2 sees h4", Duration.ofSeconds(120), Duration.ofSeconds(1),
+                () -> "ALIVE".equals(states("w1").get("w2")) && "ALIVE".equals(states(host, "h4").get("w2"))
+                        && "ALIVE".equals(states("w2").get("h4")), ok -> ok);
+        System.out.printf("two unreachable workstations ALIVE to each other through a relay: %.1f s after w2's up returned%n",
+                (System.nanoTime() - start) / 1e9);
+        String h4Key = host.run("ssh", "-i", "h4", "--", "wg", "show", "mosvm0", "public-key").ok().out().strip();
+        assertTrue(!sh("w2", "wg show mosvm0 peers").contains(h4Key), "w2 has no peer for h4: neither could call the other");
+        String w1Key = sh("w1", "wg show mosvm0 public-key");
+        String allowed = host.run("ssh", "-i", "h4", "--", "wg", "show", "mosvm0", "allowed-ips").ok().out();
+        assertTrue(allowed.lines().anyMatch(l -> l.startsWith(w1Key) && l.contains("10.77.0.2/32")),
+                "h4 sends w2's packets to w1, which relays them:\n" + allowed);
+        String where = host.run("ssh", "-i", "h4", "--", "bash", "-c",
+                "mkdir -p /pool/h4/y && cd /pool/h4/y && echo relayed > in && mosrun -r w2 sh -c 'cat in; hostname'").ok().out().strip();
+        assertEquals("relayed\nw2", where, "a job from h4 runs on w2 with h4's files, every packet through w1");
+        // and w1 carries nothing else: a packet from a member for an address off the overlay is not routed
+        assertTrue(sh("w1", "ip rule show").contains("iif mosvm0 lookup 77"), "what arrives on the overlay is routed by table 77");
+        assertTrue(sh("w1", "ip route show table 77").contains("unreachable default"), "nothing but the overlay from the overlay");
     }
 }
