@@ -29,10 +29,13 @@ public interface PeerDirectory {
     }
 
     /**
-     * Whether migrations' page streams may cross the network unsealed: the pool was founded
-     * with {@code --page-streams plain} (one machine, or a network the pool trusts).
+     * Whether a migration's page streams to or from {@code peer} may cross the network unsealed:
+     * the pool was founded with {@code --page-streams plain} (one machine, or a network the pool
+     * trusts, or the overlay, which seals every packet), and no relay sits between this node and
+     * the peer (a relay would see the job's memory between its two WireGuard legs). Both ends
+     * answer alike: the relay between two members is their common choice.
      */
-    default boolean plainPageStreams() {
+    default boolean plainPageStreams(String peer) {
         return false;
     }
 

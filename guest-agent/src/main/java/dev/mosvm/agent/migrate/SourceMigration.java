@@ -153,7 +153,7 @@ final class SourceMigration {
                         rssKb)));
                 expect(ch, MessageType.ACCEPT, target, deadline);
             }
-            images = new ImageRounds(ch, target, dir, peers.plainPageStreams());
+            images = new ImageRounds(ch, target, dir, peers.plainPageStreams(target));
             phases.mark("gate");
         }
 

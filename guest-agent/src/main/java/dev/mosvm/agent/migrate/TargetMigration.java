@@ -131,7 +131,7 @@ final class TargetMigration {
         public void round(long deadline) throws IOException {
             if (frame.type() == MessageType.PAGES) {
                 if (pages != null) throw new IOException("a round began before the last one ended");
-                PageStreamKeys keys = table.peers().plainPageStreams() ? null : PageStreamKeys.fresh(); // new keys for every connection
+                PageStreamKeys keys = table.peers().plainPageStreams(ch.peer()) ? null : PageStreamKeys.fresh(); // new keys for every connection
                 try {
                     makeRoomForRound(dir);
                     pagesRound = roundDir(dir, MigrationFrames.Pages.of(frame));

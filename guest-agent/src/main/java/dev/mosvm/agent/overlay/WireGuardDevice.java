@@ -125,7 +125,10 @@ public final class WireGuardDevice implements OverlayDevice {
         run(List.of("ip", "rule", "add", "iif", INTERFACE, "lookup", RELAY_TABLE, "priority", RELAY_TABLE), false);
         java.nio.file.Path conf = java.nio.file.Path.of("/proc/sys/net/ipv4/conf", INTERFACE);
         java.nio.file.Files.writeString(conf.resolve("forwarding"), "1"); // packets arriving here only (the per-interface switch)
-        java.nio.file.Files.writeString(conf.resolve("send_redirects"), "0"); // WireGuard routes by peer: a redirect means nothing
+        // WireGuard routes by peer, so a redirect means nothing; the kernel sends them if "all" says so too
+        // (no other interface forwards, so none would send one anyway)
+        java.nio.file.Files.writeString(conf.resolve("send_redirects"), "0");
+        java.nio.file.Files.writeString(conf.resolveSibling("all").resolve("send_redirects"), "0");
     }
 
     @Override

@@ -37,8 +37,8 @@ public final class LivePeers implements PeerDirectory {
     }
 
     @Override
-    public boolean plainPageStreams() {
-        return pool.plainPageStreams();
+    public boolean plainPageStreams(String peer) {
+        return pool.plainPageStreams() && !pool.relayed(peer);
     }
 
     @Override

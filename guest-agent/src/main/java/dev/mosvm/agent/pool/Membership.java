@@ -739,7 +739,7 @@ public final class Membership {
                 if (overlayDevice == null) throw new IllegalArgumentException("pool " + m.pool() + " runs a WireGuard overlay, which this agent cannot run here");
                 // after a restart too: a WireGuard key made anew (its file lost) is one no member takes
                 checkSeat(m, MemberCertificate.decode(Base64.getDecoder().decode(m.certificate())));
-                next = new PoolOverlay(overlayDevice, m.node(), () -> gossip, certificates -> rememberMembers(m.pool(), certificates));
+                next = new PoolOverlay(overlayDevice, m.node(), m.authority(), () -> gossip, certificates -> rememberMembers(m.pool(), certificates));
                 next.up(OverlayAddresses.parse(m.overlayAddress()), m.memberEndpoints());
             } catch (Exception e) {
                 downOverlay(); // nothing of a half-made overlay stays reachable
@@ -863,6 +863,11 @@ public final class Membership {
     /** Whether this pool's migrations send pages unsealed (founded with --page-streams plain). */
     synchronized boolean plainPageStreams() {
         return membership != null && membership.plainPageStreams();
+    }
+
+    /** Whether this node reaches {@code node} through a relay (both unreachable from outside). */
+    synchronized boolean relayed(String node) {
+        return overlay != null && overlay.relayed(node);
     }
 
     /** The pool's keys, or null outside a pool. */

@@ -32,6 +32,8 @@ final class PoolOverlay implements AutoCloseable {
 
     private final OverlayDevice device;
     private final String self;
+    /** The pool's founder: the relay of choice, when it can be reached (every member knows its name, and trusts it most). */
+    private final String founder;
     private final Supplier<GossipService> gossip;
     private final Map<String, Endpoint> learned = new ConcurrentHashMap<>();
     /** Keeps the members' certificates with the membership: after a restart they are this node's only way to take anyone as a peer. */
@@ -40,9 +42,10 @@ final class PoolOverlay implements AutoCloseable {
     private Supervised keeper;
     private volatile boolean stopped;
 
-    PoolOverlay(OverlayDevice device, String self, Supplier<GossipService> gossip, java.util.function.Consumer<List<String>> remember) {
+    PoolOverlay(OverlayDevice device, String self, String founder, Supplier<GossipService> gossip, java.util.function.Consumer<List<String>> remember) {
         this.device = device;
         this.self = self;
+        this.founder = founder;
         this.gossip = gossip;
         this.remember = remember;
     }
@@ -93,7 +96,20 @@ final class PoolOverlay implements AutoCloseable {
         }
         Collection<NodeView> view = g.view();
         departures.note(view, members);
-        apply(wanted(self, device.endpoint() != null, members, g.keys()::revoked, view, learned, departures));
+        List<OverlayPeer> want = wanted(self, founder, device.endpoint() != null, members, g.keys()::revoked, view, learned, departures);
+        java.util.Set<java.net.Inet4Address> through = new java.util.HashSet<>();
+        for (OverlayPeer p : want) through.addAll(p.relayed());
+        java.util.Set<String> nodes = new java.util.HashSet<>();
+        for (MemberCertificate c : members.values()) if (c.overlay() != null && through.contains(c.overlay().address())) nodes.add(c.node());
+        relayedNodes = java.util.Set.copyOf(nodes);
+        apply(want);
+    }
+
+    private volatile java.util.Set<String> relayedNodes = java.util.Set.of();
+
+    /** Whether this node reaches {@code node} through a relay, as of the last sync. */
+    boolean relayed(String node) {
+        return relayedNodes.contains(node);
     }
 
     private final Departures departures = new Departures();
@@ -158,8 +174,12 @@ final class PoolOverlay implements AutoCloseable {
                 out.put(v.info().id(), at.toString());
             }
         }
+        java.util.Set<String> inView = new java.util.HashSet<>();
+        if (g != null) for (NodeView v : g.view()) inView.add(v.info().id());
         for (Map.Entry<String, Endpoint> e : learned.entrySet()) {
             if (out.size() >= HANDED_ON_ENDPOINTS) break;
+            // a member that gossips says itself where it is, or that nothing reaches it: what it gave at its join is stale
+            if (inView.contains(e.getKey())) continue;
             if (g == null || !g.keys().revoked(e.getKey())) out.putIfAbsent(e.getKey(), e.getValue().toString());
         }
         Endpoint own = device.endpoint();
@@ -171,18 +191,25 @@ final class PoolOverlay implements AutoCloseable {
      * The peers this node should have: every member it believes but itself and the removed, with
      * the best endpoint known. When nothing reaches this node from outside ({@code reachable}
      * false: it advertises no endpoint), members that advertise none either cannot be reached
-     * directly, neither side able to call the other: they go through a relay, the lowest-named
-     * live member that can be reached. Both ends of such a pair pick it by the same rule from the
-     * same gossip, so each one's packets come back through the peer it sends them to.
+     * directly, neither side able to call the other: they go through a relay, a member that
+     * advertises an endpoint and is not dead: the founder if it is one, else the lowest-named.
+     * Both ends of such a pair pick it by the same rule from the same gossip, so each one's packets
+     * come back through the peer it sends them to. Before any gossip (a joiner, a restart) the
+     * endpoints the admitter handed on stand in for it, so two unreachable members can meet.
      */
-    static List<OverlayPeer> wanted(String self, boolean reachable, Map<String, MemberCertificate> members, Predicate<String> removed,
-            Collection<NodeView> view, Map<String, Endpoint> learned, Departures departures) {
-        // a member's own entry has the last word, an endpoint or none (`up --endpoint none` after a join that gave one)
+    static List<OverlayPeer> wanted(String self, String founder, boolean reachable, Map<String, MemberCertificate> members,
+            Predicate<String> removed, Collection<NodeView> view, Map<String, Endpoint> learned, Departures departures) {
+        // a member's gossiped endpoint beats the one handed on at its join; and a live member's entry
+        // saying none has the last word (`up --endpoint none` after a join that gave one)
         Map<String, Endpoint> gossiped = new HashMap<>();
-        java.util.Set<String> alive = new java.util.HashSet<>();
+        java.util.Set<String> live = new java.util.HashSet<>();
+        java.util.Set<String> saysNone = new java.util.HashSet<>();
         for (NodeView v : view) {
-            gossiped.put(v.info().id(), Endpoint.parseOrNull(v.info().endpoint()));
-            if (v.state() == dev.mosvm.api.NodeState.ALIVE) alive.add(v.info().id());
+            Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
+            boolean isLive = v.state() != dev.mosvm.api.NodeState.DEAD && v.state() != dev.mosvm.api.NodeState.LEFT;
+            if (at != null) gossiped.put(v.info().id(), at);
+            if (isLive) live.add(v.info().id());
+            if (isLive && at == null) saysNone.add(v.info().id());
         }
         List<MemberCertificate> peers = new ArrayList<>();
         for (MemberCertificate c : members.values()) {
@@ -191,16 +218,23 @@ final class PoolOverlay implements AutoCloseable {
                     || !OverlayAddresses.contains(c.overlay().address())) continue;
             peers.add(c);
         }
-        java.util.function.Function<MemberCertificate, Endpoint> endpoint = c -> gossiped.containsKey(c.node()) ? gossiped.get(c.node()) : learned.get(c.node());
-        String relay = reachable ? null : peers.stream().filter(c -> endpoint.apply(c) != null && alive.contains(c.node()))
-                .map(MemberCertificate::node).min(String::compareTo).orElse(null);
+        java.util.function.Function<MemberCertificate, Endpoint> endpoint = c -> saysNone.contains(c.node()) ? null
+                : gossiped.getOrDefault(c.node(), learned.get(c.node()));
+        String relay = null;
+        if (!reachable) {
+            List<String> candidates = peers.stream().filter(c -> live.contains(c.node()) && gossiped.containsKey(c.node()))
+                    .map(MemberCertificate::node).toList();
+            if (candidates.isEmpty() && live.stream().allMatch(self::equals)) { // nothing gossiped yet (a joiner, a restart): what the admitter handed on
+                candidates = peers.stream().filter(c -> learned.get(c.node()) != null).map(MemberCertificate::node).toList();
+            }
+            relay = candidates.contains(founder) ? founder : candidates.stream().min(String::compareTo).orElse(null);
+        }
         List<java.net.Inet4Address> relayed = new ArrayList<>();
-        List<OverlayPeer> out = new ArrayList<>();
         for (MemberCertificate c : peers) {
-            Endpoint at = endpoint.apply(c);
-            if (relay != null && at == null) relayed.add(c.overlay().address());
+            if (relay != null && endpoint.apply(c) == null) relayed.add(c.overlay().address());
         }
         relayed.sort(java.util.Comparator.comparing(java.net.Inet4Address::getHostAddress));
+        List<OverlayPeer> out = new ArrayList<>();
         for (MemberCertificate c : peers) {
             Endpoint at = endpoint.apply(c);
             if (relay != null && at == null) continue; // through the relay: its peer carries this member's address
