@@ -244,7 +244,7 @@ class PoolIT {
     @Test
     @Order(6)
     void aRemovedNodeIsCutOff() throws Exception {
-        cli.run("pool", "remove", "pa", "-i", "pb").fails(ExitCodes.BAD_STATE, "only the pool's founder, pa, can remove members");
+        cli.run("pool", "remove", "pa", "-i", "pb").fails(ExitCodes.BAD_STATE, "only the pool's founder, pa, and the admitters it names can remove members");
         cli.run("pool", "remove", "nosuch", "-i", "pa").fails(ExitCodes.BAD_STATE, "no node named 'nosuch'");
         MosvmCli.Result r = cli.run("pool", "remove", "pc", "-i", "pa").ok();
         assertTrue(r.out().startsWith("removed pc from pool 'e2e'; 1 member(s) are being handed gossip key 2"), r.out());
