@@ -488,34 +488,32 @@ public final class Membership {
 
     private void tell(RemovalNotices.Pending p, String founder, boolean founderOnly) {
         RevokeNotice notice = p.decoded();
-        String b64 = p.notice();
         for (String to : p.waiting()) {
             if (founderOnly && !to.equals(founder)) continue;
-            {
-                try {
-                    String answer = courier.deliver(to, PeerRequest.revoke(b64));
-                    LOG.info("told " + to + " that " + notice.node() + " is removed (" + answer + ")");
-                } catch (Refused e) {
-                    if (to.equals(founder)) {
-                        // the key is rotated only by the founder: its refusal leaves the notice pending, never done
-                        if (!e.getMessage().equals(founderRefusals.put(notice.node(), e.getMessage()))) {
-                            LOG.warning("the founder " + founder + " refused the notice that " + notice.node() + " is removed: " + e.getMessage()
-                                    + " (asked again every " + NOTICE_ROUND_MILLIS / 1000 + " s)");
-                        }
-                        continue;
+            try {
+                String answer = courier.deliver(to, PeerRequest.revoke(p.notice()));
+                LOG.info("told " + to + " that " + notice.node() + " is removed (" + answer + ")");
+            } catch (Refused e) {
+                if (to.equals(founder)) {
+                    // the key is rotated only by the founder: its refusal leaves the notice pending, never done
+                    String why = String.valueOf(e.getMessage());
+                    if (!why.equals(founderRefusals.put(notice.node(), why))) {
+                        LOG.warning("the founder " + founder + " refused the notice that " + notice.node() + " is removed: " + why
+                                + " (asked again every " + NOTICE_ROUND_MILLIS / 1000 + " s)");
                     }
-                    LOG.warning(to + " refused the notice that " + notice.node() + " is removed: " + e.getMessage());
-                } catch (IOException e) {
-                    continue; // down or unreachable: the next round asks again
+                    continue;
                 }
-                told.merge(notice.node(), 1, Integer::sum);
-                try {
-                    notices.delivered(notice.node(), to, to.equals(founder));
-                } catch (IOException e) {
-                    LOG.warning("cannot keep that " + to + " has the notice removing " + notice.node() + ": " + e.getMessage());
-                }
-                if (to.equals(founder)) break; // the founder's key rotation tells the rest
+                LOG.warning(to + " refused the notice that " + notice.node() + " is removed: " + e.getMessage());
+            } catch (IOException e) {
+                continue; // down or unreachable: the next round asks again
             }
+            told.merge(notice.node(), 1, Integer::sum);
+            try {
+                notices.delivered(notice.node(), to, to.equals(founder));
+            } catch (IOException e) {
+                LOG.warning("cannot keep that " + to + " has the notice removing " + notice.node() + ": " + e.getMessage());
+            }
+            if (to.equals(founder)) break; // the founder's key rotation tells the rest
         }
     }
 

@@ -165,17 +165,17 @@ final class PoolOverlay implements AutoCloseable {
     /** Where this node and the live members it knows are reached, for a joiner to reach them before any gossip. */
     Map<String, String> endpoints() {
         Map<String, String> out = new HashMap<>();
+        java.util.Set<String> inView = new java.util.HashSet<>();
         GossipService g = gossip.get();
         if (g != null) {
             for (NodeView v : g.view()) {
+                inView.add(v.info().id());
                 Endpoint at = Endpoint.parseOrNull(v.info().endpoint());
                 if (at == null || v.state() == dev.mosvm.api.NodeState.DEAD || v.state() == dev.mosvm.api.NodeState.LEFT
                         || g.keys().revoked(v.info().id()) || out.size() >= HANDED_ON_ENDPOINTS) continue;
                 out.put(v.info().id(), at.toString());
             }
         }
-        java.util.Set<String> inView = new java.util.HashSet<>();
-        if (g != null) for (NodeView v : g.view()) inView.add(v.info().id());
         for (Map.Entry<String, Endpoint> e : learned.entrySet()) {
             if (out.size() >= HANDED_ON_ENDPOINTS) break;
             // a member that gossips says itself where it is, or that nothing reaches it: what it gave at its join is stale
