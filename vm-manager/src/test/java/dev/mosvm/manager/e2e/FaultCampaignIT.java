@@ -27,18 +27,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * implementation of the rounds (the script, which a full campaign runs for hundreds of rounds)
  * and one of the verdicts; this class reads the script's per-round results.
  *
- * <p>The kinds here: both agents killed (systemd restarts them; the new agent adopts the job and
- * the caller reattaches), a VM paused 15 s, the peer port blocked 15 s, the image space full,
- * criu killed. destroy-target and pause-45 / block-45 pass in the script but are left out for
- * time (a boot, 45 s each); JobsIT destroys a target mid-move and CheckpointIT a runner. {@code -Dcampaign.kinds}
+ * <p>The kinds here, a smoke pass of about 80 s a round: the source's agent killed (systemd
+ * restarts it; the new agent adopts the job and the caller reattaches), the image space full,
+ * criu killed: one fault in each party of a move (agent, disk, CRIU). The others pass in the
+ * script's full campaign (docs/testing.md) and are left out for CI's time: the target's agent
+ * killed, a VM paused or the peer port blocked 15 or 45 s (PoolIT pauses a VM, FloodIT starves
+ * the peer port), and destroy-target (a boot; JobsIT destroys a target mid-move and CheckpointIT
+ * a runner). {@code -Dcampaign.kinds}
  * picks other kinds, {@code -Dcampaign.rounds} runs more rounds (cycling through the kinds),
  * {@code -Dcampaign.seed} replays a campaign's choices.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(6) // last on the pool of two (after CheckpointBenchmarkIT): it pauses the VMs and cuts their links, then leaves both running
+@Order(4) // on the pool of two before CheckpointIT and JobsIT, which destroy cb in their last tests: it leaves both running
 class FaultCampaignIT extends PoolTestBase {
-    static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "kill-target-agent,kill-source-agent,pause-15,block-15,fill-scratch,kill-criu").split(","));
+    static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "kill-source-agent,fill-scratch,kill-criu").split(","));
     static final int ROUNDS = Integer.getInteger("campaign.rounds", KINDS.size());
     static final String SEED = System.getProperty("campaign.seed", "22");
     static final Path OUT = Path.of("target", "fault-campaign").toAbsolutePath();

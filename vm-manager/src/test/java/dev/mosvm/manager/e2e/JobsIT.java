@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(2) // after MigrationBenchmarkIT: its last test powers cb off (PoolOfTwo starts it again if needed)
+@Order(6) // last on the pool of two: PoolOfTwo starts cb again after CheckpointIT destroyed it, and JobsIT destroys it too
 class JobsIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
     Path scratch;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(1) // before JobsIT, whose last test powers cb off
+@Order(1) // first on the pool of two, whole and fresh
 class MigrationBenchmarkIT {
     static final String DIR = "/pool/ca/bench";
     static final List<Integer> SIZES_MIB = Arrays.stream(System.getProperty("bench.sizes", "10").split(",")).map(Integer::parseInt).toList();
