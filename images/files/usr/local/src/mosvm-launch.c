@@ -1,5 +1,5 @@
 /*
- * mosvm-launch [--job-dir JOBDIR] CGROUP INITDIR UID GID PROGRAM [ARGS...]: how the agent starts
+ * mosvm-launch [--job-dir JOBDIR] [--root ROOT] CGROUP INITDIR UID GID PROGRAM [ARGS...]: how the agent starts
  * a pool job so that CRIU can move it later (docs/migration.md). Run in the job's working
  * directory. In order:
  *   - every signal back at its default and none blocked (a daemon's ignored SIGINT would
@@ -9,9 +9,14 @@
  *     cannot be dumped); the child is its PID 1, leads a new session, moves to INITDIR (or
  *     stays, for "-") and becomes tini, which forwards signals, reaps, and exits with the
  *     program's status;
- *   - tini stays root and starts "mosvm-launch --as UID GID DIR PROGRAM...", which takes the
- *     caller's user (UID, GID and that user's groups from /etc/group), enters DIR (the job's
- *     working directory) and execs PROGRAM. The namespace's init must stay privileged: /proc
+ *   - tini stays root and starts "mosvm-launch --as UID GID ROOT DIR PROGRAM...", which, with a
+ *     ROOT other than "-", changes its root to ROOT (the job's home's whole tree, docs/ssi.md:
+ *     /pool/.homes/HOME, at home a bind of its "/", elsewhere the home's "/" over NFS, so the
+ *     job finds every path at home wherever it runs and CRIU restores its root by that path),
+ *     takes the caller's user (UID, GID and that user's groups from ROOT's /etc/group: the
+ *     home's), enters DIR (the job's working directory, a path inside ROOT) and execs PROGRAM.
+ *     tini is not in ROOT: it stays on the node, where the agent signals and CRIU dumps it.
+ *     The namespace's init must stay privileged: /proc
  *     is the appliance's, not the namespace's, so CRIU's parasite mounts a proc of the
  *     namespace from inside its init, and an unprivileged init fails every dump ("can't dump
  *     unprivileged task whose /proc doesn't belong to it");
@@ -58,6 +63,7 @@ enum { MAX_GROUPS = 1024 };
 static const char *TINI = "/usr/bin/tini-static";
 static const char *AS_USER = "--as";
 static const char *JOB_DIR = "--job-dir";
+static const char *ROOT_DIR = "--root";
 /* How long an ended job's unread output keeps this process: an agent restarts in well under it, even under TCG. */
 enum { OUTPUT_WAIT_SECONDS = 600 };
 
@@ -179,34 +185,52 @@ static void take_user(uid_t uid, gid_t gid) {
     if (setgroups(n, groups) || setgid(gid) || setuid(uid)) fail("cannot become uid %ld gid %ld: %s", (long) uid, (long) gid, strerror(errno));
 }
 
-/* mosvm-launch --as UID GID DIR PROGRAM [ARGS...]: run by tini inside the namespace */
+/* mosvm-launch --as UID GID ROOT DIR PROGRAM [ARGS...]: run by tini inside the namespace */
 static int run_as(char **argv) {
+    if (strcmp(argv[4], "-") && (chroot(argv[4]) || chdir("/"))) fail("cannot enter the home's tree %s: %s", argv[4], strerror(errno));
     take_user((uid_t) number(argv[2], "UID"), (gid_t) number(argv[3], "GID"));
-    if (chdir(argv[4])) fail("cannot enter %s: %s", argv[4], strerror(errno)); /* as the user, as a login would */
-    execvp(argv[5], argv + 5);
+    if (chdir(argv[5])) fail("cannot enter %s: %s", argv[5], strerror(errno)); /* as the user, as a login would */
+    execvp(argv[6], argv + 6);
     int err = errno;
-    fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[5], strerror(err));
+    fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[6], strerror(err));
     return err == ENOENT ? 127 : 126; /* as a shell says it */
+}
+
+/* DIR, the launcher's working directory, as a path inside ROOT ("-": DIR itself). */
+static const char *inside(const char *root, const char *dir) {
+    if (!strcmp(root, "-")) return dir;
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/') n--;
+    if (strncmp(dir, root, n) || (dir[n] != '/' && dir[n] != '\0')) fail("the working directory %s is not in the home's tree %s", dir, root);
+    return dir[n] ? dir + n : "/";
 }
 
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], AS_USER)) {
-        if (argc < 6) fail("usage: mosvm-launch --as UID GID DIR PROGRAM [ARGS...]");
+        if (argc < 7) fail("usage: mosvm-launch --as UID GID ROOT DIR PROGRAM [ARGS...]");
         return run_as(argv);
     }
     const char *jobdir = NULL;
+    const char *root = "-";
     if (argc > 2 && !strcmp(argv[1], JOB_DIR)) {
         jobdir = argv[2];
         argv += 2;
         argc -= 2;
     }
-    if (argc < 6) fail("usage: mosvm-launch [--job-dir JOBDIR] CGROUP INITDIR UID GID PROGRAM [ARGS...]");
+    if (argc > 2 && !strcmp(argv[1], ROOT_DIR)) {
+        root = argv[2];
+        if (root[0] != '/') fail("the home's tree must be an absolute path, not '%s'", root);
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc < 6) fail("usage: mosvm-launch [--job-dir JOBDIR] [--root ROOT] CGROUP INITDIR UID GID PROGRAM [ARGS...]");
     const char *cgroup = argv[1];
     const char *initdir = argv[2];
     number(argv[3], "UID"); /* checked here, used by --as: a bad one fails before the job exists */
     number(argv[4], "GID");
     static char workdir[PATH_MAX];
     if (!getcwd(workdir, sizeof workdir)) fail("cannot read the working directory: %s", strerror(errno));
+    const char *jobcwd = inside(root, workdir);
 
     sigset_t none, parent_blocks;
     sigemptyset(&none);
@@ -235,12 +259,12 @@ int main(int argc, char **argv) {
         sigprocmask(SIG_SETMASK, &none, NULL);
         if (setsid() < 0) fail("cannot start a session: %s", strerror(errno));
         if (strcmp(initdir, "-") && chdir(initdir)) fail("cannot enter %s: %s", initdir, strerror(errno));
-        /* tini -- SELF --as UID GID WORKDIR PROGRAM ARGS... NULL */
+        /* tini -- SELF --as UID GID ROOT DIR PROGRAM ARGS... NULL */
         static char self[PATH_MAX]; /* this launcher, wherever it is installed (tests build their own) */
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) fail("cannot find this launcher: %s", strerror(errno));
         self[len] = '\0';
-        char **args = calloc((size_t) argc + 4, sizeof *args);
+        char **args = calloc((size_t) argc + 5, sizeof *args);
         if (!args) fail("out of memory");
         int n = 0;
         args[n++] = (char *) TINI;
@@ -249,7 +273,8 @@ int main(int argc, char **argv) {
         args[n++] = (char *) AS_USER;
         args[n++] = argv[3];
         args[n++] = argv[4];
-        args[n++] = workdir;
+        args[n++] = (char *) root;
+        args[n++] = (char *) jobcwd;
         memcpy(args + n, argv + 5, (size_t) (argc - 5) * sizeof *args);
         execv(TINI, args);
         fail("cannot run %s: %s", TINI, strerror(errno));

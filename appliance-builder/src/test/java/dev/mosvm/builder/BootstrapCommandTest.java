@@ -22,4 +22,12 @@ class BootstrapCommandTest {
         assertTrue(cmd.contains("bookworm"));
         assertTrue(cmd.contains("/tmp/w/rootfs"));
     }
+
+    @Test
+    void theHostsMirrorSettingsReachTheGuestsApt() {
+        String dump = String.join("\n", "APT \"\";", "Acquire::Check-Valid-Until \"false\";", "Acquire::http::Proxy \"http://proxy:3142/\";",
+                "Acquire::http::Proxy-Auto-Detect \"x\";", "Acquire::Retries \"3\";", "Dir::Etc \"etc/apt/\";");
+        assertEquals(List.of("Acquire::Check-Valid-Until \"false\";", "Acquire::http::Proxy \"http://proxy:3142/\";"),
+                dev.mosvm.builder.steps.BootstrapAccess.hostAcquireOptions(dump));
+    }
 }

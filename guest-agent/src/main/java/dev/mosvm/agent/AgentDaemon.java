@@ -157,7 +157,10 @@ public final class AgentDaemon {
         if (!unfinished.isEmpty()) LOG.warning("images of moves the previous agent left unfinished removed: " + String.join(", ", unfinished));
         JobServer jobs = new JobServer(s.jobsSocket(), table, migrations, balance);
         new PeerServer(s.peerPort(), peers, table, migrations, compactions, seals);
-        if (appliance) new HomeShares(cfg.node(), pool::members);
+        if (appliance) {
+            new HomeShares(cfg.node(), pool::members);
+            table.homeTrees(GuestLayout.HOMES_ROOT);
+        }
         facts.countJobsWith(table::count, table::workDone); // gossiped with the load: mon, nodes and the balancers read it
         server.jobs(balance, new RecentMoves(peers, migrations.log()), jobs.poolJobs());
         balance.start();

@@ -50,9 +50,37 @@ public final class Bootstrap implements BuildStep {
         if (mirror != null && !mirror.isBlank()) {
             cmd.add(mirror);
         } else if (Files.isReadable(HOST_SOURCES)) {
+            // the host's mirror, and the settings that reach it: mmdebstrap keeps each --aptopt in
+            // the guest's apt.conf.d, so `apt-get` in the appliance goes where the host's does
+            for (String opt : hostAcquireOptions(hostAptConfig())) cmd.add(cmd.size() - 2, "--aptopt=" + opt);
             cmd.add(HOST_SOURCES.toString());
         }
         return cmd;
+    }
+
+    /** Settings of the host's apt that decide whether its mirror can be reached and trusted as it is. */
+    static final List<String> ACQUIRE_KEYS = List.of("Acquire::http::Proxy", "Acquire::https::Proxy", "Acquire::Check-Valid-Until",
+            "Acquire::Check-Date", "Acquire::ForceIPv4");
+
+    /** The lines of {@code apt-config dump} output that set one of {@link #ACQUIRE_KEYS}, as apt.conf statements. */
+    static List<String> hostAcquireOptions(String dump) {
+        List<String> out = new ArrayList<>();
+        for (String line : dump.split("\n")) {
+            for (String key : ACQUIRE_KEYS) {
+                if (line.startsWith(key + " \"") && line.endsWith(";")) out.add(line);
+            }
+        }
+        return out;
+    }
+
+    private static String hostAptConfig() {
+        try {
+            StringBuilder all = new StringBuilder();
+            ProcessRunner.Result r = ProcessRunner.run(List.of("apt-config", "dump"), line -> all.append(line).append('\n'));
+            return r.exit() == 0 ? all.toString() : "";
+        } catch (Exception e) {
+            return ""; // no apt on this host: nothing to carry over
+        }
     }
 
     private static String variantOf(BuildContext ctx) {

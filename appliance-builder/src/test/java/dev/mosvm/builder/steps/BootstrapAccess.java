@@ -9,4 +9,8 @@ public final class BootstrapAccess {
     public static List<String> command(BuildContext ctx) {
         return Bootstrap.command(ctx);
     }
+
+    public static List<String> hostAcquireOptions(String aptConfigDump) {
+        return Bootstrap.hostAcquireOptions(aptConfigDump);
+    }
 }

@@ -21,10 +21,22 @@ import java.util.logging.Logger;
  * that directory with the kernel NFS server to the pool's members only, and mounts every
  * live member's at the same path. A job therefore sees its home's files at the same paths on
  * any node, and CRIU finds its open files where they were.
+ *
+ * <p>Each appliance also exports the directories of its "/" ({@link #TREE_DIRS}, root squashed:
+ * a member's root is nobody there, so the appliance's keys stay its own), and every node puts
+ * each live member's whole tree together at /pool/.homes/NODE: a small tmpfs with the member's
+ * directories mounted on it, "/"'s symlinks (bin, lib, ...), the member's /pool/NODE as this node
+ * already mounts it (not root squashed: CRIU opens a job's files there as root when it restores
+ * the job), and this node's /proc, /dev and /sys. Its own tree is its "/" bound there. A job's
+ * root directory is its home's tree (docs/ssi.md), so what is installed or built at home runs
+ * and moves anywhere. Not "/" as one export: NFSv4 then resolves /pool/NODE through it, root
+ * squashed, and nfsd crosses into no bind mount without crossmnt, which exposes every mount.
  */
 public final class HomeShares implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HomeShares.class.getName());
     public static final Path ROOT = GuestLayout.POOL_ROOT;
+    /** The directories of "/" a home exports for its tree: all but the node's own (proc, sys, dev, run), boot, lost+found and pool. */
+    static final List<String> TREE_DIRS = List.of("etc", "home", "media", "mnt", "opt", "root", "srv", "tmp", "usr", "var");
     private final String self;
     private final Supplier<List<NodeView>> view;
     private final Set<String> exported = new HashSet<>();
@@ -37,6 +49,14 @@ public final class HomeShares implements AutoCloseable {
         Path mine = ROOT.resolve(self);
         Files.createDirectories(mine);
         run("chmod", "1777", mine.toString()); // like /tmp: every user makes their own directory, no one removes another's
+        Path tree = GuestLayout.treeOf(self);
+        if (!isMountPoint(tree)) {
+            Files.createDirectories(tree);
+            // "/" alone, not its submounts (the other nodes' shares, /run), private: later mounts stay out of the jobs' view
+            boolean made = run("mount", "--bind", "/", tree.toString()) && run("mount", "--make-private", tree.toString()) && nodeFilesystems(tree);
+            if (made) LOG.info("this node's tree, as its jobs see it, at " + tree);
+            else LOG.warning("cannot make this node's tree at " + tree + ": jobs will not start");
+        }
         ticker = Supervised.periodic("pool-shares", 1000, 3000, this::reconcile);
     }
 
@@ -48,12 +68,15 @@ public final class HomeShares implements AutoCloseable {
         String mine = ROOT.resolve(self).toString();
         switch (a.kind()) {
             case EXPORT -> {
-                if (run("exportfs", "-o", "rw,sync,no_subtree_check,no_root_squash,fsid=" + fsid(self), a.address() + ":" + mine)) {
-                    exported.add(a.address());
+                boolean all = run("exportfs", "-o", "rw,sync,no_subtree_check,no_root_squash,fsid=" + fsid(self), a.address() + ":" + mine);
+                for (int i = 0; i < TREE_DIRS.size(); i++) {
+                    all &= run("exportfs", "-o", "rw,sync,no_subtree_check,root_squash,fsid=" + treeFsid(self, i), a.address() + ":/" + TREE_DIRS.get(i));
                 }
+                if (all) exported.add(a.address());
             }
             case UNEXPORT -> {
                 run("exportfs", "-u", a.address() + ":" + mine);
+                for (String d : TREE_DIRS) run("exportfs", "-u", a.address() + ":/" + d);
                 exported.remove(a.address());
             }
             case MOUNT -> {
@@ -68,18 +91,89 @@ public final class HomeShares implements AutoCloseable {
                 if (run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0", a.address() + ":" + at, at.toString())) {
                     mounted.put(a.node(), a.address());
                     LOG.info("mounted " + a.node() + "'s files at " + at);
+                    mountTree(a.node(), a.address());
                 }
             }
             case UNMOUNT -> {
                 run("umount", "-l", ROOT.resolve(a.node()).toString());
+                run("umount", "-l", GuestLayout.treeOf(a.node()).toString()); // with everything on it
                 mounted.remove(a.node());
             }
         }
     }
 
+    /**
+     * {@code node}'s tree at /pool/.homes/NODE (see the class comment); an existing tree (an agent
+     * restarted) is kept as it is.
+     */
+    private void mountTree(String node, String address) {
+        Path tree = GuestLayout.treeOf(node);
+        if (isMountPoint(tree)) return;
+        boolean made;
+        try {
+            Files.createDirectories(tree);
+            made = run("mount", "-t", "tmpfs", "-o", "mode=755,size=1m", "mosvm-tree", tree.toString()) && run("mount", "--make-private", tree.toString());
+            if (made) {
+                for (Path top : listRoot()) { // bin -> usr/bin and the like, as every appliance's image has them
+                    if (Files.isSymbolicLink(top)) Files.createSymbolicLink(tree.resolve(top.getFileName().toString()), Files.readSymbolicLink(top));
+                }
+                for (String d : List.of("proc", "dev", "sys", "run")) Files.createDirectory(tree.resolve(d));
+            }
+        } catch (IOException e) {
+            LOG.warning("cannot make " + tree + ": " + e.getMessage());
+            made = false;
+        }
+        for (String d : TREE_DIRS) {
+            if (!made) break;
+            Path at = tree.resolve(d);
+            made = mkdir(at) && run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0", address + ":/" + d, at.toString());
+        }
+        Path share = tree.resolve(Path.of("/").relativize(ROOT.resolve(node)));
+        made = made && mkdir(share) && run("mount", "--bind", ROOT.resolve(node).toString(), share.toString()) && nodeFilesystems(tree);
+        if (made) {
+            LOG.info("mounted " + node + "'s tree at " + tree);
+        } else {
+            LOG.warning("cannot mount " + node + "'s tree at " + tree + ": its jobs cannot run here until it is");
+            run("umount", "-l", tree.toString());
+        }
+    }
+
+    /** This node's /proc, /dev (with its pts, shm and mqueue) and /sys in a home's tree. */
+    private static boolean nodeFilesystems(Path tree) {
+        return run("mount", "--bind", "/proc", tree.resolve("proc").toString())
+                && run("mount", "--rbind", "/dev", tree.resolve("dev").toString())
+                && run("mount", "--bind", "/sys", tree.resolve("sys").toString())
+                && run("mount", "--make-rprivate", tree.toString());
+    }
+
+    private static List<Path> listRoot() throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of("/"))) {
+            return s.toList();
+        }
+    }
+
+    private static boolean mkdir(Path p) {
+        try {
+            Files.createDirectories(p);
+            return true;
+        } catch (IOException e) {
+            LOG.warning("cannot make " + p + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private static boolean isMountPoint(Path p) {
+        return run("mountpoint", "-q", p.toString());
+    }
+
     /** A stable NFS filesystem id per node name, so file handles survive an appliance restart. */
     static int fsid(String node) {
         return (node.hashCode() & 0x7fffffff) % 1_000_000 + 1000;
+    }
+
+    /** The id of the export of the node's {@code i}th of {@link #TREE_DIRS}: apart from {@link #fsid}'s range and each other's. */
+    static int treeFsid(String node, int i) {
+        return fsid(node) + (i + 2) * 1_000_000;
     }
 
     private static boolean run(String... cmd) {

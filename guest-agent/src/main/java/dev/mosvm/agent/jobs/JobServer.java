@@ -482,8 +482,8 @@ public final class JobServer implements AutoCloseable {
 
     /**
      * Where a new job starts: home with -L, the node asked for with -r, else the balancer's
-     * best node, provided the job's directory is shared (under /pool, or /): a job placed
-     * elsewhere must find its working directory there.
+     * best node, provided the job's directory is shared (any, where jobs see their home's whole
+     * tree; else under /pool, or /): a job placed elsewhere must find its working directory there.
      */
     private Placement.Choice choose(JobRequest req, String id) {
         String self = table.self();
@@ -491,7 +491,7 @@ public final class JobServer implements AutoCloseable {
         if (req.node() != null) return new Placement.Choice(req.node(), "-r " + req.node());
         if (Boolean.TRUE.equals(req.startHome())) return new Placement.Choice(self, "-h: started home; the balancer may move it");
         String cwd = req.cwd() == null ? "/" : req.cwd();
-        if (!cwd.equals("/") && !Path.of(cwd).startsWith(GuestLayout.POOL_ROOT)) {
+        if (!table.seesHomeTrees() && !cwd.equals("/") && !Path.of(cwd).startsWith(GuestLayout.POOL_ROOT)) {
             return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");
         }
         return placement.place(id);

@@ -58,6 +58,8 @@ public final class JobTable {
      *                 (CRIU's parasite mounts a proc there while it dumps the job), or null to
      *                 leave the init in the job's working directory
      */
+    private volatile Path homesRoot;
+
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers, String launcher, Path initRoot) {
         this.self = self;
         this.cgroupRoot = cgroupRoot;
@@ -67,6 +69,23 @@ public final class JobTable {
         // ids stay unique across agent restarts: a restarted agent must not reuse a moved job's id
         nextId.set(System.currentTimeMillis() / 1000 % 1_000_000 * 1000 + 1);
         if (cgroupRoot != null && Files.isDirectory(cgroupRoot)) enableControllers(); // a restarted agent finds it made
+    }
+
+    /**
+     * Jobs run with their home's whole tree as their root ({@code homesRoot/HOME}, docs/ssi.md),
+     * so they see every path at home on any node. Null, as tests on a plain host leave it: the node's.
+     */
+    public void homeTrees(Path homesRoot) {
+        this.homesRoot = homesRoot;
+    }
+
+    /** Whether a job finds every path of its home wherever it runs (else only /pool is shared). */
+    public boolean seesHomeTrees() {
+        return homesRoot != null;
+    }
+
+    private Path treeOf(String home) {
+        return homesRoot == null ? null : homesRoot.resolve(home);
     }
 
     public String self() {
@@ -382,13 +401,25 @@ public final class JobTable {
      * its spec. The returned job's output already flows to {@code sink}.
      */
     public Job start(JobSpec spec, Map<String, String> env, String cwd, JobSink sink) throws IOException {
-        Path dir = cwd == null ? Path.of("/") : Path.of(cwd);
-        if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + dir);
+        Path asked;
+        try {
+            asked = cwd == null ? Path.of("/") : Path.of(cwd);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException("the job's directory is no path: " + e.getMessage());
+        }
+        if (!asked.isAbsolute()) throw new IOException("the job's directory must be an absolute path, not " + cwd);
+        Path tree = treeOf(spec.home());
+        if (tree != null && !Files.isDirectory(tree.resolve("proc/self"))) {
+            throw new IOException(spec.home() + "'s files are not mounted on " + self + " yet (" + tree + ")");
+        }
+        Path dir = tree == null ? asked : tree.resolve(Path.of("/").relativize(asked.normalize()));
+        if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + asked);
         Path cgroup = cgroupFor(spec);
         Path init = initDirFor(spec.id());
         Path jobDir = jobDirFor(spec.id());
         ProcessBuilder pb = new ProcessBuilder(LaunchCommand.of(launcher, spec.argv(), spec.uid(), spec.gid(),
-                cgroup == null ? null : cgroup.toString(), init == null ? null : init.toString(), jobDir == null ? null : jobDir.toString()));
+                cgroup == null ? null : cgroup.toString(), init == null ? null : init.toString(), jobDir == null ? null : jobDir.toString(),
+                tree == null ? null : tree.toString()));
         pb.environment().clear();
         if (env != null) pb.environment().putAll(env);
         pb.directory(dir.toFile());

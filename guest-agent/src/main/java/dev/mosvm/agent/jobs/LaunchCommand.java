@@ -31,9 +31,19 @@ public final class LaunchCommand {
      *               open across a restart of the agent and writes its status there; null for neither
      */
     public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir, String initDir, String jobDir) {
+        return of(launcher, argv, uid, gid, cgroupDir, initDir, jobDir, null);
+    }
+
+    /**
+     * @param root the job's home's whole tree (docs/ssi.md), which becomes the program's root
+     *             directory; the launcher's working directory must be inside it. Null: the node's.
+     */
+    public static List<String> of(String launcher, List<String> argv, int uid, int gid, String cgroupDir, String initDir, String jobDir,
+                                  String root) {
         if (argv.isEmpty()) throw new IllegalArgumentException("no program to run");
         List<String> cmd = new ArrayList<>(List.of(launcher));
         if (jobDir != null) cmd.addAll(List.of("--job-dir", jobDir));
+        if (root != null) cmd.addAll(List.of("--root", root));
         cmd.addAll(List.of(cgroupDir == null ? "-" : cgroupDir, initDir == null ? "-" : initDir, String.valueOf(uid), String.valueOf(gid)));
         cmd.addAll(argv);
         return cmd;

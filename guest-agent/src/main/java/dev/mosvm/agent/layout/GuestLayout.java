@@ -51,6 +51,13 @@ public final class GuestLayout {
 
     /** Every node's shared files: /pool/NODE is NODE's, exported over NFS and mounted by the others. */
     public static final Path POOL_ROOT = Path.of("/pool");
+    /**
+     * Every home's whole tree, one directory per node: {@code /pool/.homes/HOME} is a bind of
+     * HOME's "/" at HOME and HOME's "/" over NFS elsewhere, with the node's own /proc, /dev and
+     * /sys on top. A job's root directory is its home's tree, so it sees the same paths on every
+     * node (docs/ssi.md). The dot keeps it apart from node names, which begin with a letter or digit.
+     */
+    public static final Path HOMES_ROOT = POOL_ROOT.resolve(".homes");
     /** In a home's shared directory: its jobs' checkpoints, root's only (mode 0700), one directory per job. */
     public static final String CHECKPOINTS_DIR_NAME = ".mosvm-checkpoints";
 
@@ -66,6 +73,11 @@ public final class GuestLayout {
     /** NODE's shared directory, {@code /pool/NODE}. */
     public static Path homeOf(String node) {
         return POOL_ROOT.resolve(node);
+    }
+
+    /** NODE's whole tree as its jobs see it, {@code /pool/.homes/NODE}. */
+    public static Path treeOf(String node) {
+        return HOMES_ROOT.resolve(node);
     }
 
     /** Where the checkpoints of the jobs whose home is {@code home} live, {@code /pool/HOME/.mosvm-checkpoints}. */

@@ -2,6 +2,7 @@ package dev.mosvm.agent.migrate;
 
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.balance.MoveMode;
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.jobs.Job;
 import dev.mosvm.agent.jobs.JobSink;
 import dev.mosvm.agent.jobs.JobTable;
@@ -313,6 +314,11 @@ final class TargetMigration {
         if (busy != null) return busy;
         for (String p : offer.paths() == null ? List.<String>of() : offer.paths()) {
             if (!Files.exists(Path.of(p)) && !table.isInitDir(p)) { // the restore makes the init's own directory
+                Path tree = GuestLayout.treeOf(spec.home());
+                if (Path.of(p).startsWith(tree)) { // as the job sees it: its root is its home's tree
+                    return "the job uses " + Path.of("/").resolve(tree.relativize(Path.of(p))) + ", which " + table.self() + " cannot open in "
+                            + spec.home() + "'s tree (missing, or private to its user: keep such files under /pool/" + spec.home() + ")";
+                }
                 return "the job uses " + p + ", which does not exist on " + table.self() + " (keep a job's files under /pool/" + spec.home() + ")";
             }
         }

@@ -279,10 +279,18 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
                 r.needJob();
                 if (r.node == null) throw new MalformedFrameException("migrate without a node");
             }
-            case START, ATTACH -> r.needSpec();
+            case START -> {
+                r.needSpec();
+                if (r.cwd != null && !isAbsolutePath(r.cwd)) throw new MalformedFrameException("start of job " + r.spec.id() + " in a directory that is no absolute path");
+            }
+            case ATTACH -> r.needSpec();
             case MIGRATE_IN -> {
                 r.needSpec();
                 if (r.offer == null) throw new MalformedFrameException("migrate-in without an offer");
+                if (!isNodeName(r.offer.from())) throw new MalformedFrameException("migrate-in of job " + r.spec.id() + " from a bad node name");
+                for (String path : r.offer.paths() == null ? List.<String>of() : r.offer.paths()) {
+                    if (!isAbsolutePath(path)) throw new MalformedFrameException("migrate-in of job " + r.spec.id() + " using a file that is no absolute path");
+                }
             }
             case CHECKPOINT -> {
                 r.needJob();
@@ -317,6 +325,20 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
         if (spec == null) throw new MalformedFrameException(op.wire + " without a job spec");
         jobId(spec.id());
         if (spec.home() == null) throw new MalformedFrameException(op.wire + " of job " + spec.id() + " without its home");
+        // the home names directories (/pool/HOME, its tree /pool/.homes/HOME) and a job's id begins with it
+        if (!isNodeName(spec.home()) || !spec.id().startsWith(spec.home() + ".")) {
+            throw new MalformedFrameException(op.wire + " of job " + spec.id() + " with a home that is not its own");
+        }
+        if (spec.uid() < 0 || spec.gid() < 0) throw new MalformedFrameException(op.wire + " of job " + spec.id() + " for a negative uid or gid");
+    }
+
+    /** The longest path a peer may name (the kernel's PATH_MAX). */
+    public static final int MAX_PATH_BYTES = 4096;
+
+    /** Whether {@code path} is an absolute path the kernel could take: no NUL, at most {@link #MAX_PATH_BYTES}. */
+    public static boolean isAbsolutePath(String path) {
+        return path != null && path.startsWith("/") && path.indexOf('\0') < 0 && path.length() <= MAX_PATH_BYTES
+                && path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_PATH_BYTES;
     }
 
     private void jobId(String id) throws MalformedFrameException {

@@ -25,6 +25,12 @@ class LaunchCommandTest {
     }
 
     @Test
+    void theHomesTreeFollowsTheJobDirectory() {
+        assertEquals(List.of("/x/launch", "--job-dir", "/run/mosvm/jobs/x", "--root", "/pool/.homes/ca", "-", "-", "0", "0", "prog"),
+                LaunchCommand.of("/x/launch", List.of("prog"), 0, 0, null, null, "/run/mosvm/jobs/x", "/pool/.homes/ca"));
+    }
+
+    @Test
     void noProgramIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchCommand.of(LaunchCommand.LAUNCHER, List.of(), 0, 0, null, null));
     }

@@ -109,6 +109,46 @@ class LauncherIntegrationTest {
     }
 
     @Test
+    void withAHomesTreeTheProgramHasItAsItsRootAndTheInitStaysOnTheNode() throws Exception {
+        // a home's tree as the appliance makes it at home: "/" bound on a directory (docs/ssi.md)
+        Path tree = Files.createDirectory(dir.resolve("tree"));
+        run("mount", "--bind", "/", tree.toString());
+        try {
+            run("mount", "--make-private", tree.toString());
+            List<String> cmd = LaunchCommand.of(launcher.toString(), List.of("sh", "-c", "pwd; id -u; cat"), NOBODY, NOBODY, null,
+                    initDir.toString(), null, tree.toString());
+            Process p = new ProcessBuilder(cmd).directory(tree.resolve("tmp").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("/tmp", out.readLine(), "the caller's directory, as a path inside the tree");
+            assertEquals(String.valueOf(NOBODY), out.readLine());
+            long init = onlyChild(p.pid());
+            assertEquals(Path.of("/"), Files.readSymbolicLink(Path.of("/proc", String.valueOf(init), "root")), "tini keeps the node's root");
+            long program = onlyChild(init);
+            assertEquals(tree, Files.readSymbolicLink(Path.of("/proc", String.valueOf(program), "root")), "the program's root is the tree");
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+
+            Process outside = new ProcessBuilder(LaunchCommand.of(launcher.toString(), List.of("true"), NOBODY, NOBODY, null, initDir.toString(),
+                    null, tree.toString())).directory(new java.io.File("/tmp")).start();
+            assertTrue(outside.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(127, outside.exitValue());
+            assertEquals("mosvm-launch: the working directory /tmp is not in the home's tree " + tree + "\n",
+                    new String(outside.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            run("umount", tree.toString());
+            Files.delete(tree);
+        }
+    }
+
+    static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+    }
+
+    @Test
     void badArgumentsGiveOneLineAnd127() throws Exception {
         Process p = new ProcessBuilder(launcher.toString(), "-", "-", "alice", "0", "true").start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

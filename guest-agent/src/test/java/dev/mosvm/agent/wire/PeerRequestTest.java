@@ -78,6 +78,18 @@ class PeerRequestTest {
         assertEquals("migrate-in without an offer", refusal("{\"op\":\"migrate-in\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("attach of job a.7 without its home", refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"argv\":[]}}"));
         refusal("{\"op\":\"attach\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\"}}"); // a spec without its command
+        assertEquals("start of job a.7 with a home that is not its own", refusal("{\"op\":\"start\",\"spec\":{\"id\":\"a.7\",\"home\":\"b\",\"argv\":[]}}"));
+        assertEquals("start of job a.7 with a home that is not its own", refusal("{\"op\":\"start\",\"spec\":{\"id\":\"a.7\",\"home\":\"../a\",\"argv\":[]}}"));
+        assertEquals("start of job a.7 for a negative uid or gid", refusal("{\"op\":\"start\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"uid\":-1,\"argv\":[]}}"));
+        assertEquals("start of job a.7 in a directory that is no absolute path",
+                refusal("{\"op\":\"start\",\"cwd\":\"../../etc\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
+        assertEquals("start of job a.7 in a directory that is no absolute path",
+                refusal("{\"op\":\"start\",\"cwd\":\"/tmp\\u0000x\",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
+        String offer = "\"offer\":{\"from\":\"b\",\"paths\":[\"relative/x\"]}";
+        assertEquals("migrate-in of job a.7 using a file that is no absolute path",
+                refusal("{\"op\":\"migrate-in\"," + offer + ",\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
+        assertEquals("migrate-in of job a.7 from a bad node name",
+                refusal("{\"op\":\"migrate-in\",\"offer\":{\"from\":\"../b\"},\"spec\":{\"id\":\"a.7\",\"home\":\"a\",\"argv\":[]}}"));
         assertEquals("grant without its sealed part", refusal("{\"op\":\"grant\"}"));
         assertEquals("revoke without its sealed part", refusal("{\"op\":\"revoke\",\"sealed\":\"\"}"));
         assertEquals("revoke with a sealed part that is not base64", refusal("{\"op\":\"revoke\",\"sealed\":\"../x\"}"));

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(3) // before the classes that destroy cb (CheckpointIT, JobsIT): one restart of cb in the run, not two
+@Order(4) // before the classes that destroy cb (CheckpointIT, JobsIT): one restart of cb in the run, not two
 class CheckpointBenchmarkIT extends PoolTestBase {
     static final String DIR = "/pool/ca/bench";
     static final int MIB = Integer.getInteger("bench.checkpointMib", 16);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(5) // its last test destroys cb: after the classes that need the pool of two whole, before JobsIT (which restarts cb)
+@Order(6) // its last test destroys cb: after the classes that need the pool of two whole, before JobsIT (which restarts cb)
 class CheckpointIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
     Path scratch;

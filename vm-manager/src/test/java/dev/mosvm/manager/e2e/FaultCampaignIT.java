@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(4) // on the pool of two before CheckpointIT and JobsIT, which destroy cb in their last tests: it leaves both running
+@Order(5) // on the pool of two before CheckpointIT and JobsIT, which destroy cb in their last tests: it leaves both running
 class FaultCampaignIT extends PoolTestBase {
     static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "kill-source-agent,fill-scratch,kill-criu").split(","));
     static final int ROUNDS = Integer.getInteger("campaign.rounds", KINDS.size());

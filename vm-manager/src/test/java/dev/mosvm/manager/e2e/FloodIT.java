@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(2) // on the run's pool of two, before the classes that destroy cb
+@Order(3) // on the run's pool of two, before the classes that destroy cb
 class FloodIT extends PoolTestBase {
     static final String DIR = "/pool/ca/flood";
     /** 30 s in the suite; -Dflood.seconds=60 is the full flood. */

@@ -44,10 +44,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(6) // last on the pool of two: PoolOfTwo starts cb again after CheckpointIT destroyed it, and JobsIT destroys it too
+@Order(7) // last on the pool of two: PoolOfTwo starts cb again after CheckpointIT destroyed it, and JobsIT destroys it too
 class JobsIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
     Path scratch;
+    /** ca's whole tree, every job's root (docs/ssi.md): where the nodes see a path of a job of ca. */
+    static final String HOME_TREE = "/pool/.homes/ca";
 
     /** The run's shared pool of two (PoolOfTwo: its balancers are off, these tests move jobs by hand). */
     @BeforeAll
@@ -166,18 +168,19 @@ class JobsIT extends PoolTestBase {
         // directory of the job's init, the caller's, so such a job could not move (and two nodes
         // dumping jobs of one shared directory at once clashed there: CI, 2026-12-04)
         String ro = DIR + "/readonly";
-        sh("ca", "mkdir -p " + ro + " && chown alice: " + ro + " && { mountpoint -q " + ro + " || mount --bind " + ro + " " + ro + "; }"
-                + " && mount -o remount,bind,ro " + ro + " && ! touch " + ro + "/x 2>/dev/null");
+        String roInTree = HOME_TREE + ro; // where the job's root, ca's tree, has it (docs/ssi.md)
+        sh("ca", "mkdir -p " + ro + " && chown alice: " + ro + " && { mountpoint -q " + roInTree + " || mount --bind " + roInTree + " " + roInTree + "; }"
+                + " && mount -o remount,bind,ro " + roInTree + " && ! touch " + roInTree + "/x 2>/dev/null");
         try {
             String reference = onHost("perl", "count.pl", "60", "1000000");
             sh("ca", "su alice -c 'BG_JOB_CWD=" + ro + " bg-job " + DIR + " ro perl ../count.pl 60 1000000'");
             String id = waitForJob("ca", "../count.pl", 60).get("id").asText();
-            assertEquals(ro, sh("ca", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "the program runs in the read-only directory");
+            assertEquals(roInTree, sh("ca", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "the program runs in the read-only directory");
             waitUntil("ca", "wc -l < " + DIR + "/ro.out", s -> Integer.parseInt(s) >= 3, 60);
 
             String moved = sh("ca", "su alice -c 'migrate " + id + " cb'");
             assertTrue(moved.startsWith(id + " moved ca -> cb"), moved);
-            assertEquals(ro, sh("cb", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "and on cb in the same directory, over NFS");
+            assertEquals(roInTree, sh("cb", "readlink /proc/$(pgrep -f '^perl ../count.pl')/cwd"), "and on cb in the same directory, over NFS");
             String back = sh("ca", "su alice -c 'migrate " + id + " home'");
             assertTrue(back.startsWith(id + " moved cb -> ca"), back);
 
@@ -189,7 +192,7 @@ class JobsIT extends PoolTestBase {
                 waitUntil(vm, "ls -A /run/mosvm/init 2>/dev/null | grep -c . || true", "0"::equals, 30);
             }
         } finally {
-            sh("ca", "umount " + ro + " || true");
+            sh("ca", "umount " + roInTree + " || true");
         }
     }
 
@@ -291,11 +294,13 @@ class JobsIT extends PoolTestBase {
         assertTrue(other.contains("runs appliance image 0.0.0+other"), other);
         assertEquals("ca", job("ca", free).get("where").asText(), "a refused job stays where it was");
 
-        // a job using a file that exists only on its home appliance (outside /pool) is refused with the file's name
-        sh("ca", "su alice -c 'echo mine > /home/alice/only-here.txt; bg-job " + DIR + " local sh -c \"exec 3</home/alice/only-here.txt; sleep 602\"'");
+        // a job holding a file only its user may open, in its home's tree, is refused with the file's name: cb's
+        // root is nobody in ca's tree, and CRIU opens the job's files as root (docs/ssi.md, "What does not move yet")
+        sh("ca", "su alice -c 'mkdir -p -m 700 /home/alice/private && echo mine > /home/alice/private/only-mine.txt; bg-job " + DIR
+                + " local sh -c \"exec 3</home/alice/private/only-mine.txt; sleep 602\"'");
         String local = waitForJob("ca", "602", 60).get("id").asText();
         String missing = cli.run("migrate", "-i", "ca", local, "cb").exitIs(1).err();
-        assertTrue(missing.contains("uses /home/alice/only-here.txt, which does not exist on cb"), missing);
+        assertTrue(missing.contains("uses /home/alice/private/only-mine.txt, which cb cannot open in ca's tree"), missing);
         assertEquals("RUNNING", job("ca", free).get("state").asText());
         sh("ca", "pkill -x mosrun || true");
     }
