@@ -86,7 +86,7 @@ echo "== all $JOBS jobs finished in ${wall} s; $moves balanced migration(s); out
 cat <<TXT
 
 Next:  bin/mosvm mon -i demo-a            live monitor (q quits)
-       bin/mosvm ssh -i demo-c -- mosrun -h perl $dir/spin.pl $steps     one more job from demo-c
+       bin/mosvm ssh -i demo-c -- env -C $dir mosrun -h perl spin.pl $steps     one more job from demo-c
        bin/mosvm ps -i demo-a              every job in the pool, and why it is where it is
        scripts/quickstart.sh --down        destroy the three VMs
 TXT

@@ -29,5 +29,8 @@ class BootstrapCommandTest {
                 "Acquire::http::Proxy-Auto-Detect \"x\";", "Acquire::Retries \"3\";", "Dir::Etc \"etc/apt/\";");
         assertEquals(List.of("Acquire::Check-Valid-Until \"false\";", "Acquire::http::Proxy \"http://proxy:3142/\";"),
                 dev.mosvm.builder.steps.BootstrapAccess.hostAcquireOptions(dump));
+        String local = String.join("\n", "Acquire::http::Proxy \"http://127.0.0.1:3142/\";", "Acquire::https::Proxy \"http://u:secret@proxy:3128/\";",
+                "Acquire::http::Proxy \"http://localhost:3142\";");
+        assertEquals(List.of(), dev.mosvm.builder.steps.BootstrapAccess.hostAcquireOptions(local), "loopback proxies and credentials stay on the host");
     }
 }

@@ -62,12 +62,19 @@ public final class Bootstrap implements BuildStep {
     static final List<String> ACQUIRE_KEYS = List.of("Acquire::http::Proxy", "Acquire::https::Proxy", "Acquire::Check-Valid-Until",
             "Acquire::Check-Date", "Acquire::ForceIPv4");
 
-    /** The lines of {@code apt-config dump} output that set one of {@link #ACQUIRE_KEYS}, as apt.conf statements. */
+    /**
+     * The lines of {@code apt-config dump} output that set one of {@link #ACQUIRE_KEYS}, as apt.conf
+     * statements; not a proxy on the host's loopback (the guest cannot reach it) or one with
+     * credentials in it (the image's apt.conf.d is world-readable).
+     */
     static List<String> hostAcquireOptions(String dump) {
         List<String> out = new ArrayList<>();
         for (String line : dump.split("\n")) {
             for (String key : ACQUIRE_KEYS) {
-                if (line.startsWith(key + " \"") && line.endsWith(";")) out.add(line);
+                if (!line.startsWith(key + " \"") || !line.endsWith(";")) continue;
+                boolean proxy = key.endsWith("::Proxy");
+                if (proxy && (line.contains("@") || line.matches(".*//(localhost|127\\.[0-9.]+|\\[::1\\])[:/\"].*"))) continue;
+                out.add(line);
             }
         }
         return out;

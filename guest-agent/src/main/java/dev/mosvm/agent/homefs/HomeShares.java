@@ -49,19 +49,38 @@ public final class HomeShares implements AutoCloseable {
         Path mine = ROOT.resolve(self);
         Files.createDirectories(mine);
         run("chmod", "1777", mine.toString()); // like /tmp: every user makes their own directory, no one removes another's
-        Path tree = GuestLayout.treeOf(self);
-        if (!isMountPoint(tree)) {
-            Files.createDirectories(tree);
-            // "/" alone, not its submounts (the other nodes' shares, /run), private: later mounts stay out of the jobs' view
-            boolean made = run("mount", "--bind", "/", tree.toString()) && run("mount", "--make-private", tree.toString()) && nodeFilesystems(tree);
-            if (made) LOG.info("this node's tree, as its jobs see it, at " + tree);
-            else LOG.warning("cannot make this node's tree at " + tree + ": jobs will not start");
-        }
+        ownTree();
         ticker = Supervised.periodic("pool-shares", 1000, 3000, this::reconcile);
     }
 
     private void reconcile() {
         for (SharePlan.Action a : SharePlan.plan(self, view.get(), Set.copyOf(exported), Map.copyOf(mounted))) apply(a);
+        // a tree left half made (a failed mount, an agent stopped while making it) is made again
+        if (!complete(GuestLayout.treeOf(self))) ownTree();
+        for (Map.Entry<String, String> m : Map.copyOf(mounted).entrySet()) {
+            if (!complete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
+        }
+    }
+
+    /** This node's own tree: its "/" bound at /pool/.homes/SELF with the node's filesystems on it. */
+    private void ownTree() {
+        Path tree = GuestLayout.treeOf(self);
+        if (complete(tree)) return;
+        if (isMountPoint(tree)) run("umount", "-l", tree.toString()); // half made: start over
+        // "/" alone, not its submounts (the other nodes' shares, /run), private: later mounts stay out of the jobs' view
+        boolean made = mkdir(tree) && run("mount", "--bind", "/", tree.toString()) && run("mount", "--make-private", tree.toString())
+                && nodeFilesystems(tree);
+        if (made) {
+            LOG.info("this node's tree, as its jobs see it, at " + tree);
+        } else {
+            LOG.warning("cannot make this node's tree at " + tree + " (tried again in a few seconds): jobs cannot start until it is");
+            run("umount", "-l", tree.toString());
+        }
+    }
+
+    /** Whether a tree is whole: the last thing put on it is the node's /sys (its /proc/self shows it mounted too). */
+    private static boolean complete(Path tree) {
+        return Files.isDirectory(tree.resolve("proc/self")) && Files.isDirectory(tree.resolve("sys/kernel"));
     }
 
     private void apply(SharePlan.Action a) {
@@ -72,7 +91,8 @@ public final class HomeShares implements AutoCloseable {
                 for (int i = 0; i < TREE_DIRS.size(); i++) {
                     all &= run("exportfs", "-o", "rw,sync,no_subtree_check,root_squash,fsid=" + treeFsid(self, i), a.address() + ":/" + TREE_DIRS.get(i));
                 }
-                if (all) exported.add(a.address());
+                exported.add(a.address()); // whatever failed: UNEXPORT must still take back what did not
+                if (!all) LOG.warning("not every export to " + a.node() + " at " + a.address() + " took");
             }
             case UNEXPORT -> {
                 run("exportfs", "-u", a.address() + ":" + mine);
@@ -87,8 +107,9 @@ public final class HomeShares implements AutoCloseable {
                     LOG.warning("cannot make " + at + ": " + e.getMessage());
                     return;
                 }
-                // hard: a job waits for its home to come back instead of seeing I/O errors
-                if (run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0", a.address() + ":" + at, at.toString())) {
+                // hard: a job waits for its home to come back instead of seeing I/O errors. Already
+                // mounted: an agent restarted, and takes the mount over.
+                if (isMountPoint(at) || run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0", a.address() + ":" + at, at.toString())) {
                     mounted.put(a.node(), a.address());
                     LOG.info("mounted " + a.node() + "'s files at " + at);
                     mountTree(a.node(), a.address());
@@ -108,7 +129,8 @@ public final class HomeShares implements AutoCloseable {
      */
     private void mountTree(String node, String address) {
         Path tree = GuestLayout.treeOf(node);
-        if (isMountPoint(tree)) return;
+        if (complete(tree)) return;
+        if (isMountPoint(tree)) run("umount", "-l", tree.toString()); // half made: start over
         boolean made;
         try {
             Files.createDirectories(tree);
@@ -126,7 +148,8 @@ public final class HomeShares implements AutoCloseable {
         for (String d : TREE_DIRS) {
             if (!made) break;
             Path at = tree.resolve(d);
-            made = mkdir(at) && run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0", address + ":/" + d, at.toString());
+            // nosuid, nodev: no setuid program or device of the home's gives a job more on this node
+            made = mkdir(at) && run("mount", "-t", "nfs4", "-o", "hard,vers=4.2,retry=0,nosuid,nodev", address + ":/" + d, at.toString());
         }
         Path share = tree.resolve(Path.of("/").relativize(ROOT.resolve(node)));
         made = made && mkdir(share) && run("mount", "--bind", ROOT.resolve(node).toString(), share.toString()) && nodeFilesystems(tree);

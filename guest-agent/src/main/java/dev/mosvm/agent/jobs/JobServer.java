@@ -494,6 +494,9 @@ public final class JobServer implements AutoCloseable {
         if (!table.seesHomeTrees() && !cwd.equals("/") && !Path.of(cwd).startsWith(GuestLayout.POOL_ROOT)) {
             return new Placement.Choice(self, "started home: its directory " + cwd + " is not shared with the pool (only /pool is)");
         }
+        if (table.seesHomeTrees() && !Path.of(cwd).startsWith(GuestLayout.POOL_ROOT) && !JobTable.openToOthers(Path.of(cwd))) {
+            return new Placement.Choice(self, "started home: its directory " + cwd + " is its owner's alone, which other nodes cannot enter");
+        }
         return placement.place(id);
     }
 

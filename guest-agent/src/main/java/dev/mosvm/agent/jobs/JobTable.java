@@ -84,6 +84,21 @@ public final class JobTable {
         return homesRoot != null;
     }
 
+    /**
+     * Whether every directory from "/" down to {@code dir} lets others in (o+x): what another
+     * node needs to enter it in this home's tree, where its root is nobody. Unreadable: no.
+     */
+    public static boolean openToOthers(Path dir) {
+        try {
+            for (Path p = dir.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+                if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) return false;
+            }
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
     private Path treeOf(String home) {
         return homesRoot == null ? null : homesRoot.resolve(home);
     }
@@ -414,6 +429,10 @@ public final class JobTable {
         }
         Path dir = tree == null ? asked : tree.resolve(Path.of("/").relativize(asked.normalize()));
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + asked);
+        if (tree != null && !Files.isExecutable(dir)) { // root is nobody in another home's tree
+            throw new IOException("cannot enter " + asked + " on " + self + ": only its owner may, and " + self + " is not " + spec.home()
+                    + "; start the job from a directory others can enter, such as /pool/" + spec.home() + " or /tmp");
+        }
         Path cgroup = cgroupFor(spec);
         Path init = initDirFor(spec.id());
         Path jobDir = jobDirFor(spec.id());

@@ -125,10 +125,19 @@ final class Criu {
         return List.copyOf(paths);
     }
 
+    /** {@code path} inside the home's tree it is in (/pool/.homes/HOME/x: /x), or itself. */
+    static String inTree(String path) {
+        String homes = dev.mosvm.agent.layout.GuestLayout.HOMES_ROOT + "/";
+        if (!path.startsWith(homes)) return path;
+        int slash = path.indexOf('/', homes.length());
+        return slash < 0 ? "/" : path.substring(slash);
+    }
+
     private static void addPath(java.util.Set<String> paths, Path link) {
         try {
             String target = Files.readSymbolicLink(link).toString();
-            if (target.startsWith("/") && !target.startsWith("/dev/") && !target.startsWith("/proc/") && !target.endsWith(" (deleted)")) paths.add(target);
+            String seen = inTree(target); // as the job sees it: its root is its home's tree, whose /dev and /proc are the node's
+            if (target.startsWith("/") && !seen.startsWith("/dev/") && !seen.startsWith("/proc/") && !target.endsWith(" (deleted)")) paths.add(target);
         } catch (IOException e) {
             // gone, or not a link
         }

@@ -143,6 +143,8 @@ public final class PeerServer implements AutoCloseable {
                 case HAS -> FrameCodec.write(ch.out, migrations.whereabouts(req.job()).frame());
                 case START -> {
                     try {
+                        // only a job's home starts it elsewhere: another member cannot start a job of any uid in that home's tree
+                        if (!ch.peer().equals(req.spec().home())) throw new IOException("only " + req.spec().home() + " starts its jobs, not " + ch.peer());
                         table.startForHome(req, ch);
                         keepOpen = true; // the job's link to its home now
                     } catch (IOException e) {

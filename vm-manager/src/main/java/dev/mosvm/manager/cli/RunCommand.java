@@ -47,7 +47,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> remote = new ArrayList<>(List.of("mosrun"));
+        // in the appliance's "/", not root's home: a job's directory is a path in its home's tree,
+        // and /root there is root's alone (another node, root squashed in that tree, cannot enter it)
+        List<String> remote = new ArrayList<>(List.of("env", "-C", "/", "mosrun"));
         if (node != null) remote.addAll(List.of("-r", node));
         if (local) remote.add("-L");
         if (checkpointEvery != null) remote.addAll(List.of("-A", String.valueOf(bounded("-A", checkpointEvery, MAX_EVERY_MINUTES))));

@@ -103,7 +103,10 @@ class JobsIT extends PoolTestBase {
         MosvmCli.Result remote = cli.run("run", "-i", "ca", "--node", "cb", "--", "sh", "-c", "echo hello from $(hostname); exit 6").exitIs(6);
         assertEquals("hello from cb\n", remote.out());
         // input piped to a job sent to another node reaches it (it arrives before the link to that node is up)
-        assertEquals("cb\none\ntwo", sh("ca", "printf 'one\\ntwo\\n' | mosrun -r cb sh -c 'hostname; cat'"));
+        assertEquals("cb\none\ntwo", sh("ca", "cd /tmp && printf 'one\\ntwo\\n' | mosrun -r cb sh -c 'hostname; cat'"));
+        // from root's home, which is root's alone: cb cannot enter it in ca's tree, and says so
+        String closed = cli.run("ssh", "-i", "ca", "--", "mosrun", "-r", "cb", "true").exitIs(126).err();
+        assertTrue(closed.contains("cannot enter /root on cb: only its owner may"), closed);
         cli.run("run", "-i", "ca", "--", "/no/such/program").exitIs(127);
         assertTrue(cli.run("run", "-i", "ca", "--node", "zz", "--", "true").exitIs(126).err().contains("no live node named 'zz'"));
     }
@@ -349,10 +352,11 @@ class JobsIT extends PoolTestBase {
         // 140 MiB: restored lazily (128 MiB or more). CRIU's daemon copies a job's memory in within
         // seconds of the restore, so a stand-in criu on cb holds it (stopped) as the restore ends:
         // the agent restarts while the job's memory is still arriving, then the daemon goes on
-        String go = "/tmp/mosvm-lazy-go";
+        String go = "/tmp/mosvm-lazy-go"; // in the job's /tmp, its home's (docs/ssi.md): made at ca, wherever the job runs
         install("cb", "/usr/local/sbin/criu", resource("hold-lazy-criu"), "755");
         try {
-            sh("cb", "test -x /usr/sbin/criu && rm -f " + go + " /run/mosvm-test-held-lazy && touch /run/mosvm-test-hold-lazy");
+            sh("ca", "rm -f " + go);
+            sh("cb", "test -x /usr/sbin/criu && rm -f /run/mosvm-test-held-lazy && touch /run/mosvm-test-hold-lazy");
             sh("ca", "su alice -c 'bg-job " + DIR + " lazy perl lazy.pl 140 " + go + "'");
             String id = waitForJob("ca", "lazy.pl 140", 60).get("id").asText();
             waitUntil("ca", "cat " + DIR + "/lazy.out", s -> s.startsWith("filled "), 180);
@@ -368,7 +372,8 @@ class JobsIT extends PoolTestBase {
                     s -> !s.isEmpty() && !s.equals("0"), 120);
             assertEquals(held, sh("cb", "pgrep -f '^/usr/sbin/criu lazy-pages -D /run/mosvm/images/in-" + id + "/' || true"),
                     "the daemon outlived the agent");
-            sh("cb", "kill -CONT " + held + "; touch " + go); // the rest of its memory comes in; the job reads every page back
+            sh("cb", "kill -CONT " + held); // the rest of its memory comes in
+            sh("ca", "touch " + go); // and the job reads every page back
             waitUntil("ca", "cat " + DIR + "/lazy.status 2>/dev/null || true", s -> !s.isEmpty(), 300);
             assertEquals("0", sh("ca", "cat " + DIR + "/lazy.status"), sh("ca", "cat " + DIR + "/lazy.err"));
             List<String> lines = sh("ca", "cat " + DIR + "/lazy.out").lines().toList();
@@ -377,8 +382,8 @@ class JobsIT extends PoolTestBase {
                     "every page as it was before the move, across the restart: " + lines);
             waitUntil("cb", "ls -d /run/mosvm/images/in-" + id + " /sys/fs/cgroup/mosvm/lazy-" + id + " 2>/dev/null || true", String::isEmpty, 60);
         } finally {
-            sh("cb", "rm -f /usr/local/sbin/criu /run/mosvm-test-hold-lazy /run/mosvm-test-held-lazy " + go
-                    + "; pkill -CONT -f '^/usr/sbin/criu lazy-pages' || true");
+            sh("cb", "rm -f /usr/local/sbin/criu /run/mosvm-test-hold-lazy /run/mosvm-test-held-lazy; pkill -CONT -f '^/usr/sbin/criu lazy-pages' || true");
+            sh("ca", "rm -f " + go);
         }
     }
 
