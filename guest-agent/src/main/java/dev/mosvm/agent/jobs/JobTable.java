@@ -85,6 +85,28 @@ public final class JobTable {
     }
 
     /**
+     * How long a job's start waits for its home's tree: a member that just joined or came back
+     * has its /pool/HOME mounted a few seconds before the tree (ten NFS mounts under TCG, over
+     * a relayed overlay).
+     */
+    static final long TREE_WAIT_MILLIS = 30_000;
+
+    /** Whether {@code tree} is whole (its /proc, put on last, is there), waiting up to {@code millis} for it. */
+    static boolean treeReady(Path tree, long millis) {
+        long until = System.nanoTime() + millis * 1_000_000;
+        while (!Files.isDirectory(tree.resolve("proc/self"))) {
+            if (System.nanoTime() - until > 0) return false;
+            try {
+                Thread.sleep(200); // polls a local tmpfs: cheap, and bounded by millis
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Whether every directory from "/" down to {@code dir} lets others in (o+x): what another
      * node needs to enter it in this home's tree, where its root is nobody. Unreadable: no.
      */
@@ -424,8 +446,8 @@ public final class JobTable {
         }
         if (!asked.isAbsolute()) throw new IOException("the job's directory must be an absolute path, not " + cwd);
         Path tree = treeOf(spec.home());
-        if (tree != null && !Files.isDirectory(tree.resolve("proc/self"))) {
-            throw new IOException(spec.home() + "'s files are not mounted on " + self + " yet (" + tree + ")");
+        if (tree != null && !treeReady(tree, TREE_WAIT_MILLIS)) {
+            throw new IOException(spec.home() + "'s files are not mounted on " + self + " yet (" + tree + ", waited " + TREE_WAIT_MILLIS / 1000 + " s)");
         }
         Path dir = tree == null ? asked : tree.resolve(Path.of("/").relativize(asked.normalize()));
         if (!Files.isDirectory(dir)) throw new IOException("no such directory on " + self + ": " + asked);
