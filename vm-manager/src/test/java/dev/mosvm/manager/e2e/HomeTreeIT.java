@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * /pool/.homes/HOME (at home a bind of its "/", elsewhere its "/" over NFS), so a Debian program
  * installed with apt-get on ca alone runs on cb and moves there and back mid-run, by hand and by
  * the balancer, printing exactly what an unmoved run prints; and a job started in a directory
- * outside /pool (a user's home directory) runs on cb in it.
+ * outside /pool (a user's home directory) runs on cb in it; a user added at home while jobs on cb
+ * read its user list is added, and known to them at once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -111,5 +112,20 @@ class HomeTreeIT extends PoolTestBase {
         assertEquals("no", sh("cb", "test -e /home/alice/data && echo yes || echo no"), "cb has no such directory of its own");
         String out = sh("ca", "su alice -c 'cd /home/alice/data && mosrun -r cb sh -c \"pwd; cat in.txt; hostname\"'");
         assertEquals("/home/alice/data\nfrom ca home\ncb", out);
+    }
+
+    @Test
+    @Order(3)
+    void aUserAddedAtHomeWhileItsJobsElsewhereLookUpUsersIsAddedAndKnownToThemAtOnce() throws Exception {
+        // jobs on cb read ca's /etc/passwd and /etc/group through ca's tree: the shadow tools at ca
+        // open them for writing without blocking, and must not be refused while they do
+        String lookups = sh("ca", "su alice -c 'cd /pool/ca && mosrun -r cb sh -c \"id alice; getent group alice; cat /etc/passwd /etc/group >/dev/null\"'");
+        assertEquals("uid=1500(alice) gid=1500(alice) groups=1500(alice)\nalice:x:1500:", lookups);
+        sh("ca", "userdel -r erin >/dev/null 2>&1 || true");
+        MosvmCli.Result added = cli.run("ssh", "-i", "ca", "--", "useradd", "-m", "-u", "1600", "erin");
+        assertEquals(0, added.exit(), "useradd at home while cb's jobs read its user list: " + added.err());
+        assertEquals("uid=1600(erin) gid=1600(erin) groups=1600(erin)", sh("ca", "cd /pool/ca && mosrun -r cb id erin"),
+                "a job on cb knows the new user at once");
+        sh("ca", "userdel -r erin");
     }
 }
