@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * short pass (smoke); scripts/bench-appliance.sh runs the full one and updates docs/.
  * Nothing here asserts a time: targets are read from the report, not enforced by tests.
  */
+@Tag(E2eGroups.ONE_VM)
 class ApplianceBenchmarkIT {
     static final int RUNS = Integer.getInteger("bench.runs", 1);
     static final int IDLE_SECONDS = Integer.getInteger("bench.idleSeconds", 15);

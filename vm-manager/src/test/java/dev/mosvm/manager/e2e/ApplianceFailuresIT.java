@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
  * of the cached image in a private cache, never on the shared one.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag(E2eGroups.ONE_VM)
 class ApplianceFailuresIT {
     Path home;
     Path privateCache;

@@ -42,8 +42,8 @@ class BalanceIT extends PoolTestBase {
      * check that the jobs spread, move and come out right.
      */
     static final boolean FULL = Boolean.getBoolean("balance.full");
-    /** Jobs per batch: eight in the test suite (more than the three nodes run at once), twelve for the figures. */
-    static final int JOBS = Integer.getInteger("balance.jobs", FULL ? 12 : 8);
+    /** Jobs per batch: six in the test suite (twice what the three nodes run at once), twelve for the figures. */
+    static final int JOBS = Integer.getInteger("balance.jobs", FULL ? 12 : 6);
     /**
      * Each job's work on the uncapped node, in ms: 4 s in the test suite, where the off, on and placed
      * batches cost most of this class's time; -Dbalance.jobMillis=7000 sizes them as the figures in

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(6) // its last test destroys cb: after the classes that need the pool of two whole, before JobsIT (which restarts cb)
+@Tag(E2eGroups.POOL_OF_TWO)
 class CheckpointIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
     Path scratch;

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(3) // on the run's pool of two, before the classes that destroy cb
+@Tag(E2eGroups.POOL_OF_TWO)
 class FloodIT extends PoolTestBase {
     static final String DIR = "/pool/ca/flood";
     /** 30 s in the suite; -Dflood.seconds=60 is the full flood. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(2) // on the pool of two, whole
+@Tag(E2eGroups.POOL_OF_TWO)
 class HomeTreeBenchmarkIT extends PoolTestBase {
     static final int MIB = Integer.getInteger("bench.ssiMib", 16);
     static final int STARTS = Integer.getInteger("bench.ssiStarts", 3);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(2) // on the pool of two, whole, before the classes that destroy cb
+@Tag(E2eGroups.POOL_OF_TWO)
 class HomeTreeIT extends PoolTestBase {
     static final String DIR = "/pool/ca/ssi";
     /**

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(7) // last on the pool of two: PoolOfTwo starts cb again after CheckpointIT destroyed it, and JobsIT destroys it too
+@Tag(E2eGroups.POOL_OF_TWO)
 class JobsIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
     Path scratch;

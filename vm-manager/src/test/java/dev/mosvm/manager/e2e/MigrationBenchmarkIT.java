@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
 @Order(1) // first on the pool of two, whole and fresh
+@Tag(E2eGroups.POOL_OF_TWO)
 class MigrationBenchmarkIT {
     static final String DIR = "/pool/ca/bench";
     static final List<Integer> SIZES_MIB = Arrays.stream(System.getProperty("bench.sizes", "10").split(",")).map(Integer::parseInt).toList();
