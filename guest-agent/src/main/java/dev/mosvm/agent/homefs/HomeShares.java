@@ -56,16 +56,16 @@ public final class HomeShares implements AutoCloseable {
     private void reconcile() {
         for (SharePlan.Action a : SharePlan.plan(self, view.get(), Set.copyOf(exported), Map.copyOf(mounted))) apply(a);
         // a tree left half made (a failed mount, an agent stopped while making it) is made again
-        if (!complete(GuestLayout.treeOf(self))) ownTree();
+        if (!GuestLayout.treeComplete(GuestLayout.treeOf(self))) ownTree();
         for (Map.Entry<String, String> m : Map.copyOf(mounted).entrySet()) {
-            if (!complete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
+            if (!GuestLayout.treeComplete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
         }
     }
 
     /** This node's own tree: its "/" bound at /pool/.homes/SELF with the node's filesystems on it. */
     private void ownTree() {
         Path tree = GuestLayout.treeOf(self);
-        if (complete(tree)) return;
+        if (GuestLayout.treeComplete(tree)) return;
         if (isMountPoint(tree)) run("umount", "-l", tree.toString()); // half made: start over
         // "/" alone, not its submounts (the other nodes' shares, /run), private: later mounts stay out of the jobs' view
         boolean made = mkdir(tree) && run("mount", "--bind", "/", tree.toString()) && run("mount", "--make-private", tree.toString())
@@ -76,11 +76,6 @@ public final class HomeShares implements AutoCloseable {
             LOG.warning("cannot make this node's tree at " + tree + " (tried again in a few seconds): jobs cannot start until it is");
             run("umount", "-l", tree.toString());
         }
-    }
-
-    /** Whether a tree is whole: the last thing put on it is the node's /sys (its /proc/self shows it mounted too). */
-    private static boolean complete(Path tree) {
-        return Files.isDirectory(tree.resolve("proc/self")) && Files.isDirectory(tree.resolve("sys/kernel"));
     }
 
     private void apply(SharePlan.Action a) {
@@ -129,7 +124,7 @@ public final class HomeShares implements AutoCloseable {
      */
     private void mountTree(String node, String address) {
         Path tree = GuestLayout.treeOf(node);
-        if (complete(tree)) return;
+        if (GuestLayout.treeComplete(tree)) return;
         if (isMountPoint(tree)) run("umount", "-l", tree.toString()); // half made: start over
         boolean made;
         try {

@@ -1,5 +1,6 @@
 package dev.mosvm.agent.jobs;
 
+import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -91,10 +92,10 @@ public final class JobTable {
      */
     static final long TREE_WAIT_MILLIS = 30_000;
 
-    /** Whether {@code tree} is whole (its /proc, put on last, is there), waiting up to {@code millis} for it. */
+    /** Whether {@code tree} is whole ({@link GuestLayout#treeComplete}), waiting up to {@code millis} for it. */
     static boolean treeReady(Path tree, long millis) {
         long until = System.nanoTime() + millis * 1_000_000;
-        while (!Files.isDirectory(tree.resolve("proc/self"))) {
+        while (!GuestLayout.treeComplete(tree)) {
             if (System.nanoTime() - until > 0) return false;
             try {
                 Thread.sleep(200); // polls a local tmpfs: cheap, and bounded by millis

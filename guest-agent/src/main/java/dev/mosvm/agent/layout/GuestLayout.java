@@ -80,6 +80,14 @@ public final class GuestLayout {
         return HOMES_ROOT.resolve(node);
     }
 
+    /**
+     * Whether a home's tree is whole: the last thing put on it is the node's /sys, after its /proc
+     * (homefs/HomeShares makes the trees; a job starts in one only when it is whole).
+     */
+    public static boolean treeComplete(Path tree) {
+        return java.nio.file.Files.isDirectory(tree.resolve("proc/self")) && java.nio.file.Files.isDirectory(tree.resolve("sys/kernel"));
+    }
+
     /** Where the checkpoints of the jobs whose home is {@code home} live, {@code /pool/HOME/.mosvm-checkpoints}. */
     public static Path checkpointsOf(String home) {
         return homeOf(home).resolve(CHECKPOINTS_DIR_NAME);

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A job's start waits, bounded, for its home's tree to be whole (JobTable.treeReady): /proc is put on it last. */
+/** A job's start waits, bounded, for its home's tree to be whole (JobTable.treeReady): /proc and then /sys are put on it last. */
 class HomeTreeWaitTest {
     @TempDir
     Path tree;
@@ -19,6 +19,8 @@ class HomeTreeWaitTest {
             try {
                 Thread.sleep(300);
                 Files.createDirectories(tree.resolve("proc/self"));
+                Thread.sleep(300);
+                Files.createDirectories(tree.resolve("sys/kernel"));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -29,7 +31,8 @@ class HomeTreeWaitTest {
     }
 
     @Test
-    void aTreeNeverMadeIsRefusedOnceTheWaitIsOver() {
+    void aTreeNeverMadeIsRefusedOnceTheWaitIsOver() throws Exception {
+        Files.createDirectories(tree.resolve("proc/self")); // half made: no /sys yet
         long t0 = System.nanoTime();
         assertFalse(JobTable.treeReady(tree, 400));
         assertTrue(System.nanoTime() - t0 >= 400_000_000L, "it waited the time given");
