@@ -33,8 +33,9 @@ class CheckpointBenchmarkIT extends PoolTestBase {
     static final String DIR = "/pool/ca/bench";
     static final int MIB = Integer.getInteger("bench.checkpointMib", 16);
     /**
-     * Steps of dirty.pl: about 9 ms each on an uncapped TCG node, so the smoke job runs about 45 s,
-     * its two checkpoints by hand taken within its first 20 or so (3000 steps ended before the second).
+     * Steps of dirty.pl: about 17 ms each on cb under TCG, so the smoke job runs about 90 s, its
+     * two checkpoints by hand taken at its 100th and 200th lines (at 3000 steps, beside a boot, it
+     * had ended before the second).
      */
     static final int STEPS = Integer.getInteger("bench.checkpointSteps", 5000);
     static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/checkpoint.md"));
@@ -106,7 +107,7 @@ class CheckpointBenchmarkIT extends PoolTestBase {
         if (!options.contains("-A")) {
             String id = waitForJob("ca", args, 60).get("id").asText();
             for (int k = 1; k <= HAND_CHECKPOINTS; k++) {
-                int lines = k * HAND_EVERY_SECONDS * 10; // a line every 10 steps of about 10 ms: ten a second
+                int lines = k * HAND_EVERY_SECONDS * 10; // a line every 10 steps: 100 lines, about 10 to 17 s
                 waitUntil("ca", "wc -l < " + DIR + "/" + name + ".out", l -> Integer.parseInt(l) >= lines, 120);
                 String said = sh("ca", "migrate " + id + " checkpoint");
                 assertTrue(said.startsWith("checkpoint " + k + " of " + id), said);
