@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 10 % of its memory dirtied a minute) run on cb from home ca, once without checkpoints and
  * once with `mosrun -A 1`, one after the other in one run; its own run times give the overhead,
  * and the manifests at home give what each checkpoint sent against the job's memory. CI runs a
- * small smoke pass of the checkpointed run alone, with two checkpoints taken by hand 10 s apart
+ * small smoke pass of the checkpointed run alone, with two checkpoints taken by hand 100 lines apart
  * instead of a minute's (the same checkpoints by the same code, without a minute's wait for the
  * first: later checkpoints send only dirtied pages; the run-time overhead is a figure, not a
  * check); scripts/bench-checkpoint.sh (-Dbench.full=true) runs both with -A 1, with the issue's
@@ -55,10 +55,10 @@ class CheckpointBenchmarkIT extends PoolTestBase {
 
     @Test
     void periodicCheckpointsOfARunningJobSendOnlyTheDirtiedPagesAfterTheFirst() throws Exception {
-        double plain = FULL ? run("plain", "") : Double.NaN;
+        double plain = FULL ? run("plain", "", 0) : Double.NaN;
         double[] plainCpu = cpu.clone();
         String since = sh("cb", "date +%s");
-        double checkpointed = FULL ? run("ck", "-A 1 -N 3 ") : run("ck", "-N 3 ");
+        double checkpointed = FULL ? run("ck", "-A 1 -N 3 ", 0) : run("ck", "-N 3 ", HAND_CHECKPOINTS);
         // the agent's own account of each (its manifests go with the job once it exits)
         List<long[]> sent = new ArrayList<>(); // number, bytes of pages, frozen ms, sealing ms
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("checkpoint (\\d+) of job \\S+ \\((?:full|on \\d+)\\): (\\d+) KiB of pages, frozen (\\d+) ms(?:, sealed in (\\d+) ms)?")
@@ -92,22 +92,22 @@ class CheckpointBenchmarkIT extends PoolTestBase {
         }
     }
 
-    /** Checkpoints the smoke pass takes by hand, {@link #HAND_EVERY_SECONDS} apart. */
+    /** Checkpoints the smoke pass takes by hand, {@link #HAND_EVERY_LINES} lines of the job apart. */
     static final int HAND_CHECKPOINTS = 2;
-    static final int HAND_EVERY_SECONDS = 10;
+    static final int HAND_EVERY_LINES = 100;
 
     /**
-     * Runs the job on cb with {@code options}; its own run time in seconds. Without -A (the smoke
-     * pass) it takes {@link #HAND_CHECKPOINTS} checkpoints by hand while the job runs.
+     * Runs the job on cb with {@code options}, taking {@code byHand} checkpoints by hand while it
+     * runs; its own run time in seconds.
      */
-    double run(String name, String options) throws Exception {
+    double run(String name, String options, int byHand) throws Exception {
         double[] before = {agentCpu("cb"), busyCpu("cb"), busyCpu("ca")};
         String args = "dirty.pl " + MIB + " " + STEPS + " 10";
         sh("ca", "rm -f " + DIR + "/" + name + ".*; bg-job " + DIR + " " + name + " " + options + "-r cb perl " + args);
-        if (!options.contains("-A")) {
+        if (byHand > 0) {
             String id = waitForJob("ca", args, 60).get("id").asText();
-            for (int k = 1; k <= HAND_CHECKPOINTS; k++) {
-                int lines = k * HAND_EVERY_SECONDS * 10; // a line every 10 steps: 100 lines, about 10 to 17 s
+            for (int k = 1; k <= byHand; k++) {
+                int lines = k * HAND_EVERY_LINES; // a line every 10 steps: 100 lines, about 17 s
                 waitUntil("ca", "wc -l < " + DIR + "/" + name + ".out", l -> Integer.parseInt(l) >= lines, 120);
                 String said = sh("ca", "migrate " + id + " checkpoint");
                 assertTrue(said.startsWith("checkpoint " + k + " of " + id), said);

@@ -14,5 +14,11 @@ final class E2eGroups {
     /** Classes that never run more than one VM at a time, and touch nothing of the host's but their own VMs. */
     static final String ONE_VM = "one-vm";
 
+    /** Whether {@code c} is one of the pool of two's classes: its tag, which {@link PoolOfTwo} requires of them. */
+    static boolean onPoolOfTwo(Class<?> c) {
+        org.junit.jupiter.api.Tag tag = c.getAnnotation(org.junit.jupiter.api.Tag.class);
+        return tag != null && POOL_OF_TWO.equals(tag.value());
+    }
+
     private E2eGroups() {}
 }

@@ -4,7 +4,6 @@ import dev.mosvm.builder.SafeDelete;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -86,8 +85,7 @@ final class PoolOfTwo extends PoolTestBase implements ExtensionContext.Store.Clo
         @Override
         public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
             Class<?> c = ctx.getRequiredTestClass();
-            Tag tag = c.getAnnotation(Tag.class);
-            if (tag == null || !E2eGroups.POOL_OF_TWO.equals(tag.value())) {
+            if (!E2eGroups.onPoolOfTwo(c)) {
                 // scripts/test-all.sh runs untagged classes after this pool is gone, and beside classes that boot VMs of their own
                 throw new IllegalStateException(c.getSimpleName() + " uses the pool of two: tag it @Tag(E2eGroups.POOL_OF_TWO)");
             }

@@ -1,8 +1,6 @@
 package dev.mosvm.manager.e2e;
 
-import java.util.Arrays;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -15,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class PoolOfTwoPowerOff implements BeforeAllCallback {
     @Override
     public void beforeAll(ExtensionContext ctx) throws Exception {
-        if (usesThePool(ctx.getRequiredTestClass())) return;
+        if (E2eGroups.onPoolOfTwo(ctx.getRequiredTestClass())) return;
         PoolOfTwo pool;
         try {
             pool = ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).get(PoolOfTwo.class, PoolOfTwo.class);
@@ -23,9 +21,5 @@ public final class PoolOfTwoPowerOff implements BeforeAllCallback {
             return; // the store rethrows the pool's failure; the classes that use it report it, this one need not fail too
         }
         if (pool != null) pool.powerOff();
-    }
-
-    private static boolean usesThePool(Class<?> c) {
-        return Arrays.stream(c.getAnnotationsByType(ExtendWith.class)).anyMatch(e -> Arrays.asList(e.value()).contains(PoolOfTwo.Shared.class));
     }
 }
