@@ -10,11 +10,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-host.sh
-# build, unit and integration tests; the modules go to ~/.m2 for the end-to-end runs below
-mvn -B install -DskipE2E "$@"
+# build; the modules go to ~/.m2 for the end-to-end runs below
+mvn -B install -DskipTests -DskipE2E "$@"
 
+# the appliance image from the agent just built (cached outside the clone, keyed by its inputs),
+# beside the unit and integration tests, which leave the jars alone; the end-to-end groups below
+# start once it is there, so they never build it side by side
 logs=vm-manager/target/e2e-logs
 rm -rf "$logs" && mkdir -p "$logs"
+bin/mosvm image build > "$logs/image.log" 2>&1 & image=$!
+if ! mvn -B surefire:test -DskipE2E "$@"; then
+  wait "$image" || true
+  echo "test-all: unit or integration tests failed (above); no end-to-end tests" >&2
+  exit 1
+fi
+if ! wait "$image"; then
+  cat "$logs/image.log"
+  echo "test-all: the appliance image did not build (above); no end-to-end tests" >&2
+  exit 1
+fi
+tail -n 3 "$logs/image.log"
 e2e() { # GROUP MAVEN-ARGS...: one group's end-to-end classes, its output also in $logs/GROUP.log
   local group=$1; shift
   mvn -B -pl vm-manager failsafe:integration-test failsafe:verify -De2e.group=-"$group" "$@" 2>&1 | tee "$logs/$group.log"
@@ -32,5 +47,7 @@ echo "== end-to-end groups"
 for g in pool-of-two one-vm others; do
   echo "$g: $(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$logs/$g.log" | tail -1 || echo 'no results')"
   grep -E '^\[ERROR\]   [A-Za-z]' "$logs/$g.log" || true
+  # the first failure whole: its message (a failed command's stderr) is where the cause is
+  awk '/<<< (ERROR|FAILURE)!$/ { on = 1 } on && n++ < 40' "$logs/$g.log"
 done
 exit "$rc"

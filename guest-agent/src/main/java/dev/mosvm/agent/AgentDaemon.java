@@ -8,6 +8,7 @@ import dev.mosvm.agent.overlay.WireGuardKeys;
 import dev.mosvm.agent.checkpoint.CheckpointStore;
 import dev.mosvm.agent.checkpoint.Checkpointer;
 import dev.mosvm.agent.layout.GuestLayout;
+import dev.mosvm.agent.sandbox.GuestLimits;
 import dev.mosvm.agent.api.AgentServer;
 import dev.mosvm.agent.api.GuestConfigSource;
 import dev.mosvm.agent.api.SelfTest;
@@ -130,6 +131,7 @@ public final class AgentDaemon {
         Path cgroups = Files.isDirectory(GuestLayout.JOBS_CGROUP.getParent()) ? GuestLayout.JOBS_CGROUP : null;
         Path inits = appliance ? GuestLayout.JOBS_INIT : null;
         JobTable table = new JobTable(cfg.node(), cgroups, peers, LaunchCommand.LAUNCHER, inits);
+        table.guestLimits(GuestLimits.forNode(ProcFiles.memTotalKb(), BalancerConfig.DEFAULT.usherBelowKb()));
         // outside the appliance (tests, a development run) all this agent keeps goes in one directory under java.io.tmpdir
         Path outside = appliance ? null : Files.createTempDirectory("mosvm-agent");
         // a job of this home running elsewhere attaches again with no caller (it went with the previous agent)

@@ -1,6 +1,7 @@
 package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.layout.GuestLayout;
+import dev.mosvm.agent.sandbox.GuestLimits;
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -60,6 +61,7 @@ public final class JobTable {
      *                 leave the init in the job's working directory
      */
     private volatile Path homesRoot;
+    private volatile GuestLimits guestLimits = GuestLimits.forNode(1L << 20, dev.mosvm.agent.balance.BalancerConfig.DEFAULT.usherBelowKb());
 
     public JobTable(String self, Path cgroupRoot, PeerDirectory peers, String launcher, Path initRoot) {
         this.self = self;
@@ -789,22 +791,33 @@ public final class JobTable {
     }
 
     /**
-     * Guests' CPU weight against the node's own jobs' 100 (cgroup v2 cpu.weight): a guest
-     * takes only CPU the node's own jobs leave idle, so balancing never slows an owner's work.
+     * The job's cgroup, made on first use, with a guest's limits (a job whose home is another
+     * node) or none (a job at home, perhaps back from being a guest in the same-named cgroup).
+     * They are written before a restore puts the job in: CRIU restores no cgroup v2 settings.
      */
-    static final int GUEST_CPU_WEIGHT = 5;
-
-    /** The job's cgroup, made on first use; a guest (a job whose home is another node) gets a low CPU weight. */
     public Path cgroupFor(JobSpec spec) {
         Path dir = cgroupFor(spec.id());
-        if (dir != null && !spec.home().equals(self)) {
-            try {
-                Files.writeString(dir.resolve("cpu.weight"), String.valueOf(GUEST_CPU_WEIGHT));
-            } catch (IOException e) {
-                LOG.fine("no CPU weight for guest " + spec.id() + ": " + e.getMessage());
+        if (dir != null) {
+            boolean guest = !spec.home().equals(self);
+            for (Map.Entry<String, String> f : guestLimits().cgroupFiles(guest).entrySet()) {
+                try {
+                    Files.writeString(dir.resolve(f.getKey()), f.getValue());
+                } catch (IOException e) {
+                    // a controller this kernel lacks; the job runs, without that limit
+                    LOG.warning("cannot set " + f.getKey() + " of " + (guest ? "guest " : "job ") + spec.id() + ": " + e.getMessage());
+                }
             }
         }
         return dir;
+    }
+
+    /** What a guest may take here: set by the agent from this node's memory, or the default for a 1 GiB node. */
+    public GuestLimits guestLimits() {
+        return guestLimits;
+    }
+
+    public void guestLimits(GuestLimits limits) {
+        this.guestLimits = java.util.Objects.requireNonNull(limits);
     }
 
     private Path cgroupFor(String id) {
@@ -878,10 +891,10 @@ public final class JobTable {
      */
     static final int JOBS_CPU_WEIGHT = 20;
 
-    /** CPU and memory accounting for every job's cgroup (each line may be refused on its own). */
+    /** CPU, memory and process accounting for every job's cgroup (each line may be refused on its own). */
     private void enableControllers() {
         for (Path control : List.of(cgroupRoot.getParent().resolve("cgroup.subtree_control"), cgroupRoot.resolve("cgroup.subtree_control"))) {
-            for (String c : List.of("+cpu", "+memory")) {
+            for (String c : List.of("+cpu", "+memory", "+pids")) {
                 try {
                     Files.writeString(control, c);
                 } catch (IOException e) {

@@ -310,6 +310,10 @@ final class TargetMigration {
         if (!imageVersion.equals(offer.imageVersion())) {
             return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
         }
+        if (!spec.home().equals(table.self())) { // moves a user asks for too: past the ceiling the restore would be killed
+            String tooBig = table.guestLimits().refusal(table.self(), spec.id(), offer.rssKb());
+            if (tooBig != null) return tooBig;
+        }
         String busy = admission.refusal(spec, offer);
         if (busy != null) return busy;
         for (String p : offer.paths() == null ? List.<String>of() : offer.paths()) {

@@ -15,6 +15,11 @@ public final class ProcFiles {
         return parseMeminfo(read("/proc/meminfo")).getOrDefault("MemAvailable", 0L);
     }
 
+    /** MemTotal from /proc/meminfo, in kB. */
+    public static long memTotalKb() throws IOException {
+        return parseMeminfo(read("/proc/meminfo")).getOrDefault("MemTotal", 0L);
+    }
+
     /** Linux USER_HZ; /proc/PID/stat start times are in these ticks. 100 on every x86 Linux. */
     static final double CLOCK_TICKS = 100.0;
 
