@@ -791,27 +791,31 @@ public final class JobTable {
     }
 
     /**
-     * The job's cgroup, made on first use, with a guest's limits (a job whose home is another
-     * node) or none (a job at home, perhaps back from being a guest in the same-named cgroup).
-     * They are written before a restore puts the job in: CRIU restores no cgroup v2 settings.
+     * The job's cgroup, made on first use; a guest's (a job whose home is another node) gets the
+     * guest limits, written before a start or a restore puts the job in (CRIU restores no cgroup
+     * v2 settings). A guest whose limits cannot be written does not start here: the caller hears
+     * why, and a move leaves the job where it was. A job at home keeps the kernel's defaults: a
+     * node is a job's home or not for all of its life, so its same-named cgroup never held a
+     * guest's limits.
      */
-    public Path cgroupFor(JobSpec spec) {
+    public Path cgroupFor(JobSpec spec) throws IOException {
         Path dir = cgroupFor(spec.id());
-        if (dir != null) {
-            boolean guest = !spec.home().equals(self);
-            for (Map.Entry<String, String> f : guestLimits().cgroupFiles(guest).entrySet()) {
+        if (dir != null && !spec.home().equals(self)) {
+            enableControllers(); // a limit's file exists only under a parent that hands down its controller
+            for (Map.Entry<String, String> f : guestLimits().cgroupFiles().entrySet()) {
                 try {
                     Files.writeString(dir.resolve(f.getKey()), f.getValue());
                 } catch (IOException e) {
-                    // a controller this kernel lacks; the job runs, without that limit
-                    LOG.warning("cannot set " + f.getKey() + " of " + (guest ? "guest " : "job ") + spec.id() + ": " + e.getMessage());
+                    removeCgroup(dir);
+                    throw new IOException(self + " cannot set " + f.getKey() + " for guest " + spec.id() + " (" + e.getMessage()
+                            + "), and runs no guest without its limits");
                 }
             }
         }
         return dir;
     }
 
-    /** What a guest may take here: set by the agent from this node's memory, or the default for a 1 GiB node. */
+    /** What a guest may take here: set by the agent from this node's memory; until then the figures of a 1 GiB node. */
     public GuestLimits guestLimits() {
         return guestLimits;
     }

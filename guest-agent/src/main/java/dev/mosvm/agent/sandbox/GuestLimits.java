@@ -8,10 +8,9 @@ import java.util.Map;
  * What a guest job (one whose home is another node) may take of the node that runs it, as
  * cgroup v2 settings of the job's own cgroup: a low CPU weight, so it gets only CPU the owner's
  * jobs leave idle; a memory ceiling below the node's memory by the ushering reserve, so a guest
- * that outgrows the node is killed on its own instead of the agent or the owner's work; a
- * process count, so a fork bomb stops at its own limit. A job at home has none of them.
- * CRIU restores no cgroup v2 settings, so the target writes them before it restores a job into
- * the cgroup, and a move back home writes them off again. Pure.
+ * that outgrows the node is killed, whole, at its own limit; a process count, so a fork bomb
+ * stops at its own limit. A job at home has none of them. CRIU restores no cgroup v2
+ * settings, so the target writes them before it restores a job into the cgroup. Pure.
  *
  * @param memoryMaxBytes a guest's memory.max
  * @param pidsMax        a guest's pids.max: processes and threads together
@@ -21,9 +20,6 @@ public record GuestLimits(long memoryMaxBytes, int pidsMax) {
     public static final int GUEST_CPU_WEIGHT = 5;
     /** The default process count: ample for a compiler's or a parallel job's children, far below a fork bomb's. */
     public static final int GUEST_PIDS_MAX = 1024;
-    /** cgroup v2's "no limit", and the weight of a job at home. */
-    static final String NO_LIMIT = "max";
-    static final int HOME_CPU_WEIGHT = 100;
 
     public GuestLimits {
         if (memoryMaxBytes <= 0) throw new IllegalArgumentException("a guest's memory limit must be positive: " + memoryMaxBytes);
@@ -35,18 +31,19 @@ public record GuestLimits(long memoryMaxBytes, int pidsMax) {
      * itself (the agent, sshd, NFS, the owner's jobs); at least a quarter of its memory.
      */
     public static GuestLimits forNode(long memTotalKb, long reserveKb) {
-        long kb = Math.max(memTotalKb - reserveKb, memTotalKb / 4);
+        if (memTotalKb <= 0) throw new IllegalArgumentException("no memory size for this node: " + memTotalKb + " kB");
+        long kb = Math.max(memTotalKb - Math.max(reserveKb, 0), memTotalKb / 4);
         return new GuestLimits(Math.max(kb, 1) * 1024, GUEST_PIDS_MAX);
     }
 
-    /** The cgroup files of a job's cgroup and what they hold: a guest's limits, or none at home. */
-    public Map<String, String> cgroupFiles(boolean guest) {
+    /** A guest's cgroup files and what they hold. */
+    public Map<String, String> cgroupFiles() {
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("cpu.weight", String.valueOf(guest ? GUEST_CPU_WEIGHT : HOME_CPU_WEIGHT));
-        files.put("memory.max", guest ? String.valueOf(memoryMaxBytes) : NO_LIMIT);
-        files.put("pids.max", guest ? String.valueOf(pidsMax) : NO_LIMIT);
+        files.put("cpu.weight", String.valueOf(GUEST_CPU_WEIGHT));
+        files.put("memory.max", String.valueOf(memoryMaxBytes));
+        files.put("pids.max", String.valueOf(pidsMax));
         // past its ceiling a guest ends whole, not as a job with a process missing
-        files.put("memory.oom.group", guest ? "1" : "0");
+        files.put("memory.oom.group", "1");
         return files;
     }
 
@@ -55,7 +52,7 @@ public record GuestLimits(long memoryMaxBytes, int pidsMax) {
      * the memory ceiling it would be killed as it is restored, and then it is nowhere.
      */
     public String refusal(String node, String job, long rssKb) {
-        if (rssKb * 1024 <= memoryMaxBytes) return null;
+        if (rssKb <= memoryMaxBytes / 1024) return null; // a peer's figure: no multiplying it
         return String.format(Locale.ROOT, "job %s uses %d MiB, more than the %d MiB a guest may use on %s", job, rssKb / 1024,
                 memoryMaxBytes >> 20, node);
     }

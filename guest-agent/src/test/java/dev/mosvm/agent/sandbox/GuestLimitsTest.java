@@ -1,12 +1,14 @@
 package dev.mosvm.agent.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mosvm.agent.jobs.JobTable;
 import dev.mosvm.agent.wire.JobSpec;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,10 +33,9 @@ class GuestLimitsTest {
     }
 
     @Test
-    void aGuestGetsLimitsAndAJobAtHomeHasNone() {
+    void aGuestsCgroupFiles() {
         GuestLimits l = new GuestLimits(300L << 20, 64);
-        assertEquals(Map.of("cpu.weight", "5", "memory.max", String.valueOf(300L << 20), "pids.max", "64", "memory.oom.group", "1"), l.cgroupFiles(true));
-        assertEquals(Map.of("cpu.weight", "100", "memory.max", "max", "pids.max", "max", "memory.oom.group", "0"), l.cgroupFiles(false));
+        assertEquals(Map.of("cpu.weight", "5", "memory.max", String.valueOf(300L << 20), "pids.max", "64", "memory.oom.group", "1"), l.cgroupFiles());
     }
 
     @Test
@@ -42,6 +43,7 @@ class GuestLimitsTest {
         GuestLimits l = new GuestLimits(300L << 20, 64);
         assertNull(l.refusal("cb", "ca.7", 300 * 1024));
         assertEquals("job ca.7 uses 301 MiB, more than the 300 MiB a guest may use on cb", l.refusal("cb", "ca.7", 301 * 1024 + 1));
+        assertTrue(l.refusal("cb", "ca.7", Long.MAX_VALUE).startsWith("job ca.7 uses"), "a peer's absurd figure is refused, not wrapped around");
     }
 
     @Property
@@ -58,20 +60,29 @@ class GuestLimitsTest {
     }
 
     @Test
-    void theJobTableWritesAGuestsLimitsIntoItsCgroupAndLiftsThemAtHome(@TempDir Path cgroups) throws Exception {
+    void theJobTableWritesAGuestsLimitsIntoItsCgroupAndNoneForAJobAtHome(@TempDir Path cgroups) throws Exception {
         JobTable table = new JobTable("cb", cgroups.resolve("mosvm"), null);
         table.guestLimits(new GuestLimits(300L << 20, 64));
         Path guest = table.cgroupFor(spec("ca.7", "ca"));
         assertEquals(List.of(String.valueOf(300L << 20)), Files.readAllLines(guest.resolve("memory.max")));
         assertEquals(List.of("64"), Files.readAllLines(guest.resolve("pids.max")));
         assertEquals(List.of("5"), Files.readAllLines(guest.resolve("cpu.weight")));
-        // the same job back home in its same-named cgroup: nothing of the guest's limits is left
-        JobTable home = new JobTable("ca", cgroups.resolve("mosvm"), null);
-        Path back = home.cgroupFor(spec("ca.7", "ca"));
-        assertEquals(guest, back);
-        assertEquals(List.of("max"), Files.readAllLines(back.resolve("memory.max")));
-        assertEquals(List.of("max"), Files.readAllLines(back.resolve("pids.max")));
-        assertEquals(List.of("100"), Files.readAllLines(back.resolve("cpu.weight")));
+        assertEquals(List.of("1"), Files.readAllLines(guest.resolve("memory.oom.group")));
+        Path own = table.cgroupFor(spec("cb.3", "cb"));
+        assertFalse(Files.exists(own.resolve("memory.max")), "the kernel's defaults for a job at home");
+    }
+
+    @Test
+    void aGuestWhoseLimitsCannotBeWrittenDoesNotStart(@TempDir Path cgroups) throws Exception {
+        JobTable table = new JobTable("cb", cgroups.resolve("mosvm"), null);
+        Files.createDirectories(cgroups.resolve("mosvm/job-ca.8/pids.max")); // a directory where the file goes: the write fails
+        IOException e = assertThrows(IOException.class, () -> table.cgroupFor(spec("ca.8", "ca")));
+        assertTrue(e.getMessage().contains("cb cannot set pids.max for guest ca.8"), e.getMessage());
+    }
+
+    @Test
+    void aNodeWithoutAMemorySizeIsAnError() {
+        assertThrows(IllegalArgumentException.class, () -> GuestLimits.forNode(0, 131_072));
     }
 
     private static JobSpec spec(String id, String home) {
