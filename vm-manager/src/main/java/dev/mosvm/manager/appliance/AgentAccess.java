@@ -18,6 +18,13 @@ import java.time.Duration;
  * talks to an appliance (nodes, mon, balance, ps, migrate, pool) comes through here.
  */
 public final class AgentAccess {
+    /**
+     * How long a command waits for an agent's answer to a quick request (nodes, balance): an
+     * emulated appliance on a busy host answers a cold TLS request in seconds, more while a
+     * join mounts its peers' files; measured past 5 s with three TCG guests on two cores.
+     */
+    public static final Duration ANSWER_WAIT = Duration.ofSeconds(30);
+
     private final InstanceStore store;
     private final Hypervisor hv;
 

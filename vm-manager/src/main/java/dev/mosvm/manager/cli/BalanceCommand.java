@@ -2,8 +2,8 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.BalanceState;
 import dev.mosvm.console.BalanceSwitch;
+import dev.mosvm.manager.appliance.AgentAccess;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +27,7 @@ final class BalanceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            BalanceState s = BalanceSwitch.apply(root.agents(hv).client(instance.name, Duration.ofSeconds(5), true), mode);
+            BalanceState s = BalanceSwitch.apply(root.agents(hv).client(instance.name, AgentAccess.ANSWER_WAIT, true), mode);
             output.print(spec, s, out -> BalanceSwitch.print(out, s));
         }
         return 0;

@@ -2,8 +2,8 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.PoolView;
 import dev.mosvm.console.NodesTable;
+import dev.mosvm.manager.appliance.AgentAccess;
 import dev.mosvm.manager.hypervisor.Hypervisor;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +24,7 @@ final class NodesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
-            PoolView v = root.agents(hv).client(instance.name, Duration.ofSeconds(5), true).nodes();
+            PoolView v = root.agents(hv).client(instance.name, AgentAccess.ANSWER_WAIT, true).nodes();
             output.print(spec, v, out -> NodesTable.print(out, v));
         }
         return 0;
