@@ -43,7 +43,7 @@ class SandboxIT extends PoolTestBase {
 
     @AfterEach
     void noJobsLeft() throws Exception {
-        sh("ca", "pkill -f 'sleep 6[0-9][0-9]|forks.pl' || true");
+        sh("ca", "pkill -f 'sleep 6[0-9][0-9]|[f]orks[.]pl' || true");
     }
 
     /** A job started at home and moved to cb: CRIU restores no cgroup v2 settings, so cb writes them before the restore. */
