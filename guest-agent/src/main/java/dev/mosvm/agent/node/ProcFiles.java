@@ -12,12 +12,16 @@ public final class ProcFiles {
 
     /** MemAvailable from /proc/meminfo, in kB: what can be taken without swapping or killing. */
     public static long memAvailableKb() throws IOException {
-        return parseMeminfo(read("/proc/meminfo")).getOrDefault("MemAvailable", 0L);
+        return meminfoKb("MemAvailable");
     }
 
     /** MemTotal from /proc/meminfo, in kB. */
     public static long memTotalKb() throws IOException {
-        return parseMeminfo(read("/proc/meminfo")).getOrDefault("MemTotal", 0L);
+        return meminfoKb("MemTotal");
+    }
+
+    private static long meminfoKb(String key) throws IOException {
+        return parseMeminfo(read("/proc/meminfo")).getOrDefault(key, 0L);
     }
 
     /** Linux USER_HZ; /proc/PID/stat start times are in these ticks. 100 on every x86 Linux. */
