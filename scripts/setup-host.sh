@@ -13,7 +13,7 @@ PACKAGES=(
   openjdk-17-jdk-headless maven                       # build
   libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu dnsmasq-base
   qemu-system-x86 qemu-utils                          # run appliance VMs
-  mmdebstrap e2fsprogs gcc libc6-dev libssl-dev       # build the appliance image (gcc, libcrypto: its native tools, images/files/usr/local/src)
+  mmdebstrap e2fsprogs gcc libc6-dev libssl-dev libseccomp-dev  # build the appliance image (gcc, libcrypto, libseccomp: its native tools, images/files/usr/local/src)
   openssh-client                                      # mosvm ssh
   tini                                                # the job service's tests run jobs on the host too
 )

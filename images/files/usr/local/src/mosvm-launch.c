@@ -14,7 +14,8 @@
  *     /pool/.homes/HOME, at home a bind of its "/", elsewhere the home's "/" over NFS, so the
  *     job finds every path at home wherever it runs and CRIU restores its root by that path),
  *     takes the caller's user (UID, GID and that user's groups from ROOT's /etc/group: the
- *     home's), enters DIR (the job's working directory, a path inside ROOT) and execs PROGRAM.
+ *     home's), enters DIR (the job's working directory, a path inside ROOT), confines itself
+ *     (no_new_privs and a seccomp filter, below, docs/sandbox.md) and execs PROGRAM.
  *     tini is not in ROOT: it stays on the node, where the agent signals and CRIU dumps it.
  *     The namespace's init must stay privileged: /proc
  *     is the appliance's, not the namespace's, so CRIU's parasite mounts a proc of the
@@ -40,6 +41,7 @@
  * start: under TCG that chain costs most of a second of CPU per job on a capped node
  * (docs/benchmarks.md has the figures).
  */
+// link: -lseccomp
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,12 +49,14 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -185,11 +189,70 @@ static void take_user(uid_t uid, gid_t gid) {
     if (setgroups(n, groups) || setgid(gid) || setuid(uid)) fail("cannot become uid %ld gid %ld: %s", (long) uid, (long) gid, strerror(errno));
 }
 
+/*
+ * What no job may do, on any node, root's included (EPERM, as for an unprivileged caller): change
+ * its view of the filesystem (a root job could leave its home's tree), make namespaces of its
+ * own (a user namespace is root's powers over new mounts for anyone), load or swap a kernel,
+ * reach kernel facilities a job has no use for and an exploit often starts from (BPF, perf,
+ * keyrings, file handles that bypass the tree), set the node's clock or name. Everything else is
+ * allowed: the list is short so that any program that runs on Linux runs as a job. tini, which
+ * CRIU's parasite has mount a proc in, is not confined; the job's own processes are, and CRIU
+ * dumps the filter with them and restores it on the node the job moves to.
+ */
+static const int DENIED[] = {
+    SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+    SCMP_SYS(open_tree), SCMP_SYS(move_mount), SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount),
+    SCMP_SYS(fspick), SCMP_SYS(mount_setattr),
+    SCMP_SYS(unshare), SCMP_SYS(setns),
+    SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(acct),
+    SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+    SCMP_SYS(open_by_handle_at), SCMP_SYS(iopl), SCMP_SYS(ioperm),
+    SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+};
+
+/* clone's namespace flags: clone with any of them is refused like unshare (CLONE_NEWTIME is CSIGNAL's bit for clone) */
+static const unsigned long CLONE_NAMESPACES[] = {
+    CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+};
+
+static void deny(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned count, const struct scmp_arg_cmp *cmp) {
+    int rc = seccomp_rule_add_array(ctx, action, syscall, count, cmp);
+    if (rc < 0) {
+        char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, syscall);
+        fail("cannot confine the job (rule for %s): %s", name ? name : "a system call", strerror(-rc));
+    }
+}
+
+/* no_new_privs (no setuid program raises a job's rights) and the filter, for this process and all it starts */
+static void confine(void) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail("cannot set no_new_privs: %s", strerror(errno));
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) fail("cannot confine the job: no seccomp filter");
+    /* the same rules for 32-bit and x32 programs, whose system calls have numbers of their own */
+    static const uint32_t OTHER_ABIS[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
+    for (size_t i = 0; i < sizeof OTHER_ABIS / sizeof *OTHER_ABIS; i++) {
+        int rc = seccomp_arch_add(ctx, OTHER_ABIS[i]);
+        if (rc < 0 && rc != -EEXIST) fail("cannot confine the job's other ABIs: %s", strerror(-rc));
+    }
+    for (size_t i = 0; i < sizeof DENIED / sizeof *DENIED; i++) deny(ctx, SCMP_ACT_ERRNO(EPERM), DENIED[i], 0, NULL);
+    for (size_t i = 0; i < sizeof CLONE_NAMESPACES / sizeof *CLONE_NAMESPACES; i++) {
+        struct scmp_arg_cmp flag = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NAMESPACES[i], CLONE_NAMESPACES[i]);
+        deny(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, &flag);
+    }
+    /* clone3's flags are in memory a filter cannot read: "not here" makes glibc fall back to clone */
+    deny(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
+    int rc = seccomp_load(ctx);
+    if (rc < 0) fail("cannot confine the job: %s", strerror(-rc));
+    seccomp_release(ctx);
+}
+
 /* mosvm-launch --as UID GID ROOT DIR PROGRAM [ARGS...]: run by tini inside the namespace */
 static int run_as(char **argv) {
     if (strcmp(argv[4], "-") && (chroot(argv[4]) || chdir("/"))) fail("cannot enter the home's tree %s: %s", argv[4], strerror(errno));
     take_user((uid_t) number(argv[2], "UID"), (gid_t) number(argv[3], "GID"));
     if (chdir(argv[5])) fail("cannot enter %s: %s", argv[5], strerror(errno)); /* as the user, as a login would */
+    confine();
     execvp(argv[6], argv + 6);
     int err = errno;
     fprintf(stderr, "mosvm-launch: cannot run %s: %s\n", argv[6], strerror(err));

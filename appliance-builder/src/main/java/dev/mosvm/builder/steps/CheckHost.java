@@ -24,12 +24,16 @@ public final class CheckHost implements BuildStep {
         for (String tool : List.of("mmdebstrap", "mkfs.ext4", "qemu-img", "cc")) {
             if (!ProcessRunner.onPath(tool)) {
                 throw new BuildException(tool + " is not installed",
-                        "install it: apt-get install --no-install-recommends mmdebstrap e2fsprogs qemu-utils gcc libc6-dev libssl-dev");
+                        "install it: apt-get install --no-install-recommends mmdebstrap e2fsprogs qemu-utils gcc libc6-dev libssl-dev libseccomp-dev");
             }
         }
         if (!Files.exists(Path.of("/usr/include/openssl/evp.h"))) {
             throw new BuildException("OpenSSL's development files are not installed (the page-stream tool links libcrypto)",
                     "install them: apt-get install --no-install-recommends libssl-dev");
+        }
+        if (!Files.exists(Path.of("/usr/include/seccomp.h"))) {
+            throw new BuildException("libseccomp's development files are not installed (the job launcher confines jobs with it)",
+                    "install them: apt-get install --no-install-recommends libseccomp-dev");
         }
         if (!isRoot()) {
             throw new BuildException("building the appliance needs root (mmdebstrap installs packages into a chroot)",

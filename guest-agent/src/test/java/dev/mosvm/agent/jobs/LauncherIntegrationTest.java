@@ -93,6 +93,37 @@ class LauncherIntegrationTest {
     }
 
     @Test
+    void aJobIsConfinedAndStillRunsOrdinaryPrograms() throws Exception {
+        // as root, which the filter holds as it holds anyone: each attempt says whether it was refused
+        String attempts = String.join("; ",
+                "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t' ' '",
+                "unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused",
+                "unshare -m true 2>/dev/null && echo mount namespace: allowed || echo mount namespace: refused",
+                "mount -t tmpfs none " + work + " 2>/dev/null && echo mount: allowed || echo mount: refused",
+                "chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused",
+                "perl -e 'syscall(272, 0x00020000) == -1 and print qq{clone flags by syscall: $!\n}'", // unshare(CLONE_NEWNS), by number
+                "sh -c 'echo child: ran' & wait",
+                "perl -e 'use threads; threads->create(sub { print qq{thread: ran\n} })->join'");
+        Process p = launch(0, "sh", "-c", attempts);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("""
+                NoNewPrivs: 1
+                Seccomp: 2
+                unshare: refused
+                mount namespace: refused
+                mount: refused
+                chroot: refused
+                clone flags by syscall: Operation not permitted
+                child: ran
+                thread: ran
+                """, new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, p.exitValue());
+        // the job shares this test's mount namespace: a mount it made would show here
+        assertTrue(!Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + work + " "), "nothing was mounted on " + work);
+    }
+
+    @Test
     void aRootJobAlsoRunsInTheCallersDirectory() throws Exception {
         Process p = launchIn(work, 0, "sh", "-c", "pwd; id -u");
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
