@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * What a guest job may take of the node that runs it (docs/sandbox.md), on the run's pool of
  * two: a job of ca's moved to cb has cb's guest limits in its cgroup; a fork bomb there stops
- * at its own process limit while cb goes on serving, and the same job at home does not.
+ * at its own process limit while cb goes on serving, and the same job at home does not; a job
+ * of root's cannot mount, leave its root, make namespaces or load a module, there and after a move.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
@@ -83,6 +84,47 @@ class SandboxIT extends PoolTestBase {
         Matcher home = made(sh("ca", "cd /pool/ca && mosrun -h perl " + FORKS + " " + want + " 5"));
         System.out.println("sandbox e2e: a guest on cb " + guest.group() + "; the same job at home " + home.group());
         assertEquals(String.valueOf(want), home.group(1), "the same job at home has no such limit: " + home.group());
+    }
+
+    /**
+     * A job of root's, the most a job can be, tries to leave its confinement on cb, then again
+     * after CRIU moved it home: the filter travels with it (no_new_privs does not with CRIU 3.17,
+     * so the second report shows what it is there).
+     */
+    @Test
+    void aJobIsConfinedOnItsNodeAndAfterAMove() throws Exception {
+        String w = "/pool/ca/w";
+        sh("ca", "rm -f " + w + "/confined.* " + w + "/go");
+        install("ca", w + "/confined.sh", ("""
+                attempts() {
+                  grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t' ' '
+                  unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused
+                  mount -t tmpfs none /mnt 2>/dev/null && echo mount: allowed || echo mount: refused
+                  chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused
+                  perl -e 'syscall(313, -1, "", 0) == -1 and print qq{finit_module: $!\n}'
+                  perl -e 'syscall(321, 0, 0, 0) == -1 and print qq{bpf: $!\n}'
+                }
+                attempts > W/confined.before
+                while [ ! -e W/go ]; do sleep 1; done
+                attempts > W/confined.after
+                """).replace("W/", w + "/").getBytes(StandardCharsets.UTF_8), "644");
+        sh("ca", "cd " + w + " && (setsid nohup mosrun -r cb sh confined.sh >/dev/null 2>" + w + "/confined.err </dev/null &)");
+        String id = waitForJob("ca", "confined.sh", 120).get("id").asText();
+        waitUntil("ca", "cat " + w + "/confined.before 2>/dev/null | grep -c . || true", "7"::equals, 120);
+        String refusals = """
+                unshare: refused
+                mount: refused
+                chroot: refused
+                finit_module: Operation not permitted
+                bpf: Operation not permitted""";
+        assertEquals("NoNewPrivs: 1\nSeccomp: 2\n" + refusals, sh("ca", "cat " + w + "/confined.before"), "root's job on cb");
+
+        cli.run("migrate", "-i", "ca", id, "home").ok();
+        sh("ca", "touch " + w + "/go");
+        waitUntil("ca", "cat " + w + "/confined.after 2>/dev/null | grep -c . || true", "7"::equals, 120);
+        String after = sh("ca", "cat " + w + "/confined.after");
+        System.out.println("sandbox e2e: after the move home:\n" + after);
+        assertTrue(after.contains("Seccomp: 2\n" + refusals), "the same job moved home by CRIU: " + after);
     }
 
     private String limits(String vm, String cgroup) throws Exception {
