@@ -190,7 +190,8 @@ static void take_user(uid_t uid, gid_t gid) {
 }
 
 /*
- * What no job may do, on any node, root's included (EPERM, as for an unprivileged caller): change
+ * What no job may do, on any node (EPERM, as for an unprivileged caller; root's jobs are held
+ * to it too, though the node's /proc and /dev in the tree give root other ways out): change
  * its view of the filesystem (a root job could leave its home's tree), make namespaces of its
  * own (a user namespace is root's powers over new mounts for anyone), load or swap a kernel,
  * reach kernel facilities a job has no use for and an exploit often starts from (BPF, perf,
@@ -203,18 +204,22 @@ static const int DENIED[] = {
     SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
     SCMP_SYS(open_tree), SCMP_SYS(move_mount), SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount),
     SCMP_SYS(fspick), SCMP_SYS(mount_setattr),
-    SCMP_SYS(unshare), SCMP_SYS(setns),
+    SCMP_SYS(umount), SCMP_SYS(setns),
     SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
     SCMP_SYS(kexec_file_load), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(acct),
     SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
     SCMP_SYS(open_by_handle_at), SCMP_SYS(iopl), SCMP_SYS(ioperm),
-    SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+    SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(clock_settime64), SCMP_SYS(stime),
+    SCMP_SYS(clock_adjtime), SCMP_SYS(clock_adjtime64), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
 };
 
-/* clone's namespace flags: clone with any of them is refused like unshare (CLONE_NEWTIME is CSIGNAL's bit for clone) */
+/* The namespace flags: unshare or clone with any of them is refused (unshare(CLONE_FILES) and the like stay allowed) */
 static const unsigned long CLONE_NAMESPACES[] = {
     CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 };
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 static void deny(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned count, const struct scmp_arg_cmp *cmp) {
     int rc = seccomp_rule_add_array(ctx, action, syscall, count, cmp);
@@ -239,7 +244,10 @@ static void confine(void) {
     for (size_t i = 0; i < sizeof CLONE_NAMESPACES / sizeof *CLONE_NAMESPACES; i++) {
         struct scmp_arg_cmp flag = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NAMESPACES[i], CLONE_NAMESPACES[i]);
         deny(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, &flag);
+        deny(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1, &flag);
     }
+    struct scmp_arg_cmp time_ns = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWTIME, CLONE_NEWTIME); /* clone's CSIGNAL bits: unshare's alone */
+    deny(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1, &time_ns);
     /* clone3's flags are in memory a filter cannot read: "not here" makes glibc fall back to clone */
     deny(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
     int rc = seccomp_load(ctx);
@@ -294,6 +302,14 @@ int main(int argc, char **argv) {
     static char workdir[PATH_MAX];
     if (!getcwd(workdir, sizeof workdir)) fail("cannot read the working directory: %s", strerror(errno));
     const char *jobcwd = inside(root, workdir);
+
+    /* the agent's OOM protection (OOMScoreAdjust) is not the job's: a job is killed before it.
+     * A kernel that refuses leaves the job as protected as its agent, which is no reason to refuse the job. */
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        if (write(oom, "0", 1) != 1) { /* nothing more to do */ }
+        close(oom);
+    }
 
     sigset_t none, parent_blocks;
     sigemptyset(&none);

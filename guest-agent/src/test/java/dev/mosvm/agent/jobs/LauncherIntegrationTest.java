@@ -101,7 +101,10 @@ class LauncherIntegrationTest {
                 "unshare -m true 2>/dev/null && echo mount namespace: allowed || echo mount namespace: refused",
                 "mount -t tmpfs none " + work + " 2>/dev/null && echo mount: allowed || echo mount: refused",
                 "chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused",
-                "perl -e 'syscall(272, 0x00020000) == -1 and print qq{clone flags by syscall: $!\n}'", // unshare(CLONE_NEWNS), by number
+                "perl -e 'syscall(272, 0x00020000) == -1 and print qq{unshare by number: $!\n}'", // unshare(CLONE_NEWNS)
+                // clone(CLONE_NEWUSER|SIGCHLD): unconfined, the child would return 0 and print nothing, as its parent
+                "perl -e '$r = syscall(56, 0x10000011, 0, 0, 0, 0); $r == -1 and print qq{clone with a namespace: $!\n}; $r == 0 and exit'",
+                "perl -e 'syscall(272, 0x00000400) == 0 and print qq{unshare of files: allowed\n}'", // unshare(CLONE_FILES)
                 "sh -c 'echo child: ran' & wait",
                 "perl -e 'use threads; threads->create(sub { print qq{thread: ran\n} })->join'");
         Process p = launch(0, "sh", "-c", attempts);
@@ -113,7 +116,9 @@ class LauncherIntegrationTest {
                 mount namespace: refused
                 mount: refused
                 chroot: refused
-                clone flags by syscall: Operation not permitted
+                unshare by number: Operation not permitted
+                clone with a namespace: Operation not permitted
+                unshare of files: allowed
                 child: ran
                 thread: ran
                 """, new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),

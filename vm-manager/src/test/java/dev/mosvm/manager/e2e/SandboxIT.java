@@ -97,6 +97,7 @@ class SandboxIT extends PoolTestBase {
         sh("ca", "rm -f " + w + "/confined.* " + w + "/go");
         install("ca", w + "/confined.sh", ("""
                 attempts() {
+                  echo oom_score_adj: $(cat /proc/self/oom_score_adj)
                   grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t' ' '
                   unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused
                   mount -t tmpfs none /mnt 2>/dev/null && echo mount: allowed || echo mount: refused
@@ -110,18 +111,20 @@ class SandboxIT extends PoolTestBase {
                 """).replace("W/", w + "/").getBytes(StandardCharsets.UTF_8), "644");
         sh("ca", "cd " + w + " && (setsid nohup mosrun -r cb sh confined.sh >/dev/null 2>" + w + "/confined.err </dev/null &)");
         String id = waitForJob("ca", "confined.sh", 120).get("id").asText();
-        waitUntil("ca", "cat " + w + "/confined.before 2>/dev/null | grep -c . || true", "7"::equals, 120);
+        waitUntil("ca", "cat " + w + "/confined.before 2>/dev/null | grep -c . || true", "8"::equals, 120);
         String refusals = """
                 unshare: refused
                 mount: refused
                 chroot: refused
                 finit_module: Operation not permitted
                 bpf: Operation not permitted""";
-        assertEquals("NoNewPrivs: 1\nSeccomp: 2\n" + refusals, sh("ca", "cat " + w + "/confined.before"), "root's job on cb");
+        assertEquals("oom_score_adj: 0\nNoNewPrivs: 1\nSeccomp: 2\n" + refusals, sh("ca", "cat " + w + "/confined.before"), "root's job on cb");
+        assertEquals("-500", sh("cb", "cat /proc/$(systemctl show -p MainPID --value mosvm-agent)/oom_score_adj"),
+                "the agent is out of the OOM killer's first choices, and its jobs are not");
 
         cli.run("migrate", "-i", "ca", id, "home").ok();
         sh("ca", "touch " + w + "/go");
-        waitUntil("ca", "cat " + w + "/confined.after 2>/dev/null | grep -c . || true", "7"::equals, 120);
+        waitUntil("ca", "cat " + w + "/confined.after 2>/dev/null | grep -c . || true", "8"::equals, 120);
         String after = sh("ca", "cat " + w + "/confined.after");
         System.out.println("sandbox e2e: after the move home:\n" + after);
         assertTrue(after.contains("Seccomp: 2\n" + refusals), "the same job moved home by CRIU: " + after);
