@@ -102,7 +102,7 @@ class SandboxIT extends PoolTestBase {
                   unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused
                   mount -t tmpfs none /mnt 2>/dev/null && echo mount: allowed || echo mount: refused
                   chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused
-                  perl -e 'syscall(313, -1, "", 0) == -1 and print qq{finit_module: $!\n}'
+                  perl -e 'my $args = ""; syscall(313, -1, $args, 0) == -1 and print qq{finit_module: $!\n}'
                   perl -e 'syscall(321, 0, 0, 0) == -1 and print qq{bpf: $!\n}'
                 }
                 attempts > W/confined.before
