@@ -127,6 +127,7 @@ class SandboxIT extends PoolTestBase {
         waitUntil("ca", "cat " + w + "/confined.after 2>/dev/null | grep -c . || true", "8"::equals, 120);
         String after = sh("ca", "cat " + w + "/confined.after");
         System.out.println("sandbox e2e: after the move home:\n" + after);
+        assertTrue(after.startsWith("oom_score_adj: 0\n"), "a restored job is scored as any other, not as its agent: " + after);
         assertTrue(after.contains("Seccomp: 2\n" + refusals), "the same job moved home by CRIU: " + after);
     }
 
