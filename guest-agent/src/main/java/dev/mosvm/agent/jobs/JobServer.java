@@ -12,6 +12,7 @@ import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.recovery.RunnerAsk;
 import dev.mosvm.agent.recovery.RunnerWatch;
+import dev.mosvm.agent.sandbox.GuestUsers;
 import dev.mosvm.agent.wire.Frame;
 import dev.mosvm.agent.wire.FrameCodec;
 import dev.mosvm.agent.wire.JobSpec;
@@ -95,6 +96,9 @@ public final class JobServer implements AutoCloseable {
     /** A thread for each caller the gates admit (a running job's caller has one or two more of its own). */
     private final ExecutorService workers = Workers.upTo(ServingLimits.JOB_OPENINGS + ServingLimits.JOB_CALLERS, "job-caller");
     private final Supervised acceptLoop;
+
+    /** Whose jobs may run on other nodes; tests, which run as root, put theirs on another node with it. */
+    private volatile java.util.function.IntPredicate leavesHome = GuestUsers::mayLeaveHome;
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this(socket, table, migrations, placement, Clock.systemDefaultZone(), WATCH_EVERY);
@@ -264,7 +268,13 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         String id = table.newId();
-        Placement.Choice where = choose(req, id);
+        String mustStay = leavesHome.test(uid) ? null : GuestUsers.refusal(id, uid, table.self());
+        if (mustStay != null && req.node() != null && !req.node().equals(table.self())) {
+            error(out, mustStay);
+            return;
+        }
+        Placement.Choice where = mustStay != null ? new Placement.Choice(table.self(), "started home: its user's jobs stay there (uid " + uid + ")")
+                : choose(req, id);
         String node = where.node();
         boolean requested = req.node() != null;
         boolean stay = req.pinned() || requested && !Boolean.TRUE.equals(req.migratable());
@@ -414,6 +424,11 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         boolean requested = req.node() != null && !req.node().equals(table.self());
+        String mustStay = requested && !leavesHome.test(was.uid()) ? GuestUsers.refusal(was.id(), was.uid(), was.home()) : null;
+        if (mustStay != null) {
+            error(out, mustStay);
+            return;
+        }
         JobSpec restarted = was.recovered(table.supersededEpoch(was.id()), req.pinned(), req.pinned() || requested && !Boolean.TRUE.equals(req.migratable()),
                 req.pinned() ? "home" : requested ? "requested" : "restarted", "restarted from checkpoint " + r.name());
         // -A or -N given again replace the checkpoint's
@@ -462,6 +477,10 @@ public final class JobServer implements AutoCloseable {
         }, "restore-move-" + id);
         move.setDaemon(true);
         move.start();
+    }
+
+    void usersWhoLeaveHome(java.util.function.IntPredicate who) {
+        leavesHome = who;
     }
 
     /** Where a recovered job should run, chosen before it is restored (as for a new job: it is not yet in this node's load); null if placement fails. */

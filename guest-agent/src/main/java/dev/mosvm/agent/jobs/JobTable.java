@@ -2,6 +2,7 @@ package dev.mosvm.agent.jobs;
 
 import dev.mosvm.agent.layout.GuestLayout;
 import dev.mosvm.agent.sandbox.GuestLimits;
+import dev.mosvm.agent.sandbox.GuestUsers;
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.net.PeerChannel;
 import dev.mosvm.agent.wire.Frame;
@@ -633,6 +634,8 @@ public final class JobTable {
     /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */
     public void startForHome(PeerRequest req, PeerChannel link) throws IOException {
         JobSpec spec = req.spec();
+        String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.home());
+        if (mustStay != null) throw new IOException(mustStay);
         // home sends piped input right behind the request: it waits until the job is in the table
         CountDownLatch started = new CountDownLatch(1);
         RemoteSink sink = new RemoteSink(spec, link, peers, f -> {

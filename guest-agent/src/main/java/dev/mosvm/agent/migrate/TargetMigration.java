@@ -1,5 +1,6 @@
 package dev.mosvm.agent.migrate;
 
+import dev.mosvm.agent.sandbox.GuestUsers;
 import dev.mosvm.agent.timekeeping.Monotonic;
 import dev.mosvm.agent.balance.MoveMode;
 import dev.mosvm.agent.layout.GuestLayout;
@@ -310,7 +311,10 @@ final class TargetMigration {
         if (!imageVersion.equals(offer.imageVersion())) {
             return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
         }
-        if (!spec.home().equals(table.self())) { // moves a user asks for too: past the ceiling the restore would be killed
+        if (!spec.home().equals(table.self())) {
+            String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.home());
+            if (mustStay != null) return mustStay;
+            // moves a user asks for too: past the ceiling the restore would be killed
             String tooBig = table.guestLimits().refusal(table.self(), spec.id(), offer.rssKb());
             if (tooBig != null) return tooBig;
         }

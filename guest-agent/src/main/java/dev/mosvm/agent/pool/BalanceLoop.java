@@ -16,6 +16,7 @@ import dev.mosvm.agent.migrate.Admission;
 import dev.mosvm.agent.migrate.Migrations;
 import dev.mosvm.agent.migrate.MoveIntent;
 import dev.mosvm.agent.node.ProcFiles;
+import dev.mosvm.agent.sandbox.GuestUsers;
 import dev.mosvm.agent.wire.JobSpec;
 import dev.mosvm.api.MigrationRecord;
 import dev.mosvm.agent.wire.PeerRequest;
@@ -109,7 +110,7 @@ public final class BalanceLoop implements Admission, Placement {
         List<JobLoad> loads = new ArrayList<>();
         for (Job j : table.jobs()) {
             if (j.state() != Job.State.RUNNING || !j.launcher().isAlive()) continue;
-            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced(),
+            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced() || !GuestUsers.mayLeaveHome(j.uid()),
                     !j.spec().home().equals(self), (now - j.startedHere().toEpochMilli()) / 1000.0));
         }
         NodeBalancer.Round round = core.decide(measured(), gossiped(), loads, inFlight.get(), rnd, now);
