@@ -25,6 +25,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "NODE", description = "Run on this pool node (the local appliance stays the job's home).")
     String node;
 
+    @Option(names = {"-u", "--user"}, paramLabel = "USER",
+            description = "Run the job as this user of the appliance (default root, whose jobs stay on the local appliance: "
+                    + "only users' jobs run on other nodes).")
+    String user;
+
     @Option(names = "-L", description = "Keep the job on the local appliance; never migrate it.")
     boolean local;
 
@@ -44,12 +49,19 @@ final class RunCommand implements Callable<Integer> {
     /** mosrun's own bounds (images/files/usr/local/src/mosrun.c), checked here so a typo costs no ssh session. */
     static final int MAX_EVERY_MINUTES = 10080;
     static final int MAX_KEEP = 100;
+    /** Debian's NAME_REGEX (adduser.conf): what a user name in the appliance can be; nothing else reaches its shell. */
+    static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[a-z_][-a-z0-9_]{0,31}");
 
     @Override
     public Integer call() throws Exception {
         // in the appliance's "/", not root's home: a job's directory is a path in its home's tree,
         // and /root there is root's alone (another node, root squashed in that tree, cannot enter it)
-        List<String> remote = new ArrayList<>(List.of("env", "-C", "/", "mosrun"));
+        List<String> remote = new ArrayList<>();
+        if (user != null) {
+            if (!USER_NAME.matcher(user).matches()) throw usage("--user " + user + " is not a user name (lower-case letters, digits, '-' and '_')");
+            remote.addAll(List.of("runuser", "-u", user, "--")); // as that user, whose jobs may leave: mosrun asks the agent as whoever runs it
+        }
+        remote.addAll(List.of("env", "-C", "/", "mosrun"));
         if (node != null) remote.addAll(List.of("-r", node));
         if (local) remote.add("-L");
         if (checkpointEvery != null) remote.addAll(List.of("-A", String.valueOf(bounded("-A", checkpointEvery, MAX_EVERY_MINUTES))));

@@ -149,7 +149,10 @@ class CliTest {
                 new Bad(List.of("-A", "10081", "--", "true"), "mosvm: error: -A must be between 1 and 10080, not 10081"),
                 new Bad(List.of("-N", "101", "--", "true"), "mosvm: error: -N must be between 1 and 100, not 101"),
                 new Bad(List.of("-R", "ca.17", "--", "true"), "mosvm: error: -R restarts a job from checkpoint ca.17: it takes no PROGRAM (true)"),
-                new Bad(List.of("-A", "1"), "mosvm: error: a PROGRAM to run is required (or -R CHECKPOINT to restart one)"))) {
+                new Bad(List.of("-A", "1"), "mosvm: error: a PROGRAM to run is required (or -R CHECKPOINT to restart one)"),
+                new Bad(List.of("--user", "Alice;id", "--", "true"),
+                        "mosvm: error: --user Alice;id is not a user name (lower-case letters, digits, '-' and '_')"),
+                new Bad(List.of("-u", "-rf", "--", "true"), "mosvm: error: --user -rf is not a user name (lower-case letters, digits, '-' and '_')"))) {
             List<String> args = new java.util.ArrayList<>(List.of("run", "-i", "ghost"));
             args.addAll(b.args());
             Run r = run(args.toArray(String[]::new));

@@ -100,15 +100,17 @@ class JobsIT extends PoolTestBase {
         waitUntil("ca", "mosps --json 2>/dev/null | grep -c '\"id\"' || true", "0"::equals, 30);
 
         // from the host, through the local appliance; -r (--node) runs it on another node, output and status still here
-        MosvmCli.Result viaHost = cli.run("run", "-i", "ca", "--", "sh", "-c", "echo hello from $(hostname); exit 5").exitIs(5);
-        assertEquals("hello from ca\n", viaHost.out());
-        MosvmCli.Result remote = cli.run("run", "-i", "ca", "--node", "cb", "--", "sh", "-c", "echo hello from $(hostname); exit 6").exitIs(6);
-        assertEquals("hello from cb\n", remote.out());
+        MosvmCli.Result viaHost = cli.run("run", "-i", "ca", "--", "sh", "-c", "echo hello from $(hostname) as $(id -un); exit 5").exitIs(5);
+        assertEquals("hello from ca as root\n", viaHost.out());
+        MosvmCli.Result remote = cli.run("run", "-i", "ca", "--user", "alice", "--node", "cb", "--", "sh", "-c",
+                "echo hello from $(hostname) as $(id -un); exit 6").exitIs(6);
+        assertEquals("hello from cb as alice\n", remote.out());
         // input piped to a job sent to another node reaches it (it arrives before the link to that node is up)
-        assertEquals("cb\none\ntwo", sh("ca", "cd /tmp && printf 'one\\ntwo\\n' | mosrun -r cb sh -c 'hostname; cat'"));
-        // from root's home, which is root's alone: cb cannot enter it in ca's tree, and says so
-        String closed = cli.run("ssh", "-i", "ca", "--", "mosrun", "-r", "cb", "true").exitIs(126).err();
-        assertTrue(closed.contains("cannot enter /root on cb: only its owner may"), closed);
+        assertEquals("cb\none\ntwo", sh("ca", "cd /tmp && printf 'one\\ntwo\\n' | su alice -c \"mosrun -r cb sh -c 'hostname; cat'\""));
+        // root's jobs stay home, whoever asks and however: the node's /proc and /dev in a job's tree would let root out of it
+        String rootsOwn = cli.run("ssh", "-i", "ca", "--", "mosrun", "-r", "cb", "true").exitIs(126).err();
+        assertTrue(rootsOwn.matches("(?s).*job ca\\.\\d+ is root's and stays on its home ca: only users' jobs \\(uid 1000-60000\\) run on other nodes\n"), rootsOwn);
+        assertTrue(cli.run("run", "-i", "ca", "--node", "cb", "--", "true").exitIs(126).err().contains("is root's and stays on its home ca"));
         cli.run("run", "-i", "ca", "--", "/no/such/program").exitIs(127);
         assertTrue(cli.run("run", "-i", "ca", "--node", "zz", "--", "true").exitIs(126).err().contains("no live node named 'zz'"));
     }
@@ -291,6 +293,12 @@ class JobsIT extends PoolTestBase {
         assertTrue(noNode.contains("no live node named 'zz'"), noNode);
         String here = cli.run("migrate", "-i", "ca", free, "ca").exitIs(1).err();
         assertTrue(here.contains("already runs on ca"), here);
+        // root's job, started home (-h lets the balancer move it, were it anyone else's), is not moved even at root's asking
+        sh("ca", "cd / && (setsid nohup mosrun -h sleep 603 >/dev/null 2>&1 </dev/null &)");
+        String roots = waitForJob("ca", "603", 60).get("id").asText();
+        String stays = cli.run("migrate", "-i", "ca", roots, "cb").exitIs(1).err();
+        assertTrue(stays.contains("job " + roots + " is root's and stays on its home ca"), stays);
+        assertEquals("ca", job("ca", roots).get("where").asText(), "root's job still runs at home");
 
         // an appliance of another image version is not a target
         sh("cb", "cp /etc/mosvm/image-version /root/iv && echo 0.0.0+other > /etc/mosvm/image-version");
