@@ -20,7 +20,8 @@ ssh_() { bin/mosvm ssh -i "$1" -- bash -c "$2"; }
 
 # the job (as in scripts/quickstart.sh): deterministic, CPU-bound; its output is checked against the host's
 spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";'
-printf '%s\n' "$spin" | ssh_ demo-c "mkdir -p $dir && cd $dir && rm -f t.* r.* o.* batch.* && cat > spin.pl"
+# the jobs are a user's, demo's: root's jobs stay on their home node
+printf '%s\n' "$spin" | ssh_ demo-c "id demo >/dev/null 2>&1 || useradd -m -u 1500 demo; mkdir -p $dir && chown demo: $dir && cd $dir && rm -f t.* r.* o.* batch.* && cat > spin.pl"
 ssh_ demo-c "cd $dir && cat > job.sh" <<'SH'
 i=$1; n=$2
 echo "$(date +%s.%N) $(hostname)" > t.$i
@@ -48,7 +49,7 @@ fi
 ms=$(time_on demo-a "$STEPS")
 expected=$(perl -e "$spin" "$STEPS")
 echo "== $COUNT jobs of $STEPS steps ($ms ms alone on demo-a) submitted on demo-c with mosrun $MOSRUN_OPTS"
-ssh_ demo-c "cd $dir && { setsid nohup sh batch.sh $COUNT $STEPS $MOSRUN_OPTS >/dev/null 2>&1 </dev/null & }"
+ssh_ demo-c "cd $dir && { setsid nohup runuser -u demo -- sh batch.sh $COUNT $STEPS $MOSRUN_OPTS >/dev/null 2>&1 </dev/null & }"
 sleep 20
 # demo-c is saturated: read its files through demo-a's NFS mount
 until ssh_ demo-a "test -f $dir/batch.end"; do sleep 5; done

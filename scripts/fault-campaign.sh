@@ -149,7 +149,8 @@ fi
 bring_up || exit 1
 for n in "$A" "$B"; do mosvm balance -i "$n" off >/dev/null; done
 for n in "$A" "$B"; do put "$n" vm-manager/src/test/resources/jobs/bg-job /usr/local/bin/bg-job 755; done
-on "$A" "mkdir -p $DIR" >/dev/null
+# alice's job: root's jobs stay home
+on "$A" "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p $DIR && chown alice: $DIR" >/dev/null
 put "$A" vm-manager/src/test/resources/jobs/count.pl $DIR/count.pl 644
 
 # The job: count.pl, a numbered line at a steady pace, sized to about JOB_S s (its pace timed in A first).
@@ -164,7 +165,7 @@ log "== job: count.pl $STEPS $WORK (20 lines took ${ms20} ms in $A), seed $SEED"
 # --- one job ------------------------------------------------------------------------------------
 JOB_ID=
 start_job() { # TAG PLACEMENT: starts count.pl as a background caller on A, sets JOB_ID once it shows and prints
-  on "$A" "rm -f $DIR/$1.*; cd $DIR && bg-job $DIR $1 $2 perl count.pl $STEPS $WORK $1" >/dev/null
+  on "$A" "rm -f $DIR/$1.*; cd $DIR && runuser -u alice -- bg-job $DIR $1 $2 perl count.pl $STEPS $WORK $1" >/dev/null
   local i
   JOB_ID=
   for i in $(seq 60); do

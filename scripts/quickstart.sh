@@ -44,7 +44,8 @@ done
 # than 20 s alone) has something worth moving.
 spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 1000003 } print "$x\n";'
 dir=/pool/demo-c/demo
-bin/mosvm ssh -i demo-c -- bash -c "mkdir -p $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl"
+# the jobs are a user's, demo's: root's jobs stay on their home node
+bin/mosvm ssh -i demo-c -- bash -c "id demo >/dev/null 2>&1 || useradd -m -u 1500 demo; mkdir -p $dir && chown demo: $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl"
 # milliseconds one job of $1 steps takes alone on demo-a (through its NFS mount of demo-c's directory)
 time_on_a() {
   bin/mosvm ssh -i demo-a -- bash -c "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"
@@ -61,7 +62,7 @@ fi
 expected=$(perl -e "$spin" "$steps")
 run="cd $dir && for i in \$(seq $JOBS); do (mosrun -h perl spin.pl $steps > job.\$i.out 2>&1; echo \$? > job.\$i.status) & done; wait"
 # only the job runner goes to the background, so ssh returns at once
-bin/mosvm ssh -i demo-c -- bash -c "cd $dir && printf '%s\n' '$run' > run.sh && { setsid nohup sh run.sh >/dev/null 2>&1 </dev/null & }"
+bin/mosvm ssh -i demo-c -- bash -c "cd $dir && printf '%s\n' '$run' > run.sh && { setsid nohup runuser -u demo -- sh run.sh >/dev/null 2>&1 </dev/null & }"
 echo "== $JOBS jobs started on demo-c, the slowest node; mosvm mon -i demo-a every 10 s until they end"
 start=$(date +%s)
 while true; do
@@ -86,7 +87,7 @@ echo "== all $JOBS jobs finished in ${wall} s; $moves balanced migration(s); out
 cat <<TXT
 
 Next:  bin/mosvm mon -i demo-a            live monitor (q quits)
-       bin/mosvm ssh -i demo-c -- env -C $dir mosrun -h perl spin.pl $steps     one more job from demo-c
+       bin/mosvm run -i demo-c -u demo -- perl $dir/spin.pl $steps     one more job from demo-c, placed by its agent
        bin/mosvm ps -i demo-a              every job in the pool, and why it is where it is
        scripts/quickstart.sh --down        destroy the three VMs
 TXT

@@ -63,7 +63,8 @@ class BalanceIT extends PoolTestBase {
         upPool("bal", "plain", vms("ba", List.of("--memory", "1024M", "--cpu-cap", "100"), "bb", List.of("--memory", "768M", "--cpu-cap", "60"),
                 "bc", List.of("--memory", "768M", "--cpu-cap", "40")));
         for (String vm : NODES) {
-            sh(vm, "mkdir -p /pool/" + vm + "/w");
+            // alice's batches: root's jobs stay home, and these are to move
+            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/" + vm + "/w && chown alice: /pool/" + vm + "/w");
             Map<String, byte[]> files = new LinkedHashMap<>();
             for (String f : List.of("spin.pl", "grow.pl", "batch.sh")) files.put("/pool/" + vm + "/w/" + f, resource(f));
             installAll(vm, files, "755");
@@ -156,7 +157,7 @@ class BalanceIT extends PoolTestBase {
         // four guests on bb, each growing to 200 MiB at 1.3 MiB/s (twice what bb holds above its ushering threshold), from ba and bc
         String expected = onHost("perl", "grow.pl", "200", "0", "0");
         for (String from : List.of("ba", "bc")) {
-            sh(from, "setsid nohup sh /pool/" + from + "/w/batch.sh /pool/" + from + "/w mem 2 -r bb -l perl grow.pl 200 0.75 20"
+            sh(from, "setsid nohup su alice -c 'sh /pool/" + from + "/w/batch.sh /pool/" + from + "/w mem 2 -r bb -l perl grow.pl 200 0.75 20'"
                     + " >/dev/null 2>&1 </dev/null &");
         }
         for (String from : List.of("ba", "bc")) waitUntil("ba", "cat /pool/" + from + "/w/mem.end 2>/dev/null || true", s -> !s.isEmpty(), 900);
@@ -177,8 +178,8 @@ class BalanceIT extends PoolTestBase {
     /** Runs the batch's jobs on bc with `mosrun OPTIONS` and returns the makespan; checks every job's output. */
     double batch(String tag, long n, String expected, Set<String> busy, String options) throws Exception {
         String dir = "/pool/bc/w";
-        sh("bc", "setsid nohup sh " + dir + "/batch.sh " + dir + " " + tag + " " + JOBS + " " + options + " perl spin.pl " + n
-                + " >/dev/null 2>&1 </dev/null &");
+        sh("bc", "setsid nohup su alice -c 'sh " + dir + "/batch.sh " + dir + " " + tag + " " + JOBS + " " + options + " perl spin.pl " + n
+                + "' >/dev/null 2>&1 </dev/null &");
         // bc is saturated while its batch runs: its files are read through ba, which mounts bc's /pool share.
         // Polled every 10 s, one host command at a time: each costs the host CPU the capped VMs share. The
         // end file is read once the pool shows no jobs, and every sixth poll in case a view lags.

@@ -55,7 +55,8 @@ class FloodIT extends PoolTestBase {
         cli = pool.running().cli();
         install("ca", "/usr/local/bin/bg-job", resource("bg-job"), "755");
         install("ca", "/usr/local/bin/flood-agent.sh", Files.readAllBytes(Path.of("../scripts/flood-agent.sh")), "755");
-        sh("ca", "rm -rf " + DIR + " && mkdir -p " + DIR);
+        // alice's jobs: root's stay home, and one of these runs on cb
+        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; rm -rf " + DIR + " && mkdir -p " + DIR + " && chown alice: " + DIR);
         // a line a second, naming the node it runs on, then status 3
         install("ca", DIR + "/lines.sh", ("i=0; while [ $i -lt " + LINES + " ]; do i=$((i + 1)); echo \"line $i from $(hostname)\"; sleep 1; done; exit 3\n")
                 .getBytes(), "644");
@@ -76,8 +77,7 @@ class FloodIT extends PoolTestBase {
     @Test
     @Order(1)
     void floodedFromInsideItsApplianceTheAgentKeepsBothNodesAliveAndTheJobsRunning() throws Exception {
-        sh("ca", "bg-job " + DIR + " home -L sh lines.sh");
-        sh("ca", "bg-job " + DIR + " away -r cb sh lines.sh");
+        sh("ca", "su alice -c 'bg-job " + DIR + " home -L sh lines.sh; bg-job " + DIR + " away -r cb sh lines.sh'");
         for (String job : List.of("home", "away")) waitUntil("ca", "cat " + DIR + "/" + job + ".out 2>/dev/null | wc -l", s -> Integer.parseInt(s) >= 3, 120);
 
         sh("ca", "rm -f /root/flood.out; setsid nohup flood-agent.sh --connections " + CONNECTIONS + " --slow 20 --datagrams " + DATAGRAMS + " --seconds " + FLOOD_CAP_SECONDS

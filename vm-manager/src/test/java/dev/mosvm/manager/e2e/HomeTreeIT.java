@@ -126,7 +126,7 @@ class HomeTreeIT extends PoolTestBase {
         sh("ca", "userdel -r erin >/dev/null 2>&1 || true");
         MosvmCli.Result added = cli.run("ssh", "-i", "ca", "--", "useradd", "-m", "-u", "1600", "erin");
         assertEquals(0, added.exit(), "useradd at home while cb's jobs read its user list: " + added.err());
-        assertEquals("uid=1600(erin) gid=1600(erin) groups=1600(erin)", sh("ca", "cd /pool/ca && mosrun -r cb id erin"),
+        assertEquals("uid=1600(erin) gid=1600(erin) groups=1600(erin)", sh("ca", "su alice -c 'cd /pool/ca && mosrun -r cb id erin'"),
                 "a job on cb knows the new user at once");
         sh("ca", "userdel -r erin");
     }

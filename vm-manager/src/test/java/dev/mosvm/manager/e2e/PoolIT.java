@@ -55,6 +55,8 @@ class PoolIT {
         for (MosvmCli.Result r : cli.runTogether(VMS.stream().map(vm -> vm.equals("pc")
                 ? new String[] {"up", vm, "--memory", "512M", "--cpu-model", "qemu64", "--clock-offset", String.valueOf(PC_CLOCK_AHEAD_S)}
                 : new String[] {"up", vm, "--memory", "512M"}).toList())) r.ok();
+        // the user whose jobs leave pa (root's stay home)
+        cli.run("ssh", "-i", "pa", "--", "bash", "-c", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice").ok();
     }
 
     @AfterAll
@@ -200,7 +202,7 @@ class PoolIT {
             Await.until(vm + " mounts pa's files (mounts of /pool/pa counted)", Duration.ofSeconds(120), Duration.ofSeconds(1),
                     () -> cli.run("ssh", "-i", vm, "--", "grep", "-c", " /pool/pa nfs4 ", "/proc/mounts").out().strip(), "1"::equals);
         }
-        cli.run("ssh", "-i", "pa", "--", "bash", "-c", "cd /pool/pa && (setsid nohup mosrun -h sleep 600 >/dev/null 2>&1 </dev/null &)").ok();
+        cli.run("ssh", "-i", "pa", "--", "bash", "-c", "cd /pool/pa && (setsid nohup su alice -c 'mosrun -h sleep 600' >/dev/null 2>&1 </dev/null &)").ok();
         try {
             JsonNode ps = Await.until("the job in mosps on pa", Duration.ofSeconds(60), Duration.ofSeconds(1),
                     () -> cli.run("ps", "-i", "pa", "--json").ok().json(), js -> sleeperIn(js) != null);
@@ -281,11 +283,11 @@ class PoolIT {
     void aStoppedVmTurnsDeadWithinTheConfiguredTimeAndRejoinsWhenStarted() throws Exception {
         // two jobs run on pb with their callers at home pa: one inside pa, one from the host (mosvm run: mosrun over ssh)
         onPa("rm -f /tmp/lost.*; cat > /tmp/lost.sh <<'EOF'\n"
-                + "mosrun -r pb sh -c 'echo running on $(hostname); exec sleep 600' >/tmp/lost.out 2>/tmp/lost.err\n"
+                + "su alice -c \"mosrun -r pb sh -c 'echo running on \\$(hostname); exec sleep 600'\" >/tmp/lost.out 2>/tmp/lost.err\n"
                 + "echo $? >/tmp/lost.status\n"
                 + "EOF\n"
                 + "cd /tmp && (setsid nohup sh /tmp/lost.sh >/dev/null 2>&1 </dev/null &)");
-        Process viaHost = cli.start("run", "-i", "pa", "--node", "pb", "--", "sh", "-c", "echo running on $(hostname); exec sleep 600");
+        Process viaHost = cli.start("run", "-i", "pa", "--user", "alice", "--node", "pb", "--", "sh", "-c", "echo running on $(hostname); exec sleep 600");
         try {
             Await.until("both jobs on pb (mosps at pa)", Duration.ofSeconds(60), Duration.ofSeconds(1),
                     () -> cli.run("ps", "-i", "pa", "--json").ok().json(), jobs -> sleepersOn(jobs, "pb") == 2);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * What a guest job may take of the node that runs it (docs/sandbox.md), on the run's pool of
  * two: a job of ca's moved to cb has cb's guest limits in its cgroup; a fork bomb there stops
  * at its own process limit while cb goes on serving, and the same job at home does not; a job
- * of root's cannot mount, leave its root, make namespaces or load a module, there and after a move.
+ * cannot mount, leave its root, make namespaces or load a module, on cb and after a move, and
+ * neither can root's at home (root's jobs stay there). The jobs that leave ca are alice's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
@@ -33,7 +34,7 @@ class SandboxIT extends PoolTestBase {
     @BeforeAll
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
-        sh("ca", "mkdir -p /pool/ca/w");
+        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/ca/w && chown alice: /pool/ca/w");
         // forks WANT children that each sleep NAP seconds, stops at the first refused fork, says how far it got
         install("ca", FORKS, """
                 $| = 1; my ($want, $nap) = @ARGV; my $made = 0; my $why = "";
@@ -50,7 +51,7 @@ class SandboxIT extends PoolTestBase {
     /** A job started at home and moved to cb: CRIU restores no cgroup v2 settings, so cb writes them before the restore. */
     @Test
     void aGuestMovedToANodeHasItsLimitsThere() throws Exception {
-        sh("ca", "cd /pool/ca && (setsid nohup mosrun -h sleep 601 >/dev/null 2>&1 </dev/null &)");
+        sh("ca", "cd /pool/ca && (setsid nohup su alice -c 'mosrun -h sleep 601' >/dev/null 2>&1 </dev/null &)");
         String id = waitForJob("ca", "sleep 601", 120).get("id").asText();
         cli.run("migrate", "-i", "ca", id, "cb").ok();
         assertEquals("cb", job("ca", id).get("where").asText(), "moved");
@@ -65,12 +66,12 @@ class SandboxIT extends PoolTestBase {
     void aGuestsForkBombStopsAtItsLimitAndTheNodeServesOn() throws Exception {
         int want = GUEST_PIDS_MAX + 100;
         String out = "/pool/ca/w/forks.out";
-        sh("ca", "rm -f " + out + "; cd /pool/ca && (setsid nohup mosrun -r cb perl " + FORKS + " " + want + " 120 >" + out + " 2>&1 </dev/null &)");
+        sh("ca", "rm -f " + out + "; cd /pool/ca && (setsid nohup su alice -c 'mosrun -r cb perl " + FORKS + " " + want + " 120' >" + out + " 2>&1 </dev/null &)");
         String id = waitForJob("ca", FORKS, 120).get("id").asText();
         String pids = "/sys/fs/cgroup/mosvm/job-" + id + "/pids.current";
         waitUntil("cb", "cat " + pids + " 2>/dev/null || echo 0", n -> Integer.parseInt(n) >= GUEST_PIDS_MAX, 300);
         // while the guest holds its every process slot (its children sleep two minutes)
-        assertEquals("started on cb", sh("ca", "cd /pool/ca && mosrun -r cb echo started on cb"), "cb starts another guest");
+        assertEquals("started on cb", sh("ca", "cd /pool/ca && su alice -c 'mosrun -r cb echo started on cb'"), "cb starts another guest");
         assertEquals("ok", sh("cb", "sh -c 'sleep 1 & wait; echo ok'"), "cb starts processes of its own");
         assertEquals(String.valueOf(GUEST_PIDS_MAX), sh("cb", "cat " + pids), "the guest is still at its limit: this was meanwhile");
 
@@ -81,44 +82,48 @@ class SandboxIT extends PoolTestBase {
                 "a guest on cb makes its limit's worth of processes less its own few, then is refused: " + guest.group());
         assertTrue(guest.group().contains("Resource temporarily unavailable"), "refused with EAGAIN: " + guest.group());
 
-        Matcher home = made(sh("ca", "cd /pool/ca && mosrun -h perl " + FORKS + " " + want + " 5"));
+        Matcher home = made(sh("ca", "cd /pool/ca && su alice -c 'mosrun -h perl " + FORKS + " " + want + " 5'"));
         System.out.println("sandbox e2e: a guest on cb " + guest.group() + "; the same job at home " + home.group());
         assertEquals(String.valueOf(want), home.group(1), "the same job at home has no such limit: " + home.group());
     }
 
     /**
-     * A job of root's, the most a job can be, tries to leave its confinement on cb, then again
-     * after CRIU moved it home: the filter travels with it (no_new_privs does not with CRIU 3.17,
-     * so the second report shows what it is there).
+     * Every job runs under no_new_privs and a seccomp filter its launcher sets: root's at home (where
+     * root's jobs stay), where the filter is all that refuses a mount; alice's on cb, then again after
+     * CRIU moved it home (the filter travels; no_new_privs does not with CRIU 3.17, so the second
+     * report shows what it is there).
      */
     @Test
     void aJobIsConfinedOnItsNodeAndAfterAMove() throws Exception {
         String w = "/pool/ca/w";
         sh("ca", "rm -f " + w + "/confined.* " + w + "/go");
-        install("ca", w + "/confined.sh", ("""
-                attempts() {
-                  echo oom_score_adj: $(cat /proc/self/oom_score_adj)
-                  grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t' ' '
-                  unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused
-                  mount -t tmpfs none /mnt 2>/dev/null && echo mount: allowed || echo mount: refused
-                  chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused
-                  perl -e 'my $args = ""; syscall(313, -1, $args, 0) == -1 and print qq{finit_module: $!\n}'
-                  perl -e 'syscall(321, 0, 0, 0) == -1 and print qq{bpf: $!\n}'
-                }
-                attempts > W/confined.before
+        install("ca", w + "/attempts.sh", """
+                echo oom_score_adj: $(cat /proc/self/oom_score_adj)
+                grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t' ' '
+                unshare -U true 2>/dev/null && echo unshare: allowed || echo unshare: refused
+                mount -t tmpfs none /mnt 2>/dev/null && echo mount: allowed || echo mount: refused
+                chroot / true 2>/dev/null && echo chroot: allowed || echo chroot: refused
+                perl -e 'my $args = ""; syscall(313, -1, $args, 0) == -1 and print qq{finit_module: $!\n}'
+                perl -e 'syscall(321, 0, 0, 0) == -1 and print qq{bpf: $!\n}'
+                """.getBytes(StandardCharsets.UTF_8), "644");
+        install("ca", w + "/confined.sh", """
+                sh W/attempts.sh > W/confined.before
                 while [ ! -e W/go ]; do sleep 1; done
-                attempts > W/confined.after
-                """).replace("W/", w + "/").getBytes(StandardCharsets.UTF_8), "644");
-        sh("ca", "cd " + w + " && (setsid nohup mosrun -r cb sh confined.sh >/dev/null 2>" + w + "/confined.err </dev/null &)");
-        String id = waitForJob("ca", "confined.sh", 120).get("id").asText();
-        waitUntil("ca", "cat " + w + "/confined.before 2>/dev/null | grep -c . || true", "8"::equals, 120);
+                sh W/attempts.sh > W/confined.after
+                """.replace("W/", w + "/").getBytes(StandardCharsets.UTF_8), "644");
         String refusals = """
                 unshare: refused
                 mount: refused
                 chroot: refused
                 finit_module: Operation not permitted
                 bpf: Operation not permitted""";
-        assertEquals("oom_score_adj: 0\nNoNewPrivs: 1\nSeccomp: 2\n" + refusals, sh("ca", "cat " + w + "/confined.before"), "root's job on cb");
+        String confined = "oom_score_adj: 0\nNoNewPrivs: 1\nSeccomp: 2\n" + refusals;
+        assertEquals(confined, sh("ca", "cd " + w + " && mosrun -L sh attempts.sh"), "root's job at home");
+
+        sh("ca", "cd " + w + " && (setsid nohup su alice -c 'mosrun -r cb sh confined.sh' >/dev/null 2>" + w + "/confined.err </dev/null &)");
+        String id = waitForJob("ca", "confined.sh", 120).get("id").asText();
+        waitUntil("ca", "cat " + w + "/confined.before 2>/dev/null | grep -c . || true", "8"::equals, 120);
+        assertEquals(confined, sh("ca", "cat " + w + "/confined.before"), "alice's job on cb");
         assertEquals("-500", sh("cb", "cat /proc/$(systemctl show -p MainPID --value mosvm-agent)/oom_score_adj"),
                 "the agent is out of the OOM killer's first choices, and its jobs are not");
 

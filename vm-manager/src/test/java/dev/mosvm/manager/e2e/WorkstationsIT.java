@@ -159,12 +159,13 @@ class WorkstationsIT extends PoolTestBase {
     @Test
     @Order(2)
     void aJobFromOneWorkstationRunsOnAnotherWithItsHomeFilesAndMigratesToAThird() throws Exception {
-        sh("w1", "mkdir -p /pool/w1/ws && echo 'input from w1' > /pool/w1/ws/in.txt");
-        String where = sh("w1", "cd /pool/w1/ws && mosrun -r w2 sh -c 'cat in.txt > copy.txt; hostname'");
+        // alice's jobs: root's stay home
+        sh("w1", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/w1/ws && chown alice: /pool/w1/ws && echo 'input from w1' > /pool/w1/ws/in.txt");
+        String where = sh("w1", "cd /pool/w1/ws && runuser -u alice -- mosrun -r w2 sh -c 'cat in.txt > copy.txt; hostname'");
         assertEquals("w2", where, "the job ran on w2's appliance");
         assertEquals("input from w1", sh("w1", "cat /pool/w1/ws/copy.txt"), "read and wrote its home's files from another workstation");
 
-        sh("w1", "cd /pool/w1/ws && (setsid nohup mosrun -r w2 perl -e '$|=1; for (1..60) { print \"$_\\n\"; sleep 1 }' > count.out 2> count.err < /dev/null &)");
+        sh("w1", "cd /pool/w1/ws && (setsid nohup runuser -u alice -- mosrun -r w2 perl -e '$|=1; for (1..60) { print \"$_\\n\"; sleep 1 }' > count.out 2> count.err < /dev/null &)");
         String id = Await.until("the counting job runs on w2", Duration.ofSeconds(60), Duration.ofSeconds(1),
                 () -> sh("w1", "mosps | awk '$0 ~ / w2 / {print $1}' | head -1"), s -> !s.isEmpty());
         Await.until("the job has counted a few", Duration.ofSeconds(60), Duration.ofSeconds(1), () -> sh("w1", "wc -l < /pool/w1/ws/count.out"),
@@ -265,7 +266,7 @@ class WorkstationsIT extends PoolTestBase {
                 }
             }
             waitUntil("w2", "grep -q ' /pool/w3 nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 120);
-            assertEquals("w2", sh("w3", "mkdir -p /pool/w3/x && cd /pool/w3/x && mosrun -r w2 hostname"), "and runs jobs on the pool without its founder");
+            assertEquals("w2", sh("w3", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/w3/x && cd /pool/w3/x && runuser -u alice -- mosrun -r w2 hostname"), "and runs jobs on the pool without its founder");
 
             String removed = at.get("w2").run("pool", "remove", "-i", "w2", "w3").ok().out();
             assertTrue(removed.contains("the founder, w1, is not reachable"), removed);
@@ -332,7 +333,7 @@ class WorkstationsIT extends PoolTestBase {
                 a -> a.lines().anyMatch(l -> l.startsWith(w1Key) && l.contains("10.77.0.2/32")));
         System.out.println("h4's peers and what they carry: " + allowed.strip().replace('\n', ';'));
         long relayedStart = System.nanoTime();
-        String where = host.run("ssh", "-i", "h4", "--", "bash", "-c", "mkdir -p /pool/h4/x && cd /pool/h4/x && echo from-h4 > in && mosrun -r w2 sh -c 'cat in; hostname'")
+        String where = host.run("ssh", "-i", "h4", "--", "bash", "-c", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/h4/x && cd /pool/h4/x && echo from-h4 > in && runuser -u alice -- mosrun -r w2 sh -c 'cat in; hostname'")
                 .ok().out().strip();
         System.out.printf("a job from h4 on w2 through the relay w1 (its home's files over NFS through w1): %.1f s%n", (System.nanoTime() - relayedStart) / 1e9);
         assertEquals("from-h4\nw2", where, "a job from the libvirt appliance runs on a workstation with its home's files, every packet through w1");
