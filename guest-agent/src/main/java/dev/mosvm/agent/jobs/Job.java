@@ -133,6 +133,15 @@ public final class Job {
         }
     }
 
+    /** The job's processes and threads here (its cgroup's pids.current), or -1 where they are not counted. */
+    public long tasks() {
+        try {
+            return Long.parseLong(Files.readString(cgroup.resolve("pids.current")).trim());
+        } catch (Exception e) {
+            return -1; // the pids controller is not enabled for the jobs' cgroups
+        }
+    }
+
     public State state() {
         return state;
     }

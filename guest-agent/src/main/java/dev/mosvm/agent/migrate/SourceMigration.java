@@ -150,7 +150,7 @@ final class SourceMigration {
             try (Cutoff c = cutoff(deadline)) {
                 PeerRequest.write(ch.out, PeerRequest.migrateIn(job.spec(), new PeerRequest.MigrationOffer(self, imageVersion, cpu, stdio,
                         job.stdinClosed(), Criu.pathsUsedBy(job.cgroup()), eagerRestore, intent.reason(), intent.rateHere(),
-                        rssKb)));
+                        rssKb, Math.max(0, job.tasks()))));
                 expect(ch, MessageType.ACCEPT, target, deadline);
             }
             images = new ImageRounds(ch, target, dir, peers.plainPageStreams(target));

@@ -315,7 +315,7 @@ final class TargetMigration {
             String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.home());
             if (mustStay != null) return mustStay;
             // moves a user asks for too: past the ceiling the restore would be killed
-            String tooBig = table.guestLimits().refusal(table.self(), spec.id(), offer.rssKb());
+            String tooBig = table.guestLimits().refusal(table.self(), spec.id(), offer.rssKb(), offer.tasks());
             if (tooBig != null) return tooBig;
         }
         String busy = admission.refusal(spec, offer);

@@ -48,12 +48,19 @@ public record GuestLimits(long memoryMaxBytes, int pidsMax) {
     }
 
     /**
-     * Why a guest of {@code rssKb} resident memory cannot come to {@code node}, or null: above
-     * the memory ceiling it would be killed as it is restored, and then it is nowhere.
+     * Why a guest of {@code rssKb} resident memory and {@code tasks} processes and threads cannot
+     * come to {@code node}, or null: above the memory ceiling it would be killed as it is
+     * restored, and then it is nowhere; above the process count its restore fails to fork.
      */
-    public String refusal(String node, String job, long rssKb) {
-        if (rssKb <= memoryMaxBytes / 1024) return null; // a peer's figure: no multiplying it
-        return String.format(Locale.ROOT, "job %s uses %d MiB, more than the %d MiB a guest may use on %s", job, rssKb / 1024,
-                memoryMaxBytes >> 20, node);
+    public String refusal(String node, String job, long rssKb, long tasks) {
+        if (rssKb > memoryMaxBytes / 1024) { // a peer's figure: no multiplying it
+            return String.format(Locale.ROOT, "job %s uses %d MiB, more than the %d MiB a guest may use on %s", job, rssKb / 1024,
+                    memoryMaxBytes >> 20, node);
+        }
+        if (tasks > pidsMax) {
+            return String.format(Locale.ROOT, "job %s has %d processes and threads, more than the %d a guest may have on %s", job, tasks,
+                    pidsMax, node);
+        }
+        return null;
     }
 }

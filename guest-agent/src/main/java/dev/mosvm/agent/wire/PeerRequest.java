@@ -83,10 +83,11 @@ public record PeerRequest(Op op, String job, String node, Integer uid, JobSpec s
      * @param reason       why the job moves ("moved", "balanced", "ushered"): the target checks balancer moves against its own load
      * @param rateAtSource reference-core seconds per second the job gets where it is (a balanced move must beat it)
      * @param rssKb        the job's resident memory
+     * @param tasks        the job's processes and threads (its cgroup's pids.current); 0 from a source that does not say
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MigrationOffer(String from, String imageVersion, String cpuinfoBase64, List<String> stdio, boolean stdinClosed,
-                                 List<String> paths, boolean eagerRestore, String reason, double rateAtSource, long rssKb) {}
+                                 List<String> paths, boolean eagerRestore, String reason, double rateAtSource, long rssKb, long tasks) {}
 
     /**
      * Home's answer to a settle request: {@link #TARGET_HAS_IT} (the target's copy reached home:

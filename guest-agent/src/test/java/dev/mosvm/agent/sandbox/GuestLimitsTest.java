@@ -41,9 +41,18 @@ class GuestLimitsTest {
     @Test
     void aGuestLargerThanTheCeilingIsRefusedWithItsSizes() {
         GuestLimits l = new GuestLimits(300L << 20, 64);
-        assertNull(l.refusal("cb", "ca.7", 300 * 1024));
-        assertEquals("job ca.7 uses 301 MiB, more than the 300 MiB a guest may use on cb", l.refusal("cb", "ca.7", 301 * 1024 + 1));
-        assertTrue(l.refusal("cb", "ca.7", Long.MAX_VALUE).startsWith("job ca.7 uses"), "a peer's absurd figure is refused, not wrapped around");
+        assertNull(l.refusal("cb", "ca.7", 300 * 1024, 1));
+        assertEquals("job ca.7 uses 301 MiB, more than the 300 MiB a guest may use on cb", l.refusal("cb", "ca.7", 301 * 1024 + 1, 1));
+        assertTrue(l.refusal("cb", "ca.7", Long.MAX_VALUE, 1).startsWith("job ca.7 uses"), "a peer's absurd figure is refused, not wrapped around");
+    }
+
+    @Test
+    void aGuestOfMoreTasksThanTheLimitIsRefusedWithItsCount() {
+        GuestLimits l = new GuestLimits(300L << 20, 64);
+        assertNull(l.refusal("cb", "ca.7", 1024, 64));
+        assertNull(l.refusal("cb", "ca.7", 1024, 0), "a source that does not count them");
+        assertEquals("job ca.7 has 65 processes and threads, more than the 64 a guest may have on cb", l.refusal("cb", "ca.7", 1024, 65));
+        assertTrue(l.refusal("cb", "ca.7", 1024, Long.MAX_VALUE).startsWith("job ca.7 has"), "a peer's absurd figure is refused");
     }
 
     @Property

@@ -22,7 +22,7 @@ final class WireSamples {
             false, false, "placed", "b had a free core");
     static final JobSpec MOVED_SPEC = SPEC.movedBy(RECORD);
     static final PeerRequest.MigrationOffer OFFER = new PeerRequest.MigrationOffer("a", "2026.12.04-1", "Y3B1aW5mbw==",
-            List.of("pipe:[123]", "pipe:[124]", "pipe:[125]"), false, List.of("/pool/a/alice"), false, "balanced", 0.4, 65536);
+            List.of("pipe:[123]", "pipe:[124]", "pipe:[125]"), false, List.of("/pool/a/alice"), false, "balanced", 0.4, 65536, 3);
 
     /** A request of every op. */
     static List<PeerRequest> requests() {
