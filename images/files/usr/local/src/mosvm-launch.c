@@ -156,8 +156,14 @@ static void wait_until_output_read(void) {
     for (long waited = 0; waited < OUTPUT_WAIT_SECONDS * 20L && unread_output() > 0; waited++) nanosleep(&pause, NULL);
 }
 
+/* A person's id in Debian's login range (login.defs UID_MIN..UID_MAX), or the "users" group:
+ * the ids whose jobs may leave their home (guest-agent's sandbox/GuestUsers.java). */
+static int person_id(unsigned long id) { return id >= 1000 && id <= 60000; }
+
 /* The user's groups as /etc/group lists them, plus GID: what setpriv --init-groups gives,
- * read from the files directly (a static program cannot load NSS modules). */
+ * read from the files directly (a static program cannot load NSS modules). A person's job,
+ * which may run on other nodes, takes none of the system groups (disk, kmem, adm, ...): there
+ * they would open that node's devices and files, and a job brings no node's rights along. */
 static void take_user(uid_t uid, gid_t gid) {
     gid_t groups[MAX_GROUPS];
     size_t n = 0;
@@ -177,6 +183,7 @@ static void take_user(uid_t uid, gid_t gid) {
     if (gr) {
         for (struct group *g; (g = fgetgrent(gr)) && n < MAX_GROUPS;) {
             if (g->gr_gid == gid) continue;
+            if (person_id(uid) && !person_id(g->gr_gid) && g->gr_gid != 100) continue;
             for (char **m = g->gr_mem; *m; m++) {
                 if (!strcmp(*m, name)) {
                     groups[n++] = g->gr_gid;

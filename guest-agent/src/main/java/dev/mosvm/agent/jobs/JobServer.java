@@ -98,7 +98,7 @@ public final class JobServer implements AutoCloseable {
     private final Supervised acceptLoop;
 
     /** Whose jobs may run on other nodes; tests, which run as root, put theirs on another node with it. */
-    private volatile java.util.function.IntPredicate leavesHome = GuestUsers::mayLeaveHome;
+    private volatile java.util.function.BiPredicate<Integer, Integer> leavesHome = GuestUsers::mayLeaveHome;
 
     public JobServer(Path socket, JobTable table, Migrations migrations, Placement placement) throws IOException {
         this(socket, table, migrations, placement, Clock.systemDefaultZone(), WATCH_EVERY);
@@ -268,7 +268,7 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         String id = table.newId();
-        String mustStay = leavesHome.test(uid) ? null : GuestUsers.refusal(id, uid, table.self());
+        String mustStay = leavesHome.test(uid, gid) ? null : GuestUsers.refusal(id, uid, gid, table.self());
         if (mustStay != null && req.node() != null && !req.node().equals(table.self())) {
             error(out, mustStay);
             return;
@@ -424,7 +424,7 @@ public final class JobServer implements AutoCloseable {
             return;
         }
         boolean requested = req.node() != null && !req.node().equals(table.self());
-        String mustStay = requested && !leavesHome.test(was.uid()) ? GuestUsers.refusal(was.id(), was.uid(), was.home()) : null;
+        String mustStay = requested && !leavesHome.test(was.uid(), was.gid()) ? GuestUsers.refusal(was.id(), was.uid(), was.gid(), was.home()) : null;
         if (mustStay != null) {
             error(out, mustStay);
             return;
@@ -479,7 +479,7 @@ public final class JobServer implements AutoCloseable {
         move.start();
     }
 
-    void usersWhoLeaveHome(java.util.function.IntPredicate who) {
+    void usersWhoLeaveHome(java.util.function.BiPredicate<Integer, Integer> who) {
         leavesHome = who;
     }
 
@@ -774,7 +774,7 @@ public final class JobServer implements AutoCloseable {
         }
         try {
             if (!home.takeRelay(table.self(), null, RUNNER_WAIT_MILLIS)) throw new IOException("the lost node's relay did not end");
-            Placement.Choice best = home.spec.pinned() || home.spec.stay() ? null : bestFor(id);
+            Placement.Choice best = home.spec.pinned() || home.spec.stay() || !leavesHome.test(home.spec.uid(), home.spec.gid()) ? null : bestFor(id);
             Job job = r.restore();
             // the new epoch is claimed in one step with the ledger: a move settled meanwhile cannot claim it too
             int epoch = home.copies.nextEpoch(r.spec().epoch());

@@ -634,7 +634,7 @@ public final class JobTable {
     /** Runs a job here for its home elsewhere; its output and control travel on {@code link}. */
     public void startForHome(PeerRequest req, PeerChannel link) throws IOException {
         JobSpec spec = req.spec();
-        String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.home());
+        String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.gid(), spec.home());
         if (mustStay != null) throw new IOException(mustStay);
         // home sends piped input right behind the request: it waits until the job is in the table
         CountDownLatch started = new CountDownLatch(1);

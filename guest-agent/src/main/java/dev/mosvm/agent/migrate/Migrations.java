@@ -102,7 +102,7 @@ public final class Migrations implements JobServer.Migrations {
         if (uid != 0 && uid != job.uid()) throw new IOException("job " + job.id() + " belongs to another user");
         if (job.spec().pinned()) throw new IOException("job " + job.id() + " was started with -L: it stays on its home node");
         if (target.equals(table.self())) throw new IOException("job " + job.id() + " already runs on " + target);
-        String mustStay = target.equals(job.spec().home()) ? null : GuestUsers.refusal(job.id(), job.uid(), job.spec().home());
+        String mustStay = target.equals(job.spec().home()) ? null : GuestUsers.refusal(job.id(), job.uid(), job.spec().gid(), job.spec().home());
         if (mustStay != null) throw new IOException(mustStay);
         if (!table.peers().alivePeers().contains(target)) throw new IOException("no live node named '" + target + "' in the pool");
         if (!job.beginMigration()) throw new IOException("job " + job.id() + " is already being migrated, or has just finished");

@@ -312,7 +312,7 @@ final class TargetMigration {
             return table.self() + " runs appliance image " + imageVersion + ", not " + offer.imageVersion() + " like " + offer.from();
         }
         if (!spec.home().equals(table.self())) {
-            String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.home());
+            String mustStay = GuestUsers.refusal(spec.id(), spec.uid(), spec.gid(), spec.home());
             if (mustStay != null) return mustStay;
             // moves a user asks for too: past the ceiling the restore would be killed
             String tooBig = table.guestLimits().refusal(table.self(), spec.id(), offer.rssKb(), offer.tasks());

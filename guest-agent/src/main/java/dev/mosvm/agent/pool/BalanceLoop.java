@@ -110,7 +110,7 @@ public final class BalanceLoop implements Admission, Placement {
         List<JobLoad> loads = new ArrayList<>();
         for (Job j : table.jobs()) {
             if (j.state() != Job.State.RUNNING || !j.launcher().isAlive()) continue;
-            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced() || !GuestUsers.mayLeaveHome(j.uid()),
+            loads.add(new JobLoad(j.id(), Math.max(0, j.rssKb()), table.workDone(j), !j.spec().balanced() || j.spec().home().equals(self) && !GuestUsers.mayLeaveHome(j.uid(), j.spec().gid()),
                     !j.spec().home().equals(self), (now - j.startedHere().toEpochMilli()) / 1000.0));
         }
         NodeBalancer.Round round = core.decide(measured(), gossiped(), loads, inFlight.get(), rnd, now);

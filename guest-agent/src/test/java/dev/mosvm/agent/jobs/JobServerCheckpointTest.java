@@ -64,7 +64,7 @@ class JobServerCheckpointTest {
         server = new JobServer(socket, table, (job, node, uid, mode) -> {
             throw new IOException("no moves here");
         }, job -> new Placement.Choice("b", "b has a free core"));
-        server.usersWhoLeaveHome(uid -> true); // the test runs as root, whose jobs stay home (rootsJobsStayHome)
+        server.usersWhoLeaveHome((uid, gid) -> true); // the test runs as root, whose jobs stay home (rootsJobsStayHome)
     }
 
     @Test
@@ -72,14 +72,14 @@ class JobServerCheckpointTest {
         server.usersWhoLeaveHome(dev.mosvm.agent.sandbox.GuestUsers::mayLeaveHome);
         try {
             String refused = error("{\"op\":\"run\",\"argv\":[\"true\"],\"cwd\":\"/pool/a\",\"node\":\"b\"}");
-            assertTrue(refused.matches("job a\\.\\d+ is root's and stays on its home a: only users' jobs \\(uid 1000-60000\\) run on other nodes"), refused);
+            assertTrue(refused.matches("job a\\.\\d+ is root's and stays on its home a: only users' jobs \\(uid and group 1000-60000\\) run on other nodes"), refused);
             // placed (b has a free core, says the placement): it starts here (a unit test has no launcher
             // to start it with), and b hears nothing of it
             Frame placed = answer("{\"op\":\"run\",\"argv\":[\"true\"],\"cwd\":\"/tmp\"}");
             assertTrue(placed.type() == MessageType.ERROR && placed.text().startsWith("cannot start the job: "), placed.type() + " " + placed.text());
             assertNull(peers.farEnds.poll(2, TimeUnit.SECONDS), "no start sent to b");
         } finally {
-            server.usersWhoLeaveHome(uid -> true);
+            server.usersWhoLeaveHome((uid, gid) -> true);
         }
     }
 

@@ -177,6 +177,39 @@ class LauncherIntegrationTest {
         }
     }
 
+    @Test
+    void aPersonsJobTakesNoSystemGroupsAndASystemAccountsKeepsThem() throws Exception {
+        // a home's tree whose /etc/passwd and /etc/group are the test's: carol (1700) is in disk,
+        // adm, users and a group of people; daemon (1) in disk
+        Path tree = Files.createDirectory(dir.resolve("grouped"));
+        Path etc = Files.createDirectory(dir.resolve("etc"));
+        Files.writeString(etc.resolve("passwd"), "carol:x:1700:1700::/tmp:/bin/sh\ndaemon:x:1:1::/tmp:/bin/sh\n");
+        Files.writeString(etc.resolve("group"), "disk:x:6:carol,daemon\nadm:x:4:carol\nusers:x:100:carol\ncarol:x:1700:\nproj:x:2000:carol\n");
+        run("mount", "--bind", "/", tree.toString());
+        try {
+            run("mount", "--make-private", tree.toString());
+            for (String f : List.of("passwd", "group")) run("mount", "--bind", etc.resolve(f).toString(), tree.resolve("etc").resolve(f).toString());
+            assertEquals("1700 100 2000", groupsIn(tree, 1700, 1700), "carol's job: her own group, users and proj; no disk or adm");
+            assertEquals("1 6", groupsIn(tree, 1, 1), "a system account's job (it stays home) keeps its groups");
+        } finally {
+            for (String f : List.of("passwd", "group")) new ProcessBuilder("umount", tree.resolve("etc").resolve(f).toString()).start().waitFor();
+            run("umount", tree.toString());
+            Files.delete(tree);
+            for (String f : List.of("passwd", "group")) Files.delete(etc.resolve(f));
+            Files.delete(etc);
+        }
+    }
+
+    /** `id -G` of a job of uid and gid launched with {@code tree} as its home's tree. */
+    private String groupsIn(Path tree, int uid, int gid) throws Exception {
+        Process p = new ProcessBuilder(LaunchCommand.of(launcher.toString(), List.of("id", "-G"), uid, gid, null, initDir.toString(), null,
+                tree.toString())).directory(tree.resolve("tmp").toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return out;
+    }
+
     static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

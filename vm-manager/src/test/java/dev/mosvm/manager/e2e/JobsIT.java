@@ -109,10 +109,10 @@ class JobsIT extends PoolTestBase {
         assertEquals("cb\none\ntwo", sh("ca", "cd /tmp && printf 'one\\ntwo\\n' | su alice -c \"mosrun -r cb sh -c 'hostname; cat'\""));
         // root's jobs stay home, whoever asks and however: the node's /proc and /dev in a job's tree would let root out of it
         String rootsOwn = cli.run("ssh", "-i", "ca", "--", "mosrun", "-r", "cb", "true").exitIs(126).err();
-        assertTrue(rootsOwn.matches("(?s).*job ca\\.\\d+ is root's and stays on its home ca: only users' jobs \\(uid 1000-60000\\) run on other nodes\n"), rootsOwn);
+        assertTrue(rootsOwn.matches("(?s).*job ca\\.\\d+ is root's and stays on its home ca: only users' jobs \\(uid and group 1000-60000\\) run on other nodes\n"), rootsOwn);
         assertTrue(cli.run("run", "-i", "ca", "--node", "cb", "--", "true").exitIs(126).err().contains("is root's and stays on its home ca"));
         cli.run("run", "-i", "ca", "--", "/no/such/program").exitIs(127);
-        assertTrue(cli.run("run", "-i", "ca", "--node", "zz", "--", "true").exitIs(126).err().contains("no live node named 'zz'"));
+        assertTrue(cli.run("run", "-i", "ca", "-u", "alice", "--node", "zz", "--", "true").exitIs(126).err().contains("no live node named 'zz'"));
     }
 
     @Test
