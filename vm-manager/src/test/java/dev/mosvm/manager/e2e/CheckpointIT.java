@@ -182,7 +182,8 @@ class CheckpointIT extends PoolTestBase {
 
         long t0 = System.nanoTime();
         MosvmCli.virsh("destroy", MosvmCli.domain("cb"));
-        waitUntil("ca", "grep -c 'recovered here from checkpoint' <(journalctl -u mosvm-agent --no-pager) || true",
+        // this job's recovery: another test's job may have been recovered here before
+        waitUntil("ca", "grep -c 'job " + id + " recovered here from checkpoint' <(journalctl -u mosvm-agent --no-pager) || true",
                 s -> !s.isEmpty() && !s.equals("0"), 180);
         long recoveredAfter = (System.nanoTime() - t0) / 1_000_000_000;
         JsonNode j = job("ca", id);
