@@ -46,9 +46,11 @@ spin='my ($n) = @ARGV; my $x = 1; for my $i (1 .. $n) { $x = ($x * 31 + $i) % 10
 dir=/pool/demo-c/demo
 # the jobs are a user's, demo's: root's jobs stay on their home node
 bin/mosvm ssh -i demo-c -- bash -c "id demo >/dev/null 2>&1 || useradd -m -u 1500 demo; mkdir -p $dir && chown demo: $dir && cd $dir && rm -f job.* && printf '%s\n' '$spin' > spin.pl"
-# milliseconds one job of $1 steps takes alone on demo-a (through its NFS mount of demo-c's directory)
+# milliseconds one job of $1 steps takes alone on demo-a, from a directory of its own (a job starts only in its home's tree)
+adir=/pool/demo-a/demo
+bin/mosvm ssh -i demo-a -- bash -c "mkdir -p $adir && printf '%s\n' '$spin' > $adir/spin.pl"
 time_on_a() {
-  bin/mosvm ssh -i demo-a -- bash -c "cd $dir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"
+  bin/mosvm ssh -i demo-a -- bash -c "cd $adir && s=\$(date +%s%N) && mosrun -L perl spin.pl $1 >/dev/null && echo \$(( (\$(date +%s%N) - s) / 1000000 ))"
 }
 steps=${DEMO_STEPS:-}
 if [ -z "$steps" ]; then
