@@ -25,7 +25,12 @@ fi
 scripts/setup-host.sh
 for i in 0 1 2; do
   echo "== ${NODES[$i]} (CPU cap ${CAPS[$i]} %)"
-  bin/mosvm up "${NODES[$i]}" --memory 768M --cpu-cap "${CAPS[$i]}" | head -1
+  # a second run reuses the appliances: `up` starts a stopped one and refuses a running one
+  if bin/mosvm status "${NODES[$i]}" --json 2>/dev/null | grep -qi '"state" : "running"'; then
+    echo "already running"
+  else
+    bin/mosvm up "${NODES[$i]}" --memory 768M --cpu-cap "${CAPS[$i]}" | head -1
+  fi
 done
 
 if ! bin/mosvm nodes -i demo-a --json | grep -q '"pool" : "demo"'; then

@@ -16,6 +16,7 @@ PACKAGES=(
   mmdebstrap e2fsprogs gcc libc6-dev libssl-dev libseccomp-dev  # build the appliance image (gcc, libcrypto, libseccomp: its native tools, images/files/usr/local/src)
   openssh-client                                      # mosvm ssh
   tini                                                # the job service's tests run jobs on the host too
+  procps                                              # vmstat: the host's CPU while the end-to-end tests run (scripts/test-all.sh)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -35,6 +35,11 @@ e2e() { # GROUP MAVEN-ARGS...: one group's end-to-end classes, its output also i
   mvn -B -pl vm-manager failsafe:integration-test failsafe:verify -De2e.group=-"$group" "$@" 2>&1 | tee "$logs/$group.log"
 }
 
+# the host's CPU while the groups run, a line a minute: where the end-to-end time goes (idle
+# cores mean room for more side by side; none, that only less work shortens the run)
+vmstat -n -t 60 > "$logs/vmstat.log" 2>&1 & vmstat=$! # (its first line is since boot)
+trap 'kill "$vmstat" 2>/dev/null || true' EXIT
+
 rc=0
 e2e one-vm -Dgroups=one-vm "$@" > /dev/null & beside=$!
 e2e pool-of-two -Dgroups=pool-of-two "$@" || rc=1
@@ -50,4 +55,5 @@ for g in pool-of-two one-vm others; do
   # the first failure whole: its message (a failed command's stderr) is where the cause is
   awk '/<<< (ERROR|FAILURE)!$/ { on = 1 } on && n++ < 40' "$logs/$g.log"
 done
+awk 'NR > 3 && $15 ~ /^[0-9]+$/ { n++; idle += $15 } END { if (n) printf "host CPU idle while they ran: %.0f %% on average over %d min (per minute: %s)\n", idle / n, n, FILENAME }' "$logs/vmstat.log"
 exit "$rc"

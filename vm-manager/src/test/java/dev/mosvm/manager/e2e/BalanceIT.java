@@ -64,7 +64,7 @@ class BalanceIT extends PoolTestBase {
                 "bc", List.of("--memory", "768M", "--cpu-cap", "40")));
         for (String vm : NODES) {
             // alice's batches: root's jobs stay home, and these are to move
-            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/" + vm + "/w && chown alice: /pool/" + vm + "/w");
+            sh(vm, ADD_ALICE + "; mkdir -p /pool/" + vm + "/w && chown alice: /pool/" + vm + "/w");
             Map<String, byte[]> files = new LinkedHashMap<>();
             for (String f : List.of("spin.pl", "grow.pl", "batch.sh")) files.put("/pool/" + vm + "/w/" + f, resource(f));
             installAll(vm, files, "755");

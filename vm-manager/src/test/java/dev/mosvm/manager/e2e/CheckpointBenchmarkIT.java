@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(4) // before the classes that destroy cb (CheckpointIT, JobsIT): one restart of cb in the run, not two
+@Order(4) // before CheckpointIT, whose last test destroys cb
 @Tag(E2eGroups.POOL_OF_TWO)
 class CheckpointBenchmarkIT extends PoolTestBase {
     static final String DIR = "/pool/ca/bench";
@@ -46,7 +46,7 @@ class CheckpointBenchmarkIT extends PoolTestBase {
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
         install("ca", "/usr/local/bin/bg-job", resource("bg-job"), "755");
-        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p " + DIR + " && chown alice: " + DIR); // root's jobs stay home
+        sh("ca", ADD_ALICE + "; mkdir -p " + DIR + " && chown alice: " + DIR); // root's jobs stay home
         install("ca", DIR + "/dirty.pl", resource("dirty.pl"), "644");
     }
 

@@ -2,6 +2,7 @@ package dev.mosvm.manager.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mosvm.builder.SafeDelete;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -26,12 +28,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * checkpoint and it finishes with exactly the rest of an unbroken run's output and its status;
  * periodic checkpoints (`-A 1`) are incremental; restarts from a missing, damaged or altered
  * checkpoint, another user's, or one of a job that still runs are refused with one line and
- * harm nothing.
+ * harm nothing; and when cb dies with a checkpointed job on it and another on its way to it,
+ * the first is recovered at home and the second runs on at its source.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(6) // its last test destroys cb: after the classes that need the pool of two whole, before JobsIT (which restarts cb)
+@Order(7) // last on the pool of two: its last test destroys cb, so no class has to boot it again
 @Tag(E2eGroups.POOL_OF_TWO)
 class CheckpointIT extends PoolTestBase {
     static final String DIR = "/pool/ca/alice";
@@ -42,11 +45,11 @@ class CheckpointIT extends PoolTestBase {
         scratch = Files.createTempDirectory("mosvm-e2e-checkpoint-ref");
         cli = pool.running().cli();
         for (String vm : List.of("ca", "cb")) {
-            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; id bob >/dev/null 2>&1 || useradd -m -u 1501 bob");
+            sh(vm, ADD_ALICE + "; id bob >/dev/null 2>&1 || useradd -m -u 1501 bob");
             install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);
-        install("ca", DIR + "/count.pl", resource("count.pl"), "644");
+        installAll("ca", java.util.Map.of(DIR + "/count.pl", resource("count.pl"), DIR + "/hog.pl", resource("hog.pl")), "644");
     }
 
     @AfterAll
@@ -166,12 +169,25 @@ class CheckpointIT extends PoolTestBase {
                 + " bytes; kept " + kept + ", latest " + ck);
     }
 
+    /**
+     * A node dies with a checkpointed job running on it and another job on its way to it: the
+     * one arriving runs on at its source (its caller told so), the checkpointed one is recovered
+     * at its home, and its caller sees exactly an unbroken run. One destroyed node for both, as a
+     * workstation switched off mid-work would be.
+     */
     @Test
-    @Order(4) // last: it destroys cb (the next class on the pool of two starts it again)
-    void aCheckpointedJobWhoseNodeIsDestroyedIsRecoveredAtHomeAndItsCallerSeesExactlyAnUnbrokenRun() throws Exception {
+    @Order(4) // last on the pool of two: it destroys cb
+    void aNodeDestroyedMidMoveLosesNeitherTheArrivingJobNorTheCheckpointedOneOnIt() throws Exception {
         // 24 MiB held: its full checkpoint is pre-dumped while it runs, and the recovery restores that
         String reference = onHost("count.pl", "60", "1000000", "24");
-        sh("ca", "rm -f " + DIR + "/rec.*; su alice -c 'bg-job " + DIR + " rec -r cb perl count.pl 60 1000000 24'");
+        // the job that will be on its way to cb, at home until then: 200 MB, a line every 0.5 s for 2 min (the test stops it)
+        sh("ca", "cd " + DIR + " && rm -f rec.* hog.out hog.err hog.status; su alice -c 'bg-job " + DIR + " hog perl hog.pl 200 240'");
+        // three lines, or its end and what it said
+        waitUntil("ca", "cat " + DIR + "/hog.status " + DIR + "/hog.err 2>/dev/null; cat " + DIR + "/hog.out 2>/dev/null | wc -l",
+                s -> s.lines().count() > 1 || Integer.parseInt(s.strip()) >= 3, 120);
+        assertEquals("", sh("ca", "cat " + DIR + "/hog.status 2>/dev/null || true"), "the job to move runs: " + sh("ca", "cat " + DIR + "/hog.err"));
+        String hog = waitForJob("ca", "hog.pl", 10).get("id").asText();
+        sh("ca", "su alice -c 'bg-job " + DIR + " rec -r cb perl count.pl 60 1000000 24'");
         String id = waitForJob("ca", "count.pl 60", 60).get("id").asText();
         waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= 3, 120);
         sh("ca", "su alice -c 'migrate " + id + " checkpoint'");
@@ -180,8 +196,34 @@ class CheckpointIT extends PoolTestBase {
         int then = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/rec.out"));
         waitUntil("ca", "wc -l < " + DIR + "/rec.out", s -> Integer.parseInt(s) >= then + 2, 120); // output after the checkpoint reached the caller
 
+        // the 200 MB job's move takes a while under emulation: cb dies once its images are arriving there
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cli.shellLine("migrate", "-i", "ca", hog, "cb") + " 2>&1");
+        pb.environment().putAll(cli.env);
+        Process migrate = pb.start();
+        waitUntil("cb", "ls /run/mosvm/images 2>/dev/null | grep -c in- || true", s -> !s.equals("0"), 120);
+        assertEquals("", sh("ca", "cat " + DIR + "/rec.status 2>/dev/null || true"), "the checkpointed job still runs on cb as cb dies");
         long t0 = System.nanoTime();
         MosvmCli.virsh("destroy", MosvmCli.domain("cb"));
+
+        if (!migrate.waitFor(5, TimeUnit.MINUTES)) {
+            migrate.destroyForcibly();
+            // what the source was waiting for: its agent's log and the migration's processes
+            fail("migrate did not give up within 5 min of its target's death; ca's agent:\n"
+                    + sh("ca", "journalctl -u mosvm-agent --no-pager | tail -40") + "\nprocesses:\n"
+                    + sh("ca", "ps -eo pid,stat,wchan:24,etimes,args | grep -E '[c]riu|[m]igrate' || true"));
+        }
+        String said = new String(migrate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, migrate.exitValue(), said);
+        assertTrue(said.contains("runs on ca"), said);
+        JsonNode h = job("ca", hog);
+        assertEquals("ca", h.get("where").asText(), h.toString());
+        assertEquals("RUNNING", h.get("state").asText(), h.toString());
+        int lines = Integer.parseInt(sh("ca", "wc -l < " + DIR + "/hog.out"));
+        waitUntil("ca", "wc -l < " + DIR + "/hog.out", s -> Integer.parseInt(s) >= lines + 3, 60);
+        sh("ca", "pkill -TERM -f '^mosrun perl hog.pl'");
+        waitUntil("ca", "cat " + DIR + "/hog.status 2>/dev/null || true", s -> !s.isEmpty(), 60);
+        assertEquals("143", sh("ca", "cat " + DIR + "/hog.status"), "exactly one copy, stopped by SIGTERM");
+
         // this job's recovery: another test's job may have been recovered here before
         waitUntil("ca", "grep -c 'job " + id + " recovered here from checkpoint' <(journalctl -u mosvm-agent --no-pager) || true",
                 s -> !s.isEmpty() && !s.equals("0"), 180);
@@ -192,7 +234,7 @@ class CheckpointIT extends PoolTestBase {
         String got = sh("ca", "cat " + DIR + "/rec.out; echo status $(cat " + DIR + "/rec.status)") + "\n";
         assertEquals(reference, got, "byte for byte what an unbroken run prints, and its status: no line twice, none missing");
         assertEquals("", sh("ca", "cat " + DIR + "/rec.err"), "nothing on stderr");
-        System.out.println("job " + id + " recovered at home " + recoveredAfter + " s after its node was destroyed");
+        System.out.println("job " + id + " recovered at home " + recoveredAfter + " s after its node was destroyed; " + hog + "'s move: " + said.strip());
     }
 
     long pagesBytes(String checkpoint) throws Exception {

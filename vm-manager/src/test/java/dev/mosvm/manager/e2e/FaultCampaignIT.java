@@ -34,14 +34,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * source's agent killed (JobsIT kills it in a move's dump and after a move, and checks the
  * adoption and the caller's reattachment), the image space full, the target's agent killed, a
  * VM paused or the peer port blocked 15 or 45 s (PoolIT pauses a VM, FloodIT starves the peer
- * port), and destroy-target (a boot; JobsIT destroys a target mid-move and CheckpointIT a
- * runner). {@code -Dcampaign.kinds}
+ * port), and destroy-target (a boot; CheckpointIT destroys a target mid-move, and with it a
+ * checkpointed job's runner). {@code -Dcampaign.kinds}
  * picks other kinds, {@code -Dcampaign.rounds} runs more rounds (cycling through the kinds),
  * {@code -Dcampaign.seed} replays a campaign's choices.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
-@Order(5) // on the pool of two before CheckpointIT and JobsIT, which destroy cb in their last tests: it leaves both running
+@Order(5) // on the pool of two before CheckpointIT, which destroys cb in its last test: it leaves both running
 @Tag(E2eGroups.POOL_OF_TWO)
 class FaultCampaignIT extends PoolTestBase {
     static final List<String> KINDS = Arrays.asList(System.getProperty("campaign.kinds", "kill-criu").split(","));

@@ -56,7 +56,7 @@ class FloodIT extends PoolTestBase {
         install("ca", "/usr/local/bin/bg-job", resource("bg-job"), "755");
         install("ca", "/usr/local/bin/flood-agent.sh", Files.readAllBytes(Path.of("../scripts/flood-agent.sh")), "755");
         // alice's jobs: root's stay home, and one of these runs on cb
-        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; rm -rf " + DIR + " && mkdir -p " + DIR + " && chown alice: " + DIR);
+        sh("ca", ADD_ALICE + "; rm -rf " + DIR + " && mkdir -p " + DIR + " && chown alice: " + DIR);
         // a line a second, naming the node it runs on, then status 3
         install("ca", DIR + "/lines.sh", ("i=0; while [ $i -lt " + LINES + " ]; do i=$((i + 1)); echo \"line $i from $(hostname)\"; sleep 1; done; exit 3\n")
                 .getBytes(), "644");

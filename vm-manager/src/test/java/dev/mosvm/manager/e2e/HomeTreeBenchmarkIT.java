@@ -38,7 +38,7 @@ class HomeTreeBenchmarkIT extends PoolTestBase {
     @BeforeAll
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
-        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; su alice -c 'mkdir -p " + DATA + "'");
+        sh("ca", ADD_ALICE + "; su alice -c 'mkdir -p " + DATA + "'");
     }
 
     @Test

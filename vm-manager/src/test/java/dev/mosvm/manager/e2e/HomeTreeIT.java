@@ -42,7 +42,7 @@ class HomeTreeIT extends PoolTestBase {
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
         for (String vm : PoolOfTwo.NODES) {
-            sh(vm, "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice");
+            sh(vm, ADD_ALICE);
             install(vm, "/usr/local/bin/bg-job", resource("bg-job"), "755");
         }
         sh("ca", "mkdir -p " + DIR + " && chown alice: " + DIR);

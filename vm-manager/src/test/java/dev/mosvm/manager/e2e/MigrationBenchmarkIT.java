@@ -71,7 +71,7 @@ class MigrationBenchmarkIT {
         boolean overlay = !plainB.equals(addrB);
         try {
             // alice's jobs: root's stay home
-            sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p " + DIR + " && chown alice: " + DIR + " && echo "
+            sh("ca", PoolTestBase.ADD_ALICE + "; mkdir -p " + DIR + " && chown alice: " + DIR + " && echo "
                     + Base64.getEncoder().encodeToString(JobsIT.resource("hog.pl")) + " | base64 -d > " + DIR + "/hog.pl");
             sh("cb", "echo " + Base64.getEncoder().encodeToString(SINK.getBytes()) + " | base64 -d > /root/sink.pl");
             sh("ca", "echo " + Base64.getEncoder().encodeToString(JobsIT.resource("bg-job")) + " | base64 -d > /usr/local/bin/bg-job && chmod 755 /usr/local/bin/bg-job");

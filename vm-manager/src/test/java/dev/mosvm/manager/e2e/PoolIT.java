@@ -38,8 +38,11 @@ class PoolIT {
     static final List<String> VMS = List.of("pa", "pb", "pc");
     /** How far pc's workstation clock (its VM's RTC) is ahead of the host's: beyond gossip's 60 s replay bound. */
     static final int PC_CLOCK_AHEAD_S = 90;
-    /** Seconds of the idle-agent CPU figure's settling and measuring windows (60 for docs/benchmarks.md). */
-    static final int IDLE_SECONDS = Integer.getInteger("bench.poolIdleSeconds", 20);
+    /**
+     * Seconds of the idle-agent CPU figure's settling and measuring windows: 60 for
+     * docs/benchmarks.md; the test suite's smoke pass only checks the figure is read.
+     */
+    static final int IDLE_SECONDS = Integer.getInteger("bench.poolIdleSeconds", 5);
     Path home;
     MosvmCli cli;
     String token;
@@ -56,7 +59,7 @@ class PoolIT {
                 ? new String[] {"up", vm, "--memory", "512M", "--cpu-model", "qemu64", "--clock-offset", String.valueOf(PC_CLOCK_AHEAD_S)}
                 : new String[] {"up", vm, "--memory", "512M"}).toList())) r.ok();
         // the user whose jobs leave pa (root's stay home)
-        cli.run("ssh", "-i", "pa", "--", "bash", "-c", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice").ok();
+        cli.run("ssh", "-i", "pa", "--", "bash", "-c", PoolTestBase.ADD_ALICE).ok();
     }
 
     @AfterAll

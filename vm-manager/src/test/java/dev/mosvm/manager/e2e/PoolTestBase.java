@@ -13,6 +13,11 @@ import java.util.function.Predicate;
 
 /** What end-to-end tests on a pool of appliances share: bringing the pool up, and commands in its VMs. */
 abstract class PoolTestBase {
+    /**
+     * Makes alice (uid 1500) where she is missing: the user whose jobs the tests move (root's
+     * and system accounts' jobs stay home, docs/sandbox.md), the same uid on every node.
+     */
+    static final String ADD_ALICE = "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice";
     MosvmCli cli;
 
     /**
@@ -30,7 +35,9 @@ abstract class PoolTestBase {
             args.addAll(vm.getValue());
             ups.add(args.toArray(String[]::new));
         }
+        long t0 = System.nanoTime();
         for (MosvmCli.Result r : cli.runTogether(ups)) r.ok();
+        long booted = System.nanoTime();
         String first = names.get(0);
         List<String> init = new ArrayList<>(List.of("pool", "init", "-i", first, "--name", pool, "--page-streams", pageStreams,
                 "--token-uses", String.valueOf(names.size() - 1)));
@@ -41,11 +48,15 @@ abstract class PoolTestBase {
         String token = out.lines().filter(l -> l.startsWith("join token")).findFirst().orElseThrow().replaceAll(".*: ", "");
         String address = cli.run("status", first, "--json").ok().json().get("address").asText();
         for (String vm : names.subList(1, names.size())) cli.run("join", address, "--token", token, "-i", vm).ok();
+        long joined = System.nanoTime();
         for (String vm : names) {
             for (String other : names) {
                 if (!other.equals(vm)) waitUntil(vm, "grep -q ' /pool/" + other + " nfs4 ' /proc/mounts && echo yes || true", "yes"::equals, 120);
             }
         }
+        // where a class's set-up time goes (CI's time is mostly the end-to-end classes')
+        System.out.printf(java.util.Locale.ROOT, "pool %s up: %.0f s to boot %s side by side, %.0f s to found and join, %.0f s until all mount each other%n",
+                pool, (booted - t0) / 1e9, names, (joined - booted) / 1e9, (System.nanoTime() - joined) / 1e9);
     }
 
     static Map<String, List<String>> vms(Object... nameThenOptions) {

@@ -34,7 +34,7 @@ class SandboxIT extends PoolTestBase {
     @BeforeAll
     void onThePoolOfTwo(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
-        sh("ca", "id alice >/dev/null 2>&1 || useradd -m -u 1500 alice; mkdir -p /pool/ca/w && chown alice: /pool/ca/w");
+        sh("ca", ADD_ALICE + "; mkdir -p /pool/ca/w && chown alice: /pool/ca/w");
         // forks WANT children that each sleep NAP seconds, stops at the first refused fork, says how far it got
         install("ca", FORKS, """
                 $| = 1; my ($want, $nap) = @ARGV; my $made = 0; my $why = "";
