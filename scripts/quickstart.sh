@@ -29,7 +29,7 @@ for i in 0 1 2; do
   if bin/mosvm status "${NODES[$i]}" --json 2>/dev/null | grep -qi '"state" : "running"'; then
     echo "already running"
   else
-    bin/mosvm up "${NODES[$i]}" --memory 768M --cpu-cap "${CAPS[$i]}" | head -1
+    bin/mosvm up "${NODES[$i]}" --memory 768M --cpu-cap "${CAPS[$i]}" --mount none | head -1   # the demo needs no host folders
   fi
 done
 

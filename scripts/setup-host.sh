@@ -15,6 +15,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils                          # run appliance VMs
   mmdebstrap e2fsprogs gcc libc6-dev libssl-dev libseccomp-dev  # build the appliance image (gcc, libcrypto, libseccomp: its native tools, images/files/usr/local/src)
   openssh-client                                      # mosvm ssh
+  openssh-sftp-server util-linux                      # host folders: served to the appliance's sshfs (mosvm up --mount), as the host user (setpriv)
   tini                                                # the job service's tests run jobs on the host too
   procps                                              # vmstat: the host's CPU while the end-to-end tests run (scripts/test-all.sh)
 )

@@ -41,6 +41,7 @@ public final class HomeShares implements AutoCloseable {
     private final Supplier<List<NodeView>> view;
     private final Set<String> exported = new HashSet<>();
     private final Map<String, String> mounted = new HashMap<>();
+    private final Map<String, FolderExports.Exported> folderExports = new HashMap<>();
     private final Supervised ticker;
 
     public HomeShares(String self, Supplier<List<NodeView>> view) throws IOException {
@@ -59,6 +60,59 @@ public final class HomeShares implements AutoCloseable {
         if (!GuestLayout.treeComplete(GuestLayout.treeOf(self))) ownTree();
         for (Map.Entry<String, String> m : Map.copyOf(mounted).entrySet()) {
             if (!GuestLayout.treeComplete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
+        }
+        hostFolders();
+    }
+
+    /** The workstation's folders shown here, in this node's tree and exported to the members (FolderExports). */
+    private void hostFolders() {
+        String info;
+        try {
+            info = Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return;
+        }
+        String tree = GuestLayout.treeOf(self).toString();
+        if (!GuestLayout.treeComplete(GuestLayout.treeOf(self))) return; // binds go onto the tree once it is there
+        Map<String, FolderExports.Mount> folders = new HashMap<>();
+        Map<String, FolderExports.Mount> bound = new HashMap<>();
+        for (Map.Entry<String, FolderExports.Mount> m : FolderExports.hostFolders(info).entrySet()) {
+            String at = m.getKey();
+            if (at.startsWith(tree + "/")) bound.put(at.substring(tree.length()), m.getValue());
+            else if (!at.startsWith(ROOT + "/")) folders.put(at, m.getValue());
+        }
+        for (FolderExports.Action a : FolderExports.plan(folders, bound, Map.copyOf(folderExports), Set.copyOf(exported))) {
+            String inTree = tree + a.folder();
+            switch (a.kind()) {
+                case UNBIND -> run("umount", "-l", inTree);
+                case BIND -> {
+                    run("umount", "-l", inTree); // a dead bind of an earlier session's mount, if any
+                    if (mkdir(Path.of(inTree)) && run("mount", "--bind", a.folder(), inTree)) LOG.info("host folder " + a.folder() + " in this node's tree");
+                }
+                case EXPORT -> {
+                    // one id per mount: a handle of an earlier session's is stale, not another file of this one's
+                    String fsid = java.util.UUID.nameUUIDFromBytes((self + ":" + a.folder() + ":" + a.mount().mountId()).getBytes(StandardCharsets.UTF_8))
+                            .toString();
+                    // root squashed like the tree: another member's root is nobody in the workstation's folder
+                    if (run("exportfs", "-o", "rw,sync,no_subtree_check,root_squash,fsid=" + fsid, a.address() + ":" + a.folder())) {
+                        FolderExports.Exported e = folderExports.get(a.folder());
+                        Set<String> to = new HashSet<>(e != null && e.mount().equals(a.mount()) ? e.addresses() : Set.of());
+                        to.add(a.address());
+                        folderExports.put(a.folder(), new FolderExports.Exported(a.mount(), Set.copyOf(to)));
+                        LOG.info("host folder " + a.folder() + " exported to " + a.address());
+                    }
+                }
+                case UNEXPORT -> {
+                    run("exportfs", "-u", a.address() + ":" + a.folder());
+                    FolderExports.Exported e = folderExports.get(a.folder());
+                    if (e != null) {
+                        Set<String> to = new HashSet<>(e.addresses());
+                        to.remove(a.address());
+                        if (to.isEmpty()) folderExports.remove(a.folder());
+                        else folderExports.put(a.folder(), new FolderExports.Exported(e.mount(), Set.copyOf(to)));
+                    }
+                }
+            }
         }
     }
 

@@ -344,7 +344,8 @@ class AdoptionIntegrationTest {
 
     @Test
     void aJobACheckpointsDumpLeftStoppedRunsOn() throws Exception {
-        Old old = startDying("a.9", "echo first; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 4");
+        // 5 s of its own: a loaded host (the image build beside the tests) can take a second or more to print the job's pid
+        Old old = startDying("a.9", "echo first; i=0; while [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo thawed; exit 4");
         stopAsADumpDoes(old.supervisor());
         crash(old);
         recordStoppedFor("a.9", Job.CHECKPOINT);

@@ -51,10 +51,12 @@ class ProcFilesTest {
 
     @Test
     void speedIsPositiveAndStable() {
-        double a = SpeedBenchmark.measureInJava(150);
-        double b = SpeedBenchmark.measureInJava(150);
+        // the better of two runs each: a host busy with other work (the image build beside the unit
+        // tests) takes the CPU away from one run now and then, not from both
+        double a = Math.max(SpeedBenchmark.measureInJava(150), SpeedBenchmark.measureInJava(150));
+        double b = Math.max(SpeedBenchmark.measureInJava(150), SpeedBenchmark.measureInJava(150));
         assertTrue(a > 0 && b > 0);
-        // best-of-rounds: two runs on the same machine agree within a factor of two
+        // best-of-rounds: two measurements on the same machine agree within a factor of two
         assertTrue(Math.max(a, b) / Math.min(a, b) < 2.0, a + " vs " + b);
     }
 }

@@ -25,6 +25,17 @@ public final class ShellAccess {
      * instance's host key checked under its alias (strictly: a mismatch is refused).
      */
     public List<String> sshCommand(String name, boolean tty, List<String> command) {
+        return sshCommand(name, tty, command, true);
+    }
+
+    /**
+     * As {@link #sshCommand(String, boolean, List)}; {@code shared} false: a connection of its own,
+     * for a session that lasts (a host folder's) and must not hold up, or be ended with, the
+     * commands' shared one. Its keepalives end it two minutes after the guest stops answering
+     * (an emulated guest under load can be silent for tens of seconds; a session ended early
+     * costs its folder's open files).
+     */
+    public List<String> sshCommand(String name, boolean tty, List<String> command, boolean shared) {
         RunningInstance r = RunningInstance.find(store, hv, name);
         InstanceLayout l = r.layout();
         if (!Files.isRegularFile(l.knownHosts())) {
@@ -35,7 +46,7 @@ public final class ShellAccess {
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + l.knownHosts(), "-o", "HostKeyAlias=" + SshKeys.hostAlias(name),
                 "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30"));
-        args.addAll(sharedConnection(l));
+        args.addAll(shared ? sharedConnection(l) : List.of("-o", "ControlPath=none", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=8"));
         if (tty) args.add("-t");
         if (r.sshPort() != SSH_PORT) args.addAll(List.of("-p", Integer.toString(r.sshPort())));
         args.add("root@" + r.address());
@@ -61,7 +72,36 @@ public final class ShellAccess {
                 "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3");
     }
 
-    static String shellQuote(String word) {
+    /** Runs a shell script in the instance as root over the shared connection; its exit status and output (both streams). */
+    public Answer run(String name, String script, java.time.Duration wait) throws java.io.IOException, InterruptedException {
+        Process p = new ProcessBuilder(sshCommand(name, false, List.of("sh", "-c", script))).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(isWindows() ? "NUL" : "/dev/null"))).start();
+        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            } catch (java.io.IOException e) {
+                return e.getMessage();
+            }
+        });
+        if (!p.waitFor(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            return new Answer(-1, "no answer within " + wait.toSeconds() + " s");
+        }
+        return new Answer(p.exitValue(), output.join());
+    }
+
+    /** A command's exit status (-1: it did not finish in time) and output. */
+    public record Answer(int exit, String output) {
+        public boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    private static boolean isWindows() {
+        return System.getProperty("os.name", "").startsWith("Windows");
+    }
+
+    public static String shellQuote(String word) {
         return word.matches("[A-Za-z0-9_@%+=:,./-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 }

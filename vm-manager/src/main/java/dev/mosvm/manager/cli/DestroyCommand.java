@@ -20,6 +20,7 @@ final class DestroyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
+            root.folders(hv).stop(name);
             spec.commandLine().getOut().println(root.lifecycle(hv, spec).destroy(name));
             spec.commandLine().getOut().flush();
         }

@@ -26,6 +26,7 @@ final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Hypervisor hv = root.connect()) {
+            root.folders(hv).stop(name); // its sessions end before the guest does: sshfs unmounts instead of losing its stream
             spec.commandLine().getOut().println(root.lifecycle(hv, spec).down(name, Duration.ofSeconds(timeout)));
             spec.commandLine().getOut().flush();
         }

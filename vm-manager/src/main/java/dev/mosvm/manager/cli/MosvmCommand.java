@@ -5,6 +5,7 @@ import dev.mosvm.manager.appliance.AgentAccess;
 import dev.mosvm.manager.appliance.ApplianceInspection;
 import dev.mosvm.manager.appliance.ApplianceLifecycle;
 import dev.mosvm.manager.appliance.ShellAccess;
+import dev.mosvm.manager.hostfolders.HostFolders;
 import dev.mosvm.manager.appliance.Reporter;
 import dev.mosvm.manager.hypervisor.DriverRouter;
 import dev.mosvm.manager.hypervisor.Hypervisor;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mosvm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the mosvm appliance VM: a MOSIX-style compute pool node on this workstation.",
         subcommands = {UpCommand.class, StatusCommand.class, ListCommand.class, DownCommand.class, DestroyCommand.class, NodesCommand.class,
-                PoolCommands.Pool.class, PoolCommands.Join.class, PoolCommands.Leave.class, MonCommand.class, SshCommand.class, RunCommand.class, JobCommands.Ps.class, JobCommands.Migrate.class, JobCommands.Checkpoint.class, BalanceCommand.class,
+                PoolCommands.Pool.class, PoolCommands.Join.class, PoolCommands.Leave.class, MonCommand.class, SshCommand.class, RunCommand.class, JobCommands.Ps.class, JobCommands.Migrate.class, JobCommands.Checkpoint.class, BalanceCommand.class, FoldersKeeperCommand.class,
                 ImageCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {"", "Instances live in $MOSVM_HOME (default ~/.mosvm); images are cached in $MOSVM_CACHE (default ~/.cache/mosvm)."})
 public final class MosvmCommand implements Runnable {
@@ -82,5 +83,9 @@ public final class MosvmCommand implements Runnable {
 
     ShellAccess shells(Hypervisor hv) {
         return new ShellAccess(store(), hv);
+    }
+
+    HostFolders folders(Hypervisor hv) {
+        return new HostFolders(store(), shells(hv));
     }
 }

@@ -1,5 +1,9 @@
 package dev.mosvm.manager.cli;
 
+import dev.mosvm.manager.hostfolders.FolderSettings;
+import dev.mosvm.manager.hostfolders.HostFolder;
+import dev.mosvm.manager.hostfolders.HostFolders;
+import dev.mosvm.manager.appliance.ShellAccess;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +30,14 @@ final class RunCommand implements Callable<Integer> {
     String node;
 
     @Option(names = {"-u", "--user"}, paramLabel = "USER",
-            description = "Run the job as this user of the appliance (default root, whose jobs stay on the local appliance: "
-                    + "only users' jobs run on other nodes).")
+            description = "Run the job as this user of the appliance (default: from a host folder, the appliance user made for you; "
+                    + "else root, whose jobs stay on the local appliance: only users' jobs run on other nodes).")
     String user;
+
+    @Option(names = {"-C", "--directory"}, paramLabel = "DIR",
+            description = "Run the job in this directory of the appliance (default: where you are, when the appliance shows host "
+                    + "folders and you are in one; else /).")
+    String directory;
 
     @Option(names = "-L", description = "Keep the job on the local appliance; never migrate it.")
     boolean local;
@@ -54,32 +63,87 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // in the appliance's "/", not root's home: a job's directory is a path in its home's tree,
-        // and /root there is root's alone (another node, root squashed in that tree, cannot enter it)
-        List<String> remote = new ArrayList<>();
-        if (user != null) {
-            if (!USER_NAME.matcher(user).matches()) throw usage("--user " + user + " is not a user name (lower-case letters, digits, '-' and '_')");
-            remote.addAll(List.of("runuser", "-u", user, "--")); // as that user, whose jobs may leave: mosrun asks the agent as whoever runs it
-        }
-        remote.addAll(List.of("env", "-C", "/", "mosrun"));
-        if (node != null) remote.addAll(List.of("-r", node));
-        if (local) remote.add("-L");
-        if (checkpointEvery != null) remote.addAll(List.of("-A", String.valueOf(bounded("-A", checkpointEvery, MAX_EVERY_MINUTES))));
-        if (keep != null) remote.addAll(List.of("-N", String.valueOf(bounded("-N", keep, MAX_KEEP))));
+        // mosrun's own options, checked before any instance is asked
+        List<String> mosrun = new ArrayList<>(List.of("mosrun"));
+        if (node != null) mosrun.addAll(List.of("-r", node));
+        if (local) mosrun.add("-L");
+        if (checkpointEvery != null) mosrun.addAll(List.of("-A", String.valueOf(bounded("-A", checkpointEvery, MAX_EVERY_MINUTES))));
+        if (keep != null) mosrun.addAll(List.of("-N", String.valueOf(bounded("-N", keep, MAX_KEEP))));
         if (restart != null) {
             if (!command.isEmpty()) throw usage("-R restarts a job from checkpoint " + restart + ": it takes no PROGRAM (" + command.get(0) + ")");
             if (restart.isBlank() || restart.startsWith("-")) throw usage("-R needs a checkpoint: a job id, JOB/N or a checkpoint's path");
-            remote.addAll(List.of("-R", restart));
+            mosrun.addAll(List.of("-R", restart));
         } else if (command.isEmpty()) {
             throw usage("a PROGRAM to run is required (or -R CHECKPOINT to restart one)");
         }
-        remote.addAll(command);
-        // over ssh: a terminal here gets one there, so Ctrl-C travels as a signal
+        mosrun.addAll(command);
+        if (user != null && !USER_NAME.matcher(user).matches()) throw usage("--user " + user + " is not a user name (lower-case letters, digits, '-' and '_')");
+        if (directory != null && (!directory.startsWith("/") || directory.contains("\n"))) throw usage("-C " + directory + ": give an absolute directory of the appliance");
+
         List<String> args;
         try (Hypervisor hv = root.connect()) {
+            // without a folder: in the appliance's "/", not root's home: a job's directory is a path in its home's tree,
+            // and /root there is root's alone (another node, root squashed in that tree, cannot enter it)
+            Here here = directory != null ? new Here(directory, null) : here(root.folders(hv), hv, instance.name, user != null);
+            String as = user != null ? user : here.user();
+            List<String> remote = new ArrayList<>();
+            // as that user, whose jobs may leave: mosrun asks the agent as whoever runs it
+            if (as != null) remote.addAll(List.of("runuser", "-u", as, "--"));
+            remote.addAll(List.of("env", "-C", here.dir()));
+            remote.addAll(mosrun);
+            // over ssh: a terminal here gets one there, so Ctrl-C travels as a signal
             args = root.shells(hv).sshCommand(instance.name, System.console() != null, remote);
         }
         return SshCommand.exec(args);
+    }
+
+    /** Where a job runs when -C does not say, and as whom when -u does not. */
+    record Here(String dir, String user) {}
+
+    /**
+     * From a host folder the appliance shows: the same directory, as the appliance user made for the
+     * host user. Elsewhere, with folders and no -u: an error naming them (the job would not see
+     * the files here). An appliance without folders, or -u elsewhere: its "/", as root or that user.
+     */
+    static Here here(HostFolders folders, Hypervisor hv, String instance, boolean userGiven) throws java.io.IOException {
+        java.util.Optional<FolderSettings> s = folders.settings(instance);
+        if (s.isEmpty() || s.get().folders().isEmpty()) return new Here("/", null);
+        java.nio.file.Path cwd = java.nio.file.Path.of(System.getProperty("user.dir")).toAbsolutePath().normalize();
+        List<HostFolder> shown = s.get().parsed();
+        java.util.Optional<String> inside = inFolder(shown, cwd);
+        if (inside.isEmpty()) {
+            if (userGiven) return new Here("/", null);
+            throw dev.mosvm.manager.MosvmException.invalid(cwd + " is not in a folder " + instance + " shows (it shows "
+                    + String.join(", ", shown.stream().map(f -> f.path().toString()).toList())
+                    + "); cd into one, or say where and as whom with -C DIR and -u USER");
+        }
+        if (hv.state(dev.mosvm.manager.instance.InstanceConfig.domainName(instance)) != dev.mosvm.manager.hypervisor.VmState.RUNNING) {
+            throw dev.mosvm.manager.MosvmException.state("instance '" + instance + "' is not running", "start it: mosvm up " + instance);
+        }
+        if (!folders.keeping(instance)) {
+            throw dev.mosvm.manager.MosvmException.state("the host folders of " + instance + " are not mounted", "mount them again: mosvm up "
+                    + instance + " --mount " + String.join(" --mount ", shown.stream().map(f -> ShellAccess.shellQuote(f.spec())).toList()));
+        }
+        return new Here(inside.get(), s.get().applianceUser().equals("root") ? null : s.get().applianceUser());
+    }
+
+    /**
+     * {@code cwd} as a path in the appliance, if it is in one of the folders: as given, or once
+     * symbolic links are resolved on both sides (macOS's /tmp is /private/tmp).
+     */
+    static java.util.Optional<String> inFolder(List<HostFolder> folders, java.nio.file.Path cwd) {
+        java.util.Optional<HostFolder> f = HostFolder.holding(folders, cwd);
+        if (f.isPresent()) return java.util.Optional.of(cwd.toString());
+        try {
+            java.nio.file.Path real = cwd.toRealPath();
+            for (HostFolder h : folders) {
+                java.nio.file.Path r = h.path().toRealPath();
+                if (real.startsWith(r)) return java.util.Optional.of(h.path().resolve(r.relativize(real)).normalize().toString());
+            }
+        } catch (java.io.IOException e) {
+            // a folder gone from this host: not where we are
+        }
+        return java.util.Optional.empty();
     }
 
     private int bounded(String option, int value, int max) {

@@ -3,10 +3,15 @@ package dev.mosvm.manager.cli;
 import dev.mosvm.api.AgentFacts;
 import dev.mosvm.manager.appliance.UpRequest;
 import dev.mosvm.manager.appliance.UpResult;
+import dev.mosvm.manager.hostfolders.FolderSettings;
+import dev.mosvm.manager.hostfolders.HostFolder;
+import dev.mosvm.manager.hostfolders.HostFolders;
+import dev.mosvm.manager.hostfolders.HostUser;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import dev.mosvm.manager.instance.InstanceNames;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,6 +71,13 @@ final class UpCommand implements Callable<Integer> {
                     "Kept with the instance for later starts; auto goes back to the one mosvm finds."})
     String endpoint;
 
+    @Option(names = "--mount", paramLabel = "DIR[:ro|rw]",
+            description = {"Show this workstation folder in the appliance at the same path, read-only (:ro, the default) or writable (:rw); "
+                    + "repeat for more. Jobs started in it see it on every node of the pool, and `mosvm run` from it runs there as your "
+                    + "user. A running appliance takes the new folders at once.",
+                    "Kept for later starts; the first `up` without --mount shows your home read-only to your jobs at home; --mount none shows nothing."})
+    java.util.List<String> mounts = new java.util.ArrayList<>();
+
     @Option(names = "--accel", paramLabel = "auto|kvm|hvf|whpx|tcg", defaultValue = "auto",
             description = "Accelerator: auto uses KVM (Linux) only where it really runs guests, HVF on macOS, WHPX on Windows, "
                     + "else TCG (default: ${DEFAULT-VALUE}).")
@@ -90,12 +102,58 @@ final class UpCommand implements Callable<Integer> {
                     + UpRequest.MAX_CLOCK_OFFSET_SECONDS + " s) either way, not " + clockOffset);
         }
         UpRequest.checkEndpoint(endpoint); // before anything is made
+        HostUser user = HostUser.current();
+        // checked on the host before anything starts: the folders, and what serving them needs
+        FolderSettings wanted = mounts.isEmpty() ? null : HostFolders.settingsFor(mounts, user);
+        if (wanted != null) HostFolders.checkHost(wanted);
+        dev.mosvm.manager.instance.InstanceNames.validate(name);
         try (Hypervisor hv = root.connect()) {
+            HostFolders folders = root.folders(hv);
+            if (wanted != null && running(hv)) { // new folders for a running appliance: no restart
+                List<HostFolder> mounted = remount(folders, wanted);
+                output.print(spec, new LiveFolders(name, mounted.stream().map(HostFolder::spec).toList()), out -> out.println(name
+                        + " already runs; " + (mounted.isEmpty() ? "no host folders" : "host folders " + String.join(", ", mounted.stream().map(HostFolder::spec).toList()))));
+                return 0;
+            }
+            boolean first = !root.store().exists(name) || folders.settings(name).isEmpty();
+            FolderSettings chosen = wanted != null ? wanted : first ? HostFolders.settingsFor(List.of(), user) : null;
             UpResult r = root.lifecycle(hv, spec).up(new UpRequest(name, cpus, memoryMiB, accel.toLowerCase(Locale.ROOT),
                     timeout == null ? null : Duration.ofSeconds(timeout), cpuCap, cpuModel, clockOffset, driver, endpoint));
-            output.print(spec, r, out -> print(out, r));
+            if (chosen != null) folders.save(name, chosen);
+            List<HostFolder> mounted = folders.mount(name);
+            output.print(spec, r, out -> {
+                print(out, r);
+                if (!mounted.isEmpty()) out.println("  folders   " + String.join(", ", mounted.stream().map(HostFolder::spec).toList()));
+            });
         }
         return 0;
+    }
+
+    /** What `up --mount` on a running appliance prints with --json. */
+    record LiveFolders(String name, List<String> folders) {}
+
+    /** New folders for a running appliance; if they do not mount, the ones it had are put back (and the error stands). */
+    private List<HostFolder> remount(HostFolders folders, FolderSettings wanted) throws Exception {
+        java.util.Optional<FolderSettings> before = folders.settings(name);
+        folders.save(name, wanted);
+        try {
+            return folders.mount(name);
+        } catch (RuntimeException e) {
+            if (before.isPresent()) {
+                folders.save(name, before.get());
+                try {
+                    folders.mount(name);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private boolean running(Hypervisor hv) {
+        dev.mosvm.manager.instance.InstanceNames.validate(name);
+        return root.store().exists(name) && hv.state(dev.mosvm.manager.instance.InstanceConfig.domainName(name)) == dev.mosvm.manager.hypervisor.VmState.RUNNING;
     }
 
     static void print(PrintWriter out, UpResult r) {

@@ -38,7 +38,18 @@ public record InstanceLayout(Path dir) {
     /** What QEMU printed as it started (the qemu driver). */
     public static final String QEMU_LOG = "qemu.log";
 
+    /** The host folders the instance shows (hostfolders/FolderSettings). */
+    public static final String FOLDERS = "folders.json";
+    /** The pid of the process that keeps the folders mounted, and its log. */
+    public static final String FOLDERS_PID = "folders.pid";
+    public static final String FOLDERS_LOG = "folders.log";
+    /** Locked by the running keeper for its lifetime: there is one per instance. */
+    public static final String FOLDERS_LOCK = "folders.lock";
     public String name() { return dir.getFileName().toString(); }
+    public Path folders() { return dir.resolve(FOLDERS); }
+    public Path foldersPid() { return dir.resolve(FOLDERS_PID); }
+    public Path foldersLog() { return dir.resolve(FOLDERS_LOG); }
+    public Path foldersLock() { return dir.resolve(FOLDERS_LOCK); }
     public Path config() { return dir.resolve(CONFIG); }
     public Path disk() { return dir.resolve(DISK); }
     public Path guestConfig() { return dir.resolve(GUEST_CONFIG); }

@@ -165,6 +165,21 @@ class CliTest {
     }
 
     @Test
+    void badHostFoldersAreRefusedBeforeAnyInstance() {
+        record Bad(List<String> args, String part) {}
+        for (Bad b : List.of(new Bad(List.of("up", "ghost", "--mount", "data:rw"), "give the folder's absolute path"),
+                new Bad(List.of("up", "ghost", "--mount", "/etc/mosvm"), "it lies in the appliance's /etc"),
+                new Bad(List.of("up", "ghost", "--mount", "/tmp/a", "--mount", "/tmp/a/b"), "it overlaps /tmp/a"),
+                new Bad(List.of("up", "ghost", "--mount", "/tmp/x", "--mount", "none"), "--mount none stands alone"),
+                new Bad(List.of("run", "-i", "ghost", "-C", "relative", "--", "true"), "-C relative: give an absolute directory of the appliance"))) {
+            Run r = run(b.args().toArray(String[]::new));
+            assertEquals(ExitCodes.INVALID_INPUT, r.exit(), b + ": " + r.err());
+            String line = r.err().lines().findFirst().orElseThrow();
+            assertTrue(line.startsWith("mosvm: error: ") && line.contains(b.part()), b + ": " + r.err());
+        }
+    }
+
+    @Test
     void joinNeedsAWellFormedToken() {
         Run r = run("join", "192.168.122.10", "--token", "mosvm1.pool.short.abc");
         assertEquals(ExitCodes.INVALID_INPUT, r.exit());

@@ -51,6 +51,7 @@ final class MosvmCli {
     final Path home;
     final Map<String, String> env = new HashMap<>();
     List<String> runAs = List.of();
+    Path dir;
 
     /**
      * This test run's libvirt domain prefix: libvirt's daemon is shared by the machine, so a
@@ -100,6 +101,14 @@ final class MosvmCli {
         c.env.putAll(env);
         c.env.put(key, value);
         c.runAs = runAs;
+        c.dir = dir;
+        return c;
+    }
+
+    /** Runs in {@code directory} (where `mosvm run` takes its job's directory from). */
+    MosvmCli in(Path directory) {
+        MosvmCli c = with("PWD", directory.toString());
+        c.dir = directory;
         return c;
     }
 
@@ -168,6 +177,7 @@ final class MosvmCli {
     private ProcessBuilder builder(String... args) {
         ProcessBuilder pb = new ProcessBuilder(command(args));
         pb.environment().putAll(env);
+        if (dir != null) pb.directory(dir.toFile());
         return pb;
     }
 

@@ -1,0 +1,77 @@
+package dev.mosvm.agent.homefs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mosvm.agent.homefs.FolderExports.Action;
+import dev.mosvm.agent.homefs.FolderExports.Exported;
+import dev.mosvm.agent.homefs.FolderExports.Kind;
+import dev.mosvm.agent.homefs.FolderExports.Mount;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FolderExportsTest {
+    static final Mount M = new Mount("0:60", 90, true);
+    static final Mount BIND = new Mount("0:60", 91, true);
+
+    @Test
+    void aNewFolderIsBoundInTheTreeAndExportedToEveryMember() {
+        List<Action> plan = FolderExports.plan(Map.of("/home/bob/data", M), Map.of(), Map.of(), Set.of("10.0.0.2"));
+        assertEquals(List.of(new Action(Kind.BIND, "/home/bob/data", M, null), new Action(Kind.EXPORT, "/home/bob/data", M, "10.0.0.2")), plan);
+        assertEquals(List.of(), FolderExports.plan(Map.of("/home/bob/data", M), Map.of("/home/bob/data", BIND),
+                Map.of("/home/bob/data", new Exported(M, Set.of("10.0.0.2"))), Set.of("10.0.0.2")), "all in place: nothing to do");
+    }
+
+    @Test
+    void aFolderMountedAgainIsBoundAndExportedAgainEvenOnTheSameDevice() {
+        Mount again = new Mount("0:61", 95, true);
+        assertEquals(List.of(new Action(Kind.UNBIND, "/tmp/x", BIND, null), new Action(Kind.UNEXPORT, "/tmp/x", M, "10.0.0.2"),
+                        new Action(Kind.BIND, "/tmp/x", again, null), new Action(Kind.EXPORT, "/tmp/x", again, "10.0.0.2")),
+                FolderExports.plan(Map.of("/tmp/x", again), Map.of("/tmp/x", BIND), Map.of("/tmp/x", new Exported(M, Set.of("10.0.0.2"))), Set.of("10.0.0.2")));
+        // the kernel may give the new session the old device number once the old one is gone: its mount id still differs
+        Mount sameDevice = new Mount("0:60", 96, true);
+        assertEquals(List.of(new Action(Kind.UNEXPORT, "/tmp/x", M, "10.0.0.2"), new Action(Kind.EXPORT, "/tmp/x", sameDevice, "10.0.0.2")),
+                FolderExports.plan(Map.of("/tmp/x", sameDevice), Map.of("/tmp/x", BIND), Map.of("/tmp/x", new Exported(M, Set.of("10.0.0.2"))),
+                        Set.of("10.0.0.2")));
+    }
+
+    @Test
+    void aFolderGoneOrAMemberGoneIsTakenBack() {
+        assertEquals(List.of(new Action(Kind.UNBIND, "/tmp/x", BIND, null), new Action(Kind.UNEXPORT, "/tmp/x", M, "10.0.0.2")),
+                FolderExports.plan(Map.of(), Map.of("/tmp/x", BIND), Map.of("/tmp/x", new Exported(M, Set.of("10.0.0.2"))), Set.of("10.0.0.2")));
+        assertEquals(List.of(new Action(Kind.UNEXPORT, "/tmp/x", M, "10.0.0.2")),
+                FolderExports.plan(Map.of("/tmp/x", M), Map.of("/tmp/x", BIND), Map.of("/tmp/x", new Exported(M, Set.of("10.0.0.2"))), Set.of()));
+    }
+
+    @Test
+    void aHomeOnlyFolderOrOneOutsideTheTreesDirectoriesIsBoundAtHomeButNotExported() {
+        assertEquals(List.of(new Action(Kind.BIND, "/Users/bob", M, null)), FolderExports.plan(Map.of("/Users/bob", M), Map.of(), Map.of(), Set.of("10.0.0.2")));
+        Mount home = new Mount("0:62", 97, false);
+        assertEquals(List.of(new Action(Kind.BIND, "/home/bob", home, null)), FolderExports.plan(Map.of("/home/bob", home), Map.of(), Map.of(), Set.of("10.0.0.2")));
+        assertTrue(FolderExports.reachesOtherNodes("/home/bob"));
+        assertFalse(FolderExports.reachesOtherNodes("/home"));
+        assertFalse(FolderExports.reachesOtherNodes("/etc/x"));
+        assertFalse(FolderExports.reachesOtherNodes("/homework/x"));
+        assertFalse(FolderExports.reachesOtherNodes("/tmp/../etc"));
+    }
+
+    @Test
+    void readsMosvmsSshfsMountsFromMountinfoAndNoOneElses() {
+        String info = """
+                22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+                90 22 0:60 / /home/bob/my\\040data rw,nosuid,nodev,relatime shared:50 - fuse.sshfs mosvm-pool:4242 rw,user_id=0,group_id=0,allow_other
+                91 80 0:60 / /pool/.homes/a/home/bob/my\\040data rw,nosuid,nodev,relatime - fuse.sshfs mosvm-pool:4242 rw,user_id=0,group_id=0
+                93 22 0:63 / /home/bob rw,relatime - fuse.sshfs mosvm-home:4242 ro,user_id=0,group_id=0
+                92 22 0:61 / /mnt/nfs rw - nfs4 10.0.0.2:/tmp rw
+                94 22 0:64 / /home/eve/x rw - fuse.sshfs eve@server:/x rw,user_id=1001,group_id=1001
+                95 22 0:65 / /home/eve/y rw - fuse.sshfs mosvm-pool:1 rw,user_id=1001,group_id=1001
+                """;
+        assertEquals(Map.of("/home/bob/my data", new Mount("0:60", 90, true), "/pool/.homes/a/home/bob/my data", new Mount("0:60", 91, true),
+                "/home/bob", new Mount("0:63", 93, false)), FolderExports.hostFolders(info), "a user's own sshfs mounts are not host folders");
+        assertEquals(Map.of(), FolderExports.hostFolders("garbage\n\n1 2 3 - fuse.sshfs\nx 22 0:1 / /tmp/x rw - fuse.sshfs mosvm-pool:1 user_id=0\n"),
+                "a line short of fields or without a mount id is not a mount");
+    }
+}
