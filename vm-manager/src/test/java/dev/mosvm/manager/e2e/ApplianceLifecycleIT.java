@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * One real appliance VM through its whole life, driven by the CLI as a user types it:
  * up (building the image if the cache lacks it), facts, authentication, duplicate refusal,
- * down, restart, destroy, and no leftovers. The steps share the VM and run in order.
+ * software installed with apt-get and a host folder, down, restart (both still there), destroy,
+ * and no leftovers. The steps share the VM and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,6 +54,8 @@ class ApplianceLifecycleIT {
     void tearDown() throws Exception {
         cli.run("destroy", NAME); // whatever happened, power off and remove
         dev.mosvm.builder.SafeDelete.deleteTree(home);
+        if (owner != null) owner.close();
+        if (folder != null) dev.mosvm.builder.SafeDelete.deleteTree(folder);
     }
 
     @Test
@@ -118,6 +121,23 @@ class ApplianceLifecycleIT {
         assertTrue(list.lines().anyMatch(l -> l.startsWith(NAME) && l.contains("RUNNING")), list);
     }
 
+    /** Checked again after the restart (upRestartsTheStoppedInstance): software and folders stay with the instance. */
+    HostAccount owner;
+    Path folder;
+
+    @Test
+    @Order(4)
+    void softwareInstalledWithAptGetAndAHostFolderAreThere() throws Exception {
+        cli.run("ssh", "-i", NAME, "--", "sh", "-c", "apt-get -q update >/dev/null && apt-get -q install -y --no-install-recommends bc >/dev/null").ok();
+        assertEquals("42", cli.run("ssh", "-i", NAME, "--", "sh", "-c", "echo 6*7 | bc").ok().out().strip());
+        owner = HostAccount.ensure("mosvm-e2e-owner", 1510);
+        folder = Files.createTempDirectory(Path.of("/tmp"), "mosvm-e2e-life-");
+        Files.writeString(folder.resolve("note.txt"), "kept\n");
+        for (Path p : List.of(folder, folder.resolve("note.txt"))) Files.setAttribute(p, "unix:uid", owner.uid());
+        owner.sudo(cli).run("up", NAME, "--mount", folder + ":rw").ok();
+        assertEquals("kept", cli.run("ssh", "-i", NAME, "--", "cat", folder + "/note.txt").ok().out().strip());
+    }
+
     @Test
     @Order(5)
     void downShutsTheGuestDownThroughItsAgent() throws Exception {
@@ -134,6 +154,12 @@ class ApplianceLifecycleIT {
         MosvmCli.Result r = cli.run("up", NAME).ok();
         assertTrue(r.out().startsWith(NAME + " is ready at "), r.out());
         assertEquals("running", MosvmCli.virsh("domstate", VM));
+        // what the user installed is on the instance's disk; its folder is mounted again by the start
+        assertEquals("42", cli.run("ssh", "-i", NAME, "--", "sh", "-c", "echo 6*7 | bc").ok().out().strip(), "bc, installed before the restart");
+        assertTrue(r.out().contains("folders   " + folder + ":rw"), r.out());
+        assertEquals("kept", cli.run("ssh", "-i", NAME, "--", "cat", folder + "/note.txt").ok().out().strip());
+        owner.sudo(cli).run("up", NAME, "--mount", "none").ok();
+        owner.close();
     }
 
     @Test

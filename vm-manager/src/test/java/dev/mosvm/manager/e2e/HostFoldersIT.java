@@ -25,7 +25,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * by the host's sftp-server as the host user), a program built at home in a user's home directory
  * started from the host with `mosvm run` in a folder, moved to cb mid-run while it reads its input
  * from the folder, and its result written there from cb and seen on the host. mosvm runs as root
- * here as under sudo by alice (SUDO_USER), a host account the test makes when there is none.
+ * here as under sudo by alice (SUDO_USER), a host account the test makes when there is none
+ * (HostAccount).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PoolOfTwo.Shared.class)
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HostFoldersIT extends PoolTestBase {
     static final int ALICE = 1500;
     static final int ROUNDS = 25;
-    boolean madeHostUser;
+    HostAccount host;
     int hostUid;
     Path readOnly;
     Path work;
@@ -44,13 +45,9 @@ class HostFoldersIT extends PoolTestBase {
     @BeforeAll
     void foldersOfAHostUser(PoolOfTwo pool) throws Exception {
         cli = pool.running().cli();
-        // the host's sftp-server serves as a user the host has: alice is made here for the test when there is none
-        if (host("id -u alice").exit() != 0) {
-            madeHostUser = host("getent passwd " + ALICE + " >/dev/null && useradd -M -s /usr/sbin/nologin alice || useradd -M -u " + ALICE
-                    + " -s /usr/sbin/nologin alice").exit() == 0;
-        }
-        hostUid = Integer.parseInt(host("id -u alice").out().strip());
-        alice = cli.with("SUDO_USER", "alice").with("SUDO_UID", String.valueOf(hostUid)).with("SUDO_GID", host("id -g alice").out().strip());
+        host = HostAccount.ensure("alice", ALICE);
+        hostUid = host.uid();
+        alice = host.sudo(cli);
         sh("ca", ADD_ALICE + " && chmod 755 /home/alice && mkdir -p /home/alice/src");
         sh("cb", ADD_ALICE);
         Path base = Files.createTempDirectory(Path.of("/tmp"), "mosvm-e2e-folders-");
@@ -76,16 +73,8 @@ class HostFoldersIT extends PoolTestBase {
                 waitUntil("ca", "findmnt -rn -t fuse.sshfs -o TARGET | head -1 | grep . || echo none", "none"::equals, 30);
             }
         } finally {
-            if (madeHostUser) host("userdel alice");
+            if (host != null) host.close();
         }
-    }
-
-    /** A command on this host, as root. */
-    static MosvmCli.Result host(String script) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", script).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new MosvmCli.Result(p.waitFor(), out, err);
     }
 
     @Test
