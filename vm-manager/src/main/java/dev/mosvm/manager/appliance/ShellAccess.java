@@ -75,7 +75,7 @@ public final class ShellAccess {
     /** Runs a shell script in the instance as root over the shared connection; its exit status and output (both streams). */
     public Answer run(String name, String script, java.time.Duration wait) throws java.io.IOException, InterruptedException {
         Process p = new ProcessBuilder(sshCommand(name, false, List.of("sh", "-c", script))).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(isWindows() ? "NUL" : "/dev/null"))).start();
+                .redirectInput(NO_INPUT).start();
         java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
@@ -97,9 +97,9 @@ public final class ShellAccess {
         }
     }
 
-    private static boolean isWindows() {
-        return System.getProperty("os.name", "").startsWith("Windows");
-    }
+    /** Standard input for a process that reads none: the host's null device. */
+    public static final ProcessBuilder.Redirect NO_INPUT = ProcessBuilder.Redirect.from(
+            new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null"));
 
     public static String shellQuote(String word) {
         return word.matches("[A-Za-z0-9_@%+=:,./-]+") ? word : "'" + word.replace("'", "'\\''") + "'";

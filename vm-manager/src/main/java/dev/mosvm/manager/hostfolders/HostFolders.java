@@ -165,7 +165,7 @@ public final class HostFolders {
                 "dev.mosvm.manager.cli.MosvmCommand", KEEPER_COMMAND, name));
         trimLog(l.foldersLog());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(l.foldersLog().toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null")))
+                .redirectInput(ShellAccess.NO_INPUT)
                 .start();
         Files.writeString(l.foldersPid(), Long.toString(p.pid()));
         return p.pid();

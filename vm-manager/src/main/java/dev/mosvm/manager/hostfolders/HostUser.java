@@ -14,7 +14,7 @@ public record HostUser(String name, int uid, int gid, Path home) {
     static final Pattern APPLIANCE_NAME = Pattern.compile("[a-z_][-a-z0-9_]{0,31}");
 
     public static HostUser current() {
-        return of(System.getenv(), System.getProperty("user.name"), Path.of(System.getProperty("user.home")), ids());
+        return of(System.getenv(), System.getProperty("user.name"), Path.of(System.getProperty("user.home")), ProcessIds.IDS);
     }
 
     static HostUser of(Map<String, String> env, String userName, Path userHome, int[] ids) {
@@ -52,9 +52,13 @@ public record HostUser(String name, int uid, int gid, Path home) {
         }
     }
 
-    /** This process's uid (-1 where the host has none). */
+    /** This process's uid (-1 where the host has none): asked once. */
     static int processUid() {
-        return ids()[0];
+        return ProcessIds.IDS[0];
+    }
+
+    private static final class ProcessIds {
+        static final int[] IDS = ids();
     }
 
     /** uid and gid of this process, from `id` where there is one. */
