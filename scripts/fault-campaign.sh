@@ -173,12 +173,12 @@ start_job() { # TAG PLACEMENT: starts count.pl as a background caller on A, sets
     [ -n "$JOB_ID" ] && break
     sleep 1
   done
-  [ -n "$JOB_ID" ] || { log "job $1 did not show in mosps"; return 1; }
+  [ -n "$JOB_ID" ] || { SETUP_WHY="job $1 did not show in mosps: $(on "$A" "cat $DIR/$1.err $DIR/$1.status 2>&1" | tr '\n' ' ' | cut -c1-200)"; log "$SETUP_WHY"; return 1; }
   for i in $(seq 120); do
     [ "$(on "$A" "wc -l < $DIR/$1.out 2>/dev/null || echo 0")" -ge 2 ] 2>/dev/null && return 0
     sleep 1
   done
-  log "job $1 printed nothing in 120 s"; return 1
+  SETUP_WHY="job $1 printed nothing in 120 s: $(on "$A" "cat $DIR/$1.err 2>&1" | tr '\n' ' ' | cut -c1-200)"; log "$SETUP_WHY"; return 1
 }
 # how many nodes run job JOB_ID: its cgroup holds a process of the job's program (count.pl) that is
 # neither stopped nor frozen. A copy a dump left stopped (its agent killed, or a move's source before
@@ -323,9 +323,18 @@ for ((m = 0; m < MIGRATIONS; m++)); do
   # direction: out (home A to B) or back (B to home A); a destroyed target is never the home (the caller lives there)
   if [ "$kind" != destroy-target ] && [ $((RANDOM % 2)) = 1 ]; then src=$B tgt=$A place="-r $B -l" to=home
   else src=$A tgt=$B place="-h" to=$B; fi
-  start_job "$tag" "$place" || { record "$kind" setup-failed 0 0 "$round"; healthy; continue; }
-  if [ "$kind" = kill-criu ] && ! on "$A" "migrate $JOB_ID checkpoint" >/dev/null; then
-    log "$tag: checkpoint failed"; record "$kind" setup-failed 0 0 "$round"; sweep "$tag"; healthy; continue
+  start_job "$tag" "$place" || { record "$kind" setup-failed 0 0 "$round" "" "" "" "$SETUP_WHY"; healthy; continue; }
+  # kill-criu's rounds have a checkpoint at home as the move starts (criu killed then must not
+  # harm it); one that fails is tried once more, and the round's detail says why it failed
+  SETUP_WHY=
+  if [ "$kind" = kill-criu ] && ! said=$(on "$A" "migrate $JOB_ID checkpoint"); then
+    SETUP_WHY="the checkpoint before the fault failed once: $(printf '%s' "$said" | tr '\n\t' '  ' | cut -c1-300)"
+    log "$tag: $SETUP_WHY"; keep_logs "$tag-checkpoint" "$(date +%s -d '-2 min')"
+    sleep 5
+    if ! said=$(on "$A" "migrate $JOB_ID checkpoint"); then
+      SETUP_WHY="$SETUP_WHY; and again: $(printf '%s' "$said" | tr '\n\t' '  ' | cut -c1-300)"
+      record "$kind" setup-failed 0 0 "$round" "" "" "" "$SETUP_WHY"; sweep "$tag"; healthy; continue
+    fi
   fi
   delay=$(awk -v t="$TYPICAL" -v w="$WINDOW" -v r=$RANDOM 'BEGIN { printf "%.1f", (w != "" ? w : 1.3 * t) * r / 32768 }')
   mig=$(mktemp)
@@ -357,7 +366,7 @@ for ((m = 0; m < MIGRATIONS; m++)); do
   at=$(secs "$t0" "$tf")
   phase=$(awk -v a="$at" -v w="$mig_wait" 'BEGIN { print (a < w ? "in-move" : "after-move") }')
   point="$src->$tgt @${at}s $phase v=${victim%% *}"
-  detail="migrate: ${mig_said:-?}; $DETAIL${UNMANAGED_DETAIL:+; left:$UNMANAGED_DETAIL}"
+  detail="migrate: ${mig_said:-?}; $DETAIL${UNMANAGED_DETAIL:+; left:$UNMANAGED_DETAIL}${SETUP_WHY:+; $SETUP_WHY}"
   record "$kind" "$OUTCOME" "$late" "$unmanaged" "$round" "$point" "$mig_wait" "$caller_wait" "$detail"
   printf '%-6s %-18s %-36s %-14s %7ss %7ss  %s\n' "$round" "$kind" "$point" "$OUTCOME" "$mig_wait" "$caller_wait" "$detail" >&2
   rm -f "$mig"
@@ -368,7 +377,7 @@ for ((l = 0; l < LOSSES; l++)); do
   round=$((round + 1)); tag=r$round
   kind=$([ $((l % 2)) = 0 ] && echo loss-checkpointed || echo loss-unprotected)
   t0=$(now)
-  start_job "$tag" "-r $B" || { record "$kind" setup-failed 0 0 "$round"; healthy; continue; }
+  start_job "$tag" "-r $B" || { record "$kind" setup-failed 0 0 "$round" "" "" "" "$SETUP_WHY"; healthy; continue; }
   if [ "$kind" = loss-checkpointed ]; then
     on "$A" "migrate $JOB_ID checkpoint" >/dev/null || log "$tag: checkpoint failed"
     n=$(on "$A" "wc -l < $DIR/$tag.out"); for _ in $(seq 60); do [ "$(on "$A" "wc -l < $DIR/$tag.out")" -ge $((n + 2)) ] && break; sleep 1; done

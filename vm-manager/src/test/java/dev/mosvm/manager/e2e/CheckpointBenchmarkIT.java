@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 10 % of its memory dirtied a minute) run on cb from home ca, once without checkpoints and
  * once with `mosrun -A 1`, one after the other in one run; its own run times give the overhead,
  * and the manifests at home give what each checkpoint sent against the job's memory. CI runs a
- * small smoke pass of the checkpointed run alone, with two checkpoints taken by hand 100 lines apart
+ * small smoke pass of the checkpointed run alone, with two checkpoints taken by hand 60 lines apart
  * instead of a minute's (the same checkpoints by the same code, without a minute's wait for the
  * first: later checkpoints send only dirtied pages; the run-time overhead is a figure, not a
  * check); scripts/bench-checkpoint.sh (-Dbench.full=true) runs both with -A 1, with the issue's
@@ -33,11 +33,11 @@ class CheckpointBenchmarkIT extends PoolTestBase {
     static final String DIR = "/pool/ca/bench";
     static final int MIB = Integer.getInteger("bench.checkpointMib", 16);
     /**
-     * Steps of dirty.pl: about 17 ms each on cb under TCG, so the smoke job runs about 90 s, its
-     * two checkpoints by hand taken at its 100th and 200th lines (at 3000 steps, beside a boot, it
-     * had ended before the second).
+     * Steps of dirty.pl: about 17 ms each on cb under TCG, so the smoke job runs about 50 s, its
+     * two checkpoints by hand taken at its 60th and 120th lines of 300 (a checkpoint beside a
+     * neighbour's boot can take 20 s: the job must outlast the second).
      */
-    static final int STEPS = Integer.getInteger("bench.checkpointSteps", 5000);
+    static final int STEPS = Integer.getInteger("bench.checkpointSteps", 3000);
     static final Path REPORT = Path.of(System.getProperty("bench.report", "target/benchmarks/checkpoint.md"));
     /** Also runs the job without checkpoints, for the overhead figure. */
     static final boolean FULL = Boolean.getBoolean("bench.full");
@@ -94,7 +94,7 @@ class CheckpointBenchmarkIT extends PoolTestBase {
 
     /** Checkpoints the smoke pass takes by hand, {@link #HAND_EVERY_LINES} lines of the job apart. */
     static final int HAND_CHECKPOINTS = 2;
-    static final int HAND_EVERY_LINES = 100;
+    static final int HAND_EVERY_LINES = 60;
 
     /**
      * Runs the job on cb with {@code options}, taking {@code byHand} checkpoints by hand while it
@@ -107,7 +107,7 @@ class CheckpointBenchmarkIT extends PoolTestBase {
         if (byHand > 0) {
             String id = waitForJob("ca", args, 60).get("id").asText();
             for (int k = 1; k <= byHand; k++) {
-                int lines = k * HAND_EVERY_LINES; // a line every 10 steps: 100 lines, about 17 s
+                int lines = k * HAND_EVERY_LINES; // a line every 10 steps: 60 lines, about 10 s
                 waitUntil("ca", "wc -l < " + DIR + "/" + name + ".out", l -> Integer.parseInt(l) >= lines, 120);
                 String said = sh("ca", "migrate " + id + " checkpoint");
                 assertTrue(said.startsWith("checkpoint " + k + " of " + id), said);
