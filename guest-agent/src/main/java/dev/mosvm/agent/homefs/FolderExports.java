@@ -100,6 +100,31 @@ public final class FolderExports {
         return out;
     }
 
+    /**
+     * The crossings into another node's folders in a mountinfo text: the NFS mounts the client
+     * made by itself below a directory of {@code tree} (another node's, /pool/.homes/NODE) that
+     * holds folders, where a job went into a folder that node exports. A crossing outlives the
+     * export it came from: a folder mounted again there is exported under a new id, and the old
+     * crossing answers "No such file or directory" until it is let go (the next access crosses
+     * afresh).
+     */
+    public static List<String> crossings(String mountinfo, String tree) {
+        List<String> out = new ArrayList<>();
+        for (String line : mountinfo.split("\n")) {
+            String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
+            if (f.length < 10 || dash < 6 || dash + 1 >= f.length || !f[dash + 1].startsWith("nfs")) continue;
+            String at = unescape(f[4]);
+            for (String holder : HOLDERS) {
+                if (at.startsWith(tree + holder + "/")) {
+                    out.add(at);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
     /** mountinfo writes space, tab, newline and backslash as \\ooo. */
     static String unescape(String s) {
         StringBuilder b = new StringBuilder();

@@ -62,6 +62,50 @@ public final class HomeShares implements AutoCloseable {
             if (!GuestLayout.treeComplete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
         }
         hostFolders();
+        if (++ticks % CROSSING_CHECK_TICKS == 0) staleCrossings();
+    }
+
+    /** Reconcile rounds (3 s) between looks at the crossings: each look starts a process per crossing. */
+    private static final int CROSSING_CHECK_TICKS = 3;
+    private int ticks;
+
+    /**
+     * Lets go of crossings into other nodes' folders that no longer answer (FolderExports.crossings):
+     * each is looked at by a process of its own, killed after a few seconds, since a hard NFS mount
+     * of a node that is away blocks whoever looks; one that only timed out is left alone.
+     */
+    private void staleCrossings() {
+        String info;
+        try {
+            info = Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return;
+        }
+        for (String node : Map.copyOf(mounted).keySet()) {
+            for (String at : FolderExports.crossings(info, GuestLayout.treeOf(node).toString())) {
+                int rc = exitOf("timeout", "-s", "KILL", "5", "stat", "-c", "%i", at + "/.");
+                if (rc != 0 && rc != 124 && rc != 137 && rc != -1) {
+                    run("umount", "-l", at);
+                    LOG.info("let go of a crossing into " + node + "'s folder " + at + " that no longer answers (its session there was made again)");
+                }
+            }
+        }
+    }
+
+    private static int exitOf(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return -1;
+            }
+            return p.exitValue();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** The workstation's folders shown here, in this node's tree and exported to the members (FolderExports). */

@@ -74,4 +74,23 @@ class FolderExportsTest {
         assertEquals(Map.of(), FolderExports.hostFolders("garbage\n\n1 2 3 - fuse.sshfs\nx 22 0:1 / /tmp/x rw - fuse.sshfs mosvm-pool:1 user_id=0\n"),
                 "a line short of fields or without a mount id is not a mount");
     }
+    @Test
+    void theCrossingsIntoAnotherNodesFoldersAreTheNfsMountsBelowItsTreesFolderHoldingDirectories() {
+        String info = """
+                22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+                100 22 0:70 / /pool/.homes/ca rw - tmpfs mosvm-tree rw
+                101 100 0:71 / /pool/.homes/ca/tmp rw,nosuid,nodev - nfs4 10.0.0.2:/tmp rw
+                102 100 0:72 / /pool/.homes/ca/usr rw,nosuid,nodev - nfs4 10.0.0.2:/usr rw
+                103 100 0:73 / /pool/.homes/ca/pool/ca rw - nfs4 10.0.0.2:/pool/ca rw
+                104 101 0:74 / /pool/.homes/ca/tmp/e2e/my\\040work rw,nosuid,nodev - nfs4 10.0.0.2:/tmp/e2e/my\\040work rw
+                105 100 0:75 / /pool/.homes/ca/home rw,nosuid,nodev - nfs4 10.0.0.2:/home rw
+                106 105 0:76 / /pool/.homes/ca/home/alice/papers rw,nosuid,nodev - nfs4 10.0.0.2:/home/alice/papers rw
+                107 102 0:77 / /pool/.homes/ca/usr/local/x rw - nfs4 10.0.0.2:/usr/local/x rw
+                108 100 0:78 / /pool/.homes/cab/tmp/y rw - nfs4 10.0.0.3:/tmp/y rw
+                109 100 0:79 / /pool/.homes/ca/proc rw - proc proc rw
+                """;
+        assertEquals(List.of("/pool/.homes/ca/tmp/e2e/my work", "/pool/.homes/ca/home/alice/papers"), FolderExports.crossings(info, "/pool/.homes/ca"),
+                "only below the directories that hold folders, not the tree's own mounts, another tree's or other filesystems");
+        assertEquals(List.of(), FolderExports.crossings("garbage\n1 2 3 - nfs4\n", "/pool/.homes/ca"));
+    }
 }
