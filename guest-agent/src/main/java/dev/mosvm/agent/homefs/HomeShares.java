@@ -75,12 +75,8 @@ public final class HomeShares implements AutoCloseable {
      * of a node that is away blocks whoever looks; one that only timed out is left alone.
      */
     private void staleCrossings() {
-        String info;
-        try {
-            info = Files.readString(Path.of("/proc/self/mountinfo"));
-        } catch (IOException e) {
-            return;
-        }
+        String info = mountinfo();
+        if (info == null) return;
         for (String node : Map.copyOf(mounted).keySet()) {
             for (String at : FolderExports.crossings(info, GuestLayout.treeOf(node).toString())) {
                 int rc = exitOf("timeout", "-s", "KILL", "5", "stat", "-c", "%i", at + "/.");
@@ -89,6 +85,15 @@ public final class HomeShares implements AutoCloseable {
                     LOG.info("let go of a crossing into " + node + "'s folder " + at + " that no longer answers (its session there was made again)");
                 }
             }
+        }
+    }
+
+    /** This node's mount table, or null where it cannot be read. */
+    private static String mountinfo() {
+        try {
+            return Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -110,12 +115,8 @@ public final class HomeShares implements AutoCloseable {
 
     /** The workstation's folders shown here, in this node's tree and exported to the members (FolderExports). */
     private void hostFolders() {
-        String info;
-        try {
-            info = Files.readString(Path.of("/proc/self/mountinfo"));
-        } catch (IOException e) {
-            return;
-        }
+        String info = mountinfo();
+        if (info == null) return;
         String tree = GuestLayout.treeOf(self).toString();
         if (!GuestLayout.treeComplete(GuestLayout.treeOf(self))) return; // binds go onto the tree once it is there
         Map<String, FolderExports.Mount> folders = new HashMap<>();

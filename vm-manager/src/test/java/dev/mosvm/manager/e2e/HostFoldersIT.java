@@ -106,11 +106,14 @@ class HostFoldersIT extends PoolTestBase {
         sh("ca", "mount -o remount,rw " + readOnly + " 2>/dev/null; echo forced > " + readOnly + "/forced 2>/dev/null; true");
         assertTrue(Files.notExists(readOnly.resolve("forced")), "the host's sftp-server refuses writes to a read-only folder");
 
-        // a session lost (sshfs killed in ca) is made again by the keeper, and ca's jobs read through it again
-        // (cb's NFS client lets go of its crossing into the old one in its own time: docs/host-folders.md)
+        // a session lost (sshfs killed in ca) is made again by the keeper, and ca's jobs read through it again;
+        // cb, which had crossed into the old session's export above, lets go of that crossing and reads the new one
+        String crossing = "/pool/.homes/ca" + readOnly;
+        assertEquals(crossing, sh("cb", "findmnt -rn -t nfs4 -o TARGET | grep -x '" + crossing + "' || true"), "cb crossed into ca's folder");
         sh("ca", "pkill -x sshfs");
         waitUntil("ca", "findmnt -rn -t fuse.sshfs -o TARGET | grep -vc '^/pool/' || true", "2"::equals, 60);
         waitUntil("ca", "cat /pool/.homes/ca" + readOnly + "/note.txt 2>&1 || true", "from the host"::equals, 60);
+        waitUntil("cb", "su alice -c 'cat " + crossing + "/note.txt' 2>&1 || true", "from the host"::equals, 45);
     }
 
     @Test
