@@ -83,12 +83,18 @@ WAIT_LIMIT=120          # every caller answered within this many seconds of the 
 RANDOM=$SEED
 
 mosvm() { timeout 300 bin/mosvm "$@"; }
-# a script as root in a node; ssh's own failures (255, a saturated emulated guest) retried twice
+# on NODE SCRIPT: runs SCRIPT as root in NODE by the ssh command line `mosvm ssh --print` gives,
+# asked for once per node (again after a failed connection): no JVM started per command; ssh's
+# own failures (255, a saturated emulated guest) retried twice
+declare -A SSH_LINE
+sq() { local q="'\\''"; printf "'%s'" "${1//\'/$q}"; } # one word for a POSIX shell
 on() {
   local n=$1 out rc i
   for i in 1 2 3; do
-    out=$(timeout 60 bin/mosvm ssh -i "$n" -- bash -c "$2" 2>&1); rc=$?
+    [ -n "${SSH_LINE[$n]:-}" ] || SSH_LINE[$n]=$(bin/mosvm ssh -i "$n" --print 2>/dev/null)
+    out=$(eval "timeout 60 ${SSH_LINE[$n]:-false} -- $(sq "bash -c $(sq "$2")")" 2>&1); rc=$?
     [ $rc -ne 255 ] && [ $rc -ne 124 ] && break
+    SSH_LINE[$n]=
     sleep 3
   done
   printf '%s' "$out"

@@ -2,6 +2,7 @@ package dev.mosvm.manager.cli;
 
 import dev.mosvm.api.ExitCodes;
 import dev.mosvm.manager.MosvmException;
+import dev.mosvm.manager.appliance.ShellAccess;
 import dev.mosvm.manager.hypervisor.Hypervisor;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,6 +28,11 @@ final class SshCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tty"}, description = "Give COMMAND a terminal (a shell always gets one).")
     boolean tty;
 
+    @Option(names = "--print", description = {"Print the ssh command line (shell-quoted, one line) instead of running it: for scp, rsync, "
+            + "an editor's remote mode, or a script's many commands, which then share one connection without starting mosvm each time.",
+            "Example: eval \"$(mosvm ssh -i a --print) uptime\""})
+    boolean print;
+
     @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "Command and arguments to run instead of a shell.")
     List<String> command = new ArrayList<>();
 
@@ -35,6 +41,10 @@ final class SshCommand implements Callable<Integer> {
         List<String> args;
         try (Hypervisor hv = root.connect()) {
             args = root.shells(hv).sshCommand(instance.name, tty, command);
+        }
+        if (print) {
+            System.out.println(String.join(" ", args.stream().map(ShellAccess::shellQuote).toList()));
+            return 0;
         }
         return exec(args);
     }

@@ -89,6 +89,18 @@ class ApplianceLifecycleIT {
         assertTrue(leases.contains(f.get("address").asText() + "/24"), leases);
         assertEquals(f.get("address").asText(), s.get("address").asText());
         assertTrue(s.get("hostRssKb").asLong() > 0, "host-side memory reported");
+
+        // `mosvm ssh --print`: the command line a script (or scp, rsync) takes, as a user's shell evaluates it
+        String line = cli.run("ssh", "-i", NAME, "--print").ok().out().strip();
+        assertTrue(line.startsWith("ssh ") && line.endsWith(" root@" + f.get("address").asText()), line);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "eval \"$(" + cli.shellLine("ssh", "-i", NAME, "--print") + ") -- 'uname -n; exit 7'\"")
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(cli.env);
+        Process p = pb.start();
+        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "ssh by the printed line ended");
+        assertEquals(NAME, said, "the command ran in the appliance");
+        assertEquals(7, p.exitValue(), "with its status");
     }
 
     @Test

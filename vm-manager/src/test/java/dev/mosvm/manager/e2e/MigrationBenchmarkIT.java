@@ -52,7 +52,7 @@ class MigrationBenchmarkIT {
     MosvmCli cli;
 
     String sh(String vm, String script) throws Exception {
-        return cli.run("ssh", "-i", vm, "--", "bash", "-c", script).ok().out().strip();
+        return cli.ssh(vm, "bash", "-c", script).ok().out().strip();
     }
 
     @BeforeAll

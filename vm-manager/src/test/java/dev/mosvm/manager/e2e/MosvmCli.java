@@ -171,7 +171,7 @@ final class MosvmCli {
 
     /** The mosvm command line as one shell-quoted string (for pipelines and pseudo-terminals). */
     String shellLine(String... args) {
-        return String.join(" ", command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        return String.join(" ", command(args).stream().map(MosvmCli::quote).toList());
     }
 
     private ProcessBuilder builder(String... args) {
@@ -188,6 +188,7 @@ final class MosvmCli {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
+        if (args.length > 0 && List.of("up", "down", "destroy").contains(args[0])) SSH_LINES.clear();
         ProcessBuilder pb = builder(args);
         Path out = Files.createTempFile("mosvm-out", ".txt");
         Path err = Files.createTempFile("mosvm-err", ".txt");
@@ -203,6 +204,53 @@ final class MosvmCli {
         Files.deleteIfExists(err);
         System.out.println("$ mosvm " + String.join(" ", args) + "  -> exit " + r.exit());
         return r;
+    }
+
+    /**
+     * Each instance's ssh command line as `mosvm ssh -i NAME --print` gives it (keyed by MOSVM_HOME
+     * and name), while the instance keeps its address: `up`, `down` and `destroy` through any
+     * MosvmCli forget them all, and so does an ssh that could not connect.
+     */
+    private static final Map<String, String> SSH_LINES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Runs {@code command} as root in appliance {@code vm}, as `mosvm ssh -i VM -- COMMAND` does, by the
+     * ssh command line that `mosvm ssh --print` gives (the way a script runs many commands in an
+     * appliance): the tests' many looks into their guests share the instance's ssh connection
+     * without starting a JVM each, whose second of host CPU the emulated guests would otherwise lose.
+     */
+    Result ssh(String vm, String... command) throws IOException, InterruptedException {
+        String key = home + "\0" + runAs + "\0" + vm;
+        String line = SSH_LINES.get(key);
+        if (line == null) {
+            Result printed = run("ssh", "-i", vm, "--print");
+            if (printed.exit() != 0) return printed;
+            line = printed.out().strip();
+            SSH_LINES.put(key, line);
+        }
+        String remote = String.join(" ", java.util.Arrays.stream(command).map(MosvmCli::quote).toList());
+        List<String> cmd = new ArrayList<>(runAs);
+        cmd.addAll(List.of("bash", "-c", line + " -- " + quote(remote)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Path out = Files.createTempFile("mosvm-out", ".txt");
+        Path err = Files.createTempFile("mosvm-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("ssh to " + vm + " did not finish in 15 minutes: " + remote);
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        if (r.exit() == 255) SSH_LINES.remove(key); // asked for again next time: the instance may have moved
+        System.out.println("$ ssh " + vm + " (mosvm ssh --print) " + remote + "  -> exit " + r.exit());
+        return r;
+    }
+
+    /** One word for a POSIX shell. */
+    static String quote(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     /** Starts a script of this repository (scripts/...) against this run's instances: their MOSVM_HOME and domain prefix. */

@@ -71,10 +71,10 @@ abstract class PoolTestBase {
 
     /** Runs a script as root in a VM; ssh's own failures (255: a saturated emulated node missed the handshake) are retried. */
     String sh(String vm, String script) throws Exception {
-        MosvmCli.Result r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        MosvmCli.Result r = cli.ssh(vm, "bash", "-c", script);
         for (int i = 0; i < 3 && r.exit() == 255; i++) {
             Thread.sleep(5000); // a pause before retrying, not a wait for a condition
-            r = cli.run("ssh", "-i", vm, "--", "bash", "-c", script);
+            r = cli.ssh(vm, "bash", "-c", script);
         }
         return r.ok().out().strip();
     }

@@ -103,10 +103,10 @@ class WorkstationsIT extends PoolTestBase {
     @Override
     String sh(String vm, String script) throws Exception {
         MosvmCli c = at.get(vm);
-        MosvmCli.Result r = c.run("ssh", "-i", vm, "--", "bash", "-c", script);
+        MosvmCli.Result r = c.ssh(vm, "bash", "-c", script);
         for (int i = 0; i < 3 && r.exit() == 255; i++) {
             Thread.sleep(5000); // a pause before retrying, not a wait for a condition
-            r = c.run("ssh", "-i", vm, "--", "bash", "-c", script);
+            r = c.ssh(vm, "bash", "-c", script);
         }
         return r.ok().out().strip();
     }
