@@ -84,17 +84,24 @@ RANDOM=$SEED
 
 mosvm() { timeout 300 bin/mosvm "$@"; }
 # on NODE SCRIPT: runs SCRIPT as root in NODE by the ssh command line `mosvm ssh --print` gives,
-# asked for once per node (again after a failed connection): no JVM started per command; ssh's
-# own failures (255, a saturated emulated guest) retried twice
+# kept per node by the main shell (refresh_ssh, after every start of a node): no JVM started per
+# command. ssh's own failures (255, a saturated emulated guest) are retried twice, by a line asked
+# for again; where none is given (the node is not running), `mosvm ssh` itself says why.
 declare -A SSH_LINE
 sq() { local q="'\\''"; printf "'%s'" "${1//\'/$q}"; } # one word for a POSIX shell
+ssh_line() { local l; l=$(timeout 60 bin/mosvm ssh -i "$1" --print 2>/dev/null) && [ "${l#ssh }" != "$l" ] && printf '%s' "$l"; }
+refresh_ssh() { local n; for n in "$A" "$B"; do SSH_LINE[$n]=$(ssh_line "$n"); done; }
 on() {
-  local n=$1 out rc i
+  local n=$1 out rc i line=${SSH_LINE[$1]:-}
   for i in 1 2 3; do
-    [ -n "${SSH_LINE[$n]:-}" ] || SSH_LINE[$n]=$(bin/mosvm ssh -i "$n" --print 2>/dev/null)
-    out=$(eval "timeout 60 ${SSH_LINE[$n]:-false} -- $(sq "bash -c $(sq "$2")")" 2>&1); rc=$?
+    [ -n "$line" ] || line=$(ssh_line "$n")
+    if [ -n "$line" ]; then
+      out=$(eval "timeout 60 $line -- $(sq "bash -c $(sq "$2")")" 2>&1); rc=$?
+    else
+      out=$(timeout 60 bin/mosvm ssh -i "$n" -- bash -c "$2" 2>&1); rc=$?
+    fi
     [ $rc -ne 255 ] && [ $rc -ne 124 ] && break
-    SSH_LINE[$n]=
+    line=
     sleep 3
   done
   printf '%s' "$out"
@@ -138,6 +145,7 @@ bring_up() { # start again whichever node is not running (resume a paused one), 
     [ "$(virsh -c qemu:///system -q domstate "$(domain "$n")" 2>/dev/null)" = paused ] && virsh -c qemu:///system -q resume "$(domain "$n")" >/dev/null
     running "$n" || mosvm up "$n" >/dev/null || { log "mosvm up $n failed"; return 1; }
   done
+  refresh_ssh
   mounts_both
 }
 if ! bin/mosvm status "$A" >/dev/null 2>&1 || ! bin/mosvm status "$B" >/dev/null 2>&1; then
@@ -179,12 +187,12 @@ start_job() { # TAG PLACEMENT: starts count.pl as a background caller on A, sets
     [ -n "$JOB_ID" ] && break
     sleep 1
   done
-  [ -n "$JOB_ID" ] || { SETUP_WHY="job $1 did not show in mosps: $(on "$A" "cat $DIR/$1.err $DIR/$1.status 2>&1" | tr '\n' ' ' | cut -c1-200)"; log "$SETUP_WHY"; return 1; }
+  [ -n "$JOB_ID" ] || { SETUP_WHY="job $1 did not show in mosps: $(on "$A" "cat $DIR/$1.err $DIR/$1.status 2>&1" | tr '\n\t' '  ' | cut -c1-200)"; log "$SETUP_WHY"; return 1; }
   for i in $(seq 120); do
     [ "$(on "$A" "wc -l < $DIR/$1.out 2>/dev/null || echo 0")" -ge 2 ] 2>/dev/null && return 0
     sleep 1
   done
-  SETUP_WHY="job $1 printed nothing in 120 s: $(on "$A" "cat $DIR/$1.err 2>&1" | tr '\n' ' ' | cut -c1-200)"; log "$SETUP_WHY"; return 1
+  SETUP_WHY="job $1 printed nothing in 120 s: $(on "$A" "cat $DIR/$1.err 2>&1" | tr '\n\t' '  ' | cut -c1-200)"; log "$SETUP_WHY"; return 1
 }
 # how many nodes run job JOB_ID: its cgroup holds a process of the job's program (count.pl) that is
 # neither stopped nor frozen. A copy a dump left stopped (its agent killed, or a move's source before

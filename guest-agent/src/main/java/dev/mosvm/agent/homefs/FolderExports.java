@@ -125,6 +125,15 @@ public final class FolderExports {
         return out;
     }
 
+    /**
+     * Whether what a look into a crossing said (stat's error, in the C locale; null: it answered)
+     * is a gone export's answer: a stale handle, or the old session's id the home no longer knows.
+     * Anything else (a permission refused, a timeout, stat itself failing) leaves the crossing be.
+     */
+    public static boolean exportGone(String said) {
+        return said != null && (said.contains("Stale file handle") || said.contains("No such file or directory"));
+    }
+
     /** mountinfo writes space, tab, newline and backslash as \\ooo. */
     static String unescape(String s) {
         StringBuilder b = new StringBuilder();

@@ -70,19 +70,21 @@ public final class HomeShares implements AutoCloseable {
     private int ticks;
 
     /**
-     * Lets go of crossings into other nodes' folders that no longer answer (FolderExports.crossings):
-     * each is looked at by a process of its own, killed after a few seconds, since a hard NFS mount
-     * of a node that is away blocks whoever looks; one that only timed out is left alone.
+     * Lets go of crossings into other nodes' folders whose export is gone (FolderExports.crossings,
+     * FolderExports.exportGone): each is looked at by a process of its own, killed after a few
+     * seconds, since a hard NFS mount of a node that is away blocks whoever looks. Only the errors of
+     * a gone export count: this node's root is nobody in the folder (root squashed), so a folder
+     * closed to others answers "Permission denied" and is left mounted, as is one that timed out.
      */
     private void staleCrossings() {
         String info = mountinfo();
         if (info == null) return;
         for (String node : Map.copyOf(mounted).keySet()) {
             for (String at : FolderExports.crossings(info, GuestLayout.treeOf(node).toString())) {
-                int rc = exitOf("timeout", "-s", "KILL", "5", "stat", "-c", "%i", at + "/.");
-                if (rc != 0 && rc != 124 && rc != 137 && rc != -1) {
-                    run("umount", "-l", at);
-                    LOG.info("let go of a crossing into " + node + "'s folder " + at + " that no longer answers (its session there was made again)");
+                String said = outputOf("timeout", "-s", "KILL", "5", "stat", "-c", "%i", at + "/.");
+                if (FolderExports.exportGone(said)) {
+                    boolean gone = outputOf("timeout", "-s", "KILL", "10", "umount", "-l", at) == null;
+                    LOG.info((gone ? "let go of" : "cannot let go of") + " a crossing into " + node + "'s folder " + at + ": " + said);
                 }
             }
         }
@@ -97,19 +99,23 @@ public final class HomeShares implements AutoCloseable {
         }
     }
 
-    private static int exitOf(String... cmd) {
+    /** What {@code cmd} printed (both streams; C locale), or null where it ended with 0; "" where it could not be run. */
+    private static String outputOf(String... cmd) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("LC_ALL", "C");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return -1;
+                return "";
             }
-            return p.exitValue();
+            return p.exitValue() == 0 ? null : out;
         } catch (IOException e) {
-            return -1;
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return "";
         }
     }
 

@@ -93,4 +93,13 @@ class FolderExportsTest {
                 "only below the directories that hold folders, not the tree's own mounts, another tree's or other filesystems");
         assertEquals(List.of(), FolderExports.crossings("garbage\n1 2 3 - nfs4\n", "/pool/.homes/ca"));
     }
+    @Test
+    void onlyAGoneExportsAnswerLetsGoOfACrossing() {
+        assertTrue(FolderExports.exportGone("stat: cannot statx '/pool/.homes/ca/tmp/w/.': Stale file handle"));
+        assertTrue(FolderExports.exportGone("stat: cannot statx '/pool/.homes/ca/tmp/w/.': No such file or directory"));
+        assertFalse(FolderExports.exportGone(null), "it answered");
+        assertFalse(FolderExports.exportGone("stat: cannot statx '/pool/.homes/ca/home/bob/private/.': Permission denied"),
+                "a folder closed to others: root is nobody there");
+        assertFalse(FolderExports.exportGone(""), "timed out or not run");
+    }
 }

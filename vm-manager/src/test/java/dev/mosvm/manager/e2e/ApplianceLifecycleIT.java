@@ -96,10 +96,15 @@ class ApplianceLifecycleIT {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", "eval \"$(" + cli.shellLine("ssh", "-i", NAME, "--print") + ") -- 'uname -n; exit 7'\"")
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(cli.env);
+        Path said = Files.createTempFile("mosvm-e2e-print", ".txt");
+        pb.redirectOutput(said.toFile());
         Process p = pb.start();
-        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "ssh by the printed line ended");
-        assertEquals(NAME, said, "the command ran in the appliance");
+        boolean ended = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        if (!ended) p.destroyForcibly();
+        String out = Files.readString(said).strip();
+        Files.delete(said);
+        assertTrue(ended, "ssh by the printed line ended: " + out);
+        assertEquals(NAME, out, "the command ran in the appliance");
         assertEquals(7, p.exitValue(), "with its status");
     }
 

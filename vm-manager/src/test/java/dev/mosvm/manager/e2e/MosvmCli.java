@@ -183,12 +183,13 @@ final class MosvmCli {
 
     /** Starts mosvm with no input and does not wait: for a command that runs on while the test does other things. */
     Process start(String... args) throws IOException {
+        forgetSshLinesFor(args);
         System.out.println("$ mosvm " + String.join(" ", args) + " &");
         return builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     }
 
     Result run(String... args) throws IOException, InterruptedException {
-        if (args.length > 0 && List.of("up", "down", "destroy").contains(args[0])) SSH_LINES.clear();
+        forgetSshLinesFor(args);
         ProcessBuilder pb = builder(args);
         Path out = Files.createTempFile("mosvm-out", ".txt");
         Path err = Files.createTempFile("mosvm-err", ".txt");
@@ -224,8 +225,8 @@ final class MosvmCli {
         String line = SSH_LINES.get(key);
         if (line == null) {
             Result printed = run("ssh", "-i", vm, "--print");
-            if (printed.exit() != 0) return printed;
-            line = printed.out().strip();
+            line = printed.out().lines().filter(l -> l.startsWith("ssh ")).reduce((a, b) -> b).orElse(null);
+            if (printed.exit() != 0 || line == null) return printed;
             SSH_LINES.put(key, line);
         }
         String remote = String.join(" ", java.util.Arrays.stream(command).map(MosvmCli::quote).toList());
@@ -248,6 +249,11 @@ final class MosvmCli {
         return r;
     }
 
+    /** A command that starts, stops or removes instances: their ssh lines are asked for again. */
+    private static void forgetSshLinesFor(String... args) {
+        if (args.length > 0 && List.of("up", "down", "destroy").contains(args[0])) SSH_LINES.clear();
+    }
+
     /** One word for a POSIX shell. */
     static String quote(String word) {
         return "'" + word.replace("'", "'\\''") + "'";
@@ -257,6 +263,7 @@ final class MosvmCli {
     Process startScript(Path script, List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
         cmd.addAll(args);
+        SSH_LINES.clear(); // a script may start and stop instances
         System.out.println("$ " + String.join(" ", cmd) + " &");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
