@@ -83,16 +83,13 @@ public final class FolderExports {
      */
     public static Map<String, Mount> hostFolders(String mountinfo) {
         Map<String, Mount> out = new java.util.TreeMap<>();
-        for (String line : mountinfo.split("\n")) {
-            String[] f = line.split(" ");
-            int dash = java.util.Arrays.asList(f).indexOf("-");
-            if (f.length < 10 || dash < 6 || dash + 3 >= f.length || !f[dash + 1].equals("fuse.sshfs")) continue;
-            String source = f[dash + 2];
-            boolean pooled = source.startsWith("mosvm-pool:");
-            if (!pooled && !source.startsWith("mosvm-home:")) continue;
-            if (!java.util.Arrays.asList(f[dash + 3].split(",")).contains("user_id=0")) continue;
+        for (MountLine m : MountLine.all(mountinfo)) {
+            if (!m.type().equals("fuse.sshfs")) continue;
+            boolean pooled = m.source().startsWith("mosvm-pool:");
+            if (!pooled && !m.source().startsWith("mosvm-home:")) continue;
+            if (!java.util.Arrays.asList(m.superOptions().split(",")).contains("user_id=0")) continue;
             try {
-                out.put(unescape(f[4]), new Mount(f[2], Integer.parseInt(f[0]), pooled));
+                out.put(m.at(), new Mount(m.device(), Integer.parseInt(m.id()), pooled));
             } catch (NumberFormatException e) {
                 // not a mountinfo line
             }
@@ -110,11 +107,9 @@ public final class FolderExports {
      */
     public static List<String> crossings(String mountinfo, String tree) {
         List<String> out = new ArrayList<>();
-        for (String line : mountinfo.split("\n")) {
-            String[] f = line.split(" ");
-            int dash = java.util.Arrays.asList(f).indexOf("-");
-            if (f.length < 10 || dash < 6 || dash + 1 >= f.length || !f[dash + 1].startsWith("nfs")) continue;
-            String at = unescape(f[4]);
+        for (MountLine m : MountLine.all(mountinfo)) {
+            if (!m.type().startsWith("nfs")) continue;
+            String at = m.at();
             for (String holder : HOLDERS) {
                 if (at.startsWith(tree + holder + "/")) {
                     out.add(at);
@@ -132,6 +127,21 @@ public final class FolderExports {
      */
     public static boolean exportGone(String said) {
         return said != null && (said.contains("Stale file handle") || said.contains("No such file or directory"));
+    }
+
+    /** One line of /proc/self/mountinfo: its mount id, device, mount point (unescaped), filesystem type, source and superblock options. */
+    private record MountLine(String id, String device, String at, String type, String source, String superOptions) {
+        /** The well-formed lines of a mountinfo text; others are skipped. */
+        static List<MountLine> all(String mountinfo) {
+            List<MountLine> out = new ArrayList<>();
+            for (String line : mountinfo.split("\n")) {
+                String[] f = line.split(" ");
+                int dash = java.util.Arrays.asList(f).indexOf("-"); // after the optional fields
+                if (f.length < 10 || dash < 6 || dash + 3 >= f.length) continue;
+                out.add(new MountLine(f[0], f[2], unescape(f[4]), f[dash + 1], f[dash + 2], f[dash + 3]));
+            }
+            return out;
+        }
     }
 
     /** mountinfo writes space, tab, newline and backslash as \\ooo. */

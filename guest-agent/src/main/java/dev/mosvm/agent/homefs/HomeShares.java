@@ -61,8 +61,10 @@ public final class HomeShares implements AutoCloseable {
         for (Map.Entry<String, String> m : Map.copyOf(mounted).entrySet()) {
             if (!GuestLayout.treeComplete(GuestLayout.treeOf(m.getKey()))) mountTree(m.getKey(), m.getValue());
         }
-        hostFolders();
-        if (++ticks % CROSSING_CHECK_TICKS == 0) staleCrossings();
+        String info = mountinfo();
+        if (info == null) return;
+        hostFolders(info);
+        if (++ticks % CROSSING_CHECK_TICKS == 0) staleCrossings(info);
     }
 
     /** Reconcile rounds (3 s) between looks at the crossings: each look starts a process per crossing. */
@@ -76,9 +78,7 @@ public final class HomeShares implements AutoCloseable {
      * a gone export count: this node's root is nobody in the folder (root squashed), so a folder
      * closed to others answers "Permission denied" and is left mounted, as is one that timed out.
      */
-    private void staleCrossings() {
-        String info = mountinfo();
-        if (info == null) return;
+    private void staleCrossings(String info) {
         for (String node : Map.copyOf(mounted).keySet()) {
             for (String at : FolderExports.crossings(info, GuestLayout.treeOf(node).toString())) {
                 String said = outputOf("timeout", "-s", "KILL", "5", "stat", "-c", "%i", at + "/.");
@@ -120,9 +120,7 @@ public final class HomeShares implements AutoCloseable {
     }
 
     /** The workstation's folders shown here, in this node's tree and exported to the members (FolderExports). */
-    private void hostFolders() {
-        String info = mountinfo();
-        if (info == null) return;
+    private void hostFolders(String info) {
         String tree = GuestLayout.treeOf(self).toString();
         if (!GuestLayout.treeComplete(GuestLayout.treeOf(self))) return; // binds go onto the tree once it is there
         Map<String, FolderExports.Mount> folders = new HashMap<>();
