@@ -190,7 +190,13 @@ final class MosvmCli {
 
     Result run(String... args) throws IOException, InterruptedException {
         forgetSshLinesFor(args);
-        ProcessBuilder pb = builder(args);
+        Result r = finish(builder(args), "mosvm " + String.join(" ", args));
+        System.out.println("$ mosvm " + String.join(" ", args) + "  -> exit " + r.exit());
+        return r;
+    }
+
+    /** Runs {@code pb} to its end (15 minutes at most), its output and errors each kept in a file meanwhile. */
+    private static Result finish(ProcessBuilder pb, String what) throws IOException, InterruptedException {
         Path out = Files.createTempFile("mosvm-out", ".txt");
         Path err = Files.createTempFile("mosvm-err", ".txt");
         out.toFile().setReadable(true, false);
@@ -198,12 +204,11 @@ final class MosvmCli {
         Process p = pb.start();
         if (!p.waitFor(15, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new AssertionError("mosvm " + String.join(" ", args) + " did not finish in 15 minutes");
+            throw new AssertionError(what + " did not finish in 15 minutes");
         }
         Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
-        System.out.println("$ mosvm " + String.join(" ", args) + "  -> exit " + r.exit());
         return r;
     }
 
@@ -232,18 +237,7 @@ final class MosvmCli {
         String remote = String.join(" ", java.util.Arrays.stream(command).map(MosvmCli::quote).toList());
         List<String> cmd = new ArrayList<>(runAs);
         cmd.addAll(List.of("bash", "-c", line + " -- " + quote(remote)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path out = Files.createTempFile("mosvm-out", ".txt");
-        Path err = Files.createTempFile("mosvm-err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(15, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("ssh to " + vm + " did not finish in 15 minutes: " + remote);
-        }
-        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
+        Result r = finish(new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))), "ssh to " + vm + ": " + remote);
         if (r.exit() == 255) SSH_LINES.remove(key); // asked for again next time: the instance may have moved
         System.out.println("$ ssh " + vm + " (mosvm ssh --print) " + remote + "  -> exit " + r.exit());
         return r;
